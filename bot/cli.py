@@ -1,0 +1,134 @@
+"""The `mfa-helpdesk` command: serve, migrate, check-guide."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from bot.guide import GuideError, guide_variables, load_guide
+from bot.logging import configure_logging
+from bot.settings import MissingSettingError, Settings
+
+log = logging.getLogger("mfa_helpdesk")
+
+EXIT_CONFIG = 2
+EVENT_MEMORY = timedelta(days=1)
+HOUSEKEEPING_EVERY_S = 600.0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    parser = argparse.ArgumentParser(prog="mfa-helpdesk", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the bot (HTTP, or Socket Mode with SLACK_APP_TOKEN)")
+    serve.add_argument("--no-migrate", action="store_true", help="do not migrate the database at start")
+    commands.add_parser("migrate", help="bring the database schema up to date, then exit")
+    check = commands.add_parser("check-guide", help="validate a guide file, then exit")
+    check.add_argument("path", nargs="?", help="the guide file (default: GUIDE_FILE or the built-in one)")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = Settings()
+        configure_logging(settings.log_level)
+        if args.command == "serve":
+            settings.require_for_serve()
+            return asyncio.run(_serve(settings, migrate=settings.migrate_on_start and not args.no_migrate))
+        if args.command == "migrate":
+            return asyncio.run(_migrate(settings))
+        return _check_guide(settings, args.path or settings.guide_file)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        variable = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        return _fail(f"{variable}: {error['msg']}")
+    except MissingSettingError as exc:
+        return _fail(f"{exc.variable} is not set: {exc}")
+    except GuideError as exc:
+        return _fail(f"invalid guide: {exc}")
+    except KeyboardInterrupt:
+        return 130
+
+
+def _fail(message: str) -> int:
+    print(f"mfa-helpdesk: {message}", file=sys.stderr)  # noqa: T201 - the one line an operator reads
+    return EXIT_CONFIG
+
+
+def _check_guide(settings: Settings, path: str | Path | None) -> int:
+    guide = load_guide(Path(path) if path else None, guide_variables(settings))
+    steps = sum(len(topic.steps) for topic in guide.topics)
+    print(f"guide OK: {len(guide.topics)} topics, {steps} steps")  # noqa: T201
+    return 0
+
+
+async def _migrate(settings: Settings) -> int:
+    from storage.engine import create_engine
+    from storage.migrate import migrate
+
+    engine = create_engine(settings.database_url)
+    try:
+        revision = await migrate(engine)
+    finally:
+        await engine.dispose()
+    log.info("database schema at revision %s", revision)
+    return 0
+
+
+async def _serve(settings: Settings, *, migrate: bool) -> int:
+    from bot.app import build_runtime
+
+    runtime = await build_runtime(settings, run_migrations=migrate)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    runner = web.AppRunner(runtime.web, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    socket_handler = None
+    if settings.slack_app_token is not None:
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        socket_handler = AsyncSocketModeHandler(
+            runtime.bolt, settings.slack_app_token.get_secret_value()
+        )
+        await socket_handler.connect_async()
+        log.info("connected to Slack in Socket Mode; /healthz on port %s", settings.port)
+    else:
+        log.info("listening on http://%s:%s/slack/events", settings.host, settings.port)
+    housekeeping = asyncio.create_task(_housekeeping(runtime), name="housekeeping")
+
+    await stop.wait()
+    log.info("shutting down: finishing background work")
+    housekeeping.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await housekeeping
+    if socket_handler is not None:
+        await socket_handler.close_async()
+    await runner.cleanup()
+    await runtime.close()
+    return 0
+
+
+async def _housekeeping(runtime: object) -> None:
+    from bot.app import Runtime
+
+    assert isinstance(runtime, Runtime)
+    while True:
+        try:
+            cutoff = runtime.deps.clock.now() - EVENT_MEMORY
+            await runtime.deps.events.forget_events_before(cutoff)
+        except Exception:
+            log.exception("housekeeping failed; will try again")
+        await asyncio.sleep(HOUSEKEEPING_EVERY_S)

@@ -1,0 +1,1 @@
+"""The core: decisions only, no Slack, SQLAlchemy or aiohttp imports."""

@@ -1,0 +1,311 @@
+"""The troubleshooting guide: its validated content and the walk through it as a state machine."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+# Slack's Block Kit limits that the guide's text has to fit in (section text, button text, header).
+SECTION_TEXT_MAX = 3000
+BUTTON_TEXT_MAX = 75
+HEADER_TEXT_MAX = 150
+MAX_CHOICES = 5
+
+StepId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")]
+ButtonText = Annotated[str, StringConstraints(min_length=1, max_length=BUTTON_TEXT_MAX)]
+HeaderText = Annotated[str, StringConstraints(min_length=1, max_length=HEADER_TEXT_MAX)]
+SectionText = Annotated[str, StringConstraints(min_length=1, max_length=SECTION_TEXT_MAX)]
+
+_INLINE_LINK = re.compile(r"<([^|>]+)\|[^>]*>")
+_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(?:/[^\s<>|]*)?$")
+
+
+class Outcome(StrEnum):
+    """How a walk ended."""
+
+    IN_PROGRESS = "in_progress"
+    WORKED = "worked"
+    ESCALATED = "escalated"
+    ABANDONED = "abandoned"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Link(_Strict):
+    """A link button under a step."""
+
+    label: ButtonText
+    url: str
+
+
+class Choice(_Strict):
+    """A branch of the article ("if you don't see ...") as a button that jumps to a step."""
+
+    label: ButtonText
+    goto: StepId
+
+
+class Step(_Strict):
+    """One message of a walk."""
+
+    id: StepId
+    text: SectionText
+    next: StepId | None = None
+    choices: list[Choice] = Field(default_factory=list, max_length=MAX_CHOICES)
+    contact_it: bool = False
+    links: list[Link] = Field(default_factory=list, max_length=3)
+
+
+class Topic(_Strict):
+    """A section of the article: a title for the menu and the steps of its walk."""
+
+    id: StepId
+    title: HeaderText
+    button: ButtonText
+    summary: SectionText
+    keywords: list[str] = Field(default_factory=list)
+    steps: list[Step] = Field(min_length=1)
+
+    @property
+    def first_step(self) -> Step:
+        """The step a walk of this topic starts on."""
+        return self.steps[0]
+
+
+class Texts(_Strict):
+    """The guide's fixed wording around the topics."""
+
+    menu_header: HeaderText
+    menu_intro: SectionText
+    home_intro: SectionText
+    worked: SectionText
+    contact_it: SectionText
+    not_matched: SectionText
+    abandoned: SectionText
+
+
+class Guide(_Strict):
+    """The whole guide for one language, checked so that every walk is complete."""
+
+    language: str
+    title: HeaderText
+    variables: dict[str, str] = Field(default_factory=dict)
+    texts: Texts
+    topics: list[Topic] = Field(min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _check_graph(self) -> Self:
+        seen_topics: set[str] = set()
+        for t_index, topic in enumerate(self.topics):
+            where = f"topics[{t_index}]"
+            if topic.id in seen_topics:
+                raise ValueError(f"{where}.id: topic id {topic.id!r} is used twice")
+            seen_topics.add(topic.id)
+            ids = [step.id for step in topic.steps]
+            duplicates = {i for i in ids if ids.count(i) > 1}
+            if duplicates:
+                raise ValueError(f"{where}.steps: step id {sorted(duplicates)[0]!r} is used twice")
+            for s_index, step in enumerate(topic.steps):
+                here = f"{where}.steps[{s_index}]"
+                targets = [("next", step.next)] + [
+                    (f"choices[{c}].goto", choice.goto) for c, choice in enumerate(step.choices)
+                ]
+                for name, target in targets:
+                    if target is not None and target not in ids:
+                        raise ValueError(f"{here}.{name}: no step {target!r} in topic {topic.id!r}")
+                if step.next is None and not step.contact_it:
+                    raise ValueError(f"{here}: a step without 'next' must offer 'contact_it'")
+                labels = [c.label for c in step.choices]
+                if len(set(labels)) != len(labels):
+                    raise ValueError(f"{here}.choices: two choices have the same label")
+            unreachable = set(ids) - _reachable(topic)
+            if unreachable:
+                raise ValueError(
+                    f"{where}.steps: step {sorted(unreachable)[0]!r} cannot be reached "
+                    f"from {topic.first_step.id!r}"
+                )
+        return self
+
+    def topic(self, topic_id: str) -> Topic:
+        """The topic with this id; KeyError when there is none."""
+        for topic in self.topics:
+            if topic.id == topic_id:
+                return topic
+        raise KeyError(topic_id)
+
+    def step(self, topic_id: str, step_id: str) -> Step:
+        """The step with this id in the topic; KeyError when there is none."""
+        for step in self.topic(topic_id).steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def match_topic(self, text: str) -> Topic | None:
+        """The topic whose keywords best match free text, or None when nothing clearly does."""
+        words = _words(text)
+        if not words:
+            return None
+        scores: list[tuple[float, int, Topic]] = []
+        for index, topic in enumerate(self.topics):
+            score = 0.0
+            for keyword in topic.keywords:
+                kw_words = _words(keyword)
+                if kw_words and kw_words <= words:
+                    score += len(kw_words) * 2
+                else:
+                    score += len(kw_words & words) * 0.5
+            scores.append((score, -index, topic))
+        scores.sort(key=lambda item: (item[0], item[1]), reverse=True)
+        best = scores[0]
+        runner_up = scores[1][0] if len(scores) > 1 else 0.0
+        if best[0] < 1 or best[0] == runner_up:
+            return None
+        return best[2]
+
+    def with_variables(self, overrides: Mapping[str, str]) -> Guide:
+        """A copy whose text has every {variable} filled in, checked for links that are not https."""
+        values = {**self.variables, **overrides}
+        data = self.model_dump()
+        for t_index, topic in enumerate(data["topics"]):
+            for field_name in ("title", "button", "summary"):
+                topic[field_name] = _fill(
+                    topic[field_name], values, f"topics[{t_index}].{field_name}"
+                )
+            for s_index, step in enumerate(topic["steps"]):
+                here = f"topics[{t_index}].steps[{s_index}]"
+                step["text"] = _fill(step["text"], values, f"{here}.text")
+                for l_index, link in enumerate(step["links"]):
+                    for key in ("label", "url"):
+                        link[key] = _fill(link[key], values, f"{here}.links[{l_index}].{key}")
+                for c_index, choice in enumerate(step["choices"]):
+                    choice["label"] = _fill(choice["label"], values, f"{here}.choices[{c_index}].label")
+        for name, text in data["texts"].items():
+            data["texts"][name] = _fill(text, values, f"texts.{name}")
+        return Guide.model_validate(data)
+
+    def check_links(self) -> None:
+        """Raise ValueError naming the field of the first link that is not a valid https URL."""
+        for t_index, topic in enumerate(self.topics):
+            for s_index, step in enumerate(topic.steps):
+                here = f"topics[{t_index}].steps[{s_index}]"
+                for url in _INLINE_LINK.findall(step.text):
+                    _check_url(url, f"{here}.text")
+                for l_index, link in enumerate(step.links):
+                    _check_url(link.url, f"{here}.links[{l_index}].url")
+        for name, text in self.texts.model_dump().items():
+            for url in _INLINE_LINK.findall(text):
+                _check_url(url, f"texts.{name}")
+
+
+def _reachable(topic: Topic) -> set[str]:
+    by_id = {step.id: step for step in topic.steps}
+    todo = [topic.first_step.id]
+    seen: set[str] = set()
+    while todo:
+        step_id = todo.pop()
+        if step_id in seen:
+            continue
+        seen.add(step_id)
+        step = by_id[step_id]
+        todo.extend(c.goto for c in step.choices)
+        if step.next:
+            todo.append(step.next)
+    return seen
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9']+", text.lower()) if len(w) > 1}
+
+
+def _fill(text: str, values: Mapping[str, str], where: str) -> str:
+    names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    missing = names - values.keys()
+    if missing:
+        raise ValueError(f"{where}: unknown variable {{{sorted(missing)[0]}}}")
+    return text.format_map(values) if names else text
+
+
+def _check_url(url: str, where: str) -> None:
+    if not _HTTPS_URL.match(url):
+        raise ValueError(f"{where}: {url!r} is not a valid https URL")
+
+
+class Move(StrEnum):
+    """What the employee pressed on a step."""
+
+    WORKED = "worked"
+    NEXT = "next"
+    BACK = "back"
+    CHOICE = "choice"
+    CONTACT_IT = "contact_it"
+    RESTART = "restart"
+
+
+@dataclass(frozen=True)
+class WalkState:
+    """Where a walk stands: the topic, the trail of steps back to the start, every step seen."""
+
+    topic_id: str
+    path: tuple[str, ...]
+    seen: tuple[str, ...] = ()
+    outcome: Outcome = Outcome.IN_PROGRESS
+    choices: tuple[str, ...] = field(default=())
+
+    @property
+    def current(self) -> str:
+        """The step on screen."""
+        return self.path[-1]
+
+    @classmethod
+    def start(cls, guide: Guide, topic_id: str) -> WalkState:
+        """A new walk on the topic's first step."""
+        first = guide.topic(topic_id).first_step.id
+        return cls(topic_id=topic_id, path=(first,), seen=(first,))
+
+
+def advance(guide: Guide, state: WalkState, move: Move, *, choice: int = 0) -> WalkState:
+    """The state after a move; a move that makes no sense on this step leaves the walk where it is.
+
+    `state.current` must be the step the button was on; the handler re-reads it from storage.
+    """
+    step = guide.step(state.topic_id, state.current)
+    if move is Move.WORKED:
+        return replace(state, outcome=Outcome.WORKED)
+    if move is Move.CONTACT_IT:
+        return replace(state, outcome=Outcome.ESCALATED)
+    if move is Move.RESTART:
+        ended = Outcome.ABANDONED if state.outcome is Outcome.IN_PROGRESS else state.outcome
+        return replace(state, outcome=ended)
+    if move is Move.BACK:
+        if state.outcome is not Outcome.IN_PROGRESS:
+            return replace(state, outcome=Outcome.IN_PROGRESS)
+        if len(state.path) == 1:
+            return state
+        return replace(state, path=state.path[:-1], outcome=Outcome.IN_PROGRESS)
+    if move is Move.NEXT:
+        target = step.next
+    elif 0 <= choice < len(step.choices):
+        target = step.choices[choice].goto
+    else:
+        target = None
+    if target is None:
+        return state
+    chosen = state.choices
+    if move is Move.CHOICE:
+        chosen = (*chosen, f"{step.id}:{step.choices[choice].label}")
+    return WalkState(
+        topic_id=state.topic_id,
+        path=(*state.path, target),
+        seen=(*state.seen, target),
+        outcome=Outcome.IN_PROGRESS,
+        choices=chosen,
+    )
+

@@ -1,0 +1,65 @@
+"""Loads the guide content shipped in this package, or the operator's GUIDE_FILE, and validates it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from bot.domain.guide import Guide
+from bot.domain.text import escape_mrkdwn
+from bot.settings import DEFAULT_APP_PASSWORDS_URL, DEFAULT_MANAGE_SETTINGS_URL, Settings
+
+DEFAULT_GUIDE = Path(__file__).with_name("en.yaml")
+DEFAULT_VARIABLES = {
+    "manage_settings_url": DEFAULT_MANAGE_SETTINGS_URL,
+    "app_passwords_url": DEFAULT_APP_PASSWORDS_URL,
+    "it_contact": "your IT department",
+}
+
+
+class GuideError(Exception):
+    """The guide file is unusable; the message names the file, the field and the problem."""
+
+
+def load_guide(path: Path | None = None, variables: Mapping[str, str] | None = None) -> Guide:
+    """Read, validate and fill in the guide; raise GuideError naming what is wrong."""
+    source = path or DEFAULT_GUIDE
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise GuideError(f"{source}: cannot read the guide file ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise GuideError(f"{source}: not valid YAML ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise GuideError(f"{source}: the guide must be a mapping with 'topics', 'texts', ...")
+    try:
+        guide = Guide.model_validate(raw).with_variables({**DEFAULT_VARIABLES, **(variables or {})})
+        guide.check_links()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise GuideError(f"{source}: {_location(first['loc'])}: {first['msg']}") from exc
+    except ValueError as exc:
+        raise GuideError(f"{source}: {exc}") from exc
+    return guide
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1] = f"{parts[-1]}[{item}]" if parts else f"[{item}]"
+        else:
+            parts.append(item)
+    return ".".join(parts) or "(top level)"
+
+
+def guide_variables(settings: Settings) -> dict[str, str]:
+    """The variables that come from settings: the organisation's links and IT contact."""
+    return {
+        "manage_settings_url": str(settings.manage_settings_url),
+        "app_passwords_url": str(settings.app_passwords_url),
+        "it_contact": escape_mrkdwn(settings.it_contact),
+    }

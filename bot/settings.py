@@ -1,0 +1,120 @@
+"""Typed settings read from the environment (and a .env file): the contract of DESIGN.md."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_MANAGE_SETTINGS_URL = "https://mysignins.microsoft.com/security-info"
+DEFAULT_APP_PASSWORDS_URL = (
+    "https://support.microsoft.com/account-billing/"
+    "manage-app-passwords-for-two-step-verification-d6dc8c6d-4bf7-4851-ad95-6d07799387e9"
+)
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class IdentityProviderName(StrEnum):
+    """Which directory the help desk's actions are carried out against."""
+
+    MANUAL = "manual"
+    ENTRA = "entra"
+    OKTA = "okta"
+    DEMO = "demo"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; names match the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: AnyHttpUrl = AnyHttpUrl("https://slack.com/api/")
+
+    database_url: str = "sqlite+aiosqlite:///mfa-helpdesk.db"
+
+    helpdesk_channel: str | None = None
+    it_admin_users: CommaList = Field(default_factory=list)
+    it_admin_usergroup: str | None = None
+    it_contact: str = "your IT department"
+
+    identity_provider: IdentityProviderName = IdentityProviderName.MANUAL
+    entra_tenant_id: str | None = None
+    entra_client_id: str | None = None
+    entra_client_secret: SecretStr | None = None
+    entra_login_url: AnyHttpUrl = AnyHttpUrl("https://login.microsoftonline.com")
+    entra_graph_url: AnyHttpUrl = AnyHttpUrl("https://graph.microsoft.com/v1.0")
+    okta_org_url: AnyHttpUrl | None = None
+    okta_api_token: SecretStr | None = None
+
+    stepup_key: SecretStr | None = None
+    stepup_required: bool = True
+
+    guide_file: Path | None = None
+    manage_settings_url: AnyHttpUrl = AnyHttpUrl(DEFAULT_MANAGE_SETTINGS_URL)
+    app_passwords_url: AnyHttpUrl = AnyHttpUrl(DEFAULT_APP_PASSWORDS_URL)
+
+    host: str = "0.0.0.0"  # noqa: S104 - a server listens on every interface unless told otherwise
+    port: int = Field(default=3000, ge=0, le=65535)
+    log_level: str = "INFO"
+    migrate_on_start: bool = True
+
+    @field_validator("it_admin_users", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("postgres://") or value.startswith("postgresql://"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        return value
+
+    @property
+    def socket_mode(self) -> bool:
+        """Socket Mode when an app-level token is set, HTTP otherwise."""
+        return self.slack_app_token is not None
+
+    def require_for_serve(self) -> None:
+        """Raise MissingSetting for the first setting `serve` cannot run without."""
+        if self.slack_bot_token is None:
+            raise MissingSettingError("SLACK_BOT_TOKEN", "the bot token (xoxb-...) is required")
+        if not self.socket_mode and self.slack_signing_secret is None:
+            raise MissingSettingError(
+                "SLACK_SIGNING_SECRET", "the signing secret is required in HTTP mode"
+            )
+
+
+class MissingSettingError(Exception):
+    """A required setting is absent; carries the variable's name for a one-line message."""
+
+    def __init__(self, variable: str, why: str) -> None:
+        super().__init__(f"{variable}: {why}")
+        self.variable = variable

@@ -1,0 +1,15 @@
+"""The Slack front end: thin listeners that ack, call the core, render and reply."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers import actions, commands, events
+from handlers.deps import Deps
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    """Attach every listener of every surface."""
+    commands.register(app, deps)
+    actions.register(app, deps)
+    events.register(app, deps)

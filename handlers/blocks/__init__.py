@@ -1,0 +1,1 @@
+"""Pure renderers: core objects in, slack_sdk.models blocks and views out."""

@@ -1,0 +1,39 @@
+"""Slash commands: /mfa-help answers at once with the menu or the matching topic's first step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.domain.walks import Surface
+from handlers.blocks.guide import build_menu, build_walk
+from handlers.deps import Deps
+from handlers.ids import Command
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    """Attach the command listeners."""
+
+    @app.command(Command.HELP)
+    async def handle_help(ack: AsyncAck, command: dict[str, Any]) -> None:
+        guide = deps.guide.guide
+        text = (command.get("text") or "").strip()
+        topic = guide.match_topic(text) if text else None
+        if topic is None:
+            menu = build_menu(guide, guide.texts.not_matched if text else None)
+            await ack(text=menu.text, blocks=menu.blocks)
+            return
+        walk = deps.guide.open_walk(
+            deps.guide.new_walk_id(), command["team_id"], command["user_id"], topic.id, Surface.COMMAND
+        )
+        message = build_walk(guide, walk)
+        await ack(text=message.text, blocks=message.blocks)
+        deps.tasks.spawn(deps.guide.record(walk), "record-walk")
+
+    @app.command(Command.ADMIN)
+    async def handle_admin(ack: AsyncAck) -> None:
+        await ack(
+            text="The help-desk commands are not set up in this version yet. "
+            "Employees can use /mfa-help."
+        )

@@ -1,0 +1,21 @@
+"""What the Slack listeners need, handed to them by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.ports import Clock, EventLedger
+from bot.domain.walks import GuideService
+from bot.tasks import TaskTracker
+from handlers.reply import Replier
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The services behind the Slack front end."""
+
+    guide: GuideService
+    events: EventLedger
+    replier: Replier
+    tasks: TaskTracker
+    clock: Clock

@@ -1,0 +1,39 @@
+"""Every action_id, callback_id and block_id the bot sends, in one place."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class ActionId(StrEnum):
+    """Interactive elements; ids ending in a dash get a suffix so each stays unique per message."""
+
+    TOPIC = "mfa-guide-topic-"
+    WORKED = "mfa-guide-worked"
+    NEXT = "mfa-guide-next"
+    BACK = "mfa-guide-back"
+    RESTART = "mfa-guide-restart"
+    CHOICE = "mfa-guide-choice-"
+    CONTACT_IT = "mfa-guide-contact-it"
+    LINK = "mfa-guide-link-"
+
+    def pattern(self) -> re.Pattern[str]:
+        """A regex matching this id with any suffix."""
+        return re.compile("^" + re.escape(self.value) + r"[a-z0-9-]*$")
+
+
+class BlockId(StrEnum):
+    """Blocks that carry interactive elements."""
+
+    MENU = "mfa-guide-menu"
+    STEP_CHOICES = "mfa-guide-step-choices"
+    STEP_BUTTONS = "mfa-guide-step-buttons"
+    STEP_LINKS = "mfa-guide-step-links"
+
+
+class Command(StrEnum):
+    """Slash commands from the manifest."""
+
+    HELP = "/mfa-help"
+    ADMIN = "/mfa-admin"

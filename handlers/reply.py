@@ -1,0 +1,69 @@
+"""Sends the bot's answers: replaces the clicked message in place, or posts to a DM."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from handlers.blocks.guide import Message
+
+log = logging.getLogger(__name__)
+
+
+class Replier:
+    """The one place that decides how an answer reaches the person who clicked."""
+
+    def __init__(self, client: AsyncWebClient, retry_handlers: list[AsyncRetryHandler]) -> None:
+        self.client = client
+        self._retry_handlers = retry_handlers
+
+    async def replace(self, body: dict[str, Any], message: Message) -> None:
+        """Show `message` in place of the one whose button was clicked."""
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        ts = (body.get("message") or {}).get("ts") or container.get("message_ts")
+        if container.get("type") == "view":
+            await self.post_dm(body["user"]["id"], message)
+        elif container.get("is_ephemeral") or not (channel and ts):
+            await self.respond(body["response_url"], message, replace_original=True)
+        else:
+            await self.client.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=message.blocks
+            )
+
+    async def respond(self, response_url: str, message: Message, *, replace_original: bool) -> None:
+        """Post to a response_url (ephemeral in channels), retrying rate limits like the Web API."""
+        webhook = AsyncWebhookClient(
+            url=response_url,
+            session=self.client.session,
+            retry_handlers=self._retry_handlers,
+        )
+        response = await webhook.send(
+            text=message.text,
+            blocks=message.blocks,
+            replace_original=replace_original,
+            response_type="ephemeral",
+        )
+        if response.status_code != 200:
+            log.warning("response_url answered %s", response.status_code)
+
+    async def post(self, channel: str, message: Message) -> str:
+        """Post a new message; its ts."""
+        result = await self.client.chat_postMessage(
+            channel=channel, text=message.text, blocks=message.blocks
+        )
+        return str(result["ts"])
+
+    async def post_dm(self, user_id: str, message: Message) -> str:
+        """Open (or find) the DM with a person and post there; the message's ts."""
+        opened = await self.client.conversations_open(users=user_id)
+        return await self.post(opened["channel"]["id"], message)
+
+    async def publish_home(self, user_id: str, view: View) -> None:
+        """Publish the person's Home tab."""
+        await self.client.views_publish(user_id=user_id, view=view)

@@ -1,0 +1,29 @@
+"""What travels in a button's value, decoded in one place; it steers navigation, never authority."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class StepRef(BaseModel):
+    """The walk and step a guide button was shown on."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    walk_id: str = Field(alias="w", pattern=r"^[0-9a-f]{32}$")
+    topic_id: str = Field(alias="t", max_length=64)
+    step_id: str = Field(alias="s", max_length=64)
+
+    def encode(self) -> str:
+        """The compact JSON put in a button's value."""
+        return self.model_dump_json(by_alias=True)
+
+    @classmethod
+    def decode(cls, value: str | None) -> StepRef | None:
+        """The reference in a button value, or None when it is not one of ours."""
+        if not value:
+            return None
+        try:
+            return cls.model_validate_json(value)
+        except ValidationError:
+            return None

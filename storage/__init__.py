@@ -1,0 +1,1 @@
+"""SQLAlchemy 2.x async storage: models, engine, repositories and Alembic migrations."""

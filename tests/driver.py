@@ -1,0 +1,268 @@
+"""Plays Slack for the bot under test: signed commands, clicks and events over real HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+
+from bot.app import Runtime
+from tests.fakes.slack import TEAM_ID, FakeSlack
+
+SIGNING_SECRET = "test-signing-secret"
+
+
+@dataclass
+class Reply:
+    """The bot's HTTP answer to one request."""
+
+    status: int
+    body: str
+    elapsed_s: float
+
+    def json(self) -> Any:
+        """The body as JSON."""
+        return json.loads(self.body)
+
+
+@dataclass
+class Screen:
+    """A message as a person sees it, with where it lives (for the next click)."""
+
+    blocks: list[dict[str, Any]]
+    text: str
+    user: str
+    channel: str
+    ephemeral: bool
+    ts: str | None = None
+    home: bool = False
+
+    def action_ids(self) -> list[str]:
+        """Every action_id on the screen, top to bottom."""
+        found = []
+        for block in self.blocks:
+            elements = list(block.get("elements", []))
+            if isinstance(block.get("accessory"), dict):
+                elements.append(block["accessory"])
+            found += [e["action_id"] for e in elements if isinstance(e, dict) and "action_id" in e]
+        return found
+
+    def element(self, action_id: str) -> dict[str, Any]:
+        """The element with this action_id; AssertionError when it is not shown."""
+        for block in self.blocks:
+            elements = list(block.get("elements", []))
+            if isinstance(block.get("accessory"), dict):
+                elements.append(block["accessory"])
+            for element in elements:
+                if isinstance(element, dict) and element.get("action_id") == action_id:
+                    return {**element, "block_id": block.get("block_id", "")}
+        raise AssertionError(f"no {action_id!r} on screen; have {self.action_ids()}")
+
+    def all_text(self) -> str:
+        """Every text on the screen joined, for assertions on content."""
+        parts: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if node.get("type") in ("mrkdwn", "plain_text") and "text" in node:
+                    parts.append(node["text"])
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(self.blocks)
+        return "\n".join(parts)
+
+
+class SlackDriver:
+    """Sends what Slack would send, signed, and reads back what the bot sent to the fake."""
+
+    def __init__(self, url: str, fake: FakeSlack, runtime: Runtime, http: aiohttp.ClientSession):
+        self.url = url
+        self.fake = fake
+        self.runtime = runtime
+        self.http = http
+        self._event_ids = itertools.count(1)
+
+    async def settle(self) -> None:
+        """Wait until the bot's background work after the ack has finished."""
+        await self.runtime.tasks.drain(10)
+
+    async def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        headers: dict[str, str] | None = None,
+        timestamp: int | None = None,
+        secret: str = SIGNING_SECRET,
+    ) -> Reply:
+        """POST a body to /slack/events signed with `secret` at `timestamp`."""
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+        all_headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": f"v0={digest}",
+            **(headers or {}),
+        }
+        started = time.perf_counter()
+        async with self.http.post(self.url, data=body.encode(), headers=all_headers) as response:
+            text = await response.text()
+            return Reply(response.status, text, time.perf_counter() - started)
+
+    async def command(
+        self, text: str = "", *, user: str = "U1", channel: str = "C1", command: str = "/mfa-help"
+    ) -> tuple[Reply, Screen | None]:
+        """A slash command; the reply and, when the ack carried a message, that message."""
+        form = {
+            "token": "unused",
+            "team_id": TEAM_ID,
+            "team_domain": "fake",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A0APP",
+            "response_url": self.fake.new_response_url(),
+            "trigger_id": self.fake.new_trigger_id(),
+        }
+        reply = await self.post(urlencode(form), "application/x-www-form-urlencoded")
+        screen = None
+        if reply.status == 200 and reply.body.startswith("{"):
+            payload = reply.json()
+            screen = Screen(
+                payload.get("blocks", []), payload.get("text", ""), user, channel, ephemeral=True
+            )
+        return reply, screen
+
+    async def click(
+        self, screen: Screen, action_id: str, *, user: str | None = None
+    ) -> tuple[Reply, str]:
+        """Press a button on a screen; the reply and the response URL Slack gave the click."""
+        element = screen.element(action_id)
+        response_url = self.fake.new_response_url()
+        who = user or screen.user
+        container: dict[str, Any]
+        if screen.home:
+            container = {"type": "view", "view_id": "VHOME"}
+        else:
+            container = {
+                "type": "message",
+                "message_ts": screen.ts or "1.000001",
+                "channel_id": screen.channel,
+                "is_ephemeral": screen.ephemeral,
+            }
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "fake"},
+            "user": {"id": who, "username": who.lower(), "team_id": TEAM_ID},
+            "api_app_id": "A0APP",
+            "token": "unused",
+            "container": container,
+            "trigger_id": self.fake.new_trigger_id(),
+            "response_url": response_url,
+            "actions": [
+                {
+                    "type": element.get("type", "button"),
+                    "action_id": action_id,
+                    "block_id": element["block_id"],
+                    "text": element.get("text"),
+                    "value": element.get("value"),
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        if not screen.home:
+            payload["channel"] = {"id": screen.channel, "name": "general"}
+            payload["message"] = {
+                "type": "message",
+                "ts": screen.ts or "1.000001",
+                "text": screen.text,
+                "blocks": screen.blocks,
+            }
+        else:
+            payload["view"] = {"id": "VHOME", "type": "home", "blocks": screen.blocks}
+        reply = await self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
+        return reply, response_url
+
+    async def click_and_see(self, screen: Screen, action_id: str) -> Screen:
+        """Press a button, let the bot finish, and return the screen that replaced it."""
+        reply, response_url = await self.click(screen, action_id)
+        assert reply.status == 200, reply
+        await self.settle()
+        if screen.ephemeral:
+            posts = self.fake.response_posts(response_url)
+            assert posts, "the bot did not answer through the response URL"
+            assert posts[-1].get("replace_original") is True
+            return Screen(
+                posts[-1]["blocks"], posts[-1]["text"], screen.user, screen.channel, ephemeral=True
+            )
+        if screen.home:
+            dm = "D" + screen.user.lstrip("U")
+            channel, ts = max(k for k in self.fake.messages if k[0] == dm)
+            message = self.fake.messages[(channel, ts)]
+            return Screen(message["blocks"], message["text"], screen.user, channel, False, ts)
+        message = self.fake.messages[(screen.channel, screen.ts or "")]
+        return Screen(
+            message["blocks"], message["text"], screen.user, screen.channel, False, screen.ts
+        )
+
+    async def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None
+    ) -> Reply:
+        """An Events API delivery (a retry when `retry_num` is given)."""
+        body = {
+            "token": "unused",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0APP",
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(self._event_ids):08d}",
+            "event_time": int(time.time()),
+            "event": event,
+            "authorizations": [
+                {"team_id": TEAM_ID, "user_id": "U0BOT", "is_bot": True, "enterprise_id": None}
+            ],
+        }
+        headers = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
+        return await self.post(json.dumps(body), "application/json", headers=headers)
+
+    async def dm(self, text: str, *, user: str = "U1", event_id: str | None = None) -> Reply:
+        """A direct message from a person to the bot."""
+        channel = "D" + user.lstrip("U")
+        return await self.event(
+            {
+                "type": "message",
+                "channel": channel,
+                "channel_type": "im",
+                "user": user,
+                "text": text,
+                "ts": f"{time.time():.6f}",
+                "team": TEAM_ID,
+            },
+            event_id=event_id,
+        )
+
+    def dm_screen(self, user: str = "U1") -> Screen:
+        """The newest message the bot posted in its DM with a person."""
+        dm = "D" + user.lstrip("U")
+        keys = [k for k in self.fake.messages if k[0] == dm]
+        assert keys, f"the bot posted nothing in {dm}"
+        channel, ts = max(keys)
+        message = self.fake.messages[(channel, ts)]
+        return Screen(message["blocks"], message["text"], user, channel, False, ts)

@@ -1,0 +1,1 @@
+"""Fake servers on loopback that stand in for what lies outside the process."""

@@ -1,0 +1,314 @@
+"""A fake Slack Web API on loopback: records every call, answers like Slack, checks Block Kit."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+TEAM_ID = "T0TEAM"
+BOT_USER_ID = "U0BOT"
+BOT_ID = "B0BOT"
+MESSAGE_BLOCK_LIMIT = 50
+VIEW_BLOCK_LIMIT = 100
+TRIGGER_TTL_S = 3.0
+RESPONSE_URL_USES = 5
+
+
+@dataclass
+class Call:
+    """One request the bot made: the method (or response URL id) and its parameters."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class Injected:
+    """A failure to answer the next call of a method with."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    """The Web API methods the bot uses, plus response_url endpoints."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.violations: list[str] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.usergroups: dict[str, list[str]] = {}
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.home_views: dict[str, dict[str, Any]] = {}
+        self.responses: dict[str, list[dict[str, Any]]] = {}
+        self._response_uses: dict[str, int] = {}
+        self._triggers: dict[str, float] = {}
+        self._failures: dict[str, list[Injected]] = {}
+        self._ts = itertools.count(1)
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+        self._changed = asyncio.Event()
+
+    # -- set-up ---------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        """Listen on a free loopback port; the Web API base URL."""
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._handle_api)
+        app.router.add_get("/api/{method}", self._handle_api)
+        app.router.add_post("/response/{rid}", self._handle_response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.origin = f"http://127.0.0.1:{port}"
+        self.base_url = f"{self.origin}/api/"
+        return self.base_url
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def add_user(self, user_id: str, name: str, email: str, **extra: Any) -> None:
+        """A person users.info knows."""
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name.lower().replace(" ", "."),
+            "real_name": name,
+            "deleted": False,
+            "is_bot": False,
+            "profile": {"real_name": name, "display_name": name.split()[0], "email": email},
+            **extra,
+        }
+
+    def fail_next(
+        self, method: str, status: int = 429, *, error: str = "ratelimited", retry_after: int = 1
+    ) -> None:
+        """Answer the next call of `method` ("response_url" for response URLs) with a failure."""
+        headers = {"Retry-After": str(retry_after)} if status == 429 else {}
+        self._failures.setdefault(method, []).append(
+            Injected(status=status, body={"ok": False, "error": error}, headers=headers)
+        )
+
+    def new_response_url(self) -> str:
+        """A response URL as Slack puts in a command or interaction payload."""
+        rid = f"R{next(self._ids)}"
+        self.responses[rid] = []
+        self._response_uses[rid] = 0
+        return f"{self.origin}/response/{rid}"
+
+    def new_trigger_id(self) -> str:
+        """A trigger id valid for three seconds, like Slack's."""
+        trigger = f"{next(self._ids)}.{int(time.time())}.trigger"
+        self._triggers[trigger] = time.monotonic()
+        return trigger
+
+    # -- inspection -----------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        """Every recorded call of one method."""
+        return [call for call in self.calls if call.method == method]
+
+    def response_posts(self, response_url: str) -> list[dict[str, Any]]:
+        """What the bot posted to one response URL, in order."""
+        return self.responses[response_url.rsplit("/", 1)[-1]]
+
+    # -- handlers -------------------------------------------------------------------------
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params: dict[str, Any] = dict(request.query)
+        raw = await request.read()
+        if raw:
+            if request.content_type == "application/json":
+                params.update(json.loads(raw))
+            else:
+                params.update(parse_qsl(raw.decode()))
+        self.calls.append(Call(method, params, dict(request.headers)))
+        auth = request.headers.get("Authorization", "")
+        if method != "apps.connections.open" and not auth.startswith("Bearer xoxb-"):
+            return web.json_response({"ok": False, "error": "not_authed"})
+        injected = self._take_failure(method)
+        if injected is not None:
+            return web.json_response(injected.body, status=injected.status, headers=injected.headers)
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            self.violations.append(f"unknown method {method}")
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        body = handler(params)
+        self._changed.set()
+        return web.json_response(body)
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        rid = request.match_info["rid"]
+        payload = await request.json()
+        self.calls.append(Call("response_url", {"rid": rid, **payload}, dict(request.headers)))
+        if rid not in self.responses:
+            return web.json_response({"ok": False, "error": "invalid_url"}, status=404)
+        injected = self._take_failure("response_url")
+        if injected is not None:
+            return web.json_response(injected.body, status=injected.status, headers=injected.headers)
+        self._response_uses[rid] += 1
+        if self._response_uses[rid] > RESPONSE_URL_USES:
+            self.violations.append(f"response URL {rid} used more than {RESPONSE_URL_USES} times")
+            return web.json_response({"ok": False, "error": "used_url"}, status=404)
+        self._check_message(payload, f"response_url {rid}")
+        self.responses[rid].append(payload)
+        self._changed.set()
+        return web.json_response({"ok": True})
+
+    def _take_failure(self, method: str) -> Injected | None:
+        queue = self._failures.get(method)
+        return queue.pop(0) if queue else None
+
+    # -- Web API methods ------------------------------------------------------------------
+
+    def _m_auth_test(self, _p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://fake.slack.test/",
+            "team": "Fake",
+            "user": "mfa-helper",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+        }
+
+    def _m_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not p.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        self._check_message(p, "chat.postMessage")
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        message = {"ts": ts, "text": p.get("text", ""), "blocks": _blocks(p)}
+        self.messages[(p["channel"], ts)] = message
+        return {"ok": True, "channel": p["channel"], "ts": ts, "message": message}
+
+    def _m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        key = (p.get("channel", ""), p.get("ts", ""))
+        if key not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        self._check_message(p, "chat.update")
+        self.messages[key] = {"ts": key[1], "text": p.get("text", ""), "blocks": _blocks(p)}
+        return {"ok": True, "channel": key[0], "ts": key[1]}
+
+    def _m_chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
+        self._check_message(p, "chat.postEphemeral")
+        return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
+
+    def _m_conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        users = p.get("users", "")
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        return {"ok": True, "channel": {"id": "D" + users.split(",")[0].lstrip("U")}}
+
+    def _m_users_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(p.get("user", ""))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _m_usergroups_users_list(self, p: dict[str, Any]) -> dict[str, Any]:
+        group = p.get("usergroup", "")
+        if group not in self.usergroups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": self.usergroups[group]}
+
+    def _m_views_publish(self, p: dict[str, Any]) -> dict[str, Any]:
+        view = _json_field(p, "view")
+        self._check_view(view, "views.publish")
+        self.home_views[p.get("user_id", "")] = view
+        return {"ok": True, "view": {"id": f"V{next(self._ids)}", **view}}
+
+    def _m_views_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        trigger = p.get("trigger_id", "")
+        issued = self._triggers.pop(trigger, None)
+        if issued is None or time.monotonic() - issued > TRIGGER_TTL_S:
+            return {"ok": False, "error": "expired_trigger_id"}
+        view = _json_field(p, "view")
+        self._check_view(view, "views.open")
+        return {"ok": True, "view": {"id": f"V{next(self._ids)}", **view}}
+
+    def _m_views_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        view = _json_field(p, "view")
+        self._check_view(view, "views.update")
+        return {"ok": True, "view": {"id": p.get("view_id", "V0"), **view}}
+
+    _m_views_push = _m_views_open
+
+    # -- Block Kit checks -----------------------------------------------------------------
+
+    def _check_message(self, p: dict[str, Any], where: str) -> None:
+        blocks = _blocks(p)
+        if blocks and not p.get("text"):
+            self.violations.append(f"{where}: blocks without a text fallback")
+        if len(blocks) > MESSAGE_BLOCK_LIMIT:
+            self.violations.append(f"{where}: {len(blocks)} blocks (limit {MESSAGE_BLOCK_LIMIT})")
+        self._check_blocks(blocks, where)
+
+    def _check_view(self, view: dict[str, Any], where: str) -> None:
+        blocks = view.get("blocks", [])
+        if len(blocks) > VIEW_BLOCK_LIMIT:
+            self.violations.append(f"{where}: {len(blocks)} blocks (limit {VIEW_BLOCK_LIMIT})")
+        try:
+            View(**view).to_dict()
+        except (SlackObjectFormationError, TypeError, ValueError) as exc:
+            self.violations.append(f"{where}: {exc}")
+        self._check_blocks(blocks, where)
+
+    def _check_blocks(self, blocks: list[dict[str, Any]], where: str) -> None:
+        action_ids: list[str] = []
+        for raw in blocks:
+            try:
+                block = Block.parse(raw)
+                if block is None or type(block) is Block:
+                    self.violations.append(f"{where}: unknown block type {raw.get('type')}")
+                    continue
+                block.to_dict()
+            except (SlackObjectFormationError, TypeError, ValueError, KeyError) as exc:
+                self.violations.append(f"{where}: {exc}")
+            action_ids.extend(_action_ids(raw))
+            for element in _elements(raw):
+                max_length = element.get("max_length")
+                if element.get("type") == "plain_text_input" and max_length is not None and not (
+                    1 <= max_length <= 3000
+                ):
+                    self.violations.append(f"{where}: plain_text_input max_length {max_length}")
+        duplicates = {a for a in action_ids if action_ids.count(a) > 1}
+        if duplicates:
+            self.violations.append(f"{where}: action_id used twice: {sorted(duplicates)}")
+
+
+def _json_field(p: dict[str, Any], name: str) -> dict[str, Any]:
+    value = p.get(name) or {}
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _blocks(p: dict[str, Any]) -> list[dict[str, Any]]:
+    value = p.get("blocks") or []
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _elements(block: dict[str, Any]) -> list[dict[str, Any]]:
+    elements = list(block.get("elements", []))
+    for key in ("accessory", "element"):
+        if isinstance(block.get(key), dict):
+            elements.append(block[key])
+    return [e for e in elements if isinstance(e, dict)]
+
+
+def _action_ids(block: dict[str, Any]) -> list[str]:
+    return [e["action_id"] for e in _elements(block) if "action_id" in e]

@@ -1,0 +1,119 @@
+"""Every walk through every topic, generated from the guide data: what the employee sees at each click."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.guide import Guide, Outcome
+from bot.guide import load_guide
+from handlers.ids import ActionId
+from storage.engine import create_engine, session_factory
+from storage.repositories import SqlWalkRepository
+from tests.driver import Screen, SlackDriver
+
+GUIDE = load_guide()
+
+
+def _paths(guide: Guide) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """(topic, [(action_id, step reached)]) for every route through each topic, no step twice."""
+    found: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+    for topic in guide.topics:
+        by_id = {step.id: step for step in topic.steps}
+
+        def walk(step_id: str, route: tuple[tuple[str, str], ...], topic_id: str = topic.id) -> None:
+            step = by_id[step_id]
+            moves = [(f"{ActionId.CHOICE}{i}", c.goto) for i, c in enumerate(step.choices)]
+            if step.next:
+                moves.append((ActionId.NEXT.value, step.next))
+            visited = {topic.first_step.id, *(target for _, target in route)}
+            onward = [(action, target) for action, target in moves if target not in visited]
+            if not onward:
+                found.append((topic_id, route))
+            for action, target in onward:
+                walk(target, (*route, (action, target)))
+
+        walk(topic.first_step.id, ())
+    return found
+
+
+PATHS = _paths(GUIDE)
+
+
+def _step_text(screen: Screen) -> str:
+    return next(b["text"]["text"] for b in screen.blocks if b["type"] == "section")
+
+
+@pytest.mark.parametrize(
+    ("topic_id", "route"),
+    PATHS,
+    ids=[f"{t}:{'>'.join(s for _, s in r) or 'first'}" for t, r in PATHS],
+)
+async def test_every_route_of_every_topic(
+    slack: SlackDriver, topic_id: str, route: tuple[tuple[str, str], ...], database_url: str
+) -> None:
+    guide = slack.runtime.deps.guide.guide
+    topic = guide.topic(topic_id)
+    reply, menu = await slack.command()
+    assert reply.status == 200 and menu is not None
+    screen = await slack.click_and_see(menu, f"{ActionId.TOPIC}{topic_id}")
+    assert _step_text(screen) == topic.first_step.text
+    assert ActionId.BACK not in screen.action_ids()
+
+    for action_id, step_id in route:
+        screen = await slack.click_and_see(screen, action_id)
+        step = guide.step(topic_id, step_id)
+        assert _step_text(screen) == step.text
+        ids = screen.action_ids()
+        assert ActionId.WORKED in ids and ActionId.RESTART in ids and ActionId.BACK in ids
+        assert (ActionId.NEXT in ids) == (step.next is not None)
+        assert (ActionId.CONTACT_IT in ids) == step.contact_it
+        for link in step.links:
+            assert any(e.get("url") == link.url for b in screen.blocks for e in b.get("elements", []))
+
+    last = guide.step(topic_id, route[-1][1] if route else topic.first_step.id)
+    if last.contact_it:
+        end = await slack.click_and_see(screen, ActionId.CONTACT_IT)
+        assert "call 555-0100 or mail it@example.com" in end.all_text()
+        assert "never ask you for your password" in end.all_text()
+        expected = Outcome.ESCALATED
+    else:
+        end = await slack.click_and_see(screen, ActionId.WORKED)
+        assert "Glad that worked" in end.all_text()
+        expected = Outcome.WORKED
+
+    engine = create_engine(database_url)
+    try:
+        walks = await SqlWalkRepository(session_factory(engine)).walks_of("U1")
+    finally:
+        await engine.dispose()
+    assert len(walks) == 1
+    assert walks[0].state.outcome is expected
+    assert walks[0].state.seen == (topic.first_step.id, *(s for _, s in route))
+
+
+async def test_back_returns_to_the_previous_step_and_start_over_shows_the_menu(
+    slack: SlackDriver,
+) -> None:
+    guide = slack.runtime.deps.guide.guide
+    _, menu = await slack.command()
+    assert menu is not None
+    first = await slack.click_and_see(menu, f"{ActionId.TOPIC}lost-phone")
+    second = await slack.click_and_see(first, ActionId.NEXT)
+    assert _step_text(second) == guide.step("lost-phone", "lost-phone-alternate").text
+    back = await slack.click_and_see(second, ActionId.BACK)
+    assert _step_text(back) == guide.step("lost-phone", "lost-phone-ways").text
+    assert ActionId.BACK not in back.action_ids()
+
+    # A stale click on the message that was replaced changes nothing.
+    stale = await slack.click_and_see(second, ActionId.NEXT)
+    assert _step_text(stale) == guide.step("lost-phone", "lost-phone-ways").text
+
+    ended = await slack.click_and_see(back, ActionId.CONTACT_IT if ActionId.CONTACT_IT in back.action_ids() else ActionId.WORKED)
+    undo = await slack.click_and_see(ended, ActionId.BACK)
+    assert _step_text(undo) == guide.step("lost-phone", "lost-phone-ways").text
+
+    restart = await slack.click_and_see(undo, ActionId.RESTART)
+    assert restart.blocks[0]["type"] == "header"
+    assert [a for a in restart.action_ids() if a.startswith(ActionId.TOPIC)] == [
+        f"{ActionId.TOPIC}{t.id}" for t in guide.topics
+    ]
