@@ -30,11 +30,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="mfa-helpdesk", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the bot (HTTP, or Socket Mode with SLACK_APP_TOKEN)")
-    serve.add_argument("--no-migrate", action="store_true", help="do not migrate the database at start")
+    serve = commands.add_parser(
+        "serve", help="run the bot (HTTP, or Socket Mode with SLACK_APP_TOKEN)"
+    )
+    serve.add_argument(
+        "--no-migrate", action="store_true", help="do not migrate the database at start"
+    )
     commands.add_parser("migrate", help="bring the database schema up to date, then exit")
     check = commands.add_parser("check-guide", help="validate a guide file, then exit")
-    check.add_argument("path", nargs="?", help="the guide file (default: GUIDE_FILE or the built-in one)")
+    check.add_argument(
+        "path", nargs="?", help="the guide file (default: GUIDE_FILE or the built-in one)"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -42,7 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings.log_level)
         if args.command == "serve":
             settings.require_for_serve()
-            return asyncio.run(_serve(settings, migrate=settings.migrate_on_start and not args.no_migrate))
+            return asyncio.run(
+                _serve(settings, migrate=settings.migrate_on_start and not args.no_migrate)
+            )
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
         return _check_guide(settings, args.path or settings.guide_file)
@@ -103,7 +111,7 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
         socket_handler = AsyncSocketModeHandler(
             runtime.bolt, settings.slack_app_token.get_secret_value()
         )
-        await socket_handler.connect_async()
+        await socket_handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("connected to Slack in Socket Mode; /healthz on port %s", settings.port)
     else:
         log.info("listening on http://%s:%s/slack/events", settings.host, settings.port)
@@ -115,7 +123,7 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
     with contextlib.suppress(asyncio.CancelledError):
         await housekeeping
     if socket_handler is not None:
-        await socket_handler.close_async()
+        await socket_handler.close_async()  # type: ignore[no-untyped-call]
     await runner.cleanup()
     await runtime.close()
     return 0

@@ -44,10 +44,10 @@ class TaskTracker:
         """How many tasks are still running."""
         return len(self._tasks)
 
-    async def drain(self, timeout: float = 10.0) -> None:
-        """Wait for running tasks (and those they start) to finish, up to `timeout` seconds."""
+    async def drain(self, limit_s: float = 10.0) -> None:
+        """Wait for running tasks (and those they start) to finish, up to `limit_s` seconds."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + limit_s
         while self._tasks:
             remaining = deadline - loop.time()
             if remaining <= 0:

@@ -1,4 +1,4 @@
-"""The HTTP surface: POST /slack/events (signature checked here, without logging the body) and GET /healthz."""
+"""The HTTP surface: POST /slack/events (signature checked, body never logged), GET /healthz."""
 
 from __future__ import annotations
 
@@ -34,9 +34,7 @@ def create_web_app(
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
         if not timestamp.isdigit() or not verifier.is_valid(body, timestamp, signature):
-            log.warning(
-                "refused a request with a bad or stale signature from %s", request.remote
-            )
+            log.warning("refused a request with a bad or stale signature from %s", request.remote)
             return web.json_response({"error": "invalid request"}, status=401)
         bolt_request = AsyncBoltRequest(
             body=body.decode("utf-8"),

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.guide import Move
-from bot.domain.walks import Surface, WalkNotYoursError
+from bot.domain.walks import Surface, WalkConflictError, WalkNotYoursError
 from handlers.blocks.guide import build_menu, build_walk
 from handlers.deps import Deps
 from handlers.ids import ActionId
@@ -89,6 +89,9 @@ async def _move(deps: Deps, body: dict[str, Any], move: Move) -> None:
         return
     except KeyError:
         log.info("ignored a click on a step the guide no longer has")
+        return
+    except WalkConflictError:
+        log.warning("dropped a click on a walk that kept changing under it")
         return
     guide = deps.guide.guide
     message = build_menu(guide) if move is Move.RESTART else build_walk(guide, walk)

@@ -25,7 +25,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack(text=menu.text, blocks=menu.blocks)
             return
         walk = deps.guide.open_walk(
-            deps.guide.new_walk_id(), command["team_id"], command["user_id"], topic.id, Surface.COMMAND
+            deps.guide.new_walk_id(),
+            command["team_id"],
+            command["user_id"],
+            topic.id,
+            Surface.COMMAND,
         )
         message = build_walk(guide, walk)
         await ack(text=message.text, blocks=message.blocks)

@@ -21,7 +21,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     @app.event("message")
     async def handle_message(body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id"):
+        if (
+            event.get("channel_type") == "im"
+            and not event.get("subtype")
+            and not event.get("bot_id")
+        ):
             deps.tasks.spawn(_answer_dm(deps, body, event), "answer-dm")
 
 
@@ -44,6 +48,8 @@ async def _answer_dm(deps: Deps, body: dict[str, Any], event: dict[str, Any]) ->
         await deps.replier.post(event["channel"], build_menu(guide))
         return
     team_id = body.get("team_id") or event.get("team", "")
-    walk = deps.guide.open_walk(deps.guide.new_walk_id(), team_id, event["user"], topic.id, Surface.DM)
+    walk = deps.guide.open_walk(
+        deps.guide.new_walk_id(), team_id, event["user"], topic.id, Surface.DM
+    )
     await deps.guide.record(walk)
     await deps.replier.post(event["channel"], build_walk(guide, walk))

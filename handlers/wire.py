@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 class StepRef(BaseModel):
     """The walk and step a guide button was shown on."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
+    model_config = ConfigDict(frozen=True, validate_by_name=True, validate_by_alias=True)
 
     walk_id: str = Field(alias="w", pattern=r"^[0-9a-f]{32}$")
     topic_id: str = Field(alias="t", max_length=64)

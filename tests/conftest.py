@@ -104,7 +104,7 @@ async def database_url(
 
 @pytest.fixture
 async def fake_slack() -> AsyncIterator[FakeSlack]:
-    """The fake Web API; a test fails if the bot broke a Block Kit rule or called an unknown method."""
+    """The fake Web API; the test fails on any broken Block Kit rule or unknown method."""
     fake = FakeSlack()
     await fake.start()
     fake.add_user("U1", "Ada Lovelace", "ada@example.com")

@@ -171,7 +171,7 @@ class Guide(_Strict):
         return best[2]
 
     def with_variables(self, overrides: Mapping[str, str]) -> Guide:
-        """A copy whose text has every {variable} filled in, checked for links that are not https."""
+        """A copy whose text has every {variable} filled in."""
         values = {**self.variables, **overrides}
         data = self.model_dump()
         for t_index, topic in enumerate(data["topics"]):
@@ -186,7 +186,9 @@ class Guide(_Strict):
                     for key in ("label", "url"):
                         link[key] = _fill(link[key], values, f"{here}.links[{l_index}].{key}")
                 for c_index, choice in enumerate(step["choices"]):
-                    choice["label"] = _fill(choice["label"], values, f"{here}.choices[{c_index}].label")
+                    choice["label"] = _fill(
+                        choice["label"], values, f"{here}.choices[{c_index}].label"
+                    )
         for name, text in data["texts"].items():
             data["texts"][name] = _fill(text, values, f"texts.{name}")
         return Guide.model_validate(data)
@@ -308,4 +310,3 @@ def advance(guide: Guide, state: WalkState, move: Move, *, choice: int = 0) -> W
         outcome=Outcome.IN_PROGRESS,
         choices=chosen,
     )
-

@@ -40,6 +40,10 @@ class WalkNotYoursError(Exception):
     """Someone pressed a button on another person's walk."""
 
 
+class WalkConflictError(Exception):
+    """The walk kept changing under us; the click is dropped rather than applied twice."""
+
+
 _MAX_CONFLICT_RETRIES = 5
 
 
@@ -112,4 +116,4 @@ class GuideService:
                 continue
             if await self._walks.update_walk(moved, expected_version=walk.version):
                 return moved
-        return walk
+        raise WalkConflictError(walk_id)

@@ -1,4 +1,4 @@
-"""Loads the guide content shipped in this package, or the operator's GUIDE_FILE, and validates it."""
+"""Loads the guide shipped in this package, or the operator's GUIDE_FILE, and validates it."""
 
 from __future__ import annotations
 

@@ -71,7 +71,7 @@ def build_walk(guide: Guide, walk: WalkRecord) -> Message:
     """Whatever the walk shows now: its current step, the "worked" end, or how to reach IT."""
     topic = guide.topic(walk.state.topic_id)
     step = guide.step(topic.id, walk.state.current)
-    ref = StepRef(w=walk.id, t=topic.id, s=step.id).encode()
+    ref = StepRef(walk_id=walk.id, topic_id=topic.id, step_id=step.id).encode()
     if walk.state.outcome is Outcome.WORKED:
         return _ending(topic, guide.texts.worked, ref)
     if walk.state.outcome is Outcome.ESCALATED:
@@ -130,7 +130,10 @@ def _ending(topic: Topic, text: str, ref: str) -> Message:
         SectionBlock(text=MarkdownTextObject(text=text)),
         ActionsBlock(
             block_id=BlockId.STEP_BUTTONS,
-            elements=[_button("Back", ActionId.BACK, ref), _button("Start over", ActionId.RESTART, ref)],
+            elements=[
+                _button("Back", ActionId.BACK, ref),
+                _button("Start over", ActionId.RESTART, ref),
+            ],
         ),
     ]
     return Message(text=topic.title, blocks=blocks)

@@ -146,7 +146,9 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "not_authed"})
         injected = self._take_failure(method)
         if injected is not None:
-            return web.json_response(injected.body, status=injected.status, headers=injected.headers)
+            return web.json_response(
+                injected.body, status=injected.status, headers=injected.headers
+            )
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             self.violations.append(f"unknown method {method}")
@@ -163,7 +165,9 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "invalid_url"}, status=404)
         injected = self._take_failure("response_url")
         if injected is not None:
-            return web.json_response(injected.body, status=injected.status, headers=injected.headers)
+            return web.json_response(
+                injected.body, status=injected.status, headers=injected.headers
+            )
         self._response_uses[rid] += 1
         if self._response_uses[rid] > RESPONSE_URL_USES:
             self.violations.append(f"response URL {rid} used more than {RESPONSE_URL_USES} times")
@@ -283,8 +287,10 @@ class FakeSlack:
             action_ids.extend(_action_ids(raw))
             for element in _elements(raw):
                 max_length = element.get("max_length")
-                if element.get("type") == "plain_text_input" and max_length is not None and not (
-                    1 <= max_length <= 3000
+                if (
+                    element.get("type") == "plain_text_input"
+                    and max_length is not None
+                    and not (1 <= max_length <= 3000)
                 ):
                     self.violations.append(f"{where}: plain_text_input max_length {max_length}")
         duplicates = {a for a in action_ids if action_ids.count(a) > 1}

@@ -19,10 +19,16 @@ async def test_mfa_help_without_text_shows_the_six_topics_ephemerally(slack: Sla
     assert reply.status == 200
     payload = reply.json()
     assert payload.get("response_type", "ephemeral") == "ephemeral"
-    assert screen is not None and len(_topic_buttons(screen)) == 6
-    for title in ("Can I turn it off?", "I don't have my phone", "I lost my phone",
-                  "not receiving a text or call", "App passwords are not working",
-                  "I didn't find an answer"):
+    assert screen is not None
+    assert len(_topic_buttons(screen)) == 6
+    for title in (
+        "Can I turn it off?",
+        "I don't have my phone",
+        "I lost my phone",
+        "not receiving a text or call",
+        "App passwords are not working",
+        "I didn't find an answer",
+    ):
         assert title in screen.all_text()
     # Nothing was posted in the channel: the answer is the ephemeral ack itself.
     assert slack.fake.calls_to("chat.postMessage") == []
@@ -43,7 +49,8 @@ async def test_mfa_help_with_text_jumps_to_the_matching_topic(
     slack: SlackDriver, text: str, step: str
 ) -> None:
     reply, screen = await slack.command(text)
-    assert reply.status == 200 and screen is not None
+    assert reply.status == 200
+    assert screen is not None
     topic_id = step.rsplit("-", 1)[0] if not step.startswith("lost-phone") else "lost-phone"
     topic = next(t for t in slack.runtime.deps.guide.guide.topics if t.first_step.id == step)
     assert topic.first_step.text in screen.all_text()
@@ -56,7 +63,8 @@ async def test_mfa_help_with_text_jumps_to_the_matching_topic(
 
 async def test_mfa_help_with_text_that_matches_nothing_shows_the_menu(slack: SlackDriver) -> None:
     reply, screen = await slack.command("pizza <!channel>")
-    assert reply.status == 200 and screen is not None
+    assert reply.status == 200
+    assert screen is not None
     assert "not sure which problem" in screen.all_text()
     assert len(_topic_buttons(screen)) == 6
     assert "<!channel>" not in json.dumps(screen.blocks)
@@ -67,13 +75,15 @@ async def test_a_dm_gets_the_menu_and_clicks_update_that_message(slack: SlackDri
     assert reply.status == 200
     await slack.settle()
     posts = slack.fake.calls_to("chat.postMessage")
-    assert len(posts) == 1 and posts[0].params["channel"] == "D1"
+    assert len(posts) == 1
+    assert posts[0].params["channel"] == "D1"
     menu = slack.dm_screen()
     assert len(_topic_buttons(menu)) == 6
     step = await slack.click_and_see(menu, f"{ActionId.TOPIC}no-phone")
     assert "Use a different verification option" in step.all_text()
     updates = slack.fake.calls_to("chat.update")
-    assert len(updates) == 1 and updates[0].params["ts"] == menu.ts
+    assert len(updates) == 1
+    assert updates[0].params["ts"] == menu.ts
     assert len(slack.fake.calls_to("chat.postMessage")) == 1
 
 
@@ -85,19 +95,44 @@ async def test_a_dm_naming_a_problem_starts_that_topic(slack: SlackDriver) -> No
 
 
 async def test_the_bots_own_messages_and_edits_get_no_answer(slack: SlackDriver) -> None:
-    await slack.event({"type": "message", "channel": "D1", "channel_type": "im", "user": "U0BOT",
-                       "bot_id": "B0BOT", "text": "menu", "ts": "1.1"})
-    await slack.event({"type": "message", "subtype": "message_changed", "channel": "D1",
-                       "channel_type": "im", "ts": "1.2"})
-    await slack.event({"type": "message", "channel": "C1", "channel_type": "channel",
-                       "user": "U1", "text": "lost phone", "ts": "1.3"})
+    await slack.event(
+        {
+            "type": "message",
+            "channel": "D1",
+            "channel_type": "im",
+            "user": "U0BOT",
+            "bot_id": "B0BOT",
+            "text": "menu",
+            "ts": "1.1",
+        }
+    )
+    await slack.event(
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": "D1",
+            "channel_type": "im",
+            "ts": "1.2",
+        }
+    )
+    await slack.event(
+        {
+            "type": "message",
+            "channel": "C1",
+            "channel_type": "channel",
+            "user": "U1",
+            "text": "lost phone",
+            "ts": "1.3",
+        }
+    )
     await slack.settle()
     assert slack.fake.calls_to("chat.postMessage") == []
 
 
 async def test_opening_the_home_tab_publishes_the_menu(slack: SlackDriver) -> None:
-    reply = await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1",
-                               "tab": "home", "event_ts": "1.0"})
+    reply = await slack.event(
+        {"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home", "event_ts": "1.0"}
+    )
     assert reply.status == 200
     await slack.settle()
     view = slack.fake.home_views["U1"]
@@ -111,8 +146,15 @@ async def test_opening_the_home_tab_publishes_the_menu(slack: SlackDriver) -> No
 
 
 async def test_the_messages_tab_does_not_publish_home(slack: SlackDriver) -> None:
-    await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1",
-                       "tab": "messages", "event_ts": "1.0"})
+    await slack.event(
+        {
+            "type": "app_home_opened",
+            "user": "U1",
+            "channel": "D1",
+            "tab": "messages",
+            "event_ts": "1.0",
+        }
+    )
     await slack.settle()
     assert slack.fake.calls_to("views.publish") == []
 

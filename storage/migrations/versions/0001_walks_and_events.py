@@ -41,9 +41,7 @@ def upgrade() -> None:
         sa.Column("received_at", UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_processed_events")),
     )
-    op.create_index(
-        op.f("ix_processed_events_received_at"), "processed_events", ["received_at"]
-    )
+    op.create_index(op.f("ix_processed_events_received_at"), "processed_events", ["received_at"])
 
 
 def downgrade() -> None:

@@ -1,0 +1,137 @@
+"""The `mfa-helpdesk` command as an operator runs it: clear errors, migrate, serve and /healthz."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.guide import DEFAULT_GUIDE
+
+
+def _run(
+    args: list[str], env: dict[str, str], timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A bare environment, as on a fresh machine, working in a temporary folder."""
+    return {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+        "HOME": str(tmp_path),
+    }
+
+
+def test_serve_without_a_bot_token_exits_2_naming_it(env: dict[str, str]) -> None:
+    result = _run(["serve"], env)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_serve_in_http_mode_without_a_signing_secret_exits_2(env: dict[str, str]) -> None:
+    result = _run(["serve"], {**env, "SLACK_BOT_TOKEN": "xoxb-1"})
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("PORT", "eighty"), ("SLACK_BOT_TOKEN", "xoxp-user-token"), ("IDENTITY_PROVIDER", "ldap")],
+)
+def test_a_malformed_setting_exits_2_naming_it(
+    env: dict[str, str], variable: str, value: str
+) -> None:
+    result = _run(["serve"], {**env, variable: value})
+    assert result.returncode == 2
+    assert variable in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_invalid_guide_file_stops_start_up_naming_file_and_field(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    broken = tmp_path / "guide.yaml"
+    broken.write_text(DEFAULT_GUIDE.read_text().replace("next: why-opt-out", "next: why-nowhere"))
+    result = _run(
+        ["serve"],
+        {
+            **env,
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "GUIDE_FILE": str(broken),
+        },
+    )
+    assert result.returncode == 2
+    assert str(broken) in result.stderr
+    assert "topics[0].steps[0].next" in result.stderr
+    assert "Traceback" not in result.stderr
+    check = _run(["check-guide", str(broken)], env)
+    assert check.returncode == 2
+    assert _run(["check-guide"], env).stdout.startswith("guide OK: 6 topics")
+
+
+def test_migrate_creates_the_schema(env: dict[str, str], tmp_path: Path) -> None:
+    result = _run(["migrate"], env)
+    assert result.returncode == 0, result.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"walks", "processed_events", "alembic_version"} <= tables
+
+
+def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(env: dict[str, str]) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve"],
+        env={
+            **env,
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        body = None
+        while time.monotonic() - started < 20 and body is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    assert r.status == 200
+                    body = r.read().decode()
+            except OSError:
+                assert process.poll() is None, process.communicate()[1]
+                time.sleep(0.05)
+        assert body == '{"status": "ok", "database": "up"}'
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0, stderr
+    assert "xoxb-1" not in stderr

@@ -1,0 +1,88 @@
+"""Repositories on SQLite and PostgreSQL: conditional updates, the event ledger, migrations."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.guide import Move, Outcome
+from bot.domain.walks import GuideService, Surface
+from bot.guide import load_guide
+from storage.engine import create_engine, ping, session_factory
+from storage.migrate import migrate, pending_revisions
+from storage.repositories import SqlEventLedger, SqlWalkRepository
+from tests.conftest import FixedClock
+
+GUIDE = load_guide()
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A migrated database."""
+    built = create_engine(database_url)
+    await migrate(built)
+    yield built
+    await built.dispose()
+
+
+async def test_migrating_twice_is_a_no_op(engine: AsyncEngine) -> None:
+    assert await migrate(engine) == "0001"
+    assert not await pending_revisions(engine)
+    assert await ping(engine)
+
+
+async def test_a_walk_round_trips_with_its_times_in_utc(engine: AsyncEngine) -> None:
+    walks = SqlWalkRepository(session_factory(engine))
+    service = GuideService(GUIDE, walks, FixedClock())
+    walk = service.open_walk(service.new_walk_id(), "T", "U7", "lost-phone", Surface.DM)
+    await service.record(walk)
+    stored = await walks.get_walk(walk.id)
+    assert stored == walk
+    assert stored is not None
+    assert stored.started_at.tzinfo is not None
+
+
+async def test_an_update_from_a_stale_version_is_refused(engine: AsyncEngine) -> None:
+    walks = SqlWalkRepository(session_factory(engine))
+    service = GuideService(GUIDE, walks, FixedClock())
+    walk = service.open_walk(service.new_walk_id(), "T", "U7", "why", Surface.COMMAND)
+    await service.record(walk)
+    ended = replace(walk, state=replace(walk.state, outcome=Outcome.WORKED), version=2)
+    assert await walks.update_walk(ended, expected_version=1)
+    assert not await walks.update_walk(ended, expected_version=1)
+
+
+async def test_two_clicks_at_once_on_the_same_step_move_the_walk_once(engine: AsyncEngine) -> None:
+    walks = SqlWalkRepository(session_factory(engine))
+    service = GuideService(GUIDE, walks, FixedClock())
+    walk = service.open_walk(service.new_walk_id(), "T", "U7", "not-receiving", Surface.DM)
+    await service.record(walk)
+    results = await asyncio.gather(
+        *[
+            service.move(walk.id, "T", "U7", "not-receiving", "not-receiving-check", Move.NEXT)
+            for _ in range(4)
+        ]
+    )
+    stored = await walks.get_walk(walk.id)
+    assert stored is not None
+    assert stored.state.path == ("not-receiving-check", "not-receiving-other-option")
+    assert stored.version == 2
+    assert all(r.state.current == "not-receiving-other-option" for r in results)
+
+
+async def test_each_event_id_is_claimed_once_and_old_ones_are_forgotten(
+    engine: AsyncEngine,
+) -> None:
+    ledger = SqlEventLedger(session_factory(engine))
+    now = datetime(2026, 11, 27, 8, tzinfo=UTC)
+    claims = await asyncio.gather(*[ledger.claim_event("Ev1", now) for _ in range(5)])
+    assert sorted(claims) == [False, False, False, False, True]
+    assert await ledger.claim_event("Ev2", now + timedelta(days=2))
+    assert await ledger.forget_events_before(now + timedelta(days=1)) == 1
+    assert await ledger.claim_event("Ev1", now + timedelta(days=2))
+    assert not await ledger.claim_event("Ev2", now)

@@ -1,0 +1,172 @@
+"""The guide's validation, its topic matching and the walk state machine, without I/O."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.domain.guide import Move, Outcome, WalkState, advance
+from bot.guide import DEFAULT_GUIDE, GuideError, load_guide
+
+GUIDE = load_guide()
+
+
+def _write(tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
+    data = yaml.safe_load(DEFAULT_GUIDE.read_text())
+    change(data)
+    path = tmp_path / "guide.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def _error(tmp_path: Path, change) -> str:  # type: ignore[no-untyped-def]
+    path = _write(tmp_path, change)
+    with pytest.raises(GuideError) as caught:
+        load_guide(path)
+    message = str(caught.value)
+    assert message.startswith(str(path)), message
+    return message
+
+
+def test_the_shipped_guide_has_the_six_topics_of_the_article() -> None:
+    assert [t.id for t in GUIDE.topics] == [
+        "why",
+        "no-phone",
+        "lost-phone",
+        "not-receiving",
+        "app-passwords",
+        "no-answer",
+    ]
+
+
+def test_the_article_advice_is_intact() -> None:
+    text = "\n".join(s.text for t in GUIDE.topics for s in t.steps)
+    for phrase in (
+        "You can't opt out",
+        "personal",
+        "Use a different verification option",
+        "reset your app passwords and clear any",
+        "use the newest one",
+        "don't need any cell",
+        "only for older desktop",
+        "delete your existing",
+        "register for two-step verification again",
+        "Ask a friend to call you or text you",
+    ):
+        assert phrase in text, phrase
+
+
+def test_a_dangling_next_names_the_field(tmp_path: Path) -> None:
+    message = _error(tmp_path, lambda d: d["topics"][0]["steps"][0].update(next="nowhere"))
+    assert "topics[0].steps[0].next" in message
+    assert "'nowhere'" in message
+
+
+def test_a_dangling_choice_names_the_field(tmp_path: Path) -> None:
+    message = _error(
+        tmp_path, lambda d: d["topics"][1]["steps"][0]["choices"][0].update(goto="gone")
+    )
+    assert "topics[1].steps[0].choices[0].goto" in message
+
+
+def test_an_unreachable_step_is_refused(tmp_path: Path) -> None:
+    extra = {"id": "orphan", "text": "alone", "contact_it": True}
+    message = _error(tmp_path, lambda d: d["topics"][5]["steps"].append(extra))
+    assert "'orphan' cannot be reached" in message
+
+
+def test_a_dead_end_is_refused(tmp_path: Path) -> None:
+    message = _error(tmp_path, lambda d: d["topics"][0]["steps"][1].update(contact_it=False))
+    assert "topics[0].steps[1]" in message
+    assert "contact_it" in message
+
+
+def test_a_link_that_is_not_https_is_refused(tmp_path: Path) -> None:
+    message = _error(
+        tmp_path, lambda d: d["topics"][0]["steps"][1]["links"][0].update(url="http://example.com")
+    )
+    assert "topics[0].steps[1].links[0].url" in message
+    assert "https" in message
+
+
+def test_an_inline_link_that_is_not_https_is_refused(tmp_path: Path) -> None:
+    message = _error(
+        tmp_path, lambda d: d["topics"][5]["steps"][0].update(text="see <javascript:alert(1)|here>")
+    )
+    assert "topics[5].steps[0].text" in message
+
+
+def test_an_over_long_button_text_is_refused(tmp_path: Path) -> None:
+    message = _error(tmp_path, lambda d: d["topics"][2].update(button="x" * 76))
+    assert "topics[2].button" in message
+    assert "75" in message
+
+
+def test_an_over_long_step_text_is_refused(tmp_path: Path) -> None:
+    message = _error(tmp_path, lambda d: d["topics"][2]["steps"][0].update(text="x" * 3001))
+    assert "topics[2].steps[0].text" in message
+    assert "3000" in message
+
+
+def test_an_unknown_variable_is_refused(tmp_path: Path) -> None:
+    message = _error(
+        tmp_path, lambda d: d["topics"][2]["steps"][0].update(text="see {helpdesk_url}")
+    )
+    assert "{helpdesk_url}" in message
+
+
+def test_unknown_fields_and_bad_yaml_are_refused(tmp_path: Path) -> None:
+    assert "topics[0].colour" in _error(tmp_path, lambda d: d["topics"][0].update(colour="red"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("topics: [")
+    with pytest.raises(GuideError, match="not valid YAML"):
+        load_guide(bad)
+    with pytest.raises(GuideError, match="cannot read"):
+        load_guide(tmp_path / "missing.yaml")
+
+
+def test_operator_links_replace_microsofts(tmp_path: Path) -> None:
+    guide = load_guide(None, {"manage_settings_url": "https://myaccount.example.org/security"})
+    assert (
+        "<https://myaccount.example.org/security|"
+        in guide.step("no-phone", "no-phone-no-link").text
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("lost phone", "lost-phone"),
+        ("new number", "lost-phone"),
+        ("forgot my phone at home", "no-phone"),
+        ("no sms", "not-receiving"),
+        ("app passwords", "app-passwords"),
+        ("why", "why"),
+        ("", None),
+        ("banana", None),
+    ],
+)
+def test_free_text_matches_the_best_topic(text: str, topic: str | None) -> None:
+    found = GUIDE.match_topic(text)
+    assert (found.id if found else None) == topic
+
+
+def test_the_state_machine_moves_back_and_ends() -> None:
+    state = WalkState.start(GUIDE, "lost-phone")
+    assert state.current == "lost-phone-ways"
+    chosen = advance(GUIDE, state, Move.CHOICE, choice=1)
+    assert chosen.current == "lost-phone-clear"
+    assert chosen.choices == ("lost-phone-ways:I have no other method",)
+    assert advance(GUIDE, chosen, Move.NEXT) == chosen  # no next on the last step
+    back = advance(GUIDE, chosen, Move.BACK)
+    assert back.current == "lost-phone-ways"
+    assert back.seen == chosen.seen
+    assert advance(GUIDE, back, Move.BACK) == back
+    escalated = advance(GUIDE, chosen, Move.CONTACT_IT)
+    assert escalated.outcome is Outcome.ESCALATED
+    assert advance(GUIDE, escalated, Move.BACK).outcome is Outcome.IN_PROGRESS
+    assert advance(GUIDE, state, Move.RESTART).outcome is Outcome.ABANDONED
+    assert advance(GUIDE, escalated, Move.RESTART).outcome is Outcome.ESCALATED
+    assert advance(GUIDE, state, Move.CHOICE, choice=9) == state

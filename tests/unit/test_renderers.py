@@ -1,0 +1,61 @@
+"""Every message and view the guide renders stays inside Block Kit's limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from slack_sdk.models.blocks import Block
+
+from bot.domain.guide import Outcome, WalkState
+from bot.domain.text import escape_mrkdwn
+from bot.domain.walks import Surface, WalkRecord
+from bot.guide import load_guide
+from handlers.blocks.guide import Message, build_home, build_menu, build_walk
+
+GUIDE = load_guide()
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+
+
+def _check(message: Message) -> None:
+    assert message.text
+    assert 1 <= len(message.blocks) <= 50
+    dicts = [block.to_dict() for block in message.blocks]  # raises on any broken limit
+    assert all(Block.parse(d) is not None for d in dicts)
+    ids = [e["action_id"] for d in dicts for e in d.get("elements", []) if "action_id" in e]
+    ids += [d["accessory"]["action_id"] for d in dicts if "accessory" in d]
+    assert len(ids) == len(set(ids))
+    for d in dicts:
+        assert len(d.get("elements", [])) <= 25
+
+
+def _walk(topic: str, step: str, outcome: Outcome = Outcome.IN_PROGRESS) -> WalkRecord:
+    first = GUIDE.topic(topic).first_step.id
+    path = (first,) if step == first else (first, step)
+    state = WalkState(topic_id=topic, path=path, seen=path, outcome=outcome)
+    return WalkRecord("a" * 32, "T", "U", Surface.DM, state, NOW, NOW)
+
+
+@pytest.mark.parametrize(("topic", "step"), [(t.id, s.id) for t in GUIDE.topics for s in t.steps])
+@pytest.mark.parametrize("outcome", list(Outcome))
+def test_every_step_renders_within_limits(topic: str, step: str, outcome: Outcome) -> None:
+    _check(build_walk(GUIDE, _walk(topic, step, outcome)))
+
+
+def test_the_menu_and_home_render_within_limits() -> None:
+    _check(build_menu(GUIDE))
+    _check(build_menu(GUIDE, GUIDE.texts.not_matched))
+    view = build_home(GUIDE).to_dict()
+    assert view["type"] == "home"
+    assert len(view["blocks"]) <= 100
+
+
+def test_escaping_defuses_mentions_and_links() -> None:
+    assert escape_mrkdwn("<!channel> & <@U1> <https://evil|sso>") == (
+        "&lt;!channel&gt; &amp; &lt;@U1&gt; &lt;https://evil|sso&gt;"
+    )
+
+
+def test_an_it_contact_with_markup_shows_as_typed() -> None:
+    guide = load_guide(None, {"it_contact": escape_mrkdwn("<!here> x & y")})
+    assert "&lt;!here&gt; x &amp; y" in guide.texts.contact_it
