@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 from aiohttp import web
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -51,6 +52,13 @@ class Runtime:
         await self.tasks.cancel_all()
         await self.http.close()
         await self.engine.dispose()
+
+
+async def connect_socket_mode(runtime: Runtime, app_token: str) -> AsyncSocketModeHandler:
+    """Connect to Slack over Socket Mode (returns once connected; close with close_async)."""
+    handler = AsyncSocketModeHandler(runtime.bolt, app_token)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    return handler
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:

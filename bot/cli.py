@@ -92,7 +92,7 @@ async def _migrate(settings: Settings) -> int:
 
 
 async def _serve(settings: Settings, *, migrate: bool) -> int:
-    from bot.app import build_runtime
+    from bot.app import build_runtime, connect_socket_mode
 
     runtime = await build_runtime(settings, run_migrations=migrate)
     stop = asyncio.Event()
@@ -106,12 +106,9 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
     await site.start()
     socket_handler = None
     if settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-        socket_handler = AsyncSocketModeHandler(
-            runtime.bolt, settings.slack_app_token.get_secret_value()
+        socket_handler = await connect_socket_mode(
+            runtime, settings.slack_app_token.get_secret_value()
         )
-        await socket_handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("connected to Slack in Socket Mode; /healthz on port %s", settings.port)
     else:
         log.info("listening on http://%s:%s/slack/events", settings.host, settings.port)

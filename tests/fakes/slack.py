@@ -61,6 +61,9 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self._changed = asyncio.Event()
+        self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._sockets: list[web.WebSocketResponse] = []
+        self.socket_connected = asyncio.Event()
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -70,6 +73,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._handle_api)
         app.router.add_get("/api/{method}", self._handle_api)
         app.router.add_post("/response/{rid}", self._handle_response_url)
+        app.router.add_get("/socket", self._handle_socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -142,7 +146,8 @@ class FakeSlack:
                 params.update(parse_qsl(raw.decode()))
         self.calls.append(Call(method, params, dict(request.headers)))
         auth = request.headers.get("Authorization", "")
-        if method != "apps.connections.open" and not auth.startswith("Bearer xoxb-"):
+        token_kind = "xapp-" if method == "apps.connections.open" else "xoxb-"
+        if not auth.startswith(f"Bearer {token_kind}"):
             return web.json_response({"ok": False, "error": "not_authed"})
         injected = self._take_failure(method)
         if injected is not None:
@@ -177,6 +182,36 @@ class FakeSlack:
         self._changed.set()
         return web.json_response({"ok": True})
 
+    async def _handle_socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        self.socket_connected.set()
+        async for frame in socket:
+            if frame.type == web.WSMsgType.TEXT:
+                await self.socket_acks.put(json.loads(frame.data))
+        self._sockets.remove(socket)
+        return socket
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        """Push a Socket Mode envelope to the connected bot; its envelope_id."""
+        envelope_id = f"env-{next(self._ids)}"
+        await self._sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+            }
+        )
+        return envelope_id
+
+    async def close_sockets(self) -> None:
+        """Close every Socket Mode connection."""
+        for socket in list(self._sockets):
+            await socket.close()
+
     def _take_failure(self, method: str) -> Injected | None:
         queue = self._failures.get(method)
         return queue.pop(0) if queue else None
@@ -193,6 +228,9 @@ class FakeSlack:
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
         }
+
+    def _m_apps_connections_open(self, _p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self.origin.replace("http://", "ws://") + "/socket"}
 
     def _m_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:
         if not p.get("channel"):
