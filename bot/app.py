@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import aiohttp
+import yaml
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -15,23 +18,34 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import handlers
 from bot.clock import SystemClock
+from bot.domain.helpdesk import HelpdeskConfig, HelpdeskService
+from bot.domain.identity import IdentityProvider
 from bot.domain.ports import Clock
+from bot.domain.text import escape_mrkdwn
 from bot.domain.walks import GuideService
 from bot.guide import guide_variables, load_guide
-from bot.settings import Settings
+from bot.identity.demo import DemoProvider, demo_users_from
+from bot.identity.manual import ManualProvider
+from bot.settings import IdentityProviderName, SettingError, Settings
 from bot.tasks import TaskTracker
 from bot.web import create_web_app
 from handlers.deps import Deps
 from handlers.reply import Replier
+from handlers.slack_ports import SlackAdminRoster, SlackNotifier, SlackPeople
+from storage.demo import SqlDemoStore
 from storage.engine import create_engine, ping, session_factory
+from storage.helpdesk import SqlRequestRepository
 from storage.migrate import migrate
 from storage.repositories import SqlEventLedger, SqlWalkRepository
 
 log = logging.getLogger(__name__)
+
+EVENT_MEMORY = timedelta(days=1)
+HOUSEKEEPING_EVERY_S = 60.0
 
 
 @dataclass
@@ -46,6 +60,31 @@ class Runtime:
     deps: Deps
     tasks: TaskTracker = field(default_factory=TaskTracker)
 
+    async def housekeeping_once(self) -> None:
+        """Forget old event ids, expire overdue requests, post cards that never reached Slack."""
+        now = self.deps.clock.now()
+        await self.deps.events.forget_events_before(now - EVENT_MEMORY)
+        helpdesk = self.deps.helpdesk
+        if helpdesk is None:
+            return
+        expired = await helpdesk.expire_due()
+        if expired:
+            log.info("expired %d request(s) past REQUEST_TTL", len(expired))
+        for request in await helpdesk.unannounced():
+            try:
+                await helpdesk.announce(request.id)
+            except Exception:
+                log.exception("request #%s still could not be posted; will try again", request.id)
+
+    async def run_housekeeping(self, every_s: float = HOUSEKEEPING_EVERY_S) -> None:
+        """Housekeeping forever, every `every_s` seconds (a task the caller cancels)."""
+        while True:
+            try:
+                await self.housekeeping_once()
+            except Exception:
+                log.exception("housekeeping failed; will try again")
+            await asyncio.sleep(every_s)
+
     async def close(self, drain_timeout: float = 10.0) -> None:
         """Finish background work, then release connections."""
         await self.tasks.drain(drain_timeout)
@@ -59,6 +98,26 @@ async def connect_socket_mode(runtime: Runtime, app_token: str) -> AsyncSocketMo
     handler = AsyncSocketModeHandler(runtime.bolt, app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     return handler
+
+
+async def build_provider(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> IdentityProvider:
+    """The identity provider IDENTITY_PROVIDER names; the demo one loads DEMO_DIRECTORY_FILE."""
+    if settings.identity_provider is IdentityProviderName.DEMO:
+        store = SqlDemoStore(sessions)
+        if settings.demo_directory_file is not None:
+            source = settings.demo_directory_file
+            try:
+                people = demo_users_from(yaml.safe_load(source.read_text(encoding="utf-8")))
+            except (OSError, yaml.YAMLError, ValueError) as exc:
+                raise SettingError("DEMO_DIRECTORY_FILE", f"{source}: {exc}") from exc
+            for person in people:
+                await store.save_demo_user(person, clock.now())
+        return DemoProvider(store, clock)
+    if settings.identity_provider is IdentityProviderName.MANUAL:
+        return ManualProvider()
+    raise SettingError("IDENTITY_PROVIDER", f"{settings.identity_provider.value} is not available")
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
@@ -107,12 +166,41 @@ async def build_runtime(
     )
     bolt_log.setLevel(logging.NOTSET)
     tasks = TaskTracker()
+    walks = SqlWalkRepository(sessions)
+    replier = Replier(client, handlers_for_retries)
+    helpdesk = None
+    if settings.helpdesk_channel:
+        provider = await build_provider(settings, sessions, clock)
+        helpdesk = HelpdeskService(
+            HelpdeskConfig(
+                channel_id=settings.helpdesk_channel,
+                ttl=settings.request_ttl,
+                tap_lifetime_minutes=settings.tap_lifetime_minutes,
+            ),
+            SqlRequestRepository(sessions),
+            walks,
+            guide,
+            provider,
+            SlackAdminRoster(client, settings.it_admin_users, settings.it_admin_usergroup),
+            SlackPeople(client),
+            SlackNotifier(
+                replier,
+                settings.helpdesk_channel,
+                guide,
+                provider.name,
+                escape_mrkdwn(settings.it_contact),
+            ),
+            clock,
+        )
+        if not settings.it_admin_users and not settings.it_admin_usergroup:
+            log.warning("no IT admins: set IT_ADMIN_USERS or IT_ADMIN_USERGROUP to decide requests")
     deps = Deps(
-        guide=GuideService(guide, SqlWalkRepository(sessions), clock),
+        guide=GuideService(guide, walks, clock),
         events=SqlEventLedger(sessions),
-        replier=Replier(client, handlers_for_retries),
+        replier=replier,
         tasks=tasks,
         clock=clock,
+        helpdesk=helpdesk,
     )
     handlers.register(bolt, deps)
 

@@ -9,7 +9,6 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -17,13 +16,11 @@ from pydantic import ValidationError
 
 from bot.guide import GuideError, guide_variables, load_guide
 from bot.logging import configure_logging
-from bot.settings import MissingSettingError, Settings
+from bot.settings import SettingError, Settings
 
 log = logging.getLogger("mfa_helpdesk")
 
 EXIT_CONFIG = 2
-EVENT_MEMORY = timedelta(days=1)
-HOUSEKEEPING_EVERY_S = 600.0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,8 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         error = exc.errors()[0]
         variable = str(error["loc"][0]).upper() if error["loc"] else "settings"
         return _fail(f"{variable}: {error['msg']}")
-    except MissingSettingError as exc:
-        return _fail(f"{exc.variable} is not set: {exc}")
+    except SettingError as exc:
+        return _fail(str(exc))
     except GuideError as exc:
         return _fail(f"invalid guide: {exc}")
     except KeyboardInterrupt:
@@ -112,7 +109,7 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
         log.info("connected to Slack in Socket Mode; /healthz on port %s", settings.port)
     else:
         log.info("listening on http://%s:%s/slack/events", settings.host, settings.port)
-    housekeeping = asyncio.create_task(_housekeeping(runtime), name="housekeeping")
+    housekeeping = asyncio.create_task(runtime.run_housekeeping(), name="housekeeping")
 
     await stop.wait()
     log.info("shutting down: finishing background work")
@@ -124,16 +121,3 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
     await runner.cleanup()
     await runtime.close()
     return 0
-
-
-async def _housekeeping(runtime: object) -> None:
-    from bot.app import Runtime
-
-    assert isinstance(runtime, Runtime)
-    while True:
-        try:
-            cutoff = runtime.deps.clock.now() - EVENT_MEMORY
-            await runtime.deps.events.forget_events_before(cutoff)
-        except Exception:
-            log.exception("housekeeping failed; will try again")
-        await asyncio.sleep(HOUSEKEEPING_EVERY_S)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -58,6 +60,10 @@ class Settings(BaseSettings):
     stepup_key: SecretStr | None = None
     stepup_required: bool = True
 
+    request_ttl: timedelta = timedelta(hours=24)
+    tap_lifetime_minutes: int = Field(default=60, ge=10, le=43200)
+    demo_directory_file: Path | None = None
+
     guide_file: Path | None = None
     manage_settings_url: AnyHttpUrl = AnyHttpUrl(DEFAULT_MANAGE_SETTINGS_URL)
     app_passwords_url: AnyHttpUrl = AnyHttpUrl(DEFAULT_APP_PASSWORDS_URL)
@@ -72,6 +78,23 @@ class Settings(BaseSettings):
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("request_ttl", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", value.lower())
+            if match:
+                unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+                return timedelta(seconds=int(match.group(1)) * unit)
+        return value
+
+    @field_validator("request_ttl")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value < timedelta(minutes=1):
+            raise ValueError("must be at least one minute, e.g. 24h")
         return value
 
     @field_validator("slack_bot_token")
@@ -103,18 +126,26 @@ class Settings(BaseSettings):
         return self.slack_app_token is not None
 
     def require_for_serve(self) -> None:
-        """Raise MissingSetting for the first setting `serve` cannot run without."""
+        """Raise SettingError for the first setting `serve` cannot run with."""
         if self.slack_bot_token is None:
-            raise MissingSettingError("SLACK_BOT_TOKEN", "the bot token (xoxb-...) is required")
+            raise SettingError(
+                "SLACK_BOT_TOKEN", "is not set: the bot token (xoxb-...) is required"
+            )
         if not self.socket_mode and self.slack_signing_secret is None:
-            raise MissingSettingError(
-                "SLACK_SIGNING_SECRET", "the signing secret is required in HTTP mode"
+            raise SettingError(
+                "SLACK_SIGNING_SECRET", "is not set: the signing secret is required in HTTP mode"
+            )
+        if self.identity_provider in (IdentityProviderName.ENTRA, IdentityProviderName.OKTA):
+            raise SettingError(
+                "IDENTITY_PROVIDER",
+                f"{self.identity_provider.value} is not available in this version; "
+                "use manual or demo",
             )
 
 
-class MissingSettingError(Exception):
-    """A required setting is absent; carries the variable's name for a one-line message."""
+class SettingError(Exception):
+    """A setting is missing or unusable; carries the variable's name for a one-line message."""
 
     def __init__(self, variable: str, why: str) -> None:
-        super().__init__(f"{variable}: {why}")
+        super().__init__(f"{variable} {why}")
         self.variable = variable

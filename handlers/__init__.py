@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, events
+from handlers import actions, commands, events, helpdesk
 from handlers.deps import Deps
 
 
@@ -13,3 +13,5 @@ def register(app: AsyncApp, deps: Deps) -> None:
     commands.register(app, deps)
     actions.register(app, deps)
     events.register(app, deps)
+    if deps.helpdesk is not None:
+        helpdesk.register(app, deps, deps.helpdesk)

@@ -34,6 +34,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         deps.tasks.spawn(_start_topic(deps, body), "guide-topic")
 
     for action_id, move in _MOVES.items():
+        if action_id is ActionId.CONTACT_IT and deps.helpdesk is not None:
+            continue  # the help desk's form takes over Contact IT
         app.action(action_id.value)(_mover(deps, move))
     app.action(ActionId.CHOICE.pattern())(_mover(deps, Move.CHOICE))
 

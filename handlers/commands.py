@@ -35,9 +35,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack(text=message.text, blocks=message.blocks)
         deps.tasks.spawn(deps.guide.record(walk), "record-walk")
 
-    @app.command(Command.ADMIN)
-    async def handle_admin(ack: AsyncAck) -> None:
-        await ack(
-            text="The help-desk commands are not set up in this version yet. "
-            "Employees can use /mfa-help."
-        )
+    if deps.helpdesk is None:
+
+        @app.command(Command.ADMIN)
+        async def handle_admin_unconfigured(ack: AsyncAck) -> None:
+            await ack(text="The help desk is not set up yet: its operator sets HELPDESK_CHANNEL.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.helpdesk import HelpdeskService
 from bot.domain.ports import Clock, EventLedger
 from bot.domain.walks import GuideService
 from bot.tasks import TaskTracker
@@ -19,3 +20,4 @@ class Deps:
     replier: Replier
     tasks: TaskTracker
     clock: Clock
+    helpdesk: HelpdeskService | None = None

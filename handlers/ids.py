@@ -17,6 +17,11 @@ class ActionId(StrEnum):
     CHOICE = "mfa-guide-choice-"
     CONTACT_IT = "mfa-guide-contact-it"
     LINK = "mfa-guide-link-"
+    CANCEL_REQUEST = "mfa-request-cancel"
+    APPROVE = "mfa-desk-approve"
+    DENY = "mfa-desk-deny"
+    SELECT_ACTIONS = "mfa-desk-actions"
+    MANUAL_DONE = "mfa-desk-done-"
 
     def pattern(self) -> re.Pattern[str]:
         """A regex matching this id with any suffix."""
@@ -30,6 +35,25 @@ class BlockId(StrEnum):
     STEP_CHOICES = "mfa-guide-step-choices"
     STEP_BUTTONS = "mfa-guide-step-buttons"
     STEP_LINKS = "mfa-guide-step-links"
+
+
+class FieldId(StrEnum):
+    """Input blocks of the modals; the block id doubles as the inline-error key."""
+
+    DESCRIPTION = "mfa-contact-description"
+    LOST = "mfa-contact-lost"
+    REMAINING = "mfa-contact-remaining"
+    CORRELATION = "mfa-contact-correlation"
+    CONTACT = "mfa-contact-reach"
+    DETAILS = "mfa-contact-details"
+    DENY_REASON = "mfa-deny-reason"
+
+
+class ViewId(StrEnum):
+    """Modal callback ids."""
+
+    CONTACT_IT = "mfa-contact-it"
+    DENY = "mfa-desk-deny-reason"
 
 
 class Command(StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
@@ -63,6 +64,17 @@ class Replier:
         """Open (or find) the DM with a person and post there; the message's ts."""
         opened = await self.client.conversations_open(users=user_id)
         return await self.post(opened["channel"]["id"], message)
+
+    async def permalink(self, channel: str | None, ts: str | None) -> str | None:
+        """A link to a message, or None when it cannot be had."""
+        if not channel or not ts:
+            return None
+        try:
+            response = await self.client.chat_getPermalink(channel=channel, message_ts=ts)
+        except SlackApiError:
+            return None
+        link = response.get("permalink")
+        return str(link) if link else None
 
     async def publish_home(self, user_id: str, view: View) -> None:
         """Publish the person's Home tab."""

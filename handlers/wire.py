@@ -27,3 +27,27 @@ class StepRef(BaseModel):
             return cls.model_validate_json(value)
         except ValidationError:
             return None
+
+
+class ContactMeta(BaseModel):
+    """The contact form's private_metadata: which walk and topic it was opened from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    walk_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    topic_id: str = Field(max_length=64)
+
+
+class DenyMeta(BaseModel):
+    """The deny modal's private_metadata: the request; its state is re-read before deciding."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: int
+
+
+def request_id_of(value: str | None) -> int | None:
+    """A request number from a button value; None when it is not one."""
+    if value is None or not value.isdigit() or len(value) > 12:
+        return None
+    return int(value)

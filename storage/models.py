@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -72,3 +82,92 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class HelpRequestRow(Base):
+    """Request #id to the help desk."""
+
+    __tablename__ = "help_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    requester_id: Mapped[str] = mapped_column(String(32))
+    requester_name: Mapped[str] = mapped_column(String(200), default="")
+    requester_email: Mapped[str] = mapped_column(String(320), default="")
+    topic_id: Mapped[str] = mapped_column(String(64))
+    walk_id: Mapped[str | None] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(String(2000))
+    lost_or_stolen: Mapped[bool]
+    remaining: Mapped[str] = mapped_column(String(32))
+    correlation_id: Mapped[str | None] = mapped_column(String(64))
+    contact: Mapped[str] = mapped_column(String(1000))
+    details: Mapped[str] = mapped_column(String(4000), default="")
+    proposed: Mapped[list[str]] = mapped_column(JSON)
+    tried: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None]
+    deny_reason: Mapped[str | None] = mapped_column(String(2000))
+
+    __table_args__ = (
+        # One request in progress per employee, enforced by the database across replicas.
+        Index(
+            "uq_help_requests_active_requester",
+            "requester_id",
+            unique=True,
+            sqlite_where=text("status IN ('open', 'approved', 'executing')"),
+            postgresql_where=text("status IN ('open', 'approved', 'executing')"),
+        ),
+    )
+
+
+class ActionRow(Base):
+    """One approved action of a request: the outbox the worker carries out."""
+
+    __tablename__ = "request_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("help_requests.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(String(2000), default="")
+    manual_steps: Mapped[list[str]] = mapped_column(JSON, default=list)
+    link: Mapped[str | None] = mapped_column(String(1000))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    done_by: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime]
+
+
+class AuditRow(Base):
+    """One line of the append-only audit log."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DemoUserRow(Base):
+    """A person in the embedded demo directory: their sign-in methods, app passwords, sessions."""
+
+    __tablename__ = "demo_directory"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    methods: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    app_passwords: Mapped[int] = mapped_column(Integer)
+    sessions: Mapped[int] = mapped_column(Integer)
+    remembered_devices: Mapped[int] = mapped_column(Integer)
+    tap_hash: Mapped[str | None] = mapped_column(String(128))
+    tap_expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

@@ -96,7 +96,7 @@ async def database_url(
             tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
             exists = await conn.scalar(text("SELECT to_regclass('public.walks') IS NOT NULL"))
             if exists:
-                await conn.execute(text(f"TRUNCATE {tables}"))
+                await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     finally:
         await engine.dispose()
     yield postgres_url

@@ -1,10 +1,19 @@
-"""Protocols the core needs from the outside world: storage and the clock."""
+"""Protocols the core needs from the outside world: storage, the chat platform, the clock."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from bot.domain.identity import Action
+from bot.domain.requests import (
+    ActionItem,
+    ActionStatus,
+    AuditEntry,
+    Change,
+    HelpRequest,
+    Status,
+)
 from bot.domain.walks import WalkRecord
 
 
@@ -41,4 +50,110 @@ class EventLedger(Protocol):
 
     async def forget_events_before(self, cutoff: datetime) -> int:
         """Drop the record of events older than `cutoff`; the number dropped."""
+        ...
+
+
+class RequestRepository(Protocol):
+    """Stores help-desk requests, their actions and the audit log; every change is conditional."""
+
+    async def create_request(self, request: HelpRequest, audit: AuditEntry) -> HelpRequest:
+        """Store a new request (its id is assigned here); AlreadyOpenError if one is active."""
+        ...
+
+    async def get_request(self, request_id: int) -> HelpRequest | None:
+        """The request with this number, or None."""
+        ...
+
+    async def active_request_of(self, user_id: str) -> HelpRequest | None:
+        """The employee's request that is open, approved or executing, if any."""
+        ...
+
+    async def requests_in(self, statuses: frozenset[Status]) -> list[HelpRequest]:
+        """Requests in these states, oldest first."""
+        ...
+
+    async def update_request(self, request_id: int, **fields: Any) -> None:
+        """Fill in facts that are not state (profile, where the card was posted)."""
+        ...
+
+    async def transition(
+        self,
+        request_id: int,
+        expected: frozenset[Status],
+        new: Status,
+        audit: AuditEntry,
+        *,
+        not_expired_at: datetime | None = None,
+        actions: tuple[Action, ...] = (),
+        **fields: Any,
+    ) -> bool:
+        """Move the request to `new` only if it is in `expected` (and, when given, not expired
+        at that time), writing the audit entry and any `actions` in the same transaction."""
+        ...
+
+    async def actions_of(self, request_id: int) -> list[ActionItem]:
+        """The request's approved actions, in approval order."""
+        ...
+
+    async def get_action(self, action_id: int) -> ActionItem | None:
+        """One action by its id, or None."""
+        ...
+
+    async def claim_action(self, action_id: int, expected: frozenset[ActionStatus]) -> bool:
+        """Mark an action running if it is in `expected`; False when someone else has it."""
+        ...
+
+    async def finish_action(
+        self,
+        action_id: int,
+        expected: frozenset[ActionStatus],
+        status: ActionStatus,
+        audit: AuditEntry,
+        **fields: Any,
+    ) -> bool:
+        """Record an action's result if it is still in `expected`, with its audit line."""
+        ...
+
+    async def record_audit(self, entry: AuditEntry) -> None:
+        """Append one audit line."""
+        ...
+
+    async def audit_since(self, since: datetime) -> list[AuditEntry]:
+        """Audit lines at or after `since`, oldest first."""
+        ...
+
+
+class AdminRoster(Protocol):
+    """Answers who is an IT admin right now (re-checked at every click)."""
+
+    async def is_admin(self, user_id: str) -> bool:
+        """True for IT_ADMIN_USERS and the members of IT_ADMIN_USERGROUP."""
+        ...
+
+
+class PeopleDirectory(Protocol):
+    """The chat platform's profile of a person."""
+
+    async def profile(self, user_id: str) -> tuple[str, str]:
+        """(display name, email); empty strings for what the platform does not tell."""
+        ...
+
+
+class Notifier(Protocol):
+    """Tells the help desk and the employee what changed (a Slack or Teams front end)."""
+
+    async def post_request(
+        self, request: HelpRequest, actions: list[ActionItem]
+    ) -> tuple[str, str]:
+        """Post the new request to the help-desk channel; (channel id, message ts)."""
+        ...
+
+    async def request_changed(
+        self, request: HelpRequest, actions: list[ActionItem], change: Change, actor: str | None
+    ) -> None:
+        """Update the request's card in place, note the change in its thread, tell the employee."""
+        ...
+
+    async def deliver_secret(self, request: HelpRequest, text: str) -> None:
+        """Give the employee, and only them, something secret (a temporary access pass)."""
         ...

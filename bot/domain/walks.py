@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.domain.guide import Guide, Move, WalkState, advance
+from bot.domain.guide import Guide, Move, Outcome, WalkState, advance
 
 if TYPE_CHECKING:
     from bot.domain.ports import Clock, WalkRepository
@@ -78,6 +78,21 @@ class GuideService:
     async def record(self, walk: WalkRecord) -> None:
         """Store a walk made by `open_walk`; a click that stored it first wins."""
         await self._walks.add_walk(walk)
+
+    async def escalate(self, walk_id: str, user_id: str) -> None:
+        """Record that the walk ended with a request to IT."""
+        for _ in range(_MAX_CONFLICT_RETRIES):
+            walk = await self._walks.get_walk(walk_id)
+            if walk is None or walk.user_id != user_id:
+                return
+            escalated = replace(
+                walk,
+                state=replace(walk.state, outcome=Outcome.ESCALATED),
+                updated_at=self._clock.now(),
+                version=walk.version + 1,
+            )
+            if await self._walks.update_walk(escalated, expected_version=walk.version):
+                return
 
     async def move(
         self,

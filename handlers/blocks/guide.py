@@ -30,6 +30,11 @@ class Message:
     text: str
     blocks: list[Block]
 
+    @classmethod
+    def plain(cls, text: str) -> Message:
+        """A message of one mrkdwn section."""
+        return cls(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+
 
 def build_menu(guide: Guide, intro: str | None = None) -> Message:
     """The six topics of the article, each with a button that starts its walk."""

@@ -232,12 +232,23 @@ class FakeSlack:
     def _m_apps_connections_open(self, _p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": self.origin.replace("http://", "ws://") + "/socket"}
 
+    def _m_chat_getPermalink(self, p: dict[str, Any]) -> dict[str, Any]:
+        key = (p.get("channel", ""), p.get("message_ts", ""))
+        if key not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "permalink": f"https://fake.slack.test/archives/{key[0]}/p{key[1]}"}
+
     def _m_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:
         if not p.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
         self._check_message(p, "chat.postMessage")
         ts = f"{int(time.time())}.{next(self._ts):06d}"
-        message = {"ts": ts, "text": p.get("text", ""), "blocks": _blocks(p)}
+        message = {
+            "ts": ts,
+            "text": p.get("text", ""),
+            "blocks": _blocks(p),
+            "thread_ts": p.get("thread_ts"),
+        }
         self.messages[(p["channel"], ts)] = message
         return {"ok": True, "channel": p["channel"], "ts": ts, "message": message}
 

@@ -97,7 +97,7 @@ def test_migrate_creates_the_schema(env: dict[str, str], tmp_path: Path) -> None
 
     with sqlite3.connect(tmp_path / "cli.db") as db:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"walks", "processed_events", "alembic_version"} <= tables
+    assert {"walks", "processed_events", "help_requests", "audit_log", "alembic_version"} <= tables
 
 
 def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(env: dict[str, str]) -> None:

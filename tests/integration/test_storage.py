@@ -8,13 +8,16 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.guide import Move, Outcome
 from bot.domain.walks import GuideService, Surface
 from bot.guide import load_guide
 from storage.engine import create_engine, ping, session_factory
-from storage.migrate import migrate, pending_revisions
+from storage.migrate import alembic_config, migrate, pending_revisions
 from storage.repositories import SqlEventLedger, SqlWalkRepository
 from tests.conftest import FixedClock
 
@@ -30,10 +33,21 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await built.dispose()
 
 
-async def test_migrating_twice_is_a_no_op(engine: AsyncEngine) -> None:
-    assert await migrate(engine) == "0001"
+async def test_migrating_twice_is_a_no_op_and_downgrade_round_trips(engine: AsyncEngine) -> None:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert await migrate(engine) == head
     assert not await pending_revisions(engine)
     assert await ping(engine)
+
+    def down_and_up(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+        command.upgrade(config, "head")
+
+    async with engine.begin() as conn:
+        await conn.run_sync(down_and_up)
+    assert not await pending_revisions(engine)
 
 
 async def test_a_walk_round_trips_with_its_times_in_utc(engine: AsyncEngine) -> None:

@@ -1,0 +1,67 @@
+"""Typed refusals of the help-desk path; the Slack front end turns each into a sentence."""
+
+from __future__ import annotations
+
+
+class HelpdeskError(Exception):
+    """A refusal the person who clicked should read; `code` names it in the audit log."""
+
+    code = "refused"
+
+
+class NotAnAdminError(HelpdeskError):
+    """Only IT admins decide."""
+
+    code = "not_an_admin"
+
+
+class OwnRequestError(HelpdeskError):
+    """Nobody decides on their own request."""
+
+    code = "own_request"
+
+
+class WrongPlaceError(HelpdeskError):
+    """A click from another workspace, or on a message outside the help-desk channel."""
+
+    code = "wrong_place"
+
+
+class AlreadyDecidedError(HelpdeskError):
+    """The request is no longer open (decided, cancelled or expired)."""
+
+    code = "already_decided"
+
+    def __init__(self, request_id: int, status: str, decided_by: str | None = None) -> None:
+        super().__init__(f"request #{request_id} is already {status}")
+        self.request_id = request_id
+        self.status = status
+        self.decided_by = decided_by
+
+
+class RequestExpiredError(AlreadyDecidedError):
+    """The request waited longer than REQUEST_TTL."""
+
+    code = "expired"
+
+
+class RequestNotFoundError(HelpdeskError):
+    """No request with that number."""
+
+    code = "not_found"
+
+
+class NothingSelectedError(HelpdeskError):
+    """Approve with no action ticked."""
+
+    code = "nothing_selected"
+
+
+class AlreadyOpenError(HelpdeskError):
+    """The employee has a request in progress already; it carries that request's number."""
+
+    code = "already_open"
+
+    def __init__(self, request_id: int) -> None:
+        super().__init__(f"request #{request_id} is still open")
+        self.request_id = request_id

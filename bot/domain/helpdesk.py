@@ -1,0 +1,426 @@
+"""The help-desk path: a request is submitted, decided by an admin, carried out, and audited."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+from bot.domain.errors import (
+    AlreadyDecidedError,
+    HelpdeskError,
+    NotAnAdminError,
+    NothingSelectedError,
+    OwnRequestError,
+    RequestExpiredError,
+    RequestNotFoundError,
+    WrongPlaceError,
+)
+from bot.domain.guide import Guide
+from bot.domain.identity import (
+    Action,
+    DirectoryUser,
+    IdentityError,
+    IdentityProvider,
+    Outcome,
+    run_action,
+)
+from bot.domain.ports import (
+    AdminRoster,
+    Clock,
+    Notifier,
+    PeopleDirectory,
+    RequestRepository,
+    WalkRepository,
+)
+from bot.domain.requests import (
+    ActionItem,
+    ActionStatus,
+    AuditEntry,
+    Change,
+    ContactForm,
+    HelpRequest,
+    Status,
+    propose_actions,
+)
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "system"
+_OPEN = frozenset({Status.OPEN})
+
+
+@dataclass(frozen=True)
+class HelpdeskConfig:
+    """The operator's choices for the help-desk path."""
+
+    channel_id: str
+    ttl: timedelta = timedelta(hours=24)
+    tap_lifetime_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a click came from: the workspace and the channel of the message clicked."""
+
+    team_id: str
+    channel_id: str | None
+
+
+class HelpdeskService:
+    """Every move of a request, each a conditional update with its audit line."""
+
+    def __init__(
+        self,
+        config: HelpdeskConfig,
+        requests: RequestRepository,
+        walks: WalkRepository,
+        guide: Guide,
+        provider: IdentityProvider,
+        admins: AdminRoster,
+        people: PeopleDirectory,
+        notifier: Notifier,
+        clock: Clock,
+    ) -> None:
+        self.config = config
+        self._requests = requests
+        self._walks = walks
+        self._guide = guide
+        self.provider = provider
+        self._admins = admins
+        self._people = people
+        self._notifier = notifier
+        self._clock = clock
+
+    # -- the employee -----------------------------------------------------------------------
+
+    async def active_request_of(self, user_id: str) -> HelpRequest | None:
+        """The employee's request still in progress, if any."""
+        return await self._requests.active_request_of(user_id)
+
+    async def submit(
+        self, team_id: str, user_id: str, topic_id: str, walk_id: str | None, form: ContactForm
+    ) -> HelpRequest:
+        """Store request #N (AlreadyOpenError when one is in progress); announcing follows."""
+        now = self._clock.now()
+        request = HelpRequest(
+            id=0,
+            team_id=team_id,
+            requester_id=user_id,
+            topic_id=topic_id,
+            walk_id=walk_id,
+            form=form,
+            proposed=propose_actions(topic_id, form.lost_or_stolen),
+            tried=await self._tried(walk_id, user_id),
+            status=Status.OPEN,
+            created_at=now,
+            expires_at=now + self.config.ttl,
+            updated_at=now,
+        )
+        audit = AuditEntry(
+            now,
+            user_id,
+            "request.created",
+            detail={
+                "topic": topic_id,
+                "lost_or_stolen": form.lost_or_stolen,
+                "proposed": [a.value for a in request.proposed],
+            },
+        )
+        return await self._requests.create_request(request, audit)
+
+    async def announce(self, request_id: int) -> None:
+        """Post the request to the help-desk channel and confirm it to the employee, once."""
+        request = await self._get(request_id)
+        if request.message_ts is not None:
+            return
+        name, email = await self._people.profile(request.requester_id)
+        await self._requests.update_request(request_id, requester_name=name, requester_email=email)
+        request = replace(request, requester_name=name, requester_email=email)
+        channel, ts = await self._notifier.post_request(request, [])
+        await self._requests.update_request(request_id, channel_id=channel, message_ts=ts)
+        request = replace(request, channel_id=channel, message_ts=ts)
+        await self._notifier.request_changed(request, [], Change.CREATED, None)
+
+    async def cancel(self, request_id: int, user_id: str) -> HelpRequest:
+        """The employee withdraws an open request."""
+        request = await self._get(request_id)
+        if request.requester_id != user_id:
+            raise NotAnAdminError("only the person who asked can cancel a request")
+        return await self._move(request, _OPEN, Status.CANCELLED, user_id, Change.CANCELLED)
+
+    # -- the help desk ----------------------------------------------------------------------
+
+    async def authorize(self, request_id: int, actor: str, place: Place) -> HelpRequest:
+        """The open request, if `actor` may decide on it from `place`; refusals are audited."""
+        request = await self._get(request_id)
+        try:
+            await self._check_decider(request, actor, place)
+            if request.status is not Status.OPEN:
+                raise _already(request)
+            if request.is_expired(self._clock.now()):
+                await self._move(request, _OPEN, Status.EXPIRED, SYSTEM, Change.EXPIRED)
+                raise RequestExpiredError(request.id, Status.EXPIRED.value)
+        except HelpdeskError as refusal:
+            await self._requests.record_audit(
+                AuditEntry(
+                    self._clock.now(),
+                    actor,
+                    "decision.refused",
+                    request.id,
+                    {"reason": refusal.code},
+                )
+            )
+            raise
+        return request
+
+    async def approve(
+        self, request_id: int, actor: str, place: Place, actions: tuple[Action, ...]
+    ) -> HelpRequest:
+        """Approve the selected actions; they are stored with the decision, to be carried out."""
+        request = await self.authorize(request_id, actor, place)
+        if not actions:
+            raise NothingSelectedError("tick at least one action to approve")
+        now = self._clock.now()
+        audit = AuditEntry(
+            now, actor, "request.approved", request.id, {"actions": [a.value for a in actions]}
+        )
+        moved = await self._requests.transition(
+            request.id,
+            _OPEN,
+            Status.APPROVED,
+            audit,
+            not_expired_at=now,
+            actions=actions,
+            decided_by=actor,
+            decided_at=now,
+        )
+        if not moved:
+            raise _already(await self._get(request.id))
+        approved = await self._get(request.id)
+        await self._notifier.request_changed(
+            approved, await self._requests.actions_of(request.id), Change.APPROVED, actor
+        )
+        return approved
+
+    async def deny(self, request_id: int, actor: str, place: Place, reason: str) -> HelpRequest:
+        """Deny with a reason the employee will read."""
+        request = await self.authorize(request_id, actor, place)
+        return await self._move(
+            request,
+            _OPEN,
+            Status.DENIED,
+            actor,
+            Change.DENIED,
+            detail={"reason_length": len(reason)},
+            decided_by=actor,
+            decided_at=self._clock.now(),
+            deny_reason=reason,
+        )
+
+    async def execute(self, request_id: int) -> None:
+        """Carry out the approved actions, each at most once, and settle the request."""
+        request = await self._get(request_id)
+        if request.status is Status.APPROVED:
+            audit = AuditEntry(self._clock.now(), SYSTEM, "request.executing", request.id)
+            if not await self._requests.transition(
+                request.id, frozenset({Status.APPROVED}), Status.EXECUTING, audit
+            ):
+                return
+            request = replace(request, status=Status.EXECUTING)
+        if request.status is not Status.EXECUTING:
+            return
+        pending = [
+            item
+            for item in await self._requests.actions_of(request.id)
+            if item.status is ActionStatus.PENDING
+        ]
+        user: DirectoryUser | None = None
+        lookup_error: IdentityError | None = None
+        if pending:
+            try:
+                user = await self.provider.find_user(request.requester_email)
+            except IdentityError as exc:
+                lookup_error = exc
+        for item in pending:
+            await self._run_one(request, item, user, lookup_error)
+        await self._settle(request.id)
+
+    async def mark_manual_done(self, action_id: int, actor: str, place: Place) -> None:
+        """An admin did a manual step in the admin portal and says so."""
+        item, request = await self._action(action_id)
+        await self._check_decider(request, actor, place)
+        audit = AuditEntry(
+            self._clock.now(), actor, "action.done", request.id, {"action": item.action.value}
+        )
+        done = await self._requests.finish_action(
+            item.id, frozenset({ActionStatus.MANUAL}), ActionStatus.DONE, audit, done_by=actor
+        )
+        if not done:
+            return
+        await self._notify(request.id, Change.ACTION_DONE, actor)
+        await self._settle(request.id)
+
+    async def expire_due(self) -> list[int]:
+        """Expire every open request past its TTL; their numbers."""
+        now = self._clock.now()
+        expired = []
+        for request in await self._requests.requests_in(_OPEN):
+            if request.is_expired(now):
+                try:
+                    await self._move(request, _OPEN, Status.EXPIRED, SYSTEM, Change.EXPIRED)
+                except AlreadyDecidedError:
+                    continue
+                expired.append(request.id)
+        return expired
+
+    async def unannounced(self) -> list[HelpRequest]:
+        """Open requests whose card never reached the channel (Slack was down), to post again."""
+        return [r for r in await self._requests.requests_in(_OPEN) if r.message_ts is None]
+
+    async def in_progress(self) -> list[HelpRequest]:
+        """Requests waiting for a decision or being carried out, oldest first."""
+        return await self._requests.requests_in(
+            frozenset({Status.OPEN, Status.APPROVED, Status.EXECUTING, Status.FAILED})
+        )
+
+    async def is_admin(self, user_id: str) -> bool:
+        """True when the person may decide on requests right now."""
+        return await self._admins.is_admin(user_id)
+
+    async def get(self, request_id: int) -> HelpRequest:
+        """The request; RequestNotFoundError when there is none."""
+        return await self._get(request_id)
+
+    async def actions_of(self, request_id: int) -> list[ActionItem]:
+        """The request's approved actions."""
+        return await self._requests.actions_of(request_id)
+
+    # -- internals --------------------------------------------------------------------------
+
+    async def _check_decider(self, request: HelpRequest, actor: str, place: Place) -> None:
+        if place.team_id != request.team_id or (
+            place.channel_id is not None and place.channel_id != self.config.channel_id
+        ):
+            raise WrongPlaceError(
+                "decisions are taken on the request's card in the help-desk channel"
+            )
+        if not await self._admins.is_admin(actor):
+            raise NotAnAdminError("only IT admins can decide on requests")
+        if actor == request.requester_id:
+            raise OwnRequestError("nobody decides on their own request")
+
+    async def _run_one(
+        self,
+        request: HelpRequest,
+        item: ActionItem,
+        user: DirectoryUser | None,
+        lookup_error: IdentityError | None,
+    ) -> None:
+        if not await self._requests.claim_action(item.id, frozenset({ActionStatus.PENDING})):
+            return
+        running = frozenset({ActionStatus.RUNNING})
+        detail = {"action": item.action.value, "provider": self.provider.name}
+        try:
+            if user is None:
+                raise lookup_error or IdentityError("the person was not found")
+            result = await run_action(
+                self.provider, item.action, user, self.config.tap_lifetime_minutes
+            )
+        except IdentityError as exc:
+            audit = AuditEntry(
+                self._clock.now(), SYSTEM, "action.failed", request.id, {**detail, "why": str(exc)}
+            )
+            await self._requests.finish_action(
+                item.id, running, ActionStatus.FAILED, audit, summary=str(exc)
+            )
+            await self._notify(request.id, Change.ACTION_FAILED, None)
+            return
+        status = ActionStatus.MANUAL if result.outcome is Outcome.MANUAL else ActionStatus.DONE
+        audit = AuditEntry(
+            self._clock.now(),
+            SYSTEM,
+            "action.waiting" if status is ActionStatus.MANUAL else "action.done",
+            request.id,
+            {**detail, "summary": result.summary},
+        )
+        await self._requests.finish_action(
+            item.id,
+            running,
+            status,
+            audit,
+            summary=result.summary,
+            manual_steps=list(result.manual_steps),
+            link=result.link,
+        )
+        if result.secret_for_user is not None:
+            await self._notifier.deliver_secret(request, result.secret_for_user)
+        change = Change.ACTION_WAITING if status is ActionStatus.MANUAL else Change.ACTION_DONE
+        await self._notify(request.id, change, None)
+
+    async def _settle(self, request_id: int) -> None:
+        items = await self._requests.actions_of(request_id)
+        unfinished = {ActionStatus.PENDING, ActionStatus.RUNNING, ActionStatus.MANUAL}
+        if any(item.status in unfinished for item in items):
+            return
+        failed = any(item.status is ActionStatus.FAILED for item in items)
+        new, change = (Status.FAILED, Change.FAILED) if failed else (Status.DONE, Change.DONE)
+        audit = AuditEntry(self._clock.now(), SYSTEM, f"request.{new.value}", request_id)
+        if await self._requests.transition(request_id, frozenset({Status.EXECUTING}), new, audit):
+            await self._notify(request_id, change, None)
+
+    async def _move(
+        self,
+        request: HelpRequest,
+        expected: frozenset[Status],
+        new: Status,
+        actor: str,
+        change: Change,
+        detail: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> HelpRequest:
+        audit = AuditEntry(self._clock.now(), actor, f"request.{new.value}", request.id, detail)
+        if not await self._requests.transition(request.id, expected, new, audit, **fields):
+            raise _already(await self._get(request.id))
+        return await self._notify(request.id, change, None if actor == SYSTEM else actor)
+
+    async def _notify(self, request_id: int, change: Change, actor: str | None) -> HelpRequest:
+        request = await self._get(request_id)
+        actions = await self._requests.actions_of(request_id)
+        try:
+            await self._notifier.request_changed(request, actions, change, actor)
+        except Exception:
+            # The change is stored and audited; a failed notice must not undo or repeat it.
+            log.exception("could not tell about request #%s (%s)", request_id, change.value)
+        return request
+
+    async def _get(self, request_id: int) -> HelpRequest:
+        request = await self._requests.get_request(request_id)
+        if request is None:
+            raise RequestNotFoundError(f"there is no request #{request_id}")
+        return request
+
+    async def _action(self, action_id: int) -> tuple[ActionItem, HelpRequest]:
+        item = await self._requests.get_action(action_id)
+        if item is None:
+            raise RequestNotFoundError("that action does not exist")
+        return item, await self._get(item.request_id)
+
+    async def _tried(self, walk_id: str | None, user_id: str) -> tuple[str, ...]:
+        walk = await self._walks.get_walk(walk_id) if walk_id else None
+        if walk is None or walk.user_id != user_id:
+            return ()
+        lines = []
+        for step_id in walk.state.seen:
+            try:
+                text = self._guide.step(walk.state.topic_id, step_id).text
+            except KeyError:
+                continue
+            lines.append(text.split("\n", 1)[0].strip("* "))
+        lines += [f"chose: {choice.split(':', 1)[1]}" for choice in walk.state.choices]
+        return tuple(lines)
+
+
+def _already(request: HelpRequest) -> AlreadyDecidedError:
+    return AlreadyDecidedError(request.id, request.status.value, request.decided_by)

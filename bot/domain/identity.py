@@ -1,0 +1,117 @@
+"""The identity-provider protocol: find a person, and one call per help-desk action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class Action(StrEnum):
+    """What an admin can approve."""
+
+    CLEAR_MFA = "clear_mfa"
+    DELETE_APP_PASSWORDS = "delete_app_passwords"
+    REVOKE_SESSIONS = "revoke_sessions"
+    ISSUE_TAP = "issue_tap"
+
+    @property
+    def label(self) -> str:
+        """How the help desk and the employee read it."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    Action.CLEAR_MFA: "Clear MFA settings (register again at next sign-in)",
+    Action.DELETE_APP_PASSWORDS: "Delete app passwords",
+    Action.REVOKE_SESSIONS: "Revoke remembered devices and sign-in sessions",
+    Action.ISSUE_TAP: "Issue a temporary access pass",
+}
+
+
+class Outcome(StrEnum):
+    """What became of one action at the identity provider."""
+
+    DONE = "done"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class DirectoryUser:
+    """A person as the identity provider knows them."""
+
+    id: str
+    email: str
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What an action did, in words an admin can read.
+
+    `manual_steps` are set when a person must act (outcome MANUAL); `secret_for_user` carries a
+    temporary access pass for the employee's DM only: it is never stored, logged or audited.
+    """
+
+    outcome: Outcome
+    summary: str
+    manual_steps: tuple[str, ...] = ()
+    link: str | None = None
+    secret_for_user: str | None = field(default=None, repr=False)
+
+
+class IdentityError(Exception):
+    """An action failed; the message says why in words an admin can act on (never a secret)."""
+
+    permanent: bool = True
+
+
+class UserNotFoundError(IdentityError):
+    """No account, or more than one, matches the employee's email: never guess."""
+
+
+class TemporaryIdentityError(IdentityError):
+    """A failure worth retrying later (throttling, a 5xx, a timeout)."""
+
+    permanent = False
+
+
+class IdentityProvider(Protocol):
+    """One directory: Microsoft Entra ID, Okta, the embedded demo, or a human (manual)."""
+
+    name: str
+
+    async def find_user(self, email: str) -> DirectoryUser:
+        """The one account for this email; UserNotFoundError when none or several match."""
+        ...
+
+    async def clear_mfa(self, user: DirectoryUser) -> ActionResult:
+        """Remove the person's MFA methods so that they register again at the next sign-in."""
+        ...
+
+    async def delete_app_passwords(self, user: DirectoryUser) -> ActionResult:
+        """Delete every app password the person created."""
+        ...
+
+    async def revoke_sessions(self, user: DirectoryUser) -> ActionResult:
+        """Sign the person out everywhere and forget remembered devices where the API allows."""
+        ...
+
+    async def issue_temporary_access_pass(
+        self, user: DirectoryUser, lifetime_minutes: int
+    ) -> ActionResult:
+        """Create a one-time pass; the pass itself travels only in `secret_for_user`."""
+        ...
+
+
+async def run_action(
+    provider: IdentityProvider, action: Action, user: DirectoryUser, tap_lifetime_minutes: int
+) -> ActionResult:
+    """Carry out one action through the provider's matching call."""
+    if action is Action.CLEAR_MFA:
+        return await provider.clear_mfa(user)
+    if action is Action.DELETE_APP_PASSWORDS:
+        return await provider.delete_app_passwords(user)
+    if action is Action.REVOKE_SESSIONS:
+        return await provider.revoke_sessions(user)
+    return await provider.issue_temporary_access_pass(user, tap_lifetime_minutes)

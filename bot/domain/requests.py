@@ -1,0 +1,184 @@
+"""Help-desk requests: the form, the lifecycle, what is proposed, and who may decide."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.domain.identity import Action
+
+
+class Status(StrEnum):
+    """Where a request stands; see TRANSITIONS for the moves allowed."""
+
+    OPEN = "open"
+    APPROVED = "approved"
+    EXECUTING = "executing"
+    DONE = "done"
+    FAILED = "failed"
+    DENIED = "denied"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+ACTIVE = frozenset({Status.OPEN, Status.APPROVED, Status.EXECUTING})
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.OPEN: frozenset({Status.APPROVED, Status.DENIED, Status.EXPIRED, Status.CANCELLED}),
+    Status.APPROVED: frozenset({Status.EXECUTING}),
+    Status.EXECUTING: frozenset({Status.DONE, Status.FAILED}),
+    Status.FAILED: frozenset({Status.EXECUTING}),
+    Status.DONE: frozenset(),
+    Status.DENIED: frozenset(),
+    Status.EXPIRED: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+
+
+class ActionStatus(StrEnum):
+    """One approved action's progress."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    MANUAL = "manual"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Remaining(StrEnum):
+    """Which sign-in methods the employee still has."""
+
+    NONE = "none"
+    OTHER_PHONE = "other_phone"
+    AUTHENTICATOR_ELSEWHERE = "authenticator_elsewhere"
+
+    @property
+    def label(self) -> str:
+        """How the form and the help desk show it."""
+        return {
+            Remaining.NONE: "None of my methods",
+            Remaining.OTHER_PHONE: "Another phone",
+            Remaining.AUTHENTICATOR_ELSEWHERE: "An authenticator app on another device",
+        }[self]
+
+
+DESCRIPTION_MAX = 500
+CONTACT_MAX = 200
+DETAILS_MAX = 1000
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+@dataclass(frozen=True)
+class ContactForm:
+    """What the employee told IT."""
+
+    description: str
+    lost_or_stolen: bool
+    remaining: Remaining
+    correlation_id: str | None
+    contact: str
+    details: str = ""
+
+    def problems(self) -> dict[str, str]:
+        """Field name -> what is wrong with it, for inline errors; empty when the form is fine."""
+        found: dict[str, str] = {}
+        if not self.description.strip():
+            found["description"] = "Tell IT what happened."
+        elif len(self.description) > DESCRIPTION_MAX:
+            found["description"] = f"Keep it under {DESCRIPTION_MAX} characters."
+        if self.correlation_id and not _GUID.match(self.correlation_id.strip()):
+            found["correlation_id"] = (
+                "A correlation ID looks like 3f2504e0-4f89-11d3-9a0c-0305e82c3301 "
+                "(it is on the sign-in error page). Leave it empty if you don't have one."
+            )
+        if not self.contact.strip():
+            found["contact"] = "Tell IT how to reach you (for example a phone number)."
+        elif len(self.contact) > CONTACT_MAX:
+            found["contact"] = f"Keep it under {CONTACT_MAX} characters."
+        if len(self.details) > DETAILS_MAX:
+            found["details"] = f"Keep it under {DETAILS_MAX} characters."
+        return found
+
+
+def propose_actions(topic_id: str, lost_or_stolen: bool) -> tuple[Action, ...]:
+    """The article's advice as pre-selected actions; admins may change the selection."""
+    if lost_or_stolen:
+        return (Action.CLEAR_MFA, Action.DELETE_APP_PASSWORDS, Action.REVOKE_SESSIONS)
+    if topic_id == "app-passwords":
+        return (Action.DELETE_APP_PASSWORDS,)
+    if topic_id in {"lost-phone", "no-phone", "not-receiving"}:
+        return (Action.CLEAR_MFA,)
+    return ()
+
+
+@dataclass(frozen=True)
+class HelpRequest:
+    """Request #id: who asked, what they said, what is proposed, and where it stands."""
+
+    id: int
+    team_id: str
+    requester_id: str
+    topic_id: str
+    walk_id: str | None
+    form: ContactForm
+    proposed: tuple[Action, ...]
+    tried: tuple[str, ...]
+    status: Status
+    created_at: datetime
+    expires_at: datetime
+    updated_at: datetime
+    requester_name: str = ""
+    requester_email: str = ""
+    channel_id: str | None = None
+    message_ts: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    deny_reason: str | None = None
+
+    def is_expired(self, now: datetime) -> bool:
+        """True once the request waited past its expiry without a decision."""
+        return self.status is Status.OPEN and now >= self.expires_at
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """One approved action of a request and what became of it."""
+
+    id: int
+    request_id: int
+    action: Action
+    status: ActionStatus
+    summary: str = ""
+    manual_steps: tuple[str, ...] = ()
+    link: str | None = None
+    attempts: int = 0
+    done_by: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the append-only audit log; `detail` never holds a secret."""
+
+    at: datetime
+    actor_id: str
+    event: str
+    request_id: int | None = None
+    detail: dict[str, Any] | None = None
+
+
+class Change(StrEnum):
+    """What just happened to a request, for the channel card, its thread and the employee's DM."""
+
+    CREATED = "created"
+    APPROVED = "approved"
+    DENIED = "denied"
+    ACTION_WAITING = "action_waiting"
+    ACTION_DONE = "action_done"
+    ACTION_FAILED = "action_failed"
+    DONE = "done"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"

@@ -1,0 +1,1 @@
+"""Identity-provider adapters: manual (a person does it), demo (an embedded directory)."""

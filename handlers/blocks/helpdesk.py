@@ -1,0 +1,515 @@
+"""Renders the help-desk path: the contact form, the request card, notices and refusals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    CheckboxesElement,
+    ConfirmObject,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.errors import (
+    AlreadyDecidedError,
+    AlreadyOpenError,
+    HelpdeskError,
+    NotAnAdminError,
+    NothingSelectedError,
+    OwnRequestError,
+    RequestExpiredError,
+    WrongPlaceError,
+)
+from bot.domain.guide import Guide
+from bot.domain.identity import Action
+from bot.domain.requests import (
+    CONTACT_MAX,
+    DESCRIPTION_MAX,
+    DETAILS_MAX,
+    ActionItem,
+    ActionStatus,
+    Change,
+    HelpRequest,
+    Remaining,
+    Status,
+)
+from bot.domain.text import escape_mrkdwn
+from handlers.blocks.guide import Message
+from handlers.ids import ActionId, FieldId, ViewId
+from handlers.wire import ContactMeta, DenyMeta
+
+NEVER_ASK = "IT will never ask you for your password or your verification codes."
+_YES, _NO = "yes", "no"
+
+_NEXT_STEPS = {
+    Action.CLEAR_MFA: "Sign in again: you will be asked to set up two-step verification. "
+    "Set up more than one method this time, for example an authenticator app and a phone.",
+    Action.DELETE_APP_PASSWORDS: "Create a new app password for each older app that needs one.",
+    Action.REVOKE_SESSIONS: "You are signed out everywhere: sign in again on each device.",
+    Action.ISSUE_TAP: "Use the temporary access pass I sent you to sign in, then register "
+    "your new sign-in methods.",
+}
+
+_ACTION_ICON = {
+    ActionStatus.PENDING: ":hourglass_flowing_sand:",
+    ActionStatus.RUNNING: ":arrows_counterclockwise:",
+    ActionStatus.MANUAL: ":memo:",
+    ActionStatus.DONE: ":white_check_mark:",
+    ActionStatus.FAILED: ":x:",
+}
+
+
+def build_contact_modal(guide: Guide, topic_id: str, walk_id: str | None) -> View:
+    """The form behind Contact IT, pre-filled from the topic the employee was on."""
+    title = guide.topic(topic_id).title if topic_id else ""
+    yes_no = [Option(value=_YES, label="Yes"), Option(value=_NO, label="No")]
+    remaining = [Option(value=r.value, label=r.label) for r in Remaining]
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f":lock: *{NEVER_ASK}*")),
+        InputBlock(
+            block_id=FieldId.DESCRIPTION,
+            label="What happened?",
+            element=PlainTextInputElement(
+                action_id=f"{FieldId.DESCRIPTION}-input",
+                multiline=True,
+                initial_value=title,
+                max_length=DESCRIPTION_MAX,
+            ),
+        ),
+        InputBlock(
+            block_id=FieldId.LOST,
+            label="Was your phone lost or stolen?",
+            element=RadioButtonsElement(
+                action_id=f"{FieldId.LOST}-input",
+                options=yes_no,
+                initial_option=yes_no[1],
+            ),
+        ),
+        InputBlock(
+            block_id=FieldId.REMAINING,
+            label="Which sign-in methods can you still use?",
+            element=RadioButtonsElement(
+                action_id=f"{FieldId.REMAINING}-input",
+                options=remaining,
+                initial_option=remaining[0],
+            ),
+        ),
+        InputBlock(
+            block_id=FieldId.CORRELATION,
+            label="Correlation ID (optional)",
+            optional=True,
+            hint="On the sign-in error page, under More details. "
+            "It looks like 3f2504e0-4f89-11d3-9a0c-0305e82c3301.",
+            element=PlainTextInputElement(action_id=f"{FieldId.CORRELATION}-input", max_length=64),
+        ),
+        InputBlock(
+            block_id=FieldId.CONTACT,
+            label="How can IT reach you?",
+            hint="A phone number IT can call you back on, or where and when to find you.",
+            element=PlainTextInputElement(
+                action_id=f"{FieldId.CONTACT}-input", max_length=CONTACT_MAX
+            ),
+        ),
+        InputBlock(
+            block_id=FieldId.DETAILS,
+            label="Anything else IT should know? (optional)",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=f"{FieldId.DETAILS}-input", multiline=True, max_length=DETAILS_MAX
+            ),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=ViewId.CONTACT_IT,
+        title="Contact IT",
+        submit="Send to IT",
+        close="Cancel",
+        private_metadata=ContactMeta(walk_id=walk_id, topic_id=topic_id).model_dump_json(),
+        blocks=blocks,
+    )
+
+
+def build_request_sent(request: HelpRequest) -> View:
+    """What the modal turns into once the request is stored."""
+    return View(
+        type="modal",
+        title="Contact IT",
+        close="Close",
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f":white_check_mark: *Request #{request.id} is with IT.*\n"
+                    "I'll tell you in our direct messages as soon as IT decides, and what to "
+                    f"do next.\n\n{NEVER_ASK}"
+                )
+            )
+        ],
+    )
+
+
+def build_open_request(request: HelpRequest) -> Message:
+    """Shown instead of a second form while one request is in progress."""
+    text = (
+        f"You already have request #{request.id} with IT ({_status_words(request.status)}). "
+        "I'll message you as soon as it changes."
+    )
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
+    if request.status is Status.OPEN:
+        blocks.append(ActionsBlock(elements=[_cancel_button(request)]))
+    return Message(text=text, blocks=blocks)
+
+
+def build_deny_modal(request: HelpRequest) -> View:
+    """Asks the admin for the reason the employee will read."""
+    return View(
+        type="modal",
+        callback_id=ViewId.DENY,
+        title=f"Deny request #{request.id}"[:24],
+        submit="Deny",
+        close="Back",
+        private_metadata=DenyMeta(request_id=request.id).model_dump_json(),
+        blocks=[
+            InputBlock(
+                block_id=FieldId.DENY_REASON,
+                label="Why? The employee will read this.",
+                element=PlainTextInputElement(
+                    action_id=f"{FieldId.DENY_REASON}-input", multiline=True, max_length=1000
+                ),
+            )
+        ],
+    )
+
+
+def build_request_card(
+    request: HelpRequest, actions: list[ActionItem], guide: Guide, provider: str
+) -> Message:
+    """The help-desk channel's card for a request, always showing its current state."""
+    topic = _topic_title(guide, request.topic_id)
+    form = request.form
+    who = f"<@{request.requester_id}>"
+    if request.requester_name or request.requester_email:
+        who += (
+            f" · {escape_mrkdwn(request.requester_name)} · {escape_mrkdwn(request.requester_email)}"
+        )
+    fields = [
+        MarkdownTextObject(text=f"*Topic*\n{topic}"),
+        MarkdownTextObject(text=f"*Submitted*\n{_when(request.created_at)}"),
+        MarkdownTextObject(
+            text=f"*Lost or stolen*\n{':rotating_light: Yes' if form.lost_or_stolen else 'No'}"
+        ),
+        MarkdownTextObject(text=f"*Can still use*\n{form.remaining.label}"),
+        MarkdownTextObject(text=f"*Reach them*\n{escape_mrkdwn(form.contact)}"),
+        MarkdownTextObject(
+            text=f"*Correlation ID*\n{escape_mrkdwn(form.correlation_id or 'none given')}"
+        ),
+    ]
+    blocks: list[Block] = [
+        HeaderBlock(text=f"Request #{request.id}: {topic}"[:150]),
+        SectionBlock(text=MarkdownTextObject(text=f"*Requester* {who}")),
+        SectionBlock(fields=fields),
+        SectionBlock(text=MarkdownTextObject(text=_quote("What happened", form.description))),
+    ]
+    if form.details:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_quote("More", form.details))))
+    tried = "\n".join(f"• {escape_mrkdwn(line)}" for line in request.tried) or "_nothing recorded_"
+    blocks.append(
+        SectionBlock(text=MarkdownTextObject(text=f"*Already tried in the guide*\n{tried}"[:3000]))
+    )
+    blocks.append(DividerBlock())
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=_status_line(request))))
+    if request.status is Status.OPEN:
+        blocks += _decision_blocks(request)
+    else:
+        blocks += _action_blocks(actions)
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"Provider: {provider}. Verify the person before approving: call them "
+                    "back on a number you already know. Never ask for their password or codes."
+                )
+            ]
+        )
+    )
+    return Message(
+        text=f"Request #{request.id}: {topic} ({_status_words(request.status)})", blocks=blocks
+    )
+
+
+def build_thread_note(
+    request: HelpRequest, change: Change, actor: str | None, actions: list[ActionItem]
+) -> str:
+    """One line for the card's thread, so the history stays readable."""
+    by = f" by <@{actor}>" if actor else ""
+    if change is Change.APPROVED:
+        chosen = ", ".join(item.action.label for item in actions)
+        return f":large_green_circle: Approved{by}: {chosen}."
+    if change is Change.DENIED:
+        return f":red_circle: Denied{by}: {escape_mrkdwn(request.deny_reason or '')}"
+    if change in (Change.ACTION_DONE, Change.ACTION_WAITING, Change.ACTION_FAILED):
+        return "\n".join(
+            f"{_ACTION_ICON[item.status]} {item.action.label}: {item.status.value}"
+            for item in actions
+        )
+    return {
+        Change.CREATED: "Request received.",
+        Change.DONE: ":white_check_mark: All actions done. The employee has been told.",
+        Change.FAILED: ":x: Some actions failed: see the card.",
+        Change.EXPIRED: ":hourglass: Expired without a decision.",
+        Change.CANCELLED: ":leftwards_arrow_with_hook: Cancelled by the employee.",
+    }.get(change, change.value)
+
+
+def build_employee_notice(
+    request: HelpRequest, change: Change, actions: list[ActionItem], it_contact: str
+) -> Message | None:
+    """The DM the employee gets at each change that concerns them; None when there is none."""
+    number = f"request #{request.id}"
+    text: str
+    blocks: list[Block]
+    if change is Change.CREATED:
+        text = (
+            f":inbox_tray: Your {number} is with IT.\n*What happens next:* someone from IT "
+            "checks it and may call you back on the number you gave. I'll message you here as "
+            f"soon as they decide.\n\n:lock: {NEVER_ASK} If someone does, it isn't IT."
+        )
+        blocks = [
+            SectionBlock(text=MarkdownTextObject(text=text)),
+            ActionsBlock(elements=[_cancel_button(request)]),
+        ]
+        return Message(text=f"Your {number} is with IT.", blocks=blocks)
+    if change is Change.APPROVED:
+        chosen = "\n".join(f"• {item.action.label}" for item in actions)
+        text = (
+            f":large_green_circle: IT approved your {number} and is making these changes:\n{chosen}"
+        )
+    elif change is Change.DENIED:
+        text = (
+            f":red_circle: IT declined your {number}.\n*Reason:* "
+            f"{escape_mrkdwn(request.deny_reason or '')}\n*What next:* if you still can't sign in, "
+            f"contact IT: {it_contact}."
+        )
+    elif change is Change.DONE:
+        changed = "\n".join(f"• {escape_mrkdwn(item.summary)}" for item in actions)
+        steps = "\n".join(f"• {_NEXT_STEPS[item.action]}" for item in actions)
+        text = (
+            f":white_check_mark: Your {number} is done.\n*What changed:*\n{changed}\n"
+            f"*What to do next:*\n{steps}\n\n"
+            f"If you didn't ask for this, tell IT at once: {it_contact}."
+        )
+    elif change is Change.FAILED:
+        text = (
+            f":warning: IT couldn't finish every change of your {number}. They have been told "
+            f"and will try again; you don't need to do anything now. Questions: {it_contact}."
+        )
+    elif change is Change.EXPIRED:
+        text = (
+            f":hourglass: Your {number} expired without a decision. If you still need help, "
+            f"press *Contact IT* again or contact IT: {it_contact}."
+        )
+    else:
+        return None
+    return Message(
+        text=text.split("\n", 1)[0],
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text[:3000]))],
+    )
+
+
+def build_cancelled(request: HelpRequest) -> Message:
+    """Replaces the employee's message after they cancel."""
+    text = f"You cancelled request #{request.id}. Press *Contact IT* again whenever you need help."
+    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+
+
+def build_secret_notice(request: HelpRequest, secret: str) -> Message:
+    """The temporary access pass, for the employee's eyes only."""
+    text = (
+        f":key: Your temporary access pass for request #{request.id}: `{secret}`\n"
+        "It works once and expires soon. Use it to sign in, then set up your sign-in methods. "
+        "Don't share it with anyone, IT included."
+    )
+    return Message(
+        text="Your temporary access pass", blocks=[SectionBlock(text=MarkdownTextObject(text=text))]
+    )
+
+
+def build_refusal(error: HelpdeskError) -> str:
+    """The ephemeral sentence a refused click gets."""
+    if isinstance(error, RequestExpiredError):
+        return f"Request #{error.request_id} expired without a decision; it can't be approved."
+    if isinstance(error, AlreadyDecidedError):
+        by = f" by <@{error.decided_by}>" if error.decided_by else ""
+        return f"Request #{error.request_id} is already {error.status}{by}."
+    if isinstance(error, NotAnAdminError):
+        return "Only IT admins can decide on requests. This attempt has been recorded."
+    if isinstance(error, OwnRequestError):
+        return "You can't decide on your own request: another IT admin has to."
+    if isinstance(error, WrongPlaceError):
+        return "Requests are decided on their card in the help-desk channel."
+    if isinstance(error, NothingSelectedError):
+        return "Tick at least one action before approving, or deny the request."
+    if isinstance(error, AlreadyOpenError):
+        return f"You already have request #{error.request_id} with IT."
+    return f"That didn't work: {error}"
+
+
+def build_pending(requests: list[tuple[HelpRequest, str | None]], guide: Guide) -> Message:
+    """`/mfa-admin pending`: requests in progress, with links to their cards."""
+    if not requests:
+        text = "No requests are waiting. :tada:"
+        return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+    lines = []
+    for request, link in requests[:40]:
+        title = f"#{request.id} {_topic_title(guide, request.topic_id)}"
+        shown = f"<{link}|{title}>" if link else title
+        lines.append(
+            f"• {shown}: <@{request.requester_id}>, {_status_words(request.status)}, "
+            f"since {_when(request.created_at)}"
+        )
+    text = f"*{len(requests)} request(s) in progress*\n" + "\n".join(lines)
+    return Message(
+        text=f"{len(requests)} request(s) in progress",
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text[:3000]))],
+    )
+
+
+def _decision_blocks(request: HelpRequest) -> list[Block]:
+    options = [Option(value=a.value, label=a.label) for a in Action]
+    chosen = [o for o in options if Action(o.value) in request.proposed]
+    return [
+        SectionBlock(
+            text=MarkdownTextObject(text="*Proposed actions* (change the selection if needed)")
+        ),
+        ActionsBlock(
+            block_id=f"{ActionId.SELECT_ACTIONS}-block",
+            elements=[
+                CheckboxesElement(
+                    action_id=ActionId.SELECT_ACTIONS,
+                    options=options,
+                    initial_options=chosen or None,
+                )
+            ],
+        ),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="Approve",
+                    action_id=ActionId.APPROVE,
+                    value=str(request.id),
+                    style="primary",
+                    confirm=ConfirmObject(
+                        title="Approve this request?",
+                        text="Have you verified that this is really the person, for example by "
+                        "calling them back on a number you already know?",
+                        confirm="Approve",
+                        deny="Not yet",
+                    ),
+                ),
+                ButtonElement(
+                    text="Deny", action_id=ActionId.DENY, value=str(request.id), style="danger"
+                ),
+            ]
+        ),
+    ]
+
+
+def _action_blocks(actions: list[ActionItem]) -> list[Block]:
+    blocks: list[Block] = []
+    for item in actions:
+        line = f"{_ACTION_ICON[item.status]} *{item.action.label}*: {item.status.value}"
+        if item.summary:
+            line += f"\n{escape_mrkdwn(item.summary)}"
+        if item.status is ActionStatus.MANUAL:
+            steps = "\n".join(
+                f"{n}. {escape_mrkdwn(s)}" for n, s in enumerate(item.manual_steps, 1)
+            )
+            line += f"\n{steps}"
+            if item.link:
+                line += f"\n<{item.link}|Open the admin center>"
+        if item.done_by:
+            line += f"\nMarked done by <@{item.done_by}>"
+        section = SectionBlock(text=MarkdownTextObject(text=line[:3000]))
+        if item.status is ActionStatus.MANUAL:
+            section.accessory = ButtonElement(
+                text="Done", action_id=f"{ActionId.MANUAL_DONE}{item.id}", value=str(item.id)
+            )
+        blocks.append(section)
+    return blocks
+
+
+def _status_line(request: HelpRequest) -> str:
+    by = f" by <@{request.decided_by}>" if request.decided_by else ""
+    when = f" {_when(request.decided_at)}" if request.decided_at else ""
+    if request.status is Status.OPEN:
+        return (
+            f":large_yellow_circle: *Waiting for a decision* (expires {_when(request.expires_at)})"
+        )
+    if request.status is Status.DENIED:
+        return f":red_circle: *Denied*{by}{when}: {escape_mrkdwn(request.deny_reason or '')}"
+    if request.status is Status.EXPIRED:
+        return ":hourglass: *Expired* without a decision. It can no longer be approved."
+    if request.status is Status.CANCELLED:
+        return ":leftwards_arrow_with_hook: *Cancelled* by the employee."
+    label = {
+        Status.APPROVED: ":large_green_circle: *Approved*",
+        Status.EXECUTING: ":arrows_counterclockwise: *Approved, being carried out*",
+        Status.DONE: ":white_check_mark: *Done*",
+        Status.FAILED: ":x: *Failed*: some actions did not go through",
+    }[request.status]
+    return f"{label}{by}{when}"
+
+
+def _status_words(status: Status) -> str:
+    return {
+        Status.OPEN: "waiting for a decision",
+        Status.APPROVED: "approved",
+        Status.EXECUTING: "being carried out",
+        Status.DONE: "done",
+        Status.FAILED: "failed, IT is on it",
+        Status.DENIED: "denied",
+        Status.EXPIRED: "expired",
+        Status.CANCELLED: "cancelled",
+    }[status]
+
+
+def _cancel_button(request: HelpRequest) -> ButtonElement:
+    return ButtonElement(
+        text="Cancel request",
+        action_id=ActionId.CANCEL_REQUEST,
+        value=str(request.id),
+        confirm=ConfirmObject(
+            title="Cancel this request?",
+            text=f"IT will stop working on request #{request.id}.",
+            confirm="Cancel request",
+            deny="Keep it",
+        ),
+    )
+
+
+def _quote(label: str, text: str) -> str:
+    quoted = "\n".join(f"> {line}" for line in escape_mrkdwn(text).splitlines() or [""])
+    return f"*{label}*\n{quoted}"[:3000]
+
+
+def _when(at: datetime) -> str:
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{at:%Y-%m-%d %H:%M} UTC>"
+
+
+def _topic_title(guide: Guide, topic_id: str) -> str:
+    try:
+        return guide.topic(topic_id).title
+    except KeyError:
+        return topic_id

@@ -1,0 +1,253 @@
+"""The help-desk path in Slack: the contact form, the request card's buttons, /mfa-admin."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from bot.domain.errors import AlreadyOpenError, HelpdeskError
+from bot.domain.helpdesk import HelpdeskService, Place
+from bot.domain.identity import Action
+from bot.domain.requests import ContactForm, Remaining
+from handlers.blocks.guide import Message
+from handlers.blocks.helpdesk import (
+    build_cancelled,
+    build_contact_modal,
+    build_deny_modal,
+    build_open_request,
+    build_pending,
+    build_refusal,
+    build_request_sent,
+)
+from handlers.deps import Deps
+from handlers.ids import ActionId, Command, FieldId, ViewId
+from handlers.wire import ContactMeta, DenyMeta, StepRef, request_id_of
+
+log = logging.getLogger(__name__)
+
+_FORM_ERRORS = {
+    "description": FieldId.DESCRIPTION,
+    "correlation_id": FieldId.CORRELATION,
+    "contact": FieldId.CONTACT,
+    "details": FieldId.DETAILS,
+}
+
+
+def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
+    """Attach the help-desk listeners (only when HELPDESK_CHANNEL is set)."""
+
+    @app.action(ActionId.CONTACT_IT)
+    async def handle_contact_it(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        deps.tasks.spawn(_open_contact_form(deps, helpdesk, body), "contact-it")
+
+    @app.view(ViewId.CONTACT_IT)
+    async def handle_contact_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
+        view = body["view"]
+        meta = ContactMeta.model_validate_json(view.get("private_metadata") or "{}")
+        form = _contact_form(view["state"]["values"])
+        problems = form.problems()
+        if problems:
+            await ack(
+                response_action="errors",
+                errors={_FORM_ERRORS[name]: text for name, text in problems.items()},
+            )
+            return
+        user = body["user"]["id"]
+        try:
+            request = await helpdesk.submit(
+                body["team"]["id"], user, meta.topic_id, meta.walk_id, form
+            )
+        except AlreadyOpenError as exc:
+            await ack(response_action="errors", errors={FieldId.DESCRIPTION: build_refusal(exc)})
+            return
+        await ack(response_action="update", view=build_request_sent(request))
+        deps.tasks.spawn(helpdesk.announce(request.id), "announce-request")
+        if meta.walk_id:
+            deps.tasks.spawn(deps.guide.escalate(meta.walk_id, user), "walk-escalated")
+
+    @app.action(ActionId.CANCEL_REQUEST)
+    async def handle_cancel(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        deps.tasks.spawn(_cancel(deps, helpdesk, body), "cancel-request")
+
+    @app.action(ActionId.SELECT_ACTIONS)
+    async def handle_selection(ack: AsyncAck) -> None:
+        await ack()
+
+    @app.action(ActionId.APPROVE)
+    async def handle_approve(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        deps.tasks.spawn(_approve(deps, helpdesk, body), "approve-request")
+
+    @app.action(ActionId.DENY)
+    async def handle_deny(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        deps.tasks.spawn(_ask_deny_reason(deps, helpdesk, body), "deny-request")
+
+    @app.view(ViewId.DENY)
+    async def handle_deny_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
+        view = body["view"]
+        reason = _value(view["state"]["values"], FieldId.DENY_REASON).strip()
+        if not reason:
+            await ack(
+                response_action="errors",
+                errors={FieldId.DENY_REASON: "Give a reason: the employee will read it."},
+            )
+            return
+        await ack()
+        meta = DenyMeta.model_validate_json(view["private_metadata"])
+        deps.tasks.spawn(_deny(deps, helpdesk, body, meta.request_id, reason), "deny-request")
+
+    @app.action(ActionId.MANUAL_DONE.pattern())
+    async def handle_manual_done(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        deps.tasks.spawn(_manual_done(deps, helpdesk, body), "manual-done")
+
+    @app.command(Command.ADMIN)
+    async def handle_admin(ack: AsyncAck, command: dict[str, Any]) -> None:
+        await ack()
+        deps.tasks.spawn(_admin_command(deps, helpdesk, command), "admin-command")
+
+
+async def _open_contact_form(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+    user = body["user"]["id"]
+    active = await helpdesk.active_request_of(user)
+    if active is not None:
+        await deps.replier.replace(body, build_open_request(active))
+        return
+    ref = StepRef.decode(body["actions"][0].get("value"))
+    topic_id = ref.topic_id if ref else "no-answer"
+    modal = build_contact_modal(deps.guide.guide, topic_id, ref.walk_id if ref else None)
+    try:
+        await deps.replier.client.views_open(trigger_id=body["trigger_id"], view=modal)
+    except SlackApiError as exc:
+        log.warning("could not open the contact form: %s", exc.response.get("error"))
+
+
+async def _cancel(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+    request_id = request_id_of(body["actions"][0].get("value"))
+    if request_id is None:
+        return
+    try:
+        request = await helpdesk.cancel(request_id, body["user"]["id"])
+    except HelpdeskError as exc:
+        await _refuse(deps, body, exc)
+        return
+    await deps.replier.replace(body, build_cancelled(request))
+
+
+async def _approve(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+    request_id = request_id_of(body["actions"][0].get("value"))
+    if request_id is None:
+        return
+    try:
+        await helpdesk.approve(request_id, body["user"]["id"], _place(body), _selected(body))
+    except HelpdeskError as exc:
+        await _refuse(deps, body, exc)
+        return
+    await helpdesk.execute(request_id)
+
+
+async def _ask_deny_reason(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+    request_id = request_id_of(body["actions"][0].get("value"))
+    if request_id is None:
+        return
+    try:
+        request = await helpdesk.authorize(request_id, body["user"]["id"], _place(body))
+    except HelpdeskError as exc:
+        await _refuse(deps, body, exc)
+        return
+    try:
+        await deps.replier.client.views_open(
+            trigger_id=body["trigger_id"], view=build_deny_modal(request)
+        )
+    except SlackApiError as exc:
+        log.warning("could not open the deny form: %s", exc.response.get("error"))
+
+
+async def _deny(
+    deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any], request_id: int, reason: str
+) -> None:
+    actor = body["user"]["id"]
+    try:
+        await helpdesk.deny(request_id, actor, Place(body["team"]["id"], None), reason)
+    except HelpdeskError as exc:
+        await deps.replier.client.chat_postEphemeral(
+            channel=helpdesk.config.channel_id, user=actor, text=build_refusal(exc)
+        )
+
+
+async def _manual_done(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+    action_id = request_id_of(body["actions"][0].get("value"))
+    if action_id is None:
+        return
+    try:
+        await helpdesk.mark_manual_done(action_id, body["user"]["id"], _place(body))
+    except HelpdeskError as exc:
+        await _refuse(deps, body, exc)
+
+
+async def _admin_command(deps: Deps, helpdesk: HelpdeskService, command: dict[str, Any]) -> None:
+    url = command["response_url"]
+    words = (command.get("text") or "").split()
+    if not await helpdesk.is_admin(command["user_id"]):
+        await deps.replier.respond(
+            url, Message.plain("`/mfa-admin` is for IT admins."), replace_original=False
+        )
+        return
+    if words and words[0] not in ("pending", "list"):
+        text = "Usage: `/mfa-admin pending`: requests waiting for a decision or in progress."
+        await deps.replier.respond(url, Message.plain(text), replace_original=False)
+        return
+    listed = []
+    for request in await helpdesk.in_progress():
+        listed.append(
+            (request, await deps.replier.permalink(request.channel_id, request.message_ts))
+        )
+    await deps.replier.respond(url, build_pending(listed, deps.guide.guide), replace_original=False)
+
+
+async def _refuse(deps: Deps, body: dict[str, Any], error: HelpdeskError) -> None:
+    await deps.replier.respond(
+        body["response_url"], Message.plain(build_refusal(error)), replace_original=False
+    )
+
+
+def _place(body: dict[str, Any]) -> Place:
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    return Place(team_id=body["team"]["id"], channel_id=channel or "")
+
+
+def _selected(body: dict[str, Any]) -> tuple[Action, ...]:
+    values = (body.get("state") or {}).get("values") or {}
+    for block in values.values():
+        element = block.get(ActionId.SELECT_ACTIONS)
+        if element is not None:
+            chosen = {option["value"] for option in element.get("selected_options") or []}
+            return tuple(action for action in Action if action.value in chosen)
+    return ()
+
+
+def _contact_form(values: dict[str, Any]) -> ContactForm:
+    remaining = _value(values, FieldId.REMAINING) or Remaining.NONE.value
+    return ContactForm(
+        description=_value(values, FieldId.DESCRIPTION).strip(),
+        lost_or_stolen=_value(values, FieldId.LOST) == "yes",
+        remaining=Remaining(remaining) if remaining in set(Remaining) else Remaining.NONE,
+        correlation_id=_value(values, FieldId.CORRELATION).strip() or None,
+        contact=_value(values, FieldId.CONTACT).strip(),
+        details=_value(values, FieldId.DETAILS).strip(),
+    )
+
+
+def _value(values: dict[str, Any], block_id: str) -> str:
+    element = (values.get(block_id) or {}).get(f"{block_id}-input") or {}
+    if "selected_option" in element:
+        return str((element["selected_option"] or {}).get("value") or "")
+    return str(element.get("value") or "")

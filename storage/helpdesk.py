@@ -1,0 +1,253 @@
+"""The help-desk repository: requests, their actions and the audit log, changed conditionally."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.domain.errors import AlreadyOpenError
+from bot.domain.identity import Action
+from bot.domain.requests import (
+    ACTIVE,
+    ActionItem,
+    ActionStatus,
+    AuditEntry,
+    ContactForm,
+    HelpRequest,
+    Remaining,
+    Status,
+)
+from storage.models import ActionRow, AuditRow, HelpRequestRow
+
+_ACTIVE_VALUES = [status.value for status in ACTIVE]
+
+
+class SqlRequestRepository:
+    """Requests in `help_requests`, actions in `request_actions`, audit in `audit_log`."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def create_request(self, request: HelpRequest, audit: AuditEntry) -> HelpRequest:
+        row = _request_row(request)
+        try:
+            async with self._sessions.begin() as session:
+                session.add(row)
+                await session.flush()
+                session.add(_audit_row(audit, request_id=row.id))
+        except IntegrityError:
+            existing = await self.active_request_of(request.requester_id)
+            if existing is None:
+                raise
+            raise AlreadyOpenError(existing.id) from None
+        return _request(row)
+
+    async def get_request(self, request_id: int) -> HelpRequest | None:
+        async with self._sessions() as session:
+            row = await session.get(HelpRequestRow, request_id)
+            return None if row is None else _request(row)
+
+    async def active_request_of(self, user_id: str) -> HelpRequest | None:
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(HelpRequestRow).where(
+                    HelpRequestRow.requester_id == user_id,
+                    HelpRequestRow.status.in_(_ACTIVE_VALUES),
+                )
+            )
+            return None if row is None else _request(row)
+
+    async def requests_in(self, statuses: frozenset[Status]) -> list[HelpRequest]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(HelpRequestRow)
+                .where(HelpRequestRow.status.in_([s.value for s in statuses]))
+                .order_by(HelpRequestRow.id)
+            )
+            return [_request(row) for row in rows]
+
+    async def update_request(self, request_id: int, **fields: Any) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(HelpRequestRow).where(HelpRequestRow.id == request_id).values(**fields)
+            )
+
+    async def transition(
+        self,
+        request_id: int,
+        expected: frozenset[Status],
+        new: Status,
+        audit: AuditEntry,
+        *,
+        not_expired_at: datetime | None = None,
+        actions: tuple[Action, ...] = (),
+        **fields: Any,
+    ) -> bool:
+        conditions = [
+            HelpRequestRow.id == request_id,
+            HelpRequestRow.status.in_([s.value for s in expected]),
+        ]
+        if not_expired_at is not None:
+            conditions.append(HelpRequestRow.expires_at > not_expired_at)
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(HelpRequestRow)
+                .where(*conditions)
+                .values(status=new.value, updated_at=audit.at, **fields)
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return False
+            for position, action in enumerate(actions):
+                session.add(
+                    ActionRow(
+                        request_id=request_id,
+                        position=position,
+                        action=action.value,
+                        status=ActionStatus.PENDING.value,
+                        summary="",
+                        manual_steps=[],
+                        attempts=0,
+                        updated_at=audit.at,
+                    )
+                )
+            session.add(_audit_row(audit, request_id=request_id))
+        return True
+
+    async def actions_of(self, request_id: int) -> list[ActionItem]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(ActionRow)
+                .where(ActionRow.request_id == request_id)
+                .order_by(ActionRow.position)
+            )
+            return [_action(row) for row in rows]
+
+    async def get_action(self, action_id: int) -> ActionItem | None:
+        async with self._sessions() as session:
+            row = await session.get(ActionRow, action_id)
+            return None if row is None else _action(row)
+
+    async def claim_action(self, action_id: int, expected: frozenset[ActionStatus]) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(ActionRow)
+                .where(ActionRow.id == action_id, ActionRow.status.in_([s.value for s in expected]))
+                .values(status=ActionStatus.RUNNING.value, attempts=ActionRow.attempts + 1)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def finish_action(
+        self,
+        action_id: int,
+        expected: frozenset[ActionStatus],
+        status: ActionStatus,
+        audit: AuditEntry,
+        **fields: Any,
+    ) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(ActionRow)
+                .where(ActionRow.id == action_id, ActionRow.status.in_([s.value for s in expected]))
+                .values(status=status.value, updated_at=audit.at, **fields)
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return False
+            session.add(_audit_row(audit, request_id=audit.request_id))
+        return True
+
+    async def record_audit(self, entry: AuditEntry) -> None:
+        async with self._sessions.begin() as session:
+            session.add(_audit_row(entry, request_id=entry.request_id))
+
+    async def audit_since(self, since: datetime) -> list[AuditEntry]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(AuditRow).where(AuditRow.at >= since).order_by(AuditRow.id)
+            )
+            return [
+                AuditEntry(row.at, row.actor_id, row.event, row.request_id, row.detail or None)
+                for row in rows
+            ]
+
+
+def _request_row(request: HelpRequest) -> HelpRequestRow:
+    form = request.form
+    return HelpRequestRow(
+        team_id=request.team_id,
+        requester_id=request.requester_id,
+        requester_name=request.requester_name,
+        requester_email=request.requester_email,
+        topic_id=request.topic_id,
+        walk_id=request.walk_id,
+        description=form.description,
+        lost_or_stolen=form.lost_or_stolen,
+        remaining=form.remaining.value,
+        correlation_id=form.correlation_id,
+        contact=form.contact,
+        details=form.details,
+        proposed=[a.value for a in request.proposed],
+        tried=list(request.tried),
+        status=request.status.value,
+        created_at=request.created_at,
+        expires_at=request.expires_at,
+        updated_at=request.updated_at,
+    )
+
+
+def _request(row: HelpRequestRow) -> HelpRequest:
+    return HelpRequest(
+        id=row.id,
+        team_id=row.team_id,
+        requester_id=row.requester_id,
+        topic_id=row.topic_id,
+        walk_id=row.walk_id,
+        form=ContactForm(
+            description=row.description,
+            lost_or_stolen=row.lost_or_stolen,
+            remaining=Remaining(row.remaining),
+            correlation_id=row.correlation_id,
+            contact=row.contact,
+            details=row.details,
+        ),
+        proposed=tuple(Action(a) for a in row.proposed),
+        tried=tuple(row.tried),
+        status=Status(row.status),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        updated_at=row.updated_at,
+        requester_name=row.requester_name,
+        requester_email=row.requester_email,
+        channel_id=row.channel_id,
+        message_ts=row.message_ts,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        deny_reason=row.deny_reason,
+    )
+
+
+def _action(row: ActionRow) -> ActionItem:
+    return ActionItem(
+        id=row.id,
+        request_id=row.request_id,
+        action=Action(row.action),
+        status=ActionStatus(row.status),
+        summary=row.summary,
+        manual_steps=tuple(row.manual_steps or ()),
+        link=row.link,
+        attempts=row.attempts,
+        done_by=row.done_by,
+    )
+
+
+def _audit_row(entry: AuditEntry, request_id: int | None) -> AuditRow:
+    return AuditRow(
+        at=entry.at,
+        actor_id=entry.actor_id,
+        event=entry.event,
+        request_id=request_id,
+        detail=entry.detail or {},
+    )
