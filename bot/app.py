@@ -28,6 +28,7 @@ from bot.domain.ports import Clock
 from bot.domain.text import escape_mrkdwn
 from bot.domain.walks import GuideService
 from bot.guide import guide_variables, load_guide
+from bot.logging import keep_libraries_quiet
 from bot.identity.demo import DemoProvider, demo_users_from
 from bot.identity.manual import ManualProvider
 from bot.settings import IdentityProviderName, SettingError, Settings
@@ -133,6 +134,7 @@ async def build_runtime(
 ) -> Runtime:
     """Load the guide, open storage, migrate, and wire the Slack app and the web app."""
     clock = clock or SystemClock()
+    keep_libraries_quiet()
     guide = load_guide(settings.guide_file, guide_variables(settings))
     engine = create_engine(settings.database_url)
     if run_migrations:

@@ -1,4 +1,4 @@
-"""The `mfa-helpdesk` command: serve, migrate, check-guide."""
+"""The `mfa-helpdesk` command: serve, migrate, audit export, check-guide."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -34,6 +35,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-migrate", action="store_true", help="do not migrate the database at start"
     )
     commands.add_parser("migrate", help="bring the database schema up to date, then exit")
+    audit = commands.add_parser("audit", help="the audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    export = audit_commands.add_parser("export", help="write the audit log out")
+    export.add_argument(
+        "--since", required=True, type=_since, help="YYYY-MM-DD or an ISO time (UTC)"
+    )
+    export.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
+    export.add_argument("--output", type=Path, help="a file (default: standard output)")
     check = commands.add_parser("check-guide", help="validate a guide file, then exit")
     check.add_argument(
         "path", nargs="?", help="the guide file (default: GUIDE_FILE or the built-in one)"
@@ -50,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
+        if args.command == "audit":
+            return asyncio.run(_export_audit(settings, args.since, args.format, args.output))
         return _check_guide(settings, args.path or settings.guide_file)
     except ValidationError as exc:
         error = exc.errors()[0]
@@ -72,6 +83,33 @@ def _check_guide(settings: Settings, path: str | Path | None) -> int:
     guide = load_guide(Path(path) if path else None, guide_variables(settings))
     steps = sum(len(topic.steps) for topic in guide.topics)
     print(f"guide OK: {len(guide.topics)} topics, {steps} steps")  # noqa: T201
+    return 0
+
+
+def _since(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-01") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def _export_audit(settings: Settings, since: datetime, fmt: str, output: Path | None) -> int:
+    from bot.audit import write_audit
+    from storage.engine import create_engine, session_factory
+    from storage.helpdesk import SqlRequestRepository
+
+    engine = create_engine(settings.database_url)
+    try:
+        entries = await SqlRequestRepository(session_factory(engine)).audit_since(since)
+    finally:
+        await engine.dispose()
+    if output is None:
+        write_audit(entries, fmt, sys.stdout)
+    else:
+        with output.open("w", encoding="utf-8", newline="") as out:
+            count = write_audit(entries, fmt, out)
+        log.info("wrote %d audit line(s) to %s", count, output)
     return 0
 
 

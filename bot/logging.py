@@ -31,6 +31,12 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("slack_sdk", "slack_bolt", "aiohttp.access", "asyncio"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
+    keep_libraries_quiet()
+
+
+def keep_libraries_quiet() -> None:
+    """Never let libraries log request bodies: at DEBUG, slack_sdk logs every message it sends,
+    and a DM can carry a temporary access pass."""
+    for noisy in ("slack_sdk", "slack_bolt", "aiohttp.access", "asyncio", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

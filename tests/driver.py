@@ -65,6 +65,20 @@ class Screen:
                     return {**element, "block_id": block.get("block_id", "")}
         raise AssertionError(f"no {action_id!r} on screen; have {self.action_ids()}")
 
+    def state(self, selected: list[str] | None) -> dict[str, Any]:
+        """The `state.values` Slack sends with a click: the message's checkboxes."""
+        values: dict[str, Any] = {}
+        for block in self.blocks:
+            for element in block.get("elements", []):
+                if element.get("type") == "checkboxes":
+                    ticked = element.get("initial_options", [])
+                    if selected is not None:
+                        ticked = [o for o in element["options"] if o["value"] in selected]
+                    values[block["block_id"]] = {
+                        element["action_id"]: {"type": "checkboxes", "selected_options": ticked}
+                    }
+        return values
+
     def all_text(self) -> str:
         """Every text on the screen joined, for assertions on content."""
         parts: list[str] = []
@@ -148,9 +162,18 @@ class SlackDriver:
         return reply, screen
 
     async def click(
-        self, screen: Screen, action_id: str, *, user: str | None = None
+        self,
+        screen: Screen,
+        action_id: str,
+        *,
+        user: str | None = None,
+        team: str = TEAM_ID,
+        selected: list[str] | None = None,
     ) -> tuple[Reply, str]:
-        """Press a button on a screen; the reply and the response URL Slack gave the click."""
+        """Press a button on a screen as `user`; the reply and the click's response URL.
+
+        `selected` replaces the ticked checkboxes (by default, those the message ticked).
+        """
         element = screen.element(action_id)
         response_url = self.fake.new_response_url()
         who = user or screen.user
@@ -166,13 +189,14 @@ class SlackDriver:
             }
         payload: dict[str, Any] = {
             "type": "block_actions",
-            "team": {"id": TEAM_ID, "domain": "fake"},
+            "team": {"id": team, "domain": "fake"},
             "user": {"id": who, "username": who.lower(), "team_id": TEAM_ID},
             "api_app_id": "A0APP",
             "token": "unused",
             "container": container,
             "trigger_id": self.fake.new_trigger_id(),
             "response_url": response_url,
+            "state": {"values": screen.state(selected)},
             "actions": [
                 {
                     "type": element.get("type", "button"),
@@ -266,3 +290,58 @@ class SlackDriver:
         channel, ts = max(keys)
         message = self.fake.messages[(channel, ts)]
         return Screen(message["blocks"], message["text"], user, channel, False, ts)
+
+    def channel_screen(self, channel: str, ts: str, user: str) -> Screen:
+        """A channel message as `user` sees it (for clicks on the help desk's card)."""
+        message = self.fake.messages[(channel, ts)]
+        return Screen(message["blocks"], message["text"], user, channel, False, ts)
+
+    def opened_view(self) -> dict[str, Any]:
+        """The last modal the bot opened."""
+        calls = self.fake.calls_to("views.open")
+        assert calls, "the bot opened no modal"
+        view = calls[-1].params["view"]
+        return json.loads(view) if isinstance(view, str) else view
+
+    async def submit(
+        self, view: dict[str, Any], values: dict[str, str], *, user: str = "U1", team: str = TEAM_ID
+    ) -> Reply:
+        """Submit a modal with `values` (block_id -> text or option value), as Slack would."""
+        state: dict[str, Any] = {}
+        for block in view["blocks"]:
+            if block.get("type") != "input":
+                continue
+            element = block["element"]
+            value = values.get(block["block_id"])
+            if element["type"] == "radio_buttons":
+                chosen = next(
+                    (o for o in element["options"] if o["value"] == value),
+                    element.get("initial_option"),
+                )
+                entry: dict[str, Any] = {"type": "radio_buttons", "selected_option": chosen}
+            else:
+                text = value if value is not None else element.get("initial_value")
+                entry = {"type": element["type"], "value": text}
+            state[block["block_id"]] = {element["action_id"]: entry}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": team, "domain": "fake"},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
+            "api_app_id": "A0APP",
+            "token": "unused",
+            "trigger_id": self.fake.new_trigger_id(),
+            "view": {
+                "id": "VMODAL",
+                "team_id": team,
+                "type": "modal",
+                "callback_id": view.get("callback_id", ""),
+                "private_metadata": view.get("private_metadata", ""),
+                "blocks": view["blocks"],
+                "state": {"values": state},
+                "hash": "1.abc",
+            },
+            "response_urls": [],
+        }
+        return await self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )

@@ -1,0 +1,416 @@
+"""The help-desk path, driven as Slack drives it: the form, the card, the decisions, the audit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.domain.identity import Action
+from handlers.ids import ActionId, FieldId
+from storage.demo import SqlDemoStore
+from storage.engine import session_factory
+from storage.helpdesk import SqlRequestRepository
+from storage.repositories import SqlWalkRepository
+from tests.conftest import FixedClock
+from tests.driver import Screen, SlackDriver
+from tests.fakes.slack import FakeSlack
+
+DESK = "C0DESK"
+ADMIN, ADMIN2, GROUP_ADMIN, STRANGER = "UADMIN1", "UADMIN2", "UGROUP1", "USTRANGER"
+GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+
+
+@pytest.fixture
+def bot_env(bot_env: dict[str, Any], fake_slack: FakeSlack) -> dict[str, Any]:
+    """A help desk with two listed admins, a user group, and the demo directory."""
+    fake_slack.usergroups["S0IT"] = [GROUP_ADMIN]
+    for user, name in ((ADMIN, "Ines Admin"), (ADMIN2, "Omar Admin"), (STRANGER, "Sam Stranger")):
+        fake_slack.add_user(user, name, f"{name.split()[0].lower()}@example.com")
+    return {
+        **bot_env,
+        "helpdesk_channel": DESK,
+        "it_admin_users": f"{ADMIN},{ADMIN2}",
+        "it_admin_usergroup": "S0IT",
+        "identity_provider": "demo",
+    }
+
+
+async def _to_contact_it(slack: SlackDriver, user: str = "U1") -> Screen:
+    _, menu = await slack.command(user=user)
+    assert menu is not None
+    step = await slack.click_and_see(menu, f"{ActionId.TOPIC}lost-phone")
+    return await slack.click_and_see(step, f"{ActionId.CHOICE}1")  # "I have no other method"
+
+
+async def _request(slack: SlackDriver, user: str = "U1", **values: str) -> Screen:
+    """Walk, press Contact IT, submit the form; the request's card in the help-desk channel."""
+    step = await _to_contact_it(slack, user)
+    reply, _ = await slack.click(step, ActionId.CONTACT_IT)
+    assert reply.status == 200
+    await slack.settle()
+    form = {
+        FieldId.LOST: "yes",
+        FieldId.REMAINING: "none",
+        FieldId.CORRELATION: GUID,
+        FieldId.CONTACT: "+1 555 0101, desk 4B",
+        **values,
+    }
+    reply = await slack.submit(slack.opened_view(), form, user=user)
+    assert reply.status == 200, reply
+    assert reply.json()["response_action"] == "update", reply.body
+    await slack.settle()
+    return _card(slack)
+
+
+def _card(slack: SlackDriver, user: str = ADMIN) -> Screen:
+    posts = [
+        c
+        for c in slack.fake.calls_to("chat.postMessage")
+        if c.params["channel"] == DESK and not c.params.get("thread_ts")
+    ]
+    assert posts, "no card in the help-desk channel"
+    ts = next(
+        ts
+        for (channel, ts), m in slack.fake.messages.items()
+        if channel == DESK and not m.get("thread_ts")
+    )
+    return slack.channel_screen(DESK, ts, user)
+
+
+def _dms(slack: SlackDriver, user: str = "U1") -> list[str]:
+    channel = "D" + user.lstrip("U")
+    return [
+        Screen(m["blocks"], m["text"], user, channel, False).all_text()
+        for (c, _), m in slack.fake.messages.items()
+        if c == channel
+    ]
+
+
+def _thread(slack: SlackDriver) -> list[str]:
+    return [
+        m["text"] for (c, _), m in slack.fake.messages.items() if c == DESK and m.get("thread_ts")
+    ]
+
+
+async def _audit(slack: SlackDriver) -> list[tuple[str, str, dict[str, Any]]]:
+    repo = SqlRequestRepository(session_factory(slack.runtime.engine))
+    entries = await repo.audit_since(FixedClock().now().replace(year=2000))
+    return [(e.event, e.actor_id, e.detail or {}) for e in entries]
+
+
+async def test_from_a_topic_to_a_done_request(slack: SlackDriver) -> None:
+    step = await _to_contact_it(slack)
+    await slack.click(step, ActionId.CONTACT_IT)
+    await slack.settle()
+    form = slack.opened_view()
+    assert "never ask you for your password" in json.dumps(form)
+    description = next(b for b in form["blocks"] if b.get("block_id") == FieldId.DESCRIPTION)
+    assert description["element"]["initial_value"] == "I lost my phone or got a new number"
+
+    card = await _request(slack)
+    text = card.all_text()
+    assert "Request #1: I lost my phone or got a new number" in text
+    assert "<@U1>" in text and "Ada Lovelace" in text and "ada@example.com" in text
+    assert GUID in text and "+1 555 0101, desk 4B" in text and ":rotating_light: Yes" in text
+    assert "Two ways back into your account" in text and "chose: I have no other method" in text
+    ticked = card.element(ActionId.SELECT_ACTIONS)["initial_options"]
+    assert [o["value"] for o in ticked] == ["clear_mfa", "delete_app_passwords", "revoke_sessions"]
+    assert "Your request #1 is with IT" in _dms(slack)[0]
+    assert ActionId.CANCEL_REQUEST in slack.dm_screen().action_ids()
+
+    reply, _ = await slack.click(card, ActionId.APPROVE)
+    assert reply.status == 200 and reply.elapsed_s < 1
+    await slack.settle()
+
+    done = _card(slack)
+    assert "*Done* by <@UADMIN1>" in done.all_text()
+    assert ActionId.APPROVE not in done.action_ids()
+    assert done.all_text().count(":white_check_mark:") >= 3
+    dms = _dms(slack)
+    assert any("IT approved your request #1" in dm for dm in dms)
+    finished = next(dm for dm in dms if "is done" in dm)
+    assert "Removed 3 sign-in method(s)" in finished
+    assert "asked to set up two-step verification" in finished
+    assert any("Approved by <@UADMIN1>" in note for note in _thread(slack))
+
+    person = await SqlDemoStore(session_factory(slack.runtime.engine)).get_demo_user(
+        "ada@example.com"
+    )
+    assert person is not None
+    assert (person.methods, person.app_passwords, person.sessions) == ((), 0, 0)
+
+    events = [event for event, _, _ in await _audit(slack)]
+    assert events == [
+        "request.created",
+        "request.approved",
+        "request.executing",
+        "action.done",
+        "action.done",
+        "action.done",
+        "request.done",
+    ]
+    walks = await SqlWalkRepository(session_factory(slack.runtime.engine)).walks_of("U1")
+    assert walks[-1].state.outcome.value == "escalated"
+
+
+async def test_a_malformed_correlation_id_is_shown_inline_and_nothing_is_sent(
+    slack: SlackDriver,
+) -> None:
+    step = await _to_contact_it(slack)
+    await slack.click(step, ActionId.CONTACT_IT)
+    await slack.settle()
+    reply = await slack.submit(
+        slack.opened_view(),
+        {FieldId.CORRELATION: "not-a-guid", FieldId.CONTACT: "x"},
+    )
+    body = reply.json()
+    assert body["response_action"] == "errors"
+    assert FieldId.CORRELATION in body["errors"]
+    assert "looks like" in body["errors"][FieldId.CORRELATION]
+    reply = await slack.submit(slack.opened_view(), {FieldId.CONTACT: "  "})
+    assert FieldId.CONTACT in reply.json()["errors"]
+    await slack.settle()
+    assert [c for c in slack.fake.calls_to("chat.postMessage") if c.params["channel"] == DESK] == []
+
+
+async def test_user_text_cannot_ping_or_hide_links_in_the_channel(slack: SlackDriver) -> None:
+    card = await _request(
+        slack,
+        **{
+            FieldId.DESCRIPTION: "<!channel> help <@U999> & <https://evil.test|sso.corp>",
+            FieldId.CONTACT: "<!here>",
+            FieldId.DETAILS: "<#C123> *bold*",
+        },
+    )
+    raw = json.dumps(card.blocks)
+    for token in ("<!channel>", "<!here>", "<@U999>", "<https://evil.test", "<#C123>"):
+        assert token not in raw
+    assert "&lt;!channel&gt; help &lt;@U999&gt; &amp; &lt;https://evil.test|sso.corp&gt;" in raw
+
+
+async def test_a_non_admin_is_refused_and_the_attempt_audited(slack: SlackDriver) -> None:
+    card = await _request(slack)
+    reply, url = await slack.click(card, ActionId.APPROVE, user=STRANGER)
+    assert reply.status == 200
+    await slack.settle()
+    refusal = slack.fake.response_posts(url)[-1]
+    assert refusal["replace_original"] is False and refusal["response_type"] == "ephemeral"
+    assert "Only IT admins" in refusal["text"]
+    assert ActionId.APPROVE in _card(slack).action_ids()
+    assert ("decision.refused", STRANGER, {"reason": "not_an_admin"}) in await _audit(slack)
+
+
+async def test_a_member_of_the_admin_group_may_decide(slack: SlackDriver) -> None:
+    card = await _request(slack)
+    await slack.click(card, ActionId.APPROVE, user=GROUP_ADMIN, selected=["revoke_sessions"])
+    await slack.settle()
+    assert slack.fake.calls_to("usergroups.users.list")
+    assert "*Done* by <@UGROUP1>" in _card(slack).all_text()
+    person = await SqlDemoStore(session_factory(slack.runtime.engine)).get_demo_user(
+        "ada@example.com"
+    )
+    assert person is not None and len(person.methods) == 3 and person.sessions == 0
+
+
+async def test_an_admin_cannot_decide_on_their_own_request(slack: SlackDriver) -> None:
+    card = await _request(slack, user=ADMIN)
+    _, url = await slack.click(card, ActionId.APPROVE, user=ADMIN)
+    await slack.settle()
+    assert "your own request" in slack.fake.response_posts(url)[-1]["text"]
+    assert ("decision.refused", ADMIN, {"reason": "own_request"}) in await _audit(slack)
+    await slack.click(card, ActionId.APPROVE, user=ADMIN2)
+    await slack.settle()
+    assert "*Done* by <@UADMIN2>" in _card(slack).all_text()
+
+
+async def test_deny_needs_a_reason_and_the_employee_reads_it(slack: SlackDriver) -> None:
+    card = await _request(slack)
+    await slack.click(card, ActionId.DENY, user=ADMIN)
+    await slack.settle()
+    modal = slack.opened_view()
+    empty = await slack.submit(modal, {FieldId.DENY_REASON: "   "}, user=ADMIN)
+    assert FieldId.DENY_REASON in empty.json()["errors"]
+    await slack.settle()
+    assert ActionId.APPROVE in _card(slack).action_ids()
+
+    reply = await slack.submit(
+        modal, {FieldId.DENY_REASON: "We couldn't reach you <!here>"}, user=ADMIN
+    )
+    assert reply.status == 200
+    await slack.settle()
+    denied = _card(slack).all_text()
+    assert "*Denied* by <@UADMIN1>" in denied and "&lt;!here&gt;" in denied
+    assert any(
+        "declined your request #1" in dm and "We couldn't reach you" in dm for dm in _dms(slack)
+    )
+    _, url = await slack.click(card, ActionId.APPROVE, user=ADMIN2)
+    await slack.settle()
+    assert "already denied by <@UADMIN1>" in slack.fake.response_posts(url)[-1]["text"]
+
+
+async def test_the_employee_can_cancel_and_then_nobody_can_approve(slack: SlackDriver) -> None:
+    card = await _request(slack)
+    dm = slack.dm_screen()
+    cancelled = await slack.click_and_see(dm, ActionId.CANCEL_REQUEST)
+    assert "You cancelled request #1" in cancelled.all_text()
+    assert "*Cancelled* by the employee" in _card(slack).all_text()
+    _, url = await slack.click(card, ActionId.APPROVE, user=ADMIN)
+    await slack.settle()
+    assert "already cancelled" in slack.fake.response_posts(url)[-1]["text"]
+
+
+async def test_an_expired_request_cannot_be_approved(slack: SlackDriver, clock: FixedClock) -> None:
+    card = await _request(slack)
+    clock.advance(hours=23, minutes=59)
+    await slack.runtime.housekeeping_once()
+    assert "Waiting for a decision" in _card(slack).all_text()
+    clock.advance(minutes=2)
+    _, url = await slack.click(card, ActionId.APPROVE, user=ADMIN)
+    await slack.settle()
+    assert "expired" in slack.fake.response_posts(url)[-1]["text"]
+    assert "*Expired*" in _card(slack).all_text()
+    assert any("expired without a decision" in dm for dm in _dms(slack))
+    person = await SqlDemoStore(session_factory(slack.runtime.engine)).get_demo_user(
+        "ada@example.com"
+    )
+    assert person is None  # nothing was done at the directory
+
+
+async def test_the_housekeeping_expires_requests_nobody_touched(
+    slack: SlackDriver, clock: FixedClock
+) -> None:
+    await _request(slack)
+    clock.advance(hours=25)
+    await slack.runtime.housekeeping_once()
+    await slack.settle()
+    assert "*Expired*" in _card(slack).all_text()
+    assert ActionId.APPROVE not in _card(slack).action_ids()
+
+
+async def test_two_approvals_at_the_same_moment_run_each_action_once(slack: SlackDriver) -> None:
+    card = await _request(slack)
+    replies = await asyncio.gather(
+        slack.click(card, ActionId.APPROVE, user=ADMIN),
+        slack.click(card, ActionId.APPROVE, user=ADMIN2),
+        slack.click(card, ActionId.APPROVE, user=ADMIN),
+    )
+    await slack.settle()
+    assert all(reply.status == 200 for reply, _ in replies)
+    events = [event for event, _, _ in await _audit(slack)]
+    assert events.count("request.approved") == 1
+    assert events.count("action.done") == 3
+    refusals = [p["text"] for _, url in replies for p in slack.fake.response_posts(url)]
+    assert len(refusals) == 2 and all("already" in text for text in refusals)
+    assert sum("is done" in dm for dm in _dms(slack)) == 1
+
+
+async def test_a_second_contact_it_shows_the_open_request(slack: SlackDriver) -> None:
+    await _request(slack)
+    opened = len(slack.fake.calls_to("views.open"))
+    step = await _to_contact_it(slack)
+    again = await slack.click_and_see(step, ActionId.CONTACT_IT)
+    assert "You already have request #1" in again.all_text()
+    assert len(slack.fake.calls_to("views.open")) == opened
+
+
+async def test_the_temporary_access_pass_reaches_only_the_employee(
+    slack: SlackDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    card = await _request(slack)
+    await slack.click(card, ActionId.APPROVE, user=ADMIN, selected=[Action.ISSUE_TAP.value])
+    await slack.settle()
+    secret_dm = next(dm for dm in _dms(slack) if "temporary access pass for request" in dm)
+    tap = secret_dm.split("`")[1]
+    assert len(tap) == 12
+    everything_else = json.dumps(
+        [c.params for c in slack.fake.calls if c.params.get("channel") != "D1"]
+    )
+    assert tap not in everything_else
+    assert tap not in caplog.text
+    assert tap not in json.dumps(await _audit(slack))
+    async with slack.runtime.engine.connect() as conn:
+        from sqlalchemy import text
+
+        for table in ("help_requests", "request_actions", "audit_log", "demo_directory"):
+            rows = (await conn.execute(text(f"SELECT * FROM {table}"))).fetchall()  # noqa: S608
+            assert tap not in repr(rows), table
+
+
+async def test_the_audit_export_holds_every_decision_and_no_secret(
+    slack: SlackDriver, database_url: str, tmp_path: Path
+) -> None:
+    card = await _request(slack)
+    await slack.click(card, ActionId.APPROVE, user=STRANGER)
+    await slack.settle()
+    await slack.click(card, ActionId.APPROVE, user=ADMIN, selected=["clear_mfa", "issue_tap"])
+    await slack.settle()
+    env = {"PATH": os.environ["PATH"], "DATABASE_URL": database_url, "HOME": str(tmp_path)}
+    jsonl = await _cli(["audit", "export", "--since", "2026-11-01", "--format", "jsonl"], env)
+    lines = [json.loads(line) for line in jsonl.splitlines()]
+    assert [(line["event"], line["actor_id"]) for line in lines] == [
+        ("request.created", "U1"),
+        ("decision.refused", STRANGER),
+        ("request.approved", ADMIN),
+        ("request.executing", "system"),
+        ("action.done", "system"),
+        ("action.done", "system"),
+        ("request.done", "system"),
+    ]
+    assert lines[1]["detail"] == {"reason": "not_an_admin"}
+    assert lines[2]["detail"] == {"actions": ["clear_mfa", "issue_tap"]}
+    assert all(line["request_id"] == 1 for line in lines)
+    assert lines[0]["at"].startswith("2026-11-27T08:00:00")
+    out = tmp_path / "audit.csv"
+    await _cli(
+        ["audit", "export", "--since", "2026-11-01", "--format", "csv", "--output", str(out)], env
+    )
+    rows = out.read_text().splitlines()
+    assert rows[0] == "at,actor_id,event,request_id,detail" and len(rows) == 8
+    later = await _cli(["audit", "export", "--since", "2026-11-28"], env)
+    assert later == ""
+    tap = next(dm for dm in _dms(slack) if "temporary access pass for" in dm).split("`")[1]
+    assert tap not in jsonl and tap not in out.read_text()
+
+
+async def _cli(args: list[str], env: dict[str, str]) -> str:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await process.communicate()
+    assert process.returncode == 0, stderr.decode()
+    return stdout.decode()
+
+
+async def test_admins_list_pending_requests_with_links(slack: SlackDriver) -> None:
+    await _request(slack)
+    reply, _ = await slack.command("pending", user=ADMIN, command="/mfa-admin")
+    assert reply.status == 200
+    await slack.settle()
+    answer = [c for c in slack.fake.calls if c.method == "response_url"][-1].params
+    assert "1 request(s) in progress" in answer["text"]
+    assert "https://fake.slack.test/archives/C0DESK/p" in json.dumps(answer["blocks"])
+    await slack.command("pending", user=STRANGER, command="/mfa-admin")
+    await slack.settle()
+    answer = [c for c in slack.fake.calls if c.method == "response_url"][-1].params
+    assert "for IT admins" in answer["text"]
+
+
+async def test_a_click_from_another_workspace_is_refused(slack: SlackDriver) -> None:
+    card = await _request(slack)
+    _, url = await slack.click(card, ActionId.APPROVE, user=ADMIN, team="T0OTHER")
+    await slack.settle()
+    assert "help-desk channel" in slack.fake.response_posts(url)[-1]["text"]
+    assert ActionId.APPROVE in _card(slack).action_ids()
