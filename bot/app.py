@@ -28,9 +28,9 @@ from bot.domain.ports import Clock
 from bot.domain.text import escape_mrkdwn
 from bot.domain.walks import GuideService
 from bot.guide import guide_variables, load_guide
-from bot.logging import keep_libraries_quiet
 from bot.identity.demo import DemoProvider, demo_users_from
 from bot.identity.manual import ManualProvider
+from bot.logging import keep_libraries_quiet
 from bot.settings import IdentityProviderName, SettingError, Settings
 from bot.tasks import TaskTracker
 from bot.web import create_web_app

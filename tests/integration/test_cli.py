@@ -135,3 +135,81 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(env: dict[str, str])
         _, stderr = process.communicate(timeout=15)
     assert process.returncode == 0, stderr
     assert "xoxb-1" not in stderr
+
+
+def test_a_provider_not_in_this_version_is_refused_by_name(env: dict[str, str]) -> None:
+    result = _run(
+        ["serve"],
+        {
+            **env,
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "IDENTITY_PROVIDER": "okta",
+        },
+    )
+    assert result.returncode == 2
+    assert "IDENTITY_PROVIDER okta is not available" in result.stderr
+
+
+def test_a_broken_demo_directory_file_is_named(env: dict[str, str], tmp_path: Path) -> None:
+    people = tmp_path / "people.yaml"
+    people.write_text("- name: nobody\n")
+    result = _run(
+        ["serve"],
+        {
+            **env,
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "IDENTITY_PROVIDER": "demo",
+            "HELPDESK_CHANNEL": "C1",
+            "DEMO_DIRECTORY_FILE": str(people),
+        },
+    )
+    assert result.returncode == 2
+    assert "DEMO_DIRECTORY_FILE" in result.stderr
+    assert "needs an email" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("24h", 86400), ("90m", 5400), ("2d", 172800), ("600", 600)]
+)
+def test_request_ttl_reads_like_a_person_writes_it(value: str, seconds: int) -> None:
+    from bot.settings import Settings
+
+    settings = Settings(_env_file=None, request_ttl=value)  # type: ignore[call-arg]
+    assert settings.request_ttl.total_seconds() == seconds
+
+
+def test_a_demo_directory_file_seeds_the_directory(env: dict[str, str], tmp_path: Path) -> None:
+    import asyncio
+
+    from bot.app import build_runtime
+    from bot.settings import Settings
+    from storage.demo import SqlDemoStore
+    from storage.engine import session_factory
+
+    people = tmp_path / "people.yaml"
+    people.write_text("- email: Bo@example.com\n  name: Bo\n  methods: [phone]\n")
+
+    async def seeded() -> object:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            slack_bot_token="xoxb-1",
+            slack_signing_secret="s",
+            database_url=env["DATABASE_URL"],
+            helpdesk_channel="C1",
+            identity_provider="demo",
+            demo_directory_file=people,
+        )
+        runtime = await build_runtime(settings)
+        try:
+            return await SqlDemoStore(session_factory(runtime.engine)).get_demo_user(
+                "bo@example.com"
+            )
+        finally:
+            await runtime.close()
+
+    person = asyncio.run(seeded())
+    assert person is not None
+    assert person.methods == ({"type": "phone", "detail": "phone"},)  # type: ignore[attr-defined]

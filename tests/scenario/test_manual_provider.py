@@ -1,0 +1,50 @@
+"""With IDENTITY_PROVIDER=manual the admin gets the portal steps and a Done button per action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from handlers.ids import ActionId
+from tests.driver import SlackDriver
+from tests.fakes.slack import FakeSlack
+from tests.scenario.test_helpdesk import ADMIN, ADMIN2, DESK, STRANGER, _card, _dms, _request
+
+
+@pytest.fixture
+def bot_env(bot_env: dict[str, Any], fake_slack: FakeSlack) -> dict[str, Any]:
+    """A help desk whose actions are done by hand in the Entra admin center."""
+    fake_slack.add_user(STRANGER, "Sam Stranger", "sam@example.com")
+    return {**bot_env, "helpdesk_channel": DESK, "it_admin_users": f"{ADMIN},{ADMIN2}"}
+
+
+async def test_each_action_waits_for_its_done_button(slack: SlackDriver) -> None:
+    card = await _request(slack)
+    await slack.click(
+        card, ActionId.APPROVE, user=ADMIN, selected=["clear_mfa", "delete_app_passwords"]
+    )
+    await slack.settle()
+    waiting = _card(slack)
+    text = waiting.all_text()
+    assert "Require re-register multifactor authentication" in text
+    assert "Delete all existing app passwords" in text
+    assert "https://entra.microsoft.com/" in str(waiting.blocks)
+    done_buttons = [a for a in waiting.action_ids() if a.startswith(ActionId.MANUAL_DONE)]
+    assert len(done_buttons) == 2
+    assert not any("is done" in dm for dm in _dms(slack))
+
+    _, url = await slack.click(waiting, done_buttons[0], user=STRANGER)
+    await slack.settle()
+    assert "Only IT admins" in slack.fake.response_posts(url)[-1]["text"]
+
+    await slack.click(waiting, done_buttons[0], user=ADMIN2)
+    await slack.settle()
+    half = _card(slack)
+    assert "Marked done by <@UADMIN2>" in half.all_text()
+    assert len([a for a in half.action_ids() if a.startswith(ActionId.MANUAL_DONE)]) == 1
+    await slack.click(waiting, done_buttons[0], user=ADMIN2)  # a stale second click changes nothing
+    await slack.click(half, done_buttons[1], user=ADMIN)
+    await slack.settle()
+    assert "*Done*" in _card(slack).all_text()
+    assert sum("is done" in dm for dm in _dms(slack)) == 1
