@@ -100,9 +100,7 @@ def test_a_demo_directory_file_is_read_and_checked() -> None:
         [{"email": "Bo@example.com", "name": "Bo", "methods": ["phone"], "app_passwords": 0}]
     )
     assert people[0].email == "bo@example.com"
-    assert people[0].methods == (
-        {"type": "phone", "detail": "phone"},
-    )
+    assert people[0].methods == ({"type": "phone", "detail": "phone"},)
     with pytest.raises(ValueError, match=r"\[0\]"):
         demo_users_from([{"name": "no email"}])
     with pytest.raises(ValueError, match="list"):
