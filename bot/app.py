@@ -71,6 +71,7 @@ class Runtime:
         expired = await helpdesk.expire_due()
         if expired:
             log.info("expired %d request(s) past REQUEST_TTL", len(expired))
+        await helpdesk.resume_unfinished()
         for request in await helpdesk.unannounced():
             try:
                 await helpdesk.announce(request.id)
@@ -183,7 +184,7 @@ async def build_runtime(
             walks,
             guide,
             provider,
-            SlackAdminRoster(client, settings.it_admin_users, settings.it_admin_usergroup),
+            SlackAdminRoster(client, settings.it_admin_users, settings.it_admin_usergroup, clock),
             SlackPeople(client),
             SlackNotifier(
                 replier,

@@ -131,7 +131,9 @@ class Settings(BaseSettings):
             raise SettingError(
                 "SLACK_BOT_TOKEN", "is not set: the bot token (xoxb-...) is required"
             )
-        if not self.socket_mode and self.slack_signing_secret is None:
+        if not self.socket_mode and not (
+            self.slack_signing_secret and self.slack_signing_secret.get_secret_value().strip()
+        ):
             raise SettingError(
                 "SLACK_SIGNING_SECRET", "is not set: the signing secret is required in HTTP mode"
             )

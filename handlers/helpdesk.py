@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -17,6 +18,7 @@ from handlers.blocks.helpdesk import (
     build_cancelled,
     build_contact_modal,
     build_deny_modal,
+    build_notice_modal,
     build_open_request,
     build_pending,
     build_refusal,
@@ -27,6 +29,8 @@ from handlers.ids import ActionId, Command, FieldId, ViewId
 from handlers.wire import ContactMeta, DenyMeta, StepRef, request_id_of
 
 log = logging.getLogger(__name__)
+
+SUBMIT_LIMIT_S = 2.0
 
 _FORM_ERRORS = {
     "description": FieldId.DESCRIPTION,
@@ -58,11 +62,17 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
             return
         user = body["user"]["id"]
         try:
-            request = await helpdesk.submit(
-                body["team"]["id"], user, meta.topic_id, meta.walk_id, form
-            )
+            async with asyncio.timeout(SUBMIT_LIMIT_S):
+                request = await helpdesk.submit(
+                    body["team"]["id"], user, meta.topic_id, meta.walk_id, form
+                )
         except AlreadyOpenError as exc:
             await ack(response_action="errors", errors={FieldId.DESCRIPTION: build_refusal(exc)})
+            return
+        except TimeoutError:
+            # Slack gives three seconds: keep the form open with everything typed in it.
+            text = "IT's inbox is busy: press Send again in a moment."
+            await ack(response_action="errors", errors={FieldId.DESCRIPTION: text})
             return
         await ack(response_action="update", view=build_request_sent(request))
         deps.tasks.spawn(helpdesk.announce(request.id), "announce-request")
@@ -100,7 +110,7 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
             return
         await ack()
         meta = DenyMeta.model_validate_json(view["private_metadata"])
-        deps.tasks.spawn(_deny(deps, helpdesk, body, meta.request_id, reason), "deny-request")
+        deps.tasks.spawn(_deny(deps, helpdesk, body, meta, reason), "deny-request")
 
     @app.action(ActionId.MANUAL_DONE.pattern())
     async def handle_manual_done(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -156,25 +166,35 @@ async def _ask_deny_reason(deps: Deps, helpdesk: HelpdeskService, body: dict[str
     request_id = request_id_of(body["actions"][0].get("value"))
     if request_id is None:
         return
+    place = _place(body)
+    # The trigger expires within seconds: open the form first, then check, and replace the form
+    # with the refusal if the click is refused (the submission is checked again anyway).
     try:
-        request = await helpdesk.authorize(request_id, body["user"]["id"], _place(body))
-    except HelpdeskError as exc:
-        await _refuse(deps, body, exc)
-        return
-    try:
-        await deps.replier.client.views_open(
-            trigger_id=body["trigger_id"], view=build_deny_modal(request)
+        opened = await deps.replier.client.views_open(
+            trigger_id=body["trigger_id"], view=build_deny_modal(request_id, place.channel_id)
         )
     except SlackApiError as exc:
         log.warning("could not open the deny form: %s", exc.response.get("error"))
+        return
+    try:
+        await helpdesk.authorize(request_id, body["user"]["id"], place)
+    except HelpdeskError as exc:
+        await deps.replier.client.views_update(
+            view_id=opened["view"]["id"], view=build_notice_modal("Deny", build_refusal(exc))
+        )
 
 
 async def _deny(
-    deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any], request_id: int, reason: str
+    deps: Deps,
+    helpdesk: HelpdeskService,
+    body: dict[str, Any],
+    meta: DenyMeta,
+    reason: str,
 ) -> None:
+    request_id, channel = meta.request_id, meta.channel_id
     actor = body["user"]["id"]
     try:
-        await helpdesk.deny(request_id, actor, Place(body["team"]["id"], None), reason)
+        await helpdesk.deny(request_id, actor, Place(body["team"]["id"], channel), reason)
     except HelpdeskError as exc:
         await deps.replier.client.chat_postEphemeral(
             channel=helpdesk.config.channel_id, user=actor, text=build_refusal(exc)
@@ -194,10 +214,11 @@ async def _manual_done(deps: Deps, helpdesk: HelpdeskService, body: dict[str, An
 async def _admin_command(deps: Deps, helpdesk: HelpdeskService, command: dict[str, Any]) -> None:
     url = command["response_url"]
     words = (command.get("text") or "").split()
-    if not await helpdesk.is_admin(command["user_id"]):
-        await deps.replier.respond(
-            url, Message.plain("`/mfa-admin` is for IT admins."), replace_original=False
-        )
+    try:
+        await helpdesk.require_admin(command["user_id"])
+    except HelpdeskError:
+        text = "`/mfa-admin` is for IT admins. This attempt has been recorded."
+        await deps.replier.respond(url, Message.plain(text), replace_original=False)
         return
     if words and words[0] not in ("pending", "list"):
         text = "Usage: `/mfa-admin pending`: requests waiting for a decision or in progress."

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-import time
+from collections.abc import Awaitable
+from datetime import datetime, timedelta
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.guide import Guide
+from bot.domain.ports import Clock
 from bot.domain.requests import ActionItem, Change, HelpRequest
 from handlers.blocks.helpdesk import (
     build_employee_notice,
@@ -20,18 +23,22 @@ from handlers.reply import Replier
 
 log = logging.getLogger(__name__)
 
-USERGROUP_CACHE_S = 60.0
+USERGROUP_FRESH = timedelta(minutes=1)
+USERGROUP_STALE_LIMIT = timedelta(minutes=10)
 
 
 class SlackAdminRoster:
     """IT_ADMIN_USERS plus the members of IT_ADMIN_USERGROUP, read with a short cache."""
 
-    def __init__(self, client: AsyncWebClient, users: list[str], usergroup: str | None) -> None:
+    def __init__(
+        self, client: AsyncWebClient, users: list[str], usergroup: str | None, clock: Clock
+    ) -> None:
         self._client = client
         self._users = frozenset(users)
         self._usergroup = usergroup
+        self._clock = clock
         self._members: frozenset[str] = frozenset()
-        self._read_at = float("-inf")
+        self._read_at: datetime | None = None
 
     async def is_admin(self, user_id: str) -> bool:
         """True for a listed admin or a current member of the admin user group."""
@@ -42,16 +49,20 @@ class SlackAdminRoster:
         return user_id in await self._group_members(self._usergroup)
 
     async def _group_members(self, usergroup: str) -> frozenset[str]:
-        if time.monotonic() - self._read_at < USERGROUP_CACHE_S:
+        now = self._clock.now()
+        if self._read_at is not None and now - self._read_at < USERGROUP_FRESH:
             return self._members
         try:
             response = await self._client.usergroups_users_list(usergroup=usergroup)
-        except SlackApiError as exc:
-            # Fail closed: without a fresh answer, only the members last confirmed count.
-            log.warning("could not read the IT admin user group: %s", exc.response.get("error"))
-            return self._members
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            # For a short while the members last confirmed still count; after that nobody from
+            # the group does until Slack answers again (fail closed).
+            log.warning("could not read the IT admin user group: %s", exc)
+            if self._read_at is not None and now - self._read_at < USERGROUP_STALE_LIMIT:
+                return self._members
+            return frozenset()
         self._members = frozenset(response.get("users", []))
-        self._read_at = time.monotonic()
+        self._read_at = now
         return self._members
 
 
@@ -98,23 +109,47 @@ class SlackNotifier:
         self, request: HelpRequest, actions: list[ActionItem], change: Change, actor: str | None
     ) -> None:
         """Update the card in place, note the change in its thread, and tell the employee."""
-        if change is not Change.CREATED and request.channel_id and request.message_ts:
-            card = build_request_card(request, actions, self._guide, self._provider)
-            await self._replier.client.chat_update(
-                channel=request.channel_id,
-                ts=request.message_ts,
-                text=card.text,
-                blocks=card.blocks,
-            )
-            await self._replier.client.chat_postMessage(
-                channel=request.channel_id,
-                thread_ts=request.message_ts,
-                text=build_thread_note(request, change, actor, actions),
+        failures = 0
+        if request.channel_id and request.message_ts:
+            channel, ts = request.channel_id, request.message_ts
+            if change is not Change.CREATED:
+                card = build_request_card(request, actions, self._guide, self._provider)
+                failures += await _attempt(
+                    "update the card",
+                    self._replier.client.chat_update(
+                        channel=channel, ts=ts, text=card.text, blocks=card.blocks
+                    ),
+                )
+            failures += await _attempt(
+                "write the thread",
+                self._replier.client.chat_postMessage(
+                    channel=channel,
+                    thread_ts=ts,
+                    text=build_thread_note(request, change, actor, actions),
+                ),
             )
         notice = build_employee_notice(request, change, actions, self._it_contact)
         if notice is not None:
-            await self._replier.post_dm(request.requester_id, notice)
+            failures += await _attempt(
+                "tell the employee", self._replier.post_dm(request.requester_id, notice)
+            )
+        if failures:
+            raise NoticeError(f"{failures} notice(s) about request #{request.id} failed")
 
     async def deliver_secret(self, request: HelpRequest, text: str) -> None:
         """DM the employee a secret; never anywhere else."""
         await self._replier.post_dm(request.requester_id, build_secret_notice(request, text))
+
+
+class NoticeError(Exception):
+    """Some notices could not be sent; the others were."""
+
+
+async def _attempt(what: str, send: Awaitable[object]) -> int:
+    """Send one notice on its own, so one failure does not stop the others; 1 if it failed."""
+    try:
+        await send
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("could not %s: %s", what, exc)
+        return 1
+    return 0

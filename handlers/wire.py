@@ -44,6 +44,7 @@ class DenyMeta(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     request_id: int
+    channel_id: str | None = None
 
 
 def request_id_of(value: str | None) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -69,6 +69,22 @@ class SqlRequestRepository:
                 .order_by(HelpRequestRow.id)
             )
             return [_request(row) for row in rows]
+
+    async def claim_announcement(self, request_id: int, now: datetime, stale: datetime) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(HelpRequestRow)
+                .where(
+                    HelpRequestRow.id == request_id,
+                    HelpRequestRow.message_ts.is_(None),
+                    or_(
+                        HelpRequestRow.announce_started_at.is_(None),
+                        HelpRequestRow.announce_started_at < stale,
+                    ),
+                )
+                .values(announce_started_at=now)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def update_request(self, request_id: int, **fields: Any) -> None:
         async with self._sessions.begin() as session:

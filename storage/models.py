@@ -110,6 +110,7 @@ class HelpRequestRow(Base):
     updated_at: Mapped[datetime]
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    announce_started_at: Mapped[datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None]
     deny_reason: Mapped[str | None] = mapped_column(String(2000))

@@ -21,6 +21,12 @@ class OwnRequestError(HelpdeskError):
     code = "own_request"
 
 
+class NotRequesterError(HelpdeskError):
+    """Only the person who asked can cancel a request."""
+
+    code = "not_requester"
+
+
 class WrongPlaceError(HelpdeskError):
     """A click from another workspace, or on a message outside the help-desk channel."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -12,6 +13,7 @@ from bot.domain.errors import (
     HelpdeskError,
     NotAnAdminError,
     NothingSelectedError,
+    NotRequesterError,
     OwnRequestError,
     RequestExpiredError,
     RequestNotFoundError,
@@ -35,6 +37,7 @@ from bot.domain.ports import (
     WalkRepository,
 )
 from bot.domain.requests import (
+    ACTIVE,
     ActionItem,
     ActionStatus,
     AuditEntry,
@@ -48,6 +51,7 @@ from bot.domain.requests import (
 log = logging.getLogger(__name__)
 
 SYSTEM = "system"
+ANNOUNCE_LEASE = timedelta(minutes=2)
 _OPEN = frozenset({Status.OPEN})
 
 
@@ -92,6 +96,7 @@ class HelpdeskService:
         self._people = people
         self._notifier = notifier
         self._clock = clock
+        self._locks: dict[int, asyncio.Lock] = {}
 
     # -- the employee -----------------------------------------------------------------------
 
@@ -131,23 +136,34 @@ class HelpdeskService:
         return await self._requests.create_request(request, audit)
 
     async def announce(self, request_id: int) -> None:
-        """Post the request to the help-desk channel and confirm it to the employee, once."""
-        request = await self._get(request_id)
-        if request.message_ts is not None:
+        """Post the request to the help-desk channel and confirm it to the employee, once.
+
+        The posting is claimed in the database first, so a retry from housekeeping (on any
+        replica) never posts a second card while the first attempt may still succeed.
+        """
+        now = self._clock.now()
+        if not await self._requests.claim_announcement(request_id, now, now - ANNOUNCE_LEASE):
             return
-        name, email = await self._people.profile(request.requester_id)
-        await self._requests.update_request(request_id, requester_name=name, requester_email=email)
-        request = replace(request, requester_name=name, requester_email=email)
-        channel, ts = await self._notifier.post_request(request, [])
+        try:
+            request = await self._get(request_id)
+            name, email = await self._people.profile(request.requester_id)
+            await self._requests.update_request(
+                request_id, requester_name=name, requester_email=email
+            )
+            request = replace(request, requester_name=name, requester_email=email)
+            channel, ts = await self._notifier.post_request(request, [])
+        except Exception:
+            # Let the next housekeeping pass try again at once rather than after the lease.
+            await self._requests.update_request(request_id, announce_started_at=None)
+            raise
         await self._requests.update_request(request_id, channel_id=channel, message_ts=ts)
-        request = replace(request, channel_id=channel, message_ts=ts)
-        await self._notifier.request_changed(request, [], Change.CREATED, None)
+        await self._notify(request_id, Change.CREATED, None)
 
     async def cancel(self, request_id: int, user_id: str) -> HelpRequest:
         """The employee withdraws an open request."""
         request = await self._get(request_id)
         if request.requester_id != user_id:
-            raise NotAnAdminError("only the person who asked can cancel a request")
+            raise await self._refused(user_id, request.id, NotRequesterError("not yours"))
         return await self._move(request, _OPEN, Status.CANCELLED, user_id, Change.CANCELLED)
 
     # -- the help desk ----------------------------------------------------------------------
@@ -163,17 +179,13 @@ class HelpdeskService:
                 await self._move(request, _OPEN, Status.EXPIRED, SYSTEM, Change.EXPIRED)
                 raise RequestExpiredError(request.id, Status.EXPIRED.value)
         except HelpdeskError as refusal:
-            await self._requests.record_audit(
-                AuditEntry(
-                    self._clock.now(),
-                    actor,
-                    "decision.refused",
-                    request.id,
-                    {"reason": refusal.code},
-                )
-            )
-            raise
+            raise await self._refused(actor, request.id, refusal) from None
         return request
+
+    async def require_admin(self, actor: str) -> None:
+        """NotAnAdminError (audited) unless `actor` is an IT admin right now."""
+        if not await self._admins.is_admin(actor):
+            raise await self._refused(actor, None, NotAnAdminError("admins only"))
 
     async def approve(
         self, request_id: int, actor: str, place: Place, actions: tuple[Action, ...]
@@ -198,11 +210,7 @@ class HelpdeskService:
         )
         if not moved:
             raise _already(await self._get(request.id))
-        approved = await self._get(request.id)
-        await self._notifier.request_changed(
-            approved, await self._requests.actions_of(request.id), Change.APPROVED, actor
-        )
-        return approved
+        return await self._notify(request.id, Change.APPROVED, actor)
 
     async def deny(self, request_id: int, actor: str, place: Place, reason: str) -> HelpRequest:
         """Deny with a reason the employee will read."""
@@ -250,7 +258,10 @@ class HelpdeskService:
     async def mark_manual_done(self, action_id: int, actor: str, place: Place) -> None:
         """An admin did a manual step in the admin portal and says so."""
         item, request = await self._action(action_id)
-        await self._check_decider(request, actor, place)
+        try:
+            await self._check_decider(request, actor, place)
+        except HelpdeskError as refusal:
+            raise await self._refused(actor, request.id, refusal) from None
         audit = AuditEntry(
             self._clock.now(), actor, "action.done", request.id, {"action": item.action.value}
         )
@@ -278,6 +289,16 @@ class HelpdeskService:
     async def unannounced(self) -> list[HelpRequest]:
         """Open requests whose card never reached the channel (Slack was down), to post again."""
         return [r for r in await self._requests.requests_in(_OPEN) if r.message_ts is None]
+
+    async def resume_unfinished(self) -> list[int]:
+        """Carry on with approved requests whose actions were not all started (a restart)."""
+        resumed = []
+        for request in await self._requests.requests_in(
+            frozenset({Status.APPROVED, Status.EXECUTING})
+        ):
+            await self.execute(request.id)
+            resumed.append(request.id)
+        return resumed
 
     async def in_progress(self) -> list[HelpRequest]:
         """Requests waiting for a decision or being carried out, oldest first."""
@@ -328,12 +349,23 @@ class HelpdeskService:
             result = await run_action(
                 self.provider, item.action, user, self.config.tap_lifetime_minutes
             )
-        except IdentityError as exc:
+            if result.secret_for_user is not None:
+                try:
+                    await self._notifier.deliver_secret(request, result.secret_for_user)
+                except Exception as exc:
+                    raise IdentityError(
+                        "the pass was created but could not be sent to the employee; "
+                        "issue a new one"
+                    ) from exc
+        except Exception as exc:
+            why = str(exc) if isinstance(exc, IdentityError) else "unexpected error (see the logs)"
+            if not isinstance(exc, IdentityError):
+                log.exception("action %s of request #%s failed", item.action.value, request.id)
             audit = AuditEntry(
-                self._clock.now(), SYSTEM, "action.failed", request.id, {**detail, "why": str(exc)}
+                self._clock.now(), SYSTEM, "action.failed", request.id, {**detail, "why": why}
             )
             await self._requests.finish_action(
-                item.id, running, ActionStatus.FAILED, audit, summary=str(exc)
+                item.id, running, ActionStatus.FAILED, audit, summary=why
             )
             await self._notify(request.id, Change.ACTION_FAILED, None)
             return
@@ -354,8 +386,6 @@ class HelpdeskService:
             manual_steps=list(result.manual_steps),
             link=result.link,
         )
-        if result.secret_for_user is not None:
-            await self._notifier.deliver_secret(request, result.secret_for_user)
         change = Change.ACTION_WAITING if status is ActionStatus.MANUAL else Change.ACTION_DONE
         await self._notify(request.id, change, None)
 
@@ -386,14 +416,29 @@ class HelpdeskService:
         return await self._notify(request.id, change, None if actor == SYSTEM else actor)
 
     async def _notify(self, request_id: int, change: Change, actor: str | None) -> HelpRequest:
-        request = await self._get(request_id)
-        actions = await self._requests.actions_of(request_id)
-        try:
-            await self._notifier.request_changed(request, actions, change, actor)
-        except Exception:
-            # The change is stored and audited; a failed notice must not undo or repeat it.
-            log.exception("could not tell about request #%s (%s)", request_id, change.value)
+        # One notice per request at a time, each rendered from what is stored, so the card
+        # never ends on an older state than the database holds.
+        async with self._locks.setdefault(request_id, asyncio.Lock()):
+            request = await self._get(request_id)
+            actions = await self._requests.actions_of(request_id)
+            try:
+                await self._notifier.request_changed(request, actions, change, actor)
+            except Exception:
+                # The change is stored and audited; a failed notice must not undo or repeat it.
+                log.exception("could not tell about request #%s (%s)", request_id, change.value)
+        if request.status not in ACTIVE | {Status.FAILED}:
+            self._locks.pop(request_id, None)
         return request
+
+    async def _refused(
+        self, actor: str, request_id: int | None, refusal: HelpdeskError
+    ) -> HelpdeskError:
+        await self._requests.record_audit(
+            AuditEntry(
+                self._clock.now(), actor, "decision.refused", request_id, {"reason": refusal.code}
+            )
+        )
+        return refusal
 
     async def _get(self, request_id: int) -> HelpRequest:
         request = await self._requests.get_request(request_id)

@@ -72,6 +72,11 @@ class RequestRepository(Protocol):
         """Requests in these states, oldest first."""
         ...
 
+    async def claim_announcement(self, request_id: int, now: datetime, stale: datetime) -> bool:
+        """Claim posting the request's card: True if no card exists and no claim is newer than
+        `stale`."""
+        ...
+
     async def update_request(self, request_id: int, **fields: Any) -> None:
         """Fill in facts that are not state (profile, where the card was posted)."""
         ...

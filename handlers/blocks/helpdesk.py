@@ -160,6 +160,16 @@ def build_request_sent(request: HelpRequest) -> View:
     )
 
 
+def build_notice_modal(title: str, text: str) -> View:
+    """A modal that only says something (a refusal shown where a form was)."""
+    return View(
+        type="modal",
+        title=title[:24],
+        close="Close",
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text))],
+    )
+
+
 def build_open_request(request: HelpRequest) -> Message:
     """Shown instead of a second form while one request is in progress."""
     text = (
@@ -172,15 +182,15 @@ def build_open_request(request: HelpRequest) -> Message:
     return Message(text=text, blocks=blocks)
 
 
-def build_deny_modal(request: HelpRequest) -> View:
+def build_deny_modal(request_id: int, channel_id: str | None) -> View:
     """Asks the admin for the reason the employee will read."""
     return View(
         type="modal",
         callback_id=ViewId.DENY,
-        title=f"Deny request #{request.id}"[:24],
+        title=f"Deny request #{request_id}"[:24],
         submit="Deny",
         close="Back",
-        private_metadata=DenyMeta(request_id=request.id).model_dump_json(),
+        private_metadata=DenyMeta(request_id=request_id, channel_id=channel_id).model_dump_json(),
         blocks=[
             InputBlock(
                 block_id=FieldId.DENY_REASON,
@@ -313,7 +323,7 @@ def build_employee_notice(
     elif change is Change.FAILED:
         text = (
             f":warning: IT couldn't finish every change of your {number}. They have been told "
-            f"and will try again; you don't need to do anything now. Questions: {it_contact}."
+            f"and will follow up with you. Questions: {it_contact}."
         )
     elif change is Change.EXPIRED:
         text = (

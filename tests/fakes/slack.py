@@ -61,6 +61,7 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self._changed = asyncio.Event()
+        self.delay_s = 0.0  # a slow Slack: every Web API answer waits this long
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._sockets: list[web.WebSocketResponse] = []
         self.socket_connected = asyncio.Event()
@@ -145,6 +146,8 @@ class FakeSlack:
             else:
                 params.update(parse_qsl(raw.decode()))
         self.calls.append(Call(method, params, dict(request.headers)))
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         auth = request.headers.get("Authorization", "")
         token_kind = "xapp-" if method == "apps.connections.open" else "xoxb-"
         if not auth.startswith(f"Bearer {token_kind}"):

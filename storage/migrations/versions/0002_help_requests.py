@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("updated_at", UtcDateTime(), nullable=False),
         sa.Column("channel_id", sa.String(32), nullable=True),
         sa.Column("message_ts", sa.String(32), nullable=True),
+        sa.Column("announce_started_at", UtcDateTime(), nullable=True),
         sa.Column("decided_by", sa.String(32), nullable=True),
         sa.Column("decided_at", UtcDateTime(), nullable=True),
         sa.Column("deny_reason", sa.String(2000), nullable=True),

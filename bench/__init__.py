@@ -1,0 +1,1 @@
+"""Benchmarks: ack latency, throughput and memory of the bot against bare Bolt and plain aiohttp."""

@@ -1,0 +1,407 @@
+"""`make bench`: ack latency, throughput and memory of the bot against three baselines, in one run.
+
+Starts a Slack stand-in that answers at once, the bot in HTTP mode (SQLite, and PostgreSQL when
+one answers on 127.0.0.1:5432), a bare Bolt app (default settings and process_before_response),
+and a plain aiohttp handler; drives each with signed requests at concurrency 1, 50 and 200 for
+three kinds of work; prints one table and writes bench/results/<date>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+
+SECRET = "bench-signing-secret"
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+KINDS = ("command", "click", "submit")
+CONCURRENCY = (1, 50, 200)
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@dataclass
+class Row:
+    """One measured combination."""
+
+    target: str
+    kind: str
+    concurrency: int
+    requests: int
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    ratio_bolt: float | None = None
+    ratio_bolt_pbr: float | None = None
+
+
+@dataclass
+class Target:
+    """A server under test and its own figures."""
+
+    name: str
+    ready_s: float = 0.0
+    rss_idle_mb: float = 0.0
+    rss_after_mb: float = 0.0
+    rows: list[Row] = field(default_factory=list)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _sign(body: str, ts: str) -> dict[str, str]:
+    digest = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+def _command(i: int, slack: str) -> tuple[str, str]:
+    form = {
+        "command": "/mfa-help",
+        "text": "",
+        "team_id": "T0TEAM",
+        "channel_id": "C1",
+        "user_id": f"U{i}",
+        "user_name": f"u{i}",
+        "api_app_id": "A0",
+        "trigger_id": f"t{i}",
+        "response_url": f"{slack}/response/{i}",
+    }
+    return urlencode(form), "application/x-www-form-urlencoded"
+
+
+def _click(i: int, slack: str) -> tuple[str, str]:
+    ref = json.dumps({"w": uuid.uuid4().hex, "t": "lost-phone", "s": "lost-phone-ways"})
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0TEAM"},
+        "user": {"id": f"U{i}"},
+        "api_app_id": "A0",
+        "trigger_id": f"t{i}",
+        "response_url": f"{slack}/response/{i}",
+        "container": {
+            "type": "message",
+            "message_ts": "1.1",
+            "channel_id": "C1",
+            "is_ephemeral": True,
+        },
+        "channel": {"id": "C1"},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "mfa-guide-next",
+                "block_id": "b",
+                "value": ref,
+                "action_ts": "1.1",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+
+
+def _submit(i: int, slack: str, run: str) -> tuple[str, str]:
+    def text(block: str, value: str) -> dict[str, object]:
+        return {f"{block}-input": {"type": "plain_text_input", "value": value}}
+
+    def radio(block: str, value: str) -> dict[str, object]:
+        return {f"{block}-input": {"type": "radio_buttons", "selected_option": {"value": value}}}
+
+    values = {
+        "mfa-contact-description": text("mfa-contact-description", "Lost my phone on the train"),
+        "mfa-contact-lost": radio("mfa-contact-lost", "yes"),
+        "mfa-contact-remaining": radio("mfa-contact-remaining", "none"),
+        "mfa-contact-correlation": text("mfa-contact-correlation", ""),
+        "mfa-contact-reach": text("mfa-contact-reach", "+1 555 0100"),
+        "mfa-contact-details": text("mfa-contact-details", ""),
+    }
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0TEAM"},
+        "user": {"id": f"U{run}{i}", "team_id": "T0TEAM"},
+        "api_app_id": "A0",
+        "trigger_id": f"t{i}",
+        "view": {
+            "id": "V1",
+            "type": "modal",
+            "callback_id": "mfa-contact-it",
+            "private_metadata": json.dumps({"walk_id": None, "topic_id": "lost-phone"}),
+            "blocks": [],
+            "state": {"values": values},
+        },
+    }
+    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+
+
+async def _load(url: str, requests: list[tuple[str, str]], concurrency: int) -> Row:
+    ts = str(int(time.time()))
+    prepared = [
+        (body.encode(), {**_sign(body, ts), "Content-Type": kind}) for body, kind in requests
+    ]
+    latencies: list[float] = []
+    errors = 0
+    queue = iter(prepared)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def worker() -> None:
+            nonlocal errors
+            for body, headers in queue:
+                started = time.perf_counter()
+                try:
+                    async with http.post(url, data=body, headers=headers) as response:
+                        await response.read()
+                        if response.status != 200:
+                            errors += 1
+                except aiohttp.ClientError:
+                    errors += 1
+                latencies.append(time.perf_counter() - started)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - began
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    return Row(
+        "",
+        "",
+        concurrency,
+        len(prepared),
+        len(prepared) / wall,
+        pct(0.50),
+        pct(0.95),
+        pct(0.99),
+        latencies[-1] * 1000,
+        errors,
+    )
+
+
+async def _wait_ready(port: int, process: subprocess.Popen[bytes], limit_s: float = 30) -> float:
+    started = time.monotonic()
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() - started < limit_s:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited with {process.returncode}")
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    if response.status == 200:
+                        return time.monotonic() - started
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.01)
+    raise RuntimeError("the server did not become ready")
+
+
+async def _measure(
+    name: str, command: list[str], env: dict[str, str], slack: str, sizes: dict[int, int]
+) -> Target:
+    port = _free_port()
+    target = Target(name)
+    started = time.monotonic()
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and scripts
+        [*command, str(port)] if "baselines" in " ".join(command) else command,
+        env={**env, "PORT": str(port), "HOST": "127.0.0.1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    try:
+        await _wait_ready(port, process)
+        target.ready_s = time.monotonic() - started
+        await asyncio.sleep(1.0)
+        target.rss_idle_mb = _rss_mb(process.pid)
+        url = f"http://127.0.0.1:{port}/slack/events"
+        makers: dict[str, Callable[[int], tuple[str, str]]] = {
+            "command": lambda i: _command(i, slack),
+            "click": lambda i: _click(i, slack),
+        }
+        for kind in KINDS:
+            for concurrency in CONCURRENCY:
+                run = f"{kind[0]}{concurrency}x"
+                make = makers.get(kind) or (lambda i, run=run: _submit(i, slack, run))
+                count = sizes[concurrency]
+                await _load(url, [make(i) for i in range(min(50, count))], min(concurrency, 10))
+                row = await _load(url, [make(i + 100_000) for i in range(count)], concurrency)
+                row.target, row.kind = name, kind
+                target.rows.append(row)
+                print(
+                    f"  {name:18} {kind:8} c={concurrency:<4} {row.rps:8.0f} req/s "
+                    f"p50 {row.p50_ms:6.1f} ms  p99 {row.p99_ms:6.1f} ms  errors {row.errors}"
+                )
+                await asyncio.sleep(0.5)
+        await asyncio.sleep(2.0)
+        target.rss_after_mb = _rss_mb(process.pid)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return target
+
+
+def _postgres_database() -> str | None:
+    import asyncpg
+
+    name = f"mfa_bench_{uuid.uuid4().hex[:8]}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(POSTGRES_ADMIN, timeout=3)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    try:
+        asyncio.run(create())
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        print(f"PostgreSQL not reachable ({exc}); measuring SQLite only")
+        return None
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+
+
+def _drop_postgres(url: str) -> None:
+    import asyncpg
+
+    name = url.rsplit("/", 1)[1]
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(POSTGRES_ADMIN, timeout=3)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
+
+
+def _table(targets: list[Target]) -> str:
+    baseline = {(r.kind, r.concurrency): r.rps for t in targets if t.name == "bolt" for r in t.rows}
+    pbr = {(r.kind, r.concurrency): r.rps for t in targets if t.name == "bolt-pbr" for r in t.rows}
+    lines = [
+        f"{'target':18} {'work':8} {'conc':>5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'errors':>7} {'x bolt':>7} {'x pbr':>7}"
+    ]
+    for target in targets:
+        for row in target.rows:
+            key = (row.kind, row.concurrency)
+            row.ratio_bolt = round(row.rps / baseline[key], 2) if key in baseline else None
+            row.ratio_bolt_pbr = round(row.rps / pbr[key], 2) if key in pbr else None
+            lines.append(
+                f"{row.target:18} {row.kind:8} {row.concurrency:>5} {row.rps:>8.0f} "
+                f"{row.p50_ms:>8.2f} {row.p95_ms:>8.2f} {row.p99_ms:>8.2f} {row.errors:>7} "
+                f"{row.ratio_bolt or 0:>7.2f} {row.ratio_bolt_pbr or 0:>7.2f}"
+            )
+    lines.append("")
+    lines.append(f"{'target':18} {'ready s':>8} {'RSS idle MB':>12} {'RSS after MB':>13}")
+    for target in targets:
+        lines.append(
+            f"{target.name:18} {target.ready_s:>8.2f} {target.rss_idle_mb:>12.1f} "
+            f"{target.rss_after_mb:>13.1f}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run everything and report."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
+    args = parser.parse_args()
+    sizes = {1: 100, 50: 600, 200: 600} if args.quick else {1: 500, 50: 3000, 200: 3000}
+
+    slack_port = _free_port()
+    slack = f"http://127.0.0.1:{slack_port}"
+    fake = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "bench.fast_slack", str(slack_port)], cwd=ROOT
+    )
+    base_env = {
+        "PATH": os.environ.get("PATH", ""),
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_API_URL": f"{slack}/api/",
+        "LOG_LEVEL": "WARNING",
+        "HELPDESK_CHANNEL": "C0DESK",
+        "IT_ADMIN_USERS": "UADMIN",
+        "IDENTITY_PROVIDER": "demo",
+        "PYTHONPATH": str(ROOT),
+    }
+    targets: list[Target] = []
+    postgres = _postgres_database()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            bot = [sys.executable, "-m", "bot", "serve"]
+            runs: list[tuple[str, list[str], dict[str, str]]] = [
+                (
+                    "bot (SQLite)",
+                    bot,
+                    {**base_env, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/b.db"},
+                ),
+            ]
+            if postgres:
+                runs.append(("bot (PostgreSQL)", bot, {**base_env, "DATABASE_URL": postgres}))
+            for kind in ("bolt", "bolt-pbr", "plain"):
+                runs.append((kind, [sys.executable, "-m", "bench.baselines", kind], base_env))
+            for name, command, env in runs:
+                print(f"measuring {name}")
+                targets.append(asyncio.run(_measure(name, command, env, slack, sizes)))
+    finally:
+        fake.terminate()
+        fake.wait(timeout=10)
+        if postgres:
+            _drop_postgres(postgres)
+
+    table = _table(targets)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"\n{machine}\n\n{table}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{datetime.now(UTC):%Y-%m-%d}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "when": datetime.now(UTC).isoformat(),
+                "machine": machine,
+                "sizes": sizes,
+                "targets": [asdict(t) for t in targets],
+                "median_ready_s": statistics.median(t.ready_s for t in targets),
+            },
+            indent=2,
+        )
+    )
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
