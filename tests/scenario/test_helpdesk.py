@@ -6,12 +6,17 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 
+from bot.app import build_runtime
 from bot.domain.identity import Action
+from bot.settings import Settings
 from handlers.ids import ActionId, FieldId
 from storage.demo import SqlDemoStore
 from storage.engine import session_factory
@@ -453,3 +458,165 @@ async def test_a_card_slack_refused_to_post_is_posted_later_and_nothing_is_lost(
     card = _card(slack)
     assert "Request #1" in card.all_text()
     assert "Your request #1 is with IT" in _dms(slack)[0]
+
+
+async def test_a_directory_failure_shows_on_the_card_and_the_employee_is_told(
+    slack: SlackDriver,
+) -> None:
+    slack.fake.users["U1"]["profile"].pop("email")  # Slack tells no email: nobody to look up
+    card = await _request(slack)
+    await slack.click(card, ActionId.APPROVE, user=ADMIN)
+    await slack.settle()
+    failed = _card(slack).all_text()
+    assert ":x: *Failed*" in failed
+    assert "Slack shows no email" in failed
+    assert any("couldn't finish every change" in dm for dm in _dms(slack))
+    events = [event for event, _, _ in await _audit(slack)]
+    assert events.count("action.failed") == 3
+    assert events[-1] == "request.failed"
+
+
+async def test_a_click_on_a_card_outside_the_help_desk_channel_is_refused(
+    slack: SlackDriver,
+) -> None:
+    card = await _request(slack)
+    elsewhere = Screen(card.blocks, card.text, ADMIN, "C0ELSEWHERE", False, card.ts)
+    _, url = await slack.click(elsewhere, ActionId.APPROVE, user=ADMIN)
+    await slack.settle()
+    assert "help-desk channel" in slack.fake.response_posts(url)[-1]["text"]
+    assert ("decision.refused", ADMIN, {"reason": "wrong_place"}) in await _audit(slack)
+
+
+async def test_a_non_admin_pressing_deny_sees_the_refusal_in_the_form(slack: SlackDriver) -> None:
+    card = await _request(slack)
+    await slack.click(card, ActionId.DENY, user=STRANGER)
+    await slack.settle()
+    update = slack.fake.calls_to("views.update")[-1].params
+    view = json.loads(update["view"]) if isinstance(update["view"], str) else update["view"]
+    assert "Only IT admins" in json.dumps(view)
+    assert ("decision.refused", STRANGER, {"reason": "not_an_admin"}) in await _audit(slack)
+
+
+async def test_nobody_else_can_cancel_an_employees_request(slack: SlackDriver) -> None:
+    await _request(slack)
+    dm = slack.dm_screen()
+    _, url = await slack.click(dm, ActionId.CANCEL_REQUEST, user=STRANGER)
+    await slack.settle()
+    assert slack.fake.response_posts(url)[-1]["replace_original"] is False
+    assert "Waiting for a decision" in _card(slack).all_text()
+    assert ("decision.refused", STRANGER, {"reason": "not_requester"}) in await _audit(slack)
+
+
+async def test_an_admin_removed_from_the_group_is_refused_at_the_next_click(
+    slack: SlackDriver, clock: FixedClock
+) -> None:
+    card = await _request(slack)
+    assert await slack.runtime.deps.helpdesk.is_admin(GROUP_ADMIN)  # type: ignore[union-attr]
+    slack.fake.usergroups["S0IT"] = []
+    clock.advance(minutes=2)
+    _, url = await slack.click(card, ActionId.APPROVE, user=GROUP_ADMIN)
+    await slack.settle()
+    assert "Only IT admins" in slack.fake.response_posts(url)[-1]["text"]
+
+
+async def test_a_card_update_slack_refuses_does_not_stop_the_actions(slack: SlackDriver) -> None:
+    card = await _request(slack)
+    slack.fake.fail_next("chat.update", 500, error="internal_error")
+    await slack.click(card, ActionId.APPROVE, user=ADMIN)
+    await slack.settle()
+    person = await SqlDemoStore(session_factory(slack.runtime.engine)).get_demo_user(
+        "ada@example.com"
+    )
+    assert person is not None
+    assert person.methods == ()
+    assert "*Done*" in _card(slack).all_text()  # later updates brought the card up to date
+    assert any("IT approved your request #1" in dm for dm in _dms(slack))
+
+
+async def test_two_announcements_of_one_request_post_one_card(slack: SlackDriver) -> None:
+    slack.fake.delay_s = 0.2
+    step = await _to_contact_it(slack)
+    await slack.click(step, ActionId.CONTACT_IT)
+    await slack.settle()
+    await slack.submit(slack.opened_view(), {FieldId.CONTACT: "+1 555 0101"})
+    await asyncio.gather(slack.runtime.housekeeping_once(), slack.runtime.housekeeping_once())
+    await slack.settle()
+    cards = [
+        c
+        for c in slack.fake.calls_to("chat.postMessage")
+        if c.params["channel"] == DESK and not c.params.get("thread_ts")
+    ]
+    assert len(cards) == 1
+    assert sum("is with IT" in dm for dm in _dms(slack)) == 1
+
+
+async def test_acks_never_wait_for_a_slow_slack(slack: SlackDriver) -> None:
+    step = await _to_contact_it(slack)
+    await slack.click(step, ActionId.CONTACT_IT)
+    await slack.settle()
+    view = slack.opened_view()
+    slack.fake.delay_s = 2.5  # every Web API call now takes longer than Slack's ack limit
+    reply = await slack.submit(view, {FieldId.CONTACT: "+1 555 0101"})
+    assert reply.status == 200
+    assert reply.elapsed_s < 0.5
+    reply, _ = await slack.command("lost phone")
+    assert reply.status == 200
+    assert reply.elapsed_s < 0.5
+    slack.fake.delay_s = 0
+    await slack.settle()
+    slack.fake.delay_s = 0.5
+    card = _card(slack)
+    reply, _ = await slack.click(card, ActionId.APPROVE, user=ADMIN)
+    assert reply.status == 200
+    assert reply.elapsed_s < 0.3
+    await slack.settle()
+    assert "*Done*" in _card(slack).all_text()
+
+
+async def test_names_from_slack_and_the_deny_reason_are_escaped(slack: SlackDriver) -> None:
+    slack.fake.users["U1"]["profile"]["real_name"] = "<!everyone> Eve"
+    card = await _request(slack)
+    assert "&lt;!everyone&gt; Eve" in card.all_text()
+    assert "<!everyone>" not in json.dumps(card.blocks)
+    await slack.click(card, ActionId.DENY, user=ADMIN)
+    await slack.settle()
+    await slack.submit(slack.opened_view(), {FieldId.DENY_REASON: "<@U999> says no"}, user=ADMIN)
+    await slack.settle()
+    denied = next(dm for dm in _dms(slack) if "declined" in dm)
+    assert "&lt;@U999&gt; says no" in denied
+    assert "<@U999>" not in denied
+
+
+@pytest.fixture
+async def second_replica(
+    bot_env: dict[str, Any], clock: FixedClock, fake_slack: FakeSlack
+) -> AsyncIterator[SlackDriver]:
+    """A second bot process on the same database, as behind a load balancer."""
+    runtime = await build_runtime(Settings(_env_file=None, **bot_env), clock)  # type: ignore[call-arg]
+    runner = web.AppRunner(runtime.web, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    async with aiohttp.ClientSession() as http:
+        yield SlackDriver(f"http://127.0.0.1:{port}/slack/events", fake_slack, runtime, http)
+    await runner.cleanup()
+    await runtime.close()
+
+
+async def test_two_replicas_approving_at_once_change_the_directory_once(
+    slack: SlackDriver, second_replica: SlackDriver
+) -> None:
+    card = await _request(slack)
+    await asyncio.gather(
+        *[
+            driver.click(card, ActionId.APPROVE, user=user)
+            for driver, user in ((slack, ADMIN), (second_replica, ADMIN2)) * 2
+        ]
+    )
+    await asyncio.gather(slack.settle(), second_replica.settle())
+    events = [(event, detail) for event, _, detail in await _audit(slack)]
+    assert [e for e, _ in events].count("request.approved") == 1
+    done = sorted(d["action"] for e, d in events if e == "action.done")
+    assert done == ["clear_mfa", "delete_app_passwords", "revoke_sessions"]
+    assert sum("is done" in dm for dm in _dms(slack)) == 1

@@ -9,7 +9,16 @@ import pytest
 from handlers.ids import ActionId
 from tests.driver import SlackDriver
 from tests.fakes.slack import FakeSlack
-from tests.scenario.test_helpdesk import ADMIN, ADMIN2, DESK, STRANGER, _card, _dms, _request
+from tests.scenario.test_helpdesk import (
+    ADMIN,
+    ADMIN2,
+    DESK,
+    STRANGER,
+    _audit,
+    _card,
+    _dms,
+    _request,
+)
 
 
 @pytest.fixture
@@ -37,14 +46,21 @@ async def test_each_action_waits_for_its_done_button(slack: SlackDriver) -> None
     _, url = await slack.click(waiting, done_buttons[0], user=STRANGER)
     await slack.settle()
     assert "Only IT admins" in slack.fake.response_posts(url)[-1]["text"]
+    assert ("decision.refused", STRANGER, {"reason": "not_an_admin"}) in await _audit(slack)
 
     await slack.click(waiting, done_buttons[0], user=ADMIN2)
     await slack.settle()
     half = _card(slack)
     assert "Marked done by <@UADMIN2>" in half.all_text()
     assert len([a for a in half.action_ids() if a.startswith(ActionId.MANUAL_DONE)]) == 1
-    await slack.click(waiting, done_buttons[0], user=ADMIN2)  # a stale second click changes nothing
+    await slack.click(waiting, done_buttons[0], user=ADMIN)  # a stale second click changes nothing
+    await slack.settle()
+    assert "Marked done by <@UADMIN2>" in _card(slack).all_text()
     await slack.click(half, done_buttons[1], user=ADMIN)
     await slack.settle()
     assert "*Done*" in _card(slack).all_text()
     assert sum("is done" in dm for dm in _dms(slack)) == 1
+    events = [(event, actor) for event, actor, _ in await _audit(slack)]
+    assert events.count(("action.done", ADMIN2)) == 1
+    assert events.count(("action.done", ADMIN)) == 1
+    assert events[-1] == ("request.done", "system")
