@@ -231,7 +231,7 @@ async def _measure(
     port = _free_port()
     target = Target(name)
     started = time.monotonic()
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and scripts
+    process = subprocess.Popen(
         [*command, str(port)] if "baselines" in " ".join(command) else command,
         env={**env, "PORT": str(port), "HOST": "127.0.0.1"},
         stdout=subprocess.DEVNULL,
@@ -344,9 +344,7 @@ def main() -> None:
 
     slack_port = _free_port()
     slack = f"http://127.0.0.1:{slack_port}"
-    fake = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "bench.fast_slack", str(slack_port)], cwd=ROOT
-    )
+    fake = subprocess.Popen([sys.executable, "-m", "bench.fast_slack", str(slack_port)], cwd=ROOT)
     base_env = {
         "PATH": os.environ.get("PATH", ""),
         "SLACK_SIGNING_SECRET": SECRET,
