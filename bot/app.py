@@ -34,6 +34,7 @@ from bot.logging import keep_libraries_quiet
 from bot.settings import IdentityProviderName, SettingError, Settings
 from bot.tasks import TaskTracker
 from bot.web import create_web_app
+from handlers.blocks.guide import GuideScreens
 from handlers.deps import Deps
 from handlers.reply import Replier
 from handlers.slack_ports import SlackAdminRoster, SlackNotifier, SlackPeople
@@ -203,6 +204,7 @@ async def build_runtime(
         replier=replier,
         tasks=tasks,
         clock=clock,
+        screens=GuideScreens(guide),
         helpdesk=helpdesk,
     )
     handlers.register(bolt, deps)

@@ -9,20 +9,38 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+EXPECTED_FAILURES: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
+
 
 class TaskTracker:
-    """Keeps a reference to every task it starts, logs their failures, and drains them."""
+    """Keeps a reference to every task it starts, logs their failures, and drains them.
 
-    def __init__(self) -> None:
+    At most `limit` run at once; the rest wait their turn. In a burst the acks, which never wait
+    here, keep the event loop to themselves, and the work after them catches up afterwards.
+    """
+
+    def __init__(self, limit: int = 16) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._slots = asyncio.Semaphore(limit)
         self.failures = 0
 
     def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run `work` in the background under a name that says what it is (never a payload)."""
-        task = asyncio.get_running_loop().create_task(work, name=name)
+        task = asyncio.get_running_loop().create_task(self._in_turn(work), name=name)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         return task
+
+    async def _in_turn(self, work: Coroutine[Any, Any, Any]) -> Any:
+        try:
+            await self._slots.acquire()
+        except asyncio.CancelledError:
+            work.close()  # cancelled before its turn: it never started
+            raise
+        try:
+            return await work
+        finally:
+            self._slots.release()
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
@@ -31,12 +49,14 @@ class TaskTracker:
         error = task.exception()
         if error is not None:
             self.failures += 1
+            # An outside service that failed gets one line; anything else gets its traceback.
+            expected = isinstance(error, EXPECTED_FAILURES)
             log.error(
                 "background task %s failed: %s: %s",
                 task.get_name(),
                 type(error).__name__,
                 error,
-                exc_info=error,
+                exc_info=None if expected else error,
             )
 
     @property

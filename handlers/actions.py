@@ -9,7 +9,6 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.guide import Move
 from bot.domain.walks import Surface, WalkConflictError, WalkNotYoursError
-from handlers.blocks.guide import build_menu, build_walk
 from handlers.deps import Deps
 from handlers.ids import ActionId
 from handlers.wire import StepRef
@@ -65,7 +64,7 @@ async def _start_topic(deps: Deps, body: dict[str, Any]) -> None:
         deps.guide.new_walk_id(), body["team"]["id"], body["user"]["id"], topic.id, surface
     )
     await deps.guide.record(walk)
-    await deps.replier.replace(body, build_walk(guide, walk))
+    await deps.replier.replace(body, deps.screens.walk(walk))
 
 
 async def _move(deps: Deps, body: dict[str, Any], move: Move) -> None:
@@ -95,8 +94,7 @@ async def _move(deps: Deps, body: dict[str, Any], move: Move) -> None:
     except WalkConflictError:
         log.warning("dropped a click on a walk that kept changing under it")
         return
-    guide = deps.guide.guide
-    message = build_menu(guide) if move is Move.RESTART else build_walk(guide, walk)
+    message = deps.screens.menu() if move is Move.RESTART else deps.screens.walk(walk)
     await deps.replier.replace(body, message)
 
 

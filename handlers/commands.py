@@ -7,7 +7,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.walks import Surface
-from handlers.blocks.guide import build_menu, build_walk
 from handlers.deps import Deps
 from handlers.ids import Command
 
@@ -21,7 +20,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         text = (command.get("text") or "").strip()
         topic = guide.match_topic(text) if text else None
         if topic is None:
-            menu = build_menu(guide, guide.texts.not_matched if text else None)
+            menu = deps.screens.menu(guide.texts.not_matched if text else None)
             await ack(text=menu.text, blocks=menu.blocks)
             return
         walk = deps.guide.open_walk(
@@ -31,7 +30,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             topic.id,
             Surface.COMMAND,
         )
-        message = build_walk(guide, walk)
+        message = deps.screens.walk(walk)
         await ack(text=message.text, blocks=message.blocks)
         deps.tasks.spawn(deps.guide.record(walk), "record-walk")
 

@@ -8,6 +8,7 @@ from bot.domain.helpdesk import HelpdeskService
 from bot.domain.ports import Clock, EventLedger
 from bot.domain.walks import GuideService
 from bot.tasks import TaskTracker
+from handlers.blocks.guide import GuideScreens
 from handlers.reply import Replier
 
 
@@ -20,4 +21,5 @@ class Deps:
     replier: Replier
     tasks: TaskTracker
     clock: Clock
+    screens: GuideScreens
     helpdesk: HelpdeskService | None = None

@@ -7,7 +7,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.domain.walks import Surface
-from handlers.blocks.guide import build_home, build_menu, build_walk
 from handlers.deps import Deps
 
 
@@ -36,7 +35,7 @@ async def _first_delivery(deps: Deps, body: dict[str, Any]) -> bool:
 
 async def _publish_home(deps: Deps, body: dict[str, Any], user_id: str) -> None:
     if await _first_delivery(deps, body):
-        await deps.replier.publish_home(user_id, build_home(deps.guide.guide))
+        await deps.replier.publish_home(user_id, deps.screens.home())
 
 
 async def _answer_dm(deps: Deps, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -45,11 +44,11 @@ async def _answer_dm(deps: Deps, body: dict[str, Any], event: dict[str, Any]) ->
     guide = deps.guide.guide
     topic = guide.match_topic(event.get("text") or "")
     if topic is None:
-        await deps.replier.post(event["channel"], build_menu(guide))
+        await deps.replier.post(event["channel"], deps.screens.menu())
         return
     team_id = body.get("team_id") or event.get("team", "")
     walk = deps.guide.open_walk(
         deps.guide.new_walk_id(), team_id, event["user"], topic.id, Surface.DM
     )
     await deps.guide.record(walk)
-    await deps.replier.post(event["channel"], build_walk(guide, walk))
+    await deps.replier.post(event["channel"], deps.screens.walk(walk))

@@ -76,6 +76,6 @@ class Replier:
         link = response.get("permalink")
         return str(link) if link else None
 
-    async def publish_home(self, user_id: str, view: View) -> None:
+    async def publish_home(self, user_id: str, view: View | dict[str, Any]) -> None:
         """Publish the person's Home tab."""
         await self.client.views_publish(user_id=user_id, view=view)

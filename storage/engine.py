@@ -12,13 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 def create_engine(url: str) -> AsyncEngine:
     """An engine for the URL; SQLite gets WAL and a busy timeout so concurrent writers wait."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 15})
+        # SQLite has one writer at a time: one connection per process queues work in the pool
+        # (first come, first served) instead of in SQLite's busy handler, which sleeps and retries.
+        engine = create_async_engine(
+            url, connect_args={"timeout": 15}, pool_size=1, max_overflow=0, pool_timeout=30
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             if ":memory:" not in url:
                 cursor.execute("PRAGMA journal_mode=WAL")
+                # In WAL mode NORMAL keeps the database consistent and skips an fsync per commit.
+                cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=15000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -17,7 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.domain.guide import Guide, Outcome, Step, Topic
+from bot.domain.guide import Guide, Outcome, Step, Topic, WalkState
 from bot.domain.walks import WalkRecord
 from handlers.ids import ActionId, BlockId
 from handlers.wire import StepRef
@@ -28,7 +31,7 @@ class Message:
     """A message body: blocks plus the plain-text fallback Slack shows in notifications."""
 
     text: str
-    blocks: list[Block]
+    blocks: Sequence[Block | dict[str, Any]]
 
     @classmethod
     def plain(cls, text: str) -> Message:
@@ -74,14 +77,20 @@ def _topic_sections(guide: Guide) -> list[Block]:
 
 def build_walk(guide: Guide, walk: WalkRecord) -> Message:
     """Whatever the walk shows now: its current step, the "worked" end, or how to reach IT."""
-    topic = guide.topic(walk.state.topic_id)
-    step = guide.step(topic.id, walk.state.current)
-    ref = StepRef(walk_id=walk.id, topic_id=topic.id, step_id=step.id).encode()
-    if walk.state.outcome is Outcome.WORKED:
+    state = walk.state
+    ref = StepRef(walk_id=walk.id, topic_id=state.topic_id, step_id=state.current).encode()
+    return render_walk(guide, state, ref)
+
+
+def render_walk(guide: Guide, state: WalkState, ref: str) -> Message:
+    """The walk's screen with `ref` in its buttons' values."""
+    topic = guide.topic(state.topic_id)
+    step = guide.step(topic.id, state.current)
+    if state.outcome is Outcome.WORKED:
         return _ending(topic, guide.texts.worked, ref)
-    if walk.state.outcome is Outcome.ESCALATED:
+    if state.outcome is Outcome.ESCALATED:
         return _ending(topic, guide.texts.contact_it, ref)
-    return _step(topic, step, len(walk.state.path), ref)
+    return _step(topic, step, len(state.path), ref)
 
 
 def _step(topic: Topic, step: Step, depth: int, ref: str) -> Message:
@@ -148,3 +157,55 @@ def _button(label: str, action_id: str, value: str, style: str | None = None) ->
     return ButtonElement(
         text=PlainTextObject(text=label), action_id=action_id, value=value, style=style
     )
+
+
+_REF = "\u0000ref\u0000"
+_REF_IN_JSON = json.dumps(_REF)[1:-1]
+
+
+class GuideScreens:
+    """The guide's screens rendered once and kept as JSON-ready dicts.
+
+    The guide does not change while the bot runs, so each menu and each (step, outcome, depth)
+    is built with slack_sdk.models and validated only the first time; after that a walk's
+    screen is its cached template with the walk's reference filled into the button values.
+    """
+
+    def __init__(self, guide: Guide) -> None:
+        self.guide = guide
+        self._menus: dict[str | None, Message] = {}
+        self._walks: dict[tuple[str, str, str, int], tuple[str, str]] = {}
+        self._home: dict[str, Any] | None = None
+
+    def menu(self, intro: str | None = None) -> Message:
+        """The topic menu, with the default or the given introduction."""
+        if intro not in self._menus:
+            self._menus[intro] = _as_dicts(build_menu(self.guide, intro))
+        return self._menus[intro]
+
+    def home(self) -> dict[str, Any]:
+        """The Home tab view."""
+        if self._home is None:
+            self._home = build_home(self.guide).to_dict()
+        return self._home
+
+    def walk(self, walk: WalkRecord) -> Message:
+        """What the walk shows now (see build_walk)."""
+        state = walk.state
+        key = (state.topic_id, state.current, state.outcome.value, len(state.path))
+        if key not in self._walks:
+            template = render_walk(self.guide, state, _REF)
+            blocks = json.dumps([_dict(block) for block in template.blocks])
+            self._walks[key] = (template.text, blocks)
+        text, blocks = self._walks[key]
+        ref = StepRef(walk_id=walk.id, topic_id=state.topic_id, step_id=state.current).encode()
+        filled = blocks.replace(_REF_IN_JSON, json.dumps(ref)[1:-1])
+        return Message(text=text, blocks=json.loads(filled))
+
+
+def _dict(block: Block | dict[str, Any]) -> dict[str, Any]:
+    return block if isinstance(block, dict) else block.to_dict()
+
+
+def _as_dicts(message: Message) -> Message:
+    return Message(text=message.text, blocks=[_dict(block) for block in message.blocks])

@@ -11,7 +11,7 @@ from bot.domain.guide import Outcome, WalkState
 from bot.domain.text import escape_mrkdwn
 from bot.domain.walks import Surface, WalkRecord
 from bot.guide import load_guide
-from handlers.blocks.guide import Message, build_home, build_menu, build_walk
+from handlers.blocks.guide import GuideScreens, Message, build_home, build_menu, build_walk
 
 GUIDE = load_guide()
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -20,7 +20,7 @@ NOW = datetime(2026, 11, 27, tzinfo=UTC)
 def _check(message: Message) -> None:
     assert message.text
     assert 1 <= len(message.blocks) <= 50
-    dicts = [block.to_dict() for block in message.blocks]  # raises on any broken limit
+    dicts = [b if isinstance(b, dict) else b.to_dict() for b in message.blocks]  # validates
     assert all(Block.parse(d) is not None for d in dicts)
     ids = [e["action_id"] for d in dicts for e in d.get("elements", []) if "action_id" in e]
     ids += [d["accessory"]["action_id"] for d in dicts if "accessory" in d]
@@ -59,3 +59,24 @@ def test_escaping_defuses_mentions_and_links() -> None:
 def test_an_it_contact_with_markup_shows_as_typed() -> None:
     guide = load_guide(None, {"it_contact": escape_mrkdwn("<!here> x & y")})
     assert "&lt;!here&gt; x &amp; y" in guide.texts.contact_it
+
+
+@pytest.mark.parametrize(("topic", "step"), [(t.id, s.id) for t in GUIDE.topics for s in t.steps])
+def test_cached_screens_equal_fresh_renders(topic: str, step: str) -> None:
+    screens = GuideScreens(GUIDE)
+    for outcome in Outcome:
+        walk = _walk(topic, step, outcome)
+        fresh = build_walk(GUIDE, walk)
+        for _ in range(2):  # the second time comes from the cache
+            cached = screens.walk(walk)
+            assert cached.text == fresh.text
+            assert cached.blocks == [b.to_dict() for b in fresh.blocks]  # type: ignore[union-attr]
+        other = WalkRecord("b" * 32, "T", "U", Surface.DM, walk.state, NOW, NOW)
+        values = {
+            e.get("value")
+            for b in screens.walk(other).blocks
+            for e in b.get("elements", [])  # type: ignore[union-attr]
+        }
+        assert f'{{"w":"{"b" * 32}","t":"{topic}","s":"{step}"}}' in values
+    assert screens.menu().blocks == [b.to_dict() for b in build_menu(GUIDE).blocks]  # type: ignore[union-attr]
+    assert screens.home() == build_home(GUIDE).to_dict()
