@@ -5,9 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from enum import Enum
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+
+class Lane(Enum):
+    """How urgent background work is."""
+
+    INTERACTIVE = "interactive"
+    BULK = "bulk"
+
 
 EXPECTED_FAILURES: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
 
@@ -15,32 +24,42 @@ EXPECTED_FAILURES: tuple[type[BaseException], ...] = (ConnectionError, TimeoutEr
 class TaskTracker:
     """Keeps a reference to every task it starts, logs their failures, and drains them.
 
-    At most `limit` run at once; the rest wait their turn. In a burst the acks, which never wait
-    here, keep the event loop to themselves, and the work after them catches up afterwards.
+    Work runs in one of two lanes, each with a bounded number of tasks at once; the rest wait
+    their turn. Replies a person is waiting for take the wide lane; the help desk's bookkeeping
+    (posting cards, notices) the narrow one, so that in a burst the acks and the replies keep
+    the event loop, and the bookkeeping catches up afterwards.
     """
 
-    def __init__(self, limit: int = 16) -> None:
+    def __init__(self, interactive_limit: int = 32, bulk_limit: int = 4) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._slots = asyncio.Semaphore(limit)
+        self._lanes = {
+            Lane.INTERACTIVE: asyncio.Semaphore(interactive_limit),
+            Lane.BULK: asyncio.Semaphore(bulk_limit),
+        }
         self.failures = 0
 
-    def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+    def spawn(
+        self, work: Coroutine[Any, Any, Any], name: str, lane: Lane = Lane.INTERACTIVE
+    ) -> asyncio.Task[Any]:
         """Run `work` in the background under a name that says what it is (never a payload)."""
-        task = asyncio.get_running_loop().create_task(self._in_turn(work), name=name)
+        task = asyncio.get_running_loop().create_task(
+            self._in_turn(work, self._lanes[lane]), name=name
+        )
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         return task
 
-    async def _in_turn(self, work: Coroutine[Any, Any, Any]) -> Any:
+    @staticmethod
+    async def _in_turn(work: Coroutine[Any, Any, Any], lane: asyncio.Semaphore) -> Any:
         try:
-            await self._slots.acquire()
+            await lane.acquire()
         except asyncio.CancelledError:
             work.close()  # cancelled before its turn: it never started
             raise
         try:
             return await work
         finally:
-            self._slots.release()
+            lane.release()
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

@@ -13,6 +13,7 @@ from bot.domain.errors import AlreadyOpenError, HelpdeskError
 from bot.domain.helpdesk import HelpdeskService, Place
 from bot.domain.identity import Action
 from bot.domain.requests import ContactForm, Remaining
+from bot.tasks import Lane
 from handlers.blocks.guide import Message
 from handlers.blocks.helpdesk import (
     build_cancelled,
@@ -75,9 +76,9 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
             await ack(response_action="errors", errors={FieldId.DESCRIPTION: text})
             return
         await ack(response_action="update", view=build_request_sent(request))
-        deps.tasks.spawn(helpdesk.announce(request.id), "announce-request")
+        deps.tasks.spawn(helpdesk.announce(request.id), "announce-request", Lane.BULK)
         if meta.walk_id:
-            deps.tasks.spawn(deps.guide.escalate(meta.walk_id, user), "walk-escalated")
+            deps.tasks.spawn(deps.guide.escalate(meta.walk_id, user), "walk-escalated", Lane.BULK)
 
     @app.action(ActionId.CANCEL_REQUEST)
     async def handle_cancel(ack: AsyncAck, body: dict[str, Any]) -> None:

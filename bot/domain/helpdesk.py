@@ -147,17 +147,24 @@ class HelpdeskService:
         try:
             request = await self._get(request_id)
             name, email = await self._people.profile(request.requester_id)
-            await self._requests.update_request(
-                request_id, requester_name=name, requester_email=email
-            )
             request = replace(request, requester_name=name, requester_email=email)
             channel, ts = await self._notifier.post_request(request, [])
         except Exception:
             # Let the next housekeeping pass try again at once rather than after the lease.
             await self._requests.update_request(request_id, announce_started_at=None)
             raise
-        await self._requests.update_request(request_id, channel_id=channel, message_ts=ts)
-        await self._notify(request_id, Change.CREATED, None)
+        await self._requests.update_request(
+            request_id,
+            requester_name=name,
+            requester_email=email,
+            channel_id=channel,
+            message_ts=ts,
+        )
+        request = replace(request, channel_id=channel, message_ts=ts)
+        try:
+            await self._notifier.request_changed(request, [], Change.CREATED, None)
+        except Exception:
+            log.exception("could not confirm request #%s to the employee", request_id)
 
     async def cancel(self, request_id: int, user_id: str) -> HelpRequest:
         """The employee withdraws an open request."""
