@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -23,6 +22,7 @@ from handlers.blocks.helpdesk import (
     build_open_request,
     build_pending,
     build_refusal,
+    build_request_sending,
     build_request_sent,
 )
 from handlers.deps import Deps
@@ -30,8 +30,6 @@ from handlers.ids import ActionId, Command, FieldId, ViewId
 from handlers.wire import ContactMeta, DenyMeta, StepRef, request_id_of
 
 log = logging.getLogger(__name__)
-
-SUBMIT_LIMIT_S = 2.0
 
 _FORM_ERRORS = {
     "description": FieldId.DESCRIPTION,
@@ -61,24 +59,8 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
                 errors={_FORM_ERRORS[name]: text for name, text in problems.items()},
             )
             return
-        user = body["user"]["id"]
-        try:
-            async with asyncio.timeout(SUBMIT_LIMIT_S):
-                request = await helpdesk.submit(
-                    body["team"]["id"], user, meta.topic_id, meta.walk_id, form
-                )
-        except AlreadyOpenError as exc:
-            await ack(response_action="errors", errors={FieldId.DESCRIPTION: build_refusal(exc)})
-            return
-        except TimeoutError:
-            # Slack gives three seconds: keep the form open with everything typed in it.
-            text = "IT's inbox is busy: press Send again in a moment."
-            await ack(response_action="errors", errors={FieldId.DESCRIPTION: text})
-            return
-        await ack(response_action="update", view=build_request_sent(request))
-        deps.tasks.spawn(helpdesk.announce(request.id), "announce-request", Lane.BULK)
-        if meta.walk_id:
-            deps.tasks.spawn(deps.guide.escalate(meta.walk_id, user), "walk-escalated", Lane.BULK)
+        await ack(response_action="update", view=build_request_sending())
+        deps.tasks.spawn(_submit_request(deps, helpdesk, body, meta, form), "submit-request")
 
     @app.action(ActionId.CANCEL_REQUEST)
     async def handle_cancel(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -137,6 +119,43 @@ async def _open_contact_form(deps: Deps, helpdesk: HelpdeskService, body: dict[s
         await deps.replier.client.views_open(trigger_id=body["trigger_id"], view=modal)
     except SlackApiError as exc:
         log.warning("could not open the contact form: %s", exc.response.get("error"))
+
+
+async def _submit_request(
+    deps: Deps,
+    helpdesk: HelpdeskService,
+    body: dict[str, Any],
+    meta: ContactMeta,
+    form: ContactForm,
+) -> None:
+    """Store the request, then show its number in the modal and post it to the help desk."""
+    user, view_id = body["user"]["id"], body["view"]["id"]
+    client = deps.replier.client
+    try:
+        request = await helpdesk.submit(body["team"]["id"], user, meta.topic_id, meta.walk_id, form)
+    except AlreadyOpenError as exc:
+        await client.views_update(
+            view_id=view_id, view=build_notice_modal("Contact IT", build_refusal(exc))
+        )
+        return
+    except Exception:
+        # Give the form back with everything typed in it, so nothing is lost.
+        again = build_contact_modal(
+            deps.guide.guide,
+            meta.topic_id,
+            meta.walk_id,
+            form,
+            problem="Your request could not be sent just now. Press Send to try again.",
+        )
+        await client.views_update(view_id=view_id, view=again)
+        raise
+    deps.tasks.spawn(helpdesk.announce(request.id), "announce-request", Lane.BULK)
+    if meta.walk_id:
+        deps.tasks.spawn(deps.guide.escalate(meta.walk_id, user), "walk-escalated", Lane.BULK)
+    try:
+        await client.views_update(view_id=view_id, view=build_request_sent(request))
+    except SlackApiError as exc:
+        log.info("the modal was closed before request #%s was stored: %s", request.id, exc)
 
 
 async def _cancel(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:

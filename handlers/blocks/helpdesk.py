@@ -41,6 +41,7 @@ from bot.domain.requests import (
     ActionItem,
     ActionStatus,
     Change,
+    ContactForm,
     HelpRequest,
     Remaining,
     Status,
@@ -71,20 +72,30 @@ _ACTION_ICON = {
 }
 
 
-def build_contact_modal(guide: Guide, topic_id: str, walk_id: str | None) -> View:
-    """The form behind Contact IT, pre-filled from the topic the employee was on."""
+def build_contact_modal(
+    guide: Guide,
+    topic_id: str,
+    walk_id: str | None,
+    filled: ContactForm | None = None,
+    problem: str | None = None,
+) -> View:
+    """The form behind Contact IT, pre-filled from the topic the employee was on, or with what
+    they typed before when it has to be shown again (`problem` says why)."""
     title = guide.topic(topic_id).title if topic_id else ""
     yes_no = [Option(value=_YES, label="Yes"), Option(value=_NO, label="No")]
     remaining = [Option(value=r.value, label=r.label) for r in Remaining]
+    lost = yes_no[0] if filled and filled.lost_or_stolen else yes_no[1]
+    still = next(o for o in remaining if filled is None or o.value == filled.remaining.value)
+    top = f":warning: *{problem}*\n\n" if problem else ""
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f":lock: *{NEVER_ASK}*")),
+        SectionBlock(text=MarkdownTextObject(text=f"{top}:lock: *{NEVER_ASK}*")),
         InputBlock(
             block_id=FieldId.DESCRIPTION,
             label="What happened?",
             element=PlainTextInputElement(
                 action_id=f"{FieldId.DESCRIPTION}-input",
                 multiline=True,
-                initial_value=title,
+                initial_value=filled.description if filled else title,
                 max_length=DESCRIPTION_MAX,
             ),
         ),
@@ -94,7 +105,7 @@ def build_contact_modal(guide: Guide, topic_id: str, walk_id: str | None) -> Vie
             element=RadioButtonsElement(
                 action_id=f"{FieldId.LOST}-input",
                 options=yes_no,
-                initial_option=yes_no[1],
+                initial_option=lost,
             ),
         ),
         InputBlock(
@@ -103,7 +114,7 @@ def build_contact_modal(guide: Guide, topic_id: str, walk_id: str | None) -> Vie
             element=RadioButtonsElement(
                 action_id=f"{FieldId.REMAINING}-input",
                 options=remaining,
-                initial_option=remaining[0],
+                initial_option=still,
             ),
         ),
         InputBlock(
@@ -112,14 +123,20 @@ def build_contact_modal(guide: Guide, topic_id: str, walk_id: str | None) -> Vie
             optional=True,
             hint="On the sign-in error page, under More details. "
             "It looks like 3f2504e0-4f89-11d3-9a0c-0305e82c3301.",
-            element=PlainTextInputElement(action_id=f"{FieldId.CORRELATION}-input", max_length=64),
+            element=PlainTextInputElement(
+                action_id=f"{FieldId.CORRELATION}-input",
+                max_length=64,
+                initial_value=(filled.correlation_id or None) if filled else None,
+            ),
         ),
         InputBlock(
             block_id=FieldId.CONTACT,
             label="How can IT reach you?",
             hint="A phone number IT can call you back on, or where and when to find you.",
             element=PlainTextInputElement(
-                action_id=f"{FieldId.CONTACT}-input", max_length=CONTACT_MAX
+                action_id=f"{FieldId.CONTACT}-input",
+                max_length=CONTACT_MAX,
+                initial_value=(filled.contact or None) if filled else None,
             ),
         ),
         InputBlock(
@@ -127,7 +144,10 @@ def build_contact_modal(guide: Guide, topic_id: str, walk_id: str | None) -> Vie
             label="Anything else IT should know? (optional)",
             optional=True,
             element=PlainTextInputElement(
-                action_id=f"{FieldId.DETAILS}-input", multiline=True, max_length=DETAILS_MAX
+                action_id=f"{FieldId.DETAILS}-input",
+                multiline=True,
+                max_length=DETAILS_MAX,
+                initial_value=(filled.details or None) if filled else None,
             ),
         ),
     ]
@@ -139,6 +159,20 @@ def build_contact_modal(guide: Guide, topic_id: str, walk_id: str | None) -> Vie
         close="Cancel",
         private_metadata=ContactMeta(walk_id=walk_id, topic_id=topic_id).model_dump_json(),
         blocks=blocks,
+    )
+
+
+def build_request_sending() -> View:
+    """What the modal shows the moment it is submitted, until the request is stored."""
+    return View(
+        type="modal",
+        title="Contact IT",
+        close="Close",
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(text=":hourglass_flowing_sand: Sending your request to IT…")
+            )
+        ],
     )
 
 

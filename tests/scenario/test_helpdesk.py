@@ -620,3 +620,36 @@ async def test_two_replicas_approving_at_once_change_the_directory_once(
     done = sorted(d["action"] for e, d in events if e == "action.done")
     assert done == ["clear_mfa", "delete_app_passwords", "revoke_sessions"]
     assert sum("is done" in dm for dm in _dms(slack)) == 1
+
+
+def _updated_views(slack: SlackDriver) -> list[str]:
+    return [json.dumps(c.params["view"]) for c in slack.fake.calls_to("views.update")]
+
+
+async def test_the_modal_shows_the_request_number_once_stored(slack: SlackDriver) -> None:
+    await _request(slack)
+    assert any("Request #1 is with IT" in view for view in _updated_views(slack))
+
+
+async def test_two_forms_opened_at_once_make_one_request(slack: SlackDriver) -> None:
+    step = await _to_contact_it(slack)
+    await slack.click(step, ActionId.CONTACT_IT)
+    await slack.click(step, ActionId.CONTACT_IT)
+    await slack.settle()
+    first, second = (
+        json.loads(c.params["view"]) if isinstance(c.params["view"], str) else c.params["view"]
+        for c in slack.fake.calls_to("views.open")[-2:]
+    )
+    replies = await asyncio.gather(
+        slack.submit(first, {FieldId.CONTACT: "+1 555 0101"}),
+        slack.submit(second, {FieldId.CONTACT: "+1 555 0101"}),
+    )
+    assert all(reply.json()["response_action"] == "update" for reply in replies)
+    await slack.settle()
+    assert any("You already have request #1" in view for view in _updated_views(slack))
+    cards = [
+        c
+        for c in slack.fake.calls_to("chat.postMessage")
+        if c.params["channel"] == DESK and not c.params.get("thread_ts")
+    ]
+    assert len(cards) == 1

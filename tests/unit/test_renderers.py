@@ -80,3 +80,16 @@ def test_cached_screens_equal_fresh_renders(topic: str, step: str) -> None:
         assert f'{{"w":"{"b" * 32}","t":"{topic}","s":"{step}"}}' in values
     assert screens.menu().blocks == [b.to_dict() for b in build_menu(GUIDE).blocks]  # type: ignore[union-attr]
     assert screens.home() == build_home(GUIDE).to_dict()
+
+
+def test_the_contact_form_given_back_keeps_what_was_typed() -> None:
+    from bot.domain.requests import ContactForm, Remaining
+    from handlers.blocks.helpdesk import build_contact_modal
+
+    typed = ContactForm(
+        "my phone broke", True, Remaining.OTHER_PHONE, None, "+1 555 0100", "desk 4"
+    )
+    view = build_contact_modal(GUIDE, "lost-phone", None, typed, problem="Press Send again.")
+    text = str(view.to_dict())
+    for value in ("my phone broke", "+1 555 0100", "desk 4", "Press Send again.", "other_phone"):
+        assert value in text
