@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from typing import Any
 
@@ -37,7 +38,7 @@ def bolt_app(secret: str, api_url: str, *, process_before_response: bool) -> web
     async def menu(ack: AsyncAck) -> None:
         await ack(text=MENU.text, blocks=MENU_BODY["blocks"])
 
-    @bolt.action({"action_id": ".*"})  # type: ignore[arg-type]
+    @bolt.action(re.compile(".*"))
     async def click(ack: AsyncAck) -> None:
         await ack()
 

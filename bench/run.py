@@ -53,6 +53,8 @@ class Row:
     p99_ms: float
     max_ms: float
     errors: int
+    wall_s: float = 0.0
+    drain_s: float = 0.0
     ratio_bolt: float | None = None
     ratio_bolt_pbr: float | None = None
 

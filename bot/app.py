@@ -212,5 +212,5 @@ async def build_runtime(
     async def database_ok() -> bool:
         return await ping(engine)
 
-    web_app = create_web_app(bolt, signing_secret, database_ok)
+    web_app = create_web_app(bolt, signing_secret, database_ok, lambda: tasks.pending)
     return Runtime(settings, engine, http, bolt, web_app, deps, tasks)

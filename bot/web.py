@@ -22,6 +22,7 @@ def create_web_app(
     bolt: AsyncApp,
     signing_secret: str | None,
     database_ok: Callable[[], Awaitable[bool]],
+    backlog: Callable[[], int] = lambda: 0,
 ) -> web.Application:
     """An aiohttp application serving Slack's requests and the health check."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -45,7 +46,9 @@ def create_web_app(
 
     async def handle_health(_request: web.Request) -> web.StreamResponse:
         reachable = await database_ok()
-        return web.json_response({"status": "ok", "database": "up" if reachable else "down"})
+        return web.json_response(
+            {"status": "ok", "database": "up" if reachable else "down", "background": backlog()}
+        )
 
     app.router.add_post(EVENTS_PATH, handle_slack)
     app.router.add_get(HEALTH_PATH, handle_health)

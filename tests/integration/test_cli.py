@@ -129,7 +129,7 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(env: dict[str, str])
             except OSError:
                 assert process.poll() is None, process.communicate()[1]
                 time.sleep(0.05)
-        assert body == '{"status": "ok", "database": "up"}'
+        assert body == '{"status": "ok", "database": "up", "background": 0}'
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=15)
