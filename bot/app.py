@@ -208,6 +208,7 @@ async def build_runtime(
         helpdesk=helpdesk,
     )
     handlers.register(bolt, deps)
+    keep_libraries_quiet()  # again, now that Bolt and the clients have made their loggers
 
     async def database_ok() -> bool:
         return await ping(engine)

@@ -12,6 +12,14 @@ _SECRET = re.compile(
 )
 
 
+_SLACK_LOGGERS = (
+    "slack_sdk",
+    "slack_bolt",
+    "slack_sdk.web.async_base_client",
+    "slack_sdk.webhook.async_client",
+)
+
+
 class RedactSecrets(logging.Filter):
     """Replaces token-shaped text in a record's message with a mask, before any handler sees it."""
 
@@ -37,6 +45,13 @@ def configure_logging(level: str) -> None:
 def keep_libraries_quiet() -> None:
     """Never let libraries log request bodies: at DEBUG, slack_sdk logs every message it sends,
     and a DM can carry a temporary access pass."""
-    for noisy in ("slack_sdk", "slack_bolt", "aiohttp.access", "asyncio", "aiosqlite"):
+    for noisy in (*_SLACK_LOGGERS, "aiohttp.access", "asyncio", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.INFO)
+    # slack_sdk decides whether to build its debug lines (whole request bodies) from each
+    # logger's own level, not the inherited one: set it on every slack logger that exists.
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith(("slack_sdk", "slack_bolt")):
+            logger = logging.getLogger(name)
+            if logger.level == logging.NOTSET:
+                logger.setLevel(logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)

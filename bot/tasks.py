@@ -30,7 +30,7 @@ class TaskTracker:
     the event loop, and the bookkeeping catches up afterwards.
     """
 
-    def __init__(self, interactive_limit: int = 32, bulk_limit: int = 4) -> None:
+    def __init__(self, interactive_limit: int = 16, bulk_limit: int = 8) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lanes = {
             Lane.INTERACTIVE: asyncio.Semaphore(interactive_limit),
