@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -45,6 +46,7 @@ class WalkConflictError(Exception):
 
 
 _MAX_CONFLICT_RETRIES = 5
+_RECENT_WALKS = 2048
 
 
 class GuideService:
@@ -54,6 +56,7 @@ class GuideService:
         self.guide = guide
         self._walks = walks
         self._clock = clock
+        self._recent: OrderedDict[str, WalkRecord] = OrderedDict()
 
     @staticmethod
     def new_walk_id() -> str:
@@ -77,7 +80,8 @@ class GuideService:
 
     async def record(self, walk: WalkRecord) -> None:
         """Store a walk made by `open_walk`; a click that stored it first wins."""
-        await self._walks.add_walk(walk)
+        if await self._walks.add_walk(walk):
+            self._remember(walk)
 
     async def escalate(self, walk_id: str, user_id: str) -> None:
         """Record that the walk ended with a request to IT."""
@@ -92,6 +96,7 @@ class GuideService:
                 version=walk.version + 1,
             )
             if await self._walks.update_walk(escalated, expected_version=walk.version):
+                self._remember(escalated)
                 return
 
     async def move(
@@ -106,8 +111,12 @@ class GuideService:
         surface: Surface = Surface.COMMAND,
     ) -> WalkRecord:
         """Apply a button press to the walk; a press on a step no longer shown changes nothing."""
-        for _ in range(_MAX_CONFLICT_RETRIES):
-            walk = await self._walks.get_walk(walk_id)
+        for attempt in range(_MAX_CONFLICT_RETRIES):
+            # The walk this process wrote last is usually still the stored one; when it is not
+            # (another replica moved it), the conditional update fails and the next try reads.
+            walk = self._recent.get(walk_id) if attempt == 0 else None
+            if walk is None or walk.state.current != shown_step:
+                walk = await self._walks.get_walk(walk_id)
             if walk is None:
                 # The reply that carried this walk was sent before its row was written, or the
                 # database was reset: continue from the step on screen rather than lose the click.
@@ -126,9 +135,17 @@ class GuideService:
                 version=walk.version + 1,
             )
             if walk.version == 0:
-                if await self._walks.add_walk(replace(moved, version=1)):
-                    return replace(moved, version=1)
+                moved = replace(moved, version=1)
+                if await self._walks.add_walk(moved):
+                    return self._remember(moved)
                 continue
             if await self._walks.update_walk(moved, expected_version=walk.version):
-                return moved
+                return self._remember(moved)
         raise WalkConflictError(walk_id)
+
+    def _remember(self, walk: WalkRecord) -> WalkRecord:
+        self._recent[walk.id] = walk
+        self._recent.move_to_end(walk.id)
+        while len(self._recent) > _RECENT_WALKS:
+            self._recent.popitem(last=False)
+        return walk

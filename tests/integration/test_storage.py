@@ -100,3 +100,29 @@ async def test_each_event_id_is_claimed_once_and_old_ones_are_forgotten(
     assert await ledger.forget_events_before(now + timedelta(days=1)) == 1
     assert await ledger.claim_event("Ev1", now + timedelta(days=2))
     assert not await ledger.claim_event("Ev2", now)
+
+
+async def test_a_replica_with_an_old_copy_of_a_walk_rereads_it(engine: AsyncEngine) -> None:
+    walks = SqlWalkRepository(session_factory(engine))
+    first, second = (
+        GuideService(GUIDE, walks, FixedClock()),
+        GuideService(GUIDE, walks, FixedClock()),
+    )
+    walk = first.open_walk(first.new_walk_id(), "T", "U7", "not-receiving", Surface.DM)
+    await first.record(walk)
+    await second.move(walk.id, "T", "U7", "not-receiving", "not-receiving-check", Move.NEXT)
+    # `first` still remembers the walk on its first step; the click it gets is on the second.
+    moved = await first.move(
+        walk.id, "T", "U7", "not-receiving", "not-receiving-other-option", Move.NEXT
+    )
+    assert moved.state.current == "not-receiving-clear"
+    # And a stale click for the first step, seen by `first`, changes nothing.
+    again = await first.move(walk.id, "T", "U7", "not-receiving", "not-receiving-check", Move.NEXT)
+    assert again.state.path == (
+        "not-receiving-check",
+        "not-receiving-other-option",
+        "not-receiving-clear",
+    )
+    stored = await walks.get_walk(walk.id)
+    assert stored is not None
+    assert stored.version == 3
