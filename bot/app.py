@@ -66,6 +66,7 @@ class Runtime:
         """Forget old event ids, expire overdue requests, post cards that never reached Slack."""
         now = self.deps.clock.now()
         await self.deps.events.forget_events_before(now - EVENT_MEMORY)
+        await self.deps.guide.close_stale_walks()
         helpdesk = self.deps.helpdesk
         if helpdesk is None:
             return

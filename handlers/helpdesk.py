@@ -149,7 +149,7 @@ async def _submit_request(
         )
         await client.views_update(view_id=view_id, view=again)
         raise
-    deps.tasks.spawn(helpdesk.announce(request.id), "announce-request", Lane.BULK)
+    deps.tasks.spawn(helpdesk.announce_new(request), "announce-request", Lane.BULK)
     if meta.walk_id:
         deps.tasks.spawn(deps.guide.escalate(meta.walk_id, user), "walk-escalated", Lane.BULK)
     try:

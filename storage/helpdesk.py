@@ -32,8 +32,11 @@ class SqlRequestRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def create_request(self, request: HelpRequest, audit: AuditEntry) -> HelpRequest:
+    async def create_request(
+        self, request: HelpRequest, audit: AuditEntry, announcing_at: datetime | None = None
+    ) -> HelpRequest:
         row = _request_row(request)
+        row.announce_started_at = announcing_at
         try:
             async with self._sessions.begin() as session:
                 session.add(row)

@@ -49,6 +49,15 @@ class SqlWalkRepository:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def abandon_walks_before(self, cutoff: datetime) -> int:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Walk)
+                .where(Walk.outcome == Outcome.IN_PROGRESS.value, Walk.updated_at < cutoff)
+                .values(outcome=Outcome.ABANDONED.value, version=Walk.version + 1)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def walks_of(self, user_id: str) -> list[WalkRecord]:
         """Every walk of one employee, oldest first."""
         async with self._sessions() as session:

@@ -107,7 +107,7 @@ class HelpdeskService:
     async def submit(
         self, team_id: str, user_id: str, topic_id: str, walk_id: str | None, form: ContactForm
     ) -> HelpRequest:
-        """Store request #N (AlreadyOpenError when one is in progress); announcing follows."""
+        """Store request #N (AlreadyOpenError when one is in progress); `announce_new` follows."""
         now = self._clock.now()
         request = HelpRequest(
             id=0,
@@ -133,28 +133,32 @@ class HelpdeskService:
                 "proposed": [a.value for a in request.proposed],
             },
         )
-        return await self._requests.create_request(request, audit)
+        return await self._requests.create_request(request, audit, announcing_at=now)
 
     async def announce(self, request_id: int) -> None:
-        """Post the request to the help-desk channel and confirm it to the employee, once.
+        """Post a request whose card never reached the channel (a retry from housekeeping).
 
-        The posting is claimed in the database first, so a retry from housekeeping (on any
-        replica) never posts a second card while the first attempt may still succeed.
+        The posting is claimed in the database first, so a retry (on any replica) never posts a
+        second card while an earlier attempt may still succeed.
         """
         now = self._clock.now()
         if not await self._requests.claim_announcement(request_id, now, now - ANNOUNCE_LEASE):
             return
+        await self.announce_new(await self._get(request_id))
+
+    async def announce_new(self, request: HelpRequest) -> None:
+        """Post a request just submitted (its posting was claimed when it was stored) and
+        confirm it to the employee."""
         try:
-            request = await self._get(request_id)
             name, email = await self._people.profile(request.requester_id)
             request = replace(request, requester_name=name, requester_email=email)
             channel, ts = await self._notifier.post_request(request, [])
         except Exception:
             # Let the next housekeeping pass try again at once rather than after the lease.
-            await self._requests.update_request(request_id, announce_started_at=None)
+            await self._requests.update_request(request.id, announce_started_at=None)
             raise
         await self._requests.update_request(
-            request_id,
+            request.id,
             requester_name=name,
             requester_email=email,
             channel_id=channel,
@@ -164,7 +168,7 @@ class HelpdeskService:
         try:
             await self._notifier.request_changed(request, [], Change.CREATED, None)
         except Exception:
-            log.exception("could not confirm request #%s to the employee", request_id)
+            log.exception("could not confirm request #%s to the employee", request.id)
 
     async def cancel(self, request_id: int, user_id: str) -> HelpRequest:
         """The employee withdraws an open request."""

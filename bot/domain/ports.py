@@ -40,6 +40,10 @@ class WalkRepository(Protocol):
         """Store the walk if its stored version is still `expected_version`; False otherwise."""
         ...
 
+    async def abandon_walks_before(self, cutoff: datetime) -> int:
+        """Mark walks still in progress and untouched since `cutoff` abandoned; how many."""
+        ...
+
 
 class EventLedger(Protocol):
     """Remembers which Events API deliveries were handled, across replicas."""
@@ -56,8 +60,11 @@ class EventLedger(Protocol):
 class RequestRepository(Protocol):
     """Stores help-desk requests, their actions and the audit log; every change is conditional."""
 
-    async def create_request(self, request: HelpRequest, audit: AuditEntry) -> HelpRequest:
-        """Store a new request (its id is assigned here); AlreadyOpenError if one is active."""
+    async def create_request(
+        self, request: HelpRequest, audit: AuditEntry, announcing_at: datetime | None = None
+    ) -> HelpRequest:
+        """Store a new request (its id is assigned here); AlreadyOpenError if one is active.
+        `announcing_at` claims the posting of its card for the caller."""
         ...
 
     async def get_request(self, request_id: int) -> HelpRequest | None:

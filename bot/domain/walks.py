@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -47,6 +47,7 @@ class WalkConflictError(Exception):
 
 _MAX_CONFLICT_RETRIES = 5
 _RECENT_WALKS = 2048
+WALK_IDLE_LIMIT = timedelta(days=1)
 
 
 class GuideService:
@@ -142,6 +143,11 @@ class GuideService:
             if await self._walks.update_walk(moved, expected_version=walk.version):
                 return self._remember(moved)
         raise WalkConflictError(walk_id)
+
+    async def close_stale_walks(self) -> int:
+        """Walks nobody touched for a day end as abandoned; how many."""
+        self._recent.clear()  # what is remembered may be one of them
+        return await self._walks.abandon_walks_before(self._clock.now() - WALK_IDLE_LIMIT)
 
     def _remember(self, walk: WalkRecord) -> WalkRecord:
         self._recent[walk.id] = walk

@@ -126,3 +126,24 @@ async def test_a_replica_with_an_old_copy_of_a_walk_rereads_it(engine: AsyncEngi
     stored = await walks.get_walk(walk.id)
     assert stored is not None
     assert stored.version == 3
+
+
+async def test_walks_left_alone_for_a_day_end_abandoned(engine: AsyncEngine) -> None:
+    walks = SqlWalkRepository(session_factory(engine))
+    clock = FixedClock()
+    service = GuideService(GUIDE, walks, clock)
+    left = service.open_walk(service.new_walk_id(), "T", "U7", "why", Surface.DM)
+    worked = service.open_walk(service.new_walk_id(), "T", "U8", "why", Surface.DM)
+    await service.record(left)
+    await service.record(worked)
+    await service.move(worked.id, "T", "U8", "why", "why-what", Move.WORKED)
+    clock.advance(hours=23)
+    assert await service.close_stale_walks() == 0
+    clock.advance(hours=2)
+    assert await service.close_stale_walks() == 1
+    stored = await walks.get_walk(left.id)
+    assert stored is not None
+    assert stored.state.outcome is Outcome.ABANDONED
+    done = await walks.get_walk(worked.id)
+    assert done is not None
+    assert done.state.outcome is Outcome.WORKED
