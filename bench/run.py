@@ -290,20 +290,25 @@ async def _measure(
     return target
 
 
+def _admin_sql(sql: str) -> None:
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(POSTGRES_ADMIN, timeout=3)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
 def _postgres_database() -> str | None:
     import asyncpg
 
     name = f"mfa_bench_{uuid.uuid4().hex[:8]}"
-
-    async def create() -> None:
-        conn = await asyncpg.connect(POSTGRES_ADMIN, timeout=3)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
     try:
-        asyncio.run(create())
+        _admin_sql(f'CREATE DATABASE "{name}"')
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         print(f"PostgreSQL not reachable ({exc}); measuring SQLite only")
         return None
@@ -311,18 +316,7 @@ def _postgres_database() -> str | None:
 
 
 def _drop_postgres(url: str) -> None:
-    import asyncpg
-
-    name = url.rsplit("/", 1)[1]
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(POSTGRES_ADMIN, timeout=3)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
+    _admin_sql(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def _table(targets: list[Target]) -> str:

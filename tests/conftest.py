@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -139,17 +140,26 @@ async def runtime(bot_env: dict[str, Any], clock: FixedClock) -> AsyncIterator[R
     await built.close()
 
 
-@pytest.fixture
-async def slack(runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackDriver]:
-    """The bot listening on loopback, and a driver that plays Slack for it."""
+@contextlib.asynccontextmanager
+async def serving(runtime: Runtime, fake: FakeSlack) -> AsyncIterator[SlackDriver]:
+    """Serve a built bot on a loopback port; a driver that plays Slack for it."""
     runner = web.AppRunner(runtime.web, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    async with aiohttp.ClientSession() as http:
-        driver = SlackDriver(f"http://127.0.0.1:{port}/slack/events", fake_slack, runtime, http)
+    try:
+        async with aiohttp.ClientSession() as http:
+            driver = SlackDriver(f"http://127.0.0.1:{port}/slack/events", fake, runtime, http)
+            yield driver
+            await driver.settle()
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def slack(runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[SlackDriver]:
+    """The bot listening on loopback, and a driver that plays Slack for it."""
+    async with serving(runtime, fake_slack) as driver:
         yield driver
-        await driver.settle()
-    await runner.cleanup()
     assert runtime.tasks.failures == 0, "a background task failed (see the log)"

@@ -10,9 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.app import build_runtime
 from bot.domain.identity import Action
@@ -22,7 +20,7 @@ from storage.demo import SqlDemoStore
 from storage.engine import session_factory
 from storage.helpdesk import SqlRequestRepository
 from storage.repositories import SqlWalkRepository
-from tests.conftest import FixedClock
+from tests.conftest import FixedClock, serving
 from tests.driver import Screen, SlackDriver
 from tests.fakes.slack import FakeSlack
 
@@ -593,15 +591,11 @@ async def second_replica(
 ) -> AsyncIterator[SlackDriver]:
     """A second bot process on the same database, as behind a load balancer."""
     runtime = await build_runtime(Settings(_env_file=None, **bot_env), clock)  # type: ignore[call-arg]
-    runner = web.AppRunner(runtime.web, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    async with aiohttp.ClientSession() as http:
-        yield SlackDriver(f"http://127.0.0.1:{port}/slack/events", fake_slack, runtime, http)
-    await runner.cleanup()
-    await runtime.close()
+    try:
+        async with serving(runtime, fake_slack) as driver:
+            yield driver
+    finally:
+        await runtime.close()
 
 
 async def test_two_replicas_approving_at_once_change_the_directory_once(
