@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 EVENT_MEMORY = timedelta(days=1)
 HOUSEKEEPING_EVERY_S = 60.0
+WORKER_EVERY_S = 1.0
 
 
 @dataclass
@@ -79,6 +80,18 @@ class Runtime:
                 await helpdesk.announce(request.id)
             except Exception:
                 log.exception("request #%s still could not be posted; will try again", request.id)
+
+    async def run_worker(self, every_s: float = WORKER_EVERY_S) -> None:
+        """Carry out due actions (retries, work a dead replica left) forever; cancel to stop."""
+        helpdesk = self.deps.helpdesk
+        if helpdesk is None:
+            return
+        while True:
+            try:
+                await helpdesk.work_due()
+            except Exception:
+                log.exception("the action worker failed; will try again")
+            await asyncio.sleep(every_s)
 
     async def run_housekeeping(self, every_s: float = HOUSEKEEPING_EVERY_S) -> None:
         """Housekeeping forever, every `every_s` seconds (a task the caller cancels)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import signal
 import sys
@@ -147,13 +146,16 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
         log.info("connected to Slack in Socket Mode; /healthz on port %s", settings.port)
     else:
         log.info("listening on http://%s:%s/slack/events", settings.host, settings.port)
-    housekeeping = asyncio.create_task(runtime.run_housekeeping(), name="housekeeping")
+    background = [
+        asyncio.create_task(runtime.run_housekeeping(), name="housekeeping"),
+        asyncio.create_task(runtime.run_worker(), name="action-worker"),
+    ]
 
     await stop.wait()
     log.info("shutting down: finishing background work")
-    housekeeping.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await housekeeping
+    for task in background:
+        task.cancel()
+    await asyncio.gather(*background, return_exceptions=True)
     if socket_handler is not None:
         await socket_handler.close_async()  # type: ignore[no-untyped-call]
     await runner.cleanup()

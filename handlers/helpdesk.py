@@ -95,6 +95,11 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
         meta = DenyMeta.model_validate_json(view["private_metadata"])
         deps.tasks.spawn(_deny(deps, helpdesk, body, meta, reason), "deny-request")
 
+    @app.action(ActionId.RETRY)
+    async def handle_retry(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        deps.tasks.spawn(_retry(deps, helpdesk, body), "retry-request")
+
     @app.action(ActionId.MANUAL_DONE.pattern())
     async def handle_manual_done(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -219,6 +224,16 @@ async def _deny(
         await deps.replier.client.chat_postEphemeral(
             channel=helpdesk.config.channel_id, user=actor, text=build_refusal(exc)
         )
+
+
+async def _retry(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+    request_id = request_id_of(body["actions"][0].get("value"))
+    if request_id is None:
+        return
+    try:
+        await helpdesk.retry_failed(request_id, body["user"]["id"], _place(body))
+    except HelpdeskError as exc:
+        await _refuse(deps, body, exc)
 
 
 async def _manual_done(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:

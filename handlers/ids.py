@@ -22,6 +22,7 @@ class ActionId(StrEnum):
     DENY = "mfa-desk-deny"
     SELECT_ACTIONS = "mfa-desk-actions"
     MANUAL_DONE = "mfa-desk-done-"
+    RETRY = "mfa-desk-retry"
 
     def pattern(self) -> re.Pattern[str]:
         """A regex matching this id with any suffix."""

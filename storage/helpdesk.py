@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -150,14 +150,81 @@ class SqlRequestRepository:
             row = await session.get(ActionRow, action_id)
             return None if row is None else _action(row)
 
-    async def claim_action(self, action_id: int, expected: frozenset[ActionStatus]) -> bool:
+    async def claim_action(self, action_id: int, now: datetime, lease_until: datetime) -> bool:
+        due = and_(
+            ActionRow.status == ActionStatus.PENDING.value,
+            or_(ActionRow.next_attempt_at.is_(None), ActionRow.next_attempt_at <= now),
+        )
+        abandoned = and_(
+            ActionRow.status == ActionStatus.RUNNING.value, ActionRow.lease_until < now
+        )
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(ActionRow)
-                .where(ActionRow.id == action_id, ActionRow.status.in_([s.value for s in expected]))
-                .values(status=ActionStatus.RUNNING.value, attempts=ActionRow.attempts + 1)
+                .where(ActionRow.id == action_id, or_(due, abandoned))
+                .values(
+                    status=ActionStatus.RUNNING.value,
+                    attempts=ActionRow.attempts + 1,
+                    lease_until=lease_until,
+                )
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def retry_action_later(
+        self, action_id: int, at: datetime, audit: AuditEntry, summary: str
+    ) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(ActionRow)
+                .where(ActionRow.id == action_id, ActionRow.status == ActionStatus.RUNNING.value)
+                .values(
+                    status=ActionStatus.PENDING.value,
+                    next_attempt_at=at,
+                    lease_until=None,
+                    summary=summary,
+                    updated_at=audit.at,
+                )
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return False
+            session.add(_audit_row(audit, request_id=audit.request_id))
+        return True
+
+    async def reopen_failed_actions(self, request_id: int, at: datetime) -> int:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(ActionRow)
+                .where(
+                    ActionRow.request_id == request_id,
+                    ActionRow.status == ActionStatus.FAILED.value,
+                )
+                .values(
+                    status=ActionStatus.PENDING.value,
+                    attempts=0,
+                    next_attempt_at=None,
+                    lease_until=None,
+                    updated_at=at,
+                )
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def requests_with_due_actions(self, now: datetime) -> list[int]:
+        due = and_(
+            ActionRow.status == ActionStatus.PENDING.value,
+            or_(ActionRow.next_attempt_at.is_(None), ActionRow.next_attempt_at <= now),
+        )
+        abandoned = and_(
+            ActionRow.status == ActionStatus.RUNNING.value, ActionRow.lease_until < now
+        )
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(ActionRow.request_id)
+                .join(HelpRequestRow, HelpRequestRow.id == ActionRow.request_id)
+                .where(HelpRequestRow.status == Status.EXECUTING.value, or_(due, abandoned))
+                .distinct()
+                .order_by(ActionRow.request_id)
+            )
+            return list(rows)
 
     async def finish_action(
         self,
@@ -171,7 +238,7 @@ class SqlRequestRepository:
             result = await session.execute(
                 update(ActionRow)
                 .where(ActionRow.id == action_id, ActionRow.status.in_([s.value for s in expected]))
-                .values(status=status.value, updated_at=audit.at, **fields)
+                .values(status=status.value, updated_at=audit.at, lease_until=None, **fields)
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False

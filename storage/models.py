@@ -136,11 +136,13 @@ class ActionRow(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("help_requests.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
     summary: Mapped[str] = mapped_column(String(2000), default="")
     manual_steps: Mapped[list[str]] = mapped_column(JSON, default=list)
     link: Mapped[str | None] = mapped_column(String(1000))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]
     done_by: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime]
 

@@ -26,6 +26,7 @@ from bot.domain.identity import (
     IdentityError,
     IdentityProvider,
     Outcome,
+    TemporaryIdentityError,
     run_action,
 )
 from bot.domain.ports import (
@@ -52,6 +53,19 @@ log = logging.getLogger(__name__)
 
 SYSTEM = "system"
 ANNOUNCE_LEASE = timedelta(minutes=2)
+# Longer than any one action can take (each provider call has its own timeout), so a lease
+# runs out only when its worker died.
+ACTION_LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+BACKOFF_FIRST_S = 2.0
+BACKOFF_MAX_S = 300.0
+
+
+def _backoff(attempts: int) -> float:
+    """Seconds before try number `attempts + 1`: 2, 4, 8, 16, ... up to five minutes."""
+    return float(min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** (attempts - 1)))
+
+
 _OPEN = frozenset({Status.OPEN})
 
 
@@ -250,21 +264,50 @@ class HelpdeskService:
             request = replace(request, status=Status.EXECUTING)
         if request.status is not Status.EXECUTING:
             return
-        pending = [
+        now = self._clock.now()
+        due = [
             item
             for item in await self._requests.actions_of(request.id)
-            if item.status is ActionStatus.PENDING
+            if item.status in (ActionStatus.PENDING, ActionStatus.RUNNING)
         ]
         user: DirectoryUser | None = None
         lookup_error: IdentityError | None = None
-        if pending:
-            try:
-                user = await self.provider.find_user(request.requester_email)
-            except IdentityError as exc:
-                lookup_error = exc
-        for item in pending:
+        for item in due:
+            if not await self._requests.claim_action(item.id, now, now + ACTION_LEASE):
+                continue  # not due yet, or another worker holds it
+            if user is None and lookup_error is None:
+                try:
+                    user = await self.provider.find_user(request.requester_email)
+                except IdentityError as exc:
+                    lookup_error = exc
             await self._run_one(request, item, user, lookup_error)
         await self._settle(request.id)
+
+    async def work_due(self) -> list[int]:
+        """Carry on every request with an action due now (a retry whose time came, or one whose
+        worker died holding it); the requests' numbers. The worker loop calls this."""
+        due = await self._requests.requests_with_due_actions(self._clock.now())
+        for request_id in due:
+            await self.execute(request_id)
+        return due
+
+    async def retry_failed(self, request_id: int, actor: str, place: Place) -> None:
+        """An admin tries a failed request's failed actions again."""
+        request = await self._get(request_id)
+        try:
+            await self._check_decider(request, actor, place)
+            if request.status is not Status.FAILED:
+                raise _already(request)
+        except HelpdeskError as refusal:
+            raise await self._refused(actor, request.id, refusal) from None
+        audit = AuditEntry(self._clock.now(), actor, "request.retried", request.id)
+        if not await self._requests.transition(
+            request.id, frozenset({Status.FAILED}), Status.EXECUTING, audit
+        ):
+            raise _already(await self._get(request.id))
+        await self._requests.reopen_failed_actions(request.id, self._clock.now())
+        await self._notify(request.id, Change.RETRIED, actor)
+        await self.execute(request.id)
 
     async def mark_manual_done(self, action_id: int, actor: str, place: Place) -> None:
         """An admin did a manual step in the admin portal and says so."""
@@ -350,8 +393,7 @@ class HelpdeskService:
         user: DirectoryUser | None,
         lookup_error: IdentityError | None,
     ) -> None:
-        if not await self._requests.claim_action(item.id, frozenset({ActionStatus.PENDING})):
-            return
+        """Run one claimed action and record its result."""
         running = frozenset({ActionStatus.RUNNING})
         detail = {"action": item.action.value, "provider": self.provider.name}
         try:
@@ -368,17 +410,31 @@ class HelpdeskService:
                         "the pass was created but could not be sent to the employee; "
                         "issue a new one"
                     ) from exc
+        except TemporaryIdentityError as exc:
+            attempts = item.attempts + 1
+            if attempts < MAX_ATTEMPTS:
+                wait = exc.retry_after if exc.retry_after is not None else _backoff(attempts)
+                audit = AuditEntry(
+                    self._clock.now(),
+                    SYSTEM,
+                    "action.retry_scheduled",
+                    request.id,
+                    {**detail, "why": str(exc), "attempt": attempts, "wait_s": round(wait, 1)},
+                )
+                await self._requests.retry_action_later(
+                    item.id,
+                    self._clock.now() + timedelta(seconds=wait),
+                    audit,
+                    f"{exc}; trying again (attempt {attempts + 1} of {MAX_ATTEMPTS})",
+                )
+                return
+            await self._fail(request, item, f"{exc} (gave up after {attempts} attempts)", detail)
+            return
         except Exception as exc:
             why = str(exc) if isinstance(exc, IdentityError) else "unexpected error (see the logs)"
             if not isinstance(exc, IdentityError):
                 log.exception("action %s of request #%s failed", item.action.value, request.id)
-            audit = AuditEntry(
-                self._clock.now(), SYSTEM, "action.failed", request.id, {**detail, "why": why}
-            )
-            await self._requests.finish_action(
-                item.id, running, ActionStatus.FAILED, audit, summary=why
-            )
-            await self._notify(request.id, Change.ACTION_FAILED, None)
+            await self._fail(request, item, why, detail)
             return
         status = ActionStatus.MANUAL if result.outcome is Outcome.MANUAL else ActionStatus.DONE
         audit = AuditEntry(
@@ -399,6 +455,17 @@ class HelpdeskService:
         )
         change = Change.ACTION_WAITING if status is ActionStatus.MANUAL else Change.ACTION_DONE
         await self._notify(request.id, change, None)
+
+    async def _fail(
+        self, request: HelpRequest, item: ActionItem, why: str, detail: dict[str, Any]
+    ) -> None:
+        audit = AuditEntry(
+            self._clock.now(), SYSTEM, "action.failed", request.id, {**detail, "why": why}
+        )
+        await self._requests.finish_action(
+            item.id, frozenset({ActionStatus.RUNNING}), ActionStatus.FAILED, audit, summary=why
+        )
+        await self._notify(request.id, Change.ACTION_FAILED, None)
 
     async def _settle(self, request_id: int) -> None:
         items = await self._requests.actions_of(request_id)

@@ -71,9 +71,14 @@ class UserNotFoundError(IdentityError):
 
 
 class TemporaryIdentityError(IdentityError):
-    """A failure worth retrying later (throttling, a 5xx, a timeout)."""
+    """A failure worth retrying later (throttling, a 5xx, a timeout); `retry_after` is the
+    wait the provider asked for, in seconds, when it said."""
 
     permanent = False
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class IdentityProvider(Protocol):

@@ -111,8 +111,23 @@ class RequestRepository(Protocol):
         """One action by its id, or None."""
         ...
 
-    async def claim_action(self, action_id: int, expected: frozenset[ActionStatus]) -> bool:
-        """Mark an action running if it is in `expected`; False when someone else has it."""
+    async def claim_action(self, action_id: int, now: datetime, lease_until: datetime) -> bool:
+        """Take an action that is due (pending, its retry time reached) or whose worker's lease
+        ran out, until `lease_until`; False when another worker has it or it is not due."""
+        ...
+
+    async def retry_action_later(
+        self, action_id: int, at: datetime, audit: AuditEntry, summary: str
+    ) -> bool:
+        """Put a running action back to pending, to be tried again at `at`."""
+        ...
+
+    async def reopen_failed_actions(self, request_id: int, at: datetime) -> int:
+        """Make the request's failed actions pending again, with a fresh count of attempts."""
+        ...
+
+    async def requests_with_due_actions(self, now: datetime) -> list[int]:
+        """Requests being carried out that have an action due or abandoned by its worker."""
         ...
 
     async def finish_action(

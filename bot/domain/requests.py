@@ -180,5 +180,6 @@ class Change(StrEnum):
     ACTION_FAILED = "action_failed"
     DONE = "done"
     FAILED = "failed"
+    RETRIED = "retried"
     EXPIRED = "expired"
     CANCELLED = "cancelled"

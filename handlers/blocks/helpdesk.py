@@ -278,6 +278,19 @@ def build_request_card(
         blocks += _decision_blocks(request)
     else:
         blocks += _action_blocks(actions)
+        if request.status is Status.FAILED:
+            blocks.append(
+                ActionsBlock(
+                    elements=[
+                        ButtonElement(
+                            text="Retry failed actions",
+                            action_id=ActionId.RETRY,
+                            value=str(request.id),
+                            style="primary",
+                        )
+                    ]
+                )
+            )
     blocks.append(
         ContextBlock(
             elements=[
@@ -312,6 +325,7 @@ def build_thread_note(
         Change.CREATED: "Request received.",
         Change.DONE: ":white_check_mark: All actions done. The employee has been told.",
         Change.FAILED: ":x: Some actions failed: see the card.",
+        Change.RETRIED: f":repeat: Failed actions tried again{by}.",
         Change.EXPIRED: ":hourglass: Expired without a decision.",
         Change.CANCELLED: ":leftwards_arrow_with_hook: Cancelled by the employee.",
     }.get(change, change.value)

@@ -473,6 +473,18 @@ async def test_a_directory_failure_shows_on_the_card_and_the_employee_is_told(
     assert events.count("action.failed") == 3
     assert events[-1] == "request.failed"
 
+    failed_card = _card(slack)
+    assert ActionId.RETRY in failed_card.action_ids()
+    _, url = await slack.click(failed_card, ActionId.RETRY, user=STRANGER)
+    await slack.settle()
+    assert "Only IT admins" in slack.fake.response_posts(url)[-1]["text"]
+    await slack.click(failed_card, ActionId.RETRY, user=ADMIN)
+    await slack.settle()
+    events_by = [(event, actor) for event, actor, _ in await _audit(slack)]
+    assert ("request.retried", ADMIN) in events_by
+    assert [e for e, _ in events_by].count("action.failed") == 6  # tried again, still no email
+    assert any("Failed actions tried again by <@UADMIN1>" in note for note in _thread(slack))
+
 
 async def test_a_click_on_a_card_outside_the_help_desk_channel_is_refused(
     slack: SlackDriver,

@@ -1,0 +1,239 @@
+"""Carrying out approved actions reliably: retries with backoff, leases, resume, and Retry."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.errors import NotAnAdminError
+from bot.domain.helpdesk import ACTION_LEASE, MAX_ATTEMPTS, HelpdeskConfig, HelpdeskService, Place
+from bot.domain.identity import (
+    Action,
+    ActionResult,
+    DirectoryUser,
+    IdentityError,
+    Outcome,
+    TemporaryIdentityError,
+)
+from bot.domain.requests import (
+    ActionItem,
+    ActionStatus,
+    Change,
+    ContactForm,
+    HelpRequest,
+    Remaining,
+    Status,
+)
+from bot.guide import load_guide
+from storage.engine import create_engine, session_factory
+from storage.helpdesk import SqlRequestRepository
+from storage.migrate import migrate
+from storage.repositories import SqlWalkRepository
+from tests.conftest import FixedClock
+
+ADMIN = "UADMIN"
+
+
+@dataclass
+class FlakyDirectory:
+    """A directory whose answers the test scripts: errors to raise before it succeeds."""
+
+    name: str = "flaky"
+    errors: list[IdentityError] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+
+    async def find_user(self, email: str) -> DirectoryUser:
+        return DirectoryUser(id="u-1", email=email)
+
+    async def _act(self, what: str) -> ActionResult:
+        self.calls.append(what)
+        if self.errors:
+            raise self.errors.pop(0)
+        return ActionResult(outcome=Outcome.DONE, summary=f"{what} done")
+
+    async def clear_mfa(self, user: DirectoryUser) -> ActionResult:
+        return await self._act("clear_mfa")
+
+    async def delete_app_passwords(self, user: DirectoryUser) -> ActionResult:
+        return await self._act("delete_app_passwords")
+
+    async def revoke_sessions(self, user: DirectoryUser) -> ActionResult:
+        return await self._act("revoke_sessions")
+
+    async def issue_temporary_access_pass(
+        self, user: DirectoryUser, lifetime_minutes: int
+    ) -> ActionResult:
+        return await self._act("issue_tap")
+
+
+class Admins:
+    async def is_admin(self, user_id: str) -> bool:
+        return user_id == ADMIN
+
+
+class People:
+    async def profile(self, user_id: str) -> tuple[str, str]:
+        return "Ada", "ada@example.com"
+
+
+@dataclass
+class Notices:
+    changes: list[Change] = field(default_factory=list)
+
+    async def post_request(
+        self, request: HelpRequest, actions: list[ActionItem]
+    ) -> tuple[str, str]:
+        return "C0DESK", "1.1"
+
+    async def request_changed(
+        self, request: HelpRequest, actions: list[ActionItem], change: Change, actor: str | None
+    ) -> None:
+        self.changes.append(change)
+
+    async def deliver_secret(self, request: HelpRequest, text: str) -> None:
+        return None
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    built = create_engine(database_url)
+    await migrate(built)
+    yield built
+    await built.dispose()
+
+
+@dataclass
+class Desk:
+    service: HelpdeskService
+    directory: FlakyDirectory
+    clock: FixedClock
+    repo: SqlRequestRepository
+
+
+@pytest.fixture
+def desk(engine: AsyncEngine) -> Desk:
+    sessions = session_factory(engine)
+    clock = FixedClock()
+    directory = FlakyDirectory()
+    repo = SqlRequestRepository(sessions)
+    service = HelpdeskService(
+        HelpdeskConfig(channel_id="C0DESK"),
+        repo,
+        SqlWalkRepository(sessions),
+        load_guide(),
+        directory,
+        Admins(),
+        People(),
+        Notices(),
+        clock,
+    )
+    return Desk(service, directory, clock, repo)
+
+
+PLACE = Place("T0TEAM", "C0DESK")
+
+
+async def _approved(desk: Desk, actions: tuple[Action, ...]) -> int:
+    form = ContactForm("lost it", True, Remaining.NONE, None, "+1 555 0100")
+    request = await desk.service.submit("T0TEAM", "U1", "lost-phone", None, form)
+    await desk.service.announce_new(request)
+    await desk.service.approve(request.id, ADMIN, PLACE, actions)
+    return request.id
+
+
+async def _statuses(desk: Desk, request_id: int) -> list[ActionStatus]:
+    return [item.status for item in await desk.repo.actions_of(request_id)]
+
+
+async def test_a_throttled_call_waits_for_retry_after_then_runs_once(desk: Desk) -> None:
+    desk.directory.errors = [TemporaryIdentityError("throttled (429)", retry_after=30)]
+    request_id = await _approved(desk, (Action.CLEAR_MFA,))
+    await desk.service.execute(request_id)
+    assert await _statuses(desk, request_id) == [ActionStatus.PENDING]
+    assert await desk.service.work_due() == []  # not due before Retry-After
+    desk.clock.advance(seconds=29)
+    await desk.service.work_due()
+    assert desk.directory.calls == ["clear_mfa"]
+    desk.clock.advance(seconds=2)
+    assert await desk.service.work_due() == [request_id]
+    assert desk.directory.calls == ["clear_mfa", "clear_mfa"]
+    request = await desk.service.get(request_id)
+    assert request.status is Status.DONE
+    assert await desk.service.work_due() == []  # nothing runs twice
+
+
+async def test_two_server_errors_then_success_back_off_exponentially(desk: Desk) -> None:
+    desk.directory.errors = [TemporaryIdentityError("503"), TemporaryIdentityError("503")]
+    request_id = await _approved(desk, (Action.REVOKE_SESSIONS,))
+    await desk.service.execute(request_id)
+    desk.clock.advance(seconds=2)
+    await desk.service.work_due()  # second try, fails: next wait is 4 s
+    desk.clock.advance(seconds=3)
+    await desk.service.work_due()
+    assert len(desk.directory.calls) == 2
+    desk.clock.advance(seconds=1)
+    await desk.service.work_due()
+    assert desk.directory.calls == ["revoke_sessions"] * 3
+    assert (await desk.service.get(request_id)).status is Status.DONE
+
+
+async def test_it_gives_up_after_the_last_attempt_and_retry_starts_afresh(desk: Desk) -> None:
+    desk.directory.errors = [TemporaryIdentityError("500")] * MAX_ATTEMPTS
+    request_id = await _approved(desk, (Action.CLEAR_MFA,))
+    await desk.service.execute(request_id)
+    for _ in range(MAX_ATTEMPTS):
+        desk.clock.advance(minutes=10)
+        await desk.service.work_due()
+    assert len(desk.directory.calls) == MAX_ATTEMPTS
+    request = await desk.service.get(request_id)
+    assert request.status is Status.FAILED
+    [item] = await desk.repo.actions_of(request_id)
+    assert "gave up after 5 attempts" in item.summary
+    with pytest.raises(NotAnAdminError):
+        await desk.service.retry_failed(request_id, "USTRANGER", PLACE)
+    await desk.service.retry_failed(request_id, ADMIN, PLACE)  # the directory has recovered
+    assert (await desk.service.get(request_id)).status is Status.DONE
+    assert len(desk.directory.calls) == MAX_ATTEMPTS + 1
+
+
+async def test_a_permanent_error_fails_at_once(desk: Desk) -> None:
+    desk.directory.errors = [
+        IdentityError("missing permission UserAuthenticationMethod.ReadWrite.All")
+    ]
+    request_id = await _approved(desk, (Action.CLEAR_MFA, Action.REVOKE_SESSIONS))
+    await desk.service.execute(request_id)
+    assert await _statuses(desk, request_id) == [ActionStatus.FAILED, ActionStatus.DONE]
+    assert (await desk.service.get(request_id)).status is Status.FAILED
+
+
+async def test_an_action_held_by_a_dead_worker_is_taken_over_once_its_lease_ends(
+    desk: Desk,
+) -> None:
+    request_id = await _approved(desk, (Action.CLEAR_MFA,))
+    audit = await desk.repo.audit_since(desk.clock.now() - timedelta(days=1))
+    assert audit[-1].event == "request.approved"
+    # A worker claims the action and dies before finishing it.
+    from bot.domain.requests import AuditEntry
+
+    await desk.repo.transition(
+        request_id,
+        frozenset({Status.APPROVED}),
+        Status.EXECUTING,
+        AuditEntry(desk.clock.now(), "system", "request.executing", request_id),
+    )
+    [item] = await desk.repo.actions_of(request_id)
+    now = desk.clock.now()
+    assert await desk.repo.claim_action(item.id, now, now + ACTION_LEASE)
+    assert not await desk.repo.claim_action(item.id, now, now + ACTION_LEASE)  # held
+    desk.clock.advance(minutes=4)
+    assert await desk.service.work_due() == []
+    assert desk.directory.calls == []
+    desk.clock.advance(minutes=2)
+    assert await desk.service.work_due() == [request_id]
+    assert desk.directory.calls == ["clear_mfa"]
+    assert (await desk.service.get(request_id)).status is Status.DONE
+    assert await desk.service.work_due() == []
