@@ -1,0 +1,310 @@
+"""The `entra` provider: Microsoft Entra ID through Microsoft Graph v1.0, app-only."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from bot.domain.identity import (
+    ActionResult,
+    DirectoryUser,
+    IdentityError,
+    Outcome,
+    TemporaryIdentityError,
+    UserNotFoundError,
+)
+from bot.domain.ports import Clock
+from bot.identity.manual import ENTRA_USERS, ManualProvider
+
+log = logging.getLogger(__name__)
+
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+TOKEN_MARGIN = timedelta(minutes=5)
+CALL_TIMEOUT_S = 30
+
+# Sign-in methods "clear MFA settings" removes, with their delete collections. Passwords and the
+# email used for self-service password reset are never touched.
+_TYPE = "#microsoft.graph.{}AuthenticationMethod"
+MFA_METHODS = {
+    _TYPE.format("phone"): "phoneMethods",
+    _TYPE.format("microsoftAuthenticator"): "microsoftAuthenticatorMethods",
+    _TYPE.format("softwareOath"): "softwareOathMethods",
+}
+PASSKEY_METHODS = {
+    _TYPE.format("fido2"): "fido2Methods",
+    _TYPE.format("windowsHelloForBusiness"): "windowsHelloForBusinessMethods",
+}
+ALTERNATE_MOBILE = "b6332ec1-7057-4abe-9331-3d72feddfe41"
+
+# What each call needs, to name it when Graph answers 403.
+PERMISSION = {
+    "users": "User.Read.All",
+    "methods": "UserAuthenticationMethod.ReadWrite.All",
+    "revoke": "User.RevokeSessions.All",
+}
+
+
+@dataclass(frozen=True)
+class EntraConfig:
+    """The app registration and the cloud's endpoints."""
+
+    tenant_id: str
+    client_id: str
+    client_secret: str
+    login_url: str = "https://login.microsoftonline.com"
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    clear_passkeys: bool = False
+
+
+class EntraProvider:
+    """Finds people and changes their sign-in methods through Microsoft Graph."""
+
+    name = "entra"
+
+    def __init__(self, config: EntraConfig, http: aiohttp.ClientSession, clock: Clock) -> None:
+        self._config = config
+        self._http = http
+        self._clock = clock
+        self._token: str | None = None
+        self._token_expires: datetime | None = None
+        self._manual = ManualProvider()
+
+    # -- the protocol -----------------------------------------------------------------------
+
+    async def find_user(self, email: str) -> DirectoryUser:
+        """By UPN first, then `mail`, then `proxyAddresses`; none or several is refused."""
+        if not email:
+            raise UserNotFoundError("Slack shows no email for this person")
+        select = "$select=id,userPrincipalName,mail,displayName"
+        status, body = await self._call("GET", f"/users/{quote(email)}?{select}", "users")
+        if status == 200:
+            return _user(body, email)
+        literal = email.replace("'", "''")
+        for condition in (
+            f"mail eq '{literal}'",
+            f"proxyAddresses/any(p:p eq 'smtp:{literal}')",
+        ):
+            status, body = await self._call(
+                "GET", f"/users?$filter={quote(condition)}&{select}", "users"
+            )
+            found = body.get("value", []) if status == 200 else []
+            if len(found) == 1:
+                return _user(found[0], email)
+            if len(found) > 1:
+                raise UserNotFoundError(
+                    f"{len(found)} accounts in Entra ID have the email {email}: "
+                    "find the right one in the admin center"
+                )
+        raise UserNotFoundError(f"no account in Entra ID has the email {email}")
+
+    async def clear_mfa(self, user: DirectoryUser) -> ActionResult:
+        """Delete every MFA method through its own collection, the default one last."""
+        collections = dict(MFA_METHODS)
+        if self._config.clear_passkeys:
+            collections.update(PASSKEY_METHODS)
+        _, body = await self._call("GET", f"/users/{user.id}/authentication/methods", "methods")
+        methods = [m for m in body.get("value", []) if m.get("@odata.type") in collections]
+        # A user cannot keep an alternate mobile phone without a mobile one: that goes first.
+        methods.sort(key=lambda m: 0 if m.get("id") == ALTERNATE_MOBILE else 1)
+        removed: list[str] = []
+        deferred: list[dict[str, Any]] = []
+        for method in methods:
+            if await self._delete_method(user, method, collections):
+                removed.append(_describe(method))
+            else:
+                deferred.append(method)
+        for method in deferred:  # the default method, now the only one left
+            if not await self._delete_method(user, method, collections):
+                raise IdentityError(
+                    f"Entra ID refused to delete the default method {_describe(method)}; "
+                    "change the person's default method in the admin center, then retry"
+                )
+            removed.append(_describe(method))
+        if not removed:
+            return ActionResult(Outcome.DONE, "No MFA methods were registered; nothing to remove.")
+        return ActionResult(
+            Outcome.DONE,
+            f"Removed {len(removed)} method(s): {', '.join(removed)}. "
+            "They register again at the next sign-in.",
+        )
+
+    async def delete_app_passwords(self, user: DirectoryUser) -> ActionResult:
+        """Graph has no API for app passwords: a person does it on the per-user MFA page."""
+        steps = await self._manual.delete_app_passwords(user)
+        return ActionResult(
+            Outcome.MANUAL,
+            "Microsoft Graph has no API for app passwords: delete them by hand",
+            steps.manual_steps,
+            steps.link,
+        )
+
+    async def revoke_sessions(self, user: DirectoryUser) -> ActionResult:
+        """revokeSignInSessions: refresh tokens and session cookies stop working."""
+        await self._call("POST", f"/users/{user.id}/revokeSignInSessions", "revoke", {})
+        return ActionResult(
+            Outcome.DONE,
+            "Sign-in sessions revoked: the person is signed out everywhere within a few "
+            "minutes. Remembered MFA devices (Revoke MFA sessions) have no API: clear them in "
+            "the admin center if the phone was stolen.",
+            link=self._manual_link(),
+        )
+
+    async def issue_temporary_access_pass(
+        self, user: DirectoryUser, lifetime_minutes: int
+    ) -> ActionResult:
+        """A one-time Temporary Access Pass; it replaces any pass the person had."""
+        _, body = await self._call(
+            "POST",
+            f"/users/{user.id}/authentication/temporaryAccessPassMethods",
+            "methods",
+            {"lifetimeInMinutes": lifetime_minutes, "isUsableOnce": True},
+        )
+        secret = body.get("temporaryAccessPass")
+        if not secret:
+            raise IdentityError("Entra ID created no temporary access pass (is the policy on?)")
+        return ActionResult(
+            Outcome.DONE,
+            f"Temporary access pass issued: one use, valid {lifetime_minutes} minutes. "
+            "It was sent to the person only.",
+            secret_for_user=str(secret),
+        )
+
+    # -- Graph -------------------------------------------------------------------------------
+
+    async def _delete_method(
+        self, user: DirectoryUser, method: dict[str, Any], collections: dict[str, str]
+    ) -> bool:
+        """True when deleted (or already gone); False when Graph says it is the default."""
+        collection = collections[method["@odata.type"]]
+        path = f"/users/{user.id}/authentication/{collection}/{method['id']}"
+        status, body = await self._call("DELETE", path, "methods", allow=(400, 404))
+        if status == 400:
+            message = str((body.get("error") or {}).get("message", "")).lower()
+            if "default" in message:
+                return False
+            raise IdentityError(f"Entra ID refused to delete {_describe(method)}: {message}")
+        return True  # 204, or 404: already gone counts as done
+
+    async def _call(
+        self,
+        verb: str,
+        path: str,
+        purpose: str,
+        payload: dict[str, Any] | None = None,
+        allow: tuple[int, ...] = (404,),
+    ) -> tuple[int, dict[str, Any]]:
+        for attempt in (1, 2):
+            token = await self._access_token(refresh=attempt == 2)
+            try:
+                async with self._http.request(
+                    verb,
+                    f"{self._config.graph_url.rstrip('/')}{path}",
+                    json=payload,
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT_S),
+                ) as response:
+                    body = await _json(response)
+                    status = response.status
+                    retry_after = response.headers.get("Retry-After")
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                raise TemporaryIdentityError(f"Microsoft Graph did not answer ({exc!r})") from exc
+            if status == 401 and attempt == 1:
+                continue  # the token expired early or was revoked: fetch a new one once
+            return self._check(status, body, retry_after, purpose, allow)
+        raise IdentityError("Microsoft Graph refused the app's token twice")
+
+    @staticmethod
+    def _check(
+        status: int,
+        body: dict[str, Any],
+        retry_after: str | None,
+        purpose: str,
+        allow: tuple[int, ...],
+    ) -> tuple[int, dict[str, Any]]:
+        if status < 300 or status in allow:
+            return status, body
+        code = (body.get("error") or {}).get("code", "")
+        if status == 429 or status >= 500:
+            wait = float(retry_after) if retry_after and retry_after.isdigit() else None
+            raise TemporaryIdentityError(f"Microsoft Graph answered {status} {code}".strip(), wait)
+        if status == 403:
+            raise IdentityError(
+                f"Microsoft Graph refused ({code or 'forbidden'}): the app registration needs the "
+                f"application permission {PERMISSION[purpose]}, with admin consent"
+            )
+        raise IdentityError(f"Microsoft Graph answered {status} {code}".strip())
+
+    async def _access_token(self, *, refresh: bool) -> str:
+        now = self._clock.now()
+        if (
+            not refresh
+            and self._token is not None
+            and self._token_expires is not None
+            and now < self._token_expires
+        ):
+            return self._token
+        url = (
+            f"{self._config.login_url.rstrip('/')}/{quote(self._config.tenant_id)}"
+            "/oauth2/v2.0/token"
+        )
+        form = {
+            "client_id": self._config.client_id,
+            "client_secret": self._config.client_secret,
+            "scope": GRAPH_SCOPE,
+            "grant_type": "client_credentials",
+        }
+        try:
+            async with self._http.post(
+                url, data=form, timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT_S)
+            ) as response:
+                body = await _json(response)
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TemporaryIdentityError(
+                f"the Entra sign-in endpoint did not answer ({exc!r})"
+            ) from exc
+        if status >= 500 or status == 429:
+            raise TemporaryIdentityError(f"the Entra sign-in endpoint answered {status}")
+        if status != 200 or "access_token" not in body:
+            # error_description carries an AADSTS code an admin can look up; never a secret.
+            raise IdentityError(
+                f"Entra ID refused the app's credentials: {body.get('error', status)} "
+                f"{str(body.get('error_description', ''))[:200]}".strip()
+            )
+        self._token = str(body["access_token"])
+        lifetime = timedelta(seconds=int(body.get("expires_in", 3599)))
+        self._token_expires = now + max(lifetime - TOKEN_MARGIN, timedelta(seconds=30))
+        return self._token
+
+    @staticmethod
+    def _manual_link() -> str:
+        return ENTRA_USERS
+
+
+async def _json(response: aiohttp.ClientResponse) -> dict[str, Any]:
+    if response.status == 204:
+        return {}
+    try:
+        body = await response.json(content_type=None)
+    except (ValueError, aiohttp.ContentTypeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _user(body: dict[str, Any], email: str) -> DirectoryUser:
+    return DirectoryUser(
+        id=str(body["id"]),
+        email=str(body.get("mail") or body.get("userPrincipalName") or email),
+        display_name=str(body.get("displayName") or ""),
+    )
+
+
+def _describe(method: dict[str, Any]) -> str:
+    kind = str(method.get("@odata.type", "")).rsplit(".", 1)[-1].replace("AuthenticationMethod", "")
+    detail = method.get("phoneType") or method.get("displayName") or ""
+    return f"{kind} ({detail})" if detail else kind
