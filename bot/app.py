@@ -29,6 +29,7 @@ from bot.domain.text import escape_mrkdwn
 from bot.domain.walks import GuideService
 from bot.guide import guide_variables, load_guide
 from bot.identity.demo import DemoProvider, demo_users_from
+from bot.identity.entra import EntraConfig, EntraProvider
 from bot.identity.manual import ManualProvider
 from bot.logging import keep_libraries_quiet
 from bot.settings import IdentityProviderName, SettingError, Settings
@@ -118,7 +119,10 @@ async def connect_socket_mode(runtime: Runtime, app_token: str) -> AsyncSocketMo
 
 
 async def build_provider(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Clock
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    http: aiohttp.ClientSession,
 ) -> IdentityProvider:
     """The identity provider IDENTITY_PROVIDER names; the demo one loads DEMO_DIRECTORY_FILE."""
     if settings.identity_provider is IdentityProviderName.DEMO:
@@ -134,7 +138,23 @@ async def build_provider(
         return DemoProvider(store, clock)
     if settings.identity_provider is IdentityProviderName.MANUAL:
         return ManualProvider()
+    if settings.identity_provider is IdentityProviderName.ENTRA:
+        return EntraProvider(entra_config(settings), http, clock)
     raise SettingError("IDENTITY_PROVIDER", f"{settings.identity_provider.value} is not available")
+
+
+def entra_config(settings: Settings) -> EntraConfig:
+    """The Graph app registration from ENTRA_* settings (checked by require_for_serve)."""
+    return EntraConfig(
+        tenant_id=settings.entra_tenant_id or "",
+        client_id=settings.entra_client_id or "",
+        client_secret=(
+            settings.entra_client_secret.get_secret_value() if settings.entra_client_secret else ""
+        ),
+        login_url=str(settings.entra_login_url),
+        graph_url=str(settings.entra_graph_url),
+        clear_passkeys=settings.entra_clear_passkeys,
+    )
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
@@ -188,7 +208,7 @@ async def build_runtime(
     replier = Replier(client, handlers_for_retries)
     helpdesk = None
     if settings.helpdesk_channel:
-        provider = await build_provider(settings, sessions, clock)
+        provider = await build_provider(settings, sessions, clock, http)
         helpdesk = HelpdeskService(
             HelpdeskConfig(
                 channel_id=settings.helpdesk_channel,

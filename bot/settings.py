@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     entra_client_secret: SecretStr | None = None
     entra_login_url: AnyHttpUrl = AnyHttpUrl("https://login.microsoftonline.com")
     entra_graph_url: AnyHttpUrl = AnyHttpUrl("https://graph.microsoft.com/v1.0")
+    entra_clear_passkeys: bool = False
     okta_org_url: AnyHttpUrl | None = None
     okta_api_token: SecretStr | None = None
 
@@ -137,11 +138,18 @@ class Settings(BaseSettings):
             raise SettingError(
                 "SLACK_SIGNING_SECRET", "is not set: the signing secret is required in HTTP mode"
             )
-        if self.identity_provider in (IdentityProviderName.ENTRA, IdentityProviderName.OKTA):
+        if self.identity_provider is IdentityProviderName.ENTRA:
+            for name in ("entra_tenant_id", "entra_client_id", "entra_client_secret"):
+                if not getattr(self, name):
+                    raise SettingError(
+                        name.upper(),
+                        "is not set: IDENTITY_PROVIDER=entra needs the app's "
+                        "tenant, client ID and client secret",
+                    )
+        if self.identity_provider is IdentityProviderName.OKTA:
             raise SettingError(
                 "IDENTITY_PROVIDER",
-                f"{self.identity_provider.value} is not available in this version; "
-                "use manual or demo",
+                "okta is not available in this version; use manual, demo or entra",
             )
 
 

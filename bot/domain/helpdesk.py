@@ -427,6 +427,7 @@ class HelpdeskService:
                     audit,
                     f"{exc}; trying again (attempt {attempts + 1} of {MAX_ATTEMPTS})",
                 )
+                await self._notify(request.id, Change.ACTION_RETRYING, None)
                 return
             await self._fail(request, item, f"{exc} (gave up after {attempts} attempts)", detail)
             return

@@ -178,6 +178,7 @@ class Change(StrEnum):
     ACTION_WAITING = "action_waiting"
     ACTION_DONE = "action_done"
     ACTION_FAILED = "action_failed"
+    ACTION_RETRYING = "action_retrying"
     DONE = "done"
     FAILED = "failed"
     RETRIED = "retried"

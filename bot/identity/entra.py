@@ -237,7 +237,8 @@ class EntraProvider:
                 f"Microsoft Graph refused ({code or 'forbidden'}): the app registration needs the "
                 f"application permission {PERMISSION[purpose]}, with admin consent"
             )
-        raise IdentityError(f"Microsoft Graph answered {status} {code}".strip())
+        message = str((body.get("error") or {}).get("message", ""))[:300]
+        raise IdentityError(f"Microsoft Graph answered {status} {code}: {message}".strip(": "))
 
     async def _access_token(self, *, refresh: bool) -> str:
         now = self._clock.now()

@@ -316,7 +316,12 @@ def build_thread_note(
         return f":large_green_circle: Approved{by}: {chosen}."
     if change is Change.DENIED:
         return f":red_circle: Denied{by}: {escape_mrkdwn(request.deny_reason or '')}"
-    if change in (Change.ACTION_DONE, Change.ACTION_WAITING, Change.ACTION_FAILED):
+    if change in (
+        Change.ACTION_DONE,
+        Change.ACTION_WAITING,
+        Change.ACTION_FAILED,
+        Change.ACTION_RETRYING,
+    ):
         return "\n".join(
             f"{_ACTION_ICON[item.status]} {item.action.label}: {item.status.value}"
             for item in actions

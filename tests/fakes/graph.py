@@ -1,0 +1,303 @@
+"""A fake Microsoft identity platform and Microsoft Graph v1.0 on loopback, as documented."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import web
+
+MOBILE = "3179e48a-750b-4051-897c-87b9720928f7"
+ALTERNATE_MOBILE = "b6332ec1-7057-4abe-9331-3d72feddfe41"
+PASSWORD = "28c10230-6103-485e-b985-444c60001490"
+G = "#microsoft.graph."
+
+COLLECTIONS = {
+    "phoneMethods": "phoneAuthenticationMethod",
+    "microsoftAuthenticatorMethods": "microsoftAuthenticatorAuthenticationMethod",
+    "softwareOathMethods": "softwareOathAuthenticationMethod",
+    "fido2Methods": "fido2AuthenticationMethod",
+    "windowsHelloForBusinessMethods": "windowsHelloForBusinessAuthenticationMethod",
+    "temporaryAccessPassMethods": "temporaryAccessPassAuthenticationMethod",
+}
+
+
+@dataclass
+class GraphUser:
+    """A person in the fake tenant."""
+
+    id: str
+    upn: str
+    mail: str | None
+    display_name: str
+    proxy_addresses: list[str] = field(default_factory=list)
+    methods: list[dict[str, Any]] = field(default_factory=list)
+    default_method: str | None = None
+    sessions_revoked: int = 0
+
+
+def typical_methods() -> list[dict[str, Any]]:
+    """Password, mobile and alternate phone, Authenticator, a software token."""
+    return [
+        {"@odata.type": f"{G}passwordAuthenticationMethod", "id": PASSWORD, "password": None},
+        {
+            "@odata.type": f"{G}phoneAuthenticationMethod",
+            "id": MOBILE,
+            "phoneNumber": "+1 5550100",
+            "phoneType": "mobile",
+        },
+        {
+            "@odata.type": f"{G}phoneAuthenticationMethod",
+            "id": ALTERNATE_MOBILE,
+            "phoneNumber": "+1 5550101",
+            "phoneType": "alternateMobile",
+        },
+        {
+            "@odata.type": f"{G}microsoftAuthenticatorAuthenticationMethod",
+            "id": str(uuid.uuid4()),
+            "displayName": "iPhone 15",
+        },
+        {"@odata.type": f"{G}softwareOathAuthenticationMethod", "id": str(uuid.uuid4())},
+    ]
+
+
+class FakeGraph:
+    """Token endpoint, users, authentication methods, revokeSignInSessions, TAP."""
+
+    def __init__(self, tenant: str = "tenant-1", secret: str = "app-secret") -> None:
+        self.tenant = tenant
+        self.secret = secret
+        self.users: dict[str, GraphUser] = {}
+        self.requests: list[tuple[str, str]] = []
+        self.tokens_issued = 0
+        self.valid_tokens: set[str] = set()
+        self.failures: list[tuple[str, re.Pattern[str], int, dict[str, str]]] = []
+        self.granted = {
+            "User.Read.All",
+            "UserAuthenticationMethod.ReadWrite.All",
+            "User.RevokeSessions.All",
+        }
+        self.tap_issued: list[str] = []
+        self._counter = itertools.count(1)
+        self.origin = ""
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        """Listen on a free loopback port."""
+        app = web.Application()
+        app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
+        app.router.add_route("*", "/v1.0/{tail:.*}", self._graph)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.origin = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def add_user(self, upn: str, mail: str | None = None, **extra: Any) -> GraphUser:
+        """A person with the typical methods unless `methods` is given."""
+        user = GraphUser(
+            id=str(uuid.uuid4()),
+            upn=upn,
+            mail=mail if mail is not None else upn,
+            display_name=upn.split("@")[0],
+            methods=extra.pop("methods", typical_methods()),
+            **extra,
+        )
+        self.users[user.id] = user
+        return user
+
+    def fail(self, verb: str, path_regex: str, status: int, times: int = 1, **headers: str) -> None:
+        """Answer the next `times` matching requests with `status`."""
+        for _ in range(times):
+            self.failures.append((verb, re.compile(path_regex), status, headers))
+
+    def revoke_tokens(self) -> None:
+        """Every token issued so far stops working (Graph then answers 401)."""
+        self.valid_tokens.clear()
+
+    # -- handlers ---------------------------------------------------------------------------
+
+    async def _token(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        self.requests.append(("POST", f"/{request.match_info['tenant']}/oauth2/v2.0/token"))
+        if request.match_info["tenant"] != self.tenant or form.get("client_secret") != self.secret:
+            return web.json_response(
+                {
+                    "error": "invalid_client",
+                    "error_description": "AADSTS7000215: Invalid client secret provided.",
+                    "error_codes": [7000215],
+                },
+                status=401,
+            )
+        if form.get("scope") != "https://graph.microsoft.com/.default":
+            return web.json_response({"error": "invalid_scope"}, status=400)
+        self.tokens_issued += 1
+        token = f"token-{self.tokens_issued}"
+        self.valid_tokens.add(token)
+        return web.json_response(
+            {"token_type": "Bearer", "expires_in": 3599, "access_token": token}
+        )
+
+    async def _graph(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        query = unquote(request.query_string)
+        self.requests.append((request.method, f"{path}?{query}" if query else path))
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if token not in self.valid_tokens:
+            return _error(401, "InvalidAuthenticationToken", "Access token has expired.")
+        for index, (verb, pattern, status, headers) in enumerate(self.failures):
+            if verb == request.method and pattern.search(path):
+                del self.failures[index]
+                return _error(
+                    status,
+                    "TooManyRequests" if status == 429 else "serviceError",
+                    "injected",
+                    headers,
+                )
+        parts = path.strip("/").split("/")
+        if parts == ["users"]:
+            return self._list_users(request)
+        user = self._user(parts[1]) if len(parts) > 1 else None
+        if user is None:
+            return _error(
+                404,
+                "Request_ResourceNotFound",
+                f"Resource '{parts[1] if len(parts) > 1 else ''}' does not exist.",
+            )
+        rest = parts[2:]
+        if not rest and request.method == "GET":
+            return web.json_response(_user_json(user))
+        if rest == ["revokeSignInSessions"] and request.method == "POST":
+            if "User.RevokeSessions.All" not in self.granted:
+                return _error(
+                    403,
+                    "Authorization_RequestDenied",
+                    "Access to invalidate refresh tokens operation is denied.",
+                )
+            user.sessions_revoked += 1
+            return web.json_response({"value": True})
+        if rest[:1] == ["authentication"]:
+            if "UserAuthenticationMethod.ReadWrite.All" not in self.granted:
+                return _error(403, "accessDenied", "Request Authorization failed")
+            return await self._methods(request, user, rest[1:])
+        return _error(400, "BadRequest", "No HTTP resource was found that matches the request URI.")
+
+    def _list_users(self, request: web.Request) -> web.Response:
+        if "User.Read.All" not in self.granted:
+            return _error(403, "Authorization_RequestDenied", "Insufficient privileges.")
+        condition = request.query.get("$filter", "")
+        mail = re.fullmatch(r"mail eq '(.*)'", condition)
+        proxy = re.fullmatch(r"proxyAddresses/any\(p:p eq '(.*)'\)", condition)
+        found = []
+        for user in self.users.values():
+            if (
+                (mail and (user.mail or "").lower() == mail.group(1).replace("''", "'").lower())
+                or (proxy and proxy.group(1).lower() in [a.lower() for a in user.proxy_addresses])
+                or not condition
+            ):
+                found.append(user)
+        top = int(request.query.get("$top", "999"))
+        return web.json_response({"value": [_user_json(u) for u in found[:top]]})
+
+    async def _methods(
+        self, request: web.Request, user: GraphUser, rest: list[str]
+    ) -> web.Response:
+        if rest == ["methods"] and request.method == "GET":
+            return web.json_response({"value": user.methods})
+        if rest == ["methods"] or (rest[:1] == ["methods"] and request.method == "DELETE"):
+            return _error(
+                400, "BadRequest", "No HTTP resource was found that matches the request URI."
+            )
+        collection = rest[0] if rest else ""
+        if collection not in COLLECTIONS:
+            return _error(400, "BadRequest", "unknown collection")
+        if request.method == "POST" and collection == "temporaryAccessPassMethods":
+            body = await request.json()
+            lifetime = body.get("lifetimeInMinutes", 60)
+            if not 60 <= lifetime <= 480:
+                return _error(
+                    400,
+                    "badRequest",
+                    "Invalid LifetimeInMinutes specified. The valid range between 60 and 480.",
+                )
+            secret = f"TAP-{next(self._counter):04d}-xyz"
+            self.tap_issued.append(secret)
+            user.methods = [
+                m
+                for m in user.methods
+                if not m["@odata.type"].endswith("temporaryAccessPassAuthenticationMethod")
+            ]
+            method = {
+                "@odata.type": f"{G}temporaryAccessPassAuthenticationMethod",
+                "id": str(uuid.uuid4()),
+                "lifetimeInMinutes": lifetime,
+                "isUsableOnce": body.get("isUsableOnce", False),
+            }
+            user.methods.append({**method, "temporaryAccessPass": None})
+            return web.json_response({**method, "temporaryAccessPass": secret}, status=201)
+        if request.method == "DELETE" and len(rest) == 2:
+            method_id = rest[1]
+            match = [
+                m
+                for m in user.methods
+                if m["id"] == method_id and m["@odata.type"] == f"{G}{COLLECTIONS[collection]}"
+            ]
+            if not match:
+                return _error(404, "itemNotFound", "The method was not found.")
+            others = [
+                m
+                for m in user.methods
+                if m["id"] != method_id
+                and not m["@odata.type"].endswith("passwordAuthenticationMethod")
+            ]
+            if method_id == user.default_method and others:
+                return _error(
+                    400,
+                    "badRequest",
+                    "Cannot delete default method with other methods configured. "
+                    "Please change default method before deletion.",
+                )
+            if method_id == MOBILE and any(m["id"] == ALTERNATE_MOBILE for m in user.methods):
+                return _error(400, "badRequest", "alternateMobile must be removed first.")
+            user.methods = [m for m in user.methods if m["id"] != method_id]
+            return web.Response(status=204)
+        return _error(405, "MethodNotAllowed", "not supported")
+
+    def _user(self, key: str) -> GraphUser | None:
+        key = unquote(key).lower()
+        return next((u for u in self.users.values() if u.id == key or u.upn.lower() == key), None)
+
+
+def _user_json(user: GraphUser) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "userPrincipalName": user.upn,
+        "mail": user.mail,
+        "displayName": user.display_name,
+    }
+
+
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.json_response(
+        {
+            "error": {
+                "code": code,
+                "message": message,
+                "innerError": {"request-id": str(uuid.uuid4())},
+            }
+        },
+        status=status,
+        headers=headers or {},
+    )

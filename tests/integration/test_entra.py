@@ -1,0 +1,190 @@
+"""The Entra ID adapter against a fake Microsoft Graph: each action, lookups, errors, tokens."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from bot.domain.identity import IdentityError, Outcome, TemporaryIdentityError, UserNotFoundError
+from bot.identity.entra import EntraConfig, EntraProvider
+from tests.conftest import FixedClock
+from tests.fakes.graph import ALTERNATE_MOBILE, MOBILE, PASSWORD, FakeGraph
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[FakeGraph]:
+    fake = FakeGraph()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+async def entra(graph: FakeGraph, clock: FixedClock) -> AsyncIterator[EntraProvider]:
+    config = EntraConfig(
+        tenant_id=graph.tenant,
+        client_id="app-1",
+        client_secret=graph.secret,
+        login_url=graph.origin,
+        graph_url=f"{graph.origin}/v1.0",
+    )
+    async with aiohttp.ClientSession() as http:
+        yield EntraProvider(config, http, clock)
+
+
+async def test_finds_a_person_by_upn_then_mail_then_proxy_address(
+    graph: FakeGraph, entra: EntraProvider
+) -> None:
+    by_upn = graph.add_user("ada@example.com")
+    by_mail = graph.add_user("bo.123@corp.onmicrosoft.com", mail="bo@example.com")
+    by_proxy = graph.add_user(
+        "cy@corp.onmicrosoft.com",
+        mail="cy.other@example.com",
+        proxy_addresses=["SMTP:cy@example.com"],
+    )
+    assert (await entra.find_user("ada@example.com")).id == by_upn.id
+    assert (await entra.find_user("bo@example.com")).id == by_mail.id
+    assert (await entra.find_user("cy@example.com")).id == by_proxy.id
+    assert (
+        "GET",
+        "/users?$filter=mail eq 'bo@example.com'&$select=id,userPrincipalName,mail,displayName",
+    ) in graph.requests
+
+
+async def test_no_match_or_several_matches_is_never_a_guess(
+    graph: FakeGraph, entra: EntraProvider
+) -> None:
+    with pytest.raises(UserNotFoundError, match="no account"):
+        await entra.find_user("nobody@example.com")
+    graph.add_user("x1@corp.onmicrosoft.com", mail="twin@example.com")
+    graph.add_user("x2@corp.onmicrosoft.com", mail="twin@example.com")
+    with pytest.raises(UserNotFoundError, match="2 accounts"):
+        await entra.find_user("twin@example.com")
+
+
+async def test_clear_mfa_deletes_each_method_by_type_default_last_never_the_password(
+    graph: FakeGraph, entra: EntraProvider
+) -> None:
+    person = graph.add_user("ada@example.com")
+    authenticator = next(m for m in person.methods if "Authenticator" in m["@odata.type"])
+    person.default_method = authenticator["id"]
+    user = await entra.find_user("ada@example.com")
+    result = await entra.clear_mfa(user)
+    assert result.outcome is Outcome.DONE
+    assert "Removed 4 method(s)" in result.summary
+    assert [m["id"] for m in person.methods] == [PASSWORD]
+    deletes = [path for verb, path in graph.requests if verb == "DELETE"]
+    assert deletes.index(f"/users/{person.id}/authentication/phoneMethods/{ALTERNATE_MOBILE}") < (
+        deletes.index(f"/users/{person.id}/authentication/phoneMethods/{MOBILE}")
+    )
+    assert deletes[-1].endswith(authenticator["id"])  # refused while others remained, then last
+    assert not any("/authentication/methods/" in path for path in deletes)
+    again = await entra.clear_mfa(user)
+    assert "nothing to remove" in again.summary
+
+
+async def test_a_method_already_gone_counts_as_deleted(
+    graph: FakeGraph, entra: EntraProvider
+) -> None:
+    graph.add_user("ada@example.com")
+    user = await entra.find_user("ada@example.com")
+    graph.fail("DELETE", "softwareOathMethods", 404)
+    result = await entra.clear_mfa(user)
+    assert "Removed 4" in result.summary
+
+
+async def test_revoke_sessions_and_a_missing_permission_named(
+    graph: FakeGraph, entra: EntraProvider
+) -> None:
+    person = graph.add_user("ada@example.com")
+    user = await entra.find_user("ada@example.com")
+    result = await entra.revoke_sessions(user)
+    assert person.sessions_revoked == 1
+    assert "few minutes" in result.summary
+    assert "Revoke MFA sessions" in result.summary
+    graph.granted.discard("User.RevokeSessions.All")
+    with pytest.raises(IdentityError, match=r"User\.RevokeSessions\.All") as refused:
+        await entra.revoke_sessions(user)
+    assert not isinstance(refused.value, TemporaryIdentityError)
+    graph.granted.discard("UserAuthenticationMethod.ReadWrite.All")
+    with pytest.raises(IdentityError, match=r"UserAuthenticationMethod\.ReadWrite\.All"):
+        await entra.clear_mfa(user)
+
+
+async def test_a_temporary_access_pass_is_one_use_and_only_in_the_secret(
+    graph: FakeGraph, entra: EntraProvider
+) -> None:
+    graph.add_user("ada@example.com")
+    user = await entra.find_user("ada@example.com")
+    result = await entra.issue_temporary_access_pass(user, 60)
+    assert result.secret_for_user == graph.tap_issued[-1]
+    assert result.secret_for_user not in result.summary
+    assert result.secret_for_user not in repr(result)
+    person = next(iter(graph.users.values()))
+    tap = next(m for m in person.methods if "temporaryAccess" in m["@odata.type"])
+    assert tap["isUsableOnce"] is True
+    assert tap["lifetimeInMinutes"] == 60
+    with pytest.raises(IdentityError, match="valid range between 60 and 480"):
+        await entra.issue_temporary_access_pass(user, 30)
+
+
+async def test_app_passwords_are_honestly_a_manual_step(
+    graph: FakeGraph, entra: EntraProvider
+) -> None:
+    graph.add_user("ada@example.com")
+    result = await entra.delete_app_passwords(await entra.find_user("ada@example.com"))
+    assert result.outcome is Outcome.MANUAL
+    assert "no API" in result.summary
+    assert any("Delete all existing app passwords" in step for step in result.manual_steps)
+
+
+async def test_throttling_and_server_errors_are_temporary(
+    graph: FakeGraph, entra: EntraProvider
+) -> None:
+    graph.add_user("ada@example.com")
+    user = await entra.find_user("ada@example.com")
+    graph.fail("POST", "revokeSignInSessions", 429, **{"Retry-After": "7"})
+    with pytest.raises(TemporaryIdentityError) as throttled:
+        await entra.revoke_sessions(user)
+    assert throttled.value.retry_after == 7
+    graph.fail("POST", "revokeSignInSessions", 503)
+    with pytest.raises(TemporaryIdentityError):
+        await entra.revoke_sessions(user)
+
+
+async def test_the_token_is_cached_refreshed_when_old_and_after_a_401(
+    graph: FakeGraph, entra: EntraProvider, clock: FixedClock
+) -> None:
+    graph.add_user("ada@example.com")
+    await entra.find_user("ada@example.com")
+    await entra.find_user("ada@example.com")
+    assert graph.tokens_issued == 1
+    clock.advance(minutes=56)  # within five minutes of expiry
+    await entra.find_user("ada@example.com")
+    assert graph.tokens_issued == 2
+    graph.revoke_tokens()
+    await entra.find_user("ada@example.com")
+    assert graph.tokens_issued == 3
+
+
+async def test_wrong_credentials_are_a_clear_permanent_error(
+    graph: FakeGraph, clock: FixedClock
+) -> None:
+    config = EntraConfig(
+        tenant_id=graph.tenant,
+        client_id="app-1",
+        client_secret="wrong",
+        login_url=graph.origin,
+        graph_url=f"{graph.origin}/v1.0",
+    )
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(IdentityError, match="AADSTS7000215") as refused:
+            await EntraProvider(config, http, clock).find_user("ada@example.com")
+    assert "wrong" not in str(refused.value)
