@@ -31,6 +31,7 @@ from bot.guide import guide_variables, load_guide
 from bot.identity.demo import DemoProvider, demo_users_from
 from bot.identity.entra import EntraConfig, EntraProvider
 from bot.identity.manual import ManualProvider
+from bot.identity.okta import OktaConfig, OktaProvider
 from bot.logging import keep_libraries_quiet
 from bot.settings import IdentityProviderName, SettingError, Settings
 from bot.tasks import TaskTracker
@@ -140,6 +141,9 @@ async def build_provider(
         return ManualProvider()
     if settings.identity_provider is IdentityProviderName.ENTRA:
         return EntraProvider(entra_config(settings), http, clock)
+    if settings.identity_provider is IdentityProviderName.OKTA:
+        token = settings.okta_api_token.get_secret_value() if settings.okta_api_token else ""
+        return OktaProvider(OktaConfig(str(settings.okta_org_url or ""), token), http)
     raise SettingError("IDENTITY_PROVIDER", f"{settings.identity_provider.value} is not available")
 
 

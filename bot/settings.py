@@ -147,10 +147,10 @@ class Settings(BaseSettings):
                         "tenant, client ID and client secret",
                     )
         if self.identity_provider is IdentityProviderName.OKTA:
-            raise SettingError(
-                "IDENTITY_PROVIDER",
-                "okta is not available in this version; use manual, demo or entra",
-            )
+            if self.okta_org_url is None:
+                raise SettingError("OKTA_ORG_URL", "is not set: IDENTITY_PROVIDER=okta needs it")
+            if self.okta_api_token is None:
+                raise SettingError("OKTA_API_TOKEN", "is not set: IDENTITY_PROVIDER=okta needs it")
 
 
 class SettingError(Exception):

@@ -137,18 +137,24 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(env: dict[str, str])
     assert "xoxb-1" not in stderr
 
 
-def test_a_provider_not_in_this_version_is_refused_by_name(env: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("provider", "missing"),
+    [("okta", "OKTA_ORG_URL"), ("entra", "ENTRA_TENANT_ID")],
+)
+def test_a_provider_without_its_settings_is_refused_by_name(
+    env: dict[str, str], provider: str, missing: str
+) -> None:
     result = _run(
         ["serve"],
         {
             **env,
             "SLACK_BOT_TOKEN": "xoxb-1",
             "SLACK_SIGNING_SECRET": "s",
-            "IDENTITY_PROVIDER": "okta",
+            "IDENTITY_PROVIDER": provider,
         },
     )
     assert result.returncode == 2
-    assert "IDENTITY_PROVIDER okta is not available" in result.stderr
+    assert f"{missing} is not set" in result.stderr
 
 
 def test_a_broken_demo_directory_file_is_named(env: dict[str, str], tmp_path: Path) -> None:

@@ -1,0 +1,139 @@
+"""A fake Okta Management API on loopback: users, factors, sessions, rate-limit headers."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import web
+
+
+@dataclass
+class OktaUser:
+    """A person in the fake org."""
+
+    id: str
+    login: str
+    email: str
+    factors: list[str] = field(default_factory=lambda: ["push", "sms", "token:software:totp"])
+    sessions: int = 2
+    forgot_devices: bool = False
+    oauth_tokens_revoked: bool = False
+
+
+class FakeOkta:
+    """The few Management API calls the bot makes, with Okta's headers and error bodies."""
+
+    def __init__(self, token: str = "okta-token") -> None:
+        self.token = token
+        self.users: dict[str, OktaUser] = {}
+        self.requests: list[tuple[str, str]] = []
+        self.throttle_next = 0
+        self.origin = ""
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        """Listen on a free loopback port."""
+        app = web.Application()
+        app.router.add_route("*", "/api/v1/{tail:.*}", self._api)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.origin = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def add_user(self, login: str, email: str | None = None) -> OktaUser:
+        """A person with Okta Verify, SMS and a TOTP app enrolled."""
+        user = OktaUser(id="00u" + uuid.uuid4().hex[:17], login=login, email=email or login)
+        self.users[user.id] = user
+        return user
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "X-Rate-Limit-Limit": "600",
+            "X-Rate-Limit-Remaining": "599",
+            "X-Rate-Limit-Reset": str(int(time.time()) + 60),
+            "Date": formatdate(time.time(), usegmt=True),
+        }
+
+    def _error(
+        self, status: int, code: str, summary: str, headers: dict[str, str] | None = None
+    ) -> web.Response:
+        return web.json_response(
+            {
+                "errorCode": code,
+                "errorSummary": summary,
+                "errorLink": code,
+                "errorId": "oae" + uuid.uuid4().hex[:10],
+                "errorCauses": [],
+            },
+            status=status,
+            headers={**self._headers(), **(headers or {})},
+        )
+
+    async def _api(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        self.requests.append((request.method, f"{path}?{unquote(request.query_string)}"))
+        if request.headers.get("Authorization") != f"SSWS {self.token}":
+            return self._error(401, "E0000011", "Invalid token provided")
+        if self.throttle_next:
+            self.throttle_next -= 1
+            now = time.time()
+            return self._error(
+                429,
+                "E0000047",
+                "API call exceeded rate limit due to too many requests.",
+                {"X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": str(int(now) + 3)},
+            )
+        parts = path.strip("/").split("/")
+        if parts == ["users"] and request.method == "GET":
+            match = re.fullmatch(r'profile\.email eq "(.*)"', request.query.get("filter", ""))
+            found = [u for u in self.users.values() if match and u.email == match.group(1)]
+            return web.json_response([self._json(u) for u in found], headers=self._headers())
+        user = self._find(unquote(parts[1])) if len(parts) > 1 else None
+        if user is None:
+            return self._error(
+                404,
+                "E0000007",
+                f"Not found: Resource not found: {parts[1] if len(parts) > 1 else ''} (User)",
+            )
+        rest = parts[2:]
+        if not rest and request.method == "GET":
+            return web.json_response(self._json(user), headers=self._headers())
+        if rest == ["lifecycle", "reset_factors"] and request.method == "POST":
+            if not user.factors:
+                return self._error(400, "E0000001", "Api validation failed: no factors")
+            user.factors = []
+            return web.Response(status=200, headers=self._headers())
+        if rest == ["sessions"] and request.method == "DELETE":
+            user.sessions = 0
+            user.oauth_tokens_revoked = request.query.get("oauthTokens") == "true"
+            user.forgot_devices = request.query.get("forgetDevices") == "true"
+            return web.Response(status=204, headers=self._headers())
+        return self._error(404, "E0000007", "Not found")
+
+    def _find(self, key: str) -> OktaUser | None:
+        return next((u for u in self.users.values() if key in (u.id, u.login)), None)
+
+    @staticmethod
+    def _json(user: OktaUser) -> dict[str, Any]:
+        return {
+            "id": user.id,
+            "status": "ACTIVE",
+            "profile": {
+                "login": user.login,
+                "email": user.email,
+                "firstName": "Ada",
+                "lastName": "Lovelace",
+            },
+        }

@@ -1,0 +1,67 @@
+"""The Okta adapter against a fake Okta Management API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from bot.domain.identity import IdentityError, Outcome, TemporaryIdentityError, UserNotFoundError
+from bot.identity.okta import OktaConfig, OktaProvider
+from tests.fakes.okta import FakeOkta
+
+
+@pytest.fixture
+async def okta() -> AsyncIterator[FakeOkta]:
+    fake = FakeOkta()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def provider(okta: FakeOkta) -> AsyncIterator[OktaProvider]:
+    async with aiohttp.ClientSession() as http:
+        yield OktaProvider(OktaConfig(org_url=okta.origin, api_token=okta.token), http)
+
+
+async def test_finds_by_login_then_by_email(okta: FakeOkta, provider: OktaProvider) -> None:
+    ada = okta.add_user("ada@example.com")
+    bo = okta.add_user("bo.login", email="bo@example.com")
+    assert (await provider.find_user("ada@example.com")).id == ada.id
+    assert (await provider.find_user("bo@example.com")).id == bo.id
+    with pytest.raises(UserNotFoundError):
+        await provider.find_user("nobody@example.com")
+
+
+async def test_reset_factors_and_clear_sessions(okta: FakeOkta, provider: OktaProvider) -> None:
+    ada = okta.add_user("ada@example.com")
+    user = await provider.find_user("ada@example.com")
+    assert (await provider.clear_mfa(user)).outcome is Outcome.DONE
+    assert ada.factors == []
+    assert "nothing to reset" in (await provider.clear_mfa(user)).summary
+    await provider.revoke_sessions(user)
+    assert (ada.sessions, ada.oauth_tokens_revoked, ada.forgot_devices) == (0, True, True)
+    assert "no app passwords" in (await provider.delete_app_passwords(user)).summary
+
+
+async def test_a_429_waits_until_the_rate_limit_resets(
+    okta: FakeOkta, provider: OktaProvider
+) -> None:
+    okta.add_user("ada@example.com")
+    user = await provider.find_user("ada@example.com")
+    okta.throttle_next = 1
+    with pytest.raises(TemporaryIdentityError) as throttled:
+        await provider.revoke_sessions(user)
+    assert throttled.value.retry_after is not None
+    assert 1 <= throttled.value.retry_after <= 5
+
+
+async def test_a_bad_token_is_a_clear_permanent_error(okta: FakeOkta) -> None:
+    async with aiohttp.ClientSession() as http:
+        wrong = OktaProvider(OktaConfig(org_url=okta.origin, api_token="nope"), http)
+        with pytest.raises(IdentityError, match="OKTA_API_TOKEN") as refused:
+            await wrong.find_user("ada@example.com")
+    assert not isinstance(refused.value, TemporaryIdentityError)
+    assert "nope" not in str(refused.value)
