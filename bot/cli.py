@@ -42,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     export.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
     export.add_argument("--output", type=Path, help="a file (default: standard output)")
+    commands.add_parser(
+        "check-idp", help="check the identity provider's credentials and permissions (read-only)"
+    )
     check = commands.add_parser("check-guide", help="validate a guide file, then exit")
     check.add_argument(
         "path", nargs="?", help="the guide file (default: GUIDE_FILE or the built-in one)"
@@ -58,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
+        if args.command == "check-idp":
+            return asyncio.run(_check_idp(settings))
         if args.command == "audit":
             return asyncio.run(_export_audit(settings, args.since, args.format, args.output))
         return _check_guide(settings, args.path or settings.guide_file)
@@ -110,6 +115,31 @@ async def _export_audit(settings: Settings, since: datetime, fmt: str, output: P
             count = write_audit(entries, fmt, out)
         log.info("wrote %d audit line(s) to %s", count, output)
     return 0
+
+
+async def _check_idp(settings: Settings) -> int:
+    import aiohttp
+
+    from bot.app import entra_config
+    from bot.clock import SystemClock
+    from bot.identity.entra import EntraProvider
+    from bot.identity.okta import OktaConfig, OktaProvider
+    from bot.settings import IdentityProviderName
+
+    kind = settings.identity_provider
+    if kind in (IdentityProviderName.MANUAL, IdentityProviderName.DEMO):
+        print(f"IDENTITY_PROVIDER={kind.value}: nothing to connect to, nothing to check")  # noqa: T201
+        return 0
+    settings.require_for_provider()
+    async with aiohttp.ClientSession() as http:
+        if kind is IdentityProviderName.ENTRA:
+            lines = await EntraProvider(entra_config(settings), http, SystemClock()).check()
+        else:
+            token = settings.okta_api_token.get_secret_value() if settings.okta_api_token else ""
+            lines = await OktaProvider(OktaConfig(str(settings.okta_org_url), token), http).check()
+    for works, what in lines:
+        print(f"{'ok     ' if works else 'MISSING'} {what}")  # noqa: T201
+    return 0 if all(works for works, _ in lines) else 1
 
 
 async def _migrate(settings: Settings) -> int:

@@ -138,6 +138,10 @@ class Settings(BaseSettings):
             raise SettingError(
                 "SLACK_SIGNING_SECRET", "is not set: the signing secret is required in HTTP mode"
             )
+        self.require_for_provider()
+
+    def require_for_provider(self) -> None:
+        """Raise SettingError for the first setting the identity provider cannot run without."""
         if self.identity_provider is IdentityProviderName.ENTRA:
             for name in ("entra_tenant_id", "entra_client_id", "entra_client_secret"):
                 if not getattr(self, name):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -174,6 +177,33 @@ class EntraProvider:
             secret_for_user=str(secret),
         )
 
+    async def check(self) -> list[tuple[bool, str]]:
+        """Read-only checks for `mfa-helpdesk check-idp`: (works, what) lines."""
+        lines: list[tuple[bool, str]] = []
+        try:
+            token = await self._access_token(refresh=True)
+        except IdentityError as exc:
+            return [(False, f"sign in as the app: {exc}")]
+        lines.append((True, "sign in as the app (client credentials)"))
+        granted = _roles(token)
+        for permission, use in (
+            ("User.Read.All", "find people by email"),
+            ("UserAuthenticationMethod.ReadWrite.All", "clear MFA methods, issue passes"),
+            ("User.RevokeSessions.All", "revoke sign-in sessions"),
+        ):
+            if granted is None:
+                break
+            has = permission in granted or (
+                permission == "User.RevokeSessions.All" and "User.ReadWrite.All" in granted
+            )
+            lines.append((has, f"application permission {permission} ({use})"))
+        try:
+            await self._call("GET", "/users?$top=1&$select=id", "users")
+            lines.append((True, "read users (GET /users)"))
+        except IdentityError as exc:
+            lines.append((False, f"read users: {exc}"))
+        return lines
+
     # -- Graph -------------------------------------------------------------------------------
 
     async def _delete_method(
@@ -309,3 +339,18 @@ def _describe(method: dict[str, Any]) -> str:
     kind = str(method.get("@odata.type", "")).rsplit(".", 1)[-1].replace("AuthenticationMethod", "")
     detail = method.get("phoneType") or method.get("displayName") or ""
     return f"{kind} ({detail})" if detail else kind
+
+
+def _roles(token: str) -> set[str] | None:
+    """The application permissions granted, from the access token's `roles` claim (not verified:
+    for reporting only); None when the token is not a readable JWT."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        padded = parts[1] + "=" * (-len(parts[1]) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, binascii.Error):
+        return None
+    roles = claims.get("roles") if isinstance(claims, dict) else None
+    return {str(role) for role in roles} if isinstance(roles, list) else set()

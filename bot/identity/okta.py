@@ -96,6 +96,21 @@ class OktaProvider:
             ),
         )
 
+    async def check(self) -> list[tuple[bool, str]]:
+        """Read-only checks for `mfa-helpdesk check-idp`: (works, what) lines."""
+        try:
+            await self._call("GET", "/api/v1/users?limit=1")
+        except IdentityError as exc:
+            return [(False, f"read users with the API token: {exc}")]
+        return [
+            (True, "read users with the API token"),
+            (
+                True,
+                "resetting factors and clearing sessions need a help desk (or super) admin "
+                "role for the token's admin: not checked without changing someone",
+            ),
+        ]
+
     async def _call(
         self, verb: str, path: str, allow: int | tuple[int, ...] = ()
     ) -> tuple[int, Any]:

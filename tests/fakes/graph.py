@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -142,7 +144,9 @@ class FakeGraph:
         if form.get("scope") != "https://graph.microsoft.com/.default":
             return web.json_response({"error": "invalid_scope"}, status=400)
         self.tokens_issued += 1
-        token = f"token-{self.tokens_issued}"
+        claims = {"roles": sorted(self.granted), "n": self.tokens_issued}
+        payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+        token = f"eyJhbGciOiJub25lIn0.{payload}.sig"
         self.valid_tokens.add(token)
         return web.json_response(
             {"token_type": "Bearer", "expires_in": 3599, "access_token": token}

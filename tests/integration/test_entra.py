@@ -188,3 +188,37 @@ async def test_wrong_credentials_are_a_clear_permanent_error(
         with pytest.raises(IdentityError, match="AADSTS7000215") as refused:
             await EntraProvider(config, http, clock).find_user("ada@example.com")
     assert "wrong" not in str(refused.value)
+
+
+async def test_check_idp_reports_what_works_and_the_missing_permission(graph: FakeGraph) -> None:
+    import asyncio
+    import os
+    import sys
+
+    graph.granted.discard("User.RevokeSessions.All")
+    env = {
+        "PATH": os.environ["PATH"],
+        "IDENTITY_PROVIDER": "entra",
+        "ENTRA_TENANT_ID": graph.tenant,
+        "ENTRA_CLIENT_ID": "app-1",
+        "ENTRA_CLIENT_SECRET": graph.secret,
+        "ENTRA_LOGIN_URL": graph.origin,
+        "ENTRA_GRAPH_URL": f"{graph.origin}/v1.0",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "check-idp",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    text = out.decode()
+    assert process.returncode == 1, err.decode()
+    assert "ok      sign in as the app" in text
+    assert "ok      application permission UserAuthenticationMethod.ReadWrite.All" in text
+    assert "MISSING application permission User.RevokeSessions.All" in text
+    assert "ok      read users" in text
+    assert graph.secret not in text + err.decode()
