@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from handlers.ids import ActionId
 from tests.conftest import FixedClock
@@ -64,6 +65,10 @@ async def test_approving_changes_entra_and_the_pass_reaches_only_the_employee(
     assert tap not in caplog.text
     assert tap not in json.dumps(await _audit(slack))
     assert next(m["id"] for m in person.methods) == PASSWORD
+    async with slack.runtime.engine.connect() as conn:
+        for table in ("help_requests", "request_actions", "audit_log"):
+            rows = (await conn.execute(text(f"SELECT * FROM {table}"))).fetchall()  # noqa: S608
+            assert tap not in repr(rows), table
 
 
 async def test_two_503s_then_success_runs_the_call_once_more_each_time(
