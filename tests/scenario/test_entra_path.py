@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from handlers.ids import ActionId
 from tests.conftest import FixedClock
@@ -67,7 +66,7 @@ async def test_approving_changes_entra_and_the_pass_reaches_only_the_employee(
     assert next(m["id"] for m in person.methods) == PASSWORD
     async with slack.runtime.engine.connect() as conn:
         for table in ("help_requests", "request_actions", "audit_log"):
-            rows = (await conn.execute(text(f"SELECT * FROM {table}"))).fetchall()  # noqa: S608
+            rows = (await conn.execute(sql(f"SELECT * FROM {table}"))).fetchall()  # noqa: S608
             assert tap not in repr(rows), table
 
 
