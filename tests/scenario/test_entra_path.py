@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text as sql
 
 from handlers.ids import ActionId
 from tests.conftest import FixedClock
