@@ -174,3 +174,17 @@ class DemoUserRow(Base):
     tap_hash: Mapped[str | None] = mapped_column(String(128))
     tap_expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class AuthenticatorRow(Base):
+    """An IT admin's step-up authenticator; the secrets are Fernet ciphertext."""
+
+    __tablename__ = "admin_authenticators"
+
+    admin_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sealed_secret: Mapped[str | None] = mapped_column(String(500))
+    sealed_pending: Mapped[str | None] = mapped_column(String(500))
+    last_step: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,45 @@
+"""Encryption at rest of admins' TOTP secrets: Fernet, with key rotation through MultiFernet."""
+
+from __future__ import annotations
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+
+class KeyError_(ValueError):
+    """STEPUP_KEY is missing or is not a list of Fernet keys."""
+
+
+class SecretBox:
+    """Encrypts with the first key of STEPUP_KEY, decrypts with any of them."""
+
+    def __init__(self, keys: str) -> None:
+        parts = [part.strip() for part in keys.split(",") if part.strip()]
+        if not parts:
+            raise KeyError_("no key given; make one with `mfa-helpdesk keygen`")
+        try:
+            self._fernet = MultiFernet([Fernet(part.encode()) for part in parts])
+        except (ValueError, TypeError) as exc:
+            raise KeyError_(
+                "a key is not a Fernet key (32 url-safe base64-encoded bytes); "
+                "make one with `mfa-helpdesk keygen`"
+            ) from exc
+
+    def seal(self, plain: str) -> str:
+        """The ciphertext of `plain`, under the first key."""
+        return self._fernet.encrypt(plain.encode()).decode()
+
+    def open(self, sealed: str) -> str:
+        """The plain text; ValueError when no key opens it (fail closed)."""
+        try:
+            return self._fernet.decrypt(sealed.encode()).decode()
+        except InvalidToken as exc:
+            raise ValueError("no STEPUP_KEY opens this secret") from exc
+
+    def reseal(self, sealed: str) -> str:
+        """The same secret under the first key (rotation)."""
+        return self._fernet.rotate(sealed.encode()).decode()
+
+
+def new_key() -> str:
+    """A fresh Fernet key for STEPUP_KEY."""
+    return Fernet.generate_key().decode()

@@ -1,0 +1,171 @@
+"""Admin step-up on SQLite and PostgreSQL: enrollment, once-only codes, lockout, key rotation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pyotp
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.crypto import SecretBox, new_key
+from bot.domain.stepup import (
+    LockedOutError,
+    NotEnrolledError,
+    ReplayedCodeError,
+    StepUp,
+    WrongCodeError,
+)
+from storage.engine import create_engine, session_factory
+from storage.migrate import migrate
+from storage.stepup import SqlAuthenticatorStore
+from tests.conftest import FixedClock
+
+KEY = new_key()
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    built = create_engine(database_url)
+    await migrate(built)
+    yield built
+    await built.dispose()
+
+
+def _code(secret: str, clock: FixedClock, steps: int = 0) -> str:
+    totp = pyotp.TOTP(secret)
+    return totp.generate_otp(totp.timecode(clock.now()) + steps)
+
+
+async def _enrolled(stepup: StepUp, clock: FixedClock, admin: str = "UADMIN") -> str:
+    uri, secret = await stepup.begin_enrollment(admin, "ines@example.com")
+    parsed = pyotp.parse_uri(uri)
+    assert parsed.secret == secret
+    assert len(secret) == 32
+    await stepup.confirm_enrollment(admin, _code(secret, clock))
+    clock.advance(seconds=30)
+    return secret
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def stepup(engine: AsyncEngine, clock: FixedClock) -> StepUp:
+    return StepUp(SqlAuthenticatorStore(session_factory(engine)), SecretBox(KEY), clock)
+
+
+async def test_enrollment_counts_only_after_a_correct_code(
+    stepup: StepUp, clock: FixedClock
+) -> None:
+    _, secret = await stepup.begin_enrollment("UADMIN", "ines")
+    assert not await stepup.is_enrolled("UADMIN")
+    with pytest.raises(WrongCodeError):
+        await stepup.confirm_enrollment(
+            "UADMIN", "000000" if _code(secret, clock) != "000000" else "111111"
+        )
+    assert not await stepup.is_enrolled("UADMIN")
+    await stepup.confirm_enrollment("UADMIN", _code(secret, clock))
+    assert await stepup.is_enrolled("UADMIN")
+    with pytest.raises(NotEnrolledError):
+        await stepup.verify("UOTHER", "123456")
+
+
+async def test_a_code_is_accepted_once_and_never_an_older_one(
+    stepup: StepUp, clock: FixedClock
+) -> None:
+    secret = await _enrolled(stepup, clock)
+    code = _code(secret, clock)
+    await stepup.verify("UADMIN", code)
+    with pytest.raises(ReplayedCodeError):
+        await stepup.verify("UADMIN", code)
+    with pytest.raises(ReplayedCodeError):
+        await stepup.verify("UADMIN", _code(secret, clock, -1))  # one step old, but not newer
+    clock.advance(seconds=30)
+    await stepup.verify("UADMIN", _code(secret, clock, +1))  # the next step is fine (drift)
+
+
+async def test_a_code_two_steps_old_is_refused(stepup: StepUp, clock: FixedClock) -> None:
+    secret = await _enrolled(stepup, clock)
+    clock.advance(seconds=90)
+    with pytest.raises(WrongCodeError):
+        await stepup.verify("UADMIN", _code(secret, clock, -2))
+
+
+async def test_two_replicas_with_the_same_code_accept_it_once(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    box = SecretBox(KEY)
+    first = StepUp(SqlAuthenticatorStore(session_factory(engine)), box, clock)
+    second = StepUp(SqlAuthenticatorStore(session_factory(engine)), box, clock)
+    secret = await _enrolled(first, clock)
+    code = _code(secret, clock)
+    results = await asyncio.gather(
+        first.verify("UADMIN", code), second.verify("UADMIN", code), return_exceptions=True
+    )
+    assert sum(r is None for r in results) == 1
+    assert sum(isinstance(r, ReplayedCodeError) for r in results) == 1
+
+
+async def test_five_wrong_codes_lock_for_fifteen_minutes(stepup: StepUp, clock: FixedClock) -> None:
+    secret = await _enrolled(stepup, clock)
+    wrong = "999999" if _code(secret, clock) != "999999" else "888888"
+    for attempt in range(1, 6):
+        with pytest.raises(WrongCodeError) as failed:
+            await stepup.verify("UADMIN", wrong)
+        assert failed.value.locked == (attempt == 5)
+    with pytest.raises(LockedOutError):
+        await stepup.verify("UADMIN", _code(secret, clock))  # even a right code
+    clock.advance(minutes=14)
+    with pytest.raises(LockedOutError):
+        await stepup.verify("UADMIN", _code(secret, clock))
+    clock.advance(minutes=2)
+    await stepup.verify("UADMIN", _code(secret, clock))
+
+
+async def test_success_resets_the_failure_count(stepup: StepUp, clock: FixedClock) -> None:
+    secret = await _enrolled(stepup, clock)
+    for _ in range(4):
+        with pytest.raises(WrongCodeError):
+            await stepup.verify(
+                "UADMIN", "000001" if _code(secret, clock) != "000001" else "000002"
+            )
+    await stepup.verify("UADMIN", _code(secret, clock))
+    clock.advance(seconds=30)
+    with pytest.raises(WrongCodeError) as failed:
+        await stepup.verify("UADMIN", "000001" if _code(secret, clock) != "000001" else "000002")
+    assert not failed.value.locked
+
+
+async def test_the_column_holds_no_plain_secret_and_a_wrong_key_fails_closed(
+    engine: AsyncEngine, stepup: StepUp, clock: FixedClock
+) -> None:
+    secret = await _enrolled(stepup, clock)
+    async with engine.connect() as conn:
+        raw = (await conn.execute(text("SELECT sealed_secret FROM admin_authenticators"))).scalar()
+    assert raw is not None
+    assert secret not in raw
+    assert raw.startswith("gAAAAA")
+    other = StepUp(SqlAuthenticatorStore(session_factory(engine)), SecretBox(new_key()), clock)
+    with pytest.raises(ValueError, match="no STEPUP_KEY opens"):
+        await other.verify("UADMIN", _code(secret, clock))
+
+
+async def test_re_enrolling_replaces_the_secret_only_once_confirmed(
+    stepup: StepUp, clock: FixedClock
+) -> None:
+    old = await _enrolled(stepup, clock)
+    _, new = await stepup.begin_enrollment("UADMIN", "ines")
+    await stepup.verify("UADMIN", _code(old, clock))  # the old one still works
+    clock.advance(seconds=30)
+    await stepup.confirm_enrollment("UADMIN", _code(new, clock))
+    clock.advance(seconds=30)
+    with pytest.raises(WrongCodeError):
+        await stepup.verify(
+            "UADMIN", _code(old, clock) if _code(old, clock) != _code(new, clock) else "x"
+        )
+    await stepup.verify("UADMIN", _code(new, clock))
