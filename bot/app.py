@@ -25,6 +25,7 @@ from bot.clock import SystemClock
 from bot.domain.helpdesk import HelpdeskConfig, HelpdeskService
 from bot.domain.identity import IdentityProvider
 from bot.domain.ports import Clock
+from bot.domain.stepup import StepUp
 from bot.domain.text import escape_mrkdwn
 from bot.domain.walks import GuideService
 from bot.guide import guide_variables, load_guide
@@ -45,6 +46,7 @@ from storage.engine import create_engine, ping, session_factory
 from storage.helpdesk import SqlRequestRepository
 from storage.migrate import migrate
 from storage.repositories import SqlEventLedger, SqlWalkRepository
+from storage.stepup import SqlAuthenticatorStore
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +178,7 @@ async def build_runtime(
     clock = clock or SystemClock()
     keep_libraries_quiet()
     guide = load_guide(settings.guide_file, guide_variables(settings))
+    box = settings.stepup_box() if settings.helpdesk_channel and settings.stepup_required else None
     engine = create_engine(settings.database_url)
     if run_migrations:
         revision = await migrate(engine)
@@ -213,6 +216,7 @@ async def build_runtime(
     helpdesk = None
     if settings.helpdesk_channel:
         provider = await build_provider(settings, sessions, clock, http)
+        stepup = StepUp(SqlAuthenticatorStore(sessions), box, clock) if box else None
         helpdesk = HelpdeskService(
             HelpdeskConfig(
                 channel_id=settings.helpdesk_channel,
@@ -233,6 +237,7 @@ async def build_runtime(
                 escape_mrkdwn(settings.it_contact),
             ),
             clock,
+            stepup,
         )
         if not settings.it_admin_users and not settings.it_admin_usergroup:
             log.warning("no IT admins: set IT_ADMIN_USERS or IT_ADMIN_USERGROUP to decide requests")

@@ -42,6 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     export.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
     export.add_argument("--output", type=Path, help="a file (default: standard output)")
+    commands.add_parser("keygen", help="print a new key for STEPUP_KEY")
+    commands.add_parser(
+        "rotate-key", help="re-encrypt admins' authenticator secrets with the first STEPUP_KEY"
+    )
     commands.add_parser(
         "check-idp", help="check the identity provider's credentials and permissions (read-only)"
     )
@@ -61,6 +65,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
+        if args.command == "keygen":
+            from bot.crypto import new_key
+
+            print(new_key())  # noqa: T201 - the key is the output
+            return 0
+        if args.command == "rotate-key":
+            return asyncio.run(_rotate_key(settings))
         if args.command == "check-idp":
             return asyncio.run(_check_idp(settings))
         if args.command == "audit":
@@ -74,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc))
     except GuideError as exc:
         return _fail(f"invalid guide: {exc}")
+    except ValueError as exc:  # a stored secret no key opens (rotate-key)
+        return _fail(str(exc))
     except KeyboardInterrupt:
         return 130
 
@@ -114,6 +127,27 @@ async def _export_audit(settings: Settings, since: datetime, fmt: str, output: P
         with output.open("w", encoding="utf-8", newline="") as out:
             count = write_audit(entries, fmt, out)
         log.info("wrote %d audit line(s) to %s", count, output)
+    return 0
+
+
+async def _rotate_key(settings: Settings) -> int:
+    from storage.engine import create_engine, session_factory
+    from storage.stepup import SqlAuthenticatorStore
+
+    box = settings.stepup_box()
+    engine = create_engine(settings.database_url)
+    try:
+        store = SqlAuthenticatorStore(session_factory(engine))
+        count = 0
+        for admin, sealed, pending in await store.all_sealed():
+            new = (
+                box.reseal(sealed) if sealed else None,
+                box.reseal(pending) if pending else None,
+            )
+            count += await store.reseal(admin, (sealed, pending), new)
+    finally:
+        await engine.dispose()
+    print(f"re-encrypted the authenticators of {count} admin(s) with the first key")  # noqa: T201
     return 0
 
 

@@ -36,8 +36,13 @@ class SecretBox:
             raise ValueError("no STEPUP_KEY opens this secret") from exc
 
     def reseal(self, sealed: str) -> str:
-        """The same secret under the first key (rotation)."""
-        return self._fernet.rotate(sealed.encode()).decode()
+        """The same secret under the first key (rotation); ValueError when no key opens it."""
+        try:
+            return self._fernet.rotate(sealed.encode()).decode()
+        except InvalidToken as exc:
+            raise ValueError(
+                "no STEPUP_KEY opens a stored secret; keep the old key in the list"
+            ) from exc
 
 
 def new_key() -> str:

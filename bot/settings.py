@@ -11,6 +11,8 @@ from typing import Annotated
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.crypto import KeyError_, SecretBox
+
 DEFAULT_MANAGE_SETTINGS_URL = "https://mysignins.microsoft.com/security-info"
 DEFAULT_APP_PASSWORDS_URL = (
     "https://support.microsoft.com/account-billing/"
@@ -139,6 +141,21 @@ class Settings(BaseSettings):
                 "SLACK_SIGNING_SECRET", "is not set: the signing secret is required in HTTP mode"
             )
         self.require_for_provider()
+        if self.helpdesk_channel and self.stepup_required:
+            self.stepup_box()
+
+    def stepup_box(self) -> SecretBox:
+        """The box sealing admins' TOTP secrets, from STEPUP_KEY (SettingError when unusable)."""
+        if self.stepup_key is None or not self.stepup_key.get_secret_value().strip():
+            raise SettingError(
+                "STEPUP_KEY",
+                "is not set: admins confirm decisions with their authenticator "
+                "(STEPUP_REQUIRED=true); make a key with `mfa-helpdesk keygen`",
+            )
+        try:
+            return SecretBox(self.stepup_key.get_secret_value())
+        except KeyError_ as exc:
+            raise SettingError("STEPUP_KEY", f"is not usable: {exc}") from exc
 
     def require_for_provider(self) -> None:
         """Raise SettingError for the first setting the identity provider cannot run without."""

@@ -179,12 +179,13 @@ async def _approve(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) 
     request_id = request_id_of(body["actions"][0].get("value"))
     if request_id is None:
         return
+    actor = body["user"]["id"]
     try:
-        await helpdesk.approve(request_id, body["user"]["id"], _place(body), _selected(body))
+        await helpdesk.approve(request_id, actor, _place(body), _selected(body))
     except HelpdeskError as exc:
         await _refuse(deps, body, exc)
         return
-    await helpdesk.execute(request_id)
+    await helpdesk.carry_out(request_id, actor)
 
 
 async def _ask_deny_reason(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:

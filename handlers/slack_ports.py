@@ -136,6 +136,10 @@ class SlackNotifier:
         if failures:
             raise NoticeError(f"{failures} notice(s) about request #{request.id} failed")
 
+    async def tell_helpdesk(self, text: str) -> None:
+        """Post a notice in the help-desk channel."""
+        await self._replier.client.chat_postMessage(channel=self._channel, text=text)
+
     async def deliver_secret(self, request: HelpRequest, text: str) -> None:
         """DM the employee a secret; never anywhere else."""
         await self._replier.post_dm(request.requester_id, build_secret_notice(request, text))

@@ -129,6 +129,7 @@ def bot_env(fake_slack: FakeSlack, database_url: str) -> dict[str, Any]:
         "slack_api_url": fake_slack.base_url,
         "database_url": database_url,
         "it_contact": "call 555-0100 or mail it@example.com",
+        "stepup_required": False,  # the step-up tests turn it on, with a key
     }
 
 

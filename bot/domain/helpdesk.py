@@ -48,6 +48,7 @@ from bot.domain.requests import (
     Status,
     propose_actions,
 )
+from bot.domain.stepup import NotEnrolledError, StepUp, WrongCodeError
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class HelpdeskService:
         people: PeopleDirectory,
         notifier: Notifier,
         clock: Clock,
+        stepup: StepUp | None = None,
     ) -> None:
         self.config = config
         self._requests = requests
@@ -110,6 +112,7 @@ class HelpdeskService:
         self._people = people
         self._notifier = notifier
         self._clock = clock
+        self._stepup = stepup
         self._locks: dict[int, asyncio.Lock] = {}
 
     # -- the employee -----------------------------------------------------------------------
@@ -212,13 +215,25 @@ class HelpdeskService:
         if not await self._admins.is_admin(actor):
             raise await self._refused(actor, None, NotAnAdminError("admins only"))
 
+    @property
+    def stepup_required(self) -> bool:
+        """True when decisions are confirmed with the admin's authenticator code."""
+        return self._stepup is not None
+
     async def approve(
-        self, request_id: int, actor: str, place: Place, actions: tuple[Action, ...]
+        self,
+        request_id: int,
+        actor: str,
+        place: Place,
+        actions: tuple[Action, ...],
+        code: str | None = None,
     ) -> HelpRequest:
-        """Approve the selected actions; they are stored with the decision, to be carried out."""
+        """Record the approval of the selected actions with them (the outbox), after the admin's
+        code when step-up is on; `carry_out` then tells everyone and runs them."""
         request = await self.authorize(request_id, actor, place)
         if not actions:
             raise NothingSelectedError("tick at least one action to approve")
+        await self._step_up(actor, request.id, code)
         now = self._clock.now()
         audit = AuditEntry(
             now, actor, "request.approved", request.id, {"actions": [a.value for a in actions]}
@@ -235,7 +250,35 @@ class HelpdeskService:
         )
         if not moved:
             raise _already(await self._get(request.id))
-        return await self._notify(request.id, Change.APPROVED, actor)
+        return await self._get(request.id)
+
+    async def carry_out(self, request_id: int, actor: str) -> None:
+        """After an approval: update the card, tell the employee, run the actions."""
+        await self._notify(request_id, Change.APPROVED, actor)
+        await self.execute(request_id)
+
+    async def check_stepup(self, actor: str) -> None:
+        """NotEnrolledError (audited) when step-up is on and the admin has no authenticator."""
+        if self._stepup is not None and not await self._stepup.is_enrolled(actor):
+            raise await self._refused(actor, None, NotEnrolledError("enroll first"))
+
+    async def _step_up(self, actor: str, request_id: int, code: str | None) -> None:
+        if self._stepup is None:
+            return
+        try:
+            await self._stepup.verify(actor, code or "")
+        except WrongCodeError as wrong:
+            await self._refused(actor, request_id, wrong)
+            if wrong.locked:
+                await self._requests.record_audit(
+                    AuditEntry(self._clock.now(), actor, "stepup.locked", request_id)
+                )
+                await self._notifier.tell_helpdesk(
+                    f"Step-up for <@{actor}> is locked for 15 minutes after five wrong codes."
+                )
+            raise
+        except HelpdeskError as refusal:
+            raise await self._refused(actor, request_id, refusal) from None
 
     async def deny(self, request_id: int, actor: str, place: Place, reason: str) -> HelpRequest:
         """Deny with a reason the employee will read."""
@@ -283,6 +326,17 @@ class HelpdeskService:
             await self._run_one(request, item, user, lookup_error)
         await self._settle(request.id)
 
+    async def authorize_retry(self, request_id: int, actor: str, place: Place) -> HelpRequest:
+        """The failed request, if `actor` may retry it from `place`; refusals are audited."""
+        request = await self._get(request_id)
+        try:
+            await self._check_decider(request, actor, place)
+            if request.status is not Status.FAILED:
+                raise _already(request)
+        except HelpdeskError as refusal:
+            raise await self._refused(actor, request.id, refusal) from None
+        return request
+
     async def work_due(self) -> list[int]:
         """Carry on every request with an action due now (a retry whose time came, or one whose
         worker died holding it); the requests' numbers. The worker loop calls this."""
@@ -291,15 +345,13 @@ class HelpdeskService:
             await self.execute(request_id)
         return due
 
-    async def retry_failed(self, request_id: int, actor: str, place: Place) -> None:
-        """An admin tries a failed request's failed actions again."""
+    async def retry_failed(
+        self, request_id: int, actor: str, place: Place, code: str | None = None
+    ) -> None:
+        """An admin tries a failed request's failed actions again (after their code)."""
+        await self.authorize_retry(request_id, actor, place)
+        await self._step_up(actor, request_id, code)
         request = await self._get(request_id)
-        try:
-            await self._check_decider(request, actor, place)
-            if request.status is not Status.FAILED:
-                raise _already(request)
-        except HelpdeskError as refusal:
-            raise await self._refused(actor, request.id, refusal) from None
         audit = AuditEntry(self._clock.now(), actor, "request.retried", request.id)
         if not await self._requests.transition(
             request.id, frozenset({Status.FAILED}), Status.EXECUTING, audit

@@ -184,3 +184,7 @@ class Notifier(Protocol):
     async def deliver_secret(self, request: HelpRequest, text: str) -> None:
         """Give the employee, and only them, something secret (a temporary access pass)."""
         ...
+
+    async def tell_helpdesk(self, text: str) -> None:
+        """Post a notice in the help-desk channel."""
+        ...

@@ -97,6 +97,9 @@ class Notices:
     async def deliver_secret(self, request: HelpRequest, text: str) -> None:
         return None
 
+    async def tell_helpdesk(self, text: str) -> None:
+        return None
+
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:

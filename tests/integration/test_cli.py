@@ -169,6 +169,7 @@ def test_a_broken_demo_directory_file_is_named(env: dict[str, str], tmp_path: Pa
             "IDENTITY_PROVIDER": "demo",
             "HELPDESK_CHANNEL": "C1",
             "DEMO_DIRECTORY_FILE": str(people),
+            "STEPUP_REQUIRED": "false",
         },
     )
     assert result.returncode == 2
@@ -206,6 +207,7 @@ def test_a_demo_directory_file_seeds_the_directory(env: dict[str, str], tmp_path
             database_url=env["DATABASE_URL"],
             helpdesk_channel="C1",
             identity_provider="demo",
+            stepup_required=False,
             demo_directory_file=people,
         )
         runtime = await build_runtime(settings)
@@ -219,3 +221,30 @@ def test_a_demo_directory_file_seeds_the_directory(env: dict[str, str], tmp_path
     person = asyncio.run(seeded())
     assert person is not None
     assert person.methods == ({"type": "phone", "detail": "phone"},)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("key", "says"), [(None, "STEPUP_KEY is not set"), ("nope", "STEPUP_KEY is not usable")]
+)
+def test_the_help_desk_without_a_usable_step_up_key_does_not_start(
+    env: dict[str, str], key: str | None, says: str
+) -> None:
+    settings = {
+        **env,
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "HELPDESK_CHANNEL": "C1",
+    }
+    if key is not None:
+        settings["STEPUP_KEY"] = key
+    result = _run(["serve"], settings)
+    assert result.returncode == 2
+    assert says in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_keygen_prints_a_fernet_key(env: dict[str, str]) -> None:
+    from cryptography.fernet import Fernet
+
+    key = _run(["keygen"], env).stdout.strip()
+    assert Fernet(key.encode()).decrypt(Fernet(key.encode()).encrypt(b"x")) == b"x"

@@ -169,3 +169,38 @@ async def test_re_enrolling_replaces_the_secret_only_once_confirmed(
             "UADMIN", _code(old, clock) if _code(old, clock) != _code(new, clock) else "x"
         )
     await stepup.verify("UADMIN", _code(new, clock))
+
+
+async def test_rotate_key_re_encrypts_and_old_secrets_still_verify(
+    engine: AsyncEngine, stepup: StepUp, clock: FixedClock, database_url: str, tmp_path: object
+) -> None:
+    import os
+    import sys
+
+    secret = await _enrolled(stepup, clock)
+    async with engine.connect() as conn:
+        before = (
+            await conn.execute(text("SELECT sealed_secret FROM admin_authenticators"))
+        ).scalar()
+    newer = new_key()
+    env = {"PATH": os.environ["PATH"], "DATABASE_URL": database_url, "STEPUP_KEY": f"{newer},{KEY}"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "rotate-key",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    assert "1 admin(s)" in out.decode()
+    async with engine.connect() as conn:
+        after = (
+            await conn.execute(text("SELECT sealed_secret FROM admin_authenticators"))
+        ).scalar()
+    assert after != before
+    only_new = StepUp(SqlAuthenticatorStore(session_factory(engine)), SecretBox(newer), clock)
+    await only_new.verify("UADMIN", _code(secret, clock))
+    assert secret not in out.decode() + err.decode()
