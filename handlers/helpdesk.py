@@ -3,31 +3,37 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.errors import AlreadyOpenError, HelpdeskError
+from bot.domain.errors import AlreadyOpenError, HelpdeskError, NothingSelectedError
 from bot.domain.helpdesk import HelpdeskService, Place
 from bot.domain.identity import Action
 from bot.domain.requests import ContactForm, Remaining
+from bot.domain.stepup import StepUpOffError
 from bot.tasks import Lane
 from handlers.blocks.guide import Message
 from handlers.blocks.helpdesk import (
     build_cancelled,
     build_contact_modal,
     build_deny_modal,
+    build_enroll_modal,
+    build_enrollment,
     build_notice_modal,
     build_open_request,
     build_pending,
     build_refusal,
     build_request_sending,
     build_request_sent,
+    build_stepup_modal,
+    build_stepup_refusal,
 )
 from handlers.deps import Deps
 from handlers.ids import ActionId, Command, FieldId, ViewId
-from handlers.wire import ContactMeta, DenyMeta, StepRef, request_id_of
+from handlers.qr import qr_png
+from handlers.wire import ContactMeta, DenyMeta, StepRef, StepUpMeta, request_id_of
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +80,45 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
     @app.action(ActionId.APPROVE)
     async def handle_approve(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        deps.tasks.spawn(_approve(deps, helpdesk, body), "approve-request")
+        if helpdesk.stepup_required:
+            deps.tasks.spawn(_ask_code(deps, helpdesk, body, "approve"), "approve-stepup")
+        else:
+            deps.tasks.spawn(_approve(deps, helpdesk, body), "approve-request")
+
+    @app.view(ViewId.STEPUP)
+    async def handle_stepup_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
+        view = body["view"]
+        meta = StepUpMeta.model_validate_json(view["private_metadata"])
+        code = _value(view["state"]["values"], FieldId.CODE)
+        actor, place = body["user"]["id"], Place(body["team"]["id"], meta.channel_id)
+        try:
+            if meta.kind == "approve":
+                actions = tuple(a for a in Action if a.value in meta.actions)
+                await helpdesk.approve(meta.request_id, actor, place, actions, code=code)
+            else:
+                await helpdesk.retry_failed(meta.request_id, actor, place, code=code)
+        except HelpdeskError as exc:
+            await ack(response_action="errors", errors={FieldId.CODE: build_stepup_refusal(exc)})
+            return
+        await ack()
+        after = helpdesk.carry_out if meta.kind == "approve" else helpdesk.carry_out_retry
+        deps.tasks.spawn(after(meta.request_id, actor), f"{meta.kind}-request")
+
+    @app.action(ActionId.ENROLL_CONFIRM)
+    async def handle_enroll_confirm(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        deps.tasks.spawn(_open_enroll_modal(deps, body), "enroll-confirm")
+
+    @app.view(ViewId.ENROLL)
+    async def handle_enroll_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
+        code = _value(body["view"]["state"]["values"], FieldId.CODE)
+        try:
+            await helpdesk.confirm_enrollment(body["user"]["id"], code)
+        except HelpdeskError as exc:
+            await ack(response_action="errors", errors={FieldId.CODE: build_stepup_refusal(exc)})
+            return
+        text = ":white_check_mark: Your authenticator is set up. Approvals will ask for its code."
+        await ack(response_action="update", view=build_notice_modal("Authenticator", text))
 
     @app.action(ActionId.DENY)
     async def handle_deny(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -98,7 +142,10 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
     @app.action(ActionId.RETRY)
     async def handle_retry(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        deps.tasks.spawn(_retry(deps, helpdesk, body), "retry-request")
+        if helpdesk.stepup_required:
+            deps.tasks.spawn(_ask_code(deps, helpdesk, body, "retry"), "retry-stepup")
+        else:
+            deps.tasks.spawn(_retry(deps, helpdesk, body), "retry-request")
 
     @app.action(ActionId.MANUAL_DONE.pattern())
     async def handle_manual_done(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -231,10 +278,52 @@ async def _retry(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) ->
     request_id = request_id_of(body["actions"][0].get("value"))
     if request_id is None:
         return
+    actor = body["user"]["id"]
     try:
-        await helpdesk.retry_failed(request_id, body["user"]["id"], _place(body))
+        await helpdesk.retry_failed(request_id, actor, _place(body))
     except HelpdeskError as exc:
         await _refuse(deps, body, exc)
+        return
+    await helpdesk.carry_out_retry(request_id, actor)
+
+
+async def _ask_code(
+    deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any], kind: Literal["approve", "retry"]
+) -> None:
+    """Open the step-up modal at once (the trigger expires), then check; a refusal replaces it."""
+    request_id = request_id_of(body["actions"][0].get("value"))
+    if request_id is None:
+        return
+    actor, place = body["user"]["id"], _place(body)
+    actions = [a.value for a in _selected(body)] if kind == "approve" else []
+    meta = StepUpMeta(
+        kind=kind, request_id=request_id, actions=actions, channel_id=place.channel_id
+    )
+    what = (
+        f"Approve request #{request_id}."
+        if kind == "approve"
+        else (f"Retry the failed actions of request #{request_id}.")
+    )
+    try:
+        opened = await deps.replier.client.views_open(
+            trigger_id=body["trigger_id"], view=build_stepup_modal(meta, what)
+        )
+    except SlackApiError as exc:
+        log.warning("could not open the step-up form: %s", exc.response.get("error"))
+        return
+    try:
+        if kind == "approve":
+            await helpdesk.authorize(request_id, actor, place)
+            if not actions:
+                raise NothingSelectedError("nothing ticked")
+        else:
+            await helpdesk.authorize_retry(request_id, actor, place)
+        await helpdesk.check_stepup(actor)
+    except HelpdeskError as exc:
+        await deps.replier.client.views_update(
+            view_id=opened["view"]["id"],
+            view=build_notice_modal("Confirm it's you", build_stepup_refusal(exc)),
+        )
 
 
 async def _manual_done(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
@@ -256,8 +345,14 @@ async def _admin_command(deps: Deps, helpdesk: HelpdeskService, command: dict[st
         text = "`/mfa-admin` is for IT admins. This attempt has been recorded."
         await deps.replier.respond(url, Message.plain(text), replace_original=False)
         return
+    if words and words[0] == "enroll":
+        await _enroll(deps, helpdesk, command["user_id"], url)
+        return
     if words and words[0] not in ("pending", "list"):
-        text = "Usage: `/mfa-admin pending`: requests waiting for a decision or in progress."
+        text = (
+            "Usage: `/mfa-admin pending` lists the requests in progress; "
+            "`/mfa-admin enroll` sets up your authenticator for approvals."
+        )
         await deps.replier.respond(url, Message.plain(text), replace_original=False)
         return
     listed = []
@@ -266,6 +361,36 @@ async def _admin_command(deps: Deps, helpdesk: HelpdeskService, command: dict[st
             (request, await deps.replier.permalink(request.channel_id, request.message_ts))
         )
     await deps.replier.respond(url, build_pending(listed, deps.guide.guide), replace_original=False)
+
+
+async def _enroll(deps: Deps, helpdesk: HelpdeskService, actor: str, url: str) -> None:
+    """Send the admin, in their DM only, the QR code, the key and the Confirm button."""
+    try:
+        uri, secret = await helpdesk.begin_enrollment(actor)
+    except StepUpOffError:
+        text = "Step-up is turned off here (STEPUP_REQUIRED=false): there is nothing to set up."
+        await deps.replier.respond(url, Message.plain(text), replace_original=False)
+        return
+    client = deps.replier.client
+    channel = (await client.conversations_open(users=actor))["channel"]["id"]
+    await client.files_upload_v2(
+        channel=channel,
+        content=qr_png(uri),
+        filename="authenticator-qr.png",
+        title="Scan with your authenticator app",
+    )
+    await deps.replier.post(channel, build_enrollment(uri, secret))
+    text = "I sent you a direct message to set up your authenticator."
+    await deps.replier.respond(url, Message.plain(text), replace_original=False)
+
+
+async def _open_enroll_modal(deps: Deps, body: dict[str, Any]) -> None:
+    try:
+        await deps.replier.client.views_open(
+            trigger_id=body["trigger_id"], view=build_enroll_modal()
+        )
+    except SlackApiError as exc:
+        log.warning("could not open the enrollment form: %s", exc.response.get("error"))
 
 
 async def _refuse(deps: Deps, body: dict[str, Any], error: HelpdeskError) -> None:

@@ -23,6 +23,7 @@ class ActionId(StrEnum):
     SELECT_ACTIONS = "mfa-desk-actions"
     MANUAL_DONE = "mfa-desk-done-"
     RETRY = "mfa-desk-retry"
+    ENROLL_CONFIRM = "mfa-admin-enroll-confirm"
 
     def pattern(self) -> re.Pattern[str]:
         """A regex matching this id with any suffix."""
@@ -48,6 +49,7 @@ class FieldId(StrEnum):
     CONTACT = "mfa-contact-reach"
     DETAILS = "mfa-contact-details"
     DENY_REASON = "mfa-deny-reason"
+    CODE = "mfa-stepup-code"
 
 
 class ViewId(StrEnum):
@@ -55,6 +57,8 @@ class ViewId(StrEnum):
 
     CONTACT_IT = "mfa-contact-it"
     DENY = "mfa-desk-deny-reason"
+    STEPUP = "mfa-desk-stepup"
+    ENROLL = "mfa-admin-enroll"
 
 
 class Command(StrEnum):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
@@ -52,3 +54,14 @@ def request_id_of(value: str | None) -> int | None:
     if value is None or not value.isdigit() or len(value) > 12:
         return None
     return int(value)
+
+
+class StepUpMeta(BaseModel):
+    """The step-up modal's private_metadata: what the code will confirm; re-checked on submit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["approve", "retry"]
+    request_id: int
+    actions: list[str] = Field(default_factory=list, max_length=10)
+    channel_id: str | None = None

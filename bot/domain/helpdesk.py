@@ -48,7 +48,7 @@ from bot.domain.requests import (
     Status,
     propose_actions,
 )
-from bot.domain.stepup import NotEnrolledError, StepUp, WrongCodeError
+from bot.domain.stepup import NotEnrolledError, StepUp, StepUpOffError, WrongCodeError
 
 log = logging.getLogger(__name__)
 
@@ -348,18 +348,39 @@ class HelpdeskService:
     async def retry_failed(
         self, request_id: int, actor: str, place: Place, code: str | None = None
     ) -> None:
-        """An admin tries a failed request's failed actions again (after their code)."""
+        """An admin decides to try a failed request's failed actions again (after their code);
+        `carry_out_retry` then tells everyone and runs them."""
         await self.authorize_retry(request_id, actor, place)
         await self._step_up(actor, request_id, code)
-        request = await self._get(request_id)
-        audit = AuditEntry(self._clock.now(), actor, "request.retried", request.id)
+        audit = AuditEntry(self._clock.now(), actor, "request.retried", request_id)
         if not await self._requests.transition(
-            request.id, frozenset({Status.FAILED}), Status.EXECUTING, audit
+            request_id, frozenset({Status.FAILED}), Status.EXECUTING, audit
         ):
-            raise _already(await self._get(request.id))
-        await self._requests.reopen_failed_actions(request.id, self._clock.now())
-        await self._notify(request.id, Change.RETRIED, actor)
-        await self.execute(request.id)
+            raise _already(await self._get(request_id))
+        await self._requests.reopen_failed_actions(request_id, self._clock.now())
+
+    async def carry_out_retry(self, request_id: int, actor: str) -> None:
+        """After a retry was decided: update the card, then run the actions again."""
+        await self._notify(request_id, Change.RETRIED, actor)
+        await self.execute(request_id)
+
+    async def begin_enrollment(self, actor: str) -> tuple[str, str]:
+        """An admin starts (re-)enrolling their authenticator; (otpauth URI, secret)."""
+        await self.require_admin(actor)
+        if self._stepup is None:
+            raise StepUpOffError("STEPUP_REQUIRED=false")
+        _, email = await self._people.profile(actor)
+        return await self._stepup.begin_enrollment(actor, email or actor)
+
+    async def confirm_enrollment(self, actor: str, code: str) -> None:
+        """The new authenticator's first code; audited."""
+        if self._stepup is None:
+            raise StepUpOffError("STEPUP_REQUIRED=false")
+        try:
+            await self._stepup.confirm_enrollment(actor, code)
+        except HelpdeskError as refusal:
+            raise await self._refused(actor, None, refusal) from None
+        await self._requests.record_audit(AuditEntry(self._clock.now(), actor, "stepup.enrolled"))
 
     async def mark_manual_done(self, action_id: int, actor: str, place: Place) -> None:
         """An admin did a manual step in the admin portal and says so."""

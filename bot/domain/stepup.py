@@ -18,6 +18,12 @@ LOCKOUT = timedelta(minutes=15)
 STEP_S = 30
 
 
+class StepUpOffError(HelpdeskError):
+    """Step-up is turned off (STEPUP_REQUIRED=false): there is nothing to enroll."""
+
+    code = "stepup_off"
+
+
 class NotEnrolledError(HelpdeskError):
     """The admin has no confirmed authenticator yet."""
 

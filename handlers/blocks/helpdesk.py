@@ -46,10 +46,11 @@ from bot.domain.requests import (
     Remaining,
     Status,
 )
+from bot.domain.stepup import LockedOutError, NotEnrolledError, ReplayedCodeError, WrongCodeError
 from bot.domain.text import escape_mrkdwn
 from handlers.blocks.guide import Message
 from handlers.ids import ActionId, FieldId, ViewId
-from handlers.wire import ContactMeta, DenyMeta
+from handlers.wire import ContactMeta, DenyMeta, StepUpMeta
 
 NEVER_ASK = "IT will never ask you for your password or your verification codes."
 _YES, _NO = "yes", "no"
@@ -576,3 +577,99 @@ def _topic_title(guide: Guide, topic_id: str) -> str:
         return guide.topic(topic_id).title
     except KeyError:
         return topic_id
+
+
+def build_stepup_modal(meta: StepUpMeta, what: str) -> View:
+    """Asks the admin for their authenticator's current code before a decision counts."""
+    return View(
+        type="modal",
+        callback_id=ViewId.STEPUP,
+        title="Confirm it's you",
+        submit="Confirm",
+        close="Cancel",
+        private_metadata=meta.model_dump_json(),
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"{what}\n\nEnter the current code from your authenticator app."
+                )
+            ),
+            InputBlock(
+                block_id=FieldId.CODE,
+                label="Authenticator code",
+                element=PlainTextInputElement(
+                    action_id=f"{FieldId.CODE}-input",
+                    min_length=6,
+                    max_length=8,
+                    placeholder="123456",
+                ),
+            ),
+        ],
+    )
+
+
+def build_enrollment(uri: str, secret: str) -> Message:
+    """The admin's DM to set up step-up: the key to type (the QR code comes as a file)."""
+    spaced = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    text = (
+        ":closed_lock_with_key: *Set up your authenticator for IT approvals*\n"
+        "1. Scan the QR code I sent with your authenticator app (Microsoft Authenticator, "
+        "Google Authenticator, 1Password, …).\n"
+        f"2. Can't scan? Add an account by hand with this key: `{spaced}`\n"
+        f"   or open `{uri}`\n"
+        "3. Press *Confirm* and enter the code the app shows.\n"
+        "Until you confirm, your previous authenticator (if any) keeps working. "
+        "Keep this key to yourself: delete this message once you are set up."
+    )
+    return Message(
+        text="Set up your authenticator for IT approvals",
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=text)),
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Confirm",
+                        action_id=ActionId.ENROLL_CONFIRM,
+                        value="confirm",
+                        style="primary",
+                    )
+                ]
+            ),
+        ],
+    )
+
+
+def build_enroll_modal() -> View:
+    """Asks for the first code from the new authenticator."""
+    return View(
+        type="modal",
+        callback_id=ViewId.ENROLL,
+        title="Confirm authenticator",
+        submit="Confirm",
+        close="Cancel",
+        blocks=[
+            InputBlock(
+                block_id=FieldId.CODE,
+                label="The code your app shows now",
+                element=PlainTextInputElement(
+                    action_id=f"{FieldId.CODE}-input", min_length=6, max_length=8
+                ),
+            )
+        ],
+    )
+
+
+def build_stepup_refusal(error: HelpdeskError) -> str:
+    """The inline error or notice for a step-up problem."""
+    if isinstance(error, NotEnrolledError):
+        return (
+            "You haven't set up your authenticator for approvals yet: run `/mfa-admin enroll` "
+            "and follow the steps in your DM."
+        )
+    if isinstance(error, LockedOutError):
+        return f"Too many wrong codes: approvals are locked for you until {error.until:%H:%M} UTC."
+    if isinstance(error, ReplayedCodeError):
+        return "That code was used already: wait for the next one."
+    if isinstance(error, WrongCodeError):
+        return f"That code is not right: {error}."
+    return build_refusal(error)

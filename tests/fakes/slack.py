@@ -53,6 +53,8 @@ class FakeSlack:
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.home_views: dict[str, dict[str, Any]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}
+        self.uploads: dict[str, bytes] = {}
+        self.shared_files: dict[str, str] = {}  # file id -> channel it was shared in
         self._response_uses: dict[str, int] = {}
         self._triggers: dict[str, float] = {}
         self._failures: dict[str, list[Injected]] = {}
@@ -75,6 +77,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self._handle_api)
         app.router.add_post("/response/{rid}", self._handle_response_url)
         app.router.add_get("/socket", self._handle_socket)
+        app.router.add_post("/upload/{fid}", self._handle_upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -215,6 +218,10 @@ class FakeSlack:
         for socket in list(self._sockets):
             await socket.close()
 
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["fid"]] = await request.read()
+        return web.Response(text=f"OK - {len(self.uploads[request.match_info['fid']])}")
+
     def _take_failure(self, method: str) -> Injected | None:
         queue = self._failures.get(method)
         return queue.pop(0) if queue else None
@@ -234,6 +241,21 @@ class FakeSlack:
 
     def _m_apps_connections_open(self, _p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": self.origin.replace("http://", "ws://") + "/socket"}
+
+    def _m_files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not p.get("filename") or not str(p.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        fid = f"F{next(self._ids)}"
+        return {"ok": True, "file_id": fid, "upload_url": f"{self.origin}/upload/{fid}"}
+
+    def _m_files_completeUploadExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        raw = p.get("files") or "[]"
+        listed = json.loads(raw) if isinstance(raw, str) else raw
+        for item in listed:
+            if item["id"] not in self.uploads:
+                return {"ok": False, "error": "file_not_found"}
+            self.shared_files[item["id"]] = p.get("channel_id", "")
+        return {"ok": True, "files": [{"id": i["id"], "title": i.get("title")} for i in listed]}
 
     def _m_chat_getPermalink(self, p: dict[str, Any]) -> dict[str, Any]:
         key = (p.get("channel", ""), p.get("message_ts", ""))

@@ -72,18 +72,14 @@ async def _request(slack: SlackDriver, user: str = "U1", **values: str) -> Scree
 
 
 def _card(slack: SlackDriver, user: str = ADMIN) -> Screen:
-    posts = [
-        c
-        for c in slack.fake.calls_to("chat.postMessage")
-        if c.params["channel"] == DESK and not c.params.get("thread_ts")
-    ]
-    assert posts, "no card in the help-desk channel"
-    ts = next(
+    """The newest request card in the help-desk channel."""
+    cards = [
         ts
         for (channel, ts), m in slack.fake.messages.items()
-        if channel == DESK and not m.get("thread_ts")
-    )
-    return slack.channel_screen(DESK, ts, user)
+        if channel == DESK and not m.get("thread_ts") and m.get("blocks")
+    ]
+    assert cards, "no card in the help-desk channel"
+    return slack.channel_screen(DESK, max(cards), user)
 
 
 def _dms(slack: SlackDriver, user: str = "U1") -> list[str]:

@@ -1,0 +1,146 @@
+"""Admin step-up through Slack: enrollment in the DM, a code for every approval, lockout."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pyotp
+import pytest
+
+from bot.crypto import new_key
+from handlers.ids import ActionId, FieldId
+from tests.conftest import FixedClock
+from tests.driver import SlackDriver
+from tests.fakes.slack import FakeSlack
+from tests.scenario.test_helpdesk import ADMIN, ADMIN2, DESK, _audit, _card, _request
+
+
+@pytest.fixture
+def bot_env(bot_env: dict[str, Any], fake_slack: FakeSlack) -> dict[str, Any]:
+    """A help desk whose admins confirm with their authenticator."""
+    fake_slack.add_user(ADMIN, "Ines Admin", "ines@example.com")
+    fake_slack.add_user(ADMIN2, "Omar Admin", "omar@example.com")
+    return {
+        **bot_env,
+        "helpdesk_channel": DESK,
+        "it_admin_users": f"{ADMIN},{ADMIN2}",
+        "identity_provider": "demo",
+        "stepup_required": True,
+        "stepup_key": new_key(),
+    }
+
+
+def _view(call_params: dict[str, Any]) -> dict[str, Any]:
+    view = call_params["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+async def _enroll(slack: SlackDriver, clock: FixedClock, admin: str = ADMIN) -> pyotp.TOTP:
+    reply, _ = await slack.command("enroll", user=admin, command="/mfa-admin")
+    assert reply.status == 200
+    await slack.settle()
+    dm = slack.dm_screen(admin)
+    uri = re.search(r"`(otpauth://[^`]+)`", dm.all_text())
+    assert uri is not None
+    totp = pyotp.parse_uri(uri.group(1))
+    assert isinstance(totp, pyotp.TOTP)
+    assert len(totp.secret) == 32
+    upload = next(iter(slack.fake.uploads.values()))
+    assert upload.startswith(b"\x89PNG")
+    assert list(slack.fake.shared_files.values()) == ["D" + admin.lstrip("U")]
+    await slack.click(dm, ActionId.ENROLL_CONFIRM)
+    await slack.settle()
+    modal = slack.opened_view()
+    wrong = await slack.submit(
+        modal,
+        {FieldId.CODE: "000000" if totp.at(clock.now()) != "000000" else "111111"},
+        user=admin,
+    )
+    assert FieldId.CODE in wrong.json()["errors"]
+    right = await slack.submit(modal, {FieldId.CODE: totp.at(clock.now())}, user=admin)
+    assert right.json()["response_action"] == "update"
+    assert "set up" in json.dumps(right.json()["view"])
+    clock.advance(seconds=30)
+    return totp
+
+
+async def test_enroll_then_approve_with_a_code_computed_from_the_uri(
+    slack: SlackDriver, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    totp = await _enroll(slack, clock)
+    card = await _request(slack)
+    await slack.click(card, ActionId.APPROVE, user=ADMIN)
+    await slack.settle()
+    modal = slack.opened_view()
+    assert modal["callback_id"] == "mfa-desk-stepup"
+    assert "Waiting for a decision" in _card(slack).all_text()  # nothing decided before the code
+    code = totp.at(clock.now())
+    reply = await slack.submit(modal, {FieldId.CODE: code}, user=ADMIN)
+    assert reply.status == 200
+    assert reply.body in ("", "{}")
+    await slack.settle()
+    assert "*Done* by <@UADMIN1>" in _card(slack).all_text()
+    assert totp.secret not in caplog.text
+    assert code not in caplog.text
+    assert ("stepup.enrolled", ADMIN) in [(e, a) for e, a, _ in await _audit(slack)]
+
+
+async def test_the_same_code_is_refused_the_second_time(
+    slack: SlackDriver, clock: FixedClock
+) -> None:
+    totp = await _enroll(slack, clock)
+    card = await _request(slack)
+    await slack.click(card, ActionId.APPROVE, user=ADMIN)
+    await slack.settle()
+    modal = slack.opened_view()
+    code = totp.at(clock.now())
+    await slack.submit(modal, {FieldId.CODE: code}, user=ADMIN)
+    await slack.settle()
+    second = await _request(slack, user="U2")
+    slack.fake.add_user("U2", "Bo Worker", "bo@example.com")
+    await slack.click(second, ActionId.APPROVE, user=ADMIN)
+    await slack.settle()
+    again = await slack.submit(slack.opened_view(), {FieldId.CODE: code}, user=ADMIN)
+    assert "used already" in again.json()["errors"][FieldId.CODE]
+
+
+async def test_an_admin_without_an_authenticator_is_told_how_to_enroll(slack: SlackDriver) -> None:
+    card = await _request(slack)
+    await slack.click(card, ActionId.APPROVE, user=ADMIN2)
+    await slack.settle()
+    update = _view(slack.fake.calls_to("views.update")[-1].params)
+    assert "/mfa-admin enroll" in json.dumps(update)
+    assert "Waiting for a decision" in _card(slack).all_text()
+
+
+async def test_five_wrong_codes_lock_the_admin_and_tell_the_help_desk(
+    slack: SlackDriver, clock: FixedClock
+) -> None:
+    totp = await _enroll(slack, clock)
+    card = await _request(slack)
+    await slack.click(card, ActionId.APPROVE, user=ADMIN)
+    await slack.settle()
+    modal = slack.opened_view()
+    wrong = "000000" if totp.at(clock.now()) != "000000" else "111111"
+    for _ in range(5):
+        refused = await slack.submit(modal, {FieldId.CODE: wrong}, user=ADMIN)
+        assert FieldId.CODE in refused.json()["errors"]
+    await slack.settle()
+    locked = await slack.submit(modal, {FieldId.CODE: totp.at(clock.now())}, user=ADMIN)
+    assert "locked" in locked.json()["errors"][FieldId.CODE]
+    notices = [
+        c.params.get("text", "")
+        for c in slack.fake.calls_to("chat.postMessage")
+        if c.params.get("channel") == DESK and not c.params.get("thread_ts")
+    ]
+    assert any("locked for 15 minutes" in text for text in notices)
+    events = [e for e, _, _ in await _audit(slack)]
+    assert "stepup.locked" in events
+    assert events.count("decision.refused") >= 6
+    clock.advance(minutes=16)
+    ok = await slack.submit(modal, {FieldId.CODE: totp.at(clock.now())}, user=ADMIN)
+    assert ok.status == 200
+    assert ok.body in ("", "{}")
