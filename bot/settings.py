@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     it_admin_users: CommaList = Field(default_factory=list)
     it_admin_usergroup: str | None = None
     it_contact: str = "your IT department"
+    privileged_users: CommaList = Field(default_factory=list)
+    privileged_usergroup: str | None = None
+    security_channel: str | None = None
+    reset_cooldown: timedelta = timedelta(hours=24)
 
     identity_provider: IdentityProviderName = IdentityProviderName.MANUAL
     entra_tenant_id: str | None = None
@@ -76,14 +80,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     migrate_on_start: bool = True
 
-    @field_validator("it_admin_users", mode="before")
+    @field_validator("it_admin_users", "privileged_users", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("request_ttl", mode="before")
+    @field_validator("request_ttl", "reset_cooldown", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         if isinstance(value, str):

@@ -68,6 +68,11 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
         await ack(response_action="update", view=build_request_sending())
         deps.tasks.spawn(_submit_request(deps, helpdesk, body, meta, form), "submit-request")
 
+    @app.action(ActionId.NOT_ME)
+    async def handle_not_me(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        deps.tasks.spawn(_not_me(deps, helpdesk, body), "report-not-me")
+
     @app.action(ActionId.CANCEL_REQUEST)
     async def handle_cancel(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -208,6 +213,19 @@ async def _submit_request(
         await client.views_update(view_id=view_id, view=build_request_sent(request))
     except SlackApiError as exc:
         log.info("the modal was closed before request #%s was stored: %s", request.id, exc)
+
+
+async def _not_me(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+    request_id = request_id_of(body["actions"][0].get("value"))
+    if request_id is None:
+        return
+    try:
+        said = await helpdesk.report_not_me(request_id, body["user"]["id"])
+    except HelpdeskError as exc:
+        await _refuse(deps, body, exc)
+        return
+    # A new message, so the one saying what changed stays readable.
+    await deps.replier.post_dm(body["user"]["id"], Message.plain(f":rotating_light: {said}"))
 
 
 async def _cancel(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ class ActionId(StrEnum):
     MANUAL_DONE = "mfa-desk-done-"
     RETRY = "mfa-desk-retry"
     ENROLL_CONFIRM = "mfa-admin-enroll-confirm"
+    NOT_ME = "mfa-request-not-me"
 
     def pattern(self) -> re.Pattern[str]:
         """A regex matching this id with any suffix."""

@@ -31,14 +31,22 @@ class SlackAdminRoster:
     """IT_ADMIN_USERS plus the members of IT_ADMIN_USERGROUP, read with a short cache."""
 
     def __init__(
-        self, client: AsyncWebClient, users: list[str], usergroup: str | None, clock: Clock
+        self,
+        client: AsyncWebClient,
+        users: list[str],
+        usergroup: str | None,
+        clock: Clock,
+        privileged_users: list[str] | None = None,
+        privileged_usergroup: str | None = None,
     ) -> None:
         self._client = client
         self._users = frozenset(users)
         self._usergroup = usergroup
+        self._privileged = frozenset(privileged_users or ())
+        self._privileged_usergroup = privileged_usergroup
         self._clock = clock
-        self._members: frozenset[str] = frozenset()
-        self._read_at: datetime | None = None
+        self._members: dict[str, frozenset[str]] = {}
+        self._read_at: dict[str, datetime] = {}
 
     async def is_admin(self, user_id: str) -> bool:
         """True for a listed admin or a current member of the admin user group."""
@@ -48,22 +56,31 @@ class SlackAdminRoster:
             return False
         return user_id in await self._group_members(self._usergroup)
 
+    async def is_privileged(self, user_id: str) -> bool:
+        """True for PRIVILEGED_USERS, PRIVILEGED_USERGROUP members and every IT admin."""
+        if user_id in self._privileged or await self.is_admin(user_id):
+            return True
+        if self._privileged_usergroup is None:
+            return False
+        return user_id in await self._group_members(self._privileged_usergroup)
+
     async def _group_members(self, usergroup: str) -> frozenset[str]:
         now = self._clock.now()
-        if self._read_at is not None and now - self._read_at < USERGROUP_FRESH:
-            return self._members
+        read_at = self._read_at.get(usergroup)
+        if read_at is not None and now - read_at < USERGROUP_FRESH:
+            return self._members[usergroup]
         try:
             response = await self._client.usergroups_users_list(usergroup=usergroup)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             # For a short while the members last confirmed still count; after that nobody from
             # the group does until Slack answers again (fail closed).
-            log.warning("could not read the IT admin user group: %s", exc)
-            if self._read_at is not None and now - self._read_at < USERGROUP_STALE_LIMIT:
-                return self._members
+            log.warning("could not read the user group %s: %s", usergroup, exc)
+            if read_at is not None and now - read_at < USERGROUP_STALE_LIMIT:
+                return self._members[usergroup]
             return frozenset()
-        self._members = frozenset(response.get("users", []))
-        self._read_at = now
-        return self._members
+        self._members[usergroup] = frozenset(response.get("users", []))
+        self._read_at[usergroup] = now
+        return self._members[usergroup]
 
 
 class SlackPeople:
@@ -89,10 +106,17 @@ class SlackNotifier:
     """Keeps the request's card current, writes its thread, and DMs the employee."""
 
     def __init__(
-        self, replier: Replier, channel_id: str, guide: Guide, provider: str, it_contact: str
+        self,
+        replier: Replier,
+        channel_id: str,
+        guide: Guide,
+        provider: str,
+        it_contact: str,
+        security_channel: str | None = None,
     ) -> None:
         self._replier = replier
         self._channel = channel_id
+        self._security_channel = security_channel
         self._guide = guide
         self._provider = provider
         self._it_contact = it_contact
@@ -136,9 +160,11 @@ class SlackNotifier:
         if failures:
             raise NoticeError(f"{failures} notice(s) about request #{request.id} failed")
 
-    async def tell_helpdesk(self, text: str) -> None:
-        """Post a notice in the help-desk channel."""
+    async def tell_helpdesk(self, text: str, *, security: bool = False) -> None:
+        """Post a notice in the help-desk channel (and the security channel when `security`)."""
         await self._replier.client.chat_postMessage(channel=self._channel, text=text)
+        if security and self._security_channel:
+            await self._replier.client.chat_postMessage(channel=self._security_channel, text=text)
 
     async def deliver_secret(self, request: HelpRequest, text: str) -> None:
         """DM the employee a secret; never anywhere else."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -104,6 +104,7 @@ class SqlRequestRepository:
         *,
         not_expired_at: datetime | None = None,
         actions: tuple[Action, ...] = (),
+        first_approver_is: str | None = None,
         **fields: Any,
     ) -> bool:
         conditions = [
@@ -112,6 +113,8 @@ class SqlRequestRepository:
         ]
         if not_expired_at is not None:
             conditions.append(HelpRequestRow.expires_at > not_expired_at)
+        if first_approver_is is not None:
+            conditions.append(HelpRequestRow.first_approver == first_approver_is)
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(HelpRequestRow)
@@ -135,6 +138,50 @@ class SqlRequestRepository:
                 )
             session.add(_audit_row(audit, request_id=request_id))
         return True
+
+    async def record_first_approval(
+        self, request_id: int, actions: tuple[Action, ...], audit: AuditEntry, now: datetime
+    ) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(HelpRequestRow)
+                .where(
+                    HelpRequestRow.id == request_id,
+                    HelpRequestRow.status == Status.OPEN.value,
+                    HelpRequestRow.first_approver.is_(None),
+                    HelpRequestRow.expires_at > now,
+                )
+                .values(
+                    first_approver=audit.actor_id,
+                    first_actions=[a.value for a in actions],
+                    updated_at=now,
+                )
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return False
+            session.add(_audit_row(audit, request_id=request_id))
+        return True
+
+    async def mark_suspicious(self, request_id: int, audit: AuditEntry) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(HelpRequestRow)
+                .where(HelpRequestRow.id == request_id, HelpRequestRow.suspicious.is_(False))
+                .values(suspicious=True, updated_at=audit.at)
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return False
+            session.add(_audit_row(audit, request_id=request_id))
+        return True
+
+    async def last_reset_of(self, user_id: str) -> datetime | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(func.max(HelpRequestRow.updated_at)).where(
+                    HelpRequestRow.requester_id == user_id,
+                    HelpRequestRow.status == Status.DONE.value,
+                )
+            )
 
     async def actions_of(self, request_id: int) -> list[ActionItem]:
         async with self._sessions() as session:
@@ -281,6 +328,9 @@ def _request_row(request: HelpRequest) -> HelpRequestRow:
         created_at=request.created_at,
         expires_at=request.expires_at,
         updated_at=request.updated_at,
+        privileged=request.privileged,
+        suspicious=False,
+        recent_reset_at=request.recent_reset_at,
     )
 
 
@@ -312,6 +362,11 @@ def _request(row: HelpRequestRow) -> HelpRequest:
         decided_by=row.decided_by,
         decided_at=row.decided_at,
         deny_reason=row.deny_reason,
+        privileged=row.privileged,
+        first_approver=row.first_approver,
+        first_actions=tuple(Action(a) for a in row.first_actions or ()),
+        suspicious=row.suspicious,
+        recent_reset_at=row.recent_reset_at,
     )
 
 

@@ -114,6 +114,11 @@ class HelpRequestRow(Base):
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None]
     deny_reason: Mapped[str | None] = mapped_column(String(2000))
+    privileged: Mapped[bool] = mapped_column(default=False)
+    first_approver: Mapped[str | None] = mapped_column(String(32))
+    first_actions: Mapped[list[str] | None] = mapped_column(JSON)
+    suspicious: Mapped[bool] = mapped_column(default=False)
+    recent_reset_at: Mapped[datetime | None]
 
     __table_args__ = (
         # One request in progress per employee, enforced by the database across replicas.

@@ -27,6 +27,12 @@ class NotRequesterError(HelpdeskError):
     code = "not_requester"
 
 
+class SameApproverError(HelpdeskError):
+    """The second of two approvals must come from another admin."""
+
+    code = "same_approver"
+
+
 class WrongPlaceError(HelpdeskError):
     """A click from another workspace, or on a message outside the help-desk channel."""
 

@@ -17,6 +17,7 @@ from bot.domain.errors import (
     OwnRequestError,
     RequestExpiredError,
     RequestNotFoundError,
+    SameApproverError,
     WrongPlaceError,
 )
 from bot.domain.guide import Guide
@@ -77,6 +78,7 @@ class HelpdeskConfig:
     channel_id: str
     ttl: timedelta = timedelta(hours=24)
     tap_lifetime_minutes: int = 60
+    reset_cooldown: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,10 @@ class HelpdeskService:
     ) -> HelpRequest:
         """Store request #N (AlreadyOpenError when one is in progress); `announce_new` follows."""
         now = self._clock.now()
+        last_reset = await self._requests.last_reset_of(user_id)
+        recent = (
+            last_reset if last_reset and now - last_reset < self.config.reset_cooldown else None
+        )
         request = HelpRequest(
             id=0,
             team_id=team_id,
@@ -139,6 +145,8 @@ class HelpdeskService:
             created_at=now,
             expires_at=now + self.config.ttl,
             updated_at=now,
+            privileged=await self._admins.is_privileged(user_id),
+            recent_reset_at=recent,
         )
         audit = AuditEntry(
             now,
@@ -148,6 +156,8 @@ class HelpdeskService:
                 "topic": topic_id,
                 "lost_or_stolen": form.lost_or_stolen,
                 "proposed": [a.value for a in request.proposed],
+                "privileged": request.privileged,
+                "recent_reset": recent is not None,
             },
         )
         return await self._requests.create_request(request, audit, announcing_at=now)
@@ -235,6 +245,27 @@ class HelpdeskService:
             raise NothingSelectedError("tick at least one action to approve")
         await self._step_up(actor, request.id, code)
         now = self._clock.now()
+        first = request.first_approver
+        if request.privileged or await self._admins.is_privileged(request.requester_id):
+            if first is None:
+                audit = AuditEntry(
+                    now,
+                    actor,
+                    "request.first_approval",
+                    request.id,
+                    {"actions": [a.value for a in actions]},
+                )
+                if not await self._requests.record_first_approval(request.id, actions, audit, now):
+                    raise _already(await self._get(request.id))
+                return await self._get(request.id)
+            if first == actor:
+                raise await self._refused(
+                    actor, request.id, SameApproverError("a second admin has to approve")
+                )
+            # Only what both admins approved is carried out.
+            actions = tuple(a for a in actions if a in request.first_actions)
+            if not actions:
+                raise NothingSelectedError("no action was approved by both admins")
         audit = AuditEntry(
             now, actor, "request.approved", request.id, {"actions": [a.value for a in actions]}
         )
@@ -245,6 +276,7 @@ class HelpdeskService:
             audit,
             not_expired_at=now,
             actions=actions,
+            first_approver_is=first,
             decided_by=actor,
             decided_at=now,
         )
@@ -253,9 +285,52 @@ class HelpdeskService:
         return await self._get(request.id)
 
     async def carry_out(self, request_id: int, actor: str) -> None:
-        """After an approval: update the card, tell the employee, run the actions."""
+        """After an approval: update the card, tell the employee, run the actions (or, after
+        the first of two approvals, show it and wait for the second)."""
+        request = await self._get(request_id)
+        if request.status is Status.OPEN:
+            await self._notify(request_id, Change.FIRST_APPROVAL, actor)
+            return
         await self._notify(request_id, Change.APPROVED, actor)
         await self.execute(request_id)
+
+    async def report_not_me(self, request_id: int, user_id: str) -> str:
+        """The employee says they never asked: flag the request, alert the help desk (and
+        security), and sign them out again where the provider can; what was done, in words."""
+        request = await self._get(request_id)
+        if request.requester_id != user_id:
+            raise await self._refused(user_id, request.id, NotRequesterError("not yours"))
+        audit = AuditEntry(self._clock.now(), user_id, "request.reported_not_me", request.id)
+        if not await self._requests.mark_suspicious(request.id, audit):
+            return "You reported this already; IT security has been told."
+        revoked = await self._revoke_again(request)
+        await self._notify(request.id, Change.REPORTED, user_id)
+        await self._notifier.tell_helpdesk(
+            f":rotating_light: <@{user_id}> says they did NOT ask for request #{request.id}. "
+            f"Treat the account as compromised. {revoked}",
+            security=True,
+        )
+        return f"Thank you. IT security has been alerted. {revoked}"
+
+    async def _revoke_again(self, request: HelpRequest) -> str:
+        if self.provider.name == "manual":
+            return "Sign-in sessions must be revoked by hand (manual provider)."
+        try:
+            user = await self.provider.find_user(request.requester_email)
+            await self.provider.revoke_sessions(user)
+        except IdentityError as exc:
+            log.warning("revoking sessions again for request #%s failed: %s", request.id, exc)
+            return f"Revoking the sign-in sessions again failed: {exc}"
+        await self._requests.record_audit(
+            AuditEntry(
+                self._clock.now(),
+                SYSTEM,
+                "action.done",
+                request.id,
+                {"action": "revoke_sessions", "why": "reported_not_me"},
+            )
+        )
+        return "The account's sign-in sessions were revoked again."
 
     async def check_stepup(self, actor: str) -> None:
         """NotEnrolledError (audited) when step-up is on and the admin has no authenticator."""

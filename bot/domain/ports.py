@@ -97,10 +97,26 @@ class RequestRepository(Protocol):
         *,
         not_expired_at: datetime | None = None,
         actions: tuple[Action, ...] = (),
+        first_approver_is: str | None = None,
         **fields: Any,
     ) -> bool:
         """Move the request to `new` only if it is in `expected` (and, when given, not expired
-        at that time), writing the audit entry and any `actions` in the same transaction."""
+        at that time and first approved by `first_approver_is`), writing the audit entry and
+        any `actions` in the same transaction."""
+        ...
+
+    async def record_first_approval(
+        self, request_id: int, actions: tuple[Action, ...], audit: AuditEntry, now: datetime
+    ) -> bool:
+        """The first of two approvals (by `audit.actor_id`), if none was recorded yet."""
+        ...
+
+    async def mark_suspicious(self, request_id: int, audit: AuditEntry) -> bool:
+        """Flag the request as reported by its employee; False if it was already."""
+        ...
+
+    async def last_reset_of(self, user_id: str) -> datetime | None:
+        """When the employee's last request was done, if ever."""
         ...
 
     async def actions_of(self, request_id: int) -> list[ActionItem]:
@@ -157,6 +173,10 @@ class AdminRoster(Protocol):
         """True for IT_ADMIN_USERS and the members of IT_ADMIN_USERGROUP."""
         ...
 
+    async def is_privileged(self, user_id: str) -> bool:
+        """True for PRIVILEGED_USERS, PRIVILEGED_USERGROUP members and every IT admin."""
+        ...
+
 
 class PeopleDirectory(Protocol):
     """The chat platform's profile of a person."""
@@ -185,6 +205,6 @@ class Notifier(Protocol):
         """Give the employee, and only them, something secret (a temporary access pass)."""
         ...
 
-    async def tell_helpdesk(self, text: str) -> None:
-        """Post a notice in the help-desk channel."""
+    async def tell_helpdesk(self, text: str, *, security: bool = False) -> None:
+        """Post a notice in the help-desk channel (and the security channel when `security`)."""
         ...

@@ -137,6 +137,11 @@ class HelpRequest:
     decided_by: str | None = None
     decided_at: datetime | None = None
     deny_reason: str | None = None
+    privileged: bool = False
+    first_approver: str | None = None
+    first_actions: tuple[Action, ...] = ()
+    suspicious: bool = False
+    recent_reset_at: datetime | None = None
 
     def is_expired(self, now: datetime) -> bool:
         """True once the request waited past its expiry without a decision."""
@@ -182,5 +187,7 @@ class Change(StrEnum):
     DONE = "done"
     FAILED = "failed"
     RETRIED = "retried"
+    FIRST_APPROVAL = "first_approval"
+    REPORTED = "reported"
     EXPIRED = "expired"
     CANCELLED = "cancelled"

@@ -30,6 +30,7 @@ from bot.domain.errors import (
     NothingSelectedError,
     OwnRequestError,
     RequestExpiredError,
+    SameApproverError,
     WrongPlaceError,
 )
 from bot.domain.guide import Guide
@@ -273,6 +274,9 @@ def build_request_card(
     blocks.append(
         SectionBlock(text=MarkdownTextObject(text=f"*Already tried in the guide*\n{tried}"[:3000]))
     )
+    warnings = _warnings(request)
+    if warnings:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(warnings))))
     blocks.append(DividerBlock())
     blocks.append(SectionBlock(text=MarkdownTextObject(text=_status_line(request))))
     if request.status is Status.OPEN:
@@ -332,6 +336,8 @@ def build_thread_note(
         Change.DONE: ":white_check_mark: All actions done. The employee has been told.",
         Change.FAILED: ":x: Some actions failed: see the card.",
         Change.RETRIED: f":repeat: Failed actions tried again{by}.",
+        Change.FIRST_APPROVAL: f":one: First of two approvals{by}.",
+        Change.REPORTED: ":rotating_light: The employee reported that they did not ask for this.",
         Change.EXPIRED: ":hourglass: Expired without a decision.",
         Change.CANCELLED: ":leftwards_arrow_with_hook: Cancelled by the employee.",
     }.get(change, change.value)
@@ -372,7 +378,30 @@ def build_employee_notice(
         text = (
             f":white_check_mark: Your {number} is done.\n*What changed:*\n{changed}\n"
             f"*What to do next:*\n{steps}\n\n"
-            f"If you didn't ask for this, tell IT at once: {it_contact}."
+            "If you didn't ask for this, press *This wasn't me* at once: IT security is alerted "
+            f"and your sessions are revoked. Or tell IT: {it_contact}."
+        )
+        return Message(
+            text=text.split("\n", 1)[0],
+            blocks=[
+                SectionBlock(text=MarkdownTextObject(text=text[:3000])),
+                ActionsBlock(
+                    elements=[
+                        ButtonElement(
+                            text="This wasn't me",
+                            action_id=ActionId.NOT_ME,
+                            value=str(request.id),
+                            style="danger",
+                            confirm=ConfirmObject(
+                                title="Report this change?",
+                                text="IT security will treat your account as compromised.",
+                                confirm="It wasn't me",
+                                deny="Cancel",
+                            ),
+                        )
+                    ]
+                ),
+            ],
         )
     elif change is Change.FAILED:
         text = (
@@ -423,6 +452,8 @@ def build_refusal(error: HelpdeskError) -> str:
         return "You can't decide on your own request: another IT admin has to."
     if isinstance(error, WrongPlaceError):
         return "Requests are decided on their card in the help-desk channel."
+    if isinstance(error, SameApproverError):
+        return "You approved this already: a second, different admin has to approve it."
     if isinstance(error, NothingSelectedError):
         return "Tick at least one action before approving, or deny the request."
     if isinstance(error, AlreadyOpenError):
@@ -514,9 +545,33 @@ def _action_blocks(actions: list[ActionItem]) -> list[Block]:
     return blocks
 
 
+def _warnings(request: HelpRequest) -> list[str]:
+    lines = []
+    if request.suspicious:
+        lines.append(
+            ":rotating_light: *The employee says they did not ask for this.* "
+            "Treat the account as compromised."
+        )
+    if request.privileged:
+        lines.append(":shield: *Privileged account*: two different admins must approve.")
+    if request.recent_reset_at is not None:
+        lines.append(
+            f":rotating_light: *This person's MFA was reset {_when(request.recent_reset_at)}.* "
+            "A second reset so soon is a pattern of help-desk social engineering: verify "
+            "with extra care."
+        )
+    return lines
+
+
 def _status_line(request: HelpRequest) -> str:
     by = f" by <@{request.decided_by}>" if request.decided_by else ""
     when = f" {_when(request.decided_at)}" if request.decided_at else ""
+    if request.status is Status.OPEN and request.first_approver:
+        chosen = ", ".join(a.label for a in request.first_actions)
+        return (
+            f":large_yellow_circle: *1 of 2 approvals*: <@{request.first_approver}> approved "
+            f"{chosen}. Waiting for a second admin (expires {_when(request.expires_at)})"
+        )
     if request.status is Status.OPEN:
         return (
             f":large_yellow_circle: *Waiting for a decision* (expires {_when(request.expires_at)})"

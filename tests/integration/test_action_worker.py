@@ -74,6 +74,9 @@ class Admins:
     async def is_admin(self, user_id: str) -> bool:
         return user_id == ADMIN
 
+    async def is_privileged(self, user_id: str) -> bool:
+        return user_id == ADMIN
+
 
 class People:
     async def profile(self, user_id: str) -> tuple[str, str]:

@@ -232,9 +232,23 @@ async def test_an_admin_cannot_decide_on_their_own_request(slack: SlackDriver) -
     await slack.settle()
     assert "your own request" in slack.fake.response_posts(url)[-1]["text"]
     assert ("decision.refused", ADMIN, {"reason": "own_request"}) in await _audit(slack)
+    # An admin's own account is privileged: two other admins must approve.
     await slack.click(card, ActionId.APPROVE, user=ADMIN2)
     await slack.settle()
-    assert "*Done* by <@UADMIN2>" in _card(slack).all_text()
+    first = _card(slack)
+    assert "1 of 2 approvals" in first.all_text()
+    assert "Privileged account" in first.all_text()
+    _, url = await slack.click(first, ActionId.APPROVE, user=ADMIN2)
+    await slack.settle()
+    assert "second, different admin" in slack.fake.response_posts(url)[-1]["text"]
+    await slack.click(first, ActionId.APPROVE, user=GROUP_ADMIN, selected=["clear_mfa"])
+    await slack.settle()
+    done = _card(slack).all_text()
+    assert "*Done* by <@UGROUP1>" in done
+    events = [(e, a, d) for e, a, d in await _audit(slack)]
+    assert ("request.first_approval", ADMIN2) in [(e, a) for e, a, _ in events]
+    approved = next(d for e, _, d in events if e == "request.approved")
+    assert approved == {"actions": ["clear_mfa"]}  # only what both admins approved
 
 
 async def test_deny_needs_a_reason_and_the_employee_reads_it(slack: SlackDriver) -> None:
