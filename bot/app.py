@@ -223,6 +223,7 @@ async def build_runtime(
                 ttl=settings.request_ttl,
                 tap_lifetime_minutes=settings.tap_lifetime_minutes,
                 reset_cooldown=settings.reset_cooldown,
+                manager_attestation=settings.manager_attestation,
             ),
             SqlRequestRepository(sessions),
             walks,
@@ -236,7 +237,7 @@ async def build_runtime(
                 settings.privileged_users,
                 settings.privileged_usergroup,
             ),
-            SlackPeople(client),
+            SlackPeople(client, settings.manager_profile_field),
             SlackNotifier(
                 replier,
                 settings.helpdesk_channel,

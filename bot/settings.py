@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     privileged_usergroup: str | None = None
     security_channel: str | None = None
     reset_cooldown: timedelta = timedelta(hours=24)
+    manager_attestation: bool = False
+    manager_profile_field: str | None = None
 
     identity_provider: IdentityProviderName = IdentityProviderName.MANUAL
     entra_tenant_id: str | None = None

@@ -68,6 +68,16 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
         await ack(response_action="update", view=build_request_sending())
         deps.tasks.spawn(_submit_request(deps, helpdesk, body, meta, form), "submit-request")
 
+    @app.action(ActionId.MANAGER_YES)
+    async def handle_manager_yes(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        deps.tasks.spawn(_manager(deps, helpdesk, body, yes=True), "manager-answer")
+
+    @app.action(ActionId.MANAGER_NO)
+    async def handle_manager_no(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        deps.tasks.spawn(_manager(deps, helpdesk, body, yes=False), "manager-answer")
+
     @app.action(ActionId.NOT_ME)
     async def handle_not_me(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -213,6 +223,21 @@ async def _submit_request(
         await client.views_update(view_id=view_id, view=build_request_sent(request))
     except SlackApiError as exc:
         log.info("the modal was closed before request #%s was stored: %s", request.id, exc)
+
+
+async def _manager(
+    deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any], *, yes: bool
+) -> None:
+    request_id = request_id_of(body["actions"][0].get("value"))
+    if request_id is None:
+        return
+    try:
+        await helpdesk.manager_answer(request_id, body["user"]["id"], yes)
+    except HelpdeskError as exc:
+        await _refuse(deps, body, exc)
+        return
+    said = "Thank you: IT can go ahead." if yes else "Thank you: IT security has been alerted."
+    await deps.replier.replace(body, Message.plain(said))
 
 
 async def _not_me(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:

@@ -25,6 +25,8 @@ class ActionId(StrEnum):
     RETRY = "mfa-desk-retry"
     ENROLL_CONFIRM = "mfa-admin-enroll-confirm"
     NOT_ME = "mfa-request-not-me"
+    MANAGER_YES = "mfa-manager-yes"
+    MANAGER_NO = "mfa-manager-no"
 
     def pattern(self) -> re.Pattern[str]:
         """A regex matching this id with any suffix."""

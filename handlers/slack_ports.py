@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable
 from datetime import datetime, timedelta
 
@@ -15,6 +16,7 @@ from bot.domain.ports import Clock
 from bot.domain.requests import ActionItem, Change, HelpRequest
 from handlers.blocks.helpdesk import (
     build_employee_notice,
+    build_manager_question,
     build_request_card,
     build_secret_notice,
     build_thread_note,
@@ -86,8 +88,27 @@ class SlackAdminRoster:
 class SlackPeople:
     """Names and emails from users.info (scopes users:read and users:read.email)."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, manager_field: str | None = None) -> None:
         self._client = client
+        self._manager_field = manager_field
+
+    async def manager_of(self, user_id: str) -> str | None:
+        """The Slack user in the profile field MANAGER_PROFILE_FIELD (a user ID or an email)."""
+        if not self._manager_field:
+            return None
+        try:
+            profile = (await self._client.users_profile_get(user=user_id)).get("profile") or {}
+            value = str(
+                ((profile.get("fields") or {}).get(self._manager_field) or {}).get("value", "")
+            )
+            if re.fullmatch(r"[UW][A-Z0-9]{2,}", value):
+                return value
+            if "@" in value:
+                found = await self._client.users_lookupByEmail(email=value)
+                return str((found.get("user") or {}).get("id")) or None
+        except SlackApiError as exc:
+            log.warning("could not find the manager: %s", exc.response.get("error"))
+        return None
 
     async def profile(self, user_id: str) -> tuple[str, str]:
         """(name, email), empty where Slack does not say."""
@@ -159,6 +180,10 @@ class SlackNotifier:
             )
         if failures:
             raise NoticeError(f"{failures} notice(s) about request #{request.id} failed")
+
+    async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:
+        """DM the manager a yes/no question about the request."""
+        await self._replier.post_dm(manager_id, build_manager_question(request))
 
     async def tell_helpdesk(self, text: str, *, security: bool = False) -> None:
         """Post a notice in the help-desk channel (and the security channel when `security`)."""

@@ -174,6 +174,25 @@ class SqlRequestRepository:
             session.add(_audit_row(audit, request_id=request_id))
         return True
 
+    async def record_manager_answer(self, request_id: int, answer: str, audit: AuditEntry) -> bool:
+        async with self._sessions.begin() as session:
+            values: dict[str, Any] = {"manager_answer": answer, "updated_at": audit.at}
+            if answer == "no":
+                values["suspicious"] = True
+            result = await session.execute(
+                update(HelpRequestRow)
+                .where(
+                    HelpRequestRow.id == request_id,
+                    HelpRequestRow.manager_id == audit.actor_id,
+                    HelpRequestRow.manager_answer.is_(None),
+                )
+                .values(**values)
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return False
+            session.add(_audit_row(audit, request_id=request_id))
+        return True
+
     async def last_reset_of(self, user_id: str) -> datetime | None:
         async with self._sessions() as session:
             return await session.scalar(
@@ -367,6 +386,8 @@ def _request(row: HelpRequestRow) -> HelpRequest:
         first_actions=tuple(Action(a) for a in row.first_actions or ()),
         suspicious=row.suspicious,
         recent_reset_at=row.recent_reset_at,
+        manager_id=row.manager_id,
+        manager_answer=row.manager_answer,
     )
 
 

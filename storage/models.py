@@ -119,6 +119,8 @@ class HelpRequestRow(Base):
     first_actions: Mapped[list[str] | None] = mapped_column(JSON)
     suspicious: Mapped[bool] = mapped_column(default=False)
     recent_reset_at: Mapped[datetime | None]
+    manager_id: Mapped[str | None] = mapped_column(String(32))
+    manager_answer: Mapped[str | None] = mapped_column(String(8))
 
     __table_args__ = (
         # One request in progress per employee, enforced by the database across replicas.

@@ -33,6 +33,12 @@ class SameApproverError(HelpdeskError):
     code = "same_approver"
 
 
+class SuspiciousError(HelpdeskError):
+    """The employee's manager (or the employee) said it was not them: no approval."""
+
+    code = "suspicious"
+
+
 class WrongPlaceError(HelpdeskError):
     """A click from another workspace, or on a message outside the help-desk channel."""
 

@@ -18,6 +18,7 @@ from bot.domain.errors import (
     RequestExpiredError,
     RequestNotFoundError,
     SameApproverError,
+    SuspiciousError,
     WrongPlaceError,
 )
 from bot.domain.guide import Guide
@@ -79,6 +80,7 @@ class HelpdeskConfig:
     ttl: timedelta = timedelta(hours=24)
     tap_lifetime_minutes: int = 60
     reset_cooldown: timedelta = timedelta(hours=24)
+    manager_attestation: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,37 @@ class HelpdeskService:
             await self._notifier.request_changed(request, [], Change.CREATED, None)
         except Exception:
             log.exception("could not confirm request #%s to the employee", request.id)
+        if self.config.manager_attestation:
+            await self._ask_manager(request)
+
+    async def _ask_manager(self, request: HelpRequest) -> None:
+        manager = await self._people.manager_of(request.requester_id)
+        if manager is None or manager == request.requester_id:
+            await self._requests.record_audit(
+                AuditEntry(self._clock.now(), SYSTEM, "manager.unknown", request.id)
+            )
+            return
+        await self._requests.update_request(request.id, manager_id=manager)
+        await self._notifier.ask_manager(replace(request, manager_id=manager), manager)
+        await self._notify(request.id, Change.MANAGER_ASKED, None)
+
+    async def manager_answer(self, request_id: int, actor: str, yes: bool) -> HelpRequest:
+        """The manager confirms (yes) or denies (no) that the employee asked; a no blocks it."""
+        request = await self._get(request_id)
+        answer = "yes" if yes else "no"
+        audit = AuditEntry(self._clock.now(), actor, f"manager.{answer}", request.id)
+        if request.manager_id != actor:
+            raise await self._refused(actor, request.id, NotRequesterError("not their manager"))
+        if not await self._requests.record_manager_answer(request.id, answer, audit):
+            return request
+        changed = await self._notify(request.id, Change.MANAGER_ANSWERED, actor)
+        if not yes:
+            await self._notifier.tell_helpdesk(
+                f":rotating_light: The manager of <@{request.requester_id}> says they did NOT ask "
+                f"IT for request #{request.id}. It can no longer be approved.",
+                security=True,
+            )
+        return changed
 
     async def cancel(self, request_id: int, user_id: str) -> HelpRequest:
         """The employee withdraws an open request."""
@@ -243,6 +276,8 @@ class HelpdeskService:
         request = await self.authorize(request_id, actor, place)
         if not actions:
             raise NothingSelectedError("tick at least one action to approve")
+        if request.suspicious:
+            raise await self._refused(actor, request.id, SuspiciousError("reported"))
         await self._step_up(actor, request.id, code)
         now = self._clock.now()
         first = request.first_approver

@@ -115,6 +115,10 @@ class RequestRepository(Protocol):
         """Flag the request as reported by its employee; False if it was already."""
         ...
 
+    async def record_manager_answer(self, request_id: int, answer: str, audit: AuditEntry) -> bool:
+        """The manager's yes or no (by `audit.actor_id`), once; a no marks it suspicious."""
+        ...
+
     async def last_reset_of(self, user_id: str) -> datetime | None:
         """When the employee's last request was done, if ever."""
         ...
@@ -185,6 +189,10 @@ class PeopleDirectory(Protocol):
         """(display name, email); empty strings for what the platform does not tell."""
         ...
 
+    async def manager_of(self, user_id: str) -> str | None:
+        """The person's manager on the chat platform (a user id), when it is known."""
+        ...
+
 
 class Notifier(Protocol):
     """Tells the help desk and the employee what changed (a Slack or Teams front end)."""
@@ -203,6 +211,10 @@ class Notifier(Protocol):
 
     async def deliver_secret(self, request: HelpRequest, text: str) -> None:
         """Give the employee, and only them, something secret (a temporary access pass)."""
+        ...
+
+    async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:
+        """Ask the manager whether the employee really asked IT for this."""
         ...
 
     async def tell_helpdesk(self, text: str, *, security: bool = False) -> None:

@@ -142,6 +142,8 @@ class HelpRequest:
     first_actions: tuple[Action, ...] = ()
     suspicious: bool = False
     recent_reset_at: datetime | None = None
+    manager_id: str | None = None
+    manager_answer: str | None = None
 
     def is_expired(self, now: datetime) -> bool:
         """True once the request waited past its expiry without a decision."""
@@ -188,6 +190,8 @@ class Change(StrEnum):
     FAILED = "failed"
     RETRIED = "retried"
     FIRST_APPROVAL = "first_approval"
+    MANAGER_ASKED = "manager_asked"
+    MANAGER_ANSWERED = "manager_answered"
     REPORTED = "reported"
     EXPIRED = "expired"
     CANCELLED = "cancelled"

@@ -31,6 +31,7 @@ from bot.domain.errors import (
     OwnRequestError,
     RequestExpiredError,
     SameApproverError,
+    SuspiciousError,
     WrongPlaceError,
 )
 from bot.domain.guide import Guide
@@ -337,6 +338,8 @@ def build_thread_note(
         Change.FAILED: ":x: Some actions failed: see the card.",
         Change.RETRIED: f":repeat: Failed actions tried again{by}.",
         Change.FIRST_APPROVAL: f":one: First of two approvals{by}.",
+        Change.MANAGER_ASKED: "The employee's manager was asked to confirm.",
+        Change.MANAGER_ANSWERED: f"The manager answered{by}: {request.manager_answer}.",
         Change.REPORTED: ":rotating_light: The employee reported that they did not ask for this.",
         Change.EXPIRED: ":hourglass: Expired without a decision.",
         Change.CANCELLED: ":leftwards_arrow_with_hook: Cancelled by the employee.",
@@ -452,6 +455,8 @@ def build_refusal(error: HelpdeskError) -> str:
         return "You can't decide on your own request: another IT admin has to."
     if isinstance(error, WrongPlaceError):
         return "Requests are decided on their card in the help-desk channel."
+    if isinstance(error, SuspiciousError):
+        return "This request was reported as not coming from the employee: it can't be approved."
     if isinstance(error, SameApproverError):
         return "You approved this already: a second, different admin has to approve it."
     if isinstance(error, NothingSelectedError):
@@ -554,6 +559,13 @@ def _warnings(request: HelpRequest) -> list[str]:
         )
     if request.privileged:
         lines.append(":shield: *Privileged account*: two different admins must approve.")
+    if request.manager_id:
+        answer = {
+            None: "asked, no answer yet",
+            "yes": ":white_check_mark: confirmed the request",
+            "no": ":rotating_light: *said the employee did NOT ask*",
+        }.get(request.manager_answer, request.manager_answer)
+        lines.append(f"*Manager* <@{request.manager_id}>: {answer}")
     if request.recent_reset_at is not None:
         lines.append(
             f":rotating_light: *This person's MFA was reset {_when(request.recent_reset_at)}.* "
@@ -728,3 +740,35 @@ def build_stepup_refusal(error: HelpdeskError) -> str:
     if isinstance(error, WrongCodeError):
         return f"That code is not right: {error}."
     return build_refusal(error)
+
+
+def build_manager_question(request: HelpRequest) -> Message:
+    """Asks the employee's manager whether the employee really asked IT."""
+    name = escape_mrkdwn(request.requester_name) or "your report"
+    text = (
+        f":question: Did <@{request.requester_id}> ({name}) ask IT to reset their sign-in "
+        f"methods (request #{request.id})? Attackers impersonate employees to take over their "
+        "accounts: if you are not sure, say no and call them."
+    )
+    return Message(
+        text=f"Did {name} ask IT to reset their sign-in methods?",
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=text)),
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Yes, they asked",
+                        action_id=ActionId.MANAGER_YES,
+                        value=str(request.id),
+                        style="primary",
+                    ),
+                    ButtonElement(
+                        text="No",
+                        action_id=ActionId.MANAGER_NO,
+                        value=str(request.id),
+                        style="danger",
+                    ),
+                ]
+            ),
+        ],
+    )

@@ -299,6 +299,18 @@ class FakeSlack:
         user = self.users.get(p.get("user", ""))
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
+    def _m_users_profile_get(self, p: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(p.get("user", ""))
+        if not user:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "profile": {"fields": {}, **user["profile"]}}
+
+    def _m_users_lookupByEmail(self, p: dict[str, Any]) -> dict[str, Any]:
+        for user in self.users.values():
+            if user["profile"].get("email") == p.get("email"):
+                return {"ok": True, "user": user}
+        return {"ok": False, "error": "users_not_found"}
+
     def _m_usergroups_users_list(self, p: dict[str, Any]) -> dict[str, Any]:
         group = p.get("usergroup", "")
         if group not in self.usergroups:

@@ -39,6 +39,8 @@ def bot_env(bot_env: dict[str, Any], fake_slack: FakeSlack) -> dict[str, Any]:
         "identity_provider": "demo",
         "privileged_users": "U1",
         "security_channel": SECURITY,
+        "manager_attestation": True,
+        "manager_profile_field": "Xf01",
     }
 
 
@@ -114,3 +116,44 @@ async def test_this_wasnt_me_alerts_security_and_revokes_again(slack: SlackDrive
     await slack.settle()
     assert slack.fake.response_posts(url)[-1]["replace_original"] is False
     assert any("What changed" in dm for dm in _dms(slack))
+
+
+@pytest.fixture
+def attested(slack: SlackDriver) -> SlackDriver:
+    """The employee's profile names their manager (by email)."""
+    slack.fake.add_user("UMGR", "Grace Manager", "grace@example.com")
+    slack.fake.users["U1"]["profile"]["fields"] = {"Xf01": {"value": "grace@example.com"}}
+    return slack
+
+
+@pytest.mark.parametrize("answer", ["yes", "no"])
+async def test_the_manager_is_asked_and_a_no_blocks_approval(
+    bot_env: dict[str, Any], attested: SlackDriver, answer: str
+) -> None:
+    slack = attested
+    card = await _request(slack)
+    question = slack.dm_screen("UMGR")
+    assert "Did <@U1>" in question.all_text()
+    assert "asked, no answer yet" in _card(slack).all_text()
+    _, url = await slack.click(question, ActionId.MANAGER_YES, user=ADMIN)  # not the manager
+    await slack.settle()
+    assert slack.fake.response_posts(url)[-1]["replace_original"] is False
+    button = ActionId.MANAGER_YES if answer == "yes" else ActionId.MANAGER_NO
+    await slack.click(question, button, user="UMGR")
+    await slack.settle()
+    if answer == "yes":
+        assert "confirmed the request" in _card(slack).all_text()
+        return
+    assert "did NOT ask" in _card(slack).all_text()
+    _, url = await slack.click(card, ActionId.APPROVE, user=ADMIN)
+    await slack.settle()
+    assert "can't be approved" in slack.fake.response_posts(url)[-1]["text"]
+    alerts = [
+        c.params["channel"]
+        for c in slack.fake.calls_to("chat.postMessage")
+        if "did NOT ask" in c.params.get("text", "")
+    ]
+    assert sorted(alerts) == [DESK, SECURITY]
+    events = [(e, a) for e, a, _ in await _audit(slack)]
+    assert ("manager.no", "UMGR") in events
+    assert ("decision.refused", ADMIN) in events

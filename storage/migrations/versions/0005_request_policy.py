@@ -1,4 +1,5 @@
-"""The reset policy on requests: privileged targets, a first approval, suspicion, recent resets.
+"""The reset policy on requests: privileged targets, a first approval, suspicion, recent resets,
+the manager's attestation.
 
 Revision ID: 0005
 Revises: 0004
@@ -28,11 +29,15 @@ def upgrade() -> None:
             sa.Column("suspicious", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch.add_column(sa.Column("recent_reset_at", UtcDateTime(), nullable=True))
+        batch.add_column(sa.Column("manager_id", sa.String(32), nullable=True))
+        batch.add_column(sa.Column("manager_answer", sa.String(8), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("help_requests") as batch:
         for column in (
+            "manager_answer",
+            "manager_id",
             "recent_reset_at",
             "suspicious",
             "first_actions",
