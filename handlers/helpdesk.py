@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -228,54 +229,39 @@ async def _submit_request(
 async def _manager(
     deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any], *, yes: bool
 ) -> None:
-    request_id = request_id_of(body["actions"][0].get("value"))
-    if request_id is None:
-        return
-    try:
+    async def answer(request_id: int) -> None:
         await helpdesk.manager_answer(request_id, body["user"]["id"], yes)
-    except HelpdeskError as exc:
-        await _refuse(deps, body, exc)
-        return
-    said = "Thank you: IT can go ahead." if yes else "Thank you: IT security has been alerted."
-    await deps.replier.replace(body, Message.plain(said))
+        said = "Thank you: IT can go ahead." if yes else "Thank you: IT security has been alerted."
+        await deps.replier.replace(body, Message.plain(said))
+
+    await _on_button(deps, body, answer)
 
 
 async def _not_me(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
-    request_id = request_id_of(body["actions"][0].get("value"))
-    if request_id is None:
-        return
-    try:
+    async def report(request_id: int) -> None:
         said = await helpdesk.report_not_me(request_id, body["user"]["id"])
-    except HelpdeskError as exc:
-        await _refuse(deps, body, exc)
-        return
-    # A new message, so the one saying what changed stays readable.
-    await deps.replier.post_dm(body["user"]["id"], Message.plain(f":rotating_light: {said}"))
+        # A new message, so the one saying what changed stays readable.
+        await deps.replier.post_dm(body["user"]["id"], Message.plain(f":rotating_light: {said}"))
+
+    await _on_button(deps, body, report)
 
 
 async def _cancel(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
-    request_id = request_id_of(body["actions"][0].get("value"))
-    if request_id is None:
-        return
-    try:
+    async def cancel(request_id: int) -> None:
         request = await helpdesk.cancel(request_id, body["user"]["id"])
-    except HelpdeskError as exc:
-        await _refuse(deps, body, exc)
-        return
-    await deps.replier.replace(body, build_cancelled(request))
+        await deps.replier.replace(body, build_cancelled(request))
+
+    await _on_button(deps, body, cancel)
 
 
 async def _approve(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
-    request_id = request_id_of(body["actions"][0].get("value"))
-    if request_id is None:
-        return
     actor = body["user"]["id"]
-    try:
+
+    async def approve(request_id: int) -> None:
         await helpdesk.approve(request_id, actor, _place(body), _selected(body))
-    except HelpdeskError as exc:
-        await _refuse(deps, body, exc)
-        return
-    await helpdesk.carry_out(request_id, actor)
+        await helpdesk.carry_out(request_id, actor)
+
+    await _on_button(deps, body, approve)
 
 
 async def _ask_deny_reason(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
@@ -318,16 +304,13 @@ async def _deny(
 
 
 async def _retry(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
-    request_id = request_id_of(body["actions"][0].get("value"))
-    if request_id is None:
-        return
     actor = body["user"]["id"]
-    try:
+
+    async def retry(request_id: int) -> None:
         await helpdesk.retry_failed(request_id, actor, _place(body))
-    except HelpdeskError as exc:
-        await _refuse(deps, body, exc)
-        return
-    await helpdesk.carry_out_retry(request_id, actor)
+        await helpdesk.carry_out_retry(request_id, actor)
+
+    await _on_button(deps, body, retry)
 
 
 async def _ask_code(
@@ -370,13 +353,10 @@ async def _ask_code(
 
 
 async def _manual_done(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
-    action_id = request_id_of(body["actions"][0].get("value"))
-    if action_id is None:
-        return
-    try:
+    async def done(action_id: int) -> None:
         await helpdesk.mark_manual_done(action_id, body["user"]["id"], _place(body))
-    except HelpdeskError as exc:
-        await _refuse(deps, body, exc)
+
+    await _on_button(deps, body, done)
 
 
 async def _admin_command(deps: Deps, helpdesk: HelpdeskService, command: dict[str, Any]) -> None:
@@ -434,6 +414,20 @@ async def _open_enroll_modal(deps: Deps, body: dict[str, Any]) -> None:
         )
     except SlackApiError as exc:
         log.warning("could not open the enrollment form: %s", exc.response.get("error"))
+
+
+async def _on_button(
+    deps: Deps, body: dict[str, Any], act: Callable[[int], Awaitable[None]]
+) -> None:
+    """Run `act` with the number in the clicked button's value; a refusal of the core's is
+    answered to the clicker alone. The number only names the request: `act` re-reads it."""
+    number = request_id_of(body["actions"][0].get("value"))
+    if number is None:
+        return
+    try:
+        await act(number)
+    except HelpdeskError as exc:
+        await _refuse(deps, body, exc)
 
 
 async def _refuse(deps: Deps, body: dict[str, Any], error: HelpdeskError) -> None:
