@@ -31,6 +31,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from bot.crypto import new_key
+
 SECRET = "bench-signing-secret"
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -229,7 +231,8 @@ async def _wait_ready(port: int, process: subprocess.Popen[bytes], limit_s: floa
     async with aiohttp.ClientSession() as http:
         while time.monotonic() - started < limit_s:
             if process.poll() is not None:
-                raise RuntimeError(f"the server exited with {process.returncode}")
+                stderr = process.stderr.read().decode() if process.stderr else ""
+                raise RuntimeError(f"the server exited with {process.returncode}: {stderr}")
             try:
                 async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
                     if response.status == 200:
@@ -375,6 +378,7 @@ def main() -> None:
         "HELPDESK_CHANNEL": "C0DESK",
         "IT_ADMIN_USERS": "UADMIN",
         "IDENTITY_PROVIDER": "demo",
+        "STEPUP_KEY": new_key(),
         "PYTHONPATH": str(ROOT),
     }
     targets: list[Target] = []
