@@ -110,7 +110,9 @@ class EntraProvider:
         collections = dict(MFA_METHODS)
         if self._config.clear_passkeys:
             collections.update(PASSKEY_METHODS)
-        _, body = await self._call("GET", f"/users/{user.id}/authentication/methods", "methods")
+        _, body = await self._call(
+            "GET", f"/users/{user.id}/authentication/methods", "methods", allow=()
+        )
         methods = [m for m in body.get("value", []) if m.get("@odata.type") in collections]
         # A user cannot keep an alternate mobile phone without a mobile one: that goes first.
         methods.sort(key=lambda m: 0 if m.get("id") == ALTERNATE_MOBILE else 1)
@@ -148,7 +150,7 @@ class EntraProvider:
 
     async def revoke_sessions(self, user: DirectoryUser) -> ActionResult:
         """revokeSignInSessions: refresh tokens and session cookies stop working."""
-        await self._call("POST", f"/users/{user.id}/revokeSignInSessions", "revoke", {})
+        await self._call("POST", f"/users/{user.id}/revokeSignInSessions", "revoke", {}, allow=())
         return ActionResult(
             Outcome.DONE,
             "Sign-in sessions revoked: the person is signed out everywhere within a few "
@@ -237,14 +239,19 @@ class EntraProvider:
                     json=payload,
                     headers={"Authorization": f"Bearer {token}"},
                     timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT_S),
+                    allow_redirects=False,
                 ) as response:
                     body = await _json(response)
                     status = response.status
                     retry_after = response.headers.get("Retry-After")
             except (aiohttp.ClientError, TimeoutError) as exc:
-                raise TemporaryIdentityError(f"Microsoft Graph did not answer ({exc!r})") from exc
+                raise TemporaryIdentityError(
+                    f"Microsoft Graph did not answer ({type(exc).__name__})"
+                ) from exc
             if status == 401 and attempt == 1:
                 continue  # the token expired early or was revoked: fetch a new one once
+            if status == 401:
+                raise IdentityError("Microsoft Graph refused a fresh token of the app (401)")
             return self._check(status, body, retry_after, purpose, allow)
         raise IdentityError("Microsoft Graph refused the app's token twice")
 
@@ -258,6 +265,8 @@ class EntraProvider:
     ) -> tuple[int, dict[str, Any]]:
         if status < 300 or status in allow:
             return status, body
+        if status == 404:
+            raise UserNotFoundError("the person is no longer in Entra ID")
         code = (body.get("error") or {}).get("code", "")
         if status == 429 or status >= 500:
             wait = float(retry_after) if retry_after and retry_after.isdigit() else None
@@ -291,13 +300,16 @@ class EntraProvider:
         }
         try:
             async with self._http.post(
-                url, data=form, timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT_S)
+                url,
+                data=form,
+                timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT_S),
+                allow_redirects=False,
             ) as response:
                 body = await _json(response)
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TemporaryIdentityError(
-                f"the Entra sign-in endpoint did not answer ({exc!r})"
+                f"the Entra sign-in endpoint did not answer ({type(exc).__name__})"
             ) from exc
         if status >= 500 or status == 429:
             raise TemporaryIdentityError(f"the Entra sign-in endpoint answered {status}")

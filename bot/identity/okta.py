@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -58,7 +59,7 @@ class OktaProvider:
     async def clear_mfa(self, user: DirectoryUser) -> ActionResult:
         """reset_factors: every factor enrollment returns to unenrolled; the user stays active."""
         status, _ = await self._call(
-            "POST", f"/api/v1/users/{user.id}/lifecycle/reset_factors", allow=(400, 404)
+            "POST", f"/api/v1/users/{user.id}/lifecycle/reset_factors", allow=(400,)
         )
         if status >= 400:
             return ActionResult(Outcome.DONE, "No factors were enrolled; nothing to reset.")
@@ -124,6 +125,7 @@ class OktaProvider:
                     "Accept": "application/json",
                 },
                 timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT_S),
+                allow_redirects=False,
             ) as response:
                 body: Any = None
                 if response.status != 204:
@@ -133,7 +135,7 @@ class OktaProvider:
                         body = None
                 status, headers = response.status, response.headers
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise TemporaryIdentityError(f"Okta did not answer ({exc!r})") from exc
+            raise TemporaryIdentityError(f"Okta did not answer ({type(exc).__name__})") from exc
         if status < 300 or status in allowed:
             return status, body
         summary = body.get("errorSummary", "") if isinstance(body, dict) else ""
@@ -149,6 +151,8 @@ class OktaProvider:
             )
         if status == 401:
             raise IdentityError(f"Okta refused the API token ({code}): check OKTA_API_TOKEN")
+        if status == 404:
+            raise UserNotFoundError(f"Okta no longer has this user ({code})")
         raise IdentityError(f"Okta answered {status} {code}: {summary}".strip(": "))
 
 
@@ -157,9 +161,10 @@ def _wait_until_reset(headers: Any) -> float | None:
     reset, date = headers.get("X-Rate-Limit-Reset"), headers.get("Date")
     if not reset or not str(reset).isdigit():
         return None
-    now = parsedate_to_datetime(date).timestamp() if date else None
-    if now is None:
-        return None
+    try:
+        now = parsedate_to_datetime(date).timestamp() if date else time.time()
+    except (TypeError, ValueError):
+        now = time.time()
     return max(1.0, int(reset) - now + 1)
 
 
