@@ -34,7 +34,14 @@ from handlers.blocks.helpdesk import (
 from handlers.deps import Deps
 from handlers.ids import ActionId, Command, FieldId, ViewId
 from handlers.qr import qr_png
-from handlers.wire import ContactMeta, DenyMeta, StepRef, StepUpMeta, request_id_of
+from handlers.wire import (
+    ContactMeta,
+    DenyMeta,
+    EnrollMeta,
+    StepRef,
+    StepUpMeta,
+    request_id_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,18 +130,25 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
     @app.action(ActionId.ENROLL_CONFIRM)
     async def handle_enroll_confirm(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        deps.tasks.spawn(_open_enroll_modal(deps, body), "enroll-confirm")
+        deps.tasks.spawn(_open_enroll_modal(deps, helpdesk, body), "enroll-confirm")
 
     @app.view(ViewId.ENROLL)
     async def handle_enroll_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
-        code = _value(body["view"]["state"]["values"], FieldId.CODE)
+        values = body["view"]["state"]["values"]
+        meta = EnrollMeta.model_validate_json(body["view"].get("private_metadata") or "{}")
+        replacing = FieldId.CURRENT_CODE in values
+        current = _value(values, FieldId.CURRENT_CODE) if replacing else None
         try:
-            await helpdesk.confirm_enrollment(body["user"]["id"], code)
+            await helpdesk.confirm_enrollment(
+                body["user"]["id"], _value(values, FieldId.CODE), current
+            )
         except HelpdeskError as exc:
-            await ack(response_action="errors", errors={FieldId.CODE: build_stepup_refusal(exc)})
+            field = FieldId.CURRENT_CODE if replacing else FieldId.CODE
+            await ack(response_action="errors", errors={field: build_stepup_refusal(exc)})
             return
         text = ":white_check_mark: Your authenticator is set up. Approvals will ask for its code."
         await ack(response_action="update", view=build_notice_modal("Authenticator", text))
+        deps.tasks.spawn(_forget_enrollment(deps, meta), "forget-enrollment")
 
     @app.action(ActionId.DENY)
     async def handle_deny(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -396,24 +410,44 @@ async def _enroll(deps: Deps, helpdesk: HelpdeskService, actor: str, url: str) -
         return
     client = deps.replier.client
     channel = (await client.conversations_open(users=actor))["channel"]["id"]
-    await client.files_upload_v2(
+    uploaded = await client.files_upload_v2(
         channel=channel,
         content=qr_png(uri),
         filename="authenticator-qr.png",
         title="Scan with your authenticator app",
     )
-    await deps.replier.post(channel, build_enrollment(uri, secret))
+    file_id = (uploaded.get("file") or {}).get("id")
+    await deps.replier.post(channel, build_enrollment(uri, secret, file_id))
     text = "I sent you a direct message to set up your authenticator."
     await deps.replier.respond(url, Message.plain(text), replace_original=False)
 
 
-async def _open_enroll_modal(deps: Deps, body: dict[str, Any]) -> None:
+async def _open_enroll_modal(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+    value = body["actions"][0].get("value")
+    meta = EnrollMeta(
+        channel_id=(body.get("channel") or {}).get("id"),
+        message_ts=(body.get("message") or {}).get("ts"),
+        file_id=value if value and value != "none" else None,
+    )
+    replacing = await helpdesk.is_enrolled(body["user"]["id"])
     try:
         await deps.replier.client.views_open(
-            trigger_id=body["trigger_id"], view=build_enroll_modal()
+            trigger_id=body["trigger_id"], view=build_enroll_modal(replacing, meta)
         )
     except SlackApiError as exc:
         log.warning("could not open the enrollment form: %s", exc.response.get("error"))
+
+
+async def _forget_enrollment(deps: Deps, meta: EnrollMeta) -> None:
+    """Delete the DM message and QR file that carried the secret, now that it is set up."""
+    client = deps.replier.client
+    try:
+        if meta.channel_id and meta.channel_id.startswith("D") and meta.message_ts:
+            await client.chat_delete(channel=meta.channel_id, ts=meta.message_ts)
+        if meta.file_id:
+            await client.files_delete(file=meta.file_id)
+    except SlackApiError as exc:
+        log.warning("could not delete the enrollment message: %s", exc.response.get("error"))
 
 
 async def _on_button(

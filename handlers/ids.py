@@ -53,6 +53,7 @@ class FieldId(StrEnum):
     DETAILS = "mfa-contact-details"
     DENY_REASON = "mfa-deny-reason"
     CODE = "mfa-stepup-code"
+    CURRENT_CODE = "mfa-stepup-current-code"
 
 
 class ViewId(StrEnum):

@@ -56,6 +56,16 @@ def request_id_of(value: str | None) -> int | None:
     return int(value)
 
 
+class EnrollMeta(BaseModel):
+    """The enrollment modal's private_metadata: the DM message and QR file to delete after."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel_id: str | None = None
+    message_ts: str | None = None
+    file_id: str | None = Field(default=None, max_length=40)
+
+
 class StepUpMeta(BaseModel):
     """The step-up modal's private_metadata: what the code will confirm; re-checked on submit."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, select, update
+from sqlalchemy import ColumnElement, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -55,20 +55,22 @@ class SqlAuthenticatorStore:
         except IntegrityError:  # created meanwhile by another replica
             await self.set_pending(admin_id, sealed, at)
 
-    async def confirm_pending(self, admin_id: str, step: int, at: datetime) -> bool:
+    async def confirm_pending(
+        self, admin_id: str, sealed_pending: str, step: int, at: datetime
+    ) -> bool:
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(AuthenticatorRow)
                 .where(
                     AuthenticatorRow.admin_id == admin_id,
-                    AuthenticatorRow.sealed_pending.is_not(None),
+                    AuthenticatorRow.sealed_pending == sealed_pending,
+                    _not_locked(at),
                 )
                 .values(
                     sealed_secret=AuthenticatorRow.sealed_pending,
                     sealed_pending=None,
                     last_step=step,
                     failures=0,
-                    locked_until=None,
                     updated_at=at,
                 )
             )
@@ -78,8 +80,12 @@ class SqlAuthenticatorStore:
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(AuthenticatorRow)
-                .where(AuthenticatorRow.admin_id == admin_id, AuthenticatorRow.last_step < step)
-                .values(last_step=step, failures=0, locked_until=None, updated_at=at)
+                .where(
+                    AuthenticatorRow.admin_id == admin_id,
+                    AuthenticatorRow.last_step < step,
+                    _not_locked(at),
+                )
+                .values(last_step=step, failures=0, updated_at=at)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -135,3 +141,7 @@ class SqlAuthenticatorStore:
                 .values(sealed_secret=new[0], sealed_pending=new[1])
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _not_locked(at: datetime) -> ColumnElement[bool]:
+    return or_(AuthenticatorRow.locked_until.is_(None), AuthenticatorRow.locked_until <= at)

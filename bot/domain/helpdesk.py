@@ -482,15 +482,38 @@ class HelpdeskService:
         _, email = await self._people.profile(actor)
         return await self._stepup.begin_enrollment(actor, email or actor)
 
-    async def confirm_enrollment(self, actor: str, code: str) -> None:
-        """The new authenticator's first code; audited."""
+    async def is_enrolled(self, actor: str) -> bool:
+        """True when the admin has a confirmed authenticator."""
+        return self._stepup is not None and await self._stepup.is_enrolled(actor)
+
+    async def confirm_enrollment(
+        self, actor: str, code: str, current_code: str | None = None
+    ) -> None:
+        """The new authenticator's first code (and, when replacing one, the current one's);
+        audited, and the help desk is told (security too when an authenticator is replaced)."""
         if self._stepup is None:
             raise StepUpOffError("STEPUP_REQUIRED=false")
         try:
-            await self._stepup.confirm_enrollment(actor, code)
+            replaced = await self._stepup.confirm_enrollment(actor, code, current_code)
+        except WrongCodeError as wrong:
+            await self._refused(actor, None, wrong)
+            if wrong.locked:
+                await self._requests.record_audit(
+                    AuditEntry(self._clock.now(), actor, "stepup.locked")
+                )
+                await self._notifier.tell_helpdesk(
+                    f"Step-up for <@{actor}> is locked for 15 minutes after five wrong codes.",
+                    security=True,
+                )
+            raise
         except HelpdeskError as refusal:
             raise await self._refused(actor, None, refusal) from None
-        await self._requests.record_audit(AuditEntry(self._clock.now(), actor, "stepup.enrolled"))
+        event = "stepup.replaced" if replaced else "stepup.enrolled"
+        await self._requests.record_audit(AuditEntry(self._clock.now(), actor, event))
+        what = "replaced their authenticator" if replaced else "set up an authenticator"
+        await self._notifier.tell_helpdesk(
+            f":closed_lock_with_key: <@{actor}> {what} for approvals.", security=replaced
+        )
 
     async def mark_manual_done(self, action_id: int, actor: str, place: Place) -> None:
         """An admin did a manual step in the admin portal and says so."""

@@ -91,12 +91,16 @@ class AuthenticatorStore(Protocol):
         """Store a new secret waiting for its first code (the current one stays active)."""
         ...
 
-    async def confirm_pending(self, admin_id: str, step: int, at: datetime) -> bool:
-        """Make the pending secret the active one, with `step` as the last one used."""
+    async def confirm_pending(
+        self, admin_id: str, sealed_pending: str, step: int, at: datetime
+    ) -> bool:
+        """Make this pending secret the active one, with `step` as the last one used, unless
+        the admin is locked out or another secret is pending by now."""
         ...
 
     async def use_step(self, admin_id: str, step: int, at: datetime) -> bool:
-        """Record `step` as used if it is newer than the last; False means a replay."""
+        """Record `step` as used if it is newer than the last and the admin is not locked out
+        at `at`; False means a replay (or a lock that began meanwhile)."""
         ...
 
     async def record_failure(
@@ -121,15 +125,38 @@ class StepUp:
         uri = pyotp.TOTP(secret).provisioning_uri(name=label, issuer_name=ISSUER)
         return uri, secret
 
-    async def confirm_enrollment(self, admin_id: str, code: str) -> None:
-        """The first code from the new authenticator makes it the admin's step-up."""
+    async def confirm_enrollment(
+        self, admin_id: str, code: str, current_code: str | None = None
+    ) -> bool:
+        """The first code from the new authenticator makes it the admin's step-up. Replacing an
+        authenticator also takes a code from the current one, so a stolen Slack session cannot
+        swap in the thief's. True when an authenticator was replaced."""
         row = await self._unlocked(admin_id)
         if row is None or row.sealed_pending is None:
             raise NotEnrolledError("start with /mfa-admin enroll")
+        replacing = row.sealed_secret is not None
+        if row.sealed_secret is not None:
+            old_step = self._matching_step(self._box.open(row.sealed_secret), current_code or "")
+            if old_step is None:
+                raise await self._failed(admin_id)
+            if old_step <= row.last_step or not await self._store.use_step(
+                admin_id, old_step, self._clock.now()
+            ):
+                raise ReplayedCodeError("that code was used already: wait for the next one")
         step = self._matching_step(self._box.open(row.sealed_pending), code)
         if step is None:
             raise await self._failed(admin_id)
-        await self._store.confirm_pending(admin_id, step, self._clock.now())
+        if not await self._store.confirm_pending(
+            admin_id, row.sealed_pending, step, self._clock.now()
+        ):
+            raise NotEnrolledError(
+                "the set-up changed meanwhile: start again with /mfa-admin enroll"
+            )
+        return replacing
+
+    async def is_replacing(self, admin_id: str) -> bool:
+        """True when the admin already has a confirmed authenticator."""
+        return await self.is_enrolled(admin_id)
 
     async def is_enrolled(self, admin_id: str) -> bool:
         """True once a secret was confirmed."""
@@ -166,7 +193,7 @@ class StepUp:
     def _matching_step(self, secret: str, code: str) -> int | None:
         """The time step the code belongs to: the current one or one either side."""
         code = code.strip().replace(" ", "")
-        if not code.isdigit():
+        if not (code.isascii() and code.isdigit()):
             return None
         totp = pyotp.TOTP(secret)
         now_step = totp.timecode(self._clock.now())

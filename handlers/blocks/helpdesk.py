@@ -52,7 +52,7 @@ from bot.domain.stepup import LockedOutError, NotEnrolledError, ReplayedCodeErro
 from bot.domain.text import escape_mrkdwn
 from handlers.blocks.guide import Message
 from handlers.ids import ActionId, FieldId, ViewId
-from handlers.wire import ContactMeta, DenyMeta, StepUpMeta
+from handlers.wire import ContactMeta, DenyMeta, EnrollMeta, StepUpMeta
 
 NEVER_ASK = "IT will never ask you for your password or your verification codes."
 _YES, _NO = "yes", "no"
@@ -675,7 +675,7 @@ def build_stepup_modal(meta: StepUpMeta, what: str) -> View:
     )
 
 
-def build_enrollment(uri: str, secret: str) -> Message:
+def build_enrollment(uri: str, secret: str, file_id: str | None) -> Message:
     """The admin's DM to set up step-up: the key to type (the QR code comes as a file)."""
     spaced = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     text = (
@@ -686,7 +686,7 @@ def build_enrollment(uri: str, secret: str) -> Message:
         f"   or open `{uri}`\n"
         "3. Press *Confirm* and enter the code the app shows.\n"
         "Until you confirm, your previous authenticator (if any) keeps working. "
-        "Keep this key to yourself: delete this message once you are set up."
+        "This message and the QR code are deleted once you are set up."
     )
     return Message(
         text="Set up your authenticator for IT approvals",
@@ -697,7 +697,7 @@ def build_enrollment(uri: str, secret: str) -> Message:
                     ButtonElement(
                         text="Confirm",
                         action_id=ActionId.ENROLL_CONFIRM,
-                        value="confirm",
+                        value=file_id or "none",
                         style="primary",
                     )
                 ]
@@ -706,23 +706,38 @@ def build_enrollment(uri: str, secret: str) -> Message:
     )
 
 
-def build_enroll_modal() -> View:
-    """Asks for the first code from the new authenticator."""
+def build_enroll_modal(replacing: bool, meta: EnrollMeta) -> View:
+    """Asks for the first code from the new authenticator (and the current one's, when it
+    replaces one)."""
+    blocks: list[Block] = []
+    if replacing:
+        blocks.append(
+            InputBlock(
+                block_id=FieldId.CURRENT_CODE,
+                label="A code from your current authenticator",
+                hint="Replacing an authenticator needs the old one too.",
+                element=PlainTextInputElement(
+                    action_id=f"{FieldId.CURRENT_CODE}-input", min_length=6, max_length=8
+                ),
+            )
+        )
+    blocks.append(
+        InputBlock(
+            block_id=FieldId.CODE,
+            label="The code your new app shows now",
+            element=PlainTextInputElement(
+                action_id=f"{FieldId.CODE}-input", min_length=6, max_length=8
+            ),
+        )
+    )
     return View(
         type="modal",
         callback_id=ViewId.ENROLL,
         title="Confirm authenticator",
         submit="Confirm",
         close="Cancel",
-        blocks=[
-            InputBlock(
-                block_id=FieldId.CODE,
-                label="The code your app shows now",
-                element=PlainTextInputElement(
-                    action_id=f"{FieldId.CODE}-input", min_length=6, max_length=8
-                ),
-            )
-        ],
+        private_metadata=meta.model_dump_json(),
+        blocks=blocks,
     )
 
 

@@ -257,6 +257,18 @@ class FakeSlack:
             self.shared_files[item["id"]] = p.get("channel_id", "")
         return {"ok": True, "files": [{"id": i["id"], "title": i.get("title")} for i in listed]}
 
+    def _m_chat_delete(self, p: dict[str, Any]) -> dict[str, Any]:
+        key = (p.get("channel", ""), p.get("ts", ""))
+        if self.messages.pop(key, None) is None:
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": key[0], "ts": key[1]}
+
+    def _m_files_delete(self, p: dict[str, Any]) -> dict[str, Any]:
+        if self.uploads.pop(p.get("file", ""), None) is None:
+            return {"ok": False, "error": "file_not_found"}
+        self.shared_files.pop(p.get("file", ""), None)
+        return {"ok": True}
+
     def _m_chat_getPermalink(self, p: dict[str, Any]) -> dict[str, Any]:
         key = (p.get("channel", ""), p.get("message_ts", ""))
         if key not in self.messages:

@@ -162,7 +162,9 @@ async def test_re_enrolling_replaces_the_secret_only_once_confirmed(
     _, new = await stepup.begin_enrollment("UADMIN", "ines")
     await stepup.verify("UADMIN", _code(old, clock))  # the old one still works
     clock.advance(seconds=30)
-    await stepup.confirm_enrollment("UADMIN", _code(new, clock))
+    with pytest.raises(WrongCodeError):  # the current authenticator must agree
+        await stepup.confirm_enrollment("UADMIN", _code(new, clock), current_code=None)
+    assert await stepup.confirm_enrollment("UADMIN", _code(new, clock), _code(old, clock))
     clock.advance(seconds=30)
     with pytest.raises(WrongCodeError):
         await stepup.verify(

@@ -62,6 +62,9 @@ async def _enroll(slack: SlackDriver, clock: FixedClock, admin: str = ADMIN) -> 
     right = await slack.submit(modal, {FieldId.CODE: totp.at(clock.now())}, user=admin)
     assert right.json()["response_action"] == "update"
     assert "set up" in json.dumps(right.json()["view"])
+    await slack.settle()
+    assert not slack.fake.uploads  # the QR code and the message with the key are gone
+    assert not any(totp.secret in json.dumps(m) for m in slack.fake.messages.values())
     clock.advance(seconds=30)
     return totp
 
@@ -144,3 +147,36 @@ async def test_five_wrong_codes_lock_the_admin_and_tell_the_help_desk(
     ok = await slack.submit(modal, {FieldId.CODE: totp.at(clock.now())}, user=ADMIN)
     assert ok.status == 200
     assert ok.body in ("", "{}")
+
+
+async def test_replacing_an_authenticator_needs_the_current_one_and_alerts_security(
+    slack: SlackDriver, clock: FixedClock
+) -> None:
+    old = await _enroll(slack, clock)
+    await slack.command("enroll", user=ADMIN, command="/mfa-admin")
+    await slack.settle()
+    dm = slack.dm_screen(ADMIN)
+    uri = re.search(r"`(otpauth://[^`]+)`", dm.all_text())
+    assert uri is not None
+    new = pyotp.parse_uri(uri.group(1))
+    assert isinstance(new, pyotp.TOTP)
+    await slack.click(dm, ActionId.ENROLL_CONFIRM)
+    await slack.settle()
+    modal = slack.opened_view()
+    assert FieldId.CURRENT_CODE in json.dumps(modal)
+    wrong_old = "000000" if old.at(clock.now()) != "000000" else "111111"
+    refused = await slack.submit(
+        modal, {FieldId.CURRENT_CODE: wrong_old, FieldId.CODE: new.at(clock.now())}, user=ADMIN
+    )
+    assert FieldId.CURRENT_CODE in refused.json()["errors"]
+    ok = await slack.submit(
+        modal,
+        {FieldId.CURRENT_CODE: old.at(clock.now()), FieldId.CODE: new.at(clock.now())},
+        user=ADMIN,
+    )
+    assert ok.json()["response_action"] == "update"
+    await slack.settle()
+    notices = [c.params.get("text", "") for c in slack.fake.calls_to("chat.postMessage")]
+    assert any("replaced their authenticator" in text for text in notices)
+    events = [e for e, _, _ in await _audit(slack)]
+    assert "stepup.replaced" in events
