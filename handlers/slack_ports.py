@@ -56,7 +56,7 @@ class SlackAdminRoster:
             return True
         if self._usergroup is None:
             return False
-        return user_id in await self._group_members(self._usergroup)
+        return user_id in (await self._group_members(self._usergroup) or frozenset())
 
     async def is_privileged(self, user_id: str) -> bool:
         """True for PRIVILEGED_USERS, PRIVILEGED_USERGROUP members and every IT admin."""
@@ -64,9 +64,12 @@ class SlackAdminRoster:
             return True
         if self._privileged_usergroup is None:
             return False
-        return user_id in await self._group_members(self._privileged_usergroup)
+        members = await self._group_members(self._privileged_usergroup)
+        # Not knowing who is privileged means treating everyone as such (two approvals).
+        return members is None or user_id in members
 
-    async def _group_members(self, usergroup: str) -> frozenset[str]:
+    async def _group_members(self, usergroup: str) -> frozenset[str] | None:
+        """The group's members; None when Slack cannot say and nothing recent is known."""
         now = self._clock.now()
         read_at = self._read_at.get(usergroup)
         if read_at is not None and now - read_at < USERGROUP_FRESH:
@@ -79,7 +82,7 @@ class SlackAdminRoster:
             log.warning("could not read the user group %s: %s", usergroup, exc)
             if read_at is not None and now - read_at < USERGROUP_STALE_LIMIT:
                 return self._members[usergroup]
-            return frozenset()
+            return None
         self._members[usergroup] = frozenset(response.get("users", []))
         self._read_at[usergroup] = now
         return self._members[usergroup]

@@ -105,6 +105,7 @@ class SqlRequestRepository:
         not_expired_at: datetime | None = None,
         actions: tuple[Action, ...] = (),
         first_approver_is: str | None = None,
+        not_suspicious: bool = False,
         **fields: Any,
     ) -> bool:
         conditions = [
@@ -115,6 +116,8 @@ class SqlRequestRepository:
             conditions.append(HelpRequestRow.expires_at > not_expired_at)
         if first_approver_is is not None:
             conditions.append(HelpRequestRow.first_approver == first_approver_is)
+        if not_suspicious:
+            conditions.append(HelpRequestRow.suspicious.is_(False))
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(HelpRequestRow)
@@ -149,6 +152,7 @@ class SqlRequestRepository:
                     HelpRequestRow.id == request_id,
                     HelpRequestRow.status == Status.OPEN.value,
                     HelpRequestRow.first_approver.is_(None),
+                    HelpRequestRow.suspicious.is_(False),
                     HelpRequestRow.expires_at > now,
                 )
                 .values(
@@ -216,7 +220,9 @@ class SqlRequestRepository:
             row = await session.get(ActionRow, action_id)
             return None if row is None else _action(row)
 
-    async def claim_action(self, action_id: int, now: datetime, lease_until: datetime) -> bool:
+    async def claim_action(
+        self, action_id: int, now: datetime, lease_until: datetime, owner: str = ""
+    ) -> bool:
         due = and_(
             ActionRow.status == ActionStatus.PENDING.value,
             or_(ActionRow.next_attempt_at.is_(None), ActionRow.next_attempt_at <= now),
@@ -232,17 +238,22 @@ class SqlRequestRepository:
                     status=ActionStatus.RUNNING.value,
                     attempts=ActionRow.attempts + 1,
                     lease_until=lease_until,
+                    lease_owner=owner,
                 )
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def retry_action_later(
-        self, action_id: int, at: datetime, audit: AuditEntry, summary: str
+        self, action_id: int, at: datetime, audit: AuditEntry, summary: str, owner: str = ""
     ) -> bool:
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(ActionRow)
-                .where(ActionRow.id == action_id, ActionRow.status == ActionStatus.RUNNING.value)
+                .where(
+                    ActionRow.id == action_id,
+                    ActionRow.status == ActionStatus.RUNNING.value,
+                    ActionRow.lease_owner == owner,
+                )
                 .values(
                     status=ActionStatus.PENDING.value,
                     next_attempt_at=at,
@@ -298,12 +309,16 @@ class SqlRequestRepository:
         expected: frozenset[ActionStatus],
         status: ActionStatus,
         audit: AuditEntry,
+        owner: str | None = None,
         **fields: Any,
     ) -> bool:
+        conditions = [ActionRow.id == action_id, ActionRow.status.in_([s.value for s in expected])]
+        if owner is not None:  # a worker's result counts only while it still holds the lease
+            conditions.append(ActionRow.lease_owner == owner)
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(ActionRow)
-                .where(ActionRow.id == action_id, ActionRow.status.in_([s.value for s in expected]))
+                .where(*conditions)
                 .values(status=status.value, updated_at=audit.at, lease_until=None, **fields)
             )
             if not result.rowcount:  # type: ignore[attr-defined]

@@ -149,6 +149,7 @@ class ActionRow(Base):
     link: Mapped[str | None] = mapped_column(String(1000))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(40))
     next_attempt_at: Mapped[datetime | None]
     done_by: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -312,6 +313,7 @@ class HelpdeskService:
             not_expired_at=now,
             actions=actions,
             first_approver_is=first,
+            not_suspicious=True,
             decided_by=actor,
             decided_at=now,
         )
@@ -415,9 +417,8 @@ class HelpdeskService:
             ):
                 return
             request = replace(request, status=Status.EXECUTING)
-        if request.status is not Status.EXECUTING:
-            return
-        now = self._clock.now()
+        if request.status is not Status.EXECUTING or request.suspicious:
+            return  # a request reported as not the employee's runs nothing more
         due = [
             item
             for item in await self._requests.actions_of(request.id)
@@ -425,15 +426,23 @@ class HelpdeskService:
         ]
         user: DirectoryUser | None = None
         lookup_error: IdentityError | None = None
+        owner = uuid.uuid4().hex  # this run's lease: a result counts only while it holds it
         for item in due:
-            if not await self._requests.claim_action(item.id, now, now + ACTION_LEASE):
+            now = self._clock.now()
+            if not await self._requests.claim_action(item.id, now, now + ACTION_LEASE, owner):
                 continue  # not due yet, or another worker holds it
+            if item.attempts >= MAX_ATTEMPTS:  # kept dying mid-run: stop taking it over
+                await self._fail(request, item, "gave up: the action never finished", owner)
+                continue
             if user is None and lookup_error is None:
                 try:
                     user = await self.provider.find_user(request.requester_email)
                 except IdentityError as exc:
                     lookup_error = exc
-            await self._run_one(request, item, user, lookup_error)
+                except Exception:
+                    log.exception("looking up the person of request #%s failed", request.id)
+                    lookup_error = IdentityError("the person could not be looked up (see logs)")
+            await self._run_one(request, item, user, lookup_error, owner)
         await self._settle(request.id)
 
     async def authorize_retry(self, request_id: int, actor: str, place: Place) -> HelpRequest:
@@ -443,6 +452,8 @@ class HelpdeskService:
             await self._check_decider(request, actor, place)
             if request.status is not Status.FAILED:
                 raise _already(request)
+            if request.suspicious:
+                raise SuspiciousError("reported")
         except HelpdeskError as refusal:
             raise await self._refused(actor, request.id, refusal) from None
         return request
@@ -464,7 +475,7 @@ class HelpdeskService:
         await self._step_up(actor, request_id, code)
         audit = AuditEntry(self._clock.now(), actor, "request.retried", request_id)
         if not await self._requests.transition(
-            request_id, frozenset({Status.FAILED}), Status.EXECUTING, audit
+            request_id, frozenset({Status.FAILED}), Status.EXECUTING, audit, not_suspicious=True
         ):
             raise _already(await self._get(request_id))
         await self._requests.reopen_failed_actions(request_id, self._clock.now())
@@ -598,6 +609,7 @@ class HelpdeskService:
         item: ActionItem,
         user: DirectoryUser | None,
         lookup_error: IdentityError | None,
+        owner: str,
     ) -> None:
         """Run one claimed action and record its result."""
         running = frozenset({ActionStatus.RUNNING})
@@ -632,16 +644,19 @@ class HelpdeskService:
                     self._clock.now() + timedelta(seconds=wait),
                     audit,
                     f"{exc}; trying again (attempt {attempts + 1} of {MAX_ATTEMPTS})",
+                    owner,
                 )
                 await self._notify(request.id, Change.ACTION_RETRYING, None)
                 return
-            await self._fail(request, item, f"{exc} (gave up after {attempts} attempts)", detail)
+            await self._fail(
+                request, item, f"{exc} (gave up after {attempts} attempts)", owner, detail
+            )
             return
         except Exception as exc:
             why = str(exc) if isinstance(exc, IdentityError) else "unexpected error (see the logs)"
             if not isinstance(exc, IdentityError):
                 log.exception("action %s of request #%s failed", item.action.value, request.id)
-            await self._fail(request, item, why, detail)
+            await self._fail(request, item, why, owner, detail)
             return
         status = ActionStatus.MANUAL if result.outcome is Outcome.MANUAL else ActionStatus.DONE
         audit = AuditEntry(
@@ -656,6 +671,7 @@ class HelpdeskService:
             running,
             status,
             audit,
+            owner,
             summary=result.summary,
             manual_steps=list(result.manual_steps),
             link=result.link,
@@ -664,13 +680,24 @@ class HelpdeskService:
         await self._notify(request.id, change, None)
 
     async def _fail(
-        self, request: HelpRequest, item: ActionItem, why: str, detail: dict[str, Any]
+        self,
+        request: HelpRequest,
+        item: ActionItem,
+        why: str,
+        owner: str,
+        detail: dict[str, Any] | None = None,
     ) -> None:
+        detail = detail or {"action": item.action.value, "provider": self.provider.name}
         audit = AuditEntry(
             self._clock.now(), SYSTEM, "action.failed", request.id, {**detail, "why": why}
         )
         await self._requests.finish_action(
-            item.id, frozenset({ActionStatus.RUNNING}), ActionStatus.FAILED, audit, summary=why
+            item.id,
+            frozenset({ActionStatus.RUNNING}),
+            ActionStatus.FAILED,
+            audit,
+            owner,
+            summary=why,
         )
         await self._notify(request.id, Change.ACTION_FAILED, None)
 

@@ -98,6 +98,7 @@ class RequestRepository(Protocol):
         not_expired_at: datetime | None = None,
         actions: tuple[Action, ...] = (),
         first_approver_is: str | None = None,
+        not_suspicious: bool = False,
         **fields: Any,
     ) -> bool:
         """Move the request to `new` only if it is in `expected` (and, when given, not expired
@@ -131,13 +132,15 @@ class RequestRepository(Protocol):
         """One action by its id, or None."""
         ...
 
-    async def claim_action(self, action_id: int, now: datetime, lease_until: datetime) -> bool:
+    async def claim_action(
+        self, action_id: int, now: datetime, lease_until: datetime, owner: str = ""
+    ) -> bool:
         """Take an action that is due (pending, its retry time reached) or whose worker's lease
         ran out, until `lease_until`; False when another worker has it or it is not due."""
         ...
 
     async def retry_action_later(
-        self, action_id: int, at: datetime, audit: AuditEntry, summary: str
+        self, action_id: int, at: datetime, audit: AuditEntry, summary: str, owner: str = ""
     ) -> bool:
         """Put a running action back to pending, to be tried again at `at`."""
         ...
@@ -156,9 +159,11 @@ class RequestRepository(Protocol):
         expected: frozenset[ActionStatus],
         status: ActionStatus,
         audit: AuditEntry,
+        owner: str | None = None,
         **fields: Any,
     ) -> bool:
-        """Record an action's result if it is still in `expected`, with its audit line."""
+        """Record an action's result if it is still in `expected` (and, given `owner`, still
+        leased to that worker), with its audit line."""
         ...
 
     async def record_audit(self, entry: AuditEntry) -> None:

@@ -82,6 +82,9 @@ class People:
     async def profile(self, user_id: str) -> tuple[str, str]:
         return "Ada", "ada@example.com"
 
+    async def manager_of(self, user_id: str) -> str | None:
+        return None
+
 
 @dataclass
 class Notices:
@@ -100,7 +103,10 @@ class Notices:
     async def deliver_secret(self, request: HelpRequest, text: str) -> None:
         return None
 
-    async def tell_helpdesk(self, text: str) -> None:
+    async def tell_helpdesk(self, text: str, *, security: bool = False) -> None:
+        return None
+
+    async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:
         return None
 
 
@@ -244,3 +250,61 @@ async def test_an_action_held_by_a_dead_worker_is_taken_over_once_its_lease_ends
     assert desk.directory.calls == ["clear_mfa"]
     assert (await desk.service.get(request_id)).status is Status.DONE
     assert await desk.service.work_due() == []
+
+
+async def test_a_worker_whose_lease_was_taken_over_cannot_record_a_result(desk: Desk) -> None:
+    from bot.domain.requests import AuditEntry
+
+    request_id = await _approved(desk, (Action.CLEAR_MFA,))
+    await desk.repo.transition(
+        request_id,
+        frozenset({Status.APPROVED}),
+        Status.EXECUTING,
+        AuditEntry(desk.clock.now(), "system", "request.executing", request_id),
+    )
+    [item] = await desk.repo.actions_of(request_id)
+    now = desk.clock.now()
+    assert await desk.repo.claim_action(item.id, now, now + ACTION_LEASE, "slow-worker")
+    later = now + ACTION_LEASE + timedelta(seconds=1)
+    assert await desk.repo.claim_action(item.id, later, later + ACTION_LEASE, "new-worker")
+    audit = AuditEntry(later, "system", "action.done", request_id)
+    assert not await desk.repo.finish_action(
+        item.id, frozenset({ActionStatus.RUNNING}), ActionStatus.DONE, audit, "slow-worker"
+    )
+    assert await desk.repo.finish_action(
+        item.id, frozenset({ActionStatus.RUNNING}), ActionStatus.DONE, audit, "new-worker"
+    )
+
+
+async def test_an_action_whose_workers_keep_dying_is_given_up(desk: Desk) -> None:
+    from bot.domain.requests import AuditEntry
+
+    request_id = await _approved(desk, (Action.CLEAR_MFA,))
+    await desk.repo.transition(
+        request_id,
+        frozenset({Status.APPROVED}),
+        Status.EXECUTING,
+        AuditEntry(desk.clock.now(), "system", "request.executing", request_id),
+    )
+    [item] = await desk.repo.actions_of(request_id)
+    for n in range(MAX_ATTEMPTS):
+        now = desk.clock.now()
+        assert await desk.repo.claim_action(item.id, now, now + ACTION_LEASE, f"dead-{n}")
+        desk.clock.advance(minutes=6)
+    await desk.service.work_due()
+    assert desk.directory.calls == []
+    [failed] = await desk.repo.actions_of(request_id)
+    assert failed.status is ActionStatus.FAILED
+    assert "never finished" in failed.summary
+
+
+async def test_a_reported_request_is_neither_approved_nor_retried(desk: Desk) -> None:
+    from bot.domain.errors import SuspiciousError
+
+    form = ContactForm("lost it", True, Remaining.NONE, None, "+1 555 0100")
+    request = await desk.service.submit("T0TEAM", "U1", "lost-phone", None, form)
+    await desk.service.announce_new(request)
+    await desk.service.report_not_me(request.id, "U1")
+    with pytest.raises(SuspiciousError):
+        await desk.service.approve(request.id, ADMIN, PLACE, (Action.CLEAR_MFA,))
+    assert (await desk.service.get(request.id)).status is Status.OPEN
