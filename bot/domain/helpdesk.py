@@ -59,7 +59,7 @@ SYSTEM = "system"
 ANNOUNCE_LEASE = timedelta(minutes=2)
 # Longer than any one action can take (each provider call has its own timeout), so a lease
 # runs out only when its worker died.
-ACTION_LEASE = timedelta(minutes=5)
+ACTION_LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
 BACKOFF_FIRST_S = 2.0
 BACKOFF_MAX_S = 300.0

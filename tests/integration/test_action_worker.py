@@ -242,7 +242,7 @@ async def test_an_action_held_by_a_dead_worker_is_taken_over_once_its_lease_ends
     now = desk.clock.now()
     assert await desk.repo.claim_action(item.id, now, now + ACTION_LEASE)
     assert not await desk.repo.claim_action(item.id, now, now + ACTION_LEASE)  # held
-    desk.clock.advance(minutes=4)
+    desk.clock.advance(seconds=ACTION_LEASE.total_seconds() - 60)
     assert await desk.service.work_due() == []
     assert desk.directory.calls == []
     desk.clock.advance(minutes=2)
@@ -290,7 +290,7 @@ async def test_an_action_whose_workers_keep_dying_is_given_up(desk: Desk) -> Non
     for n in range(MAX_ATTEMPTS):
         now = desk.clock.now()
         assert await desk.repo.claim_action(item.id, now, now + ACTION_LEASE, f"dead-{n}")
-        desk.clock.advance(minutes=6)
+        desk.clock.advance(seconds=ACTION_LEASE.total_seconds() + 60)
     await desk.service.work_due()
     assert desk.directory.calls == []
     [failed] = await desk.repo.actions_of(request_id)
