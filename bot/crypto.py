@@ -5,7 +5,7 @@ from __future__ import annotations
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 
-class KeyError_(ValueError):
+class StepUpKeyError(ValueError):
     """STEPUP_KEY is missing or is not a list of Fernet keys."""
 
 
@@ -15,11 +15,11 @@ class SecretBox:
     def __init__(self, keys: str) -> None:
         parts = [part.strip() for part in keys.split(",") if part.strip()]
         if not parts:
-            raise KeyError_("no key given; make one with `mfa-helpdesk keygen`")
+            raise StepUpKeyError("no key given; make one with `mfa-helpdesk keygen`")
         try:
             self._fernet = MultiFernet([Fernet(part.encode()) for part in parts])
         except (ValueError, TypeError) as exc:
-            raise KeyError_(
+            raise StepUpKeyError(
                 "a key is not a Fernet key (32 url-safe base64-encoded bytes); "
                 "make one with `mfa-helpdesk keygen`"
             ) from exc

@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.crypto import KeyError_, SecretBox
+from bot.crypto import StepUpKeyError, SecretBox
 
 DEFAULT_MANAGE_SETTINGS_URL = "https://mysignins.microsoft.com/security-info"
 DEFAULT_APP_PASSWORDS_URL = (
@@ -160,7 +160,7 @@ class Settings(BaseSettings):
             )
         try:
             return SecretBox(self.stepup_key.get_secret_value())
-        except KeyError_ as exc:
+        except StepUpKeyError as exc:
             raise SettingError("STEPUP_KEY", f"is not usable: {exc}") from exc
 
     def require_for_provider(self) -> None:

@@ -154,10 +154,6 @@ class StepUp:
             )
         return replacing
 
-    async def is_replacing(self, admin_id: str) -> bool:
-        """True when the admin already has a confirmed authenticator."""
-        return await self.is_enrolled(admin_id)
-
     async def is_enrolled(self, admin_id: str) -> bool:
         """True once a secret was confirmed."""
         row = await self._store.get_authenticator(admin_id)
