@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.crypto import StepUpKeyError, SecretBox
+from bot.crypto import SecretBox, StepUpKeyError
 
 DEFAULT_MANAGE_SETTINGS_URL = "https://mysignins.microsoft.com/security-info"
 DEFAULT_APP_PASSWORDS_URL = (
