@@ -22,6 +22,7 @@ def _run(
     return subprocess.run(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "bot", *args],
         env=env,
+        cwd=env.get("HOME"),  # away from any developer's .env
         capture_output=True,
         text=True,
         timeout=timeout,
