@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 import aiohttp
@@ -65,7 +65,11 @@ class Runtime:
     bolt: AsyncApp
     web: web.Application
     deps: Deps
-    tasks: TaskTracker = field(default_factory=TaskTracker)
+
+    @property
+    def tasks(self) -> TaskTracker:
+        """The background work after acks (the one tracker the listeners use)."""
+        return self.deps.tasks
 
     async def housekeeping_once(self) -> None:
         """Forget old event ids, expire overdue requests, post cards that never reached Slack."""
@@ -267,4 +271,4 @@ async def build_runtime(
         return await ping(engine)
 
     web_app = create_web_app(bolt, signing_secret, database_ok, lambda: tasks.pending)
-    return Runtime(settings, engine, http, bolt, web_app, deps, tasks)
+    return Runtime(settings, engine, http, bolt, web_app, deps)

@@ -63,8 +63,6 @@ class ActionResult:
 class IdentityError(Exception):
     """An action failed; the message says why in words an admin can act on (never a secret)."""
 
-    permanent: bool = True
-
 
 class UserNotFoundError(IdentityError):
     """No account, or more than one, matches the employee's email: never guess."""
@@ -73,8 +71,6 @@ class UserNotFoundError(IdentityError):
 class TemporaryIdentityError(IdentityError):
     """A failure worth retrying later (throttling, a 5xx, a timeout); `retry_after` is the
     wait the provider asked for, in seconds, when it said."""
-
-    permanent = False
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)

@@ -12,7 +12,9 @@ from bot.domain.identity import Action
 
 
 class Status(StrEnum):
-    """Where a request stands; see TRANSITIONS for the moves allowed."""
+    """Where a request stands. The moves (each a conditional update in HelpdeskService):
+    open -> approved | denied | expired | cancelled; approved -> executing;
+    executing -> done | failed; failed -> executing (an admin's retry)."""
 
     OPEN = "open"
     APPROVED = "approved"
@@ -25,17 +27,6 @@ class Status(StrEnum):
 
 
 ACTIVE = frozenset({Status.OPEN, Status.APPROVED, Status.EXECUTING})
-
-TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.OPEN: frozenset({Status.APPROVED, Status.DENIED, Status.EXPIRED, Status.CANCELLED}),
-    Status.APPROVED: frozenset({Status.EXECUTING}),
-    Status.EXECUTING: frozenset({Status.DONE, Status.FAILED}),
-    Status.FAILED: frozenset({Status.EXECUTING}),
-    Status.DONE: frozenset(),
-    Status.DENIED: frozenset(),
-    Status.EXPIRED: frozenset(),
-    Status.CANCELLED: frozenset(),
-}
 
 
 class ActionStatus(StrEnum):

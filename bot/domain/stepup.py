@@ -15,7 +15,6 @@ from bot.domain.ports import Clock
 ISSUER = "MFA Helpdesk"
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
-STEP_S = 30
 
 
 class StepUpOffError(HelpdeskError):

@@ -62,7 +62,6 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
-        self._changed = asyncio.Event()
         self.delay_s = 0.0  # a slow Slack: every Web API answer waits this long
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._sockets: list[web.WebSocketResponse] = []
@@ -165,7 +164,6 @@ class FakeSlack:
             self.violations.append(f"unknown method {method}")
             return web.json_response({"ok": False, "error": "unknown_method"})
         body = handler(params)
-        self._changed.set()
         return web.json_response(body)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
@@ -185,7 +183,6 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "used_url"}, status=404)
         self._check_message(payload, f"response_url {rid}")
         self.responses[rid].append(payload)
-        self._changed.set()
         return web.json_response({"ok": True})
 
     async def _handle_socket(self, request: web.Request) -> web.WebSocketResponse:
