@@ -1,4 +1,4 @@
-"""The `mfa-helpdesk` command: serve, migrate, audit export, check-guide."""
+"""The `mfa-helpdesk` command: serve, sandbox, migrate, audit export, keys, checks."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -17,6 +18,9 @@ from pydantic import ValidationError
 from bot.guide import GuideError, guide_variables, load_guide
 from bot.logging import configure_logging
 from bot.settings import SettingError, Settings
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
 
 log = logging.getLogger("mfa_helpdesk")
 
@@ -32,6 +36,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     serve.add_argument(
         "--no-migrate", action="store_true", help="do not migrate the database at start"
+    )
+    sandbox = commands.add_parser(
+        "sandbox", help="try the bot in the browser: a local Slack, the demo directory, no settings"
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    sandbox.add_argument("--port", type=int, help="port to listen on (PORT, else 3000; 0: any)")
+    commands.add_parser(
+        "start", help="serve when SLACK_BOT_TOKEN or SLACK_APP_TOKEN is set, else the sandbox"
     )
     commands.add_parser("migrate", help="bring the database schema up to date, then exit")
     audit = commands.add_parser("audit", help="the audit log")
@@ -63,6 +75,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(
                 _serve(settings, migrate=settings.migrate_on_start and not args.no_migrate)
             )
+        if (
+            args.command == "start"
+            and settings.slack_bot_token is None
+            and not settings.socket_mode
+        ):
+            log.info("no SLACK_BOT_TOKEN: starting the sandbox (set it to connect to Slack)")
+            return asyncio.run(_sandbox(settings, "127.0.0.1", settings.port))
+        if args.command == "start":
+            settings.require_for_serve()
+            return asyncio.run(_serve(settings, migrate=settings.migrate_on_start))
+        if args.command == "sandbox":
+            port = settings.port if args.port is None else args.port
+            return asyncio.run(_sandbox(settings, args.host, port))
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
         if args.command == "keygen":
@@ -193,6 +218,67 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
     from bot.app import build_runtime, connect_socket_mode
 
     runtime = await build_runtime(settings, run_migrations=migrate)
+    socket_handler = None
+
+    async def started() -> None:
+        nonlocal socket_handler
+        if settings.slack_app_token is not None:
+            socket_handler = await connect_socket_mode(
+                runtime, settings.slack_app_token.get_secret_value()
+            )
+            log.info("connected to Slack in Socket Mode; /healthz on port %s", settings.port)
+        else:
+            log.info("listening on http://%s:%s/slack/events", settings.host, settings.port)
+
+    async def stopping() -> None:
+        if socket_handler is not None:
+            await socket_handler.close_async()  # type: ignore[no-untyped-call]
+
+    await _run(
+        runtime,
+        lambda runner: web.TCPSite(runner, settings.host, settings.port),
+        started,
+        stopping,
+    )
+    return 0
+
+
+async def _sandbox(settings: Settings, host: str, port: int) -> int:
+    from bot.app import build_runtime
+    from sandbox.server import Sandbox, bind, sandbox_settings, temporary_database
+
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        raise SettingError("PORT", f"{port} cannot be used on {host}: {exc.strerror}") from None
+    port = sock.getsockname()[1]
+    database_url, folder = temporary_database()
+    with folder:
+        runtime = await build_runtime(sandbox_settings(port, database_url))
+        sandbox = Sandbox.create(runtime, f"http://127.0.0.1:{port}")
+        sandbox.attach(runtime.web)
+        await sandbox.seed()
+        shown = "localhost" if host in ("127.0.0.1", "::1", "localhost") else host
+
+        async def started() -> None:
+            log.info(
+                "sandbox ready: open http://%s:%s/ (a local workspace with the demo directory; "
+                "for trying the bot, not for production)",
+                shown,
+                port,
+            )
+
+        await _run(runtime, lambda runner: web.SockSite(runner, sock), started)
+    return 0
+
+
+async def _run(
+    runtime: Runtime,
+    site: Callable[[web.AppRunner], web.BaseSite],
+    started: Callable[[], Awaitable[None]],
+    stopping: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Serve the runtime's web app with its background work until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -200,16 +286,8 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
 
     runner = web.AppRunner(runtime.web, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
-    socket_handler = None
-    if settings.slack_app_token is not None:
-        socket_handler = await connect_socket_mode(
-            runtime, settings.slack_app_token.get_secret_value()
-        )
-        log.info("connected to Slack in Socket Mode; /healthz on port %s", settings.port)
-    else:
-        log.info("listening on http://%s:%s/slack/events", settings.host, settings.port)
+    await site(runner).start()
+    await started()
     background = [
         asyncio.create_task(runtime.run_housekeeping(), name="housekeeping"),
         asyncio.create_task(runtime.run_worker(), name="action-worker"),
@@ -220,8 +298,7 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
     for task in background:
         task.cancel()
     await asyncio.gather(*background, return_exceptions=True)
-    if socket_handler is not None:
-        await socket_handler.close_async()  # type: ignore[no-untyped-call]
+    if stopping is not None:
+        await stopping()
     await runner.cleanup()
     await runtime.close()
-    return 0

@@ -1,0 +1,531 @@
+"""The sandbox's Slack Web API: the methods the bot calls, answered in Slack's documented shapes."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+
+from sandbox.workspace import (
+    APP_ID,
+    BOT_ID,
+    BOT_NAME,
+    BOT_USER_ID,
+    TEAM_ID,
+    TEAM_NAME,
+    OpenView,
+    Source,
+    StoredFile,
+    Workspace,
+)
+
+log = logging.getLogger(__name__)
+
+MESSAGE_BLOCK_LIMIT = 50
+VIEW_BLOCK_LIMIT = 100
+
+Params = dict[str, Any]
+Answer = dict[str, Any]
+
+
+class SlackError(Exception):
+    """An `ok: false` answer with Slack's error code."""
+
+    def __init__(self, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.extra = extra
+
+
+class WebApi:
+    """Answers /api/{method}, response URLs and file uploads for one workspace."""
+
+    def __init__(self, workspace: Workspace, token: str, origin: str) -> None:
+        self.workspace = workspace
+        self._token = token
+        self.origin = origin
+        self._methods: dict[str, Callable[[Params], Answer]] = {
+            "auth.test": self.auth_test,
+            "chat.postMessage": self.chat_post_message,
+            "chat.update": self.chat_update,
+            "chat.delete": self.chat_delete,
+            "chat.postEphemeral": self.chat_post_ephemeral,
+            "chat.getPermalink": self.chat_get_permalink,
+            "conversations.open": self.conversations_open,
+            "users.info": self.users_info,
+            "users.profile.get": self.users_profile_get,
+            "users.lookupByEmail": self.users_lookup_by_email,
+            "usergroups.users.list": self.usergroups_users_list,
+            "views.open": self.views_open,
+            "views.push": self.views_push,
+            "views.update": self.views_update,
+            "views.publish": self.views_publish,
+            "files.getUploadURLExternal": self.files_get_upload_url,
+            "files.completeUploadExternal": self.files_complete_upload,
+            "files.delete": self.files_delete,
+        }
+        self._uploads: dict[str, bytes] = {}
+        self._pending_names: dict[str, str] = {}
+
+    def add_routes(self, app: web.Application) -> None:
+        """Serve the Web API, response URLs and uploads on `app`."""
+        app.router.add_route("*", "/api/{method}", self.handle_api)
+        app.router.add_post("/response/{rid}", self.handle_response_url)
+        app.router.add_post("/upload/{fid}", self.handle_upload)
+
+    @property
+    def methods(self) -> list[str]:
+        """The Web API methods the sandbox answers."""
+        return sorted(self._methods)
+
+    # -- HTTP -----------------------------------------------------------------------------------
+
+    async def handle_api(self, request: web.Request) -> web.Response:
+        """One Web API call: authenticate, dispatch, answer; unknown methods are logged loudly."""
+        method = request.match_info["method"]
+        params = await _params(request)
+        auth = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(auth, f"Bearer {self._token}"):
+            self.workspace.note("refused", f"{method}: invalid_auth")
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        handler = self._methods.get(method)
+        if handler is None:
+            self.workspace.note("unknown", f"{method}: not a method the sandbox knows")
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        try:
+            answer = handler(params)
+        except SlackError as exc:
+            self.workspace.note("refused", f"{method}: {exc.error}")
+            return web.json_response({"ok": False, "error": exc.error, **exc.extra})
+        self.workspace.note("call", f"{method} {_summary(params)}".rstrip())
+        return web.json_response({"ok": True, **answer})
+
+    async def handle_response_url(self, request: web.Request) -> web.Response:
+        """A post to a response URL: replace, delete, or add an ephemeral or channel message."""
+        rid = request.match_info["rid"]
+        try:
+            payload = await request.json()
+        except ValueError:
+            return web.json_response({"ok": False, "error": "invalid_payload"}, status=400)
+        source = self.workspace.use_response_url(rid)
+        if source is None:
+            self.workspace.note("refused", f"response_url {rid}: used up, expired or unknown")
+            return web.json_response({"ok": False, "error": "used_url"}, status=404)
+        try:
+            self._respond(source, payload)
+        except SlackError as exc:
+            self.workspace.note("refused", f"response_url {rid}: {exc.error}")
+            return web.json_response({"ok": False, "error": exc.error}, status=400)
+        self.workspace.note("call", f"response_url {rid} {_summary(payload)}".rstrip())
+        return web.json_response({"ok": True})
+
+    async def handle_upload(self, request: web.Request) -> web.Response:
+        """The upload step of files.getUploadURLExternal."""
+        fid = request.match_info["fid"]
+        if fid not in self._pending_names:
+            return web.Response(status=404, text="unknown upload")
+        self._uploads[fid] = await request.read()
+        return web.Response(text=f"OK - {len(self._uploads[fid])}")
+
+    # -- response URLs ----------------------------------------------------------------------------
+
+    def _respond(self, source: Source, payload: Params) -> None:
+        ws = self.workspace
+        text = str(payload.get("text") or "")
+        blocks = _checked_blocks(payload, MESSAGE_BLOCK_LIMIT)
+        if payload.get("delete_original"):
+            self._delete_source(source)
+            return
+        if payload.get("replace_original"):
+            if source.ephemeral_id and source.ephemeral_id in ws.ephemerals:
+                ephemeral = ws.ephemerals[source.ephemeral_id]
+                ephemeral.text, ephemeral.blocks = text, blocks
+                ephemeral.rev += 1
+                ws.touch()
+                return
+            message = ws.messages.get(source.channel, {}).get(source.message_ts or "")
+            if message is not None:
+                message.text, message.blocks = text, blocks
+                message.rev += 1
+                message.edited = True
+                ws.touch()
+                return
+        if payload.get("response_type") == "in_channel":
+            ws.add_message(source.channel, text, blocks, BOT_USER_ID, payload.get("thread_ts"))
+        else:
+            ws.add_ephemeral(source.channel, source.user, text, blocks)
+
+    def _delete_source(self, source: Source) -> None:
+        ws = self.workspace
+        if source.ephemeral_id:
+            ws.ephemerals.pop(source.ephemeral_id, None)
+        elif source.message_ts:
+            ws.messages.get(source.channel, {}).pop(source.message_ts, None)
+        ws.touch()
+
+    # -- auth, users ------------------------------------------------------------------------------
+
+    def auth_test(self, _p: Params) -> Answer:
+        """auth.test: who the token belongs to."""
+        return {
+            "url": f"{self.origin}/",
+            "team": TEAM_NAME,
+            "user": BOT_NAME,
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def users_info(self, p: Params) -> Answer:
+        """users.info: a person's user object."""
+        return {"user": self._user(str(p.get("user", "")))}
+
+    def users_profile_get(self, p: Params) -> Answer:
+        """users.profile.get: a person's profile (no custom fields in the sandbox)."""
+        return {"profile": {**self._user(str(p.get("user", "")))["profile"], "fields": {}}}
+
+    def users_lookup_by_email(self, p: Params) -> Answer:
+        """users.lookupByEmail."""
+        wanted = str(p.get("email", "")).lower()
+        for person in self.workspace.people.values():
+            if person.email == wanted:
+                return {"user": self._user(person.id)}
+        raise SlackError("users_not_found")
+
+    def usergroups_users_list(self, p: Params) -> Answer:
+        """usergroups.users.list: the sandbox has no user groups."""
+        raise SlackError("no_such_subteam")
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        person = self.workspace.people.get(user_id)
+        if person is None:
+            raise SlackError("user_not_found")
+        first = person.name.split()[0]
+        return {
+            "id": person.id,
+            "team_id": TEAM_ID,
+            "name": person.email.split("@", 1)[0],
+            "real_name": person.name,
+            "deleted": False,
+            "is_bot": False,
+            "is_admin": False,
+            "tz": "Europe/London",
+            "profile": {
+                "real_name": person.name,
+                "display_name": first,
+                "email": person.email,
+                "title": person.title,
+                "team": TEAM_ID,
+            },
+        }
+
+    # -- conversations and messages ---------------------------------------------------------------
+
+    def conversations_open(self, p: Params) -> Answer:
+        """conversations.open: the bot's DM with one person."""
+        users = [u for u in str(p.get("users", "")).split(",") if u]
+        if not users:
+            raise SlackError("users_list_not_supplied")
+        if len(users) > 1:
+            raise SlackError("not_supported")
+        dm = self.workspace.dm_of(users[0])
+        if dm is None:
+            raise SlackError("user_not_found")
+        return {"channel": {"id": dm}, "no_op": True, "already_open": True}
+
+    def chat_post_message(self, p: Params) -> Answer:
+        """chat.postMessage: a new message by the bot (in a thread with thread_ts)."""
+        channel = self._channel_for_bot(str(p.get("channel", "")))
+        text, blocks = _text_and_blocks(p)
+        thread_ts = p.get("thread_ts") or None
+        if thread_ts and thread_ts not in self.workspace.messages[channel]:
+            raise SlackError("thread_not_found")
+        message = self.workspace.add_message(channel, text, blocks, BOT_USER_ID, thread_ts)
+        return {"channel": channel, "ts": message.ts, "message": self._message_json(message)}
+
+    def chat_update(self, p: Params) -> Answer:
+        """chat.update: the bot's message changed in place."""
+        channel = self._channel_for_bot(str(p.get("channel", "")))
+        message = self.workspace.messages[channel].get(str(p.get("ts", "")))
+        if message is None:
+            raise SlackError("message_not_found")
+        if message.author != BOT_USER_ID:
+            raise SlackError("cant_update_message")
+        message.text, message.blocks = _text_and_blocks(p)
+        message.rev += 1
+        message.edited = True
+        self.workspace.touch()
+        return {
+            "channel": channel,
+            "ts": message.ts,
+            "text": message.text,
+            "message": self._message_json(message),
+        }
+
+    def chat_delete(self, p: Params) -> Answer:
+        """chat.delete: the bot removes one of its messages."""
+        channel = self._channel_for_bot(str(p.get("channel", "")))
+        ts = str(p.get("ts", ""))
+        message = self.workspace.messages[channel].get(ts)
+        if message is None:
+            raise SlackError("message_not_found")
+        if message.author != BOT_USER_ID:
+            raise SlackError("cant_delete_message")
+        del self.workspace.messages[channel][ts]
+        self.workspace.touch()
+        return {"channel": channel, "ts": ts}
+
+    def chat_post_ephemeral(self, p: Params) -> Answer:
+        """chat.postEphemeral: a message one member of the channel sees."""
+        channel = self._channel_for_bot(str(p.get("channel", "")))
+        user = str(p.get("user", ""))
+        if user not in self.workspace.conversations[channel].members:
+            raise SlackError("user_not_in_channel")
+        text, blocks = _text_and_blocks(p)
+        ephemeral = self.workspace.add_ephemeral(channel, user, text, blocks)
+        return {"message_ts": ephemeral.ts}
+
+    def chat_get_permalink(self, p: Params) -> Answer:
+        """chat.getPermalink: a link that opens the message in the sandbox."""
+        channel = str(p.get("channel", ""))
+        ts = str(p.get("message_ts", ""))
+        if ts not in self.workspace.messages.get(channel, {}):
+            raise SlackError("message_not_found")
+        return {"channel": channel, "permalink": f"{self.origin}/#{channel}/{ts}"}
+
+    def _channel_for_bot(self, channel: str) -> str:
+        if channel not in self.workspace.conversations:
+            raise SlackError("channel_not_found")
+        return channel
+
+    def _message_json(self, message: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": "message",
+            "text": message.text,
+            "user": message.author,
+            "ts": message.ts,
+            "team": TEAM_ID,
+            "blocks": message.blocks,
+        }
+        if message.author == BOT_USER_ID:
+            body |= {"bot_id": BOT_ID, "app_id": APP_ID}
+        if message.thread_ts:
+            body["thread_ts"] = message.thread_ts
+        return body
+
+    # -- views ------------------------------------------------------------------------------------
+
+    def views_open(self, p: Params) -> Answer:
+        """views.open: a new modal for the person whose click gave the trigger."""
+        user = self.workspace.use_trigger(str(p.get("trigger_id", "")))
+        if user is None:
+            raise SlackError("expired_trigger_id")
+        opened = self._new_view(user, _json_param(p, "view"), "modal")
+        self.workspace.modals[user] = [opened]
+        self.workspace.touch()
+        return {"view": self._view_json(opened)}
+
+    def views_push(self, p: Params) -> Answer:
+        """views.push: a modal on top of the one the person has open."""
+        user = self.workspace.use_trigger(str(p.get("trigger_id", "")))
+        if user is None:
+            raise SlackError("expired_trigger_id")
+        stack = self.workspace.modals.get(user)
+        if not stack:
+            raise SlackError("not_found")
+        if len(stack) >= 3:
+            raise SlackError("push_limit_reached")
+        pushed = self._new_view(user, _json_param(p, "view"), "modal")
+        stack.append(pushed)
+        self.workspace.touch()
+        return {"view": self._view_json(pushed)}
+
+    def views_update(self, p: Params) -> Answer:
+        """views.update: an open modal changed, by view_id or external_id, optionally by hash."""
+        found = self.workspace.find_view(str(p.get("view_id", "")), str(p.get("external_id", "")))
+        if found is None:
+            raise SlackError("not_found")
+        if p.get("hash") and p["hash"] != found.hash:
+            raise SlackError("hash_conflict")
+        view = _json_param(p, "view")
+        _check_view(view, found.view.get("type", "modal"))
+        found.view, found.errors = view, {}
+        found.rev += 1
+        found.hash = self.workspace.new_id("h.")
+        self.workspace.touch()
+        return {"view": self._view_json(found)}
+
+    def views_publish(self, p: Params) -> Answer:
+        """views.publish: a person's Home tab."""
+        user = str(p.get("user_id", ""))
+        if user not in self.workspace.people:
+            raise SlackError("user_not_found")
+        view = _json_param(p, "view")
+        home = self.workspace.homes.get(user)
+        if home is None:
+            home = self._new_view(user, view, "home")
+            self.workspace.homes[user] = home
+        else:
+            _check_view(view, "home")
+            home.view = view
+            home.rev += 1
+        self.workspace.touch()
+        return {"view": self._view_json(home)}
+
+    def _new_view(self, user: str, view: dict[str, Any], kind: str) -> OpenView:
+        _check_view(view, kind)
+        return OpenView(self.workspace.new_id("V"), user, view, self.workspace.new_id("h."))
+
+    def _view_json(self, opened: OpenView) -> dict[str, Any]:
+        return {
+            "id": opened.id,
+            "team_id": TEAM_ID,
+            "app_id": APP_ID,
+            "bot_id": BOT_ID,
+            "type": opened.view.get("type", "modal"),
+            "callback_id": opened.view.get("callback_id", ""),
+            "external_id": opened.view.get("external_id", ""),
+            "private_metadata": opened.view.get("private_metadata", ""),
+            "title": opened.view.get("title"),
+            "submit": opened.view.get("submit"),
+            "close": opened.view.get("close"),
+            "blocks": opened.view.get("blocks", []),
+            "state": {"values": {}},
+            "hash": opened.hash,
+            "root_view_id": opened.id,
+            "previous_view_id": None,
+            "clear_on_close": bool(opened.view.get("clear_on_close")),
+            "notify_on_close": bool(opened.view.get("notify_on_close")),
+        }
+
+    # -- files ------------------------------------------------------------------------------------
+
+    def files_get_upload_url(self, p: Params) -> Answer:
+        """files.getUploadURLExternal: where to upload the bytes."""
+        name = str(p.get("filename", ""))
+        if not name or not str(p.get("length", "")).isdigit():
+            raise SlackError("invalid_arguments")
+        fid = self.workspace.new_id("F")
+        self._pending_names[fid] = name
+        return {"upload_url": f"{self.origin}/upload/{fid}", "file_id": fid}
+
+    def files_complete_upload(self, p: Params) -> Answer:
+        """files.completeUploadExternal: the uploads become files, shared in channel_id."""
+        listed = _json_param(p, "files") if isinstance(p.get("files"), str) else p.get("files")
+        if not isinstance(listed, list) or not listed:
+            raise SlackError("invalid_arguments")
+        channel = str(p.get("channel_id") or "") or None
+        if channel is not None:
+            self._channel_for_bot(channel)
+        done = []
+        for item in listed:
+            fid = str(item.get("id", ""))
+            if fid not in self._uploads:
+                raise SlackError("file_not_found")
+            title = str(item.get("title") or self._pending_names[fid])
+            self.workspace.files[fid] = StoredFile(
+                fid, self._pending_names.pop(fid), title, self._uploads.pop(fid), channel
+            )
+            done.append({"id": fid, "title": title})
+        if channel is not None:
+            comment = str(p.get("initial_comment") or "")
+            files = [item["id"] for item in done]
+            self.workspace.add_message(
+                channel, comment, [], BOT_USER_ID, p.get("thread_ts") or None, files
+            )
+        return {"files": done}
+
+    def files_delete(self, p: Params) -> Answer:
+        """files.delete: the file goes, and so does its share in a conversation."""
+        fid = str(p.get("file", ""))
+        if self.workspace.files.pop(fid, None) is None:
+            raise SlackError("file_not_found")
+        for conversation in self.workspace.messages.values():
+            for ts, message in list(conversation.items()):
+                if fid in message.files:
+                    message.files.remove(fid)
+                    if not message.files and not message.text and not message.blocks:
+                        del conversation[ts]
+        self.workspace.touch()
+        return {}
+
+
+async def _params(request: web.Request) -> Params:
+    params: Params = dict(request.query)
+    raw = await request.read()
+    if not raw:
+        return params
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return params
+        if isinstance(body, dict):
+            params.update(body)
+    else:
+        params.update(parse_qsl(raw.decode("utf-8", "replace")))
+    return params
+
+
+def _json_param(p: Params, name: str) -> Any:
+    value = p.get(name)
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise SlackError("invalid_arguments") from None
+    if value is None:
+        raise SlackError("invalid_arguments")
+    return value
+
+
+def _text_and_blocks(p: Params) -> tuple[str, list[dict[str, Any]]]:
+    text = str(p.get("text") or "")
+    blocks = _checked_blocks(p, MESSAGE_BLOCK_LIMIT)
+    if not text and not blocks:
+        raise SlackError("no_text")
+    return text, blocks
+
+
+def _checked_blocks(p: Params, limit: int) -> list[dict[str, Any]]:
+    raw = p.get("blocks") or []
+    blocks = json.loads(raw) if isinstance(raw, str) else raw
+    if not isinstance(blocks, list) or len(blocks) > limit:
+        raise SlackError("invalid_blocks", errors=[f"no more than {limit} items allowed"])
+    for index, block in enumerate(blocks):
+        try:
+            parsed = Block.parse(block)
+            if parsed is None or type(parsed) is Block:
+                raise SlackObjectFormationError(f"unknown block type {block.get('type')!r}")
+            parsed.to_dict()
+        except (SlackObjectFormationError, TypeError, ValueError, KeyError) as exc:
+            raise SlackError("invalid_blocks", errors=[f"[{index}] {exc}"]) from None
+    return blocks
+
+
+def _check_view(view: Any, kind: str) -> None:
+    if not isinstance(view, dict) or view.get("type") != kind:
+        raise SlackError("invalid_arguments", errors=[f"view type must be {kind}"])
+    _checked_blocks(view, VIEW_BLOCK_LIMIT)
+    if kind == "modal":
+        title = (view.get("title") or {}).get("text", "")
+        if not 1 <= len(title) <= 24:
+            raise SlackError("invalid_arguments", errors=["title must be 1 to 24 characters"])
+        if any(b.get("type") == "input" for b in view.get("blocks", [])) and not view.get("submit"):
+            raise SlackError("invalid_arguments", errors=["a modal with inputs needs submit"])
+
+
+def _summary(params: Params) -> str:
+    """What the log shows of a call: where it went, never its text (it may be a secret)."""
+    shown = [
+        f"{key}={params[key]}" for key in ("channel", "user", "ts", "user_id") if key in params
+    ]
+    return " ".join(shown)
