@@ -1,4 +1,5 @@
-# make run: set up the virtual environment and run the bot.  make test: set up and run every check.
+# make run: set up the virtual environment and run the bot (the sandbox without Slack settings).
+# make test: set up and run every check.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/mfa-helpdesk serve
+	$(BIN)/mfa-helpdesk start
 
 migrate: $(STAMP)
 	$(BIN)/mfa-helpdesk migrate

@@ -365,7 +365,9 @@ class Deliverer:
         headers = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": self._signer.generate_signature(timestamp=timestamp, body=body),
+            "X-Slack-Signature": str(
+                self._signer.generate_signature(timestamp=timestamp, body=body)
+            ),
         }
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3))

@@ -48,7 +48,8 @@ TOTP_PERIOD_S = 30
 
 def sandbox_settings(port: int, database_url: str) -> Settings:
     """Settings for the sandbox; nothing in them can reach a real Slack or a real directory."""
-    admins = [person.id for person in sandbox_people() if person.role == "admin"]
+    people = sandbox_people()
+    admins = [person.id for person in people if person.role == "admin"]
     return Settings(
         slack_bot_token=SecretStr("xoxb-sandbox-" + secrets.token_hex(12)),
         slack_signing_secret=SecretStr(secrets.token_hex(16)),
@@ -59,7 +60,7 @@ def sandbox_settings(port: int, database_url: str) -> Settings:
         security_channel=SECURITY,
         it_admin_users=admins,
         it_admin_usergroup=None,
-        privileged_users=[],
+        privileged_users=[person.id for person in people if person.privileged],
         privileged_usergroup=None,
         manager_attestation=False,
         manager_profile_field=None,
@@ -284,7 +285,13 @@ class Sandbox:
             "me": {"id": me.id, "name": me.name, "role": me.role},
             "bot": {"id": BOT_USER_ID, "name": BOT_NAME},
             "people": [
-                {"id": p.id, "name": p.name, "title": p.title, "role": p.role}
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "title": p.title,
+                    "role": p.role,
+                    "privileged": p.privileged,
+                }
                 for p in ws.people.values()
             ],
             "conversations": [{"id": c.id, "name": c.name, "kind": c.kind} for c in conversations],

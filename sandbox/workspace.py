@@ -38,6 +38,7 @@ class Person:
     email: str
     title: str
     role: Role
+    privileged: bool = False
 
     @property
     def dm(self) -> str:
@@ -136,11 +137,12 @@ class LogLine:
 
 
 def sandbox_people() -> tuple[Person, ...]:
-    """The three people of the sandbox: an employee and two IT admins (for two approvals)."""
+    """An employee, two IT admins, and an executive whose requests need both admins."""
     return (
         Person("U0EMPLOYEE", "Jordan Lee", "jordan.lee@example.com", "Sales", "employee"),
         Person("U0ADMIN1", "Priya Shah", "priya.shah@example.com", "IT help desk", "admin"),
         Person("U0ADMIN2", "Marco Rossi", "marco.rossi@example.com", "IT help desk", "admin"),
+        Person("U0EXEC", "Alex Kim", "alex.kim@example.com", "Finance director", "employee", True),
     )
 
 

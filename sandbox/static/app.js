@@ -87,7 +87,8 @@ function renderWho(data) {
   const who = $("who");
   if (who.options.length === data.people.length) return;
   who.replaceChildren(...data.people.map((p) => {
-    const option = new Option(`${p.name} (${p.role === "admin" ? "IT admin" : p.title})`, p.id);
+    const what = p.role === "admin" ? "IT admin" : p.privileged ? `${p.title}, needs two admins` : p.title;
+    const option = new Option(`${p.name} (${what})`, p.id);
     option.selected = p.id === page.user;
     return option;
   }));

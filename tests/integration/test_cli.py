@@ -102,9 +102,7 @@ def test_migrate_creates_the_schema(env: dict[str, str], tmp_path: Path) -> None
 
 
 def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(env: dict[str, str]) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve"],
@@ -121,21 +119,84 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(env: dict[str, str])
         text=True,
     )
     try:
-        body = None
-        while time.monotonic() - started < 20 and body is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                    assert r.status == 200
-                    body = r.read().decode()
-            except OSError:
-                assert process.poll() is None, process.communicate()[1]
-                time.sleep(0.05)
+        body = _get_when_up(f"http://127.0.0.1:{port}/healthz", process, started)
         assert body == '{"status": "ok", "database": "up", "background": 0}'
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=15)
     assert process.returncode == 0, stderr
     assert "xoxb-1" not in stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _get_when_up(url: str, process: subprocess.Popen[str], started: float) -> str:
+    """The body of GET `url` once the process answers it (within 20 s of `started`)."""
+    while time.monotonic() - started < 20:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as reply:  # noqa: S310 - loopback
+                assert reply.status == 200
+                return str(reply.read().decode())
+        except OSError:
+            assert process.poll() is None, process.communicate()[1]
+            time.sleep(0.05)
+    raise AssertionError(f"{url} did not answer within 20 s")
+
+
+def test_start_without_slack_settings_opens_the_sandbox(env: dict[str, str]) -> None:
+    port = _free_port()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "start"],
+        env={**env, "PORT": str(port)},
+        cwd=env["HOME"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        page = _get_when_up(f"http://127.0.0.1:{port}/", process, started)
+        ready = time.monotonic() - started
+        assert "<title>mfa-helpdesk sandbox</title>" in page
+        assert "not for production" in page
+        health = _get_when_up(f"http://127.0.0.1:{port}/healthz", process, started)
+        assert '"database": "up"' in health
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0, stderr
+    assert "no SLACK_BOT_TOKEN: starting the sandbox" in stderr
+    assert f"sandbox ready: open http://localhost:{port}/" in stderr
+    assert ready < 10, ready
+    # The sandbox keeps its own throwaway database: the configured one is never touched.
+    assert not (Path(env["HOME"]) / "cli.db").exists()
+    assert "Traceback" not in stderr
+
+
+def test_start_with_a_bot_token_serves_slack_and_names_what_is_missing(
+    env: dict[str, str],
+) -> None:
+    result = _run(["start"], {**env, "SLACK_BOT_TOKEN": "xoxb-1"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "mfa-helpdesk: SLACK_SIGNING_SECRET is not set: the signing secret is required in HTTP mode"
+    )
+
+
+def test_the_sandbox_on_a_busy_port_says_so_in_one_line(env: dict[str, str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = _run(["sandbox", "--port", str(port)], env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"mfa-helpdesk: PORT {port} cannot be used on 127.0.0.1: Address already in use"
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,369 @@
+"""The sandbox in-process: its Web API answers in Slack's shapes, and its page API plays Slack."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import build_runtime
+from sandbox.server import Sandbox, bind, sandbox_settings
+from sandbox.workspace import BOT_USER_ID, GENERAL, HELPDESK, Source
+
+EMPLOYEE, ADMIN1, ADMIN2, EXEC = "U0EMPLOYEE", "U0ADMIN1", "U0ADMIN2", "U0EXEC"
+TS_SHAPE = r"^\d{10}\.\d{6}$"
+
+
+@dataclass
+class Running:
+    """A sandbox served on loopback, with a client for its page API and one for its Web API."""
+
+    sandbox: Sandbox
+    url: str
+    http: aiohttp.ClientSession
+    slack: AsyncWebClient
+
+    async def page(self, verb: str, **body: Any) -> dict[str, Any]:
+        """POST to the page's API as the page does."""
+        async with self.http.post(f"{self.url}/sandbox/api/{verb}", json=body) as reply:
+            assert reply.status == 200, await reply.text()
+            answer: dict[str, Any] = await reply.json()
+        await self.sandbox.runtime.tasks.drain(10)
+        return answer
+
+    async def state(self, user: str) -> dict[str, Any]:
+        """What the page shows one person now."""
+        async with self.http.get(f"{self.url}/sandbox/api/state?user={user}") as reply:
+            assert reply.status == 200
+            state: dict[str, Any] = await reply.json()
+            return state
+
+    async def click(self, user: str, where: dict[str, str], action_id: str, **extra: Any) -> None:
+        """Press the element with this action_id (its block found in what the page shows)."""
+        block_id = next(
+            block.get("block_id", "")
+            for block in self._blocks(user, where)
+            for element in [*block.get("elements", []), block.get("accessory") or {}]
+            if element.get("action_id") == action_id
+        )
+        answer = await self.page(
+            "action", user=user, place=where, block_id=block_id, action_id=action_id, **extra
+        )
+        assert answer == {"ok": True}, answer
+
+    def _blocks(self, user: str, where: dict[str, str]) -> list[dict[str, Any]]:
+        ws = self.sandbox.workspace
+        if where["kind"] == "ephemeral":
+            return ws.ephemerals[where["id"]].blocks
+        if where["kind"] == "modal":
+            modal = ws.top_modal(user)
+            assert modal is not None
+            return list(modal.view["blocks"])
+        return ws.messages[where["channel"]][where["ts"]].blocks
+
+    async def code(self, admin: str) -> str:
+        """The admin's current authenticator code, from the page's codes panel."""
+        async with self.http.get(f"{self.url}/sandbox/api/codes") as reply:
+            admins = {a["id"]: a for a in (await reply.json())["admins"]}
+        return str(admins[admin]["code"])
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[Running]:
+    """The sandbox as `mfa-helpdesk sandbox` builds it, on a free loopback port."""
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    runtime = await build_runtime(
+        sandbox_settings(port, f"sqlite+aiosqlite:///{tmp_path / 's.db'}")
+    )
+    sandbox = Sandbox.create(runtime, url)
+    sandbox.attach(runtime.web)
+    await sandbox.seed()
+    runner = web.AppRunner(runtime.web, access_log=None)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    token = runtime.settings.slack_bot_token
+    assert token is not None
+    try:
+        async with aiohttp.ClientSession() as http:
+            slack = AsyncWebClient(token=token.get_secret_value(), base_url=f"{url}/api/")
+            yield Running(sandbox, url, http, slack)
+    finally:
+        await runner.cleanup()
+        await runtime.close()
+    assert runtime.tasks.failures == 0
+
+
+# -- the Web API, in the shapes Slack documents -------------------------------------------------
+
+
+async def test_auth_test_names_the_bot_and_its_team(running: Running) -> None:
+    answer = (await running.slack.auth_test()).data
+    assert answer["ok"] is True
+    assert answer["user_id"] == BOT_USER_ID
+    assert {"url", "team", "user", "team_id", "bot_id"} <= answer.keys()
+
+
+async def test_post_update_permalink_and_delete_a_message(running: Running) -> None:
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*hello*"}}]
+    posted = (await running.slack.chat_postMessage(channel=GENERAL, text="hi", blocks=blocks)).data
+    assert posted["channel"] == GENERAL
+    assert posted["ts"] == posted["message"]["ts"]
+    assert posted["message"]["type"] == "message"
+    assert posted["message"]["user"] == BOT_USER_ID
+    assert posted["message"]["bot_id"]
+    assert posted["message"]["blocks"] == blocks
+    assert re.match(TS_SHAPE, posted["ts"])
+
+    updated = (
+        await running.slack.chat_update(channel=GENERAL, ts=posted["ts"], text="changed")
+    ).data
+    assert (updated["channel"], updated["ts"], updated["text"]) == (
+        GENERAL,
+        posted["ts"],
+        "changed",
+    )
+    shown = running.sandbox.workspace.messages[GENERAL][posted["ts"]]
+    assert (shown.text, shown.blocks, shown.edited) == ("changed", [], True)
+
+    link = (await running.slack.chat_getPermalink(channel=GENERAL, message_ts=posted["ts"])).data
+    assert link["permalink"] == f"{running.url}/#{GENERAL}/{posted['ts']}"
+
+    deleted = (await running.slack.chat_delete(channel=GENERAL, ts=posted["ts"])).data
+    assert (deleted["channel"], deleted["ts"]) == (GENERAL, posted["ts"])
+    with pytest.raises(SlackApiError) as missing:
+        await running.slack.chat_update(channel=GENERAL, ts=posted["ts"], text="again")
+    assert missing.value.response["error"] == "message_not_found"
+
+
+async def test_threads_ephemerals_and_unknown_channels(running: Running) -> None:
+    parent = (await running.slack.chat_postMessage(channel=HELPDESK, text="card")).data
+    reply = await running.slack.chat_postMessage(
+        channel=HELPDESK, text="history", thread_ts=parent["ts"]
+    )
+    assert reply["message"]["thread_ts"] == parent["ts"]
+    ephemeral = (
+        await running.slack.chat_postEphemeral(channel=GENERAL, user=EMPLOYEE, text="psst")
+    ).data
+    assert set(ephemeral) == {"ok", "message_ts"}
+    with pytest.raises(SlackApiError) as outsider:
+        await running.slack.chat_postEphemeral(channel=HELPDESK, user=EMPLOYEE, text="psst")
+    assert outsider.value.response["error"] == "user_not_in_channel"
+    with pytest.raises(SlackApiError) as nowhere:
+        await running.slack.chat_postMessage(channel="C0NOWHERE", text="hi")
+    assert nowhere.value.response["error"] == "channel_not_found"
+
+    admin = await running.state(ADMIN1)
+    [card] = admin["messages"][HELPDESK]
+    assert [r["ts"] for r in card["replies"]] == [reply["ts"]]
+    employee = await running.state(EMPLOYEE)
+    assert HELPDESK not in employee["messages"]
+    assert [e["html"] for e in employee["ephemerals"]] == ['<div class="sb-text">psst</div>']
+
+
+async def test_broken_blocks_are_refused_as_slack_refuses_them(running: Running) -> None:
+    with pytest.raises(SlackApiError) as broken:
+        await running.slack.chat_postMessage(
+            channel=GENERAL, text="x", blocks=[{"type": "section", "text": {"type": "bogus"}}]
+        )
+    assert broken.value.response["error"] == "invalid_blocks"
+    too_many = [{"type": "divider"}] * 51
+    with pytest.raises(SlackApiError) as crowded:
+        await running.slack.chat_postMessage(channel=GENERAL, text="x", blocks=too_many)
+    assert crowded.value.response["error"] == "invalid_blocks"
+    assert running.sandbox.workspace.messages[GENERAL] == {}
+
+
+async def test_people_are_found_by_id_and_email(running: Running) -> None:
+    user = (await running.slack.users_info(user=EMPLOYEE)).data["user"]
+    assert user["id"] == EMPLOYEE
+    assert user["profile"]["email"] == "jordan.lee@example.com"
+    assert user["profile"]["real_name"] == "Jordan Lee"
+    assert user["deleted"] is False
+    found = (await running.slack.users_lookupByEmail(email="Jordan.Lee@example.com")).data
+    assert found["user"]["id"] == EMPLOYEE
+    profile = (await running.slack.users_profile_get(user=EMPLOYEE)).data["profile"]
+    assert profile["fields"] == {}
+    for call, error in (
+        (running.slack.users_info(user="U0NOBODY"), "user_not_found"),
+        (running.slack.users_lookupByEmail(email="nobody@example.com"), "users_not_found"),
+        (running.slack.usergroups_users_list(usergroup="S0NONE"), "no_such_subteam"),
+    ):
+        with pytest.raises(SlackApiError) as refused:
+            await call
+        assert refused.value.response["error"] == error
+    dm = (await running.slack.conversations_open(users=EMPLOYEE)).data
+    assert dm["channel"]["id"] == "D0EMPLOYEE"
+
+
+async def test_views_need_a_fresh_trigger_and_the_current_hash(running: Running) -> None:
+    ws = running.sandbox.workspace
+    modal = {
+        "type": "modal",
+        "callback_id": "demo",
+        "title": {"type": "plain_text", "text": "Demo"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "one"}}],
+    }
+    with pytest.raises(SlackApiError) as stale:
+        await running.slack.views_open(trigger_id="1.2.nope", view=modal)
+    assert stale.value.response["error"] == "expired_trigger_id"
+    trigger = ws.new_trigger(EMPLOYEE)
+    opened = (await running.slack.views_open(trigger_id=trigger, view=modal)).data["view"]
+    assert {"id", "type", "hash", "callback_id", "state", "root_view_id"} <= opened.keys()
+    assert opened["type"] == "modal"
+    with pytest.raises(SlackApiError) as reused:
+        await running.slack.views_open(trigger_id=trigger, view=modal)
+    assert reused.value.response["error"] == "expired_trigger_id"
+
+    two = {**modal, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "two"}}]}
+    updated = (
+        await running.slack.views_update(view_id=opened["id"], hash=opened["hash"], view=two)
+    ).data["view"]
+    assert updated["id"] == opened["id"]
+    assert updated["hash"] != opened["hash"]
+    with pytest.raises(SlackApiError) as conflict:
+        await running.slack.views_update(view_id=opened["id"], hash=opened["hash"], view=modal)
+    assert conflict.value.response["error"] == "hash_conflict"
+    pushed = await running.slack.views_push(trigger_id=ws.new_trigger(EMPLOYEE), view=modal)
+    assert pushed["view"]["id"] != opened["id"]
+    assert [v.id for v in ws.modals[EMPLOYEE]] == [opened["id"], pushed["view"]["id"]]
+
+    home = {"type": "home", "blocks": modal["blocks"]}
+    published = (await running.slack.views_publish(user_id=EMPLOYEE, view=home)).data["view"]
+    assert published["type"] == "home"
+    assert (await running.state(EMPLOYEE))["home"]["html"].count("one") == 1
+
+
+async def test_file_uploads_show_in_the_conversation_and_can_be_deleted(running: Running) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    uploaded = await running.slack.files_upload_v2(
+        channel="D0ADMIN1", content=png, filename="qr.png", title="Scan me"
+    )
+    [file] = uploaded["files"]
+    async with running.http.get(f"{running.url}/sandbox/files/{file['id']}") as reply:
+        assert reply.status == 200
+        assert reply.content_type == "image/png"
+        assert await reply.read() == png
+    [shown] = (await running.state(ADMIN1))["messages"]["D0ADMIN1"]
+    assert f'src="/sandbox/files/{file["id"]}"' in shown["html"]
+    await running.slack.files_delete(file=file["id"])
+    assert (await running.state(ADMIN1))["messages"]["D0ADMIN1"] == []
+
+
+async def test_unknown_methods_and_bad_tokens_are_listed_not_accepted(running: Running) -> None:
+    with pytest.raises(SlackApiError) as unknown:
+        await running.slack.api_call("reactions.add", params={"name": "tada"})
+    assert unknown.value.response["error"] == "unknown_method"
+    forged = AsyncWebClient(token="xoxb-forged", base_url=f"{running.url}/api/")
+    with pytest.raises(SlackApiError) as refused:
+        await forged.auth_test()
+    assert refused.value.response["error"] == "invalid_auth"
+    log = (await running.state(EMPLOYEE))["log"]
+    assert {"kind": "unknown", "text": "reactions.add: not a method the sandbox knows"} in [
+        {"kind": line["kind"], "text": line["text"]} for line in log
+    ]
+    assert any(line["text"] == "auth.test: invalid_auth" for line in log)
+
+
+async def test_response_urls_replace_their_message_and_wear_out(running: Running) -> None:
+    ws = running.sandbox.workspace
+    shown = ws.add_ephemeral(GENERAL, EMPLOYEE, "first", [])
+    rid = ws.new_response_url(Source(EMPLOYEE, GENERAL, ephemeral_id=shown.id))
+    for n in range(5):
+        async with running.http.post(
+            f"{running.url}/response/{rid}", json={"text": f"v{n}", "replace_original": True}
+        ) as reply:
+            assert reply.status == 200
+    assert ws.ephemerals[shown.id].text == "v4"
+    async with running.http.post(f"{running.url}/response/{rid}", json={"text": "6th"}) as reply:
+        assert reply.status == 404
+    assert ws.ephemerals[shown.id].text == "v4"
+
+
+# -- the page's API: what a person does, sent as Slack sends it --------------------------------
+
+
+async def test_a_dm_reaches_the_bot_as_message_im_and_typed_markup_stays_text(
+    running: Running,
+) -> None:
+    assert await running.page("send", user=EMPLOYEE, channel="D0EMPLOYEE", text="I lost my phone")
+    await running.page("send", user=EMPLOYEE, channel="D0EMPLOYEE", text="<!channel> hi")
+    timeline = (await running.state(EMPLOYEE))["messages"]["D0EMPLOYEE"]
+    authors = [m["author"] for m in timeline]
+    assert authors[:2] == [EMPLOYEE, BOT_USER_ID]
+    assert "I lost my phone or got a new number" in timeline[1]["html"]
+    typed = next(m for m in timeline if "hi" in m["html"] and m["author"] == EMPLOYEE)
+    assert "&lt;!channel&gt; hi" in typed["html"]
+    assert "bk-broadcast" not in typed["html"]
+
+
+async def test_the_home_tab_is_published_when_opened(running: Running) -> None:
+    assert (await running.state(EMPLOYEE))["home"] is None
+    await running.page("home", user=EMPLOYEE)
+    home = (await running.state(EMPLOYEE))["home"]
+    assert "I lost my phone or got a new number" in home["html"]
+    assert 'data-kind="button"' in home["html"]
+
+
+async def test_what_slack_would_refuse_is_answered_on_the_page(running: Running) -> None:
+    unknown = await running.page("send", user=EMPLOYEE, channel=GENERAL, text="/reset-everything")
+    assert unknown == {
+        "ok": False,
+        "error": "/reset-everything is not a valid command here: try /mfa-help or /mfa-admin",
+    }
+    outsider = await running.page("send", user=EMPLOYEE, channel=HELPDESK, text="hello")
+    assert outsider == {"ok": False, "error": "you are not in that conversation"}
+    async with running.http.post(
+        f"{running.url}/sandbox/api/send", data={"user": EMPLOYEE, "channel": GENERAL}
+    ) as form:
+        assert form.status == 415  # a form post from another site cannot drive the page
+    assert running.sandbox.workspace.messages[HELPDESK] == {}
+
+
+async def test_a_privileged_request_needs_both_admins(running: Running) -> None:
+    ws = running.sandbox.workspace
+    await running.page("send", user=EXEC, channel=GENERAL, text="/mfa-help lost phone")
+    [menu] = [e for e in ws.ephemerals.values() if e.user == EXEC]
+    here = {"kind": "ephemeral", "id": menu.id}
+    await running.click(EXEC, here, "mfa-guide-choice-1")
+    await running.click(EXEC, here, "mfa-guide-contact-it")
+    modal = ws.top_modal(EXEC)
+    assert modal is not None
+    await running.page(
+        "submit",
+        user=EXEC,
+        view_id=modal.id,
+        state={"mfa-contact-reach": {"mfa-contact-reach-input": "+1 555 0199"}},
+    )
+    [card] = [m for m in ws.messages[HELPDESK].values() if m.thread_ts is None]
+    on_card = {"kind": "message", "channel": HELPDESK, "ts": card.ts}
+
+    for admin, expected in ((ADMIN1, "1 of 2 approvals"), (ADMIN2, "Done")):
+        await running.click(admin, on_card, "mfa-desk-approve")
+        stepup = ws.top_modal(admin)
+        assert stepup is not None
+        code = await running.code(admin)
+        await running.page(
+            "submit",
+            user=admin,
+            view_id=stepup.id,
+            state={"mfa-stepup-code": {"mfa-stepup-code-input": code}},
+        )
+        assert ws.top_modal(admin) is None
+        assert expected in json.dumps(ws.messages[HELPDESK][card.ts].blocks)
+
+    async with running.http.get(f"{running.url}/sandbox/api/directory") as reply:
+        people = {p["email"]: p for p in (await reply.json())["people"]}
+    assert people["alex.kim@example.com"]["methods"] == []
+    assert len(people["jordan.lee@example.com"]["methods"]) == 3
