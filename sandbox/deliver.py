@@ -167,16 +167,9 @@ class Deliverer:
             action["selected_option"] = _option(element, chosen)
         elif kind == "checkboxes":
             action["selected_options"] = _options(element, chosen)
-        payload: dict[str, Any] = {
-            "type": "block_actions",
-            "team": {"id": TEAM_ID, "domain": TEAM_NAME.lower()},
-            "user": self._user_ref(user),
-            "api_app_id": APP_ID,
-            "token": "sandbox",
+        payload = self._envelope("block_actions", user) | {
             "trigger_id": self.workspace.new_trigger(user),
             "actions": [action],
-            "is_enterprise_install": False,
-            "enterprise": None,
             "state": {"values": _state_values(blocks, state)},
         }
         if view is not None:
@@ -190,17 +183,10 @@ class Deliverer:
         """The modal's submit button; the ack's response_action is carried out as Slack does."""
         opened = self._modal(user, view_id)
         blocks = opened.view.get("blocks", [])
-        payload = {
-            "type": "view_submission",
-            "team": {"id": TEAM_ID, "domain": TEAM_NAME.lower()},
-            "user": self._user_ref(user),
-            "api_app_id": APP_ID,
-            "token": "sandbox",
+        payload = self._envelope("view_submission", user) | {
             "trigger_id": self.workspace.new_trigger(user),
             "view": self._view_payload(opened, blocks, state),
             "response_urls": [],
-            "is_enterprise_install": False,
-            "enterprise": None,
         }
         body = await self._interactive(payload, "the form")
         self._carry_out(user, opened, _json_or_none(body) or {})
@@ -212,12 +198,7 @@ class Deliverer:
             user, view_id, everything=bool(opened.view.get("clear_on_close"))
         )
         if opened.view.get("notify_on_close"):
-            payload = {
-                "type": "view_closed",
-                "team": {"id": TEAM_ID, "domain": TEAM_NAME.lower()},
-                "user": self._user_ref(user),
-                "api_app_id": APP_ID,
-                "token": "sandbox",
+            payload = self._envelope("view_closed", user) | {
                 "view": self._view_payload(opened, opened.view.get("blocks", []), {}),
                 "is_cleared": False,
             }
@@ -322,13 +303,17 @@ class Deliverer:
             "previous_view_id": None,
         }
 
-    def _user_ref(self, user: str) -> dict[str, Any]:
-        person = self.workspace.people[user]
+    def _envelope(self, kind: str, user: str) -> dict[str, Any]:
+        """What every interactivity payload carries: its type, the team, the app, who acted."""
+        handle = self.workspace.people[user].email.split("@", 1)[0]
         return {
-            "id": user,
-            "username": person.email.split("@", 1)[0],
-            "name": person.email.split("@", 1)[0],
-            "team_id": TEAM_ID,
+            "type": kind,
+            "team": {"id": TEAM_ID, "domain": TEAM_NAME.lower()},
+            "user": {"id": user, "username": handle, "name": handle, "team_id": TEAM_ID},
+            "api_app_id": APP_ID,
+            "token": "sandbox",
+            "is_enterprise_install": False,
+            "enterprise": None,
         }
 
     def _response_url(self, source: Source) -> str:
