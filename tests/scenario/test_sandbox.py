@@ -367,3 +367,44 @@ async def test_a_privileged_request_needs_both_admins(running: Running) -> None:
         people = {p["email"]: p for p in (await reply.json())["people"]}
     assert people["alex.kim@example.com"]["methods"] == []
     assert len(people["jordan.lee@example.com"]["methods"]) == 3
+
+
+async def test_an_admin_replaces_their_authenticator_with_the_codes_panel(
+    running: Running,
+) -> None:
+    ws = running.sandbox.workspace
+    await running.page("send", user=ADMIN2, channel="D0ADMIN2", text="/mfa-admin enroll")
+    dm = ws.messages["D0ADMIN2"]
+    [qr] = [m for m in dm.values() if m.files]
+    [key] = [m for m in dm.values() if m.blocks]
+    file_id = qr.files[0]
+    stored = ws.files[file_id]
+    assert stored.content.startswith(b"\x89PNG")
+    async with running.http.get(f"{running.url}/sandbox/api/codes") as reply:
+        panel = {a["id"]: a for a in (await reply.json())["admins"]}
+    assert panel[ADMIN2]["new_code"] is not None
+
+    await running.click(
+        ADMIN2, {"kind": "message", "channel": "D0ADMIN2", "ts": key.ts}, "mfa-admin-enroll-confirm"
+    )
+    modal = ws.top_modal(ADMIN2)
+    assert modal is not None
+    await running.page(
+        "submit",
+        user=ADMIN2,
+        view_id=modal.id,
+        state={
+            "mfa-stepup-current-code": {"mfa-stepup-current-code-input": panel[ADMIN2]["code"]},
+            "mfa-stepup-code": {"mfa-stepup-code-input": panel[ADMIN2]["new_code"]},
+        },
+    )
+    notice = ws.top_modal(ADMIN2)
+    assert notice is not None
+    assert "Your authenticator is set up" in json.dumps(notice.view)
+    # The DM that carried the key and the QR code is gone, and the panel shows one code again.
+    assert ws.messages["D0ADMIN2"].keys().isdisjoint({qr.ts, key.ts})
+    assert file_id not in ws.files
+    async with running.http.get(f"{running.url}/sandbox/api/codes") as reply:
+        after = {a["id"]: a for a in (await reply.json())["admins"]}
+    assert after[ADMIN2]["new_code"] is None
+    assert after[ADMIN2]["code"] == panel[ADMIN2]["new_code"]
