@@ -244,7 +244,13 @@ async def _wait_ready(port: int, process: subprocess.Popen[bytes], limit_s: floa
 
 
 async def _measure(
-    name: str, command: list[str], env: dict[str, str], slack: str, sizes: dict[int, int]
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    slack: str,
+    sizes: dict[int, int],
+    kinds: tuple[str, ...] = KINDS,
+    hold_s: float = 0,
 ) -> Target:
     port = _free_port()
     target = Target(name)
@@ -266,13 +272,16 @@ async def _measure(
             "command": lambda i: _command(i, slack),
             "click": lambda i: _click(i, slack),
         }
-        for kind in KINDS:
+        if hold_s:
+            print(f"  {name}: pid {process.pid}")
+        for kind in kinds:
             for concurrency in CONCURRENCY:
                 run = f"{kind[0]}{concurrency}x"
                 make = makers.get(kind) or (lambda i, run=run: _submit(i, slack, run))
                 count = sizes[concurrency]
                 await _load(url, [make(i) for i in range(min(50, count))], min(concurrency, 10))
                 await _drain(port)
+                await asyncio.sleep(hold_s)
                 row = await _load(url, [make(i + 100_000) for i in range(count)], concurrency)
                 row.drain_s = await _drain(port)
                 row.target, row.kind = name, kind
@@ -363,7 +372,15 @@ def main() -> None:
     """Run everything and report."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
+    parser.add_argument(
+        "--only", action="append", help="measure only targets whose name contains this (repeat)"
+    )
+    parser.add_argument(
+        "--kinds", help=f"comma-separated kinds of work (default {','.join(KINDS)})"
+    )
+    parser.add_argument("--hold", type=float, default=0, help="seconds to wait before each load")
     args = parser.parse_args()
+    kinds = tuple(args.kinds.split(",")) if args.kinds else KINDS
     sizes = {1: 100, 50: 600, 200: 600} if args.quick else {1: 500, 50: 3000, 200: 3000}
 
     slack_port = _free_port()
@@ -398,8 +415,12 @@ def main() -> None:
             for kind in ("bolt", "bolt-pbr", "plain"):
                 runs.append((kind, [sys.executable, "-m", "bench.baselines", kind], base_env))
             for name, command, env in runs:
+                if args.only and not any(part in name for part in args.only):
+                    continue
                 print(f"measuring {name}")
-                targets.append(asyncio.run(_measure(name, command, env, slack, sizes)))
+                targets.append(
+                    asyncio.run(_measure(name, command, env, slack, sizes, kinds, args.hold))
+                )
     finally:
         fake.terminate()
         fake.wait(timeout=10)

@@ -215,7 +215,7 @@ async def build_runtime(
     )
     bolt_log.setLevel(logging.NOTSET)
     tasks = TaskTracker()
-    walks = SqlWalkRepository(sessions)
+    walks = SqlWalkRepository(engine)
     replier = Replier(client, handlers_for_retries)
     helpdesk = None
     if settings.helpdesk_channel:
@@ -257,7 +257,7 @@ async def build_runtime(
             log.warning("no IT admins: set IT_ADMIN_USERS or IT_ADMIN_USERGROUP to decide requests")
     deps = Deps(
         guide=GuideService(guide, walks, clock),
-        events=SqlEventLedger(sessions),
+        events=SqlEventLedger(engine),
         replier=replier,
         tasks=tasks,
         clock=clock,

@@ -135,7 +135,7 @@ def desk(engine: AsyncEngine) -> Desk:
     service = HelpdeskService(
         HelpdeskConfig(channel_id="C0DESK"),
         repo,
-        SqlWalkRepository(sessions),
+        SqlWalkRepository(engine),
         load_guide(),
         directory,
         Admins(),

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.domain.guide import Move, Outcome
 from bot.domain.walks import GuideService, Surface
 from bot.guide import load_guide
-from storage.engine import create_engine, ping, session_factory
+from storage.engine import create_engine, ping
 from storage.migrate import alembic_config, migrate, pending_revisions
 from storage.repositories import SqlEventLedger, SqlWalkRepository
 from tests.conftest import FixedClock
@@ -51,7 +51,7 @@ async def test_migrating_twice_is_a_no_op_and_downgrade_round_trips(engine: Asyn
 
 
 async def test_a_walk_round_trips_with_its_times_in_utc(engine: AsyncEngine) -> None:
-    walks = SqlWalkRepository(session_factory(engine))
+    walks = SqlWalkRepository(engine)
     service = GuideService(GUIDE, walks, FixedClock())
     walk = service.open_walk(service.new_walk_id(), "T", "U7", "lost-phone", Surface.DM)
     await service.record(walk)
@@ -62,7 +62,7 @@ async def test_a_walk_round_trips_with_its_times_in_utc(engine: AsyncEngine) -> 
 
 
 async def test_an_update_from_a_stale_version_is_refused(engine: AsyncEngine) -> None:
-    walks = SqlWalkRepository(session_factory(engine))
+    walks = SqlWalkRepository(engine)
     service = GuideService(GUIDE, walks, FixedClock())
     walk = service.open_walk(service.new_walk_id(), "T", "U7", "why", Surface.COMMAND)
     await service.record(walk)
@@ -72,7 +72,7 @@ async def test_an_update_from_a_stale_version_is_refused(engine: AsyncEngine) ->
 
 
 async def test_two_clicks_at_once_on_the_same_step_move_the_walk_once(engine: AsyncEngine) -> None:
-    walks = SqlWalkRepository(session_factory(engine))
+    walks = SqlWalkRepository(engine)
     service = GuideService(GUIDE, walks, FixedClock())
     walk = service.open_walk(service.new_walk_id(), "T", "U7", "not-receiving", Surface.DM)
     await service.record(walk)
@@ -92,7 +92,7 @@ async def test_two_clicks_at_once_on_the_same_step_move_the_walk_once(engine: As
 async def test_each_event_id_is_claimed_once_and_old_ones_are_forgotten(
     engine: AsyncEngine,
 ) -> None:
-    ledger = SqlEventLedger(session_factory(engine))
+    ledger = SqlEventLedger(engine)
     now = datetime(2026, 11, 27, 8, tzinfo=UTC)
     claims = await asyncio.gather(*[ledger.claim_event("Ev1", now) for _ in range(5)])
     assert sorted(claims) == [False, False, False, False, True]
@@ -103,7 +103,7 @@ async def test_each_event_id_is_claimed_once_and_old_ones_are_forgotten(
 
 
 async def test_a_replica_with_an_old_copy_of_a_walk_rereads_it(engine: AsyncEngine) -> None:
-    walks = SqlWalkRepository(session_factory(engine))
+    walks = SqlWalkRepository(engine)
     first, second = (
         GuideService(GUIDE, walks, FixedClock()),
         GuideService(GUIDE, walks, FixedClock()),
@@ -129,7 +129,7 @@ async def test_a_replica_with_an_old_copy_of_a_walk_rereads_it(engine: AsyncEngi
 
 
 async def test_walks_left_alone_for_a_day_end_abandoned(engine: AsyncEngine) -> None:
-    walks = SqlWalkRepository(session_factory(engine))
+    walks = SqlWalkRepository(engine)
     clock = FixedClock()
     service = GuideService(GUIDE, walks, clock)
     left = service.open_walk(service.new_walk_id(), "T", "U7", "why", Surface.DM)

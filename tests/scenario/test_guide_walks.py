@@ -7,7 +7,7 @@ import pytest
 from bot.domain.guide import Guide, Outcome, Topic
 from bot.guide import load_guide
 from handlers.ids import ActionId
-from storage.engine import create_engine, session_factory
+from storage.engine import create_engine
 from storage.repositories import SqlWalkRepository
 from tests.driver import Screen, SlackDriver
 
@@ -87,7 +87,7 @@ async def test_every_route_of_every_topic(
 
     engine = create_engine(database_url)
     try:
-        walks = await SqlWalkRepository(session_factory(engine)).walks_of("U1")
+        walks = await SqlWalkRepository(engine).walks_of("U1")
     finally:
         await engine.dispose()
     assert len(walks) == 1

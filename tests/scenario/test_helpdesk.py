@@ -160,7 +160,7 @@ async def test_from_a_topic_to_a_done_request(slack: SlackDriver) -> None:
         "action.done",
         "request.done",
     ]
-    walks = await SqlWalkRepository(session_factory(slack.runtime.engine)).walks_of("U1")
+    walks = await SqlWalkRepository(slack.runtime.engine).walks_of("U1")
     assert walks[-1].state.outcome.value == "escalated"
 
 
