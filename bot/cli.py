@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -286,6 +287,10 @@ async def _run(
 
     runner = web.AppRunner(runtime.web, access_log=None)
     await runner.setup()
+    # Everything built so far lives as long as the process: keep it out of the collector's
+    # scans, which otherwise stop the event loop for 65-80 ms at each full collection.
+    gc.collect()
+    gc.freeze()
     await site(runner).start()
     await started()
     background = [
