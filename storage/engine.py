@@ -34,7 +34,10 @@ def create_engine(url: str) -> AsyncEngine:
     # checkout, more than most statements here. A connection the server dropped fails its next
     # statement instead, and SQLAlchemy then recycles every connection older than the failure;
     # pool_recycle keeps connections younger than any idle timeout in between.
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800)
+    # Twenty kept connections cover the background lanes at full width (bot/tasks.py: 16 + 8 less
+    # those waiting on Slack); a pool smaller than that opened and closed a connection (TLS
+    # attempt, start-up, statement cache lost) for a good share of clicks during a burst.
+    return create_async_engine(url, pool_size=20, max_overflow=10, pool_recycle=1800)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
