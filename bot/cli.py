@@ -246,27 +246,34 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
 
 async def _sandbox(settings: Settings, host: str, port: int) -> int:
     from bot.app import build_runtime
-    from sandbox.server import Sandbox, bind, sandbox_settings, temporary_database
+    from sandbox.server import (
+        LOOPBACK_NAMES,
+        Sandbox,
+        bind,
+        origin_of,
+        sandbox_settings,
+        temporary_database,
+    )
 
     try:
         sock = bind(host, port)
     except OSError as exc:
         raise SettingError("PORT", f"{port} cannot be used on {host}: {exc.strerror}") from None
     port = sock.getsockname()[1]
+    origin = origin_of(sock)
     database_url, folder = temporary_database()
     with folder:
-        runtime = await build_runtime(sandbox_settings(port, database_url))
-        sandbox = Sandbox.create(runtime, f"http://127.0.0.1:{port}")
-        sandbox.attach(runtime.web)
+        runtime = await build_runtime(sandbox_settings(origin, database_url))
+        sandbox = Sandbox.create(runtime, origin)
+        sandbox.attach(runtime.web, host)
         await sandbox.seed()
-        shown = "localhost" if host in ("127.0.0.1", "::1", "localhost") else host
+        page = f"http://localhost:{port}/" if host in LOOPBACK_NAMES else f"{origin}/"
 
         async def started() -> None:
             log.info(
-                "sandbox ready: open http://%s:%s/ (a local workspace with the demo directory; "
+                "sandbox ready: open %s (a local workspace with the demo directory; "
                 "for trying the bot, not for production)",
-                shown,
-                port,
+                page,
             )
 
         await _run(runtime, lambda runner: web.SockSite(runner, sock), started)

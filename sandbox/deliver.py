@@ -13,9 +13,11 @@ from urllib.parse import urlencode
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
+from sandbox.webapi import SlackError, check_view
 from sandbox.workspace import (
     APP_ID,
     BOT_USER_ID,
+    MODAL_STACK_LIMIT,
     TEAM_ID,
     TEAM_NAME,
     OpenView,
@@ -57,6 +59,7 @@ class Deliverer:
         self._origin = origin
         self._event_ids = itertools.count(1)
         self._http: aiohttp.ClientSession | None = None
+        self._submitting: set[str] = set()
 
     async def close(self) -> None:
         """Release the HTTP connection pool."""
@@ -182,14 +185,28 @@ class Deliverer:
     async def submit(self, user: str, view_id: str, state: StateInput) -> None:
         """The modal's submit button; the ack's response_action is carried out as Slack does."""
         opened = self._modal(user, view_id)
+        if view_id in self._submitting:
+            raise Refused("that form is being sent already")
         blocks = opened.view.get("blocks", [])
+        values = _state_values(blocks, state)
+        problems = _client_problems(blocks, values)
+        if problems:  # Slack's own client stops these before anything is sent
+            opened.errors = problems
+            opened.rev += 1
+            self.workspace.touch()
+            return
         payload = self._envelope("view_submission", user) | {
             "trigger_id": self.workspace.new_trigger(user),
             "view": self._view_payload(opened, blocks, state),
             "response_urls": [],
         }
-        body = await self._interactive(payload, "the form")
-        self._carry_out(user, opened, _json_or_none(body) or {})
+        sent_hash = opened.hash
+        self._submitting.add(view_id)
+        try:
+            body = await self._interactive(payload, "the form")
+        finally:
+            self._submitting.discard(view_id)
+        self._carry_out(user, opened, _json_or_none(body) or {}, sent_hash)
 
     async def close_view(self, user: str, view_id: str) -> None:
         """The modal's close button (view_closed goes to the bot when it asked for it)."""
@@ -206,21 +223,34 @@ class Deliverer:
 
     # -- payload parts --------------------------------------------------------------------------
 
-    def _carry_out(self, user: str, opened: OpenView, ack: dict[str, Any]) -> None:
+    def _carry_out(self, user: str, opened: OpenView, ack: dict[str, Any], sent_hash: str) -> None:
+        """Apply the ack's response_action to the modal, as Slack does when the ack arrives."""
         ws = self.workspace
         action = ack.get("response_action")
+        view = ack.get("view")
+        if action in ("update", "push"):
+            try:
+                check_view(view, "modal")
+            except SlackError as exc:
+                ws.note("refused", f"response_action {action}: {exc.error}")
+                return
         if action == "errors":
             opened.errors = {str(k): str(v) for k, v in (ack.get("errors") or {}).items()}
             opened.rev += 1
             ws.touch()
-        elif action == "update" and isinstance(ack.get("view"), dict):
-            opened.view, opened.errors = ack["view"], {}
+        elif action == "update" and isinstance(view, dict):
+            if opened.hash != sent_hash:
+                return  # the bot's views.update after its ack got here first; Slack has it last
+            opened.view, opened.errors = view, {}
             opened.rev += 1
             opened.hash = ws.new_id("h.")
             ws.touch()
-        elif action == "push" and isinstance(ack.get("view"), dict):
-            pushed = OpenView(ws.new_id("V"), user, ack["view"], ws.new_id("h."))
-            ws.modals.setdefault(user, []).append(pushed)
+        elif action == "push" and isinstance(view, dict):
+            stack = ws.modals.setdefault(user, [])
+            if len(stack) >= MODAL_STACK_LIMIT:
+                ws.note("refused", "response_action push: push_limit_reached")
+                return
+            stack.append(OpenView(ws.new_id("V"), user, view, ws.new_id("h.")))
             ws.touch()
         else:
             ws.close_modal(user, opened.id, everything=action == "clear")
@@ -362,6 +392,9 @@ class Deliverer:
         except TimeoutError:
             self.workspace.note("refused", "the bot did not answer within 3 seconds")
             raise Refused("the bot did not answer within 3 seconds (Slack gives up then)") from None
+        except aiohttp.ClientError as exc:
+            self.workspace.note("refused", f"the bot could not be reached: {type(exc).__name__}")
+            raise Refused("the bot could not be reached (see the sandbox's log)") from None
 
     def _check_status(self, status: int, what: str) -> None:
         if status != 200:
@@ -443,6 +476,30 @@ def _state_values(blocks: list[dict[str, Any]], state: StateInput) -> dict[str, 
                 entry["selected_option"] = _option(element, current)
             values.setdefault(block_id, {})[action_id] = entry
     return values
+
+
+def _client_problems(blocks: list[dict[str, Any]], values: dict[str, Any]) -> dict[str, str]:
+    """What Slack's client refuses to send: an empty required input, or one too short."""
+    problems: dict[str, str] = {}
+    for block in blocks:
+        element = block.get("element")
+        if block.get("type") != "input" or not isinstance(element, dict):
+            continue
+        entry = values.get(block.get("block_id", ""), {}).get(element.get("action_id"), {})
+        kind = element.get("type")
+        if kind == "plain_text_input":
+            text = (entry.get("value") or "").strip()
+            if not text and not block.get("optional"):
+                problems[block["block_id"]] = "Please complete this required field."
+            elif text and len(text) < int(element.get("min_length") or 0):
+                problems[block["block_id"]] = (
+                    f"Please enter at least {element['min_length']} characters."
+                )
+        elif kind in STATEFUL and not block.get("optional"):
+            chosen = entry.get("selected_options") or entry.get("selected_option")
+            if not chosen:
+                problems[block["block_id"]] = "Please select an option."
+    return problems
 
 
 def _initial(element: dict[str, Any]) -> Any:

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pyotp
 from aiohttp import web
-from pydantic import AnyHttpUrl, SecretStr
+from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, ValidationError
 
 from bot.app import Runtime
 from bot.crypto import SecretBox, new_key
@@ -46,7 +46,7 @@ LOG_SHOWN = 120
 TOTP_PERIOD_S = 30
 
 
-def sandbox_settings(port: int, database_url: str) -> Settings:
+def sandbox_settings(origin: str, database_url: str) -> Settings:
     """Settings for the sandbox; nothing in them can reach a real Slack or a real directory."""
     people = sandbox_people()
     admins = [person.id for person in people if person.role == "admin"]
@@ -54,7 +54,7 @@ def sandbox_settings(port: int, database_url: str) -> Settings:
         slack_bot_token=SecretStr("xoxb-sandbox-" + secrets.token_hex(12)),
         slack_signing_secret=SecretStr(secrets.token_hex(16)),
         slack_app_token=None,
-        slack_api_url=AnyHttpUrl(f"http://127.0.0.1:{port}/api/"),
+        slack_api_url=AnyHttpUrl(f"{origin}/api/"),
         database_url=database_url,
         helpdesk_channel=HELPDESK,
         security_channel=SECURITY,
@@ -68,15 +68,18 @@ def sandbox_settings(port: int, database_url: str) -> Settings:
         demo_directory_file=None,
         stepup_key=SecretStr(new_key()),
         stepup_required=True,
-        host="127.0.0.1",
-        port=port,
         migrate_on_start=True,
     )
 
 
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+WILDCARDS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 - names, compared with --host
+
+
 def bind(host: str, port: int) -> socket.socket:
     """Take the port now, so the bot's SLACK_API_URL can name it (port 0: any free one)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)
@@ -84,10 +87,45 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def origin_of(sock: socket.socket) -> str:
+    """The address the sandbox calls itself on: the bound one, or loopback for a wildcard."""
+    host, port = sock.getsockname()[:2]
+    if host in WILDCARDS:
+        host = "::1" if sock.family == socket.AF_INET6 else "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def temporary_database() -> tuple[str, tempfile.TemporaryDirectory[str]]:
     """A fresh SQLite database for one sandbox run (removed when the directory is cleaned up)."""
     folder = tempfile.TemporaryDirectory(prefix="mfa-helpdesk-sandbox-")
     return f"sqlite+aiosqlite:///{Path(folder.name) / 'sandbox.db'}", folder
+
+
+Value = str | list[str] | None
+
+
+class PagePlace(BaseModel):
+    """Where on the page something was clicked."""
+
+    kind: Literal["message", "ephemeral", "home", "modal"] = "message"
+    channel: str = ""
+    ts: str = ""
+    id: str = ""
+
+
+class PageRequest(BaseModel):
+    """One thing a person did on the page (each verb reads the fields it needs)."""
+
+    user: str
+    channel: str = ""
+    text: str = Field(default="", max_length=40_000)
+    place: PagePlace = PagePlace()
+    block_id: str = ""
+    action_id: str = ""
+    value: Value = None
+    view_id: str = ""
+    id: str = ""
+    state: dict[str, dict[str, Value]] = Field(default_factory=dict)
 
 
 class _Names:
@@ -129,9 +167,15 @@ class Sandbox:
         )
         return cls(runtime, workspace, webapi, deliverer, settings.stepup_box())
 
-    def attach(self, app: web.Application) -> None:
-        """The Web API, the page, its JSON API and its static files, on the bot's own app."""
+    def attach(self, app: web.Application, host: str = "127.0.0.1") -> None:
+        """The Web API, the page, its JSON API and its static files, on the bot's own app.
+
+        Bound to a loopback address, the page answers only when asked by a loopback name, so a
+        web site that rebinds its own name to 127.0.0.1 cannot read the workspace or the codes.
+        """
         self.webapi.add_routes(app)
+        if host not in WILDCARDS:
+            app.middlewares.append(_page_only_by_name(LOOPBACK_NAMES | {host}))
         static = resources.files("sandbox") / "static"
         page = (static / "index.html").read_text(encoding="utf-8")
 
@@ -175,7 +219,10 @@ class Sandbox:
         user = request.query.get("user", "")
         if user not in self.workspace.people:
             raise web.HTTPBadRequest(text="unknown user")
-        since = int(request.query.get("since", "-1") or -1)
+        try:
+            since = int(request.query.get("since", "-1") or -1)
+        except ValueError:
+            raise web.HTTPBadRequest(text="since must be a number") from None
         version = await self.workspace.wait_past(since, LONG_POLL_S)
         return web.json_response(self.snapshot(user, version))
 
@@ -183,47 +230,37 @@ class Sandbox:
         """What a person does on the page, turned into what Slack would send the bot."""
         if request.content_type != "application/json":
             raise web.HTTPUnsupportedMediaType(text="JSON only")
-        body: dict[str, Any] = await request.json()
-        user = str(body.get("user", ""))
+        try:
+            asked = PageRequest.model_validate_json(await request.read())
+        except ValidationError as exc:
+            problems = exc.error_count()
+            raise web.HTTPBadRequest(text=f"not a page request: {problems} problem(s)") from None
+        user = asked.user
         if user not in self.workspace.people:
             raise web.HTTPBadRequest(text="unknown user")
-        verb = request.match_info["verb"]
-        deliver = self.deliverer
-        state = body.get("state") or {}
+        deliver, verb = self.deliverer, request.match_info["verb"]
         try:
             if verb == "send":
-                await deliver.send_text(user, str(body["channel"]), str(body.get("text", "")))
+                await deliver.send_text(user, asked.channel, asked.text)
             elif verb == "action":
-                where = body.get("place") or {}
-                place = Place(
-                    where.get("kind", "message"),
-                    str(where.get("channel", "")),
-                    str(where.get("ts", "")),
-                    str(where.get("id", "")),
-                )
+                where = asked.place
+                place = Place(where.kind, where.channel, where.ts, where.id)
                 await deliver.act(
-                    user,
-                    place,
-                    str(body.get("block_id", "")),
-                    str(body["action_id"]),
-                    body.get("value"),
-                    state,
+                    user, place, asked.block_id, asked.action_id, asked.value, asked.state
                 )
             elif verb == "submit":
-                await deliver.submit(user, str(body["view_id"]), state)
+                await deliver.submit(user, asked.view_id, asked.state)
             elif verb == "close":
-                await deliver.close_view(user, str(body["view_id"]))
+                await deliver.close_view(user, asked.view_id)
             elif verb == "home":
                 await deliver.home_opened(user)
             elif verb == "dismiss":
-                self.workspace.ephemerals.pop(str(body.get("id", "")), None)
+                self.workspace.ephemerals.pop(asked.id, None)
                 self.workspace.touch()
             else:
                 raise web.HTTPNotFound
         except Refused as exc:
             return web.json_response({"ok": False, "error": str(exc)})
-        except KeyError as exc:
-            raise web.HTTPBadRequest(text=f"missing {exc}") from None
         return web.json_response({"ok": True})
 
     async def handle_directory(self, _request: web.Request) -> web.Response:
@@ -365,6 +402,19 @@ class Sandbox:
         if blocks:
             return render_blocks(blocks, names)
         return f'<div class="sb-text">{render_mrkdwn(text, names)}</div>'
+
+
+def _page_only_by_name(names: frozenset[str]) -> Any:
+    @web.middleware
+    async def check_host(request: web.Request, handler: Any) -> web.StreamResponse:
+        page = request.path == "/" or request.path.startswith("/sandbox/")
+        name = (request.url.host or "").strip("[]")
+        if page and name not in names:
+            raise web.HTTPForbidden(text="open the sandbox by its own address, such as localhost")
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    return check_host
 
 
 def _directory_entry(

@@ -18,6 +18,7 @@ from sandbox.workspace import (
     BOT_ID,
     BOT_NAME,
     BOT_USER_ID,
+    MODAL_STACK_LIMIT,
     TEAM_ID,
     TEAM_NAME,
     OpenView,
@@ -111,7 +112,11 @@ class WebApi:
         """A post to a response URL: replace, delete, or add an ephemeral or channel message."""
         rid = request.match_info["rid"]
         try:
+            if request.content_type != "application/json":
+                raise ValueError("not JSON")
             payload = await request.json()
+            if not isinstance(payload, dict):
+                raise ValueError("not an object")
         except ValueError:
             return web.json_response({"ok": False, "error": "invalid_payload"}, status=400)
         source = self.workspace.use_response_url(rid)
@@ -259,7 +264,10 @@ class WebApi:
             raise SlackError("message_not_found")
         if message.author != BOT_USER_ID:
             raise SlackError("cant_update_message")
-        message.text, message.blocks = _text_and_blocks(p)
+        if "blocks" in p:  # left out, the message keeps its blocks (an empty list removes them)
+            message.text, message.blocks = _text_and_blocks(p)
+        else:
+            message.text = str(p.get("text") or message.text)
         message.rev += 1
         message.edited = True
         self.workspace.touch()
@@ -341,7 +349,7 @@ class WebApi:
         stack = self.workspace.modals.get(user)
         if not stack:
             raise SlackError("not_found")
-        if len(stack) >= 3:
+        if len(stack) >= MODAL_STACK_LIMIT:
             raise SlackError("push_limit_reached")
         pushed = self._new_view(user, _json_param(p, "view"), "modal")
         stack.append(pushed)
@@ -356,7 +364,7 @@ class WebApi:
         if p.get("hash") and p["hash"] != found.hash:
             raise SlackError("hash_conflict")
         view = _json_param(p, "view")
-        _check_view(view, found.view.get("type", "modal"))
+        check_view(view, found.view.get("type", "modal"))
         found.view, found.errors = view, {}
         found.rev += 1
         found.hash = self.workspace.new_id("h.")
@@ -374,14 +382,14 @@ class WebApi:
             home = self._new_view(user, view, "home")
             self.workspace.homes[user] = home
         else:
-            _check_view(view, "home")
+            check_view(view, "home")
             home.view = view
             home.rev += 1
         self.workspace.touch()
         return {"view": self._view_json(home)}
 
     def _new_view(self, user: str, view: dict[str, Any], kind: str) -> OpenView:
-        _check_view(view, kind)
+        check_view(view, kind)
         return OpenView(self.workspace.new_id("V"), user, view, self.workspace.new_id("h."))
 
     def _view_json(self, opened: OpenView) -> dict[str, Any]:
@@ -511,7 +519,8 @@ def _checked_blocks(p: Params, limit: int) -> list[dict[str, Any]]:
     return blocks
 
 
-def _check_view(view: Any, kind: str) -> None:
+def check_view(view: Any, kind: str) -> None:
+    """Refuse (SlackError) a view Slack would refuse: wrong type, bad blocks, bad title."""
     if not isinstance(view, dict) or view.get("type") != kind:
         raise SlackError("invalid_arguments", errors=[f"view type must be {kind}"])
     _checked_blocks(view, VIEW_BLOCK_LIMIT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -21,9 +22,13 @@ HELPDESK = "C0HELPDESK"
 SECURITY = "C0SECURITY"
 
 TRIGGER_TTL_S = 3.0
+MODAL_STACK_LIMIT = 3
 RESPONSE_URL_USES = 5
 RESPONSE_URL_TTL_S = 30 * 60
-MESSAGES_KEPT = 300
+MESSAGES_KEPT = 1000
+EPHEMERALS_KEPT = 200
+TRIGGERS_KEPT = 500
+RESPONSE_URLS_KEPT = 2000
 LOG_KEPT = 300
 
 Role = Literal["employee", "admin"]
@@ -218,7 +223,7 @@ class Workspace:
 
     async def wait_past(self, version: int, seconds: float) -> int:
         """Return once `version` is out of date (or after `seconds`); the version now."""
-        if self.version <= version:
+        if version == self.version:  # behind, or ahead (from before a restart): answer at once
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), seconds)
         return self.version
@@ -252,6 +257,8 @@ class Workspace:
         """Show a message to one person only."""
         ephemeral = Ephemeral(self.new_id("E"), channel, user, text, blocks, self.new_ts())
         self.ephemerals[ephemeral.id] = ephemeral
+        while len(self.ephemerals) > EPHEMERALS_KEPT:
+            self.ephemerals.pop(next(iter(self.ephemerals)))
         self.touch()
         return ephemeral
 
@@ -259,8 +266,10 @@ class Workspace:
 
     def new_trigger(self, user: str) -> str:
         """A trigger id for one person, usable once within three seconds."""
-        trigger = f"{next(self._ids)}.{int(time.time())}.sandbox"
+        trigger = f"{next(self._ids)}.{int(time.time())}.{secrets.token_hex(8)}"
         self.triggers[trigger] = (user, time.monotonic())
+        while len(self.triggers) > TRIGGERS_KEPT:
+            self.triggers.pop(next(iter(self.triggers)))
         return trigger
 
     def use_trigger(self, trigger: str) -> str | None:
@@ -271,9 +280,11 @@ class Workspace:
         return issued[0]
 
     def new_response_url(self, source: Source) -> str:
-        """The id of a response URL answering at `source`."""
-        rid = self.new_id("R")
+        """The id of a response URL answering at `source`: unguessable, like Slack's."""
+        rid = secrets.token_urlsafe(18)
         self.response_urls[rid] = ResponseUrl(source, time.monotonic())
+        while len(self.response_urls) > RESPONSE_URLS_KEPT:
+            self.response_urls.pop(next(iter(self.response_urls)))
         return rid
 
     def use_response_url(self, rid: str) -> Source | None:

@@ -40,6 +40,7 @@ async function poll(controller) {
       refreshDirectory();
     } catch (err) {
       if (controller.signal.aborted) return;
+      console.error("sandbox: could not show the workspace", err);
       await new Promise((done) => setTimeout(done, 1000));
     }
   }
@@ -52,6 +53,8 @@ function restart() {
   $("timeline").replaceChildren();
   page.modal = { id: null, rev: null };
   page.home = { rev: null };
+  $("overlay").hidden = true;
+  $("modal-host").replaceChildren();
   page.poller = new AbortController();
   poll(page.poller);
 }
@@ -68,12 +71,12 @@ function toast(text) {
 
 function render() {
   const data = page.data;
-  renderWho(data);
-  renderSidebar(data);
   if (!page.conv || (page.conv !== "home" && !data.conversations.some((c) => c.id === page.conv))) {
     const dm = data.conversations.find((c) => c.kind === "im");
     page.conv = dm ? dm.id : data.conversations[0].id;
   }
+  renderWho(data);
+  renderSidebar(data);
   const home = page.conv === "home";
   $("timeline").hidden = home;
   $("home").hidden = !home;
@@ -107,7 +110,7 @@ function renderSidebar(data) {
   $("dms").replaceChildren(...data.conversations.filter((c) => c.kind === "im").map(link));
   $("conv-home").classList.toggle("sb-current", page.conv === "home");
   const conv = data.conversations.find((c) => c.id === page.conv);
-  $("conv-title").textContent = page.conv === "home" ? "mfa-helper · Home"
+  $("conv-title").textContent = page.conv === "home" || !conv ? "mfa-helper · Home"
     : conv.kind === "im" ? `${conv.name} (direct message)` : `#${conv.name}`;
   $("text").placeholder = conv && conv.kind === "im"
     ? "Message mfa-helper, or type /mfa-help" : "Type /mfa-help or /mfa-admin pending";
@@ -131,17 +134,23 @@ function renderTimeline(data) {
   let previous = null;
   for (const item of items) {
     let entry = page.shown.get(item.key);
-    const signature = `${item.rev}/${(item.replies || []).map((r) => r.rev).join(",")}`;
+    const thread = (item.replies || []).map((r) => `${r.ts}:${r.rev}`).join(",");
     if (!entry) {
-      entry = { el: messageElement(item), rev: signature, conv: page.conv };
+      entry = { el: messageElement(item), rev: item.rev, thread, conv: page.conv };
       page.shown.set(item.key, entry);
       added = true;
-    } else if (entry.rev !== signature) {
-      const fresh = messageElement(item);
+    } else if (entry.rev !== item.rev) {
+      // An update replaces what the message shows (as in Slack, its inputs start again from
+      // the new message); an open thread stays open.
+      const open = isThreadOpen(entry.el);
+      const fresh = messageElement(item, open);
       entry.el.replaceWith(fresh);
-      entry.el = fresh;
-      entry.rev = signature;
+      Object.assign(entry, { el: fresh, rev: item.rev, thread });
       fresh.classList.add("sb-flash");
+    } else if (entry.thread !== thread) {
+      // Only the thread changed: the message and what was ticked on it stay as they are.
+      replaceThread(entry.el, item, isThreadOpen(entry.el));
+      entry.thread = thread;
     }
     const after = previous ? previous.nextSibling : timeline.firstChild;
     if (after !== entry.el) timeline.insertBefore(entry.el, after);
@@ -151,7 +160,25 @@ function renderTimeline(data) {
   highlightPermalink();
 }
 
-function messageElement(item) {
+function isThreadOpen(el) {
+  const thread = el.querySelector(":scope > .sb-content > .sb-thread");
+  return Boolean(thread && thread.open);
+}
+
+function replaceThread(el, item, open) {
+  const old = el.querySelector(":scope > .sb-content > .sb-thread");
+  if (old) old.remove();
+  const replies = item.replies || [];
+  if (!replies.length) return;
+  const thread = document.createElement("details");
+  thread.className = "sb-thread";
+  thread.open = open;
+  thread.innerHTML = `<summary>${replies.length} ${replies.length === 1 ? "reply" : "replies"}</summary>`;
+  for (const reply of replies) thread.append(messageElement({ ...reply, kind: "message" }));
+  el.querySelector(".sb-content").append(thread);
+}
+
+function messageElement(item, threadOpen = false) {
   const el = document.createElement("article");
   el.className = `sb-msg sb-${item.kind}`;
   el.dataset.key = item.key;
@@ -170,14 +197,7 @@ function messageElement(item) {
       </div>
       <div class="sb-body">${item.html}</div>
     </div>`;
-  const replies = item.replies || [];
-  if (replies.length) {
-    const thread = document.createElement("details");
-    thread.className = "sb-thread";
-    thread.innerHTML = `<summary>${replies.length} ${replies.length === 1 ? "reply" : "replies"}</summary>`;
-    for (const reply of replies) thread.append(messageElement({ ...reply, kind: "message" }));
-    el.querySelector(".sb-content").append(thread);
-  }
+  replaceThread(el, item, threadOpen);
   return el;
 }
 
@@ -312,6 +332,38 @@ function restoreState(root, state) {
   }
 }
 
+// What Slack's client checks before it sends a form: required inputs and their minimum length.
+function checkInputs(root) {
+  let fine = true;
+  for (const block of root.querySelectorAll(".bk-block.bk-input")) {
+    const old = block.querySelector(".bk-client-error");
+    if (old) old.remove();
+    const optional = block.querySelector(".bk-optional") !== null;
+    const el = block.querySelector("[data-kind]");
+    if (!el) continue;
+    let problem = null;
+    const kind = el.dataset.kind;
+    if (kind === "plain_text_input") {
+      const text = el.value.trim();
+      const min = Number(el.getAttribute("minlength") || 0);
+      if (!text && !optional) problem = "Please complete this required field.";
+      else if (text && text.length < min) problem = `Please enter at least ${min} characters.`;
+    } else if (!optional && ["radio_buttons", "checkboxes"].includes(kind)) {
+      if (!el.querySelector("input:checked")) problem = "Please select an option.";
+    } else if (!optional && kind === "static_select" && !el.value) {
+      problem = "Please select an option.";
+    }
+    if (problem) {
+      fine = false;
+      const note = document.createElement("div");
+      note.className = "bk-error bk-client-error";
+      note.textContent = problem;
+      block.append(note);
+    }
+  }
+  return fine;
+}
+
 async function act(el, value) {
   const found = placeOf(el);
   if (!found) return;
@@ -330,9 +382,9 @@ function confirmFirst(el) {
   const dialog = JSON.parse(el.dataset.confirm);
   $("confirm-title").innerHTML = dialog.title;
   $("confirm-text").innerHTML = dialog.text;
-  $("confirm-yes").textContent = dialog.confirm;
+  $("confirm-yes").innerHTML = dialog.confirm;
   $("confirm-yes").className = `bk-button ${dialog.style === "danger" ? "bk-danger" : "bk-primary"}`;
-  $("confirm-deny").textContent = dialog.deny;
+  $("confirm-deny").innerHTML = dialog.deny;
   $("confirm").hidden = false;
   return new Promise((done) => {
     const finish = (answer) => { $("confirm").hidden = true; done(answer); };
@@ -342,6 +394,13 @@ function confirmFirst(el) {
 }
 
 document.addEventListener("click", async (event) => {
+  const link = event.target.closest("a[href]");
+  const permalink = link && link.href.match(/^http:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):(\d+)\/#([A-Z0-9]+\/\d+\.\d+)$/);
+  if (permalink && permalink[1] === location.port) {
+    event.preventDefault(); // a link to a message of this workspace opens here, as in Slack
+    location.hash = permalink[2];
+    return;
+  }
   const conv = event.target.closest("[data-conv]");
   if (conv) {
     event.preventDefault();
@@ -365,8 +424,15 @@ document.addEventListener("click", async (event) => {
     return;
   }
   const host = $("modal-host");
-  if (event.target.closest('[data-kind="view-submit"]')) {
-    await post("submit", { view_id: host.dataset.id, state: collectState(host) });
+  const submit = event.target.closest('[data-kind="view-submit"]');
+  if (submit) {
+    if (submit.disabled || !checkInputs(host)) return;
+    submit.disabled = true; // Slack shows the button as busy: a second press sends nothing
+    try {
+      await post("submit", { view_id: host.dataset.id, state: collectState(host) });
+    } finally {
+      submit.disabled = false;
+    }
   } else if (event.target.closest('[data-kind="view-close"]')) {
     await post("close", { view_id: host.dataset.id });
   }
@@ -398,6 +464,7 @@ $("who").addEventListener("change", (event) => {
   page.user = event.target.value;
   localStorage.setItem("sandbox-user", page.user);
   page.conv = null;
+  history.replaceState(null, "", location.pathname);
   restart();
   refreshCodes();
 });
@@ -422,7 +489,9 @@ function highlightPermalink() {
 
 function openFromHash() {
   const conv = location.hash.slice(1).split("/")[0];
-  if (conv) page.conv = conv;
+  if (!conv) return;
+  page.conv = conv;
+  if (conv === "home") post("home", {}); // Slack sends app_home_opened each time the tab opens
 }
 
 function initials(name) {

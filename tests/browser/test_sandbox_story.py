@@ -109,6 +109,7 @@ async def page(sandbox_url: str) -> AsyncIterator[Page]:
         tab = await context.new_page()
         errors: list[str] = []
         tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         await tab.goto(sandbox_url + "/")
         yield tab
         await tab.screenshot(path=str(SHOTS / "last.png"))
@@ -128,6 +129,9 @@ async def be(tab: Page, person: str) -> None:
 
 async def test_the_whole_story_in_the_browser(page: Page) -> None:
     tab = page
+
+    # A first visit opens the employee's DM with the bot.
+    await expect(tab.locator("#conv-title")).to_have_text("mfa-helper (direct message)")
 
     # The employee asks for help in #general: the menu is ephemeral, only they see it.
     await tab.click('#channels [data-conv="C0GENERAL"]')
@@ -169,18 +173,29 @@ async def test_the_whole_story_in_the_browser(page: Page) -> None:
     # The help-desk channel is not in the employee's sidebar.
     await expect(tab.locator('#channels [data-conv="C0HELPDESK"]')).to_have_count(0)
 
-    # An admin approves, confirming with the code the panel shows.
+    # An admin finds it with /mfa-admin pending: the link opens the card in place.
     await be(tab, ADMIN)
-    await tab.click('#channels [data-conv="C0HELPDESK"]')
-    card = tab.locator(".sb-msg", has_text="Jordan Lee").last
+    await tab.click('#channels [data-conv="C0GENERAL"]')
+    await tab.fill("#text", "/mfa-admin pending")
+    await tab.press("#text", "Enter")
+    pending = tab.locator(".sb-ephemeral", has_text="#1").last
+    await pending.locator("a", has_text="#1").first.click()
+    await expect(tab.locator("#conv-title")).to_have_text("#it-mfa-requests")
+    card = tab.locator(".sb-msg.sb-linked")
     await expect(card).to_contain_text("Clear MFA settings")
+    await card.locator(".sb-thread summary").click()  # an open thread stays open as it grows
     await shot(tab, "05-card")
+
+    # The admin approves, confirming with the code the panel shows.
     await card.locator('[data-action-id="mfa-desk-approve"]').click()
     await expect(tab.locator("#confirm")).to_be_visible()
+    await expect(tab.locator("#confirm-deny")).to_have_text("Not yet")
     await shot(tab, "06-confirm")
     await tab.click("#confirm-yes")
     code_input = modal.locator('[data-block-id="mfa-stepup-code"] input')
     await expect(code_input).to_be_visible()
+    await modal.locator('[data-kind="view-submit"]').click()  # empty: Slack's client refuses it
+    await expect(modal.locator(".bk-error")).to_have_text("Please complete this required field.")
     code = await tab.locator(f'[data-admin="{ADMIN}"] [data-code]').inner_text()
     assert len(code) == 6, code
     assert code.isdigit(), code
@@ -189,6 +204,7 @@ async def test_the_whole_story_in_the_browser(page: Page) -> None:
     await modal.locator('[data-kind="view-submit"]').click()
     await expect(tab.locator("#overlay")).to_be_hidden()
     await expect(card).to_contain_text("Done", timeout=15_000)
+    await expect(card.locator(".sb-thread")).to_have_attribute("open", "")
     await shot(tab, "08-card-done")
 
     # The employee reads what changed in the DM, and the directory shows the methods gone.
@@ -203,3 +219,7 @@ async def test_the_whole_story_in_the_browser(page: Page) -> None:
     priya = tab.locator('.sb-person[data-email="priya.shah@example.com"]')
     await expect(priya.locator(".sb-methods li")).to_have_count(3)
     await shot(tab, "09-employee-dm")
+
+    # Opening the page on its Home tab opens the bot's Home tab (app_home_opened).
+    await tab.goto(tab.url.split("#")[0] + "#home")
+    await expect(tab.locator("#home")).to_contain_text("I lost my phone or got a new number")

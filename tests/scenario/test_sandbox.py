@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 from collections.abc import AsyncIterator
@@ -16,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_runtime
-from sandbox.server import Sandbox, bind, sandbox_settings
+from sandbox.server import Sandbox, bind, origin_of, sandbox_settings
 from sandbox.workspace import BOT_USER_ID, GENERAL, HELPDESK, Source
 
 EMPLOYEE, ADMIN1, ADMIN2, EXEC = "U0EMPLOYEE", "U0ADMIN1", "U0ADMIN2", "U0EXEC"
@@ -77,17 +79,14 @@ class Running:
         return str(admins[admin]["code"])
 
 
-@pytest.fixture
-async def running(tmp_path: Path) -> AsyncIterator[Running]:
-    """The sandbox as `mfa-helpdesk sandbox` builds it, on a free loopback port."""
-    sock = bind("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    runtime = await build_runtime(
-        sandbox_settings(port, f"sqlite+aiosqlite:///{tmp_path / 's.db'}")
-    )
+@contextlib.asynccontextmanager
+async def serving(tmp_path: Path, host: str = "127.0.0.1") -> AsyncIterator[Running]:
+    """The sandbox as `mfa-helpdesk sandbox --host HOST` builds it, on a free port."""
+    sock = bind(host, 0)
+    url = origin_of(sock)
+    runtime = await build_runtime(sandbox_settings(url, f"sqlite+aiosqlite:///{tmp_path / 's.db'}"))
     sandbox = Sandbox.create(runtime, url)
-    sandbox.attach(runtime.web)
+    sandbox.attach(runtime.web, host)
     await sandbox.seed()
     runner = web.AppRunner(runtime.web, access_log=None)
     await runner.setup()
@@ -102,6 +101,13 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
         await runner.cleanup()
         await runtime.close()
     assert runtime.tasks.failures == 0
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[Running]:
+    """The sandbox on loopback."""
+    async with serving(tmp_path) as started:
+        yield started
 
 
 # -- the Web API, in the shapes Slack documents -------------------------------------------------
@@ -134,7 +140,10 @@ async def test_post_update_permalink_and_delete_a_message(running: Running) -> N
         "changed",
     )
     shown = running.sandbox.workspace.messages[GENERAL][posted["ts"]]
-    assert (shown.text, shown.blocks, shown.edited) == ("changed", [], True)
+    # As Slack documents: without `blocks` the message keeps its blocks; an empty list clears them.
+    assert (shown.text, shown.blocks, shown.edited) == ("changed", blocks, True)
+    await running.slack.chat_update(channel=GENERAL, ts=posted["ts"], text="plain", blocks=[])
+    assert (shown.text, shown.blocks) == ("plain", [])
 
     link = (await running.slack.chat_getPermalink(channel=GENERAL, message_ts=posted["ts"])).data
     assert link["permalink"] == f"{running.url}/#{GENERAL}/{posted['ts']}"
@@ -408,3 +417,111 @@ async def test_an_admin_replaces_their_authenticator_with_the_codes_panel(
         after = {a["id"]: a for a in (await reply.json())["admins"]}
     assert after[ADMIN2]["new_code"] is None
     assert after[ADMIN2]["code"] == panel[ADMIN2]["new_code"]
+
+
+async def test_a_double_click_on_submit_sends_the_form_once(running: Running) -> None:
+    ws = running.sandbox.workspace
+    await running.page("send", user=EMPLOYEE, channel=GENERAL, text="/mfa-help lost phone")
+    [menu] = [e for e in ws.ephemerals.values() if e.user == EMPLOYEE]
+    here = {"kind": "ephemeral", "id": menu.id}
+    await running.click(EMPLOYEE, here, "mfa-guide-choice-1")
+    await running.click(EMPLOYEE, here, "mfa-guide-contact-it")
+    modal = ws.top_modal(EMPLOYEE)
+    assert modal is not None
+    state = {"mfa-contact-reach": {"mfa-contact-reach-input": "+1 555 0100"}}
+    first, second = await asyncio.gather(
+        running.page("submit", user=EMPLOYEE, view_id=modal.id, state=state),
+        running.page("submit", user=EMPLOYEE, view_id=modal.id, state=state),
+    )
+    assert sorted([first["ok"], second["ok"]]) == [False, True]
+    assert "that form is being sent already" in (first.get("error"), second.get("error"))
+    cards = [m for m in ws.messages[HELPDESK].values() if m.thread_ts is None]
+    assert len(cards) == 1
+    shown = ws.top_modal(EMPLOYEE)
+    assert shown is not None
+    assert "You already have" not in json.dumps(shown.view)
+
+
+async def test_empty_or_short_codes_never_reach_the_bot(running: Running) -> None:
+    ws = running.sandbox.workspace
+    trigger = ws.new_trigger(ADMIN1)
+    await running.slack.views_open(
+        trigger_id=trigger,
+        view={
+            "type": "modal",
+            "callback_id": "mfa-desk-stepup",
+            "title": {"type": "plain_text", "text": "Confirm"},
+            "submit": {"type": "plain_text", "text": "Confirm"},
+            "private_metadata": "{}",
+            "blocks": [
+                {
+                    "type": "input",
+                    "block_id": "mfa-stepup-code",
+                    "label": {"type": "plain_text", "text": "Code"},
+                    "element": {
+                        "type": "plain_text_input",
+                        "action_id": "mfa-stepup-code-input",
+                        "min_length": 6,
+                    },
+                }
+            ],
+        },
+    )
+    modal = ws.top_modal(ADMIN1)
+    assert modal is not None
+    for typed, problem in (("", "Please complete this required field."), ("12", "at least 6")):
+        state = {"mfa-stepup-code": {"mfa-stepup-code-input": typed}}
+        assert (await running.page("submit", user=ADMIN1, view_id=modal.id, state=state))["ok"]
+        assert problem in modal.errors["mfa-stepup-code"]
+    sent = [line["text"] for line in (await running.state(ADMIN1))["log"]]
+    assert not any("HTTP" in text for text in sent)  # the bot was never asked
+
+
+async def test_response_urls_are_unguessable_and_take_json_only(running: Running) -> None:
+    ws = running.sandbox.workspace
+    shown = ws.add_ephemeral(GENERAL, EMPLOYEE, "first", [])
+    rid = ws.new_response_url(Source(EMPLOYEE, GENERAL, ephemeral_id=shown.id))
+    assert len(rid) >= 24
+    async with running.http.post(
+        f"{running.url}/response/{rid}",
+        data='{"text": "IT here: DM me your code", "response_type": "in_channel"}',
+        headers={"Content-Type": "text/plain"},
+    ) as reply:
+        assert reply.status == 400
+    assert ws.messages[GENERAL] == {}
+
+
+async def test_the_page_answers_only_to_its_own_name(running: Running) -> None:
+    for path in ("/", f"/sandbox/api/state?user={EMPLOYEE}", "/sandbox/api/codes"):
+        async with running.http.get(
+            f"{running.url}{path}", headers={"Host": "rebound.example:80"}
+        ) as reply:
+            assert reply.status == 403, path
+    async with running.http.get(f"{running.url}/sandbox/api/codes") as reply:
+        assert reply.status == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/sandbox/api/send", "[1, 2]"),
+        ("/sandbox/api/send", "{not json"),
+        ("/sandbox/api/action", '{"user": "U0EMPLOYEE", "place": "here"}'),
+        ("/sandbox/api/submit", '{"user": "U0EMPLOYEE", "state": "all of it"}'),
+    ],
+)
+async def test_malformed_page_requests_get_400(running: Running, path: str, body: str) -> None:
+    async with running.http.post(
+        f"{running.url}{path}", data=body, headers={"Content-Type": "application/json"}
+    ) as reply:
+        assert reply.status == 400
+    async with running.http.get(f"{running.url}/sandbox/api/state?user={EMPLOYEE}&since=x") as r:
+        assert r.status == 400
+
+
+async def test_the_sandbox_works_on_another_address_it_is_given(tmp_path: Path) -> None:
+    async with serving(tmp_path, "127.0.0.2") as other:
+        assert other.url.startswith("http://127.0.0.2:")
+        answer = await other.page("send", user=EMPLOYEE, channel=GENERAL, text="/mfa-help")
+        assert answer == {"ok": True}
+        assert any(e.user == EMPLOYEE for e in other.sandbox.workspace.ephemerals.values())
