@@ -36,7 +36,7 @@ from bot.crypto import new_key
 SECRET = "bench-signing-secret"
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-KINDS = ("command", "click", "submit")
+KINDS = ("command", "click", "step", "submit")
 CONCURRENCY = (1, 50, 200)
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -106,7 +106,18 @@ def _command(i: int, slack: str) -> tuple[str, str]:
 
 
 def _click(i: int, slack: str) -> tuple[str, str]:
+    """A topic picked from the menu: the click that starts every walk (one insert, one reply)."""
+    return _block_action(i, slack, "mfa-guide-topic-lost-phone", "lost-phone")
+
+
+def _step(i: int, slack: str) -> tuple[str, str]:
+    """*That didn't work* on a walk this replica has not seen (another replica's, or from before
+    a restart): the walk is read, then written, then the reply sent."""
     ref = json.dumps({"w": uuid.uuid4().hex, "t": "lost-phone", "s": "lost-phone-ways"})
+    return _block_action(i, slack, "mfa-guide-next", ref)
+
+
+def _block_action(i: int, slack: str, action_id: str, value: str) -> tuple[str, str]:
     payload = {
         "type": "block_actions",
         "team": {"id": "T0TEAM"},
@@ -124,9 +135,9 @@ def _click(i: int, slack: str) -> tuple[str, str]:
         "actions": [
             {
                 "type": "button",
-                "action_id": "mfa-guide-next",
+                "action_id": action_id,
                 "block_id": "b",
-                "value": ref,
+                "value": value,
                 "action_ts": "1.1",
             }
         ],
@@ -271,6 +282,7 @@ async def _measure(
         makers: dict[str, Callable[[int], tuple[str, str]]] = {
             "command": lambda i: _command(i, slack),
             "click": lambda i: _click(i, slack),
+            "step": lambda i: _step(i, slack),
         }
         if hold_s:
             print(f"  {name}: pid {process.pid}")
