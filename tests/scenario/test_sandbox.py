@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_runtime
 from sandbox.server import Sandbox, bind, origin_of, sandbox_settings
-from sandbox.workspace import BOT_USER_ID, GENERAL, HELPDESK, Source
+from sandbox.workspace import BOT_USER_ID, GENERAL, HELPDESK, OpenView, Source
 
 EMPLOYEE, ADMIN1, ADMIN2, EXEC = "U0EMPLOYEE", "U0ADMIN1", "U0ADMIN2", "U0EXEC"
 TS_SHAPE = r"^\d{10}\.\d{6}$"
@@ -71,6 +71,18 @@ class Running:
             assert modal is not None
             return list(modal.view["blocks"])
         return ws.messages[where["channel"]][where["ts"]].blocks
+
+    async def open_contact_form(self, user: str) -> OpenView:
+        """Walk *I lost my phone* to *Contact IT* as `user`; the form that opens."""
+        ws = self.sandbox.workspace
+        await self.page("send", user=user, channel=GENERAL, text="/mfa-help lost phone")
+        [menu] = [e for e in ws.ephemerals.values() if e.user == user]
+        here = {"kind": "ephemeral", "id": menu.id}
+        await self.click(user, here, "mfa-guide-choice-1")
+        await self.click(user, here, "mfa-guide-contact-it")
+        modal = ws.top_modal(user)
+        assert modal is not None
+        return modal
 
     async def code(self, admin: str) -> str:
         """The admin's current authenticator code, from the page's codes panel."""
@@ -342,13 +354,7 @@ async def test_what_slack_would_refuse_is_answered_on_the_page(running: Running)
 
 async def test_a_privileged_request_needs_both_admins(running: Running) -> None:
     ws = running.sandbox.workspace
-    await running.page("send", user=EXEC, channel=GENERAL, text="/mfa-help lost phone")
-    [menu] = [e for e in ws.ephemerals.values() if e.user == EXEC]
-    here = {"kind": "ephemeral", "id": menu.id}
-    await running.click(EXEC, here, "mfa-guide-choice-1")
-    await running.click(EXEC, here, "mfa-guide-contact-it")
-    modal = ws.top_modal(EXEC)
-    assert modal is not None
+    modal = await running.open_contact_form(EXEC)
     await running.page(
         "submit",
         user=EXEC,
@@ -421,13 +427,7 @@ async def test_an_admin_replaces_their_authenticator_with_the_codes_panel(
 
 async def test_a_double_click_on_submit_sends_the_form_once(running: Running) -> None:
     ws = running.sandbox.workspace
-    await running.page("send", user=EMPLOYEE, channel=GENERAL, text="/mfa-help lost phone")
-    [menu] = [e for e in ws.ephemerals.values() if e.user == EMPLOYEE]
-    here = {"kind": "ephemeral", "id": menu.id}
-    await running.click(EMPLOYEE, here, "mfa-guide-choice-1")
-    await running.click(EMPLOYEE, here, "mfa-guide-contact-it")
-    modal = ws.top_modal(EMPLOYEE)
-    assert modal is not None
+    modal = await running.open_contact_form(EMPLOYEE)
     state = {"mfa-contact-reach": {"mfa-contact-reach-input": "+1 555 0100"}}
     first, second = await asyncio.gather(
         running.page("submit", user=EMPLOYEE, view_id=modal.id, state=state),
