@@ -150,6 +150,8 @@ class Sandbox:
     webapi: WebApi
     deliverer: Deliverer
     box: SecretBox
+    directory: SqlDemoStore
+    authenticators: SqlAuthenticatorStore
 
     @classmethod
     def create(cls, runtime: Runtime, origin: str) -> Sandbox:
@@ -165,7 +167,16 @@ class Sandbox:
             settings.slack_signing_secret.get_secret_value(),
             origin,
         )
-        return cls(runtime, workspace, webapi, deliverer, settings.stepup_box())
+        sessions = session_factory(runtime.engine)
+        return cls(
+            runtime,
+            workspace,
+            webapi,
+            deliverer,
+            settings.stepup_box(),
+            SqlDemoStore(sessions),
+            SqlAuthenticatorStore(sessions),
+        )
 
     def attach(self, app: web.Application, host: str = "127.0.0.1") -> None:
         """The Web API, the page, its JSON API and its static files, on the bot's own app.
@@ -201,16 +212,13 @@ class Sandbox:
 
     async def seed(self) -> None:
         """The people in the demo directory, and both admins' authenticators set up already."""
-        sessions = session_factory(self.runtime.engine)
-        directory = SqlDemoStore(sessions)
-        authenticators = SqlAuthenticatorStore(sessions)
         now = self.runtime.deps.clock.now()
         for person in self.workspace.people.values():
-            await directory.save_demo_user(new_demo_user(person.email, person.name), now)
+            await self.directory.save_demo_user(new_demo_user(person.email, person.name), now)
             if person.role == "admin":
                 sealed = self.box.seal(pyotp.random_base32())
-                await authenticators.set_pending(person.id, sealed, now)
-                await authenticators.confirm_pending(person.id, sealed, 0, now)
+                await self.authenticators.set_pending(person.id, sealed, now)
+                await self.authenticators.confirm_pending(person.id, sealed, 0, now)
 
     # -- the page's API ---------------------------------------------------------------------------
 
@@ -265,23 +273,21 @@ class Sandbox:
 
     async def handle_directory(self, _request: web.Request) -> web.Response:
         """The demo directory: each person's sign-in methods, app passwords and sessions."""
-        store = SqlDemoStore(session_factory(self.runtime.engine))
         now = self.runtime.deps.clock.now()
         people = []
         for person in self.workspace.people.values():
-            entry = await store.get_demo_user(person.email)
+            entry = await self.directory.get_demo_user(person.email)
             people.append(_directory_entry(person.name, person.email, entry, now))
         return web.json_response({"people": people})
 
     async def handle_codes(self, _request: web.Request) -> web.Response:
         """Each admin's current authenticator code (this is a sandbox: there is no phone)."""
-        store = SqlAuthenticatorStore(session_factory(self.runtime.engine))
         now = time.time()
         admins = []
         for person in self.workspace.people.values():
             if person.role != "admin":
                 continue
-            row = await store.get_authenticator(person.id)
+            row = await self.authenticators.get_authenticator(person.id)
             current = row.sealed_secret if row else None
             pending = row.sealed_pending if row else None
             admins.append(
