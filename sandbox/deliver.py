@@ -6,11 +6,11 @@ import itertools
 import json
 import logging
 import time
-from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
 
 import aiohttp
+from pydantic import BaseModel
 from slack_sdk.signature import SignatureVerifier
 
 from sandbox.webapi import SlackError, check_view
@@ -37,11 +37,10 @@ class Refused(Exception):
     """What the person did cannot be sent (the page shows the reason)."""
 
 
-@dataclass(frozen=True)
-class Place:
-    """Where a click happened on the page."""
+class Place(BaseModel, frozen=True):
+    """Where a click happened on the page: a message, an ephemeral one, the Home tab, a modal."""
 
-    kind: Where
+    kind: Where = "message"
     channel: str = ""
     ts: str = ""
     id: str = ""

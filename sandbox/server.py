@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pyotp
 from aiohttp import web
@@ -104,22 +104,13 @@ def temporary_database() -> tuple[str, tempfile.TemporaryDirectory[str]]:
 Value = str | list[str] | None
 
 
-class PagePlace(BaseModel):
-    """Where on the page something was clicked."""
-
-    kind: Literal["message", "ephemeral", "home", "modal"] = "message"
-    channel: str = ""
-    ts: str = ""
-    id: str = ""
-
-
 class PageRequest(BaseModel):
     """One thing a person did on the page (each verb reads the fields it needs)."""
 
     user: str
     channel: str = ""
     text: str = Field(default="", max_length=40_000)
-    place: PagePlace = PagePlace()
+    place: Place = Place()
     block_id: str = ""
     action_id: str = ""
     value: Value = None
@@ -251,10 +242,8 @@ class Sandbox:
             if verb == "send":
                 await deliver.send_text(user, asked.channel, asked.text)
             elif verb == "action":
-                where = asked.place
-                place = Place(where.kind, where.channel, where.ts, where.id)
                 await deliver.act(
-                    user, place, asked.block_id, asked.action_id, asked.value, asked.state
+                    user, asked.place, asked.block_id, asked.action_id, asked.value, asked.state
                 )
             elif verb == "submit":
                 await deliver.submit(user, asked.view_id, asked.state)
