@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.guide import Move, Outcome
@@ -147,3 +149,36 @@ async def test_walks_left_alone_for_a_day_end_abandoned(engine: AsyncEngine) -> 
     done = await walks.get_walk(worked.id)
     assert done is not None
     assert done.state.outcome is Outcome.WORKED
+
+
+async def test_connections_the_server_dropped_are_replaced_after_one_failure(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("dropping connections from the server side is a PostgreSQL test")
+    walks = SqlWalkRepository(engine)
+    service = GuideService(GUIDE, walks, FixedClock())
+    walk = service.open_walk(service.new_walk_id(), "T", "U7", "lost-phone", Surface.DM)
+    await service.record(walk)
+    # Several pooled connections, then the server ends them all (a restart, a failover).
+    await asyncio.gather(*(walks.get_walk(walk.id) for _ in range(5)))
+    admin = create_engine(database_url)
+    try:
+        others = (
+            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        async with admin.connect() as conn:
+            await conn.execute(text(f"SELECT pg_terminate_backend(pid) {others}"))
+            for _ in range(100):  # until the server has really ended them
+                if not await conn.scalar(text(f"SELECT count(*) {others}")):
+                    break
+                await asyncio.sleep(0.02)
+    finally:
+        await admin.dispose()
+    with pytest.raises(DBAPIError) as dropped:
+        await walks.get_walk(walk.id)
+    assert dropped.value.connection_invalidated
+    # Every connection older than the failure is replaced: the next calls all succeed.
+    again = await asyncio.gather(*(walks.get_walk(walk.id) for _ in range(5)))
+    assert again == [walk] * 5
+    assert await ping(engine)
