@@ -152,10 +152,20 @@ async def test_walks_left_alone_for_a_day_end_abandoned(engine: AsyncEngine) -> 
 
 
 async def test_connections_the_server_dropped_are_replaced_after_one_failure(
-    engine: AsyncEngine, database_url: str
+    postgres_url: str | None,
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("dropping connections from the server side is a PostgreSQL test")
+    if postgres_url is None:
+        pytest.skip("PostgreSQL not reachable")
+    database_url = postgres_url
+    engine = create_engine(database_url)
+    await migrate(engine)
+    try:
+        await _drop_and_recover(engine, database_url)
+    finally:
+        await engine.dispose()
+
+
+async def _drop_and_recover(engine: AsyncEngine, database_url: str) -> None:
     walks = SqlWalkRepository(engine)
     service = GuideService(GUIDE, walks, FixedClock())
     walk = service.open_walk(service.new_walk_id(), "T", "U7", "lost-phone", Surface.DM)
