@@ -331,14 +331,20 @@ def test_button_confirm_dialog_as_json() -> None:
     assert 'data-confirm="{&quot;title&quot;: &quot;Reset &amp;lt;MFA&amp;gt;?&quot;' in markup
 
 
-def test_button_confirm_defaults() -> None:
-    confirm = {"title": plain("Sure?"), "text": plain("Really.")}
+def confirm_of(confirm: dict[str, Any]) -> dict[str, Any]:
+    """The confirmation dialog a button carries, as the page's script reads it."""
     markup = in_actions(
         {"type": "button", "action_id": "b", "text": plain("x"), "confirm": confirm}
     )
     attr = tags(markup, "button")[0].attrs["data-confirm"]
     assert attr is not None
-    decoded = json.loads(attr)
+    decoded: dict[str, Any] = json.loads(attr)
+    return decoded
+
+
+def test_button_confirm_defaults() -> None:
+    confirm = {"title": plain("Sure?"), "text": plain("Really.")}
+    decoded = confirm_of(confirm)
     assert (decoded["confirm"], decoded["deny"], decoded["style"]) == ("Confirm", "Cancel", "")
 
 
@@ -923,11 +929,6 @@ def test_block_types_cannot_inject_classes_or_tags() -> None:
 
 def test_confirm_json_cannot_smuggle_markup() -> None:
     confirm = {"title": plain("<img src=x onerror=alert(1)>"), "text": md("<script>")}
-    markup = in_actions(
-        {"type": "button", "action_id": "b", "text": plain("x"), "confirm": confirm}
-    )
-    attr = tags(markup, "button")[0].attrs["data-confirm"]
-    assert attr is not None
-    decoded = json.loads(attr)
+    decoded = confirm_of(confirm)
     assert decoded["title"] == "&lt;img src=x onerror=alert(1)&gt;"
     assert decoded["text"] == "&lt;script&gt;"
