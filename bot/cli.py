@@ -82,13 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             and not settings.socket_mode
         ):
             log.info("no SLACK_BOT_TOKEN: starting the sandbox (set it to connect to Slack)")
-            return asyncio.run(_sandbox(settings, "127.0.0.1", settings.port))
+            return asyncio.run(_sandbox("127.0.0.1", settings.port))
         if args.command == "start":
             settings.require_for_serve()
             return asyncio.run(_serve(settings, migrate=settings.migrate_on_start))
         if args.command == "sandbox":
             port = settings.port if args.port is None else args.port
-            return asyncio.run(_sandbox(settings, args.host, port))
+            return asyncio.run(_sandbox(args.host, port))
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
         if args.command == "keygen":
@@ -244,7 +244,7 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
     return 0
 
 
-async def _sandbox(settings: Settings, host: str, port: int) -> int:
+async def _sandbox(host: str, port: int) -> int:
     from bot.app import build_runtime
     from sandbox.server import (
         LOOPBACK_NAMES,
