@@ -190,9 +190,7 @@ class Deliverer:
         values = _state_values(blocks, state)
         problems = _client_problems(blocks, values)
         if problems:  # Slack's own client stops these before anything is sent
-            opened.errors = problems
-            opened.rev += 1
-            self.workspace.touch()
+            self.workspace.show_errors(opened, problems)
             return
         payload = self._envelope("view_submission", user) | {
             "trigger_id": self.workspace.new_trigger(user),
@@ -234,22 +232,17 @@ class Deliverer:
                 ws.note("refused", f"response_action {action}: {exc.error}")
                 return
         if action == "errors":
-            opened.errors = {str(k): str(v) for k, v in (ack.get("errors") or {}).items()}
-            opened.rev += 1
-            ws.touch()
+            ws.show_errors(opened, {str(k): str(v) for k, v in (ack.get("errors") or {}).items()})
         elif action == "update" and isinstance(view, dict):
             if opened.hash != sent_hash:
                 return  # the bot's views.update after its ack got here first; Slack has it last
-            opened.view, opened.errors = view, {}
-            opened.rev += 1
-            opened.hash = ws.new_id("h.")
-            ws.touch()
+            ws.replace_view(opened, view)
         elif action == "push" and isinstance(view, dict):
             stack = ws.modals.setdefault(user, [])
             if len(stack) >= MODAL_STACK_LIMIT:
                 ws.note("refused", "response_action push: push_limit_reached")
                 return
-            stack.append(OpenView(ws.new_id("V"), user, view, ws.new_id("h.")))
+            stack.append(ws.new_view(user, view))
             ws.touch()
         else:
             ws.close_modal(user, opened.id, everything=action == "clear")

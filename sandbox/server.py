@@ -7,7 +7,7 @@ import secrets
 import socket
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -25,7 +25,6 @@ from sandbox.blockkit import render_blocks, render_mrkdwn, render_view
 from sandbox.deliver import Deliverer, Place, Refused
 from sandbox.webapi import WebApi
 from sandbox.workspace import (
-    BOT_NAME,
     BOT_USER_ID,
     HELPDESK,
     SECURITY,
@@ -33,6 +32,7 @@ from sandbox.workspace import (
     Message,
     OpenView,
     Workspace,
+    keep_newest,
     sandbox_people,
 )
 from storage.demo import SqlDemoStore
@@ -42,6 +42,7 @@ from storage.stepup import SqlAuthenticatorStore
 log = logging.getLogger(__name__)
 
 LONG_POLL_S = 25.0
+RENDERED_KEPT = 5000
 LOG_SHOWN = 120
 TOTP_PERIOD_S = 30
 
@@ -143,6 +144,12 @@ class Sandbox:
     box: SecretBox
     directory: SqlDemoStore
     authenticators: SqlAuthenticatorStore
+    _html: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    @property
+    def names(self) -> _Names:
+        """Names for the mentions in what is rendered."""
+        return _Names(self.workspace)
 
     @classmethod
     def create(cls, runtime: Runtime, origin: str) -> Sandbox:
@@ -306,7 +313,6 @@ class Sandbox:
     def snapshot(self, user: str, version: int) -> dict[str, Any]:
         """Everything one person's page shows, rendered to HTML."""
         ws = self.workspace
-        me = ws.people[user]
         conversations = ws.visible_to(user)
         messages = {c.id: self._timeline(c.id) for c in conversations}
         ephemerals = [self._ephemeral(e) for e in ws.ephemerals.values() if e.user == user]
@@ -314,8 +320,6 @@ class Sandbox:
         modal = ws.top_modal(user)
         return {
             "version": version,
-            "me": {"id": me.id, "name": me.name, "role": me.role},
-            "bot": {"id": BOT_USER_ID, "name": BOT_NAME},
             "people": [
                 {
                     "id": p.id,
@@ -331,7 +335,6 @@ class Sandbox:
             "ephemerals": ephemerals,
             "home": self._view(home) if home else None,
             "modal": self._view(modal) if modal else None,
-            "methods": self.webapi.methods,
             "log": [
                 {"seq": line.seq, "at": line.at, "kind": line.kind, "text": line.text}
                 for line in list(ws.log)[-LOG_SHOWN:]
@@ -353,17 +356,17 @@ class Sandbox:
         return top
 
     def _message(self, message: Message) -> dict[str, Any]:
-        names = _Names(self.workspace)
-        html = self._body(message.text, message.blocks)
+        key = f"{message.channel}/{message.ts}"
+        html = self._rendered(key, message.rev, message.text, message.blocks)
         for fid in message.files:
             stored = self.workspace.files.get(fid)
             if stored is not None:
                 html += (
                     f'<figure class="sb-file"><img src="/sandbox/files/{fid}" alt="">'
-                    f"<figcaption>{render_mrkdwn(stored.title, names)}</figcaption></figure>"
+                    f"<figcaption>{render_mrkdwn(stored.title, self.names)}</figcaption></figure>"
                 )
         return {
-            "key": f"{message.channel}/{message.ts}",
+            "key": key,
             "channel": message.channel,
             "ts": message.ts,
             "rev": message.rev,
@@ -381,22 +384,27 @@ class Sandbox:
             "channel": ephemeral.channel,
             "ts": ephemeral.ts,
             "rev": ephemeral.rev,
-            "html": self._body(ephemeral.text, ephemeral.blocks),
+            "html": self._rendered(ephemeral.id, ephemeral.rev, ephemeral.text, ephemeral.blocks),
         }
 
     def _view(self, opened: OpenView) -> dict[str, Any]:
-        names = _Names(self.workspace)
         return {
             "id": opened.id,
             "rev": opened.rev,
-            "html": render_view({**opened.view, "id": opened.id}, names, errors=opened.errors),
+            "html": render_view({**opened.view, "id": opened.id}, self.names, errors=opened.errors),
         }
 
-    def _body(self, text: str, blocks: list[dict[str, Any]]) -> str:
-        names = _Names(self.workspace)
+    def _rendered(self, key: str, rev: int, text: str, blocks: list[dict[str, Any]]) -> str:
+        """A message's HTML, rendered once per revision (every page's poll shows it again)."""
+        cached = self._html.get(key)
+        if cached is not None and cached[0] == rev:
+            return cached[1]
         if blocks:
-            return render_blocks(blocks, names)
-        return f'<div class="sb-text">{render_mrkdwn(text, names)}</div>'
+            html = render_blocks(blocks, self.names)
+        else:
+            html = f'<div class="sb-text">{render_mrkdwn(text, self.names)}</div>'
+        keep_newest(self._html, key, (rev, html), RENDERED_KEPT)
+        return html
 
 
 def _page_only_by_name(names: frozenset[str]) -> Any:

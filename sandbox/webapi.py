@@ -21,6 +21,8 @@ from sandbox.workspace import (
     MODAL_STACK_LIMIT,
     TEAM_ID,
     TEAM_NAME,
+    Ephemeral,
+    Message,
     OpenView,
     Source,
     StoredFile,
@@ -80,11 +82,6 @@ class WebApi:
         app.router.add_route("*", "/api/{method}", self.handle_api)
         app.router.add_post("/response/{rid}", self.handle_response_url)
         app.router.add_post("/upload/{fid}", self.handle_upload)
-
-    @property
-    def methods(self) -> list[str]:
-        """The Web API methods the sandbox answers."""
-        return sorted(self._methods)
 
     # -- HTTP -----------------------------------------------------------------------------------
 
@@ -149,18 +146,11 @@ class WebApi:
             self._delete_source(source)
             return
         if payload.get("replace_original"):
-            if source.ephemeral_id and source.ephemeral_id in ws.ephemerals:
-                ephemeral = ws.ephemerals[source.ephemeral_id]
-                ephemeral.text, ephemeral.blocks = text, blocks
-                ephemeral.rev += 1
-                ws.touch()
-                return
-            message = ws.messages.get(source.channel, {}).get(source.message_ts or "")
-            if message is not None:
-                message.text, message.blocks = text, blocks
-                message.rev += 1
-                message.edited = True
-                ws.touch()
+            shown: Message | Ephemeral | None = ws.ephemerals.get(source.ephemeral_id or "")
+            if shown is None:
+                shown = ws.messages.get(source.channel, {}).get(source.message_ts or "")
+            if shown is not None:
+                ws.edit(shown, text, blocks)
                 return
         if payload.get("response_type") == "in_channel":
             ws.add_message(source.channel, text, blocks, BOT_USER_ID, payload.get("thread_ts"))
@@ -265,12 +255,9 @@ class WebApi:
         if message.author != BOT_USER_ID:
             raise SlackError("cant_update_message")
         if "blocks" in p:  # left out, the message keeps its blocks (an empty list removes them)
-            message.text, message.blocks = _text_and_blocks(p)
+            self.workspace.edit(message, *_text_and_blocks(p))
         else:
-            message.text = str(p.get("text") or message.text)
-        message.rev += 1
-        message.edited = True
-        self.workspace.touch()
+            self.workspace.edit(message, str(p.get("text") or message.text), message.blocks)
         return {
             "channel": channel,
             "ts": message.ts,
@@ -314,7 +301,7 @@ class WebApi:
             raise SlackError("channel_not_found")
         return channel
 
-    def _message_json(self, message: Any) -> dict[str, Any]:
+    def _message_json(self, message: Message) -> dict[str, Any]:
         body: dict[str, Any] = {
             "type": "message",
             "text": message.text,
@@ -336,7 +323,9 @@ class WebApi:
         user = self.workspace.use_trigger(str(p.get("trigger_id", "")))
         if user is None:
             raise SlackError("expired_trigger_id")
-        opened = self._new_view(user, _json_param(p, "view"), "modal")
+        view = _json_param(p, "view")
+        check_view(view, "modal")
+        opened = self.workspace.new_view(user, view)
         self.workspace.modals[user] = [opened]
         self.workspace.touch()
         return {"view": self._view_json(opened)}
@@ -351,7 +340,9 @@ class WebApi:
             raise SlackError("not_found")
         if len(stack) >= MODAL_STACK_LIMIT:
             raise SlackError("push_limit_reached")
-        pushed = self._new_view(user, _json_param(p, "view"), "modal")
+        view = _json_param(p, "view")
+        check_view(view, "modal")
+        pushed = self.workspace.new_view(user, view)
         stack.append(pushed)
         self.workspace.touch()
         return {"view": self._view_json(pushed)}
@@ -365,10 +356,7 @@ class WebApi:
             raise SlackError("hash_conflict")
         view = _json_param(p, "view")
         check_view(view, found.view.get("type", "modal"))
-        found.view, found.errors = view, {}
-        found.rev += 1
-        found.hash = self.workspace.new_id("h.")
-        self.workspace.touch()
+        self.workspace.replace_view(found, view)
         return {"view": self._view_json(found)}
 
     def views_publish(self, p: Params) -> Answer:
@@ -377,20 +365,14 @@ class WebApi:
         if user not in self.workspace.people:
             raise SlackError("user_not_found")
         view = _json_param(p, "view")
+        check_view(view, "home")
         home = self.workspace.homes.get(user)
         if home is None:
-            home = self._new_view(user, view, "home")
-            self.workspace.homes[user] = home
+            home = self.workspace.homes[user] = self.workspace.new_view(user, view)
+            self.workspace.touch()
         else:
-            check_view(view, "home")
-            home.view = view
-            home.rev += 1
-        self.workspace.touch()
+            self.workspace.replace_view(home, view)
         return {"view": self._view_json(home)}
-
-    def _new_view(self, user: str, view: dict[str, Any], kind: str) -> OpenView:
-        check_view(view, kind)
-        return OpenView(self.workspace.new_id("V"), user, view, self.workspace.new_id("h."))
 
     def _view_json(self, opened: OpenView) -> dict[str, Any]:
         return {

@@ -32,6 +32,7 @@ RESPONSE_URLS_KEPT = 2000
 LOG_KEPT = 300
 
 Role = Literal["employee", "admin"]
+LogKind = Literal["call", "unknown", "refused"]
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ class LogLine:
 
     seq: int
     at: float
-    kind: Literal["call", "unknown", "refused", "sent"]
+    kind: LogKind
     text: str
 
 
@@ -228,7 +229,7 @@ class Workspace:
                 await asyncio.wait_for(self._changed.wait(), seconds)
         return self.version
 
-    def note(self, kind: Literal["call", "unknown", "refused", "sent"], text: str) -> None:
+    def note(self, kind: LogKind, text: str) -> None:
         """Add a line to the page's Web API log."""
         self.log.append(LogLine(next(self._log_seq), time.time(), kind, text))
         self.touch()
@@ -244,10 +245,7 @@ class Workspace:
     ) -> Message:
         """Post a message; the oldest ones go once a conversation holds too many."""
         message = Message(channel, self.new_ts(), text, blocks, author, thread_ts, files or [])
-        kept = self.messages[channel]
-        kept[message.ts] = message
-        while len(kept) > MESSAGES_KEPT:
-            kept.pop(next(iter(kept)))
+        keep_newest(self.messages[channel], message.ts, message, MESSAGES_KEPT)
         self.touch()
         return message
 
@@ -256,20 +254,24 @@ class Workspace:
     ) -> Ephemeral:
         """Show a message to one person only."""
         ephemeral = Ephemeral(self.new_id("E"), channel, user, text, blocks, self.new_ts())
-        self.ephemerals[ephemeral.id] = ephemeral
-        while len(self.ephemerals) > EPHEMERALS_KEPT:
-            self.ephemerals.pop(next(iter(self.ephemerals)))
+        keep_newest(self.ephemerals, ephemeral.id, ephemeral, EPHEMERALS_KEPT)
         self.touch()
         return ephemeral
+
+    def edit(self, shown: Message | Ephemeral, text: str, blocks: list[dict[str, Any]]) -> None:
+        """A message changed in place (chat.update, or a response URL replacing it)."""
+        shown.text, shown.blocks = text, blocks
+        shown.rev += 1
+        if isinstance(shown, Message):
+            shown.edited = True
+        self.touch()
 
     # -- triggers and response URLs -----------------------------------------------------------
 
     def new_trigger(self, user: str) -> str:
         """A trigger id for one person, usable once within three seconds."""
         trigger = f"{next(self._ids)}.{int(time.time())}.{secrets.token_hex(8)}"
-        self.triggers[trigger] = (user, time.monotonic())
-        while len(self.triggers) > TRIGGERS_KEPT:
-            self.triggers.pop(next(iter(self.triggers)))
+        keep_newest(self.triggers, trigger, (user, time.monotonic()), TRIGGERS_KEPT)
         return trigger
 
     def use_trigger(self, trigger: str) -> str | None:
@@ -282,9 +284,9 @@ class Workspace:
     def new_response_url(self, source: Source) -> str:
         """The id of a response URL answering at `source`: unguessable, like Slack's."""
         rid = secrets.token_urlsafe(18)
-        self.response_urls[rid] = ResponseUrl(source, time.monotonic())
-        while len(self.response_urls) > RESPONSE_URLS_KEPT:
-            self.response_urls.pop(next(iter(self.response_urls)))
+        keep_newest(
+            self.response_urls, rid, ResponseUrl(source, time.monotonic()), RESPONSE_URLS_KEPT
+        )
         return rid
 
     def use_response_url(self, rid: str) -> Source | None:
@@ -298,6 +300,23 @@ class Workspace:
         return entry.source
 
     # -- views --------------------------------------------------------------------------------
+
+    def new_view(self, user: str, view: dict[str, Any]) -> OpenView:
+        """A view to open or publish, with a fresh id and hash."""
+        return OpenView(self.new_id("V"), user, view, self.new_id("h."))
+
+    def replace_view(self, opened: OpenView, view: dict[str, Any]) -> None:
+        """An open view changed (views.update, a republished Home tab, response_action update)."""
+        opened.view, opened.errors = view, {}
+        opened.rev += 1
+        opened.hash = self.new_id("h.")
+        self.touch()
+
+    def show_errors(self, opened: OpenView, errors: dict[str, str]) -> None:
+        """Errors shown under the modal's inputs."""
+        opened.errors = errors
+        opened.rev += 1
+        self.touch()
 
     def find_view(self, view_id: str = "", external_id: str = "") -> OpenView | None:
         """An open modal or a Home tab, by its id or the bot's external_id."""
@@ -324,3 +343,10 @@ class Workspace:
         else:
             del stack[ids.index(view_id) :]
         self.touch()
+
+
+def keep_newest(kept: dict[str, Any], key: str, value: Any, limit: int) -> None:
+    """Store `value`; the oldest entries go once there are more than `limit`."""
+    kept[key] = value
+    while len(kept) > limit:
+        kept.pop(next(iter(kept)))
