@@ -309,13 +309,17 @@ function collectState(root) {
     const kind = el.dataset.kind;
     if (!STATEFUL.includes(kind) || !el.dataset.actionId) continue;
     if (el.closest("[data-place]") !== root.closest("[data-place]")) continue;
-    let value;
-    if (kind === "checkboxes") value = [...el.querySelectorAll("input:checked")].map((i) => i.value);
-    else if (kind === "radio_buttons") value = (el.querySelector("input:checked") || {}).value || null;
-    else value = el.value || null;
-    (state[el.dataset.blockId] ||= {})[el.dataset.actionId] = value;
+    (state[el.dataset.blockId] ||= {})[el.dataset.actionId] = valueOf(el);
   }
   return state;
+}
+
+// What an element holds now: the ticked values of checkboxes, else one value or null.
+function valueOf(el) {
+  const kind = el.dataset.kind;
+  if (kind === "checkboxes") return [...el.querySelectorAll("input:checked")].map((i) => i.value);
+  if (kind === "radio_buttons") return (el.querySelector("input:checked") || {}).value || null;
+  return el.value || null;
 }
 
 function restoreState(root, state) {
@@ -441,12 +445,8 @@ document.addEventListener("click", async (event) => {
 document.addEventListener("change", (event) => {
   const el = event.target.closest("[data-dispatch]");
   if (!el || el.dataset.kind === "button") return;
-  const kind = el.dataset.kind;
-  let value;
-  if (kind === "checkboxes") value = [...el.querySelectorAll("input:checked")].map((i) => i.value);
-  else if (kind === "radio_buttons") value = (el.querySelector("input:checked") || {}).value;
-  else value = el.value;
-  if (kind === "overflow") el.value = "";
+  const value = valueOf(el);
+  if (el.dataset.kind === "overflow") el.value = "";
   act(el, value);
 });
 
