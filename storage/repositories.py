@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import RowMapping, Table, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    Insert,
+    RowMapping,
+    Table,
+    bindparam,
+    column,
+    delete,
+    insert,
+    select,
+    update,
+    values,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.guide import Outcome, WalkState
 from bot.domain.walks import Surface, WalkRecord
+from storage.batching import Batcher
 from storage.models import ProcessedEvent, Walk
 
 _WALKS: Table = Walk.__table__  # type: ignore[assignment]
@@ -18,63 +32,117 @@ _EVENTS: Table = ProcessedEvent.__table__  # type: ignore[assignment]
 # The guide's hot path: statements built once, run as Core on an autocommit connection. Each is
 # atomic by itself, so there is no BEGIN, COMMIT or ROLLBACK around it (on PostgreSQL, two of
 # three round trips), and no ORM unit of work for rows that are read once and let go.
-_GET_WALK = select(_WALKS).where(_WALKS.c.id == bindparam("walk_id"))
-_ADD_WALK = insert(_WALKS)
-_UPDATE_WALK = (
-    update(_WALKS)
-    .where(_WALKS.c.id == bindparam("walk_id"), _WALKS.c.version == bindparam("expected"))
-    .values(
-        path=bindparam("path"),
-        seen=bindparam("seen"),
-        choices=bindparam("choices"),
-        outcome=bindparam("outcome"),
-        updated_at=bindparam("updated_at"),
-        version=bindparam("new_version"),
-    )
-)
+_GET_WALKS = select(_WALKS).where(_WALKS.c.id.in_(bindparam("walk_ids", expanding=True)))
+_CHANGED = ("path", "seen", "choices", "outcome", "updated_at", "version")
 _CLAIM_EVENT = insert(_EVENTS)
+
+Item = TypeVar("Item")
+Answer = TypeVar("Answer")
 
 
 def _autocommit(engine: AsyncEngine) -> AsyncEngine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
+def _add_walks_statement(dialect: str) -> Insert:
+    """INSERT of new walks that skips ids already stored and names the ones it stored."""
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return make(_WALKS).on_conflict_do_nothing(index_elements=[_WALKS.c.id]).returning(_WALKS.c.id)
+
+
+async def _per_walk_once(
+    items: Sequence[Item],
+    walk_id: Callable[[Item], Hashable],
+    run: Callable[[Sequence[Item]], Awaitable[dict[int, Answer]]],
+) -> list[Answer]:
+    """Run `run` over `items` in rounds where no walk appears twice, so that each item's own
+    outcome is known (one statement cannot say which of two writes to a row was applied)."""
+    answers: dict[int, Answer] = {}
+    waiting = list(range(len(items)))
+    while waiting:
+        seen: set[Hashable] = set()
+        now: list[int] = []
+        later: list[int] = []
+        for index in waiting:
+            key = walk_id(items[index])
+            (later if key in seen else now).append(index)
+            seen.add(key)
+        done = await run([items[index] for index in now])
+        answers.update({now[position]: answer for position, answer in done.items()})
+        waiting = later
+    return [answers[index] for index in range(len(items))]
+
+
 class SqlWalkRepository:
-    """Walks in the `walks` table; updates are conditional on the version read."""
+    """Walks in the `walks` table; updates are conditional on the version read.
+
+    Reads, inserts and updates each go through a `Batcher`: a click alone runs its statement at
+    once, and the clicks of a burst share statements (one round trip for many walks).
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = _autocommit(engine)
+        self._add_statement = _add_walks_statement(engine.dialect.name)
+        self._get = Batcher(self._get_many, "get-walks")
+        self._add = Batcher(self._add_many, "add-walks")
+        self._update = Batcher(self._update_many, "update-walks")
 
     async def get_walk(self, walk_id: str) -> WalkRecord | None:
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(_GET_WALK, {"walk_id": walk_id})).first()
-        return None if row is None else _to_record(row._mapping)
+        return await self._get(walk_id)
 
     async def add_walk(self, walk: WalkRecord) -> bool:
-        try:
-            async with self._engine.connect() as conn:
-                await conn.execute(_ADD_WALK, _to_values(walk))
-        except IntegrityError:
-            return False
-        return True
+        return await self._add(walk)
 
     async def update_walk(self, walk: WalkRecord, expected_version: int) -> bool:
-        values = _to_values(walk)
+        return await self._update((walk, expected_version))
+
+    async def _get_many(self, walk_ids: Sequence[str]) -> list[WalkRecord | None]:
         async with self._engine.connect() as conn:
-            result = await conn.execute(
-                _UPDATE_WALK,
-                {
-                    "walk_id": walk.id,
-                    "expected": expected_version,
-                    "path": values["path"],
-                    "seen": values["seen"],
-                    "choices": values["choices"],
-                    "outcome": values["outcome"],
-                    "updated_at": values["updated_at"],
-                    "new_version": walk.version,
-                },
+            rows = await conn.execute(_GET_WALKS, {"walk_ids": sorted(set(walk_ids))})
+            found = {row.id: _to_record(row._mapping) for row in rows}
+        return [found.get(walk_id) for walk_id in walk_ids]
+
+    async def _add_many(self, walks: Sequence[WalkRecord]) -> list[bool]:
+        async def add(batch: Sequence[WalkRecord]) -> dict[int, bool]:
+            async with self._engine.connect() as conn:
+                stored = {
+                    row.id
+                    for row in await conn.execute(
+                        self._add_statement, [_to_values(walk) for walk in batch]
+                    )
+                }
+            return {position: walk.id in stored for position, walk in enumerate(batch)}
+
+        return await _per_walk_once(walks, lambda walk: walk.id, add)
+
+    async def _update_many(self, changes: Sequence[tuple[WalkRecord, int]]) -> list[bool]:
+        async def update_all(batch: Sequence[tuple[WalkRecord, int]]) -> dict[int, bool]:
+            rows = (
+                values(
+                    column("walk_id", _WALKS.c.id.type),
+                    column("expected", _WALKS.c.version.type),
+                    *(column(name, _WALKS.c[name].type) for name in _CHANGED),
+                    name="changes",
+                )
+                .data(
+                    [
+                        (walk.id, expected, *(_to_values(walk)[name] for name in _CHANGED))
+                        for walk, expected in batch
+                    ]
+                )
+                .cte("changes")
+            )  # a CTE: SQLite names no columns of a VALUES in FROM
+            statement = (
+                update(_WALKS)
+                .where(_WALKS.c.id == rows.c.walk_id, _WALKS.c.version == rows.c.expected)
+                .values({name: rows.c[name] for name in _CHANGED})
+                .returning(_WALKS.c.id)
             )
-        return bool(result.rowcount)
+            async with self._engine.connect() as conn:
+                stored = {row.id for row in await conn.execute(statement)}
+            return {position: walk.id in stored for position, (walk, _) in enumerate(batch)}
+
+        return await _per_walk_once(changes, lambda change: change[0].id, update_all)
 
     async def abandon_walks_before(self, cutoff: datetime) -> int:
         async with self._engine.connect() as conn:

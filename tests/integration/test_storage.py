@@ -6,17 +6,18 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.guide import Move, Outcome
-from bot.domain.walks import GuideService, Surface
+from bot.domain.walks import GuideService, Surface, WalkRecord
 from bot.guide import load_guide
 from storage.engine import create_engine, ping
 from storage.migrate import alembic_config, migrate, pending_revisions
@@ -89,6 +90,56 @@ async def test_two_clicks_at_once_on_the_same_step_move_the_walk_once(engine: As
     assert stored.state.path == ("not-receiving-check", "not-receiving-other-option")
     assert stored.version == 2
     assert all(r.state.current == "not-receiving-other-option" for r in results)
+
+
+def _statements(engine: AsyncEngine, verb: str) -> list[str]:
+    """The statements starting with `verb` that reach the database from now on."""
+    seen: list[str] = []
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith(verb):
+            seen.append(statement)
+
+    return seen
+
+
+async def test_a_burst_of_clicks_shares_statements_and_each_gets_its_own_answer(
+    engine: AsyncEngine,
+) -> None:
+    walks = SqlWalkRepository(engine)
+    service = GuideService(GUIDE, walks, FixedClock())
+    opened = [
+        service.open_walk(service.new_walk_id(), "T", f"U{i}", "lost-phone", Surface.COMMAND)
+        for i in range(40)
+    ]
+    inserts, selects, updates = (_statements(engine, v) for v in ("INSERT", "SELECT", "UPDATE"))
+
+    added = await asyncio.gather(*(walks.add_walk(walk) for walk in [*opened, opened[0]]))
+    assert added == [True] * 40 + [False]  # the same walk twice: stored once, the second refused
+    assert 2 <= len(inserts) < 10
+
+    missing = GuideService.new_walk_id()
+    read = await asyncio.gather(*(walks.get_walk(w) for w in [missing, *(w.id for w in opened)]))
+    assert read == [None, *opened]
+    assert len(selects) < 10
+
+    def moved(walk: WalkRecord, outcome: Outcome) -> WalkRecord:
+        return replace(walk, state=replace(walk.state, outcome=outcome), version=2)
+
+    # Each walk clicked twice at once from the same version (a double click, or two replicas),
+    # and once from a version long gone: exactly one write per walk lands, and its caller knows.
+    changes = [
+        (moved(walk, Outcome.WORKED if i % 2 else Outcome.ESCALATED), expected)
+        for walk in opened
+        for i, expected in ((0, 1), (1, 1), (2, 7))
+    ]
+    landed = await asyncio.gather(*(walks.update_walk(walk, version) for walk, version in changes))
+    assert len(updates) < len(changes) // 2
+    for index, walk in enumerate(opened):
+        first, second, stale = landed[3 * index : 3 * index + 3]
+        assert [first, second, stale] == [True, False, False]
+        assert await walks.get_walk(walk.id) == changes[3 * index][0]
 
 
 async def test_each_event_id_is_claimed_once_and_old_ones_are_forgotten(
@@ -170,7 +221,7 @@ async def _drop_and_recover(engine: AsyncEngine, database_url: str) -> None:
     service = GuideService(GUIDE, walks, FixedClock())
     walk = service.open_walk(service.new_walk_id(), "T", "U7", "lost-phone", Surface.DM)
     await service.record(walk)
-    # Several pooled connections, then the server ends them all (a restart, a failover).
+    # A pooled connection, then the server ends every one (a restart, a failover).
     await asyncio.gather(*(walks.get_walk(walk.id) for _ in range(5)))
     admin = create_engine(database_url)
     try:
