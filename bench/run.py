@@ -57,6 +57,8 @@ class Row:
     errors: int
     wall_s: float = 0.0
     drain_s: float = 0.0
+    cpu_ms: float = 0.0
+    rounds_rps: list[float] = field(default_factory=list)
     ratio_bolt: float | None = None
     ratio_bolt_pbr: float | None = None
 
@@ -83,6 +85,12 @@ def _rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user and system, all threads) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _sign(body: str, ts: str) -> dict[str, str]:
@@ -254,17 +262,22 @@ async def _wait_ready(port: int, process: subprocess.Popen[bytes], limit_s: floa
     raise RuntimeError("the server did not become ready")
 
 
-async def _measure(
-    name: str,
-    command: list[str],
-    env: dict[str, str],
-    slack: str,
-    sizes: dict[int, int],
-    kinds: tuple[str, ...] = KINDS,
-    hold_s: float = 0,
-) -> Target:
+@dataclass
+class Server:
+    """A running server under test."""
+
+    target: Target
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+
+async def _start(name: str, command: list[str], env: dict[str, str]) -> Server:
+    """Start one server alone (so its start-up time is its own) and read its idle memory."""
     port = _free_port()
-    target = Target(name)
     started = time.monotonic()
     process = subprocess.Popen(
         [*command, str(port)] if "baselines" in " ".join(command) else command,
@@ -273,45 +286,113 @@ async def _measure(
         stderr=subprocess.PIPE,
         cwd=ROOT,
     )
+    server = Server(Target(name), process, port)
     try:
         await _wait_ready(port, process)
-        target.ready_s = time.monotonic() - started
-        await asyncio.sleep(1.0)
-        target.rss_idle_mb = _rss_mb(process.pid)
-        url = f"http://127.0.0.1:{port}/slack/events"
-        makers: dict[str, Callable[[int], tuple[str, str]]] = {
-            "command": lambda i: _command(i, slack),
-            "click": lambda i: _click(i, slack),
-            "step": lambda i: _step(i, slack),
-        }
-        if hold_s:
-            print(f"  {name}: pid {process.pid}")
-        for kind in kinds:
-            for concurrency in CONCURRENCY:
-                run = f"{kind[0]}{concurrency}x"
-                make = makers.get(kind) or (lambda i, run=run: _submit(i, slack, run))
-                count = sizes[concurrency]
-                await _load(url, [make(i) for i in range(min(50, count))], min(concurrency, 10))
-                await _drain(port)
-                await asyncio.sleep(hold_s)
-                row = await _load(url, [make(i + 100_000) for i in range(count)], concurrency)
-                row.drain_s = await _drain(port)
-                row.target, row.kind = name, kind
-                target.rows.append(row)
+    except BaseException:
+        _stop(server)
+        raise
+    server.target.ready_s = time.monotonic() - started
+    await asyncio.sleep(1.0)
+    server.target.rss_idle_mb = _rss_mb(process.pid)
+    return server
+
+
+def _stop(server: Server) -> None:
+    server.process.send_signal(signal.SIGTERM)
+    try:
+        server.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+def _makers(slack: str) -> dict[str, Callable[[int, str], tuple[str, str]]]:
+    return {
+        "command": lambda i, _run: _command(i, slack),
+        "click": lambda i, _run: _click(i, slack),
+        "step": lambda i, _run: _step(i, slack),
+        "submit": lambda i, run: _submit(i, slack, run),
+    }
+
+
+async def _one_load(
+    server: Server, make: Callable[[int, str], tuple[str, str]], run: str, count: int, c: int
+) -> Row:
+    """One measured load: requests, then the wait for the work after the acks, and the CPU."""
+    cpu_before = _cpu_s(server.process.pid)
+    row = await _load(server.url, [make(i + 100_000, run) for i in range(count)], c)
+    row.drain_s = await _drain(server.port)
+    row.cpu_ms = (_cpu_s(server.process.pid) - cpu_before) * 1000 / count
+    return row
+
+
+async def _measure_all(
+    servers: list[Server],
+    slack: str,
+    sizes: dict[int, int],
+    kinds: tuple[str, ...],
+    rounds: int,
+    hold_s: float = 0,
+) -> None:
+    """Every kind and concurrency on every server, in interleaved rounds; each row is the round
+    with the median rate. The servers take turns within a round, so that a machine that slows
+    down for a minute (a neighbour on the host, a CPU throttled) slows every target alike."""
+    makers = _makers(slack)
+    if hold_s:
+        for server in servers:
+            print(f"  {server.target.name}: pid {server.process.pid}")
+    for kind in kinds:
+        for concurrency in CONCURRENCY:
+            count = sizes[concurrency]
+            measured: dict[str, list[Row]] = {server.target.name: [] for server in servers}
+            for round_no in range(rounds):
+                # The order turns each round, so no target always follows the same one.
+                order = servers[round_no % len(servers) :] + servers[: round_no % len(servers)]
+                for server in order:
+                    run = f"{kind[0]}{concurrency}r{round_no}x"
+                    make = makers[kind]
+                    await _load(server.url, [make(i, run) for i in range(min(50, count))], 10)
+                    await _drain(server.port)
+                    await asyncio.sleep(hold_s)
+                    measured[server.target.name].append(
+                        await _one_load(server, make, run, count, concurrency)
+                    )
+            for server in servers:
+                results = sorted(measured[server.target.name], key=lambda r: r.rps)
+                row = results[len(results) // 2]
+                row.target, row.kind = server.target.name, kind
+                row.rounds_rps = [round(r.rps) for r in measured[server.target.name]]
+                server.target.rows.append(row)
                 print(
-                    f"  {name:18} {kind:8} c={concurrency:<4} {row.rps:8.0f} req/s "
-                    f"p50 {row.p50_ms:6.1f} ms  p99 {row.p99_ms:6.1f} ms  errors {row.errors}  "
+                    f"  {server.target.name:18} {kind:8} c={concurrency:<4} {row.rps:8.0f} req/s "
+                    f"(rounds {', '.join(str(r) for r in row.rounds_rps)})  "
+                    f"p50 {row.p50_ms:6.1f} ms  p99 {row.p99_ms:6.1f} ms  "
+                    f"cpu {row.cpu_ms:5.2f} ms/req  errors {row.errors}  "
                     f"background done {row.drain_s:.1f} s later"
                 )
-        await asyncio.sleep(2.0)
-        target.rss_after_mb = _rss_mb(process.pid)
+    await asyncio.sleep(2.0)
+    for server in servers:
+        server.target.rss_after_mb = _rss_mb(server.process.pid)
+
+
+async def _bench(
+    runs: list[tuple[str, list[str], dict[str, str]]],
+    slack: str,
+    sizes: dict[int, int],
+    kinds: tuple[str, ...],
+    rounds: int,
+    hold_s: float,
+) -> list[Target]:
+    servers: list[Server] = []
+    try:
+        for name, command, env in runs:
+            print(f"starting {name}")
+            servers.append(await _start(name, command, env))
+        await _measure_all(servers, slack, sizes, kinds, rounds, hold_s)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    return target
+        for server in servers:
+            _stop(server)
+    return [server.target for server in servers]
 
 
 def _admin_sql(sql: str) -> None:
@@ -348,7 +429,7 @@ def _table(targets: list[Target]) -> str:
     pbr = {(r.kind, r.concurrency): r.rps for t in targets if t.name == "bolt-pbr" for r in t.rows}
     lines = [
         f"{'target':18} {'work':8} {'conc':>5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'errors':>7} {'x bolt':>7} {'x pbr':>7}"
+        f"{'p99 ms':>8} {'errors':>7} {'x bolt':>7} {'x pbr':>7} {'cpu ms':>7}"
     ]
     for target in targets:
         for row in target.rows:
@@ -358,17 +439,20 @@ def _table(targets: list[Target]) -> str:
             lines.append(
                 f"{row.target:18} {row.kind:8} {row.concurrency:>5} {row.rps:>8.0f} "
                 f"{row.p50_ms:>8.2f} {row.p95_ms:>8.2f} {row.p99_ms:>8.2f} {row.errors:>7} "
-                f"{row.ratio_bolt or 0:>7.2f} {row.ratio_bolt_pbr or 0:>7.2f}"
+                f"{row.ratio_bolt or 0:>7.2f} {row.ratio_bolt_pbr or 0:>7.2f} {row.cpu_ms:>7.2f}"
             )
     lines.append("")
-    lines.append("whole path (acked, then stored, posted to the help desk, employee told):")
+    lines.append(
+        "whole path (acked, and the work after the ack done: the next screen sent for a click "
+        "or step; for a submission, stored, posted to the help desk, employee told):"
+    )
     for target in targets:
         for row in target.rows:
-            if row.kind == "submit" and row.drain_s > 0.2:
-                whole = row.requests / (row.wall_s + row.drain_s)
+            if row.target.startswith("bot") and row.kind != "command":
+                took = row.wall_s + row.drain_s
                 lines.append(
-                    f"  {row.target:18} c={row.concurrency:<4} {row.requests} requests in "
-                    f"{row.wall_s + row.drain_s:.1f} s = {whole:.0f} requests/s"
+                    f"  {row.target:18} {row.kind:8} c={row.concurrency:<4} {row.requests} "
+                    f"requests in {took:.1f} s = {row.requests / took:.0f} requests/s"
                 )
     lines.append("")
     lines.append(f"{'target':18} {'ready s':>8} {'RSS idle MB':>12} {'RSS after MB':>13}")
@@ -391,9 +475,13 @@ def main() -> None:
         "--kinds", help=f"comma-separated kinds of work (default {','.join(KINDS)})"
     )
     parser.add_argument("--hold", type=float, default=0, help="seconds to wait before each load")
+    parser.add_argument(
+        "--rounds", type=int, help="rounds per measurement, the median kept (3; 1 with --quick)"
+    )
     args = parser.parse_args()
     kinds = tuple(args.kinds.split(",")) if args.kinds else KINDS
     sizes = {1: 100, 50: 600, 200: 600} if args.quick else {1: 500, 50: 3000, 200: 3000}
+    rounds = args.rounds or (1 if args.quick else 3)
 
     slack_port = _free_port()
     slack = f"http://127.0.0.1:{slack_port}"
@@ -426,13 +514,10 @@ def main() -> None:
                 runs.append(("bot (PostgreSQL)", bot, {**base_env, "DATABASE_URL": postgres}))
             for kind in ("bolt", "bolt-pbr", "plain"):
                 runs.append((kind, [sys.executable, "-m", "bench.baselines", kind], base_env))
-            for name, command, env in runs:
-                if args.only and not any(part in name for part in args.only):
-                    continue
-                print(f"measuring {name}")
-                targets.append(
-                    asyncio.run(_measure(name, command, env, slack, sizes, kinds, args.hold))
-                )
+            chosen = [
+                run for run in runs if not args.only or any(part in run[0] for part in args.only)
+            ]
+            targets = asyncio.run(_bench(chosen, slack, sizes, kinds, rounds, args.hold))
     finally:
         fake.terminate()
         fake.wait(timeout=10)
@@ -450,6 +535,7 @@ def main() -> None:
                 "when": datetime.now(UTC).isoformat(),
                 "machine": machine,
                 "sizes": sizes,
+                "rounds": rounds,
                 "targets": [asdict(t) for t in targets],
                 "median_ready_s": statistics.median(t.ready_s for t in targets),
             },
