@@ -3,6 +3,9 @@
 `bolt` is a bare Bolt AsyncApp with default settings whose listeners only ack with a static menu,
 `bolt-pbr` the same with process_before_response=True, and `plain` an aiohttp handler that only
 checks the signature and returns the menu: the floor any Python bot on this stack could reach.
+`bolt-reply` is `bolt` whose click listener, after the ack, also sends a screen to the click's
+response_url with Bolt's own `respond`: the least any app must do to answer a click, since Slack
+takes no message in a click's ack.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -26,8 +29,10 @@ MENU = build_menu(load_guide())
 MENU_BODY = {"text": MENU.text, "blocks": [block.to_dict() for block in MENU.blocks]}
 
 
-def bolt_app(secret: str, api_url: str, *, process_before_response: bool) -> web.Application:
-    """A bare Bolt app: every listener acks at once."""
+def bolt_app(
+    secret: str, api_url: str, *, process_before_response: bool, reply: bool = False
+) -> web.Application:
+    """A bare Bolt app: every listener acks at once; with `reply`, a click is then answered."""
     bolt = AsyncApp(
         client=AsyncWebClient(token="xoxb-bench", base_url=api_url),
         signing_secret=secret,
@@ -39,8 +44,10 @@ def bolt_app(secret: str, api_url: str, *, process_before_response: bool) -> web
         await ack(text=MENU.text, blocks=MENU_BODY["blocks"])
 
     @bolt.action(re.compile(".*"))
-    async def click(ack: AsyncAck) -> None:
+    async def click(ack: AsyncAck, respond: AsyncRespond) -> None:
         await ack()
+        if reply:
+            await respond(text=MENU.text, blocks=MENU_BODY["blocks"], replace_original=True)
 
     @bolt.view("mfa-contact-it")
     async def submit(ack: AsyncAck) -> None:
@@ -90,6 +97,7 @@ def main(argv: list[str]) -> None:
     apps: dict[str, Any] = {
         "bolt": lambda: bolt_app(secret, api_url, process_before_response=False),
         "bolt-pbr": lambda: bolt_app(secret, api_url, process_before_response=True),
+        "bolt-reply": lambda: bolt_app(secret, api_url, process_before_response=False, reply=True),
         "plain": lambda: plain_app(secret),
     }
     web.run_app(apps[kind](), host="127.0.0.1", port=port, access_log=None, print=None)

@@ -1,9 +1,10 @@
-"""`make bench`: ack latency, throughput and memory of the bot against three baselines, in one run.
+"""`make bench`: ack latency, throughput and memory of the bot against bare baselines, in one run.
 
 Starts a Slack stand-in that answers at once, the bot in HTTP mode (SQLite, and PostgreSQL when
-one answers on 127.0.0.1:5432), a bare Bolt app (default settings and process_before_response),
-and a plain aiohttp handler; drives each with signed requests at concurrency 1, 50 and 200 for
-three kinds of work; prints one table and writes bench/results/<date>.json.
+one answers on 127.0.0.1:5432), a bare Bolt app (default settings, process_before_response, and
+one that also answers each click through its response_url) and a plain aiohttp handler; drives
+each with signed requests at concurrency 1, 50 and 200 for four kinds of work, in interleaved
+rounds; prints one table and writes bench/results/<date>.json.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ SECRET = "bench-signing-secret"
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 KINDS = ("command", "click", "step", "submit")
+REPLY_KINDS = ("click", "step")
 CONCURRENCY = (1, 50, 200)
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -61,6 +63,7 @@ class Row:
     rounds_rps: list[float] = field(default_factory=list)
     ratio_bolt: float | None = None
     ratio_bolt_pbr: float | None = None
+    ratio_bolt_reply: float | None = None
 
 
 @dataclass
@@ -269,6 +272,7 @@ class Server:
     target: Target
     process: subprocess.Popen[bytes]
     port: int
+    kinds: tuple[str, ...] = KINDS
 
     @property
     def url(self) -> str:
@@ -286,7 +290,8 @@ async def _start(name: str, command: list[str], env: dict[str, str]) -> Server:
         stderr=subprocess.PIPE,
         cwd=ROOT,
     )
-    server = Server(Target(name), process, port)
+    # bolt-reply differs from bolt only in what follows a click's ack.
+    server = Server(Target(name), process, port, REPLY_KINDS if name == "bolt-reply" else KINDS)
     try:
         await _wait_ready(port, process)
     except BaseException:
@@ -342,12 +347,13 @@ async def _measure_all(
         for server in servers:
             print(f"  {server.target.name}: pid {server.process.pid}")
     for kind in kinds:
+        active = [server for server in servers if kind in server.kinds]
         for concurrency in CONCURRENCY:
             count = sizes[concurrency]
-            measured: dict[str, list[Row]] = {server.target.name: [] for server in servers}
+            measured: dict[str, list[Row]] = {server.target.name: [] for server in active}
             for round_no in range(rounds):
                 # The order turns each round, so no target always follows the same one.
-                order = servers[round_no % len(servers) :] + servers[: round_no % len(servers)]
+                order = active[round_no % len(active) :] + active[: round_no % len(active)]
                 for server in order:
                     run = f"{kind[0]}{concurrency}r{round_no}x"
                     make = makers[kind]
@@ -357,7 +363,7 @@ async def _measure_all(
                     measured[server.target.name].append(
                         await _one_load(server, make, run, count, concurrency)
                     )
-            for server in servers:
+            for server in active:
                 results = sorted(measured[server.target.name], key=lambda r: r.rps)
                 row = results[len(results) // 2]
                 row.target, row.kind = server.target.name, kind
@@ -427,19 +433,25 @@ def _drop_postgres(url: str) -> None:
 def _table(targets: list[Target]) -> str:
     baseline = {(r.kind, r.concurrency): r.rps for t in targets if t.name == "bolt" for r in t.rows}
     pbr = {(r.kind, r.concurrency): r.rps for t in targets if t.name == "bolt-pbr" for r in t.rows}
+    reply = {
+        (r.kind, r.concurrency): r.rps for t in targets if t.name == "bolt-reply" for r in t.rows
+    }
     lines = [
         f"{'target':18} {'work':8} {'conc':>5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'errors':>7} {'x bolt':>7} {'x pbr':>7} {'cpu ms':>7}"
+        f"{'p99 ms':>8} {'errors':>7} {'x bolt':>7} {'x pbr':>7} {'x reply':>7} {'cpu ms':>7}"
     ]
     for target in targets:
         for row in target.rows:
             key = (row.kind, row.concurrency)
             row.ratio_bolt = round(row.rps / baseline[key], 2) if key in baseline else None
             row.ratio_bolt_pbr = round(row.rps / pbr[key], 2) if key in pbr else None
+            row.ratio_bolt_reply = round(row.rps / reply[key], 2) if key in reply else None
+            versus_reply = f"{row.ratio_bolt_reply:>7.2f}" if row.ratio_bolt_reply else f"{'-':>7}"
             lines.append(
                 f"{row.target:18} {row.kind:8} {row.concurrency:>5} {row.rps:>8.0f} "
                 f"{row.p50_ms:>8.2f} {row.p95_ms:>8.2f} {row.p99_ms:>8.2f} {row.errors:>7} "
-                f"{row.ratio_bolt or 0:>7.2f} {row.ratio_bolt_pbr or 0:>7.2f} {row.cpu_ms:>7.2f}"
+                f"{row.ratio_bolt or 0:>7.2f} {row.ratio_bolt_pbr or 0:>7.2f} {versus_reply} "
+                f"{row.cpu_ms:>7.2f}"
             )
     lines.append("")
     lines.append(
@@ -512,7 +524,7 @@ def main() -> None:
             ]
             if postgres:
                 runs.append(("bot (PostgreSQL)", bot, {**base_env, "DATABASE_URL": postgres}))
-            for kind in ("bolt", "bolt-pbr", "plain"):
+            for kind in ("bolt", "bolt-pbr", "plain", "bolt-reply"):
                 runs.append((kind, [sys.executable, "-m", "bench.baselines", kind], base_env))
             chosen = [
                 run for run in runs if not args.only or any(part in run[0] for part in args.only)
@@ -528,7 +540,9 @@ def main() -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"\n{machine}\n\n{table}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"{datetime.now(UTC):%Y-%m-%d}.json"
+    # A run of some targets or kinds, or a smoke run, never replaces the day's full figures.
+    partial = args.quick or args.only or args.kinds or args.rounds is not None
+    out = RESULTS / f"{datetime.now(UTC):%Y-%m-%d}{'-partial' if partial else ''}.json"
     out.write_text(
         json.dumps(
             {
