@@ -28,6 +28,18 @@ class Recorder:
         return [item * 10 for item in items]
 
 
+async def _one_running_more_waiting(
+    batcher: Batcher[int, int], recorder: Recorder, first: int, *more: int
+) -> tuple[asyncio.Task[int], list[asyncio.Task[int]]]:
+    """A call whose run is held on its way, and calls made while it is."""
+    recorder.gate.clear()
+    running = asyncio.create_task(batcher(first))
+    await asyncio.sleep(0)
+    waiting = [asyncio.create_task(batcher(item)) for item in more]
+    await asyncio.sleep(0)
+    return running, waiting
+
+
 async def test_a_lone_call_runs_alone_and_at_once() -> None:
     recorder = Recorder()
     batcher = Batcher(recorder, "test")
@@ -39,11 +51,7 @@ async def test_a_lone_call_runs_alone_and_at_once() -> None:
 async def test_calls_made_while_one_runs_go_together_in_the_next_run() -> None:
     recorder = Recorder()
     batcher = Batcher(recorder, "test", max_batch=3)
-    recorder.gate.clear()
-    first = asyncio.create_task(batcher(0))
-    await asyncio.sleep(0)  # the first call is on its way
-    waiting = [asyncio.create_task(batcher(item)) for item in range(1, 6)]
-    await asyncio.sleep(0)
+    first, waiting = await _one_running_more_waiting(batcher, recorder, 0, 1, 2, 3, 4, 5)
     recorder.gate.set()
     assert await first == 0
     assert await asyncio.gather(*waiting) == [10, 20, 30, 40, 50]
@@ -53,11 +61,7 @@ async def test_calls_made_while_one_runs_go_together_in_the_next_run() -> None:
 async def test_a_failed_run_fails_its_callers_only() -> None:
     recorder = Recorder()
     batcher = Batcher(recorder, "test")
-    recorder.gate.clear()
-    first = asyncio.create_task(batcher(1))
-    await asyncio.sleep(0)
-    second = [asyncio.create_task(batcher(item)) for item in (2, 3)]
-    await asyncio.sleep(0)
+    first, second = await _one_running_more_waiting(batcher, recorder, 1, 2, 3)
     recorder.fail_next = ConnectionError("the database went away")
     recorder.gate.set()
     with pytest.raises(ConnectionError, match="went away"):
@@ -69,12 +73,7 @@ async def test_a_failed_run_fails_its_callers_only() -> None:
 async def test_a_caller_that_gives_up_does_not_disturb_the_others() -> None:
     recorder = Recorder()
     batcher = Batcher(recorder, "test")
-    recorder.gate.clear()
-    first = asyncio.create_task(batcher(1))
-    await asyncio.sleep(0)
-    leaving = asyncio.create_task(batcher(2))
-    staying = asyncio.create_task(batcher(3))
-    await asyncio.sleep(0)
+    first, (leaving, staying) = await _one_running_more_waiting(batcher, recorder, 1, 2, 3)
     leaving.cancel()
     recorder.gate.set()
     assert await first == 10
