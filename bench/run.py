@@ -265,6 +265,10 @@ async def _wait_ready(port: int, process: subprocess.Popen[bytes], limit_s: floa
     raise RuntimeError("the server did not become ready")
 
 
+# A target to start: its name, command, environment, and the kinds of work it is measured on.
+Run = tuple[str, list[str], dict[str, str], tuple[str, ...]]
+
+
 @dataclass
 class Server:
     """A running server under test."""
@@ -272,14 +276,16 @@ class Server:
     target: Target
     process: subprocess.Popen[bytes]
     port: int
-    kinds: tuple[str, ...] = KINDS
+    kinds: tuple[str, ...]
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/slack/events"
 
 
-async def _start(name: str, command: list[str], env: dict[str, str]) -> Server:
+async def _start(
+    name: str, command: list[str], env: dict[str, str], kinds: tuple[str, ...] = KINDS
+) -> Server:
     """Start one server alone (so its start-up time is its own) and read its idle memory."""
     port = _free_port()
     started = time.monotonic()
@@ -290,8 +296,7 @@ async def _start(name: str, command: list[str], env: dict[str, str]) -> Server:
         stderr=subprocess.PIPE,
         cwd=ROOT,
     )
-    # bolt-reply differs from bolt only in what follows a click's ack.
-    server = Server(Target(name), process, port, REPLY_KINDS if name == "bolt-reply" else KINDS)
+    server = Server(Target(name), process, port, kinds)
     try:
         await _wait_ready(port, process)
     except BaseException:
@@ -382,7 +387,7 @@ async def _measure_all(
 
 
 async def _bench(
-    runs: list[tuple[str, list[str], dict[str, str]]],
+    runs: list[Run],
     slack: str,
     sizes: dict[int, int],
     kinds: tuple[str, ...],
@@ -391,9 +396,9 @@ async def _bench(
 ) -> list[Target]:
     servers: list[Server] = []
     try:
-        for name, command, env in runs:
+        for name, command, env, target_kinds in runs:
             print(f"starting {name}")
-            servers.append(await _start(name, command, env))
+            servers.append(await _start(name, command, env, target_kinds))
         await _measure_all(servers, slack, sizes, kinds, rounds, hold_s)
     finally:
         for server in servers:
@@ -515,17 +520,22 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             bot = [sys.executable, "-m", "bot", "serve"]
-            runs: list[tuple[str, list[str], dict[str, str]]] = [
+            runs: list[Run] = [
                 (
                     "bot (SQLite)",
                     bot,
                     {**base_env, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/b.db"},
+                    KINDS,
                 ),
             ]
             if postgres:
-                runs.append(("bot (PostgreSQL)", bot, {**base_env, "DATABASE_URL": postgres}))
+                postgres_env = {**base_env, "DATABASE_URL": postgres}
+                runs.append(("bot (PostgreSQL)", bot, postgres_env, KINDS))
             for kind in ("bolt", "bolt-pbr", "plain", "bolt-reply"):
-                runs.append((kind, [sys.executable, "-m", "bench.baselines", kind], base_env))
+                # bolt-reply differs from bolt only in what follows a click's ack.
+                measured = REPLY_KINDS if kind == "bolt-reply" else KINDS
+                baseline = [sys.executable, "-m", "bench.baselines", kind]
+                runs.append((kind, baseline, base_env, measured))
             chosen = [
                 run for run in runs if not args.only or any(part in run[0] for part in args.only)
             ]
