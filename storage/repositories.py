@@ -25,23 +25,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.domain.guide import Outcome, WalkState
 from bot.domain.walks import Surface, WalkRecord
 from storage.batching import Batcher
+from storage.engine import single_statements
 from storage.models import ProcessedEvent, Walk
 
 _WALKS: Table = Walk.__table__  # type: ignore[assignment]
 _EVENTS: Table = ProcessedEvent.__table__  # type: ignore[assignment]
-# The guide's hot path: statements built once, run as Core on an autocommit connection. Each is
-# atomic by itself, so there is no BEGIN, COMMIT or ROLLBACK around it (on PostgreSQL, two of
-# three round trips), and no ORM unit of work for rows that are read once and let go.
+# The guide's hot path: statements built once, run as Core, each atomic by itself (on PostgreSQL
+# on an autocommit connection: see storage.engine.single_statements), with no ORM unit of work
+# for rows that are read once and let go.
 _GET_WALKS = select(_WALKS).where(_WALKS.c.id.in_(bindparam("walk_ids", expanding=True)))
 _CHANGED = ("path", "seen", "choices", "outcome", "updated_at", "version")
 _CLAIM_EVENT = insert(_EVENTS)
 
 Item = TypeVar("Item")
 Answer = TypeVar("Answer")
-
-
-def _autocommit(engine: AsyncEngine) -> AsyncEngine:
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _add_walks_statement(dialect: str) -> Insert:
@@ -81,7 +78,7 @@ class SqlWalkRepository:
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = _autocommit(engine)
+        self._engine = single_statements(engine)
         self._add_statement = _add_walks_statement(engine.dialect.name)
         self._get = Batcher(self._get_many, "get-walks")
         self._add = Batcher(self._add_many, "add-walks")
@@ -104,7 +101,7 @@ class SqlWalkRepository:
 
     async def _add_many(self, walks: Sequence[WalkRecord]) -> list[bool]:
         async def add(batch: Sequence[WalkRecord]) -> dict[int, bool]:
-            async with self._engine.connect() as conn:
+            async with self._engine.begin() as conn:
                 stored = {
                     row.id
                     for row in await conn.execute(
@@ -138,14 +135,14 @@ class SqlWalkRepository:
                 .values({name: rows.c[name] for name in _CHANGED})
                 .returning(_WALKS.c.id)
             )
-            async with self._engine.connect() as conn:
+            async with self._engine.begin() as conn:
                 stored = {row.id for row in await conn.execute(statement)}
             return {position: walk.id in stored for position, (walk, _) in enumerate(batch)}
 
         return await _per_walk_once(changes, lambda change: change[0].id, update_all)
 
     async def abandon_walks_before(self, cutoff: datetime) -> int:
-        async with self._engine.connect() as conn:
+        async with self._engine.begin() as conn:
             result = await conn.execute(
                 update(_WALKS)
                 .where(_WALKS.c.outcome == Outcome.IN_PROGRESS.value, _WALKS.c.updated_at < cutoff)
@@ -166,18 +163,18 @@ class SqlEventLedger:
     """Handled Events API deliveries in `processed_events`, keyed by Slack's event_id."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = _autocommit(engine)
+        self._engine = single_statements(engine)
 
     async def claim_event(self, event_id: str, at: datetime) -> bool:
         try:
-            async with self._engine.connect() as conn:
+            async with self._engine.begin() as conn:
                 await conn.execute(_CLAIM_EVENT, {"event_id": event_id, "received_at": at})
         except IntegrityError:
             return False
         return True
 
     async def forget_events_before(self, cutoff: datetime) -> int:
-        async with self._engine.connect() as conn:
+        async with self._engine.begin() as conn:
             result = await conn.execute(delete(_EVENTS).where(_EVENTS.c.received_at < cutoff))
         return int(result.rowcount)
 
