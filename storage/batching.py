@@ -33,7 +33,6 @@ class Batcher(Generic[Item, Result]):
         self._max_batch = max_batch
         self._queue: list[tuple[Item, asyncio.Future[Result]]] = []
         self._flusher: asyncio.Task[None] | None = None
-        self.batches = 0
 
     async def __call__(self, item: Item) -> Result:
         """Queue one item and wait for its result."""
@@ -50,7 +49,6 @@ class Batcher(Generic[Item, Result]):
             while self._queue:
                 batch = self._queue[: self._max_batch]
                 del self._queue[: self._max_batch]
-                self.batches += 1
                 try:
                     results = await self._run_many([item for item, _ in batch])
                     if len(results) != len(batch):
