@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -38,7 +38,6 @@ _CHANGED = ("path", "seen", "choices", "outcome", "updated_at", "version")
 _CLAIM_EVENT = insert(_EVENTS)
 
 Item = TypeVar("Item")
-Answer = TypeVar("Answer")
 
 
 def _add_walks_statement(dialect: str) -> Insert:
@@ -49,25 +48,27 @@ def _add_walks_statement(dialect: str) -> Insert:
 
 async def _per_walk_once(
     items: Sequence[Item],
-    walk_id: Callable[[Item], Hashable],
-    run: Callable[[Sequence[Item]], Awaitable[dict[int, Answer]]],
-) -> list[Answer]:
-    """Run `run` over `items` in rounds where no walk appears twice, so that each item's own
-    outcome is known (one statement cannot say which of two writes to a row was applied)."""
-    answers: dict[int, Answer] = {}
+    walk_id: Callable[[Item], str],
+    write: Callable[[Sequence[Item]], Awaitable[set[str]]],
+) -> list[bool]:
+    """Whether each item's write landed: `write` stores a batch and names the walks it wrote.
+
+    It runs in rounds where no walk appears twice, because one statement cannot say which of
+    two writes to the same row it applied."""
+    landed: dict[int, bool] = {}
     waiting = list(range(len(items)))
     while waiting:
-        seen: set[Hashable] = set()
+        seen: set[str] = set()
         now: list[int] = []
         later: list[int] = []
         for index in waiting:
             key = walk_id(items[index])
             (later if key in seen else now).append(index)
             seen.add(key)
-        done = await run([items[index] for index in now])
-        answers.update({now[position]: answer for position, answer in done.items()})
+        written = await write([items[index] for index in now])
+        landed.update({index: walk_id(items[index]) in written for index in now})
         waiting = later
-    return [answers[index] for index in range(len(items))]
+    return [landed[index] for index in range(len(items))]
 
 
 class SqlWalkRepository:
@@ -100,20 +101,15 @@ class SqlWalkRepository:
         return [found.get(walk_id) for walk_id in walk_ids]
 
     async def _add_many(self, walks: Sequence[WalkRecord]) -> list[bool]:
-        async def add(batch: Sequence[WalkRecord]) -> dict[int, bool]:
+        async def add(batch: Sequence[WalkRecord]) -> set[str]:
             async with self._engine.begin() as conn:
-                stored = {
-                    row.id
-                    for row in await conn.execute(
-                        self._add_statement, [_to_values(walk) for walk in batch]
-                    )
-                }
-            return {position: walk.id in stored for position, walk in enumerate(batch)}
+                rows = await conn.execute(self._add_statement, [_to_values(w) for w in batch])
+                return {row.id for row in rows}
 
         return await _per_walk_once(walks, lambda walk: walk.id, add)
 
     async def _update_many(self, changes: Sequence[tuple[WalkRecord, int]]) -> list[bool]:
-        async def update_all(batch: Sequence[tuple[WalkRecord, int]]) -> dict[int, bool]:
+        async def update_all(batch: Sequence[tuple[WalkRecord, int]]) -> set[str]:
             rows = (
                 values(
                     column("walk_id", _WALKS.c.id.type),
@@ -123,8 +119,9 @@ class SqlWalkRepository:
                 )
                 .data(
                     [
-                        (walk.id, expected, *(_to_values(walk)[name] for name in _CHANGED))
+                        (walk.id, expected, *(written[name] for name in _CHANGED))
                         for walk, expected in batch
+                        for written in (_to_values(walk),)
                     ]
                 )
                 .cte("changes")
@@ -136,8 +133,7 @@ class SqlWalkRepository:
                 .returning(_WALKS.c.id)
             )
             async with self._engine.begin() as conn:
-                stored = {row.id for row in await conn.execute(statement)}
-            return {position: walk.id in stored for position, (walk, _) in enumerate(batch)}
+                return {row.id for row in await conn.execute(statement)}
 
         return await _per_walk_once(changes, lambda change: change[0].id, update_all)
 
