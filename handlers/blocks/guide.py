@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -28,10 +28,21 @@ from handlers.wire import StepRef
 
 @dataclass(frozen=True)
 class Message:
-    """A message body: blocks plus the plain-text fallback Slack shows in notifications."""
+    """A message body: blocks plus the plain-text fallback Slack shows in notifications.
+
+    `blocks_json`, when given, is `blocks` already encoded, so that a message rendered once and
+    sent often is not encoded again for every post.
+    """
 
     text: str
     blocks: Sequence[Block | dict[str, Any]]
+    blocks_json: str | None = field(default=None, compare=False, repr=False)
+
+    def to_json(self, **fields: Any) -> str:
+        """The message as a JSON body, with `fields` (such as replace_original) beside it."""
+        blocks = self.blocks_json or json.dumps([_dict(block) for block in self.blocks])
+        head = json.dumps({"text": self.text, **fields})
+        return f'{head[:-1]}, "blocks": {blocks}}}'
 
     @classmethod
     def plain(cls, text: str) -> Message:
@@ -200,7 +211,7 @@ class GuideScreens:
         text, blocks = self._walks[key]
         ref = StepRef(walk_id=walk.id, topic_id=state.topic_id, step_id=state.current).encode()
         filled = blocks.replace(_REF_IN_JSON, json.dumps(ref)[1:-1])
-        return Message(text=text, blocks=json.loads(filled))
+        return Message(text=text, blocks=json.loads(filled), blocks_json=filled)
 
 
 def _dict(block: Block | dict[str, Any]) -> dict[str, Any]:

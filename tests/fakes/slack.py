@@ -113,6 +113,10 @@ class FakeSlack:
             Injected(status=status, body={"ok": False, "error": error}, headers=headers)
         )
 
+    def drop_next(self, method: str) -> None:
+        """Close the connection on the next call of `method` without answering it."""
+        self._failures.setdefault(method, []).append(Injected(status=0, body={}))
+
     def new_response_url(self) -> str:
         """A response URL as Slack puts in a command or interaction payload."""
         rid = f"R{next(self._ids)}"
@@ -173,6 +177,10 @@ class FakeSlack:
         if rid not in self.responses:
             return web.json_response({"ok": False, "error": "invalid_url"}, status=404)
         injected = self._take_failure("response_url")
+        if injected is not None and injected.status == 0:
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=500)  # never reaches the client
         if injected is not None:
             return web.json_response(
                 injected.body, status=injected.status, headers=injected.headers

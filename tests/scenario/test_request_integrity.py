@@ -83,6 +83,32 @@ async def test_a_429_on_the_response_url_is_retried(slack: SlackDriver) -> None:
     slack.fake.fail_next("response_url", 429, retry_after=1)
     step = await slack.click_and_see(menu, f"{ActionId.TOPIC}why")
     assert "Why two-step verification?" in step.all_text()
+    attempts = [call.params for call in slack.fake.calls_to("response_url")]
+    assert len(attempts) == 2  # the rate-limited post, then the same post after Retry-After
+    assert attempts[0] == attempts[1]
+
+
+async def test_a_dropped_connection_to_the_response_url_is_retried(slack: SlackDriver) -> None:
+    _, menu = await slack.command()
+    assert menu is not None
+    slack.fake.drop_next("response_url")
+    step = await slack.click_and_see(menu, f"{ActionId.TOPIC}why")
+    assert "Why two-step verification?" in step.all_text()
+    assert len(slack.fake.calls_to("response_url")) == 2
+
+
+async def test_a_response_url_that_fails_is_not_posted_to_blindly_again(
+    slack: SlackDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, menu = await slack.command()
+    assert menu is not None
+    slack.fake.fail_next("response_url", 500, error="internal_error")
+    reply, response_url = await slack.click(menu, f"{ActionId.TOPIC}why")
+    assert reply.status == 200
+    await slack.settle()
+    assert len(slack.fake.calls_to("response_url")) == 1  # a 5xx may have been shown already
+    assert slack.fake.response_posts(response_url) == []
+    assert "response_url answered 500" in caplog.text
 
 
 async def test_the_command_ack_never_waits_on_background_work(slack: SlackDriver) -> None:

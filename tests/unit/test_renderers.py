@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -71,6 +72,12 @@ def test_cached_screens_equal_fresh_renders(topic: str, step: str) -> None:
             cached = screens.walk(walk)
             assert cached.text == fresh.text
             assert cached.blocks == [b.to_dict() for b in fresh.blocks]  # type: ignore[union-attr]
+            # What is posted is the cached encoding: it must say what the blocks say.
+            assert json.loads(cached.to_json(replace_original=True)) == {
+                "text": fresh.text,
+                "blocks": cached.blocks,
+                "replace_original": True,
+            }
         other = WalkRecord("b" * 32, "T", "U", Surface.DM, walk.state, NOW, NOW)
         values = {
             e.get("value")
@@ -80,6 +87,15 @@ def test_cached_screens_equal_fresh_renders(topic: str, step: str) -> None:
         assert f'{{"w":"{"b" * 32}","t":"{topic}","s":"{step}"}}' in values
     assert screens.menu().blocks == [b.to_dict() for b in build_menu(GUIDE).blocks]  # type: ignore[union-attr]
     assert screens.home() == build_home(GUIDE).to_dict()
+
+
+def test_a_message_of_block_objects_encodes_as_their_dicts() -> None:
+    message = Message.plain('He said "hi" & <left>')
+    assert json.loads(message.to_json(response_type="ephemeral")) == {
+        "text": 'He said "hi" & <left>',
+        "blocks": [block.to_dict() for block in message.blocks],  # type: ignore[union-attr]
+        "response_type": "ephemeral",
+    }
 
 
 def test_the_contact_form_given_back_keeps_what_was_typed() -> None:
