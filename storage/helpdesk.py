@@ -37,8 +37,8 @@ class SqlRequestRepository:
         # A call that is one statement runs without a transaction around it where that saves
         # round trips (storage.engine.single_statements); calls that write more keep theirs.
         self._transactions: AsyncEngine = sessions.kw["bind"]
-        self._engine = single_statements(self._transactions)
-        self._single = async_sessionmaker(self._engine, expire_on_commit=False)
+        self._statements = single_statements(self._transactions)
+        self._single = async_sessionmaker(self._statements, expire_on_commit=False)
 
     async def create_request(
         self, request: HelpRequest, audit: AuditEntry, announcing_at: datetime | None = None
@@ -105,7 +105,7 @@ class SqlRequestRepository:
     async def update_request(self, request_id: int, **fields: Any) -> None:
         # A Core statement on a connection: through a session, the ORM's bulk-update machinery
         # (synchronising objects the session does not hold) cost more than the UPDATE itself.
-        async with self._engine.begin() as conn:
+        async with self._statements.begin() as conn:
             await conn.execute(_REQUESTS.update().where(_REQUESTS.c.id == request_id), fields)
 
     async def transition(

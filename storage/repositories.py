@@ -117,13 +117,7 @@ class SqlWalkRepository:
                     *(column(name, _WALKS.c[name].type) for name in _CHANGED),
                     name="changes",
                 )
-                .data(
-                    [
-                        (walk.id, expected, *(written[name] for name in _CHANGED))
-                        for walk, expected in batch
-                        for written in (_to_values(walk),)
-                    ]
-                )
+                .data([(walk.id, expected, *_changed_values(walk)) for walk, expected in batch])
                 .cte("changes")
             )  # a CTE: SQLite names no columns of a VALUES in FROM
             statement = (
@@ -173,6 +167,12 @@ class SqlEventLedger:
         async with self._engine.begin() as conn:
             result = await conn.execute(delete(_EVENTS).where(_EVENTS.c.received_at < cutoff))
         return int(result.rowcount)
+
+
+def _changed_values(walk: WalkRecord) -> tuple[Any, ...]:
+    """The columns a move changes, in the order of _CHANGED (the walk's values built once)."""
+    written = _to_values(walk)
+    return tuple(written[name] for name in _CHANGED)
 
 
 def _to_values(walk: WalkRecord) -> dict[str, Any]:

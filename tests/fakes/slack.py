@@ -40,6 +40,7 @@ class Injected:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False  # close the connection instead of answering
 
 
 class FakeSlack:
@@ -115,7 +116,7 @@ class FakeSlack:
 
     def drop_next(self, method: str) -> None:
         """Close the connection on the next call of `method` without answering it."""
-        self._failures.setdefault(method, []).append(Injected(status=0, body={}))
+        self._failures.setdefault(method, []).append(Injected(status=0, body={}, drop=True))
 
     def new_response_url(self) -> str:
         """A response URL as Slack puts in a command or interaction payload."""
@@ -177,7 +178,7 @@ class FakeSlack:
         if rid not in self.responses:
             return web.json_response({"ok": False, "error": "invalid_url"}, status=404)
         injected = self._take_failure("response_url")
-        if injected is not None and injected.status == 0:
+        if injected is not None and injected.drop:
             assert request.transport is not None
             request.transport.close()
             return web.Response(status=500)  # never reaches the client
