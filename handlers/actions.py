@@ -11,6 +11,7 @@ from bot.domain.guide import Move
 from bot.domain.walks import Surface, WalkConflictError, WalkNotYoursError
 from handlers.deps import Deps
 from handlers.ids import ActionId
+from handlers.reply import Clicked
 from handlers.wire import StepRef
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
     @app.action(ActionId.TOPIC.pattern())
     async def handle_topic(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        deps.tasks.spawn(_start_topic(deps, body), "guide-topic")
+        value = body["actions"][0].get("value")
+        deps.tasks.spawn(_start_topic(deps, Clicked.of(body), value), "guide-topic")
 
     for action_id, move in _MOVES.items():
         if action_id is ActionId.CONTACT_IT and deps.helpdesk is not None:
@@ -46,44 +48,43 @@ def register(app: AsyncApp, deps: Deps) -> None:
 def _mover(deps: Deps, move: Move) -> Any:
     async def handle_move(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        deps.tasks.spawn(_move(deps, body, move), f"guide-{move.value}")
+        action = body["actions"][0]
+        choice = int(action["action_id"].rsplit("-", 1)[-1]) if move is Move.CHOICE else 0
+        work = _move(deps, Clicked.of(body), action.get("value"), move, choice)
+        deps.tasks.spawn(work, f"guide-{move.value}")
 
     return handle_move
 
 
-async def _start_topic(deps: Deps, body: dict[str, Any]) -> None:
-    action = body["actions"][0]
+async def _start_topic(deps: Deps, clicked: Clicked, value: str | None) -> None:
     guide = deps.guide.guide
     try:
-        topic = guide.topic(str(action.get("value")))
+        topic = guide.topic(str(value))
     except KeyError:
         log.info("ignored a click on an unknown topic")
         return
-    surface = _surface(body)
     walk = deps.guide.open_walk(
-        deps.guide.new_walk_id(), body["team"]["id"], body["user"]["id"], topic.id, surface
+        deps.guide.new_walk_id(), clicked.team_id, clicked.user_id, topic.id, _surface(clicked)
     )
     await deps.guide.record(walk)
-    await deps.replier.replace(body, deps.screens.walk(walk))
+    await deps.replier.replace(clicked, deps.screens.walk(walk))
 
 
-async def _move(deps: Deps, body: dict[str, Any], move: Move) -> None:
-    action = body["actions"][0]
-    ref = StepRef.decode(action.get("value"))
+async def _move(deps: Deps, clicked: Clicked, value: str | None, move: Move, choice: int) -> None:
+    ref = StepRef.decode(value)
     if ref is None:
         log.info("ignored a guide click whose value is not a step reference")
         return
-    choice = int(action["action_id"].rsplit("-", 1)[-1]) if move is Move.CHOICE else 0
     try:
         walk = await deps.guide.move(
             ref.walk_id,
-            body["team"]["id"],
-            body["user"]["id"],
+            clicked.team_id,
+            clicked.user_id,
             ref.topic_id,
             ref.step_id,
             move,
             choice=choice,
-            surface=_surface(body),
+            surface=_surface(clicked),
         )
     except WalkNotYoursError:
         log.info("ignored a click on another person's walk")
@@ -95,13 +96,12 @@ async def _move(deps: Deps, body: dict[str, Any], move: Move) -> None:
         log.warning("dropped a click on a walk that kept changing under it")
         return
     message = deps.screens.menu() if move is Move.RESTART else deps.screens.walk(walk)
-    await deps.replier.replace(body, message)
+    await deps.replier.replace(clicked, message)
 
 
-def _surface(body: dict[str, Any]) -> Surface:
-    container = body.get("container") or {}
-    if container.get("type") == "view":
+def _surface(clicked: Clicked) -> Surface:
+    if clicked.in_view:
         return Surface.HOME
-    if container.get("is_ephemeral"):
+    if clicked.ephemeral:
         return Surface.COMMAND
     return Surface.DM

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -34,6 +35,7 @@ from handlers.blocks.helpdesk import (
 from handlers.deps import Deps
 from handlers.ids import ActionId, Command, FieldId, ViewId
 from handlers.qr import qr_png
+from handlers.reply import Clicked
 from handlers.wire import (
     ContactMeta,
     DenyMeta,
@@ -44,6 +46,16 @@ from handlers.wire import (
 )
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who sent the contact form, and its modal: what storing the request needs of the payload."""
+
+    team_id: str
+    user_id: str
+    view_id: str
+
 
 _FORM_ERRORS = {
     "description": FieldId.DESCRIPTION,
@@ -74,7 +86,8 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
             )
             return
         await ack(response_action="update", view=build_request_sending())
-        deps.tasks.spawn(_submit_request(deps, helpdesk, body, meta, form), "submit-request")
+        sender = Sender(body["team"]["id"], body["user"]["id"], view["id"])
+        deps.tasks.spawn(_submit_request(deps, helpdesk, sender, meta, form), "submit-request")
 
     @app.action(ActionId.MANAGER_YES)
     async def handle_manager_yes(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -192,7 +205,7 @@ async def _open_contact_form(deps: Deps, helpdesk: HelpdeskService, body: dict[s
     user = body["user"]["id"]
     active = await helpdesk.active_request_of(user)
     if active is not None:
-        await deps.replier.replace(body, build_open_request(active))
+        await deps.replier.replace(Clicked.of(body), build_open_request(active))
         return
     ref = StepRef.decode(body["actions"][0].get("value"))
     topic_id = ref.topic_id if ref else "no-answer"
@@ -206,15 +219,15 @@ async def _open_contact_form(deps: Deps, helpdesk: HelpdeskService, body: dict[s
 async def _submit_request(
     deps: Deps,
     helpdesk: HelpdeskService,
-    body: dict[str, Any],
+    sender: Sender,
     meta: ContactMeta,
     form: ContactForm,
 ) -> None:
     """Store the request, then show its number in the modal and post it to the help desk."""
-    user, view_id = body["user"]["id"], body["view"]["id"]
+    user, view_id = sender.user_id, sender.view_id
     client = deps.replier.client
     try:
-        request = await helpdesk.submit(body["team"]["id"], user, meta.topic_id, meta.walk_id, form)
+        request = await helpdesk.submit(sender.team_id, user, meta.topic_id, meta.walk_id, form)
     except AlreadyOpenError as exc:
         await client.views_update(
             view_id=view_id, view=build_notice_modal("Contact IT", build_refusal(exc))
@@ -246,7 +259,7 @@ async def _manager(
     async def answer(request_id: int) -> None:
         await helpdesk.manager_answer(request_id, body["user"]["id"], yes)
         said = "Thank you: IT can go ahead." if yes else "Thank you: IT security has been alerted."
-        await deps.replier.replace(body, Message.plain(said))
+        await deps.replier.replace(Clicked.of(body), Message.plain(said))
 
     await _on_button(deps, body, answer)
 
@@ -263,7 +276,7 @@ async def _not_me(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -
 async def _cancel(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
     async def cancel(request_id: int) -> None:
         request = await helpdesk.cancel(request_id, body["user"]["id"])
-        await deps.replier.replace(body, build_cancelled(request))
+        await deps.replier.replace(Clicked.of(body), build_cancelled(request))
 
     await _on_button(deps, body, cancel)
 

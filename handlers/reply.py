@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -20,6 +21,37 @@ log = logging.getLogger(__name__)
 _JSON = {"Content-Type": "application/json;charset=utf-8"}
 
 
+@dataclass(frozen=True, slots=True)
+class Clicked:
+    """Who clicked, and the message their button was on: what a reply needs of a click's payload.
+
+    Work after the ack keeps this rather than the payload, whose dozen dicts a burst's backlog
+    would hold until its turn.
+    """
+
+    team_id: str
+    user_id: str
+    response_url: str
+    channel_id: str | None
+    message_ts: str | None
+    in_view: bool
+    ephemeral: bool
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> Clicked:
+        """Read from a block_actions payload."""
+        container = body.get("container") or {}
+        return cls(
+            team_id=body["team"]["id"],
+            user_id=body["user"]["id"],
+            response_url=body.get("response_url", ""),  # absent only where in_view
+            channel_id=(body.get("channel") or {}).get("id") or container.get("channel_id"),
+            message_ts=(body.get("message") or {}).get("ts") or container.get("message_ts"),
+            in_view=container.get("type") == "view",
+            ephemeral=bool(container.get("is_ephemeral")),
+        )
+
+
 class Replier:
     """The one place that decides how an answer reaches the person who clicked."""
 
@@ -27,15 +59,13 @@ class Replier:
         self.client = client
         self._retry_handlers = retry_handlers
 
-    async def replace(self, body: dict[str, Any], message: Message) -> None:
+    async def replace(self, clicked: Clicked, message: Message) -> None:
         """Show `message` in place of the one whose button was clicked."""
-        container = body.get("container") or {}
-        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-        ts = (body.get("message") or {}).get("ts") or container.get("message_ts")
-        if container.get("type") == "view":
-            await self.post_dm(body["user"]["id"], message)
-        elif container.get("is_ephemeral") or not (channel and ts):
-            await self.respond(body["response_url"], message, replace_original=True)
+        channel, ts = clicked.channel_id, clicked.message_ts
+        if clicked.in_view:
+            await self.post_dm(clicked.user_id, message)
+        elif clicked.ephemeral or not (channel and ts):
+            await self.respond(clicked.response_url, message, replace_original=True)
         else:
             await self.client.chat_update(
                 channel=channel, ts=ts, text=message.text, blocks=message.blocks

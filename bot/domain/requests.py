@@ -62,7 +62,7 @@ DETAILS_MAX = 1000
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContactForm:
     """What the employee told IT."""
 
