@@ -9,9 +9,9 @@ from handlers.deps import Deps
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    """Attach every listener of every surface."""
-    commands.register(app, deps)
+    """Attach every listener of every surface, the busiest first (Bolt tries them in turn)."""
     actions.register(app, deps)
+    commands.register(app, deps)
     events.register(app, deps)
     if deps.helpdesk is not None:
         helpdesk.register(app, deps, deps.helpdesk)

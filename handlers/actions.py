@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -26,34 +27,36 @@ _MOVES = {
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    """Attach the guide's action listeners."""
+    """Attach the guide's action listener: one for every guide button, the busiest listener."""
+    moves = {
+        action_id.value: move
+        for action_id, move in _MOVES.items()
+        # The help desk's form takes over Contact IT.
+        if action_id is not ActionId.CONTACT_IT or deps.helpdesk is None
+    }
+    # Bolt tries its listeners in turn, each try building every argument a listener could take;
+    # one listener for the guide's clicks, registered first, makes a click's match one try.
+    prefixes = (ActionId.TOPIC, ActionId.CHOICE, ActionId.LINK)
+    alternatives = [re.escape(value) for value in moves]
+    alternatives += [re.escape(prefix.value) + r"[a-z0-9-]*" for prefix in prefixes]
+    guide_ids = re.compile("^(?:" + "|".join(alternatives) + ")$")
 
-    @app.action(ActionId.TOPIC.pattern())
-    async def handle_topic(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
-        value = body["actions"][0].get("value")
-        deps.tasks.spawn(_start_topic(deps, Clicked.of(body), value), "guide-topic")
-
-    for action_id, move in _MOVES.items():
-        if action_id is ActionId.CONTACT_IT and deps.helpdesk is not None:
-            continue  # the help desk's form takes over Contact IT
-        app.action(action_id.value)(_mover(deps, move))
-    app.action(ActionId.CHOICE.pattern())(_mover(deps, Move.CHOICE))
-
-    @app.action(ActionId.LINK.pattern())
-    async def handle_link(ack: AsyncAck) -> None:
-        await ack()
-
-
-def _mover(deps: Deps, move: Move) -> Any:
-    async def handle_move(ack: AsyncAck, body: dict[str, Any]) -> None:
+    @app.action(guide_ids)
+    async def handle_guide_click(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         action = body["actions"][0]
-        choice = int(action["action_id"].rsplit("-", 1)[-1]) if move is Move.CHOICE else 0
-        work = _move(deps, Clicked.of(body), action.get("value"), move, choice)
-        deps.tasks.spawn(work, f"guide-{move.value}")
-
-    return handle_move
+        action_id, value = action["action_id"], action.get("value")
+        if action_id.startswith(ActionId.TOPIC):
+            deps.tasks.spawn(_start_topic(deps, Clicked.of(body), value), "guide-topic")
+        elif action_id.startswith(ActionId.CHOICE):
+            suffix = action_id.removeprefix(ActionId.CHOICE)
+            if suffix.isdigit():
+                work = _move(deps, Clicked.of(body), value, Move.CHOICE, int(suffix))
+                deps.tasks.spawn(work, "guide-choice")
+        elif action_id in moves:
+            move = moves[action_id]
+            deps.tasks.spawn(_move(deps, Clicked.of(body), value, move, 0), f"guide-{move.value}")
+        # A link button opens its page in the browser; Slack still wants the click acked.
 
 
 async def _start_topic(deps: Deps, clicked: Clicked, value: str | None) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from bot.domain.guide import Guide, Outcome, Topic
@@ -123,3 +125,33 @@ async def test_back_returns_to_the_previous_step_and_start_over_shows_the_menu(
     assert [a for a in restart.action_ids() if a.startswith(ActionId.TOPIC)] == [
         f"{ActionId.TOPIC}{t.id}" for t in guide.topics
     ]
+
+
+async def test_a_link_button_and_a_choice_without_a_number_are_acked_and_change_nothing(
+    slack: SlackDriver, database_url: str
+) -> None:
+    _, menu = await slack.command()
+    assert menu is not None
+    first = await slack.click_and_see(menu, f"{ActionId.TOPIC}lost-phone")
+    second = await slack.click_and_see(first, ActionId.NEXT)
+    link = next(a for a in second.action_ids() if a.startswith(ActionId.LINK))
+    forged = copy.deepcopy(second)
+    for block in forged.blocks:
+        for element in block.get("elements", []):
+            if element.get("action_id") == link:
+                element["action_id"] = f"{ActionId.CHOICE}x"
+    calls_before = len(slack.fake.calls)
+
+    for screen, action_id in ((second, link), (forged, f"{ActionId.CHOICE}x")):
+        reply, response_url = await slack.click(screen, action_id)
+        await slack.settle()
+        assert reply.status == 200
+        assert slack.fake.response_posts(response_url) == []
+    assert len(slack.fake.calls) == calls_before
+
+    engine = create_engine(database_url)
+    try:
+        (walk,) = await SqlWalkRepository(engine).walks_of("U1")
+    finally:
+        await engine.dispose()
+    assert walk.state.seen == ("lost-phone-ways", "lost-phone-alternate")

@@ -16,13 +16,16 @@ class Gate:
 
     def __init__(self) -> None:
         self.started: list[str] = []
+        self.started_at: dict[str, float] = {}
         self.finished: list[str] = []
         self.running = 0
         self.most_at_once = 0
         self.open = asyncio.Event()
+        self.changed = asyncio.Event()
 
     async def work(self, name: str, error: BaseException | None = None) -> None:
         self.started.append(name)
+        self.started_at[name] = asyncio.get_running_loop().time()
         self.running += 1
         self.most_at_once = max(self.most_at_once, self.running)
         try:
@@ -32,6 +35,12 @@ class Gate:
             self.finished.append(name)
         finally:
             self.running -= 1
+            self.changed.set()
+
+    async def until_finished(self, count: int) -> None:
+        while len(self.finished) < count:
+            self.changed.clear()
+            await self.changed.wait()
 
 
 async def _settle() -> None:
