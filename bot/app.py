@@ -270,5 +270,5 @@ async def build_runtime(
     async def database_ok() -> bool:
         return await ping(engine)
 
-    web_app = create_web_app(bolt, signing_secret, database_ok, lambda: tasks.pending)
+    web_app = create_web_app(bolt, signing_secret, database_ok, tasks)
     return Runtime(settings, engine, http, bolt, web_app, deps)

@@ -23,12 +23,13 @@ EXPECTED_FAILURES: tuple[type[BaseException], ...] = (ConnectionError, TimeoutEr
 
 
 class _Queue:
-    """One lane: how many of its tasks run, and the work waiting for a turn."""
+    """One lane: how many of its tasks run, and the work waiting for a turn (oldest first)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.running = 0
-        self.waiting: deque[tuple[Coroutine[Any, Any, Any], str]] = deque()
+        self.waiting: deque[tuple[Coroutine[Any, Any, Any], str, float]] = deque()
+        self.timer: asyncio.TimerHandle | None = None
 
 
 class TaskTracker:
@@ -36,43 +37,80 @@ class TaskTracker:
 
     Work runs in one of two lanes, each with a bounded number of tasks at once; the rest wait
     their turn. Replies a person is waiting for take the wide lane; the help desk's bookkeeping
-    (posting cards, notices) the narrow one, so that in a burst the acks and the replies keep
-    the event loop, and the bookkeeping catches up afterwards.
+    (posting cards, notices) the narrow one, so that in a burst the replies keep the event loop,
+    and the bookkeeping catches up afterwards.
+
+    Acks come first. A request from Slack is handled from start to ack without waiting on
+    anything, so while a burst lasts the event loop would share its time between the acks and
+    whatever background work is running. New work therefore starts only once no request has
+    arrived for `quiet_s` (see `request_arrived`), or once it has waited `max_wait_s`, whichever
+    is sooner: in a burst the acks keep the core, and a burst that goes on longer than
+    `max_wait_s` slows the acks rather than starving the replies. Slack gives an ack 3 seconds;
+    a reply to a click goes to its response URL, which Slack keeps for 30 minutes. `drain`
+    starts everything at once.
 
     Work waiting for its turn is kept as the coroutine alone, not yet a task: a burst of
     thousands leaves a backlog that the garbage collector walks through on each full collection,
     and every pause of that walk is added to the acks still in flight.
     """
 
-    def __init__(self, interactive_limit: int = 16, bulk_limit: int = 8) -> None:
+    def __init__(
+        self,
+        interactive_limit: int = 16,
+        bulk_limit: int = 8,
+        *,
+        quiet_s: float = 0.002,
+        max_wait_s: float = 0.5,
+    ) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lanes = {
             Lane.INTERACTIVE: _Queue(interactive_limit),
             Lane.BULK: _Queue(bulk_limit),
         }
+        self._quiet_s = quiet_s
+        self._max_wait_s = max_wait_s
+        self._last_request = float("-inf")
+        self._draining = 0
         self.failures = 0
+
+    def request_arrived(self) -> None:
+        """Note a request from Slack: new background work waits for a quiet moment."""
+        self._last_request = asyncio.get_running_loop().time()
 
     def spawn(
         self, work: Coroutine[Any, Any, Any], name: str, lane: Lane = Lane.INTERACTIVE
     ) -> None:
         """Run `work` in the background under a name that says what it is (never a payload)."""
         queue = self._lanes[lane]
-        if queue.running < queue.limit:
-            self._start(queue, work, name)
-        else:
-            queue.waiting.append((work, name))
+        queue.waiting.append((work, name, asyncio.get_running_loop().time()))
+        self._fill(queue)
 
-    def _start(self, queue: _Queue, work: Coroutine[Any, Any, Any], name: str) -> None:
-        queue.running += 1
-        task = asyncio.get_running_loop().create_task(work, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(lambda done: self._finished(queue, done))
+    def _fill(self, queue: _Queue) -> None:
+        """Start the waiting work that may start now, or look again when some may."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        while queue.waiting and queue.running < queue.limit:
+            since = queue.waiting[0][2]
+            busy = now - self._last_request < self._quiet_s and not self._draining
+            if busy and now - since < self._max_wait_s:
+                if queue.timer is None:
+                    due = min(self._last_request + self._quiet_s, since + self._max_wait_s)
+                    queue.timer = loop.call_at(due, self._look_again, queue)
+                return
+            work, name, _since = queue.waiting.popleft()
+            queue.running += 1
+            task = loop.create_task(work, name=name)
+            self._tasks.add(task)
+            task.add_done_callback(lambda done: self._finished(queue, done))
+
+    def _look_again(self, queue: _Queue) -> None:
+        queue.timer = None
+        self._fill(queue)
 
     def _finished(self, queue: _Queue, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         queue.running -= 1
-        if queue.waiting:
-            self._start(queue, *queue.waiting.popleft())
+        self._fill(queue)
         if task.cancelled():
             return
         error = task.exception()
@@ -94,20 +132,29 @@ class TaskTracker:
         return len(self._tasks) + sum(len(queue.waiting) for queue in self._lanes.values())
 
     async def drain(self, limit_s: float = 10.0) -> None:
-        """Wait for running and waiting work (and what it starts), up to `limit_s` seconds."""
+        """Start all waiting work and wait for it (and what it starts), up to `limit_s` seconds."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit_s
-        while self._tasks:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                break
-            await asyncio.wait(set(self._tasks), timeout=remaining)
+        self._draining += 1
+        try:
+            for queue in self._lanes.values():
+                self._fill(queue)
+            while self._tasks:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                await asyncio.wait(set(self._tasks), timeout=remaining)
+        finally:
+            self._draining -= 1
 
     async def cancel_all(self) -> None:
         """Drop the waiting work and cancel what runs (shutdown after the drain timeout)."""
         for queue in self._lanes.values():
+            if queue.timer is not None:
+                queue.timer.cancel()
+                queue.timer = None
             while queue.waiting:
-                work, _name = queue.waiting.popleft()
+                work, _name, _since = queue.waiting.popleft()
                 work.close()  # never started: closed, so nothing warns it was never awaited
         tasks = set(self._tasks)
         for task in tasks:

@@ -11,6 +11,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.tasks import TaskTracker
+
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
@@ -22,13 +24,14 @@ def create_web_app(
     bolt: AsyncApp,
     signing_secret: str | None,
     database_ok: Callable[[], Awaitable[bool]],
-    backlog: Callable[[], int] = lambda: 0,
+    tasks: TaskTracker,
 ) -> web.Application:
     """An aiohttp application serving Slack's requests and the health check."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     async def handle_slack(request: web.Request) -> web.StreamResponse:
+        tasks.request_arrived()
         body = await request.read()
         if verifier is None:
             raise web.HTTPNotFound
@@ -47,7 +50,7 @@ def create_web_app(
     async def handle_health(_request: web.Request) -> web.StreamResponse:
         reachable = await database_ok()
         return web.json_response(
-            {"status": "ok", "database": "up" if reachable else "down", "background": backlog()}
+            {"status": "ok", "database": "up" if reachable else "down", "background": tasks.pending}
         )
 
     app.router.add_post(EVENTS_PATH, handle_slack)

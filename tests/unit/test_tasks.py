@@ -162,3 +162,69 @@ async def test_cancel_all_stops_what_runs_and_drops_what_waits_without_a_warning
     assert gate.running == 0
     assert tracker.pending == 0
     assert tracker.failures == 0
+
+
+async def test_work_spawned_in_a_burst_waits_for_a_quiet_moment() -> None:
+    tracker = TaskTracker(quiet_s=0.03, max_wait_s=60)
+    gate = Gate()
+    gate.open.set()
+    loop = asyncio.get_running_loop()
+    tracker.request_arrived()
+    spawned = loop.time()
+    tracker.spawn(gate.work("reply"), name="reply")
+    await asyncio.sleep(0.01)
+    tracker.request_arrived()  # the burst goes on
+    last_request = loop.time()
+    await _settle()
+    assert gate.started == []
+    assert tracker.pending == 1
+
+    await asyncio.wait_for(gate.until_finished(1), timeout=5)
+
+    assert gate.started_at["reply"] - last_request >= 0.029
+    assert gate.started_at["reply"] - spawned < 5
+
+
+async def test_work_that_has_waited_its_limit_starts_though_requests_keep_coming() -> None:
+    tracker = TaskTracker(interactive_limit=2, quiet_s=60, max_wait_s=0.05)
+    gate = Gate()
+    gate.open.set()
+    loop = asyncio.get_running_loop()
+    tracker.request_arrived()  # with quiet_s of a minute, every moment here is busy
+    spawned = {"reply-0": loop.time()}
+    tracker.spawn(gate.work("reply-0"), name="reply-0")
+    await asyncio.sleep(0.03)
+    spawned["reply-1"] = loop.time()
+    tracker.spawn(gate.work("reply-1"), name="reply-1")
+
+    await asyncio.wait_for(gate.until_finished(2), timeout=5)
+
+    assert gate.finished == ["reply-0", "reply-1"]
+    for name, since in spawned.items():
+        assert gate.started_at[name] - since >= 0.049, name  # each waited its own limit
+
+
+async def test_drain_starts_waiting_work_at_once_even_in_a_burst() -> None:
+    tracker = TaskTracker(quiet_s=60, max_wait_s=60)
+    gate = Gate()
+    gate.open.set()
+    tracker.request_arrived()
+    tracker.spawn(gate.work("reply"), name="reply")
+
+    await tracker.drain(limit_s=1)
+
+    assert gate.finished == ["reply"]
+    assert tracker.pending == 0
+
+
+async def test_cancel_all_drops_work_waiting_for_a_quiet_moment() -> None:
+    tracker = TaskTracker(quiet_s=60, max_wait_s=60)
+    gate = Gate()
+    tracker.request_arrived()
+    tracker.spawn(gate.work("reply"), name="reply")
+
+    await tracker.cancel_all()
+    gc.collect()
+
+    assert gate.started == []
+    assert tracker.pending == 0
