@@ -31,7 +31,6 @@ def create_web_app(
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     async def handle_slack(request: web.Request) -> web.StreamResponse:
-        tasks.request_arrived()
         body = await request.read()
         if verifier is None:
             raise web.HTTPNotFound
@@ -40,6 +39,7 @@ def create_web_app(
         if not timestamp.isdigit() or not verifier.is_valid(body, timestamp, signature):
             log.warning("refused a request with a bad or stale signature from %s", request.remote)
             return web.json_response({"error": "invalid request"}, status=401)
+        tasks.request_arrived()  # only Slack's own requests hold background work back
         bolt_request = AsyncBoltRequest(
             body=body.decode("utf-8"),
             query=request.query_string,
