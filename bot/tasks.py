@@ -89,9 +89,9 @@ class TaskTracker:
         """Start the waiting work that may start now, or look again when some may."""
         loop = asyncio.get_running_loop()
         now = loop.time()
+        busy = not self._draining and now - self._last_request < self._quiet_s
         while queue.waiting and queue.running < queue.limit:
             since = queue.waiting[0][2]
-            busy = now - self._last_request < self._quiet_s and not self._draining
             if busy and now - since < self._max_wait_s:
                 if queue.timer is None:
                     due = min(self._last_request + self._quiet_s, since + self._max_wait_s)

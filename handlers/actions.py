@@ -38,7 +38,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     # one listener for the guide's clicks, registered first, makes a click's match one try.
     prefixes = (ActionId.TOPIC, ActionId.CHOICE, ActionId.LINK)
     alternatives = [re.escape(value) for value in moves]
-    alternatives += [re.escape(prefix.value) + r"[a-z0-9-]*" for prefix in prefixes]
+    alternatives += [prefix.with_suffix for prefix in prefixes]
     guide_ids = re.compile("^(?:" + "|".join(alternatives) + ")$")
 
     @app.action(guide_ids)
@@ -46,16 +46,17 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         action = body["actions"][0]
         action_id, value = action["action_id"], action.get("value")
+        clicked = Clicked.of(body)
         if action_id.startswith(ActionId.TOPIC):
-            deps.tasks.spawn(_start_topic(deps, Clicked.of(body), value), "guide-topic")
+            deps.tasks.spawn(_start_topic(deps, clicked, value), "guide-topic")
         elif action_id.startswith(ActionId.CHOICE):
             suffix = action_id.removeprefix(ActionId.CHOICE)
             if suffix.isdigit():
-                work = _move(deps, Clicked.of(body), value, Move.CHOICE, int(suffix))
+                work = _move(deps, clicked, value, Move.CHOICE, int(suffix))
                 deps.tasks.spawn(work, "guide-choice")
         elif action_id in moves:
             move = moves[action_id]
-            deps.tasks.spawn(_move(deps, Clicked.of(body), value, move, 0), f"guide-{move.value}")
+            deps.tasks.spawn(_move(deps, clicked, value, move, 0), f"guide-{move.value}")
         # A link button opens its page in the browser; Slack still wants the click acked.
 
 

@@ -28,9 +28,14 @@ class ActionId(StrEnum):
     MANAGER_YES = "mfa-manager-yes"
     MANAGER_NO = "mfa-manager-no"
 
+    @property
+    def with_suffix(self) -> str:
+        """Regex source (unanchored) for this id with any suffix."""
+        return re.escape(self.value) + r"[a-z0-9-]*"
+
     def pattern(self) -> re.Pattern[str]:
         """A regex matching this id with any suffix."""
-        return re.compile("^" + re.escape(self.value) + r"[a-z0-9-]*$")
+        return re.compile(f"^{self.with_suffix}$")
 
 
 class BlockId(StrEnum):
