@@ -378,6 +378,8 @@ def _request_row(request: HelpRequest) -> HelpRequestRow:
         privileged=request.privileged,
         suspicious=False,
         recent_reset_at=request.recent_reset_at,
+        privileged_reason=request.privileged_reason,
+        submission_key=request.submission_key,
     )
 
 
@@ -416,6 +418,8 @@ def _request(row: HelpRequestRow) -> HelpRequest:
         recent_reset_at=row.recent_reset_at,
         manager_id=row.manager_id,
         manager_answer=row.manager_answer,
+        privileged_reason=row.privileged_reason,
+        submission_key=row.submission_key,
     )
 
 

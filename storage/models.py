@@ -121,6 +121,9 @@ class HelpRequestRow(Base):
     recent_reset_at: Mapped[datetime | None]
     manager_id: Mapped[str | None] = mapped_column(String(32))
     manager_answer: Mapped[str | None] = mapped_column(String(8))
+    privileged_reason: Mapped[str | None] = mapped_column(String(300))
+    # The front end's id of the form submission (Slack's view id): a replayed form is one request.
+    submission_key: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         # One request in progress per employee, enforced by the database across replicas.
@@ -131,6 +134,8 @@ class HelpRequestRow(Base):
             sqlite_where=text("status IN ('open', 'approved', 'executing')"),
             postgresql_where=text("status IN ('open', 'approved', 'executing')"),
         ),
+        Index("uq_help_requests_submission_key", "submission_key", unique=True),
+        Index("ix_help_requests_requester_created", "requester_id", "created_at"),
     )
 
 
@@ -153,6 +158,8 @@ class ActionRow(Base):
     next_attempt_at: Mapped[datetime | None]
     done_by: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime]
+    idp_request_id: Mapped[str | None] = mapped_column(String(200))
+    directory_object_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class AuditRow(Base):
@@ -166,6 +173,8 @@ class AuditRow(Base):
     event: Mapped[str] = mapped_column(String(64))
     request_id: Mapped[int | None] = mapped_column(Integer, index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class DemoUserRow(Base):

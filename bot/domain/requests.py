@@ -135,6 +135,8 @@ class HelpRequest:
     recent_reset_at: datetime | None = None
     manager_id: str | None = None
     manager_answer: str | None = None
+    privileged_reason: str | None = None
+    submission_key: str | None = None
 
     def is_expired(self, now: datetime) -> bool:
         """True once the request waited past its expiry without a decision."""

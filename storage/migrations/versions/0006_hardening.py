@@ -1,0 +1,48 @@
+"""Hardening: why a request is privileged, one request per form submission, the audit log's
+hash chain, and the identity provider's ids on each action.
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("help_requests") as batch:
+        batch.add_column(sa.Column("privileged_reason", sa.String(300), nullable=True))
+        batch.add_column(sa.Column("submission_key", sa.String(64), nullable=True))
+    op.create_index(
+        "uq_help_requests_submission_key", "help_requests", ["submission_key"], unique=True
+    )
+    op.create_index(
+        "ix_help_requests_requester_created", "help_requests", ["requester_id", "created_at"]
+    )
+    with op.batch_alter_table("request_actions") as batch:
+        batch.add_column(sa.Column("idp_request_id", sa.String(200), nullable=True))
+        batch.add_column(sa.Column("directory_object_id", sa.String(200), nullable=True))
+    with op.batch_alter_table("audit_log") as batch:
+        batch.add_column(sa.Column("prev_hash", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("row_hash", sa.String(64), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("audit_log") as batch:
+        batch.drop_column("row_hash")
+        batch.drop_column("prev_hash")
+    with op.batch_alter_table("request_actions") as batch:
+        batch.drop_column("directory_object_id")
+        batch.drop_column("idp_request_id")
+    op.drop_index("ix_help_requests_requester_created", table_name="help_requests")
+    op.drop_index("uq_help_requests_submission_key", table_name="help_requests")
+    with op.batch_alter_table("help_requests") as batch:
+        batch.drop_column("submission_key")
+        batch.drop_column("privileged_reason")
