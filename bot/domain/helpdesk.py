@@ -386,7 +386,8 @@ class HelpdeskService:
                     AuditEntry(self._clock.now(), actor, "stepup.locked", request_id)
                 )
                 await self._notifier.tell_helpdesk(
-                    f"Step-up for <@{actor}> is locked for 15 minutes after five wrong codes."
+                    f"Step-up for <@{actor}> is locked for 15 minutes after five wrong codes.",
+                    security=True,  # someone may be guessing an admin's codes
                 )
             raise
         except HelpdeskError as refusal:

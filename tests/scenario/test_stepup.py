@@ -16,6 +16,8 @@ from tests.driver import SlackDriver
 from tests.fakes.slack import FakeSlack
 from tests.scenario.test_helpdesk import ADMIN, ADMIN2, DESK, _audit, _card, _request
 
+SECURITY = "C0SECURITY"
+
 
 @pytest.fixture
 def bot_env(bot_env: dict[str, Any], fake_slack: FakeSlack) -> dict[str, Any]:
@@ -29,6 +31,7 @@ def bot_env(bot_env: dict[str, Any], fake_slack: FakeSlack) -> dict[str, Any]:
         "identity_provider": "demo",
         "stepup_required": True,
         "stepup_key": new_key(),
+        "security_channel": SECURITY,
     }
 
 
@@ -119,7 +122,7 @@ async def test_an_admin_without_an_authenticator_is_told_how_to_enroll(slack: Sl
     assert "Waiting for a decision" in _card(slack).all_text()
 
 
-async def test_five_wrong_codes_lock_the_admin_and_tell_the_help_desk(
+async def test_five_wrong_codes_lock_the_admin_and_tell_the_help_desk_and_security(
     slack: SlackDriver, clock: FixedClock
 ) -> None:
     totp = await _enroll(slack, clock)
@@ -140,6 +143,12 @@ async def test_five_wrong_codes_lock_the_admin_and_tell_the_help_desk(
         if c.params.get("channel") == DESK and not c.params.get("thread_ts")
     ]
     assert any("locked for 15 minutes" in text for text in notices)
+    alerts = [
+        c.params.get("text", "")
+        for c in slack.fake.calls_to("chat.postMessage")
+        if c.params.get("channel") == SECURITY
+    ]
+    assert alerts == [f"Step-up for <@{ADMIN}> is locked for 15 minutes after five wrong codes."]
     events = [e for e, _, _ in await _audit(slack)]
     assert "stepup.locked" in events
     assert events.count("decision.refused") >= 6
