@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -55,8 +56,47 @@ class SqlAuthenticatorStore:
         except IntegrityError:  # created meanwhile by another replica
             await self.set_pending(admin_id, sealed, at)
 
+    async def count_attempt(
+        self, admin_id: str, at: datetime, max_attempts: int, lock_until: datetime
+    ) -> Authenticator | None:
+        table = AuthenticatorRow
+        ended = table.locked_until <= at  # NULL (never locked) is not an ended lock
+        counted = case((ended, 1), else_=table.failures + 1)
+        async with self._sessions.begin() as session:
+            # One statement: PostgreSQL re-reads a row another transaction changed meanwhile
+            # before it applies the WHERE and SET, and SQLite has a single writer, so parallel
+            # attempts count one by one and none gets past the lock the last one set.
+            result = await session.execute(
+                update(table)
+                .where(table.admin_id == admin_id, _not_locked(at))
+                .values(
+                    failures=counted,
+                    locked_until=case((counted >= max_attempts, lock_until), else_=None),
+                    updated_at=at,
+                )
+                .returning(
+                    table.admin_id,
+                    table.sealed_secret,
+                    table.sealed_pending,
+                    table.last_step,
+                    table.failures,
+                    table.locked_until,
+                )
+            )
+            row = result.one_or_none()
+        if row is None:
+            return None
+        return Authenticator(
+            admin_id=row.admin_id,
+            sealed_secret=row.sealed_secret,
+            sealed_pending=row.sealed_pending,
+            last_step=row.last_step,
+            failures=row.failures,
+            locked_until=row.locked_until,
+        )
+
     async def confirm_pending(
-        self, admin_id: str, sealed_pending: str, step: int, at: datetime
+        self, admin_id: str, sealed_pending: str, step: int, at: datetime, *, own_lock: bool = False
     ) -> bool:
         async with self._sessions.begin() as session:
             result = await session.execute(
@@ -64,51 +104,27 @@ class SqlAuthenticatorStore:
                 .where(
                     AuthenticatorRow.admin_id == admin_id,
                     AuthenticatorRow.sealed_pending == sealed_pending,
-                    _not_locked(at),
                 )
                 .values(
                     sealed_secret=AuthenticatorRow.sealed_pending,
                     sealed_pending=None,
                     last_step=step,
-                    failures=0,
                     updated_at=at,
+                    **_success(at, own_lock),
                 )
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def use_step(self, admin_id: str, step: int, at: datetime) -> bool:
+    async def use_step(
+        self, admin_id: str, step: int, at: datetime, *, own_lock: bool = False
+    ) -> bool:
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(AuthenticatorRow)
-                .where(
-                    AuthenticatorRow.admin_id == admin_id,
-                    AuthenticatorRow.last_step < step,
-                    _not_locked(at),
-                )
-                .values(last_step=step, failures=0, updated_at=at)
+                .where(AuthenticatorRow.admin_id == admin_id, AuthenticatorRow.last_step < step)
+                .values(last_step=step, updated_at=at, **_success(at, own_lock))
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    async def record_failure(
-        self, admin_id: str, at: datetime, max_failures: int, lock_until: datetime
-    ) -> int:
-        failures = AuthenticatorRow.failures + 1
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(AuthenticatorRow)
-                .where(AuthenticatorRow.admin_id == admin_id)
-                .values(
-                    failures=case((failures >= max_failures, 0), else_=failures),
-                    locked_until=case(
-                        (failures >= max_failures, lock_until), else_=AuthenticatorRow.locked_until
-                    ),
-                    updated_at=at,
-                )
-            )
-            row = await session.get(AuthenticatorRow, admin_id)
-            if row is None:
-                return 0
-            return max_failures if row.locked_until == lock_until else row.failures
 
     async def all_sealed(self) -> list[tuple[str, str | None, str | None]]:
         """(admin, sealed secret, sealed pending) for every row (key rotation)."""
@@ -145,3 +161,18 @@ class SqlAuthenticatorStore:
 
 def _not_locked(at: datetime) -> ColumnElement[bool]:
     return or_(AuthenticatorRow.locked_until.is_(None), AuthenticatorRow.locked_until <= at)
+
+
+def _success(at: datetime, own_lock: bool) -> dict[str, Any]:
+    """The count and lock after a correct code: cleared, unless other attempts locked meanwhile.
+
+    An attempt counted before the lock landed is still judged on its code; its success does not
+    lift a lock that wrong codes racing it set, so those cannot buy themselves more attempts.
+    """
+    if own_lock:
+        return {"failures": 0, "locked_until": None}
+    free = _not_locked(at)
+    return {
+        "failures": case((free, 0), else_=AuthenticatorRow.failures),
+        "locked_until": case((free, None), else_=AuthenticatorRow.locked_until),
+    }

@@ -751,6 +751,8 @@ def build_stepup_refusal(error: HelpdeskError) -> str:
     if isinstance(error, LockedOutError):
         return f"Too many wrong codes: approvals are locked for you until {error.until:%H:%M} UTC."
     if isinstance(error, ReplayedCodeError):
+        if error.locked:  # it was the last attempt left
+            return "That code was used already, and approvals are now locked for 15 minutes."
         return "That code was used already: wait for the next one."
     if isinstance(error, WrongCodeError):
         return f"That code is not right: {error}."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -206,3 +207,159 @@ async def test_rotate_key_re_encrypts_and_old_secrets_still_verify(
     only_new = StepUp(SqlAuthenticatorStore(session_factory(engine)), SecretBox(newer), clock)
     await only_new.verify("UADMIN", _code(secret, clock))
     assert secret not in out.decode() + err.decode()
+
+
+def _wrong(secret: str, clock: FixedClock) -> str:
+    """A code that matches none of the steps the bot accepts now."""
+    near = {_code(secret, clock, k) for k in (-1, 0, 1)}
+    return next(c for c in ("000000", "111111", "222222") if c not in near)
+
+
+async def test_parallel_wrong_codes_on_two_replicas_compare_at_most_five(
+    engine: AsyncEngine, database_url: str, clock: FixedClock
+) -> None:
+    second_engine = create_engine(database_url)  # another replica: its own connections
+    try:
+        box = SecretBox(KEY)
+        replicas = [
+            StepUp(SqlAuthenticatorStore(session_factory(e)), box, clock)
+            for e in (engine, second_engine)
+        ]
+        secret = await _enrolled(replicas[0], clock)
+        wrong = _wrong(secret, clock)
+        results = await asyncio.gather(
+            *(replicas[i % 2].verify("UADMIN", wrong) for i in range(40)), return_exceptions=True
+        )
+    finally:
+        await second_engine.dispose()
+    compared = [r for r in results if isinstance(r, WrongCodeError)]
+    locked_out = [r for r in results if isinstance(r, LockedOutError)]
+    assert len(compared) == 5, f"{len(compared)} compared, {len(locked_out)} locked out"
+    assert len(locked_out) == 35
+    assert sum(r.locked for r in compared) == 1  # one lock, so one alert
+    assert {str(r) for r in compared if not r.locked} == {
+        f"wrong code ({n} tries left)" for n in (1, 2, 3, 4)
+    }
+    with pytest.raises(LockedOutError):
+        await replicas[0].verify("UADMIN", _code(secret, clock))
+
+
+async def test_the_store_counts_parallel_attempts_one_by_one(
+    engine: AsyncEngine, database_url: str, clock: FixedClock
+) -> None:
+    second_engine = create_engine(database_url)
+    try:
+        stores = [SqlAuthenticatorStore(session_factory(e)) for e in (engine, second_engine)]
+        await _enrolled(StepUp(stores[0], SecretBox(KEY), clock), clock)
+        now = clock.now()
+        until = now + timedelta(minutes=15)
+        counted = await asyncio.gather(
+            *(stores[i % 2].count_attempt("UADMIN", now, 5, until) for i in range(30))
+        )
+    finally:
+        await second_engine.dispose()
+    admitted = sorted((c.failures, c.locked_until) for c in counted if c is not None)
+    assert admitted == [(1, None), (2, None), (3, None), (4, None), (5, until)]
+    row = await stores[0].get_authenticator("UADMIN")
+    assert row is not None
+    assert (row.failures, row.locked_until) == (5, until)
+
+
+async def test_an_ended_lock_starts_a_fresh_count(stepup: StepUp, clock: FixedClock) -> None:
+    secret = await _enrolled(stepup, clock)
+    for _ in range(5):
+        with pytest.raises(WrongCodeError):
+            await stepup.verify("UADMIN", _wrong(secret, clock))
+    clock.advance(minutes=15)
+    for left in (4, 3, 2, 1):
+        with pytest.raises(WrongCodeError, match=f"{left} tries left"):
+            await stepup.verify("UADMIN", _wrong(secret, clock))
+    with pytest.raises(WrongCodeError) as failed:
+        await stepup.verify("UADMIN", _wrong(secret, clock))
+    assert failed.value.locked
+
+
+async def test_a_right_code_as_the_last_attempt_counts_and_leaves_no_lock(
+    stepup: StepUp, clock: FixedClock
+) -> None:
+    secret = await _enrolled(stepup, clock)
+    for _ in range(4):
+        with pytest.raises(WrongCodeError):
+            await stepup.verify("UADMIN", _wrong(secret, clock))
+    await stepup.verify("UADMIN", _code(secret, clock))
+    clock.advance(seconds=30)
+    with pytest.raises(WrongCodeError, match="4 tries left"):
+        await stepup.verify("UADMIN", _wrong(secret, clock))
+
+
+async def test_a_right_code_counted_before_a_racing_lock_passes_but_keeps_the_lock(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    store = SqlAuthenticatorStore(session_factory(engine))
+    secret = await _enrolled(StepUp(store, SecretBox(KEY), clock), clock)
+    now, until = clock.now(), clock.now() + timedelta(minutes=15)
+    mine = await store.count_attempt("UADMIN", now, 5, until)  # the right code, in flight
+    assert mine is not None
+    assert mine.failures == 1
+    for _ in range(4):  # wrong codes racing it take the rest and lock
+        assert await store.count_attempt("UADMIN", now, 5, until) is not None
+    assert await store.count_attempt("UADMIN", now, 5, until) is None
+    step = pyotp.TOTP(secret).timecode(now)
+    assert await store.use_step("UADMIN", step, now)  # judged on its code: it passes
+    row = await store.get_authenticator("UADMIN")
+    assert row is not None
+    assert (row.failures, row.locked_until) == (5, until)  # the wrong ones' lock stays
+    assert not await store.use_step("UADMIN", step, now)  # and it stays once-only
+
+
+async def test_replays_use_attempts_so_they_are_bounded_too(
+    stepup: StepUp, clock: FixedClock
+) -> None:
+    secret = await _enrolled(stepup, clock)
+    code = _code(secret, clock)
+    await stepup.verify("UADMIN", code)
+    for attempt in range(1, 6):
+        with pytest.raises(ReplayedCodeError) as replayed:
+            await stepup.verify("UADMIN", code)
+        assert replayed.value.locked == (attempt == 5)
+    clock.advance(seconds=30)
+    with pytest.raises(LockedOutError):
+        await stepup.verify("UADMIN", _code(secret, clock))
+
+
+async def test_enrollment_and_approvals_share_one_budget(stepup: StepUp, clock: FixedClock) -> None:
+    old = await _enrolled(stepup, clock)
+    _, new = await stepup.begin_enrollment("UADMIN", "ines")
+    for _ in range(3):
+        with pytest.raises(WrongCodeError):
+            await stepup.verify("UADMIN", _wrong(old, clock))
+    with pytest.raises(WrongCodeError):
+        await stepup.confirm_enrollment("UADMIN", _code(new, clock), _wrong(old, clock))
+    with pytest.raises(WrongCodeError) as failed:
+        await stepup.confirm_enrollment("UADMIN", _wrong(new, clock), _code(old, clock))
+    assert failed.value.locked
+    with pytest.raises(LockedOutError):
+        await stepup.confirm_enrollment("UADMIN", _code(new, clock), _code(old, clock))
+    with pytest.raises(LockedOutError):
+        await stepup.verify("UADMIN", _code(old, clock))
+
+
+async def test_an_admin_without_an_authenticator_is_not_counted_and_gets_no_row(
+    engine: AsyncEngine, stepup: StepUp, clock: FixedClock
+) -> None:
+    store = SqlAuthenticatorStore(session_factory(engine))
+    until = clock.now() + timedelta(minutes=15)
+    assert await store.count_attempt("UNOBODY", clock.now(), 5, until) is None
+    for _ in range(6):
+        with pytest.raises(NotEnrolledError):
+            await stepup.verify("UNOBODY", "123456")
+        with pytest.raises(NotEnrolledError):
+            await stepup.confirm_enrollment("UNOBODY", "123456")
+    assert await store.get_authenticator("UNOBODY") is None
+    await stepup.begin_enrollment("UPENDING", "omar")  # set up, not yet confirmed
+    for _ in range(6):
+        with pytest.raises(NotEnrolledError):
+            await stepup.verify("UPENDING", "123456")
+    row = await store.get_authenticator("UPENDING")
+    assert row is not None
+    assert row.failures == 0

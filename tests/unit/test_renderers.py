@@ -9,10 +9,12 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.domain.guide import Outcome, WalkState
+from bot.domain.stepup import ReplayedCodeError
 from bot.domain.text import escape_mrkdwn
 from bot.domain.walks import Surface, WalkRecord
 from bot.guide import load_guide
 from handlers.blocks.guide import GuideScreens, Message, build_home, build_menu, build_walk
+from handlers.blocks.helpdesk import build_stepup_refusal
 
 GUIDE = load_guide()
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -109,3 +111,11 @@ def test_the_contact_form_given_back_keeps_what_was_typed() -> None:
     text = str(view.to_dict())
     for value in ("my phone broke", "+1 555 0100", "desk 4", "Press Send again.", "other_phone"):
         assert value in text
+
+
+def test_a_replay_that_used_the_last_attempt_says_step_up_is_locked() -> None:
+    assert build_stepup_refusal(ReplayedCodeError("used")) == (
+        "That code was used already: wait for the next one."
+    )
+    last = build_stepup_refusal(ReplayedCodeError("used", locked=True))
+    assert last == "That code was used already, and approvals are now locked for 15 minutes."
