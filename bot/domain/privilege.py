@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 REASON_MAX = 300  # the width of help_requests.privileged_reason
 
-_DIRECTORY = {"entra": "Entra", "okta": "Okta", "demo": "demo directory"}
+_DIRECTORY = {"entra": "Entra", "okta": "Okta", "demo": "Demo directory"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def assess(list_reasons: tuple[str, ...], roles: RoleCheck) -> Privilege:
         found.append(f"directory roles could not be read: {roles.error}")
     elif roles.roles:
         kind = f"{directory} role" + ("s" if len(roles.roles) > 1 else "")
-        found.append(f"{', '.join(roles.roles)} ({kind})")
+        found.append(f"{kind}: {', '.join(roles.roles)}")
     found += list_reasons
     note = (
         None
@@ -47,7 +47,7 @@ def assess(list_reasons: tuple[str, ...], roles: RoleCheck) -> Privilege:
         return Privilege(True, _fit("; ".join([*found, *([note] if note else [])])))
     if note:
         return Privilege(False, _fit(f"on no privileged list; {note}"))
-    return Privilege(False, _fit(f"no admin role in {directory} and on no privileged list"))
+    return Privilege(False, _fit(f"{directory}: no admin role; on no privileged list"))
 
 
 def _fit(text: str) -> str:

@@ -390,9 +390,7 @@ async def test_the_audit_export_holds_every_decision_and_no_secret(
         ("action.done", "system"),
         ("request.done", "system"),
     ]
-    assert lines[1]["detail"] == {
-        "reason": "no admin role in demo directory and on no privileged list"
-    }
+    assert lines[1]["detail"] == {"reason": "Demo directory: no admin role; on no privileged list"}
     assert lines[2]["detail"] == {"reason": "not_an_admin"}
     assert lines[3]["detail"] == {"actions": ["clear_mfa", "issue_tap"]}
     assert all(line["request_id"] == 1 for line in lines)
