@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.identity.demo import DemoUser
 from storage.models import DemoUserRow
 
-
 # A person's admin roles are kept in the JSON `methods` column as {"admin_role": name} entries,
 # so that the demo directory needs no schema change for them; they never count as methods.
 ROLE_KEY = "admin_role"
