@@ -105,9 +105,9 @@ async def test_a_directory_admin_on_no_list_needs_two_admins_and_the_card_names_
         graph.page_size = 2  # the role is on the second page of memberships
         role = "Entra role: Global Administrator"
     card = await _request(slack)
-    assert f"*Privileged account*: {role}. {TWO}" in card.all_text()
     left = _factors_left(provider, graph, okta)
     await _needs_two(slack, card, left, lambda: _factors_left(provider, graph, okta))
+    assert f"*Privileged account*: {role}. {TWO}" in card.all_text()
     assert ("request.privileged", "system", {"reason": role}) in await _audit(slack)
 
 
@@ -213,7 +213,7 @@ async def test_an_unreadable_user_group_makes_the_request_privileged(
     slack: SlackDriver, graph: FakeGraph, okta: FakeOkta, unreadable_group: str
 ) -> None:
     card = await _request(slack)
-    why = f"the {unreadable_group} user group S0GROUP could not be read (missing_scope)"
-    assert f"*Privileged account*: {why}. {TWO}" in card.all_text()
     left = _factors_left("entra", graph, okta)
     await _needs_two(slack, card, left, lambda: _factors_left("entra", graph, okta))
+    why = f"the {unreadable_group} user group S0GROUP could not be read (missing_scope)"
+    assert f"*Privileged account*: {why}. {TWO}" in card.all_text()
