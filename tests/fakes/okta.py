@@ -151,6 +151,8 @@ class FakeOkta:
         if parts == ["users"] and request.method == "GET":
             match = re.fullmatch(r'profile\.email eq "(.*)"', request.query.get("filter", ""))
             found = [u for u in self.users.values() if match and u.email == match.group(1)]
+            if "filter" not in request.query:  # the whole directory, `limit` at a time
+                found = list(self.users.values())[: int(request.query.get("limit", "200"))]
             return web.json_response([self._json(u) for u in found], headers=self._headers())
         user = self._find(unquote(parts[1])) if len(parts) > 1 else None
         if user is None:
