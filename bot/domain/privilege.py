@@ -38,11 +38,7 @@ def assess(list_reasons: tuple[str, ...], roles: RoleCheck) -> Privilege:
         kind = f"{directory} role" + ("s" if len(roles.roles) > 1 else "")
         found.append(f"{kind}: {', '.join(roles.roles)}")
     found += list_reasons
-    note = (
-        None
-        if roles.checked
-        else f"directory roles not checked ({roles.provider} provider: the lists only)"
-    )
+    note = None if roles.checked else f"directory roles not checked ({roles.provider} provider)"
     if found:
         return Privilege(True, _fit("; ".join([*found, *([note] if note else [])])))
     if note:
