@@ -49,6 +49,7 @@ class SlackAdminRoster:
         self._clock = clock
         self._members: dict[str, frozenset[str]] = {}
         self._read_at: dict[str, datetime] = {}
+        self._read_errors: dict[str, str] = {}
 
     async def is_admin(self, user_id: str) -> bool:
         """True for a listed admin or a current member of the admin user group."""
@@ -59,14 +60,30 @@ class SlackAdminRoster:
         return user_id in (await self._group_members(self._usergroup) or frozenset())
 
     async def is_privileged(self, user_id: str) -> bool:
-        """True for PRIVILEGED_USERS, PRIVILEGED_USERGROUP members and every IT admin."""
-        if user_id in self._privileged or await self.is_admin(user_id):
-            return True
-        if self._privileged_usergroup is None:
-            return False
-        members = await self._group_members(self._privileged_usergroup)
-        # Not knowing who is privileged means treating everyone as such (two approvals).
-        return members is None or user_id in members
+        """True when any of `privilege_reasons` holds."""
+        return bool(await self.privilege_reasons(user_id))
+
+    async def privilege_reasons(self, user_id: str) -> tuple[str, ...]:
+        """Why the lists make the person privileged: PRIVILEGED_USERS, PRIVILEGED_USERGROUP, an
+        IT admin; a user group that cannot be read counts too (fail closed)."""
+        reasons = []
+        if user_id in self._privileged:
+            reasons.append("listed in PRIVILEGED_USERS")
+        if user_id in self._users:
+            reasons.append("an IT admin (IT_ADMIN_USERS)")
+        for group, member, name in (
+            (self._usergroup, "an IT admin (IT_ADMIN_USERGROUP)", "the IT admin user group"),
+            (self._privileged_usergroup, "in PRIVILEGED_USERGROUP", "the privileged user group"),
+        ):
+            if group is None:
+                continue
+            members = await self._group_members(group)
+            if members is None:
+                why = self._read_errors.get(group, "no answer")
+                reasons.append(f"{name} {group} could not be read ({why})")
+            elif user_id in members:
+                reasons.append(member)
+        return tuple(reasons)
 
     async def _group_members(self, usergroup: str) -> frozenset[str] | None:
         """The group's members; None when Slack cannot say and nothing recent is known."""
@@ -80,6 +97,11 @@ class SlackAdminRoster:
             # For a short while the members last confirmed still count; after that nobody from
             # the group does until Slack answers again (fail closed).
             log.warning("could not read the user group %s: %s", usergroup, exc)
+            self._read_errors[usergroup] = (
+                str(exc.response.get("error"))
+                if isinstance(exc, SlackApiError)
+                else type(exc).__name__
+            )
             if read_at is not None and now - read_at < USERGROUP_STALE_LIMIT:
                 return self._members[usergroup]
             return None

@@ -7,7 +7,7 @@ import secrets
 import socket
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -212,7 +212,10 @@ class Sandbox:
         """The people in the demo directory, and both admins' authenticators set up already."""
         now = self.runtime.deps.clock.now()
         for person in self.workspace.people.values():
-            await self.directory.save_demo_user(new_demo_user(person.email, person.name), now)
+            known = new_demo_user(person.email, person.name)
+            await self.directory.save_demo_user(
+                replace(known, admin_roles=person.directory_roles), now
+            )
             if person.role == "admin":
                 sealed = self.box.seal(pyotp.random_base32())
                 await self.authenticators.set_pending(person.id, sealed, now)
@@ -437,4 +440,5 @@ def _directory_entry(
         "sessions": entry.sessions,
         "remembered_devices": entry.remembered_devices,
         "tap_active_until": tap.isoformat() if tap is not None and tap > now else None,
+        "admin_roles": list(entry.admin_roles),
     }

@@ -45,6 +45,7 @@ class Person:
     title: str
     role: Role
     privileged: bool = False
+    directory_roles: tuple[str, ...] = ()  # admin roles in the demo directory
 
     @property
     def dm(self) -> str:
@@ -143,11 +144,27 @@ class LogLine:
 
 
 def sandbox_people() -> tuple[Person, ...]:
-    """An employee, two IT admins, and an executive whose requests need both admins."""
+    """An employee, two IT admins (Helpdesk Administrators in the demo directory), and an
+    executive whose requests need both admins."""
+    helpdesk = ("Helpdesk Administrator",)
     return (
         Person("U0EMPLOYEE", "Jordan Lee", "jordan.lee@example.com", "Sales", "employee"),
-        Person("U0ADMIN1", "Priya Shah", "priya.shah@example.com", "IT help desk", "admin"),
-        Person("U0ADMIN2", "Marco Rossi", "marco.rossi@example.com", "IT help desk", "admin"),
+        Person(
+            "U0ADMIN1",
+            "Priya Shah",
+            "priya.shah@example.com",
+            "IT help desk",
+            "admin",
+            directory_roles=helpdesk,
+        ),
+        Person(
+            "U0ADMIN2",
+            "Marco Rossi",
+            "marco.rossi@example.com",
+            "IT help desk",
+            "admin",
+            directory_roles=helpdesk,
+        ),
         Person("U0EXEC", "Alex Kim", "alex.kim@example.com", "Finance director", "employee", True),
     )
 

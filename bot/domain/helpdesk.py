@@ -40,6 +40,7 @@ from bot.domain.ports import (
     RequestRepository,
     WalkRepository,
 )
+from bot.domain.privilege import RoleCheck, assess
 from bot.domain.requests import (
     ACTIVE,
     ActionItem,
@@ -82,6 +83,9 @@ class HelpdeskConfig:
     tap_lifetime_minutes: int = 60
     reset_cooldown: timedelta = timedelta(hours=24)
     manager_attestation: bool = False
+    # How long the card waits on the identity provider's answer about admin roles; past it the
+    # request is privileged (fail closed).
+    role_check_timeout: timedelta = timedelta(seconds=20)
 
 
 @dataclass(frozen=True)
@@ -148,7 +152,9 @@ class HelpdeskService:
             created_at=now,
             expires_at=now + self.config.ttl,
             updated_at=now,
-            privileged=await self._admins.is_privileged(user_id),
+            # Not assessed yet (announce_new does it): two approvers until then.
+            privileged=True,
+            privileged_reason=None,
             recent_reset_at=recent,
         )
         audit = AuditEntry(
@@ -159,7 +165,6 @@ class HelpdeskService:
                 "topic": topic_id,
                 "lost_or_stolen": form.lost_or_stolen,
                 "proposed": [a.value for a in request.proposed],
-                "privileged": request.privileged,
                 "recent_reset": recent is not None,
             },
         )
@@ -182,6 +187,7 @@ class HelpdeskService:
         try:
             name, email = await self._people.profile(request.requester_id)
             request = replace(request, requester_name=name, requester_email=email)
+            request = await self._assess_privilege(request)
             channel, ts = await self._notifier.post_request(request, [])
         except Exception:
             # Let the next housekeeping pass try again at once rather than after the lease.
@@ -201,6 +207,42 @@ class HelpdeskService:
             log.exception("could not confirm request #%s to the employee", request.id)
         if self.config.manager_attestation:
             await self._ask_manager(request)
+
+    async def _assess_privilege(self, request: HelpRequest) -> HelpRequest:
+        """Decide, audit and store whether the person is privileged, before the card is posted:
+        the operator's lists and the directory's admin roles, failing closed with the reason."""
+        try:
+            reasons = await self._admins.privilege_reasons(request.requester_id)
+        except Exception:
+            log.exception("could not read the admin lists for request #%s", request.id)
+            reasons = ("the admin lists could not be read",)
+        verdict = assess(reasons, await self._role_check(request.requester_email))
+        event = "request.privileged" if verdict.privileged else "request.not_privileged"
+        await self._requests.record_audit(
+            AuditEntry(self._clock.now(), SYSTEM, event, request.id, {"reason": verdict.reason})
+        )
+        await self._requests.update_request(
+            request.id, privileged=verdict.privileged, privileged_reason=verdict.reason
+        )
+        return replace(request, privileged=verdict.privileged, privileged_reason=verdict.reason)
+
+    async def _role_check(self, email: str) -> RoleCheck:
+        """The person's admin roles at the identity provider, or why they could not be read."""
+        provider = self.provider
+        if not provider.checks_admin_roles:
+            return RoleCheck(provider.name, checked=False)
+        limit = self.config.role_check_timeout.total_seconds()
+        try:
+            async with asyncio.timeout(limit):
+                roles = await provider.admin_roles(await provider.find_user(email))
+        except TimeoutError:
+            return RoleCheck(provider.name, error=f"no answer within {limit:g} seconds")
+        except IdentityError as exc:
+            return RoleCheck(provider.name, error=str(exc))
+        except Exception:
+            log.exception("reading the admin roles of %s failed", provider.name)
+            return RoleCheck(provider.name, error="unexpected error (see the logs)")
+        return RoleCheck(provider.name, roles=roles)
 
     async def _ask_manager(self, request: HelpRequest) -> None:
         manager = await self._people.manager_of(request.requester_id)

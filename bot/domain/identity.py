@@ -81,9 +81,17 @@ class IdentityProvider(Protocol):
     """One directory: Microsoft Entra ID, Okta, the embedded demo, or a human (manual)."""
 
     name: str
+    # False when there is no directory to ask about admin roles (manual): privilege then rests
+    # on the operator's lists alone.
+    checks_admin_roles: bool
 
     async def find_user(self, email: str) -> DirectoryUser:
         """The one account for this email; UserNotFoundError when none or several match."""
+        ...
+
+    async def admin_roles(self, user: DirectoryUser) -> tuple[str, ...]:
+        """The names of the admin roles the person holds (empty: none); IdentityError (or
+        TemporaryIdentityError) when the directory cannot tell."""
         ...
 
     async def clear_mfa(self, user: DirectoryUser) -> ActionResult:

@@ -186,6 +186,11 @@ class AdminRoster(Protocol):
         """True for PRIVILEGED_USERS, PRIVILEGED_USERGROUP members and every IT admin."""
         ...
 
+    async def privilege_reasons(self, user_id: str) -> tuple[str, ...]:
+        """Why the operator's lists make the person privileged, in words (empty: they do not);
+        a list that cannot be read is a reason too (fail closed)."""
+        ...
+
 
 class PeopleDirectory(Protocol):
     """The chat platform's profile of a person."""

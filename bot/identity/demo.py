@@ -33,6 +33,7 @@ class DemoUser:
     remembered_devices: int = 0
     tap_hash: str | None = field(default=None, repr=False)
     tap_expires_at: datetime | None = None
+    admin_roles: tuple[str, ...] = ()
 
 
 def new_demo_user(email: str, display_name: str = "") -> DemoUser:
@@ -67,6 +68,7 @@ class DemoProvider:
     """Acts on the embedded directory exactly as a real one would be acted on."""
 
     name = "demo"
+    checks_admin_roles = True
 
     def __init__(self, store: DemoStore, clock: Clock) -> None:
         self._store = store
@@ -81,6 +83,10 @@ class DemoProvider:
             user = new_demo_user(email.lower())
             await self._store.save_demo_user(user, self._clock.now())
         return DirectoryUser(id=user.email, email=user.email, display_name=user.display_name)
+
+    async def admin_roles(self, user: DirectoryUser) -> tuple[str, ...]:
+        """The admin roles the demo directory gives the person."""
+        return (await self._load(user)).admin_roles
 
     async def clear_mfa(self, user: DirectoryUser) -> ActionResult:
         """Remove every MFA method; the password is not a method here and stays."""
@@ -147,7 +153,8 @@ def _done(summary: str) -> ActionResult:
 
 
 def demo_users_from(data: Any) -> list[DemoUser]:
-    """People from a loaded YAML/JSON list: email, name, methods, app_passwords, sessions."""
+    """People from a loaded YAML/JSON list: email, name, methods, app_passwords, sessions,
+    admin_roles."""
     if not isinstance(data, list):
         raise ValueError("the demo directory file must be a list of people")
     people = []
@@ -156,6 +163,9 @@ def demo_users_from(data: Any) -> list[DemoUser]:
             raise ValueError(f"[{index}]: each person needs an email")
         base = new_demo_user(str(item["email"]).lower(), str(item.get("name", "")))
         methods = item.get("methods")
+        roles = item.get("admin_roles") or []
+        if not isinstance(roles, list):
+            raise ValueError(f"[{index}]: admin_roles must be a list of role names")
         people.append(
             replace(
                 base,
@@ -165,6 +175,7 @@ def demo_users_from(data: Any) -> list[DemoUser]:
                 app_passwords=int(item.get("app_passwords", base.app_passwords)),
                 sessions=int(item.get("sessions", base.sessions)),
                 remembered_devices=int(item.get("remembered_devices", base.remembered_devices)),
+                admin_roles=tuple(str(role) for role in roles),
             )
         )
     return people

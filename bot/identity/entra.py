@@ -49,7 +49,19 @@ PERMISSION = {
     "users": "User.Read.All",
     "methods": "UserAuthenticationMethod.ReadWrite.All",
     "revoke": "User.RevokeSessions.All",
+    "roles": "RoleManagement.Read.Directory",
 }
+# Any of these lets the app read role names and PIM eligibility (RoleManagement.Read.Directory is
+# the least privileged of them for both).
+ROLE_READERS = frozenset(
+    {
+        "RoleManagement.Read.Directory",
+        "RoleManagement.Read.All",
+        "RoleManagement.ReadWrite.Directory",
+    }
+)
+DIRECTORY_ROLE = "#microsoft.graph.directoryRole"
+MAX_PAGES = 20
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,7 @@ class EntraProvider:
     """Finds people and changes their sign-in methods through Microsoft Graph."""
 
     name = "entra"
+    checks_admin_roles = True
 
     def __init__(self, config: EntraConfig, http: aiohttp.ClientSession, clock: Clock) -> None:
         self._config = config
@@ -104,6 +117,13 @@ class EntraProvider:
                     "find the right one in the admin center"
                 )
         raise UserNotFoundError(f"no account in Entra ID has the email {email}")
+
+    async def admin_roles(self, user: DirectoryUser) -> tuple[str, ...]:
+        """Directory roles held now, directly or through a role-assignable group, and the roles
+        Privileged Identity Management lets the person activate ("eligible")."""
+        active = await self._active_roles(user)
+        eligible = [f"{name} (eligible)" for name in await self._eligible_roles(user)]
+        return tuple(dict.fromkeys([*active, *eligible]))
 
     async def clear_mfa(self, user: DirectoryUser) -> ActionResult:
         """Delete every MFA method through its own collection, the default one last."""
@@ -199,12 +219,74 @@ class EntraProvider:
                 permission == "User.RevokeSessions.All" and "User.ReadWrite.All" in granted
             )
             lines.append((has, f"application permission {permission} ({use})"))
+        if granted is not None:
+            lines.append(
+                (
+                    bool(granted & ROLE_READERS),
+                    "application permission RoleManagement.Read.Directory (name the admin roles "
+                    "of the person, and see roles they are eligible for)",
+                )
+            )
         try:
-            await self._call("GET", "/users?$top=1&$select=id", "users")
+            _, body = await self._call("GET", "/users?$top=1&$select=id", "users")
             lines.append((True, "read users (GET /users)"))
         except IdentityError as exc:
             lines.append((False, f"read users: {exc}"))
+            return lines
+        for found in body.get("value", [])[:1]:
+            try:
+                await self.admin_roles(DirectoryUser(id=str(found["id"]), email=""))
+                lines.append((True, "read a person's admin roles (active and eligible)"))
+            except IdentityError as exc:
+                lines.append(
+                    (False, f"read admin roles (until it works, every request needs two): {exc}")
+                )
         return lines
+
+    async def _active_roles(self, user: DirectoryUser) -> list[str]:
+        """Directory roles among the person's transitive memberships (no OData cast: a cast
+        needs the eventually consistent index, which can miss a role assigned a moment ago)."""
+        path = (
+            f"/users/{quote(user.id, safe='')}/transitiveMemberOf"
+            "?$select=id,displayName,roleTemplateId&$top=999"
+        )
+        items = await self._pages(path, "users")
+        return [_role_name(item) for item in items if item.get("@odata.type") == DIRECTORY_ROLE]
+
+    async def _eligible_roles(self, user: DirectoryUser) -> list[str]:
+        """Roles the person may activate through PIM (assigned to them directly)."""
+        condition = quote("principalId eq '" + user.id.replace("'", "''") + "'")
+        path = (
+            "/roleManagement/directory/roleEligibilityScheduleInstances"
+            f"?$filter={condition}&$expand=roleDefinition"
+        )
+        try:
+            items = await self._pages(path, "roles", allow=(400,))
+        except _LicenseMissingError:
+            return []  # a tenant without Entra ID P2 has no PIM, so nobody is eligible
+        return [_role_name(item.get("roleDefinition") or {}) for item in items]
+
+    async def _pages(
+        self, path: str, purpose: str, allow: tuple[int, ...] = ()
+    ) -> list[dict[str, Any]]:
+        """Every item of a collection, following @odata.nextLink on the same Graph only."""
+        items: list[dict[str, Any]] = []
+        base = self._config.graph_url.rstrip("/")
+        for _ in range(MAX_PAGES):
+            status, body = await self._call("GET", path, purpose, allow=allow)
+            if status == 400:
+                code = str((body.get("error") or {}).get("code", ""))
+                if code == "AadPremiumLicenseRequired":
+                    raise _LicenseMissingError(code)
+                raise IdentityError(f"Microsoft Graph answered 400 {code}".strip())
+            items += [item for item in body.get("value", []) if isinstance(item, dict)]
+            link = body.get("@odata.nextLink")
+            if not link:
+                return items
+            if not str(link).startswith(base + "/"):
+                raise IdentityError("Microsoft Graph sent a next page on another address")
+            path = str(link)[len(base) :]
+        raise IdentityError(f"more than {MAX_PAGES} pages of results from Microsoft Graph")
 
     # -- Graph -------------------------------------------------------------------------------
 
@@ -345,6 +427,19 @@ def _user(body: dict[str, Any], email: str) -> DirectoryUser:
         email=str(body.get("mail") or body.get("userPrincipalName") or email),
         display_name=str(body.get("displayName") or ""),
     )
+
+
+class _LicenseMissingError(IdentityError):
+    """Graph says the tenant lacks the licence a feature needs (observed: 400
+    AadPremiumLicenseRequired from the PIM APIs without Entra ID P2)."""
+
+
+def _role_name(role: dict[str, Any]) -> str:
+    """The role's name; Graph withholds it from an app that may not read roles."""
+    name = role.get("displayName")
+    if name:
+        return str(name)
+    return f"a directory role whose name the app may not read (id {role.get('id', '?')})"
 
 
 def _describe(method: dict[str, Any]) -> str:

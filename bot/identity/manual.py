@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.domain.identity import (
     ActionResult,
     DirectoryUser,
+    IdentityError,
     Outcome,
     UserNotFoundError,
 )
@@ -23,6 +24,7 @@ class ManualProvider:
     """Hands every action to a person, step by step; the admin presses Done when it is done."""
 
     name = "manual"
+    checks_admin_roles = False
 
     async def find_user(self, email: str) -> DirectoryUser:
         """The employee by the email Slack knows; no directory is asked."""
@@ -31,6 +33,10 @@ class ManualProvider:
                 "Slack shows no email for this person: find them in the directory by name"
             )
         return DirectoryUser(id=email, email=email)
+
+    async def admin_roles(self, user: DirectoryUser) -> tuple[str, ...]:
+        """No directory is asked, so the roles are unknown: the core relies on its lists."""
+        raise IdentityError("the manual provider cannot read directory roles")
 
     async def clear_mfa(self, user: DirectoryUser) -> ActionResult:
         """Steps for "Require re-register multifactor authentication"."""

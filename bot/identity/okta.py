@@ -34,6 +34,7 @@ class OktaProvider:
     """Resets factors and clears sessions in Okta; app passwords do not exist there."""
 
     name = "okta"
+    checks_admin_roles = True
 
     def __init__(self, config: OktaConfig, http: aiohttp.ClientSession) -> None:
         self._config = config
@@ -55,6 +56,27 @@ class OktaProvider:
         if len(people) > 1:
             raise UserNotFoundError(f"{len(people)} Okta users have the email {email}")
         raise UserNotFoundError(f"no Okta user has the login or email {email}")
+
+    async def admin_roles(self, user: DirectoryUser) -> tuple[str, ...]:
+        """Every admin role assignment, direct or through a group (any role is an admin role)."""
+        status, body = await self._call(
+            "GET", f"/api/v1/users/{quote(user.id, safe='')}/roles", allow=(403,)
+        )
+        if status == 403:
+            code = body.get("errorCode", "") if isinstance(body, dict) else ""
+            raise IdentityError(
+                f"Okta refused to list the person's admin roles (403 {code}): the API token's "
+                "admin must be allowed to view administrator roles (scope okta.roles.read)"
+            )
+        if not isinstance(body, list):
+            raise IdentityError("Okta answered the list of roles with something else")
+        names = []
+        for role in body:
+            name = str(role.get("label") or role.get("type") or "a custom role")
+            if role.get("type") and role.get("label") and role["type"] != role["label"]:
+                name = f"{role['label']} ({role['type']})"
+            names.append(name)
+        return tuple(dict.fromkeys(names))
 
     async def clear_mfa(self, user: DirectoryUser) -> ActionResult:
         """reset_factors: every factor enrollment returns to unenrolled; the user stays active."""
@@ -100,11 +122,20 @@ class OktaProvider:
     async def check(self) -> list[tuple[bool, str]]:
         """Read-only checks for `mfa-helpdesk check-idp`: (works, what) lines."""
         try:
-            await self._call("GET", "/api/v1/users?limit=1")
+            _, users = await self._call("GET", "/api/v1/users?limit=1")
         except IdentityError as exc:
             return [(False, f"read users with the API token: {exc}")]
+        lines = [(True, "read users with the API token")]
+        if isinstance(users, list) and users and isinstance(users[0], dict):
+            try:
+                await self.admin_roles(_user(users[0], ""))
+                lines.append((True, "read a user's admin roles (GET /api/v1/users/{id}/roles)"))
+            except IdentityError as exc:
+                lines.append(
+                    (False, f"read admin roles (until it works, every request needs two): {exc}")
+                )
         return [
-            (True, "read users with the API token"),
+            *lines,
             (
                 True,
                 "resetting factors and clearing sessions need a help desk (or super) admin "

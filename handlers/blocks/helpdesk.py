@@ -557,8 +557,7 @@ def _warnings(request: HelpRequest) -> list[str]:
             ":rotating_light: *The employee says they did not ask for this.* "
             "Treat the account as compromised."
         )
-    if request.privileged:
-        lines.append(":shield: *Privileged account*: two different admins must approve.")
+    lines += _privilege_lines(request)
     if request.manager_id:
         answer = {
             None: "asked, no answer yet",
@@ -573,6 +572,18 @@ def _warnings(request: HelpRequest) -> list[str]:
             "with extra care."
         )
     return lines
+
+
+def _privilege_lines(request: HelpRequest) -> list[str]:
+    """Why two admins must approve, or what was checked when one is enough."""
+    reason = escape_mrkdwn(request.privileged_reason or "")
+    if request.privileged and not reason:
+        return [
+            ":shield: *Privileged account* (not assessed yet): two different admins must approve."
+        ]
+    if request.privileged:
+        return [f":shield: *Privileged account*: {reason}. Two different admins must approve."]
+    return [f"Not privileged: {reason}."] if reason else []
 
 
 def _status_line(request: HelpRequest) -> str:

@@ -272,6 +272,7 @@ function personCard(person) {
       <dt>App passwords</dt><dd data-count="app_passwords">${person.app_passwords}</dd>
       <dt>Sessions</dt><dd data-count="sessions">${person.sessions}</dd>
       <dt>Remembered devices</dt><dd data-count="remembered_devices">${person.remembered_devices}</dd>
+      <dt>Admin roles</dt><dd data-count="admin_roles">${person.admin_roles.length ? escapeHtml(person.admin_roles.join(", ")) : "none"}</dd>
       <dt>Temporary access pass</dt><dd data-count="tap">${person.tap_active_until ? "active until " + new Date(person.tap_active_until).toLocaleTimeString() : "none"}</dd>
     </dl>` : '<p class="sb-none">Not in the directory yet.</p>'}`;
   return card;

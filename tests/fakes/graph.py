@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import json
@@ -26,6 +27,15 @@ COLLECTIONS = {
     "windowsHelloForBusinessMethods": "windowsHelloForBusinessAuthenticationMethod",
     "temporaryAccessPassMethods": "temporaryAccessPassAuthenticationMethod",
 }
+# Built-in role template ids (the same in every tenant).
+ROLE_TEMPLATES = {
+    "Global Administrator": "62e90394-69f5-4237-9190-012177145e10",
+    "Helpdesk Administrator": "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+    "Privileged Role Administrator": "e8611ab8-c189-46e8-94e1-60213ab1f814",
+}
+# Who may read a directoryRole's properties; others get only its type and id ("limited info").
+ROLE_READERS = {"RoleManagement.Read.Directory", "Directory.Read.All"}
+ELIGIBILITY_READERS = {"RoleManagement.Read.Directory", "RoleEligibilitySchedule.Read.Directory"}
 
 
 @dataclass
@@ -40,6 +50,9 @@ class GraphUser:
     methods: list[dict[str, Any]] = field(default_factory=list)
     default_method: str | None = None
     sessions_revoked: int = 0
+    groups: list[str] = field(default_factory=lambda: ["All staff"])
+    roles: list[str] = field(default_factory=list)
+    eligible_roles: list[str] = field(default_factory=list)
 
 
 def typical_methods() -> list[dict[str, Any]]:
@@ -82,7 +95,11 @@ class FakeGraph:
             "User.Read.All",
             "UserAuthenticationMethod.ReadWrite.All",
             "User.RevokeSessions.All",
+            "RoleManagement.Read.Directory",
         }
+        self.pim_licensed = True
+        self.page_size = 100
+        self.stalls: list[tuple[str, re.Pattern[str], float]] = []
         self.tap_issued: list[str] = []
         self._counter = itertools.count(1)
         self.origin = ""
@@ -123,6 +140,10 @@ class FakeGraph:
         for _ in range(times):
             self.failures.append((verb, re.compile(path_regex), status, headers))
 
+    def stall(self, verb: str, path_regex: str, seconds: float) -> None:
+        """Hold the next matching request for `seconds` before answering it."""
+        self.stalls.append((verb, re.compile(path_regex), seconds))
+
     def revoke_tokens(self) -> None:
         """Every token issued so far stops working (Graph then answers 401)."""
         self.valid_tokens.clear()
@@ -159,6 +180,7 @@ class FakeGraph:
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if token not in self.valid_tokens:
             return _error(401, "InvalidAuthenticationToken", "Access token has expired.")
+        await self._stall(request.method, path)
         for index, (verb, pattern, status, headers) in enumerate(self.failures):
             if verb == request.method and pattern.search(path):
                 del self.failures[index]
@@ -169,6 +191,8 @@ class FakeGraph:
                     headers,
                 )
         parts = path.strip("/").split("/")
+        if parts[:2] == ["roleManagement", "directory"]:
+            return self._role_management(request, parts[2:])
         if parts == ["users"]:
             return self._list_users(request)
         user = self._user(parts[1]) if len(parts) > 1 else None
@@ -190,6 +214,8 @@ class FakeGraph:
                 )
             user.sessions_revoked += 1
             return web.json_response({"value": True})
+        if rest == ["transitiveMemberOf"] and request.method == "GET":
+            return self._transitive_member_of(request, user)
         if rest[:1] == ["authentication"]:
             if "UserAuthenticationMethod.ReadWrite.All" not in self.granted:
                 return _error(403, "accessDenied", "Request Authorization failed")
@@ -277,9 +303,81 @@ class FakeGraph:
             return web.Response(status=204)
         return _error(405, "MethodNotAllowed", "not supported")
 
+    async def _stall(self, verb: str, path: str) -> None:
+        for index, (stall_verb, pattern, seconds) in enumerate(self.stalls):
+            if stall_verb == verb and pattern.search(path):
+                del self.stalls[index]
+                await asyncio.sleep(seconds)
+                return
+
+    def _transitive_member_of(self, request: web.Request, user: GraphUser) -> web.Response:
+        """Groups and directory roles, paged; role properties only for an app that may read
+        them."""
+        readable = bool(self.granted & ROLE_READERS)
+        items: list[dict[str, Any]] = [
+            {"@odata.type": f"{G}group", "id": _stable_id(name), "displayName": name}
+            for name in user.groups
+        ]
+        for name in user.roles:
+            template = ROLE_TEMPLATES.get(name, _stable_id(name))
+            items.append(
+                {
+                    "@odata.type": f"{G}directoryRole",
+                    "id": _stable_id("role:" + name),
+                    "displayName": name if readable else None,
+                    "roleTemplateId": template if readable else None,
+                }
+            )
+        size = min(int(request.query.get("$top", "100")), 999, self.page_size)
+        start = int(request.query.get("$skiptoken", "0"))
+        body: dict[str, Any] = {"value": items[start : start + size]}
+        if start + size < len(items):
+            body["@odata.nextLink"] = (
+                f"{self.origin}/v1.0/users/{user.id}/transitiveMemberOf"
+                f"?$top={size}&$skiptoken={start + size}"
+            )
+        return web.json_response(body)
+
+    def _role_management(self, request: web.Request, rest: list[str]) -> web.Response:
+        """roleEligibilityScheduleInstances filtered by principalId (PIM needs Entra ID P2)."""
+        if rest != ["roleEligibilityScheduleInstances"] or request.method != "GET":
+            return _error(400, "BadRequest", "No HTTP resource was found.")
+        if not self.granted & ELIGIBILITY_READERS:
+            return _error(403, "AccessDenied", "Request Authorization failed")
+        if not self.pim_licensed:
+            return _error(
+                400,
+                "AadPremiumLicenseRequired",
+                "The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID "
+                "Governance license.",
+            )
+        match = re.fullmatch(r"principalId eq '(.*)'", request.query.get("$filter", ""))
+        if match is None:
+            return _error(400, "BadRequest", "unsupported filter")
+        user = self.users.get(match.group(1))
+        expand = request.query.get("$expand") == "roleDefinition"
+        value = []
+        for name in user.eligible_roles if user else []:
+            template = ROLE_TEMPLATES.get(name, _stable_id(name))
+            item: dict[str, Any] = {
+                "id": _stable_id("eligible:" + name),
+                "principalId": user.id if user else "",
+                "roleDefinitionId": template,
+                "directoryScopeId": "/",
+                "memberType": "Direct",
+            }
+            if expand:
+                item["roleDefinition"] = {"id": template, "displayName": name}
+            value.append(item)
+        return web.json_response({"value": value})
+
     def _user(self, key: str) -> GraphUser | None:
         key = unquote(key).lower()
         return next((u for u in self.users.values() if u.id == key or u.upn.lower() == key), None)
+
+
+def _stable_id(name: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 
 def _user_json(user: GraphUser) -> dict[str, Any]:

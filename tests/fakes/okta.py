@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -11,6 +12,13 @@ from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
+
+ROLE_LABELS = {
+    "SUPER_ADMIN": "Super Administrator",
+    "ORG_ADMIN": "Organizational Administrator",
+    "HELP_DESK_ADMIN": "Help Desk Administrator",
+    "READ_ONLY_ADMIN": "Read-only Administrator",
+}
 
 
 @dataclass
@@ -24,6 +32,7 @@ class OktaUser:
     sessions: int = 2
     forgot_devices: bool = False
     oauth_tokens_revoked: bool = False
+    roles: list[str] = field(default_factory=list)
 
 
 class FakeOkta:
@@ -34,6 +43,8 @@ class FakeOkta:
         self.users: dict[str, OktaUser] = {}
         self.requests: list[tuple[str, str]] = []
         self.throttle_next = 0
+        self.failures: list[tuple[str, re.Pattern[str], int]] = []
+        self.stalls: list[tuple[str, re.Pattern[str], float]] = []
         self.origin = ""
         self._runner: web.AppRunner | None = None
 
@@ -57,6 +68,44 @@ class FakeOkta:
         user = OktaUser(id="00u" + uuid.uuid4().hex[:17], login=login, email=email or login)
         self.users[user.id] = user
         return user
+
+    def fail(self, verb: str, path_regex: str, status: int) -> None:
+        """Answer the next matching request with `status` (Okta's error body)."""
+        self.failures.append((verb, re.compile(path_regex), status))
+
+    def stall(self, verb: str, path_regex: str, seconds: float) -> None:
+        """Hold the next matching request for `seconds` before answering it."""
+        self.stalls.append((verb, re.compile(path_regex), seconds))
+
+    async def _injected(self, verb: str, path: str) -> web.Response | None:
+        for index, (stall_verb, pattern, seconds) in enumerate(self.stalls):
+            if stall_verb == verb and pattern.search(path):
+                del self.stalls[index]
+                await asyncio.sleep(seconds)
+                break
+        for index, (fail_verb, pattern, status) in enumerate(self.failures):
+            if fail_verb == verb and pattern.search(path):
+                del self.failures[index]
+                if status == 403:
+                    summary = "You do not have permission to perform the requested action"
+                    return self._error(403, "E0000006", summary)
+                return self._error(status, "E0000009", "Internal Server Error")
+        return None
+
+    def _roles(self, user: OktaUser) -> web.Response:
+        return web.json_response(
+            [
+                {
+                    "id": "ra" + uuid.uuid5(uuid.NAMESPACE_URL, role).hex[:16],
+                    "label": ROLE_LABELS.get(role, role),
+                    "type": role,
+                    "status": "ACTIVE",
+                    "assignmentType": "USER",
+                }
+                for role in user.roles
+            ],
+            headers=self._headers(),
+        )
 
     def _headers(self) -> dict[str, str]:
         return {
@@ -95,10 +144,15 @@ class FakeOkta:
                 "API call exceeded rate limit due to too many requests.",
                 {"X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": str(int(now) + 3)},
             )
+        injected = await self._injected(request.method, path)
+        if injected is not None:
+            return injected
         parts = path.strip("/").split("/")
         if parts == ["users"] and request.method == "GET":
             match = re.fullmatch(r'profile\.email eq "(.*)"', request.query.get("filter", ""))
             found = [u for u in self.users.values() if match and u.email == match.group(1)]
+            if "filter" not in request.query:  # the whole directory, `limit` at a time
+                found = list(self.users.values())[: int(request.query.get("limit", "200"))]
             return web.json_response([self._json(u) for u in found], headers=self._headers())
         user = self._find(unquote(parts[1])) if len(parts) > 1 else None
         if user is None:
@@ -110,6 +164,8 @@ class FakeOkta:
         rest = parts[2:]
         if not rest and request.method == "GET":
             return web.json_response(self._json(user), headers=self._headers())
+        if rest == ["roles"] and request.method == "GET":
+            return self._roles(user)
         if rest == ["lifecycle", "reset_factors"] and request.method == "POST":
             if not user.factors:
                 return self._error(400, "E0000001", "Api validation failed: no factors")

@@ -45,9 +45,13 @@ class FlakyDirectory:
     name: str = "flaky"
     errors: list[IdentityError] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    checks_admin_roles: bool = True
 
     async def find_user(self, email: str) -> DirectoryUser:
         return DirectoryUser(id="u-1", email=email)
+
+    async def admin_roles(self, user: DirectoryUser) -> tuple[str, ...]:
+        return ()
 
     async def _act(self, what: str) -> ActionResult:
         self.calls.append(what)
@@ -76,6 +80,9 @@ class Admins:
 
     async def is_privileged(self, user_id: str) -> bool:
         return user_id == ADMIN
+
+    async def privilege_reasons(self, user_id: str) -> tuple[str, ...]:
+        return ("an IT admin",) if user_id == ADMIN else ()
 
 
 class People:

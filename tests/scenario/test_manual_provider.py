@@ -30,6 +30,11 @@ def bot_env(bot_env: dict[str, Any], fake_slack: FakeSlack) -> dict[str, Any]:
 
 async def test_each_action_waits_for_its_done_button(slack: SlackDriver) -> None:
     card = await _request(slack)
+    # Manual asks no directory: the lists alone decide, and the card says so (one approver).
+    assert (
+        "Not privileged: on no privileged list; directory roles not checked (manual provider)."
+        in (card.all_text())
+    )
     await slack.click(
         card, ActionId.APPROVE, user=ADMIN, selected=["clear_mfa", "delete_app_passwords"]
     )

@@ -363,6 +363,7 @@ async def test_a_privileged_request_needs_both_admins(running: Running) -> None:
     )
     [card] = [m for m in ws.messages[HELPDESK].values() if m.thread_ts is None]
     on_card = {"kind": "message", "channel": HELPDESK, "ts": card.ts}
+    assert "listed in PRIVILEGED_USERS" in json.dumps(card.blocks)
 
     for admin, expected in ((ADMIN1, "1 of 2 approvals"), (ADMIN2, "Done")):
         await running.click(admin, on_card, "mfa-desk-approve")
@@ -381,6 +382,7 @@ async def test_a_privileged_request_needs_both_admins(running: Running) -> None:
     async with running.http.get(f"{running.url}/sandbox/api/directory") as reply:
         people = {p["email"]: p for p in (await reply.json())["people"]}
     assert people["alex.kim@example.com"]["methods"] == []
+    assert people["priya.shah@example.com"]["admin_roles"] == ["Helpdesk Administrator"]
     assert len(people["jordan.lee@example.com"]["methods"]) == 3
 
 
