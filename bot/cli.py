@@ -1,4 +1,4 @@
-"""The `mfa-helpdesk` command: serve, sandbox, migrate, audit export, keys, checks."""
+"""The `mfa-helpdesk` command: serve, sandbox, migrate, audit export and verify, keys, checks."""
 
 from __future__ import annotations
 
@@ -55,6 +55,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     export.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
     export.add_argument("--output", type=Path, help="a file (default: standard output)")
+    verify = audit_commands.add_parser(
+        "verify", help="check the audit log's hash chain; exit 1 at the first broken link"
+    )
+    verify.add_argument(
+        "--head", help="a head hash an earlier verify printed: it must still be on the chain"
+    )
     commands.add_parser("keygen", help="print a new key for STEPUP_KEY")
     commands.add_parser(
         "rotate-key", help="re-encrypt admins' authenticator secrets with the first STEPUP_KEY"
@@ -100,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_rotate_key(settings))
         if args.command == "check-idp":
             return asyncio.run(_check_idp(settings))
+        if args.command == "audit" and args.audit_command == "verify":
+            return asyncio.run(_verify_audit(settings, args.head))
         if args.command == "audit":
             return asyncio.run(_export_audit(settings, args.since, args.format, args.output))
         return _check_guide(settings, args.path or settings.guide_file)
@@ -153,6 +161,38 @@ async def _export_audit(settings: Settings, since: datetime, fmt: str, output: P
         with output.open("w", encoding="utf-8", newline="") as out:
             count = write_audit(entries, fmt, out)
         log.info("wrote %d audit line(s) to %s", count, output)
+    return 0
+
+
+async def _verify_audit(settings: Settings, noted_head: str | None) -> int:
+    from storage.audit import verify_audit
+    from storage.engine import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        report = await verify_audit(engine, noted_head)
+    finally:
+        await engine.dispose()
+    before = (
+        f"; {report.unchained} older row(s), written before the chain began (migration 0006), "
+        "are not covered"
+        if report.unchained
+        else ""
+    )
+    if not report.intact:
+        where = f" at row {report.broken_at}" if report.broken_at is not None else ""
+        print(f"audit log BROKEN{where}: {report.problem}")  # noqa: T201
+        held = f"up to row {report.last_id}" if report.last_id is not None else "for no row"
+        print(f"the chain holds {held} ({report.chained} row(s)){before}")  # noqa: T201
+        return 1
+    if report.chained == 0:
+        print(f"audit log intact: no hashed rows yet{before}")  # noqa: T201
+        return 0
+    print(  # noqa: T201
+        f"audit log intact: {report.chained} row(s) chained, ids {report.first_id} to "
+        f"{report.last_id}{before}\nhead {report.head} (keep it outside this database; "
+        "`audit verify --head` with it later shows nothing up to here was rewritten)"
+    )
     return 0
 
 
