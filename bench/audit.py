@@ -54,7 +54,7 @@ async def _bench(url: str) -> None:
     repo = SqlRequestRepository(session_factory(engine))
     now = datetime.now(UTC)
     detail = {"action": "clear_mfa", "provider": "bench", "summary": "x" * 80}
-    print(f"{engine.dialect.name}:")  # noqa: T201
+    print(f"{engine.dialect.name}:")
     for _ in range(20):  # warm the pool and the statement caches
         await repo.record_audit(AuditEntry(now, "UBENCH", "bench.warm", None, detail))
 
@@ -69,8 +69,8 @@ async def _bench(url: str) -> None:
         await repo.create_request(_request("U" + uuid.uuid4().hex[:12], now), audit)
         return time.perf_counter() - started
 
-    print(_summary("record_audit, one writer", [await timed_audit() for _ in range(CALLS)]))  # noqa: T201
-    print(_summary("create_request, one writer", [await timed_request() for _ in range(CALLS)]))  # noqa: T201
+    print(_summary("record_audit, one writer", [await timed_audit() for _ in range(CALLS)]))
+    print(_summary("create_request, one writer", [await timed_request() for _ in range(CALLS)]))
 
     async def writer(calls: int) -> list[float]:
         return [await timed_audit() for _ in range(calls)]
@@ -79,8 +79,8 @@ async def _bench(url: str) -> None:
     results = await asyncio.gather(*(writer(CALLS // WRITERS) for _ in range(WRITERS)))
     wall = time.perf_counter() - started
     flat = [s for one in results for s in one]
-    print(_summary(f"record_audit, {WRITERS} writers", flat))  # noqa: T201
-    print(f"  {'':<34} {len(flat) / wall:7.0f} lines/s")  # noqa: T201
+    print(_summary(f"record_audit, {WRITERS} writers", flat))
+    print(f"  {'':<34} {len(flat) / wall:7.0f} lines/s")
     await engine.dispose()
 
 
