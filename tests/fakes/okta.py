@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Any
@@ -34,12 +35,15 @@ class FakeOkta:
         self.users: dict[str, OktaUser] = {}
         self.requests: list[tuple[str, str]] = []
         self.throttle_next = 0
+        self.failures: list[tuple[str, re.Pattern[str], int]] = []
+        # Each answer: (verb, path, its X-Okta-Request-Id).
+        self.answers: list[tuple[str, str, str]] = []
         self.origin = ""
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
         """Listen on a free loopback port."""
-        app = web.Application()
+        app = web.Application(middlewares=[self._request_ids])
         app.router.add_route("*", "/api/v1/{tail:.*}", self._api)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -57,6 +61,21 @@ class FakeOkta:
         user = OktaUser(id="00u" + uuid.uuid4().hex[:17], login=login, email=email or login)
         self.users[user.id] = user
         return user
+
+    @web.middleware
+    async def _request_ids(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Okta's X-Okta-Request-Id on every answer, errors included."""
+        response = await handler(request)
+        request_id = "Z" + uuid.uuid4().hex[:23]
+        response.headers["X-Okta-Request-Id"] = request_id
+        self.answers.append((request.method, request.path, request_id))
+        return response
+
+    def fail(self, verb: str, path_regex: str, status: int) -> None:
+        """Answer the next matching request with `status` and an Okta error body."""
+        self.failures.append((verb, re.compile(path_regex), status))
 
     def _headers(self) -> dict[str, str]:
         return {
@@ -95,6 +114,10 @@ class FakeOkta:
                 "API call exceeded rate limit due to too many requests.",
                 {"X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": str(int(now) + 3)},
             )
+        for index, (verb, pattern, status) in enumerate(self.failures):
+            if verb == request.method and pattern.search(path):
+                del self.failures[index]
+                return self._error(status, "E0000006", "You do not have permission (injected)")
         parts = path.strip("/").split("/")
         if parts == ["users"] and request.method == "GET":
             match = re.fullmatch(r'profile\.email eq "(.*)"', request.query.get("filter", ""))
