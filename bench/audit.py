@@ -1,8 +1,11 @@
-"""What one audit line costs: `record_audit` alone, and a request's creation (insert + audit line).
+"""What the audit log's hash chain costs per line: a plain INSERT (before) against the chained
+append (after), call for call in turn so that a busy machine slows both alike.
 
-Run: `python -m bench.audit [DATABASE_URL ...]` (default: a temporary SQLite file); each URL's
-database is migrated and gets new rows. Prints the median and p95 per call, sequential and with
-eight writers at once (replicas share the chain, so their audit lines take turns).
+Run: `python -m bench.audit [DATABASE_URL ...]` (default: a temporary SQLite file). Each URL's
+database is migrated and gets new rows (the plain inserts leave unhashed lines: use a scratch
+database). Prints the median and p95 per line, alone (autocommit, as `record_audit`) and at the
+end of a transaction (as a state change), then with eight writers at once, where chained
+appends take turns.
 """
 
 from __future__ import annotations
@@ -12,75 +15,96 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
-from bot.domain.identity import Action
-from bot.domain.requests import AuditEntry, ContactForm, HelpRequest, Remaining, Status
-from storage.engine import create_engine, session_factory
-from storage.helpdesk import SqlRequestRepository
+from sqlalchemy import Table, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.requests import AuditEntry
+from storage.audit import append_audit
+from storage.engine import create_engine, single_statements
 from storage.migrate import migrate
+from storage.models import AuditRow
 
-CALLS = 400
+CALLS = 1000
 WRITERS = 8
+_AUDIT: Table = AuditRow.__table__  # type: ignore[assignment]
 
 
-def _request(requester: str, now: datetime) -> HelpRequest:
-    return HelpRequest(
-        id=0,
-        team_id="T1",
-        requester_id=requester,
-        topic_id="lost-phone",
-        walk_id=None,
-        form=ContactForm("bench", True, Remaining.NONE, None, "desk", ""),
-        proposed=(Action.CLEAR_MFA,),
-        tried=(),
-        status=Status.OPEN,
-        created_at=now,
-        expires_at=now + timedelta(hours=1),
-        updated_at=now,
-    )
-
-
-def _summary(name: str, seconds: list[float]) -> str:
+def _line(name: str, seconds: list[float]) -> str:
     ms = sorted(s * 1000 for s in seconds)
     p95 = ms[int(len(ms) * 0.95) - 1]
-    return f"  {name:<34} median {statistics.median(ms):6.3f} ms   p95 {p95:6.3f} ms"
+    return f"  {name:<44} median {statistics.median(ms):6.3f} ms   p95 {p95:6.3f} ms"
 
 
 async def _bench(url: str) -> None:
     engine = create_engine(url)
     await migrate(engine)
-    repo = SqlRequestRepository(session_factory(engine))
-    now = datetime.now(UTC)
-    detail = {"action": "clear_mfa", "provider": "bench", "summary": "x" * 80}
+    alone = single_statements(engine)
+    entry = AuditEntry(
+        datetime.now(UTC), "UBENCH", "action.done", 1, {"action": "clear_mfa", "summary": "x" * 80}
+    )
+    values = {
+        "at": entry.at,
+        "actor_id": entry.actor_id,
+        "event": entry.event,
+        "request_id": 1,
+        "detail": entry.detail,
+    }
+
+    async def plain(db: AsyncEngine) -> None:
+        async with db.begin() as conn:
+            await conn.execute(_AUDIT.insert(), values)
+
+    async def chained(db: AsyncEngine) -> None:
+        async with db.begin() as conn:
+            await append_audit(conn, entry, 1)
+
+    async def plain_in_transaction(db: AsyncEngine) -> None:
+        async with db.begin() as conn:
+            await conn.execute(text("SELECT 1"))  # stands for the state change before it
+            await conn.execute(_AUDIT.insert(), values)
+
+    async def chained_in_transaction(db: AsyncEngine) -> None:
+        async with db.begin() as conn:
+            await conn.execute(text("SELECT 1"))
+            await append_audit(conn, entry, 1)
+
+    async def timed(call: Callable[[AsyncEngine], Awaitable[None]], db: AsyncEngine) -> float:
+        started = time.perf_counter()
+        await call(db)
+        return time.perf_counter() - started
+
     print(f"{engine.dialect.name}:")
-    for _ in range(20):  # warm the pool and the statement caches
-        await repo.record_audit(AuditEntry(now, "UBENCH", "bench.warm", None, detail))
+    pairs = (
+        ("alone", plain, chained, alone),
+        ("in a transaction", plain_in_transaction, chained_in_transaction, engine),
+    )
+    for what, before, after, db in pairs:
+        for _ in range(50):  # warm the pool and the statement caches
+            await before(db)
+            await after(db)
+        times: dict[str, list[float]] = {"before": [], "after": []}
+        for _ in range(CALLS):
+            times["before"].append(await timed(before, db))
+            times["after"].append(await timed(after, db))
+        print(_line(f"{what}: plain INSERT (before)", times["before"]))
+        print(_line(f"{what}: chained append (after)", times["after"]))
 
-    async def timed_audit() -> float:
-        started = time.perf_counter()
-        await repo.record_audit(AuditEntry(now, "UBENCH", "bench.audit", 1, detail))
-        return time.perf_counter() - started
+    async def writer(call: Callable[[AsyncEngine], Awaitable[None]]) -> None:
+        for _ in range(CALLS // WRITERS):
+            await call(alone)
 
-    async def timed_request() -> float:
-        started = time.perf_counter()
-        audit = AuditEntry(now, "UBENCH", "request.created", None, detail)
-        await repo.create_request(_request("U" + uuid.uuid4().hex[:12], now), audit)
-        return time.perf_counter() - started
-
-    print(_summary("record_audit, one writer", [await timed_audit() for _ in range(CALLS)]))
-    print(_summary("create_request, one writer", [await timed_request() for _ in range(CALLS)]))
-
-    async def writer(calls: int) -> list[float]:
-        return [await timed_audit() for _ in range(calls)]
-
-    started = time.perf_counter()
-    results = await asyncio.gather(*(writer(CALLS // WRITERS) for _ in range(WRITERS)))
-    wall = time.perf_counter() - started
-    flat = [s for one in results for s in one]
-    print(_summary(f"record_audit, {WRITERS} writers", flat))
-    print(f"  {'':<34} {len(flat) / wall:7.0f} lines/s")
+    rates: dict[str, list[float]] = {"before": [], "after": []}
+    for _ in range(3):
+        for name, call in (("before", plain), ("after", chained)):
+            started = time.perf_counter()
+            await asyncio.gather(*(writer(call) for _ in range(WRITERS)))
+            rates[name].append(CALLS / (time.perf_counter() - started))
+    for name in ("before", "after"):
+        best = max(rates[name])
+        print(f"  {WRITERS} writers at once, {name:<6}: {best:7.0f} lines/s (best of 3)")
     await engine.dispose()
 
 

@@ -15,37 +15,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from bot.domain.requests import AuditEntry
 from storage.models import AuditRow, UtcDateTime
 
-# pg_advisory_xact_lock key shared by every replica: appends take turns, so each line links to
-# the one before it. Distinct from the migration lock (storage.migrate).
-_PG_CHAIN_LOCK = 0x6D66_6861_7564_6974
-_COLUMNS = "id, at, actor_id, event, request_id, detail, prev_hash, row_hash"
-# PostgreSQL needs the types of the parameters of an INSERT ... SELECT; SQLite must not cast.
-_PG_VALUES = (
-    "CAST(:at AS TIMESTAMP WITH TIME ZONE), :actor_id, :event, :request_id, "
-    "CAST(:detail AS JSON), last.row_hash"
-)
-_SQLITE_VALUES = ":at, :actor_id, :event, :request_id, :detail, last.row_hash"
-# The newest line's hash; NULL when the log is empty or its newest line predates the chain
-# (migration 0006), which makes this line the chain's first.
-_LAST = "LEFT JOIN (SELECT row_hash FROM audit_log ORDER BY id DESC LIMIT 1) AS last ON 1 = 1"
-
-# PostgreSQL computes the hash itself (sha256, PostgreSQL 11+), so that the id and the previous
-# hash, read under the lock, need no round trip back to Python. Same formula as `link_hash`.
+# PostgreSQL appends through migration 0006's function audit_log_append: it takes the chain's
+# advisory lock (held to the end of the caller's transaction, so replicas take turns), reads the
+# newest line's hash, draws the id and inserts with the hash computed there, in one round trip.
 _PG_APPEND = text(
-    f"INSERT INTO audit_log ({_COLUMNS}) SELECT next.id, "  # noqa: S608 - constants only
-    + _PG_VALUES
-    + ", encode(sha256(convert_to(coalesce(last.row_hash, '') || chr(10) || next.id::text"
-    " || chr(10) || :payload, 'UTF8')), 'hex')"
-    " FROM (SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) AS id) AS next " + _LAST
+    "SELECT audit_log_append(CAST(:at AS TIMESTAMP WITH TIME ZONE), :actor_id, :event, "
+    "CAST(:request_id AS INTEGER), CAST(:detail AS JSON), :payload)"
 )
 # SQLite has one writer at a time and takes the write lock when this statement starts, so the
 # statement alone reads the newest line and appends after it. `audit_link_hash` is `link_hash`,
 # registered on every connection (storage.engine). SQLite's own rowid choice is max(id) + 1 too.
+# The newest line's hash is NULL when the log is empty or that line predates the chain
+# (migration 0006): this line then starts the chain.
 _SQLITE_APPEND = text(
-    f"INSERT INTO audit_log ({_COLUMNS}) SELECT next.id, "  # noqa: S608 - constants only
-    + _SQLITE_VALUES
-    + ", audit_link_hash(last.row_hash, next.id, :payload)"
-    " FROM (SELECT coalesce(max(id), 0) + 1 AS id FROM audit_log) AS next " + _LAST
+    "INSERT INTO audit_log (id, at, actor_id, event, request_id, detail, prev_hash, row_hash) "
+    "SELECT next.id, :at, :actor_id, :event, :request_id, :detail, last.row_hash, "
+    "audit_link_hash(last.row_hash, next.id, :payload) "
+    "FROM (SELECT coalesce(max(id), 0) + 1 AS id FROM audit_log) AS next "
+    "LEFT JOIN (SELECT row_hash FROM audit_log ORDER BY id DESC LIMIT 1) AS last ON 1 = 1"
 )
 _BINDS = (
     bindparam("at", type_=UtcDateTime()),
@@ -87,11 +74,11 @@ def link_hash(prev_hash: str | None, row_id: int, content: str) -> str:
 async def append_audit(
     db: AsyncSession | AsyncConnection, entry: AuditEntry, request_id: int | None
 ) -> None:
-    """Append one line linked to the newest one, inside the caller's transaction.
+    """Append one line linked to the newest one, inside the caller's transaction (or alone).
 
     Make it the transaction's last statement: on PostgreSQL the chain's lock is held from here
     to the commit, and taking no other lock after it is what keeps appends free of deadlocks.
-    On PostgreSQL the transaction must be a real one (not autocommit), or the lock ends at once.
+    Alone, on an autocommit connection, the lock ends with the statement.
     """
     detail = entry.detail or {}
     params = {
@@ -103,10 +90,6 @@ async def append_audit(
         "payload": payload(entry.at, entry.actor_id, entry.event, request_id, detail),
     }
     dialect = db.get_bind().dialect.name if isinstance(db, AsyncSession) else db.dialect.name
-    if dialect == "postgresql":
-        # A statement of its own: the INSERT's snapshot must start after the lock is granted,
-        # or it could miss the line the previous holder committed.
-        await db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_CHAIN_LOCK})
     await db.execute(_APPEND[dialect], params)
 
 

@@ -340,8 +340,7 @@ class SqlRequestRepository:
         return True
 
     async def record_audit(self, entry: AuditEntry) -> None:
-        # In a transaction even on PostgreSQL: the chain's lock lasts until the commit.
-        async with self._transactions.begin() as conn:
+        async with self._statements.begin() as conn:  # one statement (storage.audit)
             await append_audit(conn, entry, entry.request_id)
 
     async def audit_since(self, since: datetime) -> list[AuditEntry]:
