@@ -44,6 +44,11 @@ async def grant_runtime_role(engine: AsyncEngine, role: str) -> list[str]:
                 )
                 if sequence:  # nextval only: USAGE, not UPDATE (which would allow setval)
                     statements.append(f"GRANT USAGE ON SEQUENCE {sequence} TO {grantee}")
+        # The chain's append (migration 0006); PUBLIC may run it by default, unless revoked.
+        statements.append(
+            "GRANT EXECUTE ON FUNCTION audit_log_append(timestamptz, varchar, varchar, integer, "
+            f"json, text) TO {grantee}"
+        )
         for statement in statements:
             await conn.execute(text(statement))
     return statements
