@@ -44,7 +44,7 @@ from handlers.slack_ports import SlackAdminRoster, SlackNotifier, SlackPeople
 from storage.demo import SqlDemoStore
 from storage.engine import create_engine, ping, session_factory
 from storage.helpdesk import SqlRequestRepository
-from storage.migrate import migrate
+from storage.migrate import migrate, require_current_schema
 from storage.repositories import SqlEventLedger, SqlWalkRepository
 from storage.stepup import SqlAuthenticatorStore
 
@@ -176,17 +176,26 @@ def retry_handlers() -> list[AsyncRetryHandler]:
 
 
 async def build_runtime(
-    settings: Settings, clock: Clock | None = None, *, run_migrations: bool = True
+    settings: Settings, clock: Clock | None = None, *, run_migrations: bool | None = None
 ) -> Runtime:
-    """Load the guide, open storage, migrate, and wire the Slack app and the web app."""
+    """Load the guide, open storage, migrate (or check the schema is current), and wire the
+    Slack app and the web app."""
     clock = clock or SystemClock()
     keep_libraries_quiet()
     guide = load_guide(settings.guide_file, guide_variables(settings))
     box = settings.stepup_box() if settings.helpdesk_channel and settings.stepup_required else None
     engine = create_engine(settings.database_url)
+    if run_migrations is None:
+        run_migrations = settings.migrates_at_start
     if run_migrations:
         revision = await migrate(engine)
         log.info("database schema at revision %s", revision)
+    else:  # someone else migrates (MIGRATION_DATABASE_URL, --no-migrate): never serve a stale one
+        try:
+            await require_current_schema(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
     sessions = session_factory(engine)
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     handlers_for_retries = retry_handlers()

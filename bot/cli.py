@@ -1,4 +1,4 @@
-"""The `mfa-helpdesk` command: serve, sandbox, migrate, audit export, keys, checks."""
+"""The `mfa-helpdesk` command: serve, sandbox, migrate, audit export and verify, keys, checks."""
 
 from __future__ import annotations
 
@@ -46,7 +46,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser(
         "start", help="serve when SLACK_BOT_TOKEN or SLACK_APP_TOKEN is set, else the sandbox"
     )
-    commands.add_parser("migrate", help="bring the database schema up to date, then exit")
+    commands.add_parser(
+        "migrate",
+        help="bring the database schema up to date (MIGRATION_DATABASE_URL if set), then exit",
+    )
+    grant = commands.add_parser(
+        "grant-runtime-role",
+        help="PostgreSQL: give ROLE what serving needs, only INSERT and SELECT on the audit log "
+        "(run as the tables' owner: MIGRATION_DATABASE_URL)",
+    )
+    grant.add_argument("role", help="the role DATABASE_URL connects as")
     audit = commands.add_parser("audit", help="the audit log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     export = audit_commands.add_parser("export", help="write the audit log out")
@@ -55,6 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     export.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
     export.add_argument("--output", type=Path, help="a file (default: standard output)")
+    verify = audit_commands.add_parser(
+        "verify", help="check the audit log's hash chain; exit 1 at the first broken link"
+    )
+    verify.add_argument(
+        "--head", help="a head hash an earlier verify printed: it must still be on the chain"
+    )
     commands.add_parser("keygen", help="print a new key for STEPUP_KEY")
     commands.add_parser(
         "rotate-key", help="re-encrypt admins' authenticator secrets with the first STEPUP_KEY"
@@ -74,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             settings.require_for_serve()
             return asyncio.run(
-                _serve(settings, migrate=settings.migrate_on_start and not args.no_migrate)
+                _serve(settings, migrate=settings.migrates_at_start and not args.no_migrate)
             )
         if (
             args.command == "start"
@@ -85,12 +100,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_sandbox("127.0.0.1", settings.port))
         if args.command == "start":
             settings.require_for_serve()
-            return asyncio.run(_serve(settings, migrate=settings.migrate_on_start))
+            return asyncio.run(_serve(settings, migrate=settings.migrates_at_start))
         if args.command == "sandbox":
             port = settings.port if args.port is None else args.port
             return asyncio.run(_sandbox(args.host, port))
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
+        if args.command == "grant-runtime-role":
+            return asyncio.run(_grant_runtime_role(settings, args.role))
         if args.command == "keygen":
             from bot.crypto import new_key
 
@@ -100,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_rotate_key(settings))
         if args.command == "check-idp":
             return asyncio.run(_check_idp(settings))
+        if args.command == "audit" and args.audit_command == "verify":
+            return asyncio.run(_verify_audit(settings, args.head))
         if args.command == "audit":
             return asyncio.run(_export_audit(settings, args.since, args.format, args.output))
         return _check_guide(settings, args.path or settings.guide_file)
@@ -156,6 +175,38 @@ async def _export_audit(settings: Settings, since: datetime, fmt: str, output: P
     return 0
 
 
+async def _verify_audit(settings: Settings, noted_head: str | None) -> int:
+    from storage.audit import verify_audit
+    from storage.engine import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        report = await verify_audit(engine, noted_head)
+    finally:
+        await engine.dispose()
+    before = (
+        f"; {report.unchained} older row(s), written before the chain began (migration 0006), "
+        "are not covered"
+        if report.unchained
+        else ""
+    )
+    if not report.intact:
+        where = f" at row {report.broken_at}" if report.broken_at is not None else ""
+        print(f"audit log BROKEN{where}: {report.problem}")  # noqa: T201
+        held = f"up to row {report.last_id}" if report.last_id is not None else "for no row"
+        print(f"the chain holds {held} ({report.chained} row(s)){before}")  # noqa: T201
+        return 1
+    if report.chained == 0:
+        print(f"audit log intact: no hashed rows yet{before}")  # noqa: T201
+        return 0
+    print(  # noqa: T201
+        f"audit log intact: {report.chained} row(s) chained, ids {report.first_id} to "
+        f"{report.last_id}{before}\nhead {report.head} (keep it outside this database; "
+        "`audit verify --head` with it later shows nothing up to here was rewritten)"
+    )
+    return 0
+
+
 async def _rotate_key(settings: Settings) -> int:
     from storage.engine import create_engine, session_factory
     from storage.stepup import SqlAuthenticatorStore
@@ -206,7 +257,7 @@ async def _migrate(settings: Settings) -> int:
     from storage.engine import create_engine
     from storage.migrate import migrate
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.owner_database_url)
     try:
         revision = await migrate(engine)
     finally:
@@ -215,10 +266,36 @@ async def _migrate(settings: Settings) -> int:
     return 0
 
 
+async def _grant_runtime_role(settings: Settings, role: str) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.engine import create_engine
+    from storage.roles import grant_runtime_role
+
+    engine = create_engine(settings.owner_database_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            return _fail("grant-runtime-role: roles exist on PostgreSQL only, not on SQLite")
+        statements = await grant_runtime_role(engine, role)
+    except DBAPIError as exc:  # no such role, or not the tables' owner
+        return _fail(f"grant-runtime-role: {str(exc.orig).splitlines()[0]}")
+    finally:
+        await engine.dispose()
+    for statement in statements:
+        print(f"{statement};")  # noqa: T201 - what was granted, for the operator's records
+    return 0
+
+
 async def _serve(settings: Settings, *, migrate: bool) -> int:
     from bot.app import build_runtime, connect_socket_mode
+    from storage.migrate import SchemaNotCurrentError
 
-    runtime = await build_runtime(settings, run_migrations=migrate)
+    if settings.migration_database_url:
+        log.info("MIGRATION_DATABASE_URL is set: serving as DATABASE_URL's role, not migrating")
+    try:
+        runtime = await build_runtime(settings, run_migrations=migrate)
+    except SchemaNotCurrentError as exc:
+        return _fail(str(exc))
     socket_handler = None
 
     async def started() -> None:

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     slack_api_url: AnyHttpUrl = AnyHttpUrl("https://slack.com/api/")
 
     database_url: str = "sqlite+aiosqlite:///mfa-helpdesk.db"
+    # The tables' owner, for `migrate` only; set, `serve` runs as DATABASE_URL's role and never
+    # migrates (docs: README "The audit log").
+    migration_database_url: str | None = None
 
     helpdesk_channel: str | None = None
     it_admin_users: CommaList = Field(default_factory=list)
@@ -120,14 +123,26 @@ class Settings(BaseSettings):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "migration_database_url")
     @classmethod
-    def _async_driver(cls, value: str) -> str:
+    def _async_driver(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if value.startswith(("postgres://", "postgresql://")):
             return "postgresql+asyncpg://" + value.split("://", 1)[1]
         if value.startswith("sqlite:///"):
             return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
         return value
+
+    @property
+    def owner_database_url(self) -> str:
+        """The URL `migrate` connects with: the tables' owner."""
+        return self.migration_database_url or self.database_url
+
+    @property
+    def migrates_at_start(self) -> bool:
+        """`serve` migrates unless told not to, or unless it runs as a separate runtime role."""
+        return self.migrate_on_start and not self.migration_database_url
 
     @property
     def socket_mode(self) -> bool:

@@ -21,12 +21,12 @@ from bot.domain.requests import (
     Remaining,
     Status,
 )
+from storage.audit import append_audit
 from storage.engine import single_statements
 from storage.models import ActionRow, AuditRow, HelpRequestRow
 
 _ACTIVE_VALUES = [status.value for status in ACTIVE]
 _REQUESTS: Table = HelpRequestRow.__table__  # type: ignore[assignment]
-_AUDIT: Table = AuditRow.__table__  # type: ignore[assignment]
 
 
 class SqlRequestRepository:
@@ -53,8 +53,7 @@ class SqlRequestRepository:
                     _REQUESTS.insert().returning(_REQUESTS.c.id), _values_of(row, _REQUESTS)
                 )
                 row.id = inserted.scalar_one()
-                entry = _audit_row(audit, request_id=row.id)
-                await conn.execute(_AUDIT.insert(), _values_of(entry, _AUDIT))
+                await append_audit(conn, audit, row.id)
         except IntegrityError:
             existing = await self.active_request_of(request.requester_id)
             if existing is None:
@@ -152,7 +151,8 @@ class SqlRequestRepository:
                         updated_at=audit.at,
                     )
                 )
-            session.add(_audit_row(audit, request_id=request_id))
+            await session.flush()  # the actions first: the audit line is the last write
+            await append_audit(session, audit, request_id)
         return True
 
     async def record_first_approval(
@@ -176,7 +176,7 @@ class SqlRequestRepository:
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False
-            session.add(_audit_row(audit, request_id=request_id))
+            await append_audit(session, audit, request_id)
         return True
 
     async def mark_suspicious(self, request_id: int, audit: AuditEntry) -> bool:
@@ -188,7 +188,7 @@ class SqlRequestRepository:
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False
-            session.add(_audit_row(audit, request_id=request_id))
+            await append_audit(session, audit, request_id)
         return True
 
     async def record_manager_answer(self, request_id: int, answer: str, audit: AuditEntry) -> bool:
@@ -207,7 +207,7 @@ class SqlRequestRepository:
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False
-            session.add(_audit_row(audit, request_id=request_id))
+            await append_audit(session, audit, request_id)
         return True
 
     async def last_reset_of(self, user_id: str) -> datetime | None:
@@ -277,7 +277,7 @@ class SqlRequestRepository:
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False
-            session.add(_audit_row(audit, request_id=audit.request_id))
+            await append_audit(session, audit, audit.request_id)
         return True
 
     async def reopen_failed_actions(self, request_id: int, at: datetime) -> int:
@@ -336,12 +336,12 @@ class SqlRequestRepository:
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False
-            session.add(_audit_row(audit, request_id=audit.request_id))
+            await append_audit(session, audit, audit.request_id)
         return True
 
     async def record_audit(self, entry: AuditEntry) -> None:
-        async with self._single.begin() as session:
-            session.add(_audit_row(entry, request_id=entry.request_id))
+        async with self._statements.begin() as conn:  # one statement (storage.audit)
+            await append_audit(conn, entry, entry.request_id)
 
     async def audit_since(self, since: datetime) -> list[AuditEntry]:
         async with self._single() as session:
@@ -442,13 +442,3 @@ def _values_of(row: object, table: Table) -> dict[str, Any]:
     return {
         column.key: vars(row)[column.key] for column in table.columns if column.key in vars(row)
     }
-
-
-def _audit_row(entry: AuditEntry, request_id: int | None) -> AuditRow:
-    return AuditRow(
-        at=entry.at,
-        actor_id=entry.actor_id,
-        event=entry.event,
-        request_id=request_id,
-        detail=entry.detail or {},
-    )

@@ -48,6 +48,23 @@ async def pending_revisions(engine: AsyncEngine) -> bool:
     return current != head
 
 
+class SchemaNotCurrentError(Exception):
+    """The database is not at the revision this version of the bot needs."""
+
+
+async def require_current_schema(engine: AsyncEngine) -> None:
+    """SchemaNotCurrentError naming both revisions unless the database is at the newest one."""
+    async with engine.connect() as conn:
+        current = await conn.run_sync(_current)
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if current != head:
+        raise SchemaNotCurrentError(
+            f"the database schema is at revision {current or 'none'}, this version needs "
+            f"{head}: run `mfa-helpdesk migrate` as the tables' owner (MIGRATION_DATABASE_URL) "
+            "first"
+        )
+
+
 def _upgrade(connection: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection

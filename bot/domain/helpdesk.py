@@ -71,6 +71,20 @@ def _backoff(attempts: int) -> float:
     return float(min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** (attempts - 1)))
 
 
+def _provider_ids(provider_request_id: str | None, client_request_id: str | None) -> dict[str, str]:
+    """The identity provider's ids of an action's calls, for its audit line (those known)."""
+    ids = {"idp_request_id": provider_request_id, "idp_client_request_id": client_request_id}
+    return {key: value for key, value in ids.items() if value}
+
+
+def _action_ids(detail: dict[str, Any]) -> dict[str, Any]:
+    """The action row's columns for the provider's request id and the person's directory id."""
+    return {
+        "idp_request_id": detail.get("idp_request_id"),
+        "directory_object_id": detail.get("directory_object_id"),
+    }
+
+
 _OPEN = frozenset({Status.OPEN})
 
 
@@ -396,7 +410,7 @@ class HelpdeskService:
             return "Sign-in sessions must be revoked by hand (manual provider)."
         try:
             user = await self.provider.find_user(request.requester_email)
-            await self.provider.revoke_sessions(user)
+            result = await self.provider.revoke_sessions(user)
         except IdentityError as exc:
             log.warning("revoking sessions again for request #%s failed: %s", request.id, exc)
             return f"Revoking the sign-in sessions again failed: {exc}"
@@ -406,7 +420,12 @@ class HelpdeskService:
                 SYSTEM,
                 "action.done",
                 request.id,
-                {"action": "revoke_sessions", "why": "reported_not_me"},
+                {
+                    "action": "revoke_sessions",
+                    "why": "reported_not_me",
+                    "directory_object_id": user.id,
+                    **_provider_ids(result.provider_request_id, result.client_request_id),
+                },
             )
         )
         return "The account's sign-in sessions were revoked again."
@@ -656,13 +675,16 @@ class HelpdeskService:
     ) -> None:
         """Run one claimed action and record its result."""
         running = frozenset({ActionStatus.RUNNING})
-        detail = {"action": item.action.value, "provider": self.provider.name}
+        detail: dict[str, Any] = {"action": item.action.value, "provider": self.provider.name}
+        if user is not None:
+            detail["directory_object_id"] = user.id
         try:
             if user is None:
                 raise lookup_error or IdentityError("the person was not found")
             result = await run_action(
                 self.provider, item.action, user, self.config.tap_lifetime_minutes
             )
+            detail |= _provider_ids(result.provider_request_id, result.client_request_id)
             if result.secret_for_user is not None:
                 try:
                     await self._notifier.deliver_secret(request, result.secret_for_user)
@@ -672,6 +694,7 @@ class HelpdeskService:
                         "issue a new one"
                     ) from exc
         except TemporaryIdentityError as exc:
+            detail |= _provider_ids(exc.provider_request_id, exc.client_request_id)
             attempts = item.attempts + 1
             if attempts < MAX_ATTEMPTS:
                 wait = exc.retry_after if exc.retry_after is not None else _backoff(attempts)
@@ -697,7 +720,9 @@ class HelpdeskService:
             return
         except Exception as exc:
             why = str(exc) if isinstance(exc, IdentityError) else "unexpected error (see the logs)"
-            if not isinstance(exc, IdentityError):
+            if isinstance(exc, IdentityError):
+                detail |= _provider_ids(exc.provider_request_id, exc.client_request_id)
+            else:
                 log.exception("action %s of request #%s failed", item.action.value, request.id)
             await self._fail(request, item, why, owner, detail)
             return
@@ -718,6 +743,7 @@ class HelpdeskService:
             summary=result.summary,
             manual_steps=list(result.manual_steps),
             link=result.link,
+            **_action_ids(detail),
         )
         change = Change.ACTION_WAITING if status is ActionStatus.MANUAL else Change.ACTION_DONE
         await self._notify(request.id, change, None)
@@ -741,6 +767,7 @@ class HelpdeskService:
             audit,
             owner,
             summary=why,
+            **_action_ids(detail),
         )
         await self._notify(request.id, Change.ACTION_FAILED, None)
 

@@ -51,6 +51,9 @@ class ActionResult:
 
     `manual_steps` are set when a person must act (outcome MANUAL); `secret_for_user` carries a
     temporary access pass for the employee's DM only: it is never stored, logged or audited.
+    `provider_request_id` is the provider's id of the action's last call (Graph's request-id,
+    Okta's X-Okta-Request-Id) and `client_request_id` the id we sent with its calls, so that the
+    provider's own logs can be matched to the audit line.
     """
 
     outcome: Outcome
@@ -58,10 +61,18 @@ class ActionResult:
     manual_steps: tuple[str, ...] = ()
     link: str | None = None
     secret_for_user: str | None = field(default=None, repr=False)
+    provider_request_id: str | None = None
+    client_request_id: str | None = None
 
 
 class IdentityError(Exception):
-    """An action failed; the message says why in words an admin can act on (never a secret)."""
+    """An action failed; the message says why in words an admin can act on (never a secret).
+
+    The provider's ids of the failed call are set by the adapter when it knows them.
+    """
+
+    provider_request_id: str | None = None
+    client_request_id: str | None = None
 
 
 class UserNotFoundError(IdentityError):

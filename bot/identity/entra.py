@@ -23,6 +23,7 @@ from bot.domain.identity import (
 )
 from bot.domain.ports import Clock
 from bot.identity.manual import ENTRA_USERS, ManualProvider
+from bot.identity.trace import client_request_id, note_answer, traced
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ class EntraProvider:
         eligible = [f"{name} (eligible)" for name in await self._eligible_roles(user)]
         return tuple(dict.fromkeys([*active, *eligible]))
 
+    @traced
     async def clear_mfa(self, user: DirectoryUser) -> ActionResult:
         """Delete every MFA method through its own collection, the default one last."""
         collections = dict(MFA_METHODS)
@@ -168,6 +170,7 @@ class EntraProvider:
             steps.link,
         )
 
+    @traced
     async def revoke_sessions(self, user: DirectoryUser) -> ActionResult:
         """revokeSignInSessions: refresh tokens and session cookies stop working."""
         await self._call("POST", f"/users/{user.id}/revokeSignInSessions", "revoke", {}, allow=())
@@ -179,6 +182,7 @@ class EntraProvider:
             link=self._manual_link(),
         )
 
+    @traced
     async def issue_temporary_access_pass(
         self, user: DirectoryUser, lifetime_minutes: int
     ) -> ActionResult:
@@ -314,18 +318,23 @@ class EntraProvider:
     ) -> tuple[int, dict[str, Any]]:
         for attempt in (1, 2):
             token = await self._access_token(refresh=attempt == 2)
+            headers = {"Authorization": f"Bearer {token}"}
+            ours = client_request_id()
+            if ours is not None:  # one id for every call of an action, echoed back by Graph
+                headers |= {"client-request-id": ours, "return-client-request-id": "true"}
             try:
                 async with self._http.request(
                     verb,
                     f"{self._config.graph_url.rstrip('/')}{path}",
                     json=payload,
-                    headers={"Authorization": f"Bearer {token}"},
+                    headers=headers,
                     timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT_S),
                     allow_redirects=False,
                 ) as response:
                     body = await _json(response)
                     status = response.status
                     retry_after = response.headers.get("Retry-After")
+                    note_answer(response.headers, "request-id")
             except (aiohttp.ClientError, TimeoutError) as exc:
                 raise TemporaryIdentityError(
                     f"Microsoft Graph did not answer ({type(exc).__name__})"

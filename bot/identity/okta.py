@@ -18,6 +18,7 @@ from bot.domain.identity import (
     TemporaryIdentityError,
     UserNotFoundError,
 )
+from bot.identity.trace import note_answer, traced
 
 CALL_TIMEOUT_S = 30
 
@@ -78,6 +79,7 @@ class OktaProvider:
             names.append(name)
         return tuple(dict.fromkeys(names))
 
+    @traced
     async def clear_mfa(self, user: DirectoryUser) -> ActionResult:
         """reset_factors: every factor enrollment returns to unenrolled; the user stays active."""
         status, _ = await self._call(
@@ -94,6 +96,7 @@ class OktaProvider:
         """Okta has no app passwords: nothing to do, and the admin is told so."""
         return ActionResult(Outcome.DONE, "Okta has no app passwords: nothing to delete.")
 
+    @traced
     async def revoke_sessions(self, user: DirectoryUser) -> ActionResult:
         """Clear sessions, OAuth tokens and remembered devices."""
         await self._call(
@@ -165,6 +168,7 @@ class OktaProvider:
                     except ValueError:
                         body = None
                 status, headers = response.status, response.headers
+                note_answer(headers, "X-Okta-Request-Id")
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TemporaryIdentityError(f"Okta did not answer ({type(exc).__name__})") from exc
         if status < 300 or status in allowed:

@@ -8,6 +8,7 @@ import itertools
 import json
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -101,13 +102,15 @@ class FakeGraph:
         self.page_size = 100
         self.stalls: list[tuple[str, re.Pattern[str], float]] = []
         self.tap_issued: list[str] = []
+        # Each Graph answer: (verb, path, its request-id, the client-request-id sent, if any).
+        self.answers: list[tuple[str, str, str, str | None]] = []
         self._counter = itertools.count(1)
         self.origin = ""
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
         """Listen on a free loopback port."""
-        app = web.Application()
+        app = web.Application(middlewares=[self._request_ids])
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
         app.router.add_route("*", "/v1.0/{tail:.*}", self._graph)
         self._runner = web.AppRunner(app, access_log=None)
@@ -149,6 +152,22 @@ class FakeGraph:
         self.valid_tokens.clear()
 
     # -- handlers ---------------------------------------------------------------------------
+
+    @web.middleware
+    async def _request_ids(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Graph's request-id on every answer, and the client's client-request-id echoed when
+        it asks (return-client-request-id)."""
+        response = await handler(request)
+        request_id = str(uuid.uuid4())
+        response.headers["request-id"] = request_id
+        ours = request.headers.get("client-request-id")
+        if ours and request.headers.get("return-client-request-id", "").lower() == "true":
+            response.headers["client-request-id"] = ours
+        if request.path.startswith("/v1.0/"):
+            self.answers.append((request.method, request.path[5:], request_id, ours))
+        return response
 
     async def _token(self, request: web.Request) -> web.Response:
         form = await request.post()

@@ -6,6 +6,7 @@ import asyncio
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Any
@@ -45,12 +46,14 @@ class FakeOkta:
         self.throttle_next = 0
         self.failures: list[tuple[str, re.Pattern[str], int]] = []
         self.stalls: list[tuple[str, re.Pattern[str], float]] = []
+        # Each answer: (verb, path, its X-Okta-Request-Id).
+        self.answers: list[tuple[str, str, str]] = []
         self.origin = ""
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
         """Listen on a free loopback port."""
-        app = web.Application()
+        app = web.Application(middlewares=[self._request_ids])
         app.router.add_route("*", "/api/v1/{tail:.*}", self._api)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -68,6 +71,17 @@ class FakeOkta:
         user = OktaUser(id="00u" + uuid.uuid4().hex[:17], login=login, email=email or login)
         self.users[user.id] = user
         return user
+
+    @web.middleware
+    async def _request_ids(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Okta's X-Okta-Request-Id on every answer, errors included."""
+        response = await handler(request)
+        request_id = "Z" + uuid.uuid4().hex[:23]
+        response.headers["X-Okta-Request-Id"] = request_id
+        self.answers.append((request.method, request.path, request_id))
+        return response
 
     def fail(self, verb: str, path_regex: str, status: int) -> None:
         """Answer the next matching request with `status` (Okta's error body)."""
