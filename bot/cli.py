@@ -263,13 +263,15 @@ async def _sandbox(host: str, port: int) -> int:
     origin = origin_of(sock)
     database_url, folder = temporary_database()
     with folder:
-        runtime = await build_runtime(sandbox_settings(origin, database_url))
+        # The sandbox answers auth.test itself, once it serves: the bot learns who it is then.
+        runtime = await build_runtime(sandbox_settings(origin, database_url), identify=False)
         sandbox = Sandbox.create(runtime, origin)
         sandbox.attach(runtime.web, host)
         await sandbox.seed()
         page = f"http://localhost:{port}/" if host in LOOPBACK_NAMES else f"{origin}/"
 
         async def started() -> None:
+            await runtime.identity.resolve()
             log.info(
                 "sandbox ready: open %s (a local workspace with the demo directory; "
                 "for trying the bot, not for production)",
