@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.domain.errors import StorageUnavailableError
 from bot.guide import GuideError, guide_variables, load_guide
 from bot.logging import configure_logging
 from bot.settings import SettingError, Settings
@@ -111,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc))
     except GuideError as exc:
         return _fail(f"invalid guide: {exc}")
+    except StorageUnavailableError as exc:
+        return _fail(f"DATABASE_URL: the database is not answering ({exc})")
     except ValueError as exc:  # a stored secret no key opens (rotate-key)
         return _fail(str(exc))
     except KeyboardInterrupt:

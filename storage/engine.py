@@ -75,7 +75,12 @@ def _outages(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "handle_error")
     def _translate(context: ExceptionContext) -> None:
         error = context.sqlalchemy_exception
-        if context.is_disconnect or isinstance(error, exc.OperationalError | exc.InterfaceError):
+        connecting = context.connection is None  # no connection yet: the database refused one
+        if (
+            connecting
+            or context.is_disconnect
+            or isinstance(error, exc.OperationalError | exc.InterfaceError)
+        ):
             raise StorageUnavailableError(_reason(context.original_exception)) from error
 
     @event.listens_for(engine.sync_engine, "do_connect")
