@@ -58,8 +58,9 @@ def _skip_closed(dbapi_connection: Any, _record: ConnectionPoolEntry, _proxy: An
 
     When PostgreSQL ends a backend (a restart, pg_terminate_backend, a failover) the driver reads
     the goodbye as soon as the event loop turns and marks the connection closed: asking costs no
-    round trip, unlike pool_pre_ping's. Without this, the first statement after the server ended
-    the connections failed (one error per replica, then SQLAlchemy recycled the pool).
+    round trip, unlike pool_pre_ping's (a checkout measured 53 us p50 with this, 57 us with no
+    check, 208 us with pool_pre_ping: bench/pool_checkout.py). Without it, the first statement
+    after the server ended the connections failed (then SQLAlchemy recycled the pool).
     """
     if dbapi_connection.driver_connection.is_closed():
         raise exc.DisconnectionError("the server ended this connection")
