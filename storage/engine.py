@@ -75,6 +75,8 @@ def _outages(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "handle_error")
     def _translate(context: ExceptionContext) -> None:
+        if not isinstance(context.original_exception, Exception):
+            return  # a cancellation (shutdown, a timeout) stays one, saying nothing of the database
         error = context.sqlalchemy_exception
         connecting = context.connection is None  # no connection yet: the database refused one
         if (
