@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import handlers
+from bot.backoff import OutageBackoff
 from bot.clock import SystemClock
 from bot.domain.helpdesk import HelpdeskConfig, HelpdeskService
 from bot.domain.identity import IdentityProvider
@@ -36,15 +38,16 @@ from bot.identity.okta import OktaConfig, OktaProvider
 from bot.logging import keep_libraries_quiet
 from bot.settings import IdentityProviderName, SettingError, Settings
 from bot.tasks import TaskTracker
-from bot.web import create_web_app
+from bot.web import Readiness, create_web_app
 from handlers.blocks.guide import GuideScreens
+from handlers.bot_identity import BotIdentity
 from handlers.deps import Deps
 from handlers.reply import Replier
 from handlers.slack_ports import SlackAdminRoster, SlackNotifier, SlackPeople
 from storage.demo import SqlDemoStore
 from storage.engine import create_engine, ping, session_factory
 from storage.helpdesk import SqlRequestRepository
-from storage.migrate import migrate, require_current_schema
+from storage.migrate import Revisions, check_schema, migrate, require_current_schema
 from storage.repositories import SqlEventLedger, SqlWalkRepository
 from storage.stepup import SqlAuthenticatorStore
 
@@ -53,6 +56,7 @@ log = logging.getLogger(__name__)
 EVENT_MEMORY = timedelta(days=1)
 HOUSEKEEPING_EVERY_S = 60.0
 WORKER_EVERY_S = 1.0
+LONGEST_WAIT_S = 30.0  # between tries while the database is down
 
 
 @dataclass
@@ -65,6 +69,7 @@ class Runtime:
     bolt: AsyncApp
     web: web.Application
     deps: Deps
+    identity: BotIdentity
 
     @property
     def tasks(self) -> TaskTracker:
@@ -89,26 +94,23 @@ class Runtime:
             except Exception:
                 log.exception("request #%s still could not be posted; will try again", request.id)
 
-    async def run_worker(self, every_s: float = WORKER_EVERY_S) -> None:
+    async def run_worker(
+        self, every_s: float = WORKER_EVERY_S, longest_wait_s: float = LONGEST_WAIT_S
+    ) -> None:
         """Carry out due actions (retries, work a dead replica left) forever; cancel to stop."""
         helpdesk = self.deps.helpdesk
         if helpdesk is None:
             return
-        while True:
-            try:
-                await helpdesk.work_due()
-            except Exception:
-                log.exception("the action worker failed; will try again")
-            await asyncio.sleep(every_s)
+        await _repeat(
+            helpdesk.work_due, OutageBackoff(log, "the action worker", every_s, longest_wait_s)
+        )
 
-    async def run_housekeeping(self, every_s: float = HOUSEKEEPING_EVERY_S) -> None:
+    async def run_housekeeping(
+        self, every_s: float = HOUSEKEEPING_EVERY_S, longest_wait_s: float = LONGEST_WAIT_S
+    ) -> None:
         """Housekeeping forever, every `every_s` seconds (a task the caller cancels)."""
-        while True:
-            try:
-                await self.housekeeping_once()
-            except Exception:
-                log.exception("housekeeping failed; will try again")
-            await asyncio.sleep(every_s)
+        backoff = OutageBackoff(log, "housekeeping", every_s, max(every_s, longest_wait_s))
+        await _repeat(self.housekeeping_once, backoff)
 
     async def close(self, drain_timeout: float = 10.0) -> None:
         """Finish background work, then release connections."""
@@ -116,6 +118,18 @@ class Runtime:
         await self.tasks.cancel_all()
         await self.http.close()
         await self.engine.dispose()
+
+
+async def _repeat(work: Callable[[], Awaitable[object]], backoff: OutageBackoff) -> None:
+    """Run `work` forever, waiting as `backoff` says after each run (a task the caller cancels)."""
+    while True:
+        try:
+            await work()
+        except Exception as error:
+            wait = backoff.failed(error)
+        else:
+            wait = backoff.succeeded()
+        await asyncio.sleep(wait)
 
 
 async def connect_socket_mode(runtime: Runtime, app_token: str) -> AsyncSocketModeHandler:
@@ -176,14 +190,38 @@ def retry_handlers() -> list[AsyncRetryHandler]:
 
 
 async def build_runtime(
-    settings: Settings, clock: Clock | None = None, *, run_migrations: bool | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    run_migrations: bool | None = None,
+    identify: bool = True,
 ) -> Runtime:
-    """Load the guide, open storage, migrate (or check the schema is current), and wire the
-    Slack app and the web app."""
+    """Load the guide, learn who the bot is in Slack (unless `identify` is false: the sandbox
+    serves auth.test itself), open storage, migrate (or check the schema is current), and wire
+    the Slack app and the web app."""
     clock = clock or SystemClock()
     keep_libraries_quiet()
     guide = load_guide(settings.guide_file, guide_variables(settings))
     box = settings.stepup_box() if settings.helpdesk_channel and settings.stepup_required else None
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+    handlers_for_retries = retry_handlers()
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = AsyncWebClient(
+        token=token,
+        base_url=str(settings.slack_api_url),
+        session=http,
+        retry_handlers=handlers_for_retries,
+        timeout=15,
+    )
+    # Who the bot is, before anything is served: Bolt authorizes each request with it (below)
+    # instead of calling auth.test on the first request. A refused token stops start-up here.
+    identity = BotIdentity(client)
+    if identify:
+        try:
+            await identity.resolve()
+        except BaseException:
+            await http.close()
+            raise
     engine = create_engine(settings.database_url)
     if run_migrations is None:
         run_migrations = settings.migrates_at_start
@@ -195,18 +233,9 @@ async def build_runtime(
             await require_current_schema(engine)
         except BaseException:
             await engine.dispose()
+            await http.close()
             raise
     sessions = session_factory(engine)
-    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-    handlers_for_retries = retry_handlers()
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    client = AsyncWebClient(
-        token=token,
-        base_url=str(settings.slack_api_url),
-        session=http,
-        retry_handlers=handlers_for_retries,
-        timeout=15,
-    )
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
@@ -214,9 +243,12 @@ async def build_runtime(
     # Bolt warns that SLACK_BOT_TOKEN in the environment is unused when a client is given: it is
     # the same token, so the warning would only confuse an operator.
     bolt_log.setLevel(logging.ERROR)
+    # Given an authorize, Bolt drops the client's token from its per-request clients (and warns,
+    # silenced here), then sets the one the authorize returns.
     bolt = AsyncApp(
         client=client,
         token=None,
+        authorize=identity.for_bolt(),
         signing_secret=signing_secret or "unused-in-socket-mode",
         request_verification_enabled=False,
         process_before_response=True,
@@ -279,5 +311,15 @@ async def build_runtime(
     async def database_ok() -> bool:
         return await ping(engine)
 
-    web_app = create_web_app(bolt, signing_secret, database_ok, tasks)
-    return Runtime(settings, engine, http, bolt, web_app, deps)
+    revisions = Revisions.of_this_code()
+
+    async def readiness() -> Readiness:
+        found = await check_schema(engine, revisions)
+        database = "up" if found.reachable else "down"
+        return Readiness(found.problem is None, database, found.problem)
+
+    # In Socket Mode, Slack's payloads come over the app's own WebSocket: HOST serves only the
+    # health checks, so nothing there accepts a payload, signed or not.
+    events_secret = None if settings.socket_mode else signing_secret
+    web_app = create_web_app(bolt, events_secret, database_ok, readiness, tasks)
+    return Runtime(settings, engine, http, bolt, web_app, deps, identity)

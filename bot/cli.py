@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.domain.errors import StorageUnavailableError
 from bot.guide import GuideError, guide_variables, load_guide
 from bot.logging import configure_logging
 from bot.settings import SettingError, Settings
@@ -130,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc))
     except GuideError as exc:
         return _fail(f"invalid guide: {exc}")
+    except StorageUnavailableError as exc:
+        return _fail(f"DATABASE_URL: the database is not answering ({exc})")
     except ValueError as exc:  # a stored secret no key opens (rotate-key)
         return _fail(str(exc))
     except KeyboardInterrupt:
@@ -340,13 +343,15 @@ async def _sandbox(host: str, port: int) -> int:
     origin = origin_of(sock)
     database_url, folder = temporary_database()
     with folder:
-        runtime = await build_runtime(sandbox_settings(origin, database_url))
+        # The sandbox answers auth.test itself, once it serves: the bot learns who it is then.
+        runtime = await build_runtime(sandbox_settings(origin, database_url), identify=False)
         sandbox = Sandbox.create(runtime, origin)
         sandbox.attach(runtime.web, host)
         await sandbox.seed()
         page = f"http://localhost:{port}/" if host in LOOPBACK_NAMES else f"{origin}/"
 
         async def started() -> None:
+            await runtime.identity.resolve()
             log.info(
                 "sandbox ready: open %s (a local workspace with the demo directory; "
                 "for trying the bot, not for production)",

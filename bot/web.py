@@ -1,9 +1,11 @@
-"""The HTTP surface: POST /slack/events (signature checked, body never logged), GET /healthz."""
+"""The HTTP surface: POST /slack/events (signature checked, body never logged), health checks."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -12,40 +14,41 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.tasks import TaskTracker
+from handlers.envelope import malformed
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
 MAX_BODY_BYTES = 1024 * 1024
+# Slack's timestamps are Unix seconds (10 digits); a longer one is not Slack's, and converting a
+# very long one costs the CPU an attacker wants us to spend.
+MAX_TIMESTAMP_DIGITS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """Whether this replica should take traffic, and why not."""
+
+    ready: bool
+    database: str
+    reason: str | None = None
 
 
 def create_web_app(
     bolt: AsyncApp,
     signing_secret: str | None,
     database_ok: Callable[[], Awaitable[bool]],
+    readiness: Callable[[], Awaitable[Readiness]],
     tasks: TaskTracker,
 ) -> web.Application:
-    """An aiohttp application serving Slack's requests and the health check."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
-    verifier = SignatureVerifier(signing_secret) if signing_secret else None
+    """An aiohttp application serving the health checks, and Slack's requests given a secret.
 
-    async def handle_slack(request: web.Request) -> web.StreamResponse:
-        body = await request.read()
-        if verifier is None:
-            raise web.HTTPNotFound
-        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-        signature = request.headers.get("X-Slack-Signature", "")
-        if not timestamp.isdigit() or not verifier.is_valid(body, timestamp, signature):
-            log.warning("refused a request with a bad or stale signature from %s", request.remote)
-            return web.json_response({"error": "invalid request"}, status=401)
-        tasks.request_arrived()  # only Slack's own requests hold background work back
-        bolt_request = AsyncBoltRequest(
-            body=body.decode("utf-8"),
-            query=request.query_string,
-            headers={key: [value] for key, value in request.headers.items()},
-        )
-        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+    Without a signing secret (Socket Mode) there is no /slack/events at all: nothing on HOST
+    accepts Slack's payloads.
+    """
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
 
     async def handle_health(_request: web.Request) -> web.StreamResponse:
         reachable = await database_ok()
@@ -53,6 +56,74 @@ def create_web_app(
             {"status": "ok", "database": "up" if reachable else "down", "background": tasks.pending}
         )
 
-    app.router.add_post(EVENTS_PATH, handle_slack)
+    async def handle_ready(_request: web.Request) -> web.StreamResponse:
+        state = await readiness()
+        body: dict[str, Any] = {
+            "status": "ready" if state.ready else "not ready",
+            "database": state.database,
+        }
+        if state.reason is not None:
+            body["reason"] = state.reason
+        return web.json_response(body, status=200 if state.ready else 503)
+
     app.router.add_get(HEALTH_PATH, handle_health)
+    app.router.add_get(READY_PATH, handle_ready)
+    if signing_secret:
+        app.router.add_post(
+            EVENTS_PATH, _slack_handler(bolt, SignatureVerifier(signing_secret), tasks)
+        )
     return app
+
+
+def _slack_handler(
+    bolt: AsyncApp, verifier: SignatureVerifier, tasks: TaskTracker
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """POST /slack/events: 413 too big, 401 unverified, 400 malformed, else Bolt's answer."""
+
+    async def handle_slack(request: web.Request) -> web.StreamResponse:
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            log.warning("refused a body over %d bytes from %s", MAX_BODY_BYTES, request.remote)
+            return web.json_response({"error": "request too large"}, status=413)
+        text = _verified_text(verifier, body, request.headers)
+        if text is None:
+            log.warning("refused a request with a bad or stale signature from %s", request.remote)
+            return web.json_response({"error": "invalid request"}, status=401)
+        tasks.request_arrived()  # only Slack's own requests hold background work back
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=text,
+                query=request.query_string,
+                headers={key: [value] for key, value in request.headers.items()},
+            )
+        except Exception as exc:
+            log.warning(
+                "refused a signed request whose body does not parse (%s)", type(exc).__name__
+            )
+            return web.json_response({"error": "malformed request"}, status=400)
+        problem = malformed(bolt_request.body)
+        if problem is not None:
+            log.warning("refused a signed request of the wrong shape (%s)", problem)
+            return web.json_response({"error": "malformed request"}, status=400)
+        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+
+    return handle_slack
+
+
+def _verified_text(verifier: SignatureVerifier, body: bytes, headers: Any) -> str | None:
+    """The body as text when Slack's signature over it holds; None for anything else."""
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    if not (
+        timestamp.isascii()
+        and timestamp.isdigit()
+        and len(timestamp) <= MAX_TIMESTAMP_DIGITS
+        and signature.isascii()  # hmac.compare_digest refuses other text with a TypeError
+    ):
+        return None
+    try:
+        text = body.decode("utf-8")  # Slack signs text; a body that is not UTF-8 is not Slack's
+    except UnicodeDecodeError:
+        return None
+    return text if verifier.is_valid(text, timestamp, signature) else None

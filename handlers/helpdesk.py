@@ -10,7 +10,12 @@ from typing import Any, Literal
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.errors import AlreadyOpenError, HelpdeskError, NothingSelectedError
+from bot.domain.errors import (
+    AlreadyOpenError,
+    HelpdeskError,
+    NothingSelectedError,
+    StorageUnavailableError,
+)
 from bot.domain.helpdesk import HelpdeskService, Place
 from bot.domain.identity import Action
 from bot.domain.requests import ContactForm, Remaining
@@ -34,6 +39,7 @@ from handlers.blocks.helpdesk import (
 )
 from handlers.deps import Deps
 from handlers.ids import ActionId, Command, FieldId, ViewId
+from handlers.outage import ack_storage_down
 from handlers.qr import qr_png
 from handlers.reply import Clicked
 from handlers.wire import (
@@ -136,6 +142,10 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
         except HelpdeskError as exc:
             await ack(response_action="errors", errors={FieldId.CODE: build_stepup_refusal(exc)})
             return
+        except StorageUnavailableError:
+            undone = "approved" if meta.kind == "approve" else "retried"
+            await ack_storage_down(ack, FieldId.CODE, undone, f"a step-up {meta.kind}")
+            return
         await ack()
         after = helpdesk.carry_out if meta.kind == "approve" else helpdesk.carry_out_retry
         deps.tasks.spawn(after(meta.request_id, actor), f"{meta.kind}-request")
@@ -158,6 +168,9 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
         except HelpdeskError as exc:
             field = FieldId.CURRENT_CODE if replacing else FieldId.CODE
             await ack(response_action="errors", errors={field: build_stepup_refusal(exc)})
+            return
+        except StorageUnavailableError:
+            await ack_storage_down(ack, FieldId.CODE, "set up", "an authenticator enrollment")
             return
         text = ":white_check_mark: Your authenticator is set up. Approvals will ask for its code."
         await ack(response_action="update", view=build_notice_modal("Authenticator", text))

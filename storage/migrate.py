@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.errors import StorageUnavailableError
 
 _HERE = Path(__file__).parent
 # An arbitrary constant shared by every replica, so only one of them migrates at a time.
@@ -63,6 +66,55 @@ async def require_current_schema(engine: AsyncEngine) -> None:
             f"{head}: run `mfa-helpdesk migrate` as the tables' owner (MIGRATION_DATABASE_URL) "
             "first"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Revisions:
+    """This code's migrations, read once: the head, and every revision it knows."""
+
+    head: str | None
+    known: frozenset[str]
+
+    @classmethod
+    def of_this_code(cls) -> Revisions:
+        """Read the migrations folder (a few milliseconds: done at start, not per check)."""
+        script = ScriptDirectory.from_config(alembic_config())
+        return cls(
+            script.get_current_head(), frozenset(r.revision for r in script.walk_revisions())
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaCheck:
+    """What one readiness check found."""
+
+    reachable: bool
+    problem: str | None = None  # None: the schema is usable by this code
+
+
+async def check_schema(engine: AsyncEngine, revisions: Revisions) -> SchemaCheck:
+    """One query: can the database be reached, and is its schema the one this code needs?
+
+    A revision this code does not know is newer (a replica of the next version migrated): the
+    schema is usable, since migrations only add. Behind, or no schema at all, is not.
+    """
+    try:
+        async with engine.connect() as conn:
+            try:
+                current = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+            except Exception as error:
+                if conn.invalidated:  # the connection went down under the query
+                    raise StorageUnavailableError(str(error)) from error
+                return SchemaCheck(True, "the database has no schema: run `mfa-helpdesk migrate`")
+    except StorageUnavailableError as error:
+        return SchemaCheck(False, f"the database cannot be reached ({error})")
+    if current is None:
+        return SchemaCheck(True, "the database has no schema: run `mfa-helpdesk migrate`")
+    if current != revisions.head and current in revisions.known:
+        return SchemaCheck(
+            True, f"the schema is at {current}, this version needs {revisions.head}: migrate"
+        )
+    return SchemaCheck(True)
 
 
 def _upgrade(connection: Connection) -> None:

@@ -83,3 +83,11 @@ class AlreadyOpenError(HelpdeskError):
     def __init__(self, request_id: int) -> None:
         super().__init__(f"request #{request_id} is still open")
         self.request_id = request_id
+
+
+class StorageUnavailableError(Exception):
+    """The database is not answering (down, unreachable, or dropped its connections).
+
+    Not a HelpdeskError: nothing was refused and nothing could be audited; the same click works
+    again once the database is back. The storage layer raises it for any outage.
+    """

@@ -64,6 +64,7 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self.delay_s = 0.0  # a slow Slack: every Web API answer waits this long
+        self.method_delays_s: dict[str, float] = {}  # or only these methods' answers
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._sockets: list[web.WebSocketResponse] = []
         self.socket_connected = asyncio.Event()
@@ -153,8 +154,9 @@ class FakeSlack:
             else:
                 params.update(parse_qsl(raw.decode()))
         self.calls.append(Call(method, params, dict(request.headers)))
-        if self.delay_s:
-            await asyncio.sleep(self.delay_s)
+        delay = self.method_delays_s.get(method, self.delay_s)
+        if delay:
+            await asyncio.sleep(delay)
         auth = request.headers.get("Authorization", "")
         token_kind = "xapp-" if method == "apps.connections.open" else "xoxb-"
         if not auth.startswith(f"Bearer {token_kind}"):

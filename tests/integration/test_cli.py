@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.guide import DEFAULT_GUIDE
+from tests.fakes.slack import FakeSlack
+
+
+@contextlib.contextmanager
+def fake_slack_in_a_thread() -> Iterator[FakeSlack]:
+    """The fake Slack on its own event loop, for a bot running as a separate process."""
+    fake = FakeSlack()
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(fake.start(), loop).result(5)
+    try:
+        yield fake
+    finally:
+        asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
 
 
 def _run(
@@ -104,6 +126,55 @@ def test_migrate_creates_the_schema(env: dict[str, str], tmp_path: Path) -> None
 def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(env: dict[str, str]) -> None:
     port = _free_port()
     started = time.monotonic()
+    with fake_slack_in_a_thread() as fake:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve"],
+            env={
+                **env,
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "SLACK_SIGNING_SECRET": "s",
+                "HOST": "127.0.0.1",
+                "PORT": str(port),
+                "SLACK_API_URL": fake.base_url,
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            body = _get_when_up(f"http://127.0.0.1:{port}/healthz", process, started)
+            assert body == '{"status": "ok", "database": "up", "background": 0}'
+            ready = _get_when_up(f"http://127.0.0.1:{port}/readyz", process, started)
+            assert ready == '{"status": "ready", "database": "up"}'
+            assert len(fake.calls_to("auth.test")) == 1  # before it served anything
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0, stderr
+    assert "xoxb-1" not in stderr
+    assert "signed in to Slack as bot user U0BOT" in stderr
+
+
+def test_serve_with_a_token_slack_refuses_exits_2_naming_it(env: dict[str, str]) -> None:
+    with fake_slack_in_a_thread() as fake:
+        fake.fail_next("auth.test", status=200, error="invalid_auth")
+        result = _run(
+            ["serve"],
+            {
+                **env,
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "SLACK_SIGNING_SECRET": "s",
+                "SLACK_API_URL": fake.base_url,
+            },
+        )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        "mfa-helpdesk: SLACK_BOT_TOKEN was refused by Slack's auth.test (invalid_auth)"
+    )
+
+
+def test_serve_waits_for_an_unreachable_slack_and_says_so(env: dict[str, str]) -> None:
+    port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve"],
         env={
@@ -112,20 +183,25 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(env: dict[str, str])
             "SLACK_SIGNING_SECRET": "s",
             "HOST": "127.0.0.1",
             "PORT": str(port),
-            "SLACK_API_URL": "http://127.0.0.1:9/api/",
+            "SLACK_API_URL": f"http://127.0.0.1:{_free_port()}/api/",
         },
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        body = _get_when_up(f"http://127.0.0.1:{port}/healthz", process, started)
-        assert body == '{"status": "ok", "database": "up", "background": 0}'
+        assert process.stderr is not None
+        line = ""
+        deadline = time.monotonic() + 20
+        while "not answering auth.test" not in line and time.monotonic() < deadline:
+            line = process.stderr.readline()
+        assert "not answering auth.test" in line, line
+        assert "trying again in 1 s" in line
+        with socket.socket() as probe:  # not serving while it does not know who it is
+            assert probe.connect_ex(("127.0.0.1", port)) != 0
     finally:
         process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=15)
-    assert process.returncode == 0, stderr
-    assert "xoxb-1" not in stderr
+        process.communicate(timeout=15)
 
 
 def _free_port() -> int:
@@ -222,18 +298,20 @@ def test_a_provider_without_its_settings_is_refused_by_name(
 def test_a_broken_demo_directory_file_is_named(env: dict[str, str], tmp_path: Path) -> None:
     people = tmp_path / "people.yaml"
     people.write_text("- name: nobody\n")
-    result = _run(
-        ["serve"],
-        {
-            **env,
-            "SLACK_BOT_TOKEN": "xoxb-1",
-            "SLACK_SIGNING_SECRET": "s",
-            "IDENTITY_PROVIDER": "demo",
-            "HELPDESK_CHANNEL": "C1",
-            "DEMO_DIRECTORY_FILE": str(people),
-            "STEPUP_REQUIRED": "false",
-        },
-    )
+    with fake_slack_in_a_thread() as fake:
+        result = _run(
+            ["serve"],
+            {
+                **env,
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "SLACK_SIGNING_SECRET": "s",
+                "SLACK_API_URL": fake.base_url,
+                "IDENTITY_PROVIDER": "demo",
+                "HELPDESK_CHANNEL": "C1",
+                "DEMO_DIRECTORY_FILE": str(people),
+                "STEPUP_REQUIRED": "false",
+            },
+        )
     assert result.returncode == 2
     assert "DEMO_DIRECTORY_FILE" in result.stderr
     assert "needs an email" in result.stderr
@@ -272,7 +350,7 @@ def test_a_demo_directory_file_seeds_the_directory(env: dict[str, str], tmp_path
             stepup_required=False,
             demo_directory_file=people,
         )
-        runtime = await build_runtime(settings)
+        runtime = await build_runtime(settings, identify=False)  # seeding needs no Slack
         try:
             return await SqlDemoStore(session_factory(runtime.engine)).get_demo_user(
                 "bo@example.com"

@@ -19,6 +19,7 @@ from handlers.ids import ActionId
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.driver import SlackDriver
 from tests.fakes.slack import FakeSlack
+from tests.integration.test_cli import fake_slack_in_a_thread
 from tests.scenario.test_helpdesk import ADMIN, DESK, _audit, _card, _request
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -153,15 +154,16 @@ async def test_the_runtime_role_serves_but_cannot_empty_or_rewrite_the_audit_log
 async def test_serve_with_a_separate_migration_role_refuses_a_stale_schema(
     separate_roles: Database, tmp_path: Path
 ) -> None:
-    env = {
-        "DATABASE_URL": separate_roles.runtime_url,
-        "MIGRATION_DATABASE_URL": separate_roles.owner_url,
-        "SLACK_BOT_TOKEN": "xoxb-1",
-        "SLACK_SIGNING_SECRET": "s",
-        "SLACK_API_URL": "http://127.0.0.1:9/api/",
-        "PORT": "0",
-    }
-    result = _cli(["serve"], env, tmp_path)
+    with fake_slack_in_a_thread() as fake:  # start-up asks Slack who the bot is first
+        env = {
+            "DATABASE_URL": separate_roles.runtime_url,
+            "MIGRATION_DATABASE_URL": separate_roles.owner_url,
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": fake.base_url,
+            "PORT": "0",
+        }
+        result = _cli(["serve"], env, tmp_path)
     assert result.returncode == 2
     assert "schema is at revision none, this version needs" in result.stderr
     assert "run `mfa-helpdesk migrate`" in result.stderr

@@ -96,7 +96,9 @@ async def serving(tmp_path: Path, host: str = "127.0.0.1") -> AsyncIterator[Runn
     """The sandbox as `mfa-helpdesk sandbox --host HOST` builds it, on a free port."""
     sock = bind(host, 0)
     url = origin_of(sock)
-    runtime = await build_runtime(sandbox_settings(url, f"sqlite+aiosqlite:///{tmp_path / 's.db'}"))
+    runtime = await build_runtime(
+        sandbox_settings(url, f"sqlite+aiosqlite:///{tmp_path / 's.db'}"), identify=False
+    )
     sandbox = Sandbox.create(runtime, url)
     sandbox.attach(runtime.web, host)
     await sandbox.seed()
