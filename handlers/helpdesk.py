@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.errors import AlreadyOpenError, HelpdeskError, NothingSelectedError
+from bot.domain.errors import HelpdeskError, NothingSelectedError
 from bot.domain.helpdesk import HelpdeskService, Place
 from bot.domain.identity import Action
 from bot.domain.requests import ContactForm, Remaining
@@ -20,6 +19,7 @@ from handlers.blocks.guide import Message
 from handlers.blocks.helpdesk import (
     build_cancelled,
     build_contact_modal,
+    build_contact_refusal,
     build_deny_modal,
     build_enroll_modal,
     build_enrollment,
@@ -27,7 +27,6 @@ from handlers.blocks.helpdesk import (
     build_open_request,
     build_pending,
     build_refusal,
-    build_request_sending,
     build_request_sent,
     build_stepup_modal,
     build_stepup_refusal,
@@ -46,15 +45,6 @@ from handlers.wire import (
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Sender:
-    """Who sent the contact form, and its modal: what storing the request needs of the payload."""
-
-    team_id: str
-    user_id: str
-    view_id: str
 
 
 _FORM_ERRORS = {
@@ -85,9 +75,24 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
                 errors={_FORM_ERRORS[name]: text for name, text in problems.items()},
             )
             return
-        await ack(response_action="update", view=build_request_sending())
-        sender = Sender(body["team"]["id"], body["user"]["id"], view["id"])
-        deps.tasks.spawn(_submit_request(deps, helpdesk, sender, meta, form), "submit-request")
+        user = body["user"]["id"]
+        # Stored before the ack (one insert, no Slack call), so a crash after it loses nothing;
+        # the modal's id makes a form sent twice one request.
+        try:
+            submitted = await helpdesk.submit(
+                body["team"]["id"], user, meta.topic_id, meta.walk_id, form, view["id"]
+            )
+        except HelpdeskError as exc:
+            refusal = build_contact_refusal(exc, deps.guide.guide.texts.contact_it)
+            await ack(response_action="update", view=refusal)
+            return
+        await ack(response_action="update", view=build_request_sent(submitted.request))
+        if submitted.new:
+            request = submitted.request
+            deps.tasks.spawn(helpdesk.announce_new(request), "announce-request", Lane.BULK)
+            if meta.walk_id:
+                escalated = deps.guide.escalate(meta.walk_id, user)
+                deps.tasks.spawn(escalated, "walk-escalated", Lane.BULK)
 
     @app.action(ActionId.MANAGER_YES)
     async def handle_manager_yes(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -214,43 +219,6 @@ async def _open_contact_form(deps: Deps, helpdesk: HelpdeskService, body: dict[s
         await deps.replier.client.views_open(trigger_id=body["trigger_id"], view=modal)
     except SlackApiError as exc:
         log.warning("could not open the contact form: %s", exc.response.get("error"))
-
-
-async def _submit_request(
-    deps: Deps,
-    helpdesk: HelpdeskService,
-    sender: Sender,
-    meta: ContactMeta,
-    form: ContactForm,
-) -> None:
-    """Store the request, then show its number in the modal and post it to the help desk."""
-    user, view_id = sender.user_id, sender.view_id
-    client = deps.replier.client
-    try:
-        request = await helpdesk.submit(sender.team_id, user, meta.topic_id, meta.walk_id, form)
-    except AlreadyOpenError as exc:
-        await client.views_update(
-            view_id=view_id, view=build_notice_modal("Contact IT", build_refusal(exc))
-        )
-        return
-    except Exception:
-        # Give the form back with everything typed in it, so nothing is lost.
-        again = build_contact_modal(
-            deps.guide.guide,
-            meta.topic_id,
-            meta.walk_id,
-            form,
-            problem="Your request could not be sent just now. Press Send to try again.",
-        )
-        await client.views_update(view_id=view_id, view=again)
-        raise
-    deps.tasks.spawn(helpdesk.announce_new(request), "announce-request", Lane.BULK)
-    if meta.walk_id:
-        deps.tasks.spawn(deps.guide.escalate(meta.walk_id, user), "walk-escalated", Lane.BULK)
-    try:
-        await client.views_update(view_id=view_id, view=build_request_sent(request))
-    except SlackApiError as exc:
-        log.info("the modal was closed before request #%s was stored: %s", request.id, exc)
 
 
 async def _manager(

@@ -9,7 +9,7 @@ from sqlalchemy import Table, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.domain.errors import AlreadyOpenError
+from bot.domain.errors import AlreadyOpenError, AlreadySubmittedError
 from bot.domain.identity import Action
 from bot.domain.requests import (
     ACTIVE,
@@ -56,11 +56,33 @@ class SqlRequestRepository:
                 entry = _audit_row(audit, request_id=row.id)
                 await conn.execute(_AUDIT.insert(), _values_of(entry, _AUDIT))
         except IntegrityError:
+            # Which unique index refused it, told by what is stored now: the same form
+            # (a replay that raced this one, maybe on another replica) first.
+            if request.submission_key:
+                same = await self.request_by_submission(request.submission_key)
+                if same is not None:
+                    raise AlreadySubmittedError(same.id) from None
             existing = await self.active_request_of(request.requester_id)
             if existing is None:
                 raise
             raise AlreadyOpenError(existing.id) from None
         return _request(row)
+
+    async def request_by_submission(self, submission_key: str) -> HelpRequest | None:
+        async with self._single() as session:
+            row = await session.scalar(
+                select(HelpRequestRow).where(HelpRequestRow.submission_key == submission_key)
+            )
+            return None if row is None else _request(row)
+
+    async def count_requests_since(self, user_id: str, since: datetime) -> int:
+        async with self._single() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(HelpRequestRow)
+                .where(HelpRequestRow.requester_id == user_id, HelpRequestRow.created_at >= since)
+            )
+            return int(count or 0)
 
     async def get_request(self, request_id: int) -> HelpRequest | None:
         async with self._single() as session:

@@ -83,3 +83,23 @@ class AlreadyOpenError(HelpdeskError):
     def __init__(self, request_id: int) -> None:
         super().__init__(f"request #{request_id} is still open")
         self.request_id = request_id
+
+
+class TooManyRequestsError(HelpdeskError):
+    """The employee sent REQUESTS_PER_HOUR requests within the last hour: call IT instead."""
+
+    code = "too_many_requests"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"{limit} requests within the last hour")
+        self.limit = limit
+
+
+class AlreadySubmittedError(HelpdeskError):
+    """The same form submission is stored already (a replay); it carries that request's number."""
+
+    code = "already_submitted"
+
+    def __init__(self, request_id: int) -> None:
+        super().__init__(f"this form was stored as request #{request_id}")
+        self.request_id = request_id

@@ -63,8 +63,17 @@ class RequestRepository(Protocol):
     async def create_request(
         self, request: HelpRequest, audit: AuditEntry, announcing_at: datetime | None = None
     ) -> HelpRequest:
-        """Store a new request (its id is assigned here); AlreadyOpenError if one is active.
+        """Store a new request (its id is assigned here); AlreadySubmittedError if one with its
+        `submission_key` is stored already, AlreadyOpenError if one is active.
         `announcing_at` claims the posting of its card for the caller."""
+        ...
+
+    async def request_by_submission(self, submission_key: str) -> HelpRequest | None:
+        """The request stored from this form submission, or None."""
+        ...
+
+    async def count_requests_since(self, user_id: str, since: datetime) -> int:
+        """How many requests the employee made at or after `since`, whatever became of them."""
         ...
 
     async def get_request(self, request_id: int) -> HelpRequest | None:

@@ -101,8 +101,18 @@ def propose_actions(topic_id: str, lost_or_stolen: bool) -> tuple[Action, ...]:
     if topic_id == "app-passwords":
         return (Action.DELETE_APP_PASSWORDS,)
     if topic_id in {"lost-phone", "no-phone", "not-receiving"}:
-        return (Action.CLEAR_MFA,)
+        return with_revocation((Action.CLEAR_MFA,))
     return ()
+
+
+def with_revocation(actions: tuple[Action, ...]) -> tuple[Action, ...]:
+    """The actions, with sign-in sessions revoked whenever MFA settings are cleared (in the
+    order of Action). Clearing the methods while a session someone else holds stays alive lets
+    that session register its own method: the reset would hand the account over."""
+    if Action.CLEAR_MFA not in actions or Action.REVOKE_SESSIONS in actions:
+        return actions
+    chosen = {*actions, Action.REVOKE_SESSIONS}
+    return tuple(action for action in Action if action in chosen)
 
 
 @dataclass(frozen=True)
