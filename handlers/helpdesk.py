@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.errors import HelpdeskError, NothingSelectedError
 from bot.domain.helpdesk import HelpdeskService, Place
 from bot.domain.identity import Action
-from bot.domain.requests import ContactForm, Remaining
+from bot.domain.requests import ContactForm, HelpRequest, Remaining
 from bot.domain.stepup import StepUpOffError
 from bot.tasks import Lane
 from handlers.blocks.guide import Message
@@ -87,12 +87,8 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
             await ack(response_action="update", view=refusal)
             return
         await ack(response_action="update", view=build_request_sent(submitted.request))
-        if submitted.new:
-            request = submitted.request
-            deps.tasks.spawn(helpdesk.announce_new(request), "announce-request", Lane.BULK)
-            if meta.walk_id:
-                escalated = deps.guide.escalate(meta.walk_id, user)
-                deps.tasks.spawn(escalated, "walk-escalated", Lane.BULK)
+        if submitted.new:  # a form sent again has its card already
+            _follow_up(deps, helpdesk, submitted.request)
 
     @app.action(ActionId.MANAGER_YES)
     async def handle_manager_yes(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -219,6 +215,14 @@ async def _open_contact_form(deps: Deps, helpdesk: HelpdeskService, body: dict[s
         await deps.replier.client.views_open(trigger_id=body["trigger_id"], view=modal)
     except SlackApiError as exc:
         log.warning("could not open the contact form: %s", exc.response.get("error"))
+
+
+def _follow_up(deps: Deps, helpdesk: HelpdeskService, request: HelpRequest) -> None:
+    """After the ack: post the new request's card, and mark the walk it came from escalated."""
+    deps.tasks.spawn(helpdesk.announce_new(request), "announce-request", Lane.BULK)
+    if request.walk_id:
+        escalated = deps.guide.escalate(request.walk_id, request.requester_id)
+        deps.tasks.spawn(escalated, "walk-escalated", Lane.BULK)
 
 
 async def _manager(

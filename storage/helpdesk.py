@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy import Table, and_, func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -18,6 +18,7 @@ from bot.domain.requests import (
     AuditEntry,
     ContactForm,
     HelpRequest,
+    Intake,
     Remaining,
     Status,
 )
@@ -75,14 +76,22 @@ class SqlRequestRepository:
             )
             return None if row is None else _request(row)
 
-    async def count_requests_since(self, user_id: str, since: datetime) -> int:
-        async with self._single() as session:
-            count = await session.scalar(
-                select(func.count())
-                .select_from(HelpRequestRow)
-                .where(HelpRequestRow.requester_id == user_id, HelpRequestRow.created_at >= since)
-            )
-            return int(count or 0)
+    async def intake_of(self, user_id: str, submission_key: str | None, since: datetime) -> Intake:
+        # One statement, one round trip: this runs before the form is acked.
+        table, mine = _REQUESTS, _REQUESTS.c.requester_id == user_id
+        same = select(table.c.id).where(table.c.submission_key == submission_key)
+        sent = select(func.count()).select_from(table).where(mine, table.c.created_at >= since)
+        reset = select(func.max(table.c.updated_at)).where(
+            mine, table.c.status == Status.DONE.value
+        )
+        query = select(
+            same.scalar_subquery() if submission_key else null(),
+            sent.scalar_subquery(),
+            reset.scalar_subquery(),
+        )
+        async with self._statements.connect() as conn:
+            submitted_as, count, last_reset = (await conn.execute(query)).one()
+        return Intake(submitted_as, int(count or 0), last_reset)
 
     async def get_request(self, request_id: int) -> HelpRequest | None:
         async with self._single() as session:
@@ -231,15 +240,6 @@ class SqlRequestRepository:
                 return False
             session.add(_audit_row(audit, request_id=request_id))
         return True
-
-    async def last_reset_of(self, user_id: str) -> datetime | None:
-        async with self._single() as session:
-            return await session.scalar(
-                select(func.max(HelpRequestRow.updated_at)).where(
-                    HelpRequestRow.requester_id == user_id,
-                    HelpRequestRow.status == Status.DONE.value,
-                )
-            )
 
     async def actions_of(self, request_id: int) -> list[ActionItem]:
         async with self._single() as session:

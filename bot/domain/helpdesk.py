@@ -156,14 +156,13 @@ class HelpdeskService:
         provider call; `announce_new` follows. The form stored under `submission_key` before
         gives its request back (a replay). AlreadyOpenError while one is in progress;
         TooManyRequestsError (audited) past `requests_per_hour`."""
-        if submission_key:
-            stored = await self._requests.request_by_submission(submission_key)
-            if stored is not None:
-                return self._replayed(stored, user_id)
         now = self._clock.now()
+        intake = await self._requests.intake_of(user_id, submission_key, now - REQUEST_WINDOW)
+        if intake.submitted_as is not None:
+            return self._replayed(await self._get(intake.submitted_as), user_id)
         # Counted, then inserted: not atomic, but the unique index on a requester's active
         # request keeps one person's submissions from racing each other past the limit.
-        sent = await self._requests.count_requests_since(user_id, now - REQUEST_WINDOW)
+        sent = intake.sent_since
         if sent >= self.config.requests_per_hour:
             limit = self.config.requests_per_hour
             await self._requests.record_audit(
@@ -175,7 +174,7 @@ class HelpdeskService:
                 )
             )
             raise TooManyRequestsError(limit)
-        last_reset = await self._requests.last_reset_of(user_id)
+        last_reset = intake.last_reset
         recent = (
             last_reset if last_reset and now - last_reset < self.config.reset_cooldown else None
         )

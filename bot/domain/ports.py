@@ -12,6 +12,7 @@ from bot.domain.requests import (
     AuditEntry,
     Change,
     HelpRequest,
+    Intake,
     Status,
 )
 from bot.domain.walks import WalkRecord
@@ -68,12 +69,9 @@ class RequestRepository(Protocol):
         `announcing_at` claims the posting of its card for the caller."""
         ...
 
-    async def request_by_submission(self, submission_key: str) -> HelpRequest | None:
-        """The request stored from this form submission, or None."""
-        ...
-
-    async def count_requests_since(self, user_id: str, since: datetime) -> int:
-        """How many requests the employee made at or after `since`, whatever became of them."""
+    async def intake_of(self, user_id: str, submission_key: str | None, since: datetime) -> Intake:
+        """Before storing a form: the request this submission made already, how many requests
+        the employee made at or after `since` (whatever became of them), their last reset."""
         ...
 
     async def get_request(self, request_id: int) -> HelpRequest | None:
@@ -127,10 +125,6 @@ class RequestRepository(Protocol):
 
     async def record_manager_answer(self, request_id: int, answer: str, audit: AuditEntry) -> bool:
         """The manager's yes or no (by `audit.actor_id`), once; a no marks it suspicious."""
-        ...
-
-    async def last_reset_of(self, user_id: str) -> datetime | None:
-        """When the employee's last request was done, if ever."""
         ...
 
     async def actions_of(self, request_id: int) -> list[ActionItem]:

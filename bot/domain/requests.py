@@ -154,6 +154,15 @@ class HelpRequest:
 
 
 @dataclass(frozen=True)
+class Intake:
+    """What storing an employee's form needs to know first, read in one go."""
+
+    submitted_as: int | None  # the request this very form submission made before, if any
+    sent_since: int  # the employee's requests since the start of the limit's window
+    last_reset: datetime | None  # when a request of theirs was last done
+
+
+@dataclass(frozen=True)
 class ActionItem:
     """One approved action of a request and what became of it."""
 

@@ -88,7 +88,8 @@ async def test_one_form_sent_to_two_replicas_at_once_is_one_request(
     ):
         assert one.request.id == other.request.id, user
         assert [one.new, other.new].count(True) == 1, user
-        assert await repo.count_requests_since(user, clock.now() - timedelta(hours=1)) == 1
+        intake = await repo.intake_of(user, f"V-{user}", clock.now() - timedelta(hours=1))
+        assert (intake.submitted_as, intake.sent_since) == (one.request.id, 1)
     created = [e for e in await repo.audit_since(clock.now()) if e.event == "request.created"]
     assert len(created) == len(people)
     assert len(await repo.requests_in(frozenset({Status.OPEN}))) == len(people)
