@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.errors import AlreadyOpenError, AlreadySubmittedError
+from bot.domain.errors import AlreadyOpenError, AlreadySubmittedError, NotRequesterError
 from bot.domain.helpdesk import HelpdeskConfig, HelpdeskService, Submitted
 from bot.domain.requests import AuditEntry, ContactForm, Remaining, Status
 from bot.guide import load_guide
@@ -67,6 +67,15 @@ async def test_a_second_insert_of_one_form_is_refused_naming_the_first(
     await service.submit("T0TEAM", "U1", "lost-phone", None, FORM, "VFORM2")
     with pytest.raises(AlreadyOpenError):
         await service.submit("T0TEAM", "U1", "lost-phone", None, FORM, "VFORM3")
+
+
+async def test_a_form_id_sent_by_someone_else_shows_them_nothing(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    service = _replica(engines[0], FixedClock())
+    await service.submit("T0TEAM", "U1", "lost-phone", None, FORM, "VFORM1")
+    with pytest.raises(NotRequesterError):
+        await service.submit("T0TEAM", "U2", "lost-phone", None, FORM, "VFORM1")
 
 
 async def test_one_form_sent_to_two_replicas_at_once_is_one_request(
