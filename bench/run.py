@@ -178,7 +178,7 @@ def _submit(i: int, slack: str, run: str) -> tuple[str, str]:
         "api_app_id": "A0",
         "trigger_id": f"t{i}",
         "view": {
-            "id": "V1",
+            "id": f"V{run}{i}",  # a modal of its own: a form submission is stored once
             "type": "modal",
             "callback_id": "mfa-contact-it",
             "private_metadata": json.dumps({"walk_id": None, "topic_id": "lost-phone"}),

@@ -269,6 +269,7 @@ async def build_runtime(
                 tap_lifetime_minutes=settings.tap_lifetime_minutes,
                 reset_cooldown=settings.reset_cooldown,
                 manager_attestation=settings.manager_attestation,
+                requests_per_hour=settings.requests_per_hour,
             ),
             SqlRequestRepository(sessions),
             walks,

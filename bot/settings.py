@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     stepup_required: bool = True
 
     request_ttl: timedelta = timedelta(hours=24)
+    requests_per_hour: int = Field(default=3, ge=1, le=100)
     tap_lifetime_minutes: int = Field(default=60, ge=10, le=43200)
     demo_directory_file: Path | None = None
 

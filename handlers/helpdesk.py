@@ -4,27 +4,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.errors import (
-    AlreadyOpenError,
     HelpdeskError,
     NothingSelectedError,
     StorageUnavailableError,
 )
 from bot.domain.helpdesk import HelpdeskService, Place
 from bot.domain.identity import Action
-from bot.domain.requests import ContactForm, Remaining
+from bot.domain.requests import ContactForm, HelpRequest, Remaining
 from bot.domain.stepup import StepUpOffError
 from bot.tasks import Lane
 from handlers.blocks.guide import Message
 from handlers.blocks.helpdesk import (
     build_cancelled,
     build_contact_modal,
+    build_contact_refusal,
     build_deny_modal,
     build_enroll_modal,
     build_enrollment,
@@ -32,7 +31,6 @@ from handlers.blocks.helpdesk import (
     build_open_request,
     build_pending,
     build_refusal,
-    build_request_sending,
     build_request_sent,
     build_stepup_modal,
     build_stepup_refusal,
@@ -52,15 +50,6 @@ from handlers.wire import (
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Sender:
-    """Who sent the contact form, and its modal: what storing the request needs of the payload."""
-
-    team_id: str
-    user_id: str
-    view_id: str
 
 
 _FORM_ERRORS = {
@@ -91,9 +80,23 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
                 errors={_FORM_ERRORS[name]: text for name, text in problems.items()},
             )
             return
-        await ack(response_action="update", view=build_request_sending())
-        sender = Sender(body["team"]["id"], body["user"]["id"], view["id"])
-        deps.tasks.spawn(_submit_request(deps, helpdesk, sender, meta, form), "submit-request")
+        user = body["user"]["id"]
+        # Stored before the ack (one insert, no Slack call), so a crash after it loses nothing;
+        # the modal's id makes a form sent twice one request.
+        try:
+            submitted = await helpdesk.submit(
+                body["team"]["id"], user, meta.topic_id, meta.walk_id, form, view["id"]
+            )
+        except HelpdeskError as exc:
+            refusal = build_contact_refusal(exc, deps.guide.guide.texts.contact_it)
+            await ack(response_action="update", view=refusal)
+            return
+        except StorageUnavailableError:  # the form stays open with what was typed: send again
+            await ack_storage_down(ack, FieldId.DESCRIPTION, "sent", "a contact form")
+            return
+        await ack(response_action="update", view=build_request_sent(submitted.request))
+        if submitted.new:  # a form sent again has its card already
+            _follow_up(deps, helpdesk, submitted.request)
 
     @app.action(ActionId.MANAGER_YES)
     async def handle_manager_yes(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -229,41 +232,12 @@ async def _open_contact_form(deps: Deps, helpdesk: HelpdeskService, body: dict[s
         log.warning("could not open the contact form: %s", exc.response.get("error"))
 
 
-async def _submit_request(
-    deps: Deps,
-    helpdesk: HelpdeskService,
-    sender: Sender,
-    meta: ContactMeta,
-    form: ContactForm,
-) -> None:
-    """Store the request, then show its number in the modal and post it to the help desk."""
-    user, view_id = sender.user_id, sender.view_id
-    client = deps.replier.client
-    try:
-        request = await helpdesk.submit(sender.team_id, user, meta.topic_id, meta.walk_id, form)
-    except AlreadyOpenError as exc:
-        await client.views_update(
-            view_id=view_id, view=build_notice_modal("Contact IT", build_refusal(exc))
-        )
-        return
-    except Exception:
-        # Give the form back with everything typed in it, so nothing is lost.
-        again = build_contact_modal(
-            deps.guide.guide,
-            meta.topic_id,
-            meta.walk_id,
-            form,
-            problem="Your request could not be sent just now. Press Send to try again.",
-        )
-        await client.views_update(view_id=view_id, view=again)
-        raise
+def _follow_up(deps: Deps, helpdesk: HelpdeskService, request: HelpRequest) -> None:
+    """After the ack: post the new request's card, and mark the walk it came from escalated."""
     deps.tasks.spawn(helpdesk.announce_new(request), "announce-request", Lane.BULK)
-    if meta.walk_id:
-        deps.tasks.spawn(deps.guide.escalate(meta.walk_id, user), "walk-escalated", Lane.BULK)
-    try:
-        await client.views_update(view_id=view_id, view=build_request_sent(request))
-    except SlackApiError as exc:
-        log.info("the modal was closed before request #%s was stored: %s", request.id, exc)
+    if request.walk_id:
+        escalated = deps.guide.escalate(request.walk_id, request.requester_id)
+        deps.tasks.spawn(escalated, "walk-escalated", Lane.BULK)
 
 
 async def _manager(

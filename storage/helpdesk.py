@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy import Table, and_, func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.domain.errors import AlreadyOpenError
+from bot.domain.errors import AlreadyOpenError, AlreadySubmittedError
 from bot.domain.identity import Action
 from bot.domain.requests import (
     ACTIVE,
@@ -18,6 +18,7 @@ from bot.domain.requests import (
     AuditEntry,
     ContactForm,
     HelpRequest,
+    Intake,
     Remaining,
     Status,
 )
@@ -55,11 +56,41 @@ class SqlRequestRepository:
                 row.id = inserted.scalar_one()
                 await append_audit(conn, audit, row.id)
         except IntegrityError:
+            # Which unique index refused it, told by what is stored now: the same form
+            # (a replay that raced this one, maybe on another replica) first.
+            if request.submission_key:
+                same = await self.request_by_submission(request.submission_key)
+                if same is not None:
+                    raise AlreadySubmittedError(same.id) from None
             existing = await self.active_request_of(request.requester_id)
             if existing is None:
                 raise
             raise AlreadyOpenError(existing.id) from None
         return _request(row)
+
+    async def request_by_submission(self, submission_key: str) -> HelpRequest | None:
+        async with self._single() as session:
+            row = await session.scalar(
+                select(HelpRequestRow).where(HelpRequestRow.submission_key == submission_key)
+            )
+            return None if row is None else _request(row)
+
+    async def intake_of(self, user_id: str, submission_key: str | None, since: datetime) -> Intake:
+        # One statement, one round trip: this runs before the form is acked.
+        table, mine = _REQUESTS, _REQUESTS.c.requester_id == user_id
+        same = select(table.c.id).where(table.c.submission_key == submission_key)
+        sent = select(func.count()).select_from(table).where(mine, table.c.created_at >= since)
+        reset = select(func.max(table.c.updated_at)).where(
+            mine, table.c.status == Status.DONE.value
+        )
+        query = select(
+            same.scalar_subquery() if submission_key else null(),
+            sent.scalar_subquery(),
+            reset.scalar_subquery(),
+        )
+        async with self._statements.connect() as conn:
+            submitted_as, count, last_reset = (await conn.execute(query)).one()
+        return Intake(submitted_as, int(count or 0), last_reset)
 
     async def get_request(self, request_id: int) -> HelpRequest | None:
         async with self._single() as session:
@@ -209,15 +240,6 @@ class SqlRequestRepository:
                 return False
             await append_audit(session, audit, request_id)
         return True
-
-    async def last_reset_of(self, user_id: str) -> datetime | None:
-        async with self._single() as session:
-            return await session.scalar(
-                select(func.max(HelpRequestRow.updated_at)).where(
-                    HelpRequestRow.requester_id == user_id,
-                    HelpRequestRow.status == Status.DONE.value,
-                )
-            )
 
     async def actions_of(self, request_id: int) -> list[ActionItem]:
         async with self._single() as session:

@@ -17,6 +17,69 @@ from bot.app import Runtime
 from tests.fakes.slack import TEAM_ID, FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"
+_VIEW_IDS = itertools.count(1)
+
+
+def signed_headers(
+    body: str, content_type: str, *, timestamp: int | None = None, secret: str = SIGNING_SECRET
+) -> dict[str, str]:
+    """The headers Slack sends with `body`: its timestamp and its v0 signature."""
+    ts = str(timestamp if timestamp is not None else int(time.time()))
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest}",
+    }
+
+
+def submission(
+    view: dict[str, Any],
+    values: dict[str, str],
+    *,
+    user: str = "U1",
+    team: str = TEAM_ID,
+    view_id: str | None = None,
+    trigger_id: str = "",
+) -> str:
+    """The form-encoded body of a modal submitted with `values` (block_id -> text or option
+    value), as Slack sends it; each submission gets a view id of its own unless told one."""
+    state: dict[str, Any] = {}
+    for block in view["blocks"]:
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        value = values.get(block["block_id"])
+        if element["type"] == "radio_buttons":
+            chosen = next(
+                (o for o in element["options"] if o["value"] == value),
+                element.get("initial_option"),
+            )
+            entry: dict[str, Any] = {"type": "radio_buttons", "selected_option": chosen}
+        else:
+            text = value if value is not None else element.get("initial_value")
+            entry = {"type": element["type"], "value": text}
+        state[block["block_id"]] = {element["action_id"]: entry}
+    payload = {
+        "type": "view_submission",
+        "team": {"id": team, "domain": "fake"},
+        "user": {"id": user, "username": user.lower(), "team_id": team},
+        "api_app_id": "A0APP",
+        "token": "unused",
+        "trigger_id": trigger_id,
+        "view": {
+            "id": view_id or f"VMODAL{next(_VIEW_IDS)}",
+            "team_id": team,
+            "type": "modal",
+            "callback_id": view.get("callback_id", ""),
+            "private_metadata": view.get("private_metadata", ""),
+            "blocks": view["blocks"],
+            "state": {"values": state},
+            "hash": "1.abc",
+        },
+        "response_urls": [],
+    }
+    return urlencode({"payload": json.dumps(payload)})
 
 
 @dataclass
@@ -121,12 +184,8 @@ class SlackDriver:
         secret: str = SIGNING_SECRET,
     ) -> Reply:
         """POST a body to /slack/events signed with `secret` at `timestamp`."""
-        ts = str(timestamp if timestamp is not None else int(time.time()))
-        digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
         all_headers = {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": f"v0={digest}",
+            **signed_headers(body, content_type, timestamp=timestamp, secret=secret),
             **(headers or {}),
         }
         started = time.perf_counter()
@@ -304,44 +363,16 @@ class SlackDriver:
         return json.loads(view) if isinstance(view, str) else view
 
     async def submit(
-        self, view: dict[str, Any], values: dict[str, str], *, user: str = "U1", team: str = TEAM_ID
+        self,
+        view: dict[str, Any],
+        values: dict[str, str],
+        *,
+        user: str = "U1",
+        team: str = TEAM_ID,
+        view_id: str | None = None,
     ) -> Reply:
-        """Submit a modal with `values` (block_id -> text or option value), as Slack would."""
-        state: dict[str, Any] = {}
-        for block in view["blocks"]:
-            if block.get("type") != "input":
-                continue
-            element = block["element"]
-            value = values.get(block["block_id"])
-            if element["type"] == "radio_buttons":
-                chosen = next(
-                    (o for o in element["options"] if o["value"] == value),
-                    element.get("initial_option"),
-                )
-                entry: dict[str, Any] = {"type": "radio_buttons", "selected_option": chosen}
-            else:
-                text = value if value is not None else element.get("initial_value")
-                entry = {"type": element["type"], "value": text}
-            state[block["block_id"]] = {element["action_id"]: entry}
-        payload = {
-            "type": "view_submission",
-            "team": {"id": team, "domain": "fake"},
-            "user": {"id": user, "username": user.lower(), "team_id": team},
-            "api_app_id": "A0APP",
-            "token": "unused",
-            "trigger_id": self.fake.new_trigger_id(),
-            "view": {
-                "id": "VMODAL",
-                "team_id": team,
-                "type": "modal",
-                "callback_id": view.get("callback_id", ""),
-                "private_metadata": view.get("private_metadata", ""),
-                "blocks": view["blocks"],
-                "state": {"values": state},
-                "hash": "1.abc",
-            },
-            "response_urls": [],
-        }
-        return await self.post(
-            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
-        )
+        """Submit a modal with `values` (block_id -> text or option value), as Slack would;
+        `view_id` names the modal (by default one of its own, as each modal Slack opens has)."""
+        trigger = self.fake.new_trigger_id()
+        body = submission(view, values, user=user, team=team, view_id=view_id, trigger_id=trigger)
+        return await self.post(body, "application/x-www-form-urlencoded")

@@ -91,3 +91,23 @@ class StorageUnavailableError(Exception):
     Not a HelpdeskError: nothing was refused and nothing could be audited; the same click works
     again once the database is back. The storage layer raises it for any outage.
     """
+
+
+class TooManyRequestsError(HelpdeskError):
+    """The employee sent REQUESTS_PER_HOUR requests within the last hour: call IT instead."""
+
+    code = "too_many_requests"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"{limit} requests within the last hour")
+        self.limit = limit
+
+
+class AlreadySubmittedError(HelpdeskError):
+    """The same form submission is stored already (a replay); it carries that request's number."""
+
+    code = "already_submitted"
+
+    def __init__(self, request_id: int) -> None:
+        super().__init__(f"this form was stored as request #{request_id}")
+        self.request_id = request_id

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.domain.errors import (
     AlreadyDecidedError,
+    AlreadySubmittedError,
     HelpdeskError,
     NotAnAdminError,
     NothingSelectedError,
@@ -20,6 +21,7 @@ from bot.domain.errors import (
     RequestNotFoundError,
     SameApproverError,
     SuspiciousError,
+    TooManyRequestsError,
     WrongPlaceError,
 )
 from bot.domain.guide import Guide
@@ -51,6 +53,7 @@ from bot.domain.requests import (
     HelpRequest,
     Status,
     propose_actions,
+    with_revocation,
 )
 from bot.domain.stepup import NotEnrolledError, StepUp, StepUpOffError, WrongCodeError
 
@@ -58,6 +61,8 @@ log = logging.getLogger(__name__)
 
 SYSTEM = "system"
 ANNOUNCE_LEASE = timedelta(minutes=2)
+# The window REQUESTS_PER_HOUR counts in.
+REQUEST_WINDOW = timedelta(hours=1)
 # Longer than any one action can take (each provider call has its own timeout), so a lease
 # runs out only when its worker died.
 ACTION_LEASE = timedelta(minutes=15)
@@ -100,6 +105,16 @@ class HelpdeskConfig:
     # How long the card waits on the identity provider's answer about admin roles; past it the
     # request is privileged (fail closed).
     role_check_timeout: timedelta = timedelta(seconds=20)
+    requests_per_hour: int = 3
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a contact form became: its request, and whether this submission stored it (False
+    for a replay of a form stored before)."""
+
+    request: HelpRequest
+    new: bool
 
 
 @dataclass(frozen=True)
@@ -145,11 +160,37 @@ class HelpdeskService:
         return await self._requests.active_request_of(user_id)
 
     async def submit(
-        self, team_id: str, user_id: str, topic_id: str, walk_id: str | None, form: ContactForm
-    ) -> HelpRequest:
-        """Store request #N (AlreadyOpenError when one is in progress); `announce_new` follows."""
+        self,
+        team_id: str,
+        user_id: str,
+        topic_id: str,
+        walk_id: str | None,
+        form: ContactForm,
+        submission_key: str | None = None,
+    ) -> Submitted:
+        """Store request #N, before the form is acked: database work only, no Slack and no
+        provider call; `announce_new` follows. The form stored under `submission_key` before
+        gives its request back (a replay). AlreadyOpenError while one is in progress;
+        TooManyRequestsError (audited) past `requests_per_hour`."""
         now = self._clock.now()
-        last_reset = await self._requests.last_reset_of(user_id)
+        intake = await self._requests.intake_of(user_id, submission_key, now - REQUEST_WINDOW)
+        if intake.submitted_as is not None:
+            return self._replayed(await self._get(intake.submitted_as), user_id)
+        # Counted, then inserted: not atomic, but the unique index on a requester's active
+        # request keeps one person's submissions from racing each other past the limit.
+        sent = intake.sent_since
+        if sent >= self.config.requests_per_hour:
+            limit = self.config.requests_per_hour
+            await self._requests.record_audit(
+                AuditEntry(
+                    now,
+                    user_id,
+                    "request.refused",
+                    detail={"reason": TooManyRequestsError.code, "sent": sent, "limit": limit},
+                )
+            )
+            raise TooManyRequestsError(limit)
+        last_reset = intake.last_reset
         recent = (
             last_reset if last_reset and now - last_reset < self.config.reset_cooldown else None
         )
@@ -170,6 +211,7 @@ class HelpdeskService:
             privileged=True,
             privileged_reason=None,
             recent_reset_at=recent,
+            submission_key=submission_key,
         )
         audit = AuditEntry(
             now,
@@ -182,7 +224,16 @@ class HelpdeskService:
                 "recent_reset": recent is not None,
             },
         )
-        return await self._requests.create_request(request, audit, announcing_at=now)
+        try:
+            stored = await self._requests.create_request(request, audit, announcing_at=now)
+        except AlreadySubmittedError as replay:  # the same form, stored by another replica
+            return self._replayed(await self._get(replay.request_id), user_id)
+        return Submitted(stored, new=True)
+
+    def _replayed(self, stored: HelpRequest, user_id: str) -> Submitted:
+        if stored.requester_id != user_id:  # a form is its sender's: never show another's
+            raise NotRequesterError("not yours")
+        return Submitted(stored, new=False)
 
     async def announce(self, request_id: int) -> None:
         """Post a request whose card never reached the channel (a retry from housekeeping).
@@ -196,8 +247,8 @@ class HelpdeskService:
         await self.announce_new(await self._get(request_id))
 
     async def announce_new(self, request: HelpRequest) -> None:
-        """Post a request just submitted (its posting was claimed when it was stored) and
-        confirm it to the employee."""
+        """Assess whether the requester is privileged and store it, then post the request just
+        submitted (its posting was claimed when it was stored) and confirm it to the employee."""
         try:
             name, email = await self._people.profile(request.requester_id)
             request = replace(request, requester_name=name, requester_email=email)
@@ -333,6 +384,7 @@ class HelpdeskService:
         request = await self.authorize(request_id, actor, place)
         if not actions:
             raise NothingSelectedError("tick at least one action to approve")
+        selected, actions = actions, with_revocation(actions)  # even if unticked
         if request.suspicious:
             raise await self._refused(actor, request.id, SuspiciousError("reported"))
         await self._step_up(actor, request.id, code)
@@ -345,7 +397,7 @@ class HelpdeskService:
                     actor,
                     "request.first_approval",
                     request.id,
-                    {"actions": [a.value for a in actions]},
+                    _approval(selected, actions),
                 )
                 if not await self._requests.record_first_approval(request.id, actions, audit, now):
                     raise _already(await self._get(request.id))
@@ -355,12 +407,10 @@ class HelpdeskService:
                     actor, request.id, SameApproverError("a second admin has to approve")
                 )
             # Only what both admins approved is carried out.
-            actions = tuple(a for a in actions if a in request.first_actions)
+            actions = with_revocation(tuple(a for a in actions if a in request.first_actions))
             if not actions:
                 raise NothingSelectedError("no action was approved by both admins")
-        audit = AuditEntry(
-            now, actor, "request.approved", request.id, {"actions": [a.value for a in actions]}
-        )
+        audit = AuditEntry(now, actor, "request.approved", request.id, _approval(selected, actions))
         moved = await self._requests.transition(
             request.id,
             _OPEN,
@@ -847,6 +897,14 @@ class HelpdeskService:
             lines.append(text.split("\n", 1)[0].strip("* "))
         lines += [f"chose: {choice.split(':', 1)[1]}" for choice in walk.state.choices]
         return tuple(lines)
+
+
+def _approval(selected: tuple[Action, ...], actions: tuple[Action, ...]) -> dict[str, Any]:
+    """The audit detail of an approval: what runs, and whether revocation was added to it."""
+    detail: dict[str, Any] = {"actions": [a.value for a in actions]}
+    if Action.REVOKE_SESSIONS in actions and Action.REVOKE_SESSIONS not in selected:
+        detail["revocation_added"] = True
+    return detail
 
 
 def _already(request: HelpRequest) -> AlreadyDecidedError:

@@ -12,6 +12,7 @@ from bot.domain.requests import (
     AuditEntry,
     Change,
     HelpRequest,
+    Intake,
     Status,
 )
 from bot.domain.walks import WalkRecord
@@ -63,8 +64,14 @@ class RequestRepository(Protocol):
     async def create_request(
         self, request: HelpRequest, audit: AuditEntry, announcing_at: datetime | None = None
     ) -> HelpRequest:
-        """Store a new request (its id is assigned here); AlreadyOpenError if one is active.
+        """Store a new request (its id is assigned here); AlreadySubmittedError if one with its
+        `submission_key` is stored already, AlreadyOpenError if one is active.
         `announcing_at` claims the posting of its card for the caller."""
+        ...
+
+    async def intake_of(self, user_id: str, submission_key: str | None, since: datetime) -> Intake:
+        """Before storing a form: the request this submission made already, how many requests
+        the employee made at or after `since` (whatever became of them), their last reset."""
         ...
 
     async def get_request(self, request_id: int) -> HelpRequest | None:
@@ -118,10 +125,6 @@ class RequestRepository(Protocol):
 
     async def record_manager_answer(self, request_id: int, answer: str, audit: AuditEntry) -> bool:
         """The manager's yes or no (by `audit.actor_id`), once; a no marks it suspicious."""
-        ...
-
-    async def last_reset_of(self, user_id: str) -> datetime | None:
-        """When the employee's last request was done, if ever."""
         ...
 
     async def actions_of(self, request_id: int) -> list[ActionItem]:

@@ -101,8 +101,18 @@ def propose_actions(topic_id: str, lost_or_stolen: bool) -> tuple[Action, ...]:
     if topic_id == "app-passwords":
         return (Action.DELETE_APP_PASSWORDS,)
     if topic_id in {"lost-phone", "no-phone", "not-receiving"}:
-        return (Action.CLEAR_MFA,)
+        return with_revocation((Action.CLEAR_MFA,))
     return ()
+
+
+def with_revocation(actions: tuple[Action, ...]) -> tuple[Action, ...]:
+    """The actions, with sign-in sessions revoked whenever MFA settings are cleared (in the
+    order of Action). Clearing the methods while a session someone else holds stays alive lets
+    that session register its own method: the reset would hand the account over."""
+    if Action.CLEAR_MFA not in actions or Action.REVOKE_SESSIONS in actions:
+        return actions
+    chosen = {*actions, Action.REVOKE_SESSIONS}
+    return tuple(action for action in Action if action in chosen)
 
 
 @dataclass(frozen=True)
@@ -141,6 +151,15 @@ class HelpRequest:
     def is_expired(self, now: datetime) -> bool:
         """True once the request waited past its expiry without a decision."""
         return self.status is Status.OPEN and now >= self.expires_at
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What storing an employee's form needs to know first, read in one go."""
+
+    submitted_as: int | None  # the request this very form submission made before, if any
+    sent_since: int  # the employee's requests since the start of the limit's window
+    last_reset: datetime | None  # when a request of theirs was last done
 
 
 @dataclass(frozen=True)

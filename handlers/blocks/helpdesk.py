@@ -32,11 +32,13 @@ from bot.domain.errors import (
     RequestExpiredError,
     SameApproverError,
     SuspiciousError,
+    TooManyRequestsError,
     WrongPlaceError,
 )
 from bot.domain.guide import Guide
 from bot.domain.identity import Action
 from bot.domain.requests import (
+    ACTIVE,
     CONTACT_MAX,
     DESCRIPTION_MAX,
     DETAILS_MAX,
@@ -165,36 +167,38 @@ def build_contact_modal(
     )
 
 
-def build_request_sending() -> View:
-    """What the modal shows the moment it is submitted, until the request is stored."""
-    return View(
-        type="modal",
-        title="Contact IT",
-        close="Close",
-        blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(text=":hourglass_flowing_sand: Sending your request to IT…")
-            )
-        ],
-    )
-
-
 def build_request_sent(request: HelpRequest) -> View:
-    """What the modal turns into once the request is stored."""
+    """What the form turns into as it is acked: the request it stored (or, for a form sent
+    again, the one it stored before, as it stands)."""
+    if request.status in ACTIVE:
+        text = (
+            f":white_check_mark: *Request #{request.id} is with IT.*\n"
+            "I'll tell you in our direct messages as soon as IT decides, and what to do next."
+        )
+    else:
+        text = (
+            f"This form was sent already, as request #{request.id}, which is "
+            f"{_status_words(request.status)}. Press *Contact IT* again if you still need help."
+        )
     return View(
         type="modal",
         title="Contact IT",
         close="Close",
-        blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f":white_check_mark: *Request #{request.id} is with IT.*\n"
-                    "I'll tell you in our direct messages as soon as IT decides, and what to "
-                    f"do next.\n\n{NEVER_ASK}"
-                )
-            )
-        ],
+        blocks=[SectionBlock(text=MarkdownTextObject(text=f"{text}\n\n{NEVER_ASK}"))],
     )
+
+
+def build_contact_refusal(error: HelpdeskError, contact_it: str) -> View:
+    """What the form turns into when no request is stored: why, and how else to reach IT."""
+    if isinstance(error, TooManyRequestsError):
+        text = (
+            f":telephone_receiver: *You have sent {error.limit} requests to IT within the last "
+            "hour.* Please don't send another one: call IT instead.\n\n"
+            f"{contact_it}"
+        )
+    else:
+        text = build_refusal(error)
+    return build_notice_modal("Contact IT", text)
 
 
 def build_notice_modal(title: str, text: str) -> View:
@@ -491,7 +495,11 @@ def _decision_blocks(request: HelpRequest) -> list[Block]:
     chosen = [o for o in options if Action(o.value) in request.proposed]
     return [
         SectionBlock(
-            text=MarkdownTextObject(text="*Proposed actions* (change the selection if needed)")
+            text=MarkdownTextObject(
+                text="*Proposed actions* (change the selection if needed). Clearing MFA "
+                "settings always revokes the sign-in sessions too, ticked or not, so that a "
+                "session someone else holds cannot register a method of its own."
+            )
         ),
         ActionsBlock(
             block_id=f"{ActionId.SELECT_ACTIONS}-block",

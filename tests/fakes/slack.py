@@ -65,6 +65,8 @@ class FakeSlack:
         self.base_url = ""
         self.delay_s = 0.0  # a slow Slack: every Web API answer waits this long
         self.method_delays_s: dict[str, float] = {}  # or only these methods' answers
+        self._held: set[str] = set()
+        self._released = asyncio.Event()
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._sockets: list[web.WebSocketResponse] = []
         self.socket_connected = asyncio.Event()
@@ -90,6 +92,7 @@ class FakeSlack:
 
     async def stop(self) -> None:
         """Stop listening."""
+        self.release()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -114,6 +117,16 @@ class FakeSlack:
         self._failures.setdefault(method, []).append(
             Injected(status=status, body={"ok": False, "error": error}, headers=headers)
         )
+
+    def hold(self, *methods: str) -> None:
+        """Leave every call of these methods unanswered until `release` (a Slack that hangs)."""
+        self._held.update(methods)
+        self._released.clear()
+
+    def release(self) -> None:
+        """Answer the held calls, and the next ones at once."""
+        self._held.clear()
+        self._released.set()
 
     def drop_next(self, method: str) -> None:
         """Close the connection on the next call of `method` without answering it."""
@@ -157,6 +170,8 @@ class FakeSlack:
         delay = self.method_delays_s.get(method, self.delay_s)
         if delay:
             await asyncio.sleep(delay)
+        if method in self._held:
+            await self._released.wait()
         auth = request.headers.get("Authorization", "")
         token_kind = "xapp-" if method == "apps.connections.open" else "xoxb-"
         if not auth.startswith(f"Bearer {token_kind}"):

@@ -158,7 +158,7 @@ PLACE = Place("T0TEAM", "C0DESK")
 
 async def _approved(desk: Desk, actions: tuple[Action, ...]) -> int:
     form = ContactForm("lost it", True, Remaining.NONE, None, "+1 555 0100")
-    request = await desk.service.submit("T0TEAM", "U1", "lost-phone", None, form)
+    request = (await desk.service.submit("T0TEAM", "U1", "lost-phone", None, form)).request
     await desk.service.announce_new(request)
     await desk.service.approve(request.id, ADMIN, PLACE, actions)
     return request.id
@@ -170,16 +170,16 @@ async def _statuses(desk: Desk, request_id: int) -> list[ActionStatus]:
 
 async def test_a_throttled_call_waits_for_retry_after_then_runs_once(desk: Desk) -> None:
     desk.directory.errors = [TemporaryIdentityError("throttled (429)", retry_after=30)]
-    request_id = await _approved(desk, (Action.CLEAR_MFA,))
+    request_id = await _approved(desk, (Action.DELETE_APP_PASSWORDS,))
     await desk.service.execute(request_id)
     assert await _statuses(desk, request_id) == [ActionStatus.PENDING]
     assert await desk.service.work_due() == []  # not due before Retry-After
     desk.clock.advance(seconds=29)
     await desk.service.work_due()
-    assert desk.directory.calls == ["clear_mfa"]
+    assert desk.directory.calls == ["delete_app_passwords"]
     desk.clock.advance(seconds=2)
     assert await desk.service.work_due() == [request_id]
-    assert desk.directory.calls == ["clear_mfa", "clear_mfa"]
+    assert desk.directory.calls == ["delete_app_passwords"] * 2
     request = await desk.service.get(request_id)
     assert request.status is Status.DONE
     assert await desk.service.work_due() == []  # nothing runs twice
@@ -202,7 +202,7 @@ async def test_two_server_errors_then_success_back_off_exponentially(desk: Desk)
 
 async def test_it_gives_up_after_the_last_attempt_and_retry_starts_afresh(desk: Desk) -> None:
     desk.directory.errors = [TemporaryIdentityError("500")] * MAX_ATTEMPTS
-    request_id = await _approved(desk, (Action.CLEAR_MFA,))
+    request_id = await _approved(desk, (Action.DELETE_APP_PASSWORDS,))
     await desk.service.execute(request_id)
     for _ in range(MAX_ATTEMPTS):
         desk.clock.advance(minutes=10)
@@ -233,7 +233,7 @@ async def test_a_permanent_error_fails_at_once(desk: Desk) -> None:
 async def test_an_action_held_by_a_dead_worker_is_taken_over_once_its_lease_ends(
     desk: Desk,
 ) -> None:
-    request_id = await _approved(desk, (Action.CLEAR_MFA,))
+    request_id = await _approved(desk, (Action.DELETE_APP_PASSWORDS,))
     audit = await desk.repo.audit_since(desk.clock.now() - timedelta(days=1))
     assert audit[-1].event == "request.approved"
     # A worker claims the action and dies before finishing it.
@@ -254,7 +254,7 @@ async def test_an_action_held_by_a_dead_worker_is_taken_over_once_its_lease_ends
     assert desk.directory.calls == []
     desk.clock.advance(minutes=2)
     assert await desk.service.work_due() == [request_id]
-    assert desk.directory.calls == ["clear_mfa"]
+    assert desk.directory.calls == ["delete_app_passwords"]
     assert (await desk.service.get(request_id)).status is Status.DONE
     assert await desk.service.work_due() == []
 
@@ -262,7 +262,7 @@ async def test_an_action_held_by_a_dead_worker_is_taken_over_once_its_lease_ends
 async def test_a_worker_whose_lease_was_taken_over_cannot_record_a_result(desk: Desk) -> None:
     from bot.domain.requests import AuditEntry
 
-    request_id = await _approved(desk, (Action.CLEAR_MFA,))
+    request_id = await _approved(desk, (Action.DELETE_APP_PASSWORDS,))
     await desk.repo.transition(
         request_id,
         frozenset({Status.APPROVED}),
@@ -286,7 +286,7 @@ async def test_a_worker_whose_lease_was_taken_over_cannot_record_a_result(desk: 
 async def test_an_action_whose_workers_keep_dying_is_given_up(desk: Desk) -> None:
     from bot.domain.requests import AuditEntry
 
-    request_id = await _approved(desk, (Action.CLEAR_MFA,))
+    request_id = await _approved(desk, (Action.DELETE_APP_PASSWORDS,))
     await desk.repo.transition(
         request_id,
         frozenset({Status.APPROVED}),
@@ -309,7 +309,7 @@ async def test_a_reported_request_is_neither_approved_nor_retried(desk: Desk) ->
     from bot.domain.errors import SuspiciousError
 
     form = ContactForm("lost it", True, Remaining.NONE, None, "+1 555 0100")
-    request = await desk.service.submit("T0TEAM", "U1", "lost-phone", None, form)
+    request = (await desk.service.submit("T0TEAM", "U1", "lost-phone", None, form)).request
     await desk.service.announce_new(request)
     await desk.service.report_not_me(request.id, "U1")
     with pytest.raises(SuspiciousError):

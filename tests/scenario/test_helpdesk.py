@@ -249,7 +249,8 @@ async def test_an_admin_cannot_decide_on_their_own_request(slack: SlackDriver) -
     events = [(e, a, d) for e, a, d in await _audit(slack)]
     assert ("request.first_approval", ADMIN2) in [(e, a) for e, a, _ in events]
     approved = next(d for e, _, d in events if e == "request.approved")
-    assert approved == {"actions": ["clear_mfa"]}  # only what both admins approved
+    # Only what both admins approved, and sessions revoked with any clear.
+    assert approved == {"actions": ["clear_mfa", "revoke_sessions"], "revocation_added": True}
 
 
 async def test_deny_needs_a_reason_and_the_employee_reads_it(slack: SlackDriver) -> None:
@@ -388,11 +389,15 @@ async def test_the_audit_export_holds_every_decision_and_no_secret(
         ("request.executing", "system"),
         ("action.done", "system"),
         ("action.done", "system"),
+        ("action.done", "system"),
         ("request.done", "system"),
     ]
     assert lines[1]["detail"] == {"reason": "Demo directory: no admin role; on no privileged list"}
     assert lines[2]["detail"] == {"reason": "not_an_admin"}
-    assert lines[3]["detail"] == {"actions": ["clear_mfa", "issue_tap"]}
+    assert lines[3]["detail"] == {
+        "actions": ["clear_mfa", "revoke_sessions", "issue_tap"],
+        "revocation_added": True,
+    }
     assert all(line["request_id"] == 1 for line in lines)
     assert lines[0]["at"].startswith("2026-11-27T08:00:00")
     out = tmp_path / "audit.csv"
@@ -401,7 +406,7 @@ async def test_the_audit_export_holds_every_decision_and_no_secret(
     )
     rows = out.read_text().splitlines()
     assert rows[0] == "at,actor_id,event,request_id,detail"
-    assert len(rows) == 9
+    assert len(rows) == len(lines) + 1
     later = await _cli(["audit", "export", "--since", "2026-11-28"], env)
     assert later == ""
     tap = next(dm for dm in _dms(slack) if "temporary access pass for" in dm).split("`")[1]
@@ -650,9 +655,17 @@ def _updated_views(slack: SlackDriver) -> list[str]:
     return [json.dumps(c.params["view"]) for c in slack.fake.calls_to("views.update")]
 
 
-async def test_the_modal_shows_the_request_number_once_stored(slack: SlackDriver) -> None:
-    await _request(slack)
-    assert any("Request #1 is with IT" in view for view in _updated_views(slack))
+async def test_the_form_is_acked_with_the_request_it_stored(slack: SlackDriver) -> None:
+    step = await _to_contact_it(slack)
+    await slack.click(step, ActionId.CONTACT_IT)
+    await slack.settle()
+    reply = await slack.submit(slack.opened_view(), {FieldId.CONTACT: "+1 555 0101"})
+    # The ack itself says the request is stored: no "Sending…" left to hang if the bot dies.
+    assert reply.json()["response_action"] == "update"
+    assert "Request #1 is with IT" in json.dumps(reply.json()["view"])
+    await slack.settle()
+    assert _updated_views(slack) == []  # nothing to correct afterwards
+    assert "Request #1" in _card(slack).all_text()
 
 
 async def test_two_forms_opened_at_once_make_one_request(slack: SlackDriver) -> None:
@@ -669,8 +682,10 @@ async def test_two_forms_opened_at_once_make_one_request(slack: SlackDriver) -> 
         slack.submit(second, {FieldId.CONTACT: "+1 555 0101"}),
     )
     assert all(reply.json()["response_action"] == "update" for reply in replies)
+    acks = [json.dumps(reply.json()["view"]) for reply in replies]
+    assert sum("You already have request #1" in ack for ack in acks) == 1
+    assert sum("Request #1 is with IT" in ack for ack in acks) == 1
     await slack.settle()
-    assert any("You already have request #1" in view for view in _updated_views(slack))
     cards = [
         c
         for c in slack.fake.calls_to("chat.postMessage")

@@ -43,9 +43,10 @@ async def test_each_action_waits_for_its_done_button(slack: SlackDriver) -> None
     text = waiting.all_text()
     assert "Require re-register multifactor authentication" in text
     assert "Delete all existing app passwords" in text
+    assert "Revoke sessions" in text  # added to the clear, though not ticked
     assert "https://entra.microsoft.com/" in str(waiting.blocks)
     done_buttons = [a for a in waiting.action_ids() if a.startswith(ActionId.MANUAL_DONE)]
-    assert len(done_buttons) == 2
+    assert len(done_buttons) == 3
     assert not any("is done" in dm for dm in _dms(slack))
 
     _, url = await slack.click(waiting, done_buttons[0], user=STRANGER)
@@ -57,15 +58,16 @@ async def test_each_action_waits_for_its_done_button(slack: SlackDriver) -> None
     await slack.settle()
     half = _card(slack)
     assert "Marked done by <@UADMIN2>" in half.all_text()
-    assert len([a for a in half.action_ids() if a.startswith(ActionId.MANUAL_DONE)]) == 1
+    assert len([a for a in half.action_ids() if a.startswith(ActionId.MANUAL_DONE)]) == 2
     await slack.click(waiting, done_buttons[0], user=ADMIN)  # a stale second click changes nothing
     await slack.settle()
     assert "Marked done by <@UADMIN2>" in _card(slack).all_text()
     await slack.click(half, done_buttons[1], user=ADMIN)
+    await slack.click(half, done_buttons[2], user=ADMIN)
     await slack.settle()
     assert "*Done*" in _card(slack).all_text()
     assert sum("is done" in dm for dm in _dms(slack)) == 1
     events = [(event, actor) for event, actor, _ in await _audit(slack)]
     assert events.count(("action.done", ADMIN2)) == 1
-    assert events.count(("action.done", ADMIN)) == 1
+    assert events.count(("action.done", ADMIN)) == 2
     assert events[-1] == ("request.done", "system")

@@ -48,7 +48,10 @@ def test_proposals_follow_the_article() -> None:
     assert propose_actions("lost-phone", lost_or_stolen=True) == lost
     assert propose_actions("no-phone", lost_or_stolen=True) == lost
     for topic in ("lost-phone", "no-phone", "not-receiving"):
-        assert propose_actions(topic, lost_or_stolen=False) == (Action.CLEAR_MFA,)
+        # Clearing the methods while someone else's session lives on would hand them the
+        # account: every clear comes with a revocation.
+        proposed = propose_actions(topic, lost_or_stolen=False)
+        assert proposed == (Action.CLEAR_MFA, Action.REVOKE_SESSIONS)
     assert propose_actions("app-passwords", lost_or_stolen=False) == (Action.DELETE_APP_PASSWORDS,)
     assert propose_actions("no-answer", lost_or_stolen=False) == ()
 
