@@ -159,6 +159,7 @@ async def test_from_a_topic_to_a_done_request(slack: SlackDriver) -> None:
         "action.done",
         "action.done",
         "request.done",
+        "notice.skipped",  # no SMTP_URL here: the email to the person is audited as not sent
     ]
     walks = await SqlWalkRepository(slack.runtime.engine).walks_of("U1")
     assert walks[-1].state.outcome.value == "escalated"
@@ -386,6 +387,7 @@ async def test_the_audit_export_holds_every_decision_and_no_secret(
         ("action.done", "system"),
         ("action.done", "system"),
         ("request.done", "system"),
+        ("notice.skipped", "system"),
     ]
     assert lines[1]["detail"] == {"reason": "not_an_admin"}
     assert lines[2]["detail"] == {"actions": ["clear_mfa", "issue_tap"]}
@@ -397,7 +399,7 @@ async def test_the_audit_export_holds_every_decision_and_no_secret(
     )
     rows = out.read_text().splitlines()
     assert rows[0] == "at,actor_id,event,request_id,detail"
-    assert len(rows) == 8
+    assert len(rows) == 9
     later = await _cli(["audit", "export", "--since", "2026-11-28"], env)
     assert later == ""
     tap = next(dm for dm in _dms(slack) if "temporary access pass for" in dm).split("`")[1]
