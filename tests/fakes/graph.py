@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import json
@@ -84,6 +85,8 @@ class FakeGraph:
             "User.RevokeSessions.All",
         }
         self.tap_issued: list[str] = []
+        self.mail_sent: list[dict[str, Any]] = []  # sendMail: {"from": mailbox, "message": ...}
+        self.delays: list[tuple[str, re.Pattern[str], float]] = []
         self._counter = itertools.count(1)
         self.origin = ""
         self._runner: web.AppRunner | None = None
@@ -123,6 +126,12 @@ class FakeGraph:
         for _ in range(times):
             self.failures.append((verb, re.compile(path_regex), status, headers))
 
+    def slow(self, verb: str, path_regex: str, seconds: float, times: int = 1) -> None:
+        """Hold the next `times` matching requests for `seconds` before answering them (a slow or
+        hanging Graph); a request whose caller gives up in the meantime changes nothing."""
+        for _ in range(times):
+            self.delays.append((verb, re.compile(path_regex), seconds))
+
     def revoke_tokens(self) -> None:
         """Every token issued so far stops working (Graph then answers 401)."""
         self.valid_tokens.clear()
@@ -159,6 +168,11 @@ class FakeGraph:
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if token not in self.valid_tokens:
             return _error(401, "InvalidAuthenticationToken", "Access token has expired.")
+        for index, (verb, pattern, seconds) in enumerate(self.delays):
+            if verb == request.method and pattern.search(path):
+                del self.delays[index]
+                await asyncio.sleep(seconds)
+                break
         for index, (verb, pattern, status, headers) in enumerate(self.failures):
             if verb == request.method and pattern.search(path):
                 del self.failures[index]
@@ -190,6 +204,8 @@ class FakeGraph:
                 )
             user.sessions_revoked += 1
             return web.json_response({"value": True})
+        if rest == ["sendMail"] and request.method == "POST":
+            return await self._send_mail(request, user)
         if rest[:1] == ["authentication"]:
             if "UserAuthenticationMethod.ReadWrite.All" not in self.granted:
                 return _error(403, "accessDenied", "Request Authorization failed")
@@ -276,6 +292,16 @@ class FakeGraph:
             user.methods = [m for m in user.methods if m["id"] != method_id]
             return web.Response(status=204)
         return _error(405, "MethodNotAllowed", "not supported")
+
+    async def _send_mail(self, request: web.Request, user: GraphUser) -> web.Response:
+        if "Mail.Send" not in self.granted:
+            return _error(403, "ErrorAccessDenied", "Access is denied. Check credentials.")
+        body = await request.json()
+        message = body.get("message") or {}
+        if not message.get("toRecipients") or "content" not in (message.get("body") or {}):
+            return _error(400, "ErrorInvalidRecipients", "At least one recipient is not valid.")
+        self.mail_sent.append({"from": user.upn, "message": message})
+        return web.Response(status=202)
 
     def _user(self, key: str) -> GraphUser | None:
         key = unquote(key).lower()
