@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import json
 import re
@@ -87,6 +88,7 @@ class FakeGraph:
         self.tap_issued: list[str] = []
         self.mail_sent: list[dict[str, Any]] = []  # sendMail: {"from": mailbox, "message": ...}
         self.delays: list[tuple[str, re.Pattern[str], float]] = []
+        self._stopping = asyncio.Event()  # ends the delays, so that stopping never waits on them
         self._counter = itertools.count(1)
         self.origin = ""
         self._runner: web.AppRunner | None = None
@@ -105,6 +107,7 @@ class FakeGraph:
 
     async def stop(self) -> None:
         """Stop listening."""
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -171,7 +174,10 @@ class FakeGraph:
         for index, (verb, pattern, seconds) in enumerate(self.delays):
             if verb == request.method and pattern.search(path):
                 del self.delays[index]
-                await asyncio.sleep(seconds)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), seconds)
+                if request.transport is None or request.transport.is_closing():
+                    return web.Response(status=499)  # the caller is gone: nothing is done
                 break
         for index, (verb, pattern, status, headers) in enumerate(self.failures):
             if verb == request.method and pattern.search(path):
