@@ -512,8 +512,11 @@ class HelpdeskService:
         try:
             async with _heartbeat(renew, ANNOUNCE_LEASE.total_seconds() / 3, "a card"):
                 yield
-        finally:
+        except Exception:
             self._announcing.discard(request_id)
+            raise
+        # Cancelled (a shutdown past its drain timeout): still held, for release_leases.
+        self._announcing.discard(request_id)
 
     async def authorize_retry(self, request_id: int, actor: str, place: Place) -> HelpRequest:
         """The failed request, if `actor` may retry it from `place`; refusals are audited."""

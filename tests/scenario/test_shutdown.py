@@ -33,12 +33,17 @@ async def test_a_card_being_posted_at_shutdown_is_handed_back(slack: SlackDriver
         FieldId.CORRELATION: GUID,
         FieldId.CONTACT: "+1 555 0101",
     }
+    asked = len(slack.fake.calls_to("users.info"))
     reply = await slack.submit(slack.opened_view(), form)
     assert reply.status == 200
     deadline = time.monotonic() + 10
-    while (claim := await _claim(slack)) is None or claim[0] is None:
-        assert time.monotonic() < deadline, "the request was not stored"
+    # The card's posting starts with the requester's profile: wait until that is in flight.
+    while len(slack.fake.calls_to("users.info")) == asked:
+        assert time.monotonic() < deadline, "the card's posting did not start"
         await asyncio.sleep(0.05)
-    await slack.runtime.close(drain_timeout=0.2)
+    claim = await _claim(slack)
+    assert claim is not None
+    assert claim[0] is not None  # claimed by this replica
+    await slack.runtime.close(drain_timeout=0.5)
     slack.fake.delay_s = 0.0
     assert await _claim(slack) == (None, None)  # no card, and nobody holds its posting
