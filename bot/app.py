@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import aiohttp
@@ -26,7 +27,7 @@ from bot.backoff import OutageBackoff
 from bot.clock import SystemClock
 from bot.domain.helpdesk import HelpdeskConfig, HelpdeskService
 from bot.domain.identity import IdentityProvider
-from bot.domain.ports import Clock
+from bot.domain.ports import Clock, Mailer
 from bot.domain.stepup import StepUp
 from bot.domain.text import escape_mrkdwn
 from bot.domain.walks import GuideService
@@ -36,8 +37,9 @@ from bot.identity.entra import EntraConfig, EntraProvider
 from bot.identity.manual import ManualProvider
 from bot.identity.okta import OktaConfig, OktaProvider
 from bot.logging import keep_libraries_quiet
-from bot.settings import IdentityProviderName, SettingError, Settings
-from bot.tasks import TaskTracker
+from bot.mail import GraphMailer, LogOnlyMailer, SmtpMailer
+from bot.settings import IdentityProviderName, SettingError, Settings, smtp_target
+from bot.tasks import Lane, TaskTracker
 from bot.web import Readiness, create_web_app
 from handlers.blocks.guide import GuideScreens
 from handlers.bot_identity import BotIdentity
@@ -70,6 +72,8 @@ class Runtime:
     web: web.Application
     deps: Deps
     identity: BotIdentity
+    _loops: list[asyncio.Task[None]] = field(default_factory=list)
+    _stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def tasks(self) -> TaskTracker:
@@ -97,39 +101,75 @@ class Runtime:
     async def run_worker(
         self, every_s: float = WORKER_EVERY_S, longest_wait_s: float = LONGEST_WAIT_S
     ) -> None:
-        """Carry out due actions (retries, work a dead replica left) forever; cancel to stop."""
+        """Carry out due actions (retries, work a dead replica left) until shutdown begins."""
         helpdesk = self.deps.helpdesk
         if helpdesk is None:
             return
-        await _repeat(
+        await self._repeat(
             helpdesk.work_due, OutageBackoff(log, "the action worker", every_s, longest_wait_s)
         )
 
     async def run_housekeeping(
         self, every_s: float = HOUSEKEEPING_EVERY_S, longest_wait_s: float = LONGEST_WAIT_S
     ) -> None:
-        """Housekeeping forever, every `every_s` seconds (a task the caller cancels)."""
+        """Housekeeping every `every_s` seconds until shutdown begins."""
         backoff = OutageBackoff(log, "housekeeping", every_s, max(every_s, longest_wait_s))
-        await _repeat(self.housekeeping_once, backoff)
+        await self._repeat(self.housekeeping_once, backoff)
 
-    async def close(self, drain_timeout: float = 10.0) -> None:
-        """Finish background work, then release connections."""
-        await self.tasks.drain(drain_timeout)
+    async def _repeat(self, work: Callable[[], Awaitable[object]], backoff: OutageBackoff) -> None:
+        """Run `work` until shutdown begins, waiting as `backoff` says after each run."""
+        while not self._stopped.is_set():
+            try:
+                await work()
+            except Exception as error:
+                wait = backoff.failed(error)
+            else:
+                wait = backoff.succeeded()
+            await self._pause(wait)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but wake at once when shutdown begins."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopped.wait(), seconds)
+
+    def start_background(self) -> None:
+        """Start housekeeping and the action worker (`close` stops them)."""
+        self._loops = [
+            asyncio.create_task(self.run_housekeeping(), name="housekeeping"),
+            asyncio.create_task(self.run_worker(), name="action-worker"),
+        ]
+
+    async def close(self, drain_timeout: float | None = None) -> None:
+        """Take no new work; let what runs finish within the drain timeout (SHUTDOWN_TIMEOUT);
+        cancel the rest and hand its leases back, so another replica takes it at once; then
+        release connections."""
+        limit = self.settings.shutdown_timeout.total_seconds()
+        limit = limit if drain_timeout is None else drain_timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        helpdesk = self.deps.helpdesk
+        if helpdesk is not None:
+            helpdesk.stop_claiming()
+        # The loops end on their own once the action in hand is done (no new one is claimed).
+        self._stopped.set()
+        if self._loops:
+            await asyncio.wait(self._loops, timeout=max(0.0, deadline - loop.time()))
+        await self.tasks.drain(max(0.0, deadline - loop.time()))
+        for task in self._loops:
+            task.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        self._loops = []
         await self.tasks.cancel_all()
+        if helpdesk is not None:
+            try:
+                released = await helpdesk.release_leases()
+            except Exception:
+                log.exception("could not hand back this replica's leases; they run out instead")
+            else:
+                if released:
+                    log.info("handed back %d unfinished action(s) to the other replicas", released)
         await self.http.close()
         await self.engine.dispose()
-
-
-async def _repeat(work: Callable[[], Awaitable[object]], backoff: OutageBackoff) -> None:
-    """Run `work` forever, waiting as `backoff` says after each run (a task the caller cancels)."""
-    while True:
-        try:
-            await work()
-        except Exception as error:
-            wait = backoff.failed(error)
-        else:
-            wait = backoff.succeeded()
-        await asyncio.sleep(wait)
 
 
 async def connect_socket_mode(runtime: Runtime, app_token: str) -> AsyncSocketModeHandler:
@@ -179,6 +219,24 @@ def entra_config(settings: Settings) -> EntraConfig:
         graph_url=str(settings.entra_graph_url),
         clear_passkeys=settings.entra_clear_passkeys,
     )
+
+
+def build_mailer(settings: Settings, provider: IdentityProvider) -> Mailer:
+    """How the account holder is emailed after a reset: SMTP_URL, else Graph's sendMail from
+    MAIL_FROM's mailbox when the provider is Entra, else not at all (with a warning)."""
+    settings.require_for_mail()
+    if settings.smtp_url is not None and settings.mail_from:
+        target = smtp_target(settings.smtp_url)
+        log.info("account holders are emailed after a reset via SMTP at %s", target.host)
+        return SmtpMailer(target, settings.mail_from, settings.it_contact)
+    if isinstance(provider, EntraProvider) and settings.mail_from:
+        log.info("account holders are emailed after a reset via Graph from %s", settings.mail_from)
+        return GraphMailer(provider, settings.mail_from, settings.it_contact)
+    log.warning(
+        "the second-channel notice is off: set SMTP_URL and MAIL_FROM (or MAIL_FROM with "
+        "IDENTITY_PROVIDER=entra) to email people when their sign-in settings are reset"
+    )
+    return LogOnlyMailer()
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
@@ -270,6 +328,7 @@ async def build_runtime(
                 reset_cooldown=settings.reset_cooldown,
                 manager_attestation=settings.manager_attestation,
                 requests_per_hour=settings.requests_per_hour,
+                action_lease=settings.action_lease,
             ),
             SqlRequestRepository(sessions),
             walks,
@@ -294,6 +353,8 @@ async def build_runtime(
             ),
             clock,
             stepup,
+            mailer=build_mailer(settings, provider),
+            background=lambda work, name: tasks.spawn(work, name, Lane.BULK),
         )
         if not settings.it_admin_users and not settings.it_admin_usergroup:
             log.warning("no IT admins: set IT_ADMIN_USERS or IT_ADMIN_USERGROUP to decide requests")

@@ -382,16 +382,10 @@ async def _run(
     gc.freeze()
     await site(runner).start()
     await started()
-    background = [
-        asyncio.create_task(runtime.run_housekeeping(), name="housekeeping"),
-        asyncio.create_task(runtime.run_worker(), name="action-worker"),
-    ]
+    runtime.start_background()
 
     await stop.wait()
     log.info("shutting down: finishing background work")
-    for task in background:
-        task.cancel()
-    await asyncio.gather(*background, return_exceptions=True)
     if stopping is not None:
         await stopping()
     await runner.cleanup()

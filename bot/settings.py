@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -81,6 +83,12 @@ class Settings(BaseSettings):
     manage_settings_url: AnyHttpUrl = AnyHttpUrl(DEFAULT_MANAGE_SETTINGS_URL)
     app_passwords_url: AnyHttpUrl = AnyHttpUrl(DEFAULT_APP_PASSWORDS_URL)
 
+    smtp_url: SecretStr | None = None  # it may carry the relay's password
+    mail_from: str | None = None
+
+    action_lease: timedelta = timedelta(seconds=60)
+    shutdown_timeout: timedelta = timedelta(seconds=10)
+
     host: str = "0.0.0.0"  # noqa: S104 - a server listens on every interface unless told otherwise
     port: int = Field(default=3000, ge=0, le=65535)
     log_level: str = "INFO"
@@ -93,7 +101,9 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("request_ttl", "reset_cooldown", mode="before")
+    @field_validator(
+        "request_ttl", "reset_cooldown", "action_lease", "shutdown_timeout", mode="before"
+    )
     @classmethod
     def _duration(cls, value: object) -> object:
         if isinstance(value, str):
@@ -108,6 +118,20 @@ class Settings(BaseSettings):
     def _positive(cls, value: timedelta) -> timedelta:
         if value < timedelta(minutes=1):
             raise ValueError("must be at least one minute, e.g. 24h")
+        return value
+
+    @field_validator("action_lease")
+    @classmethod
+    def _lease_length(cls, value: timedelta) -> timedelta:
+        if not timedelta(seconds=3) <= value <= timedelta(hours=1):
+            raise ValueError("must be between 3s and 1h, e.g. 60s")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip():
+            smtp_target(value)  # raises ValueError naming what is wrong, never the URL itself
         return value
 
     @field_validator("slack_bot_token")
@@ -165,6 +189,16 @@ class Settings(BaseSettings):
         self.require_for_provider()
         if self.helpdesk_channel and self.stepup_required:
             self.stepup_box()
+        self.require_for_mail()
+
+    def require_for_mail(self) -> None:
+        """Raise SettingError when the email notice is configured but cannot be sent."""
+        if self.smtp_url is not None and not self.mail_from:
+            raise SettingError("MAIL_FROM", "is not set: SMTP_URL needs the sender's address")
+        if self.mail_from is not None and "@" not in self.mail_from:
+            raise SettingError(
+                "MAIL_FROM", "must be an email address, e.g. it-helpdesk@example.com"
+            )
 
     def stepup_box(self) -> SecretBox:
         """The box sealing admins' TOTP secrets, from STEPUP_KEY (SettingError when unusable)."""
@@ -194,6 +228,50 @@ class Settings(BaseSettings):
                 raise SettingError("OKTA_ORG_URL", "is not set: IDENTITY_PROVIDER=okta needs it")
             if self.okta_api_token is None:
                 raise SettingError("OKTA_API_TOKEN", "is not set: IDENTITY_PROVIDER=okta needs it")
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    """Where SMTP_URL says to hand mail over, and how."""
+
+    host: str
+    port: int
+    implicit_tls: bool  # smtps://: TLS from the first byte
+    starttls: bool  # smtp://: upgrade with STARTTLS, required unless ?starttls=off
+    username: str | None
+    password: SecretStr | None
+
+
+def smtp_target(url: SecretStr) -> SmtpTarget:
+    """SMTP_URL read: smtp://[user:pass@]host[:587][?starttls=off] or smtps://[user:pass@]host[:465].
+
+    ValueError says what is wrong without repeating the URL (it may hold a password).
+    """
+    parts = urlsplit(url.get_secret_value().strip())
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError("must start with smtp:// or smtps://")
+    if not parts.hostname:
+        raise ValueError("names no host, e.g. smtp://mail.example.com:587")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("has a port that is not a number") from None
+    flags = {key.lower(): values[-1].lower() for key, values in parse_qs(parts.query).items()}
+    unknown = set(flags) - {"starttls"}
+    if unknown:
+        raise ValueError(f"has an unknown option {sorted(unknown)[0]!r} (only starttls=off)")
+    starttls = parts.scheme == "smtp" and flags.get("starttls", "on") not in ("off", "false", "0")
+    password = unquote(parts.password) if parts.password is not None else None
+    if parts.scheme == "smtp" and not starttls and password:
+        raise ValueError("with starttls=off would send its password in clear: use TLS")
+    return SmtpTarget(
+        host=parts.hostname,
+        port=port or (465 if parts.scheme == "smtps" else 587),
+        implicit_tls=parts.scheme == "smtps",
+        starttls=starttls,
+        username=unquote(parts.username) if parts.username else None,
+        password=SecretStr(password) if password else None,
+    )
 
 
 class SettingError(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -360,6 +361,71 @@ class SqlRequestRepository:
                 return False
             await append_audit(session, audit, audit.request_id)
         return True
+
+    async def renew_action_lease(self, action_id: int, owner: str, lease_until: datetime) -> bool:
+        async with self._single.begin() as session:
+            result = await session.execute(
+                update(ActionRow)
+                .where(
+                    ActionRow.id == action_id,
+                    ActionRow.status == ActionStatus.RUNNING.value,
+                    ActionRow.lease_owner == owner,
+                )
+                .values(lease_until=lease_until)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release_actions(self, owner_prefix: str, audit: AuditEntry) -> int:
+        async with self._sessions.begin() as session:
+            released = await session.execute(
+                update(ActionRow)
+                .where(
+                    ActionRow.status == ActionStatus.RUNNING.value,
+                    ActionRow.lease_owner.startswith(owner_prefix, autoescape=True),
+                )
+                .values(
+                    status=ActionStatus.PENDING.value,
+                    # The claim counted an attempt; a shutdown is not the action's failure.
+                    attempts=ActionRow.attempts - 1,
+                    next_attempt_at=None,
+                    lease_until=None,
+                    lease_owner=None,
+                    updated_at=audit.at,
+                )
+                .returning(ActionRow.request_id, ActionRow.action)
+                .execution_options(synchronize_session=False)
+            )
+            rows = released.all()
+            for request_id, action in rows:
+                detail = {**(audit.detail or {}), "action": action}
+                await append_audit(
+                    session, replace(audit, request_id=request_id, detail=detail), request_id
+                )
+        return len(rows)
+
+    async def renew_announcement(self, request_id: int, at: datetime) -> bool:
+        async with self._single.begin() as session:
+            result = await session.execute(
+                update(HelpRequestRow)
+                .where(
+                    HelpRequestRow.id == request_id,
+                    HelpRequestRow.message_ts.is_(None),
+                    HelpRequestRow.announce_started_at.is_not(None),
+                )
+                .values(announce_started_at=at)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release_announcements(self, request_ids: list[int]) -> int:
+        if not request_ids:
+            return 0
+        async with self._single.begin() as session:
+            result = await session.execute(
+                update(HelpRequestRow)
+                .where(HelpRequestRow.id.in_(request_ids), HelpRequestRow.message_ts.is_(None))
+                .values(announce_started_at=None)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def record_audit(self, entry: AuditEntry) -> None:
         async with self._statements.begin() as conn:  # one statement (storage.audit)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -34,9 +36,11 @@ from bot.domain.identity import (
     TemporaryIdentityError,
     run_action,
 )
+from bot.domain.notice import MailError, ResetNotice, mask_address
 from bot.domain.ports import (
     AdminRoster,
     Clock,
+    Mailer,
     Notifier,
     PeopleDirectory,
     RequestRepository,
@@ -56,16 +60,17 @@ from bot.domain.requests import (
     with_revocation,
 )
 from bot.domain.stepup import NotEnrolledError, StepUp, StepUpOffError, WrongCodeError
+from bot.domain.text import escape_mrkdwn
 
 log = logging.getLogger(__name__)
 
 SYSTEM = "system"
-ANNOUNCE_LEASE = timedelta(minutes=2)
 # The window REQUESTS_PER_HOUR counts in.
 REQUEST_WINDOW = timedelta(hours=1)
-# Longer than any one action can take (each provider call has its own timeout), so a lease
-# runs out only when its worker died.
-ACTION_LEASE = timedelta(minutes=15)
+# Claims are short and renewed while their work runs (every third of the lease), so the work of
+# a replica that died (SIGKILL, a lost machine) is taken over about a lease later.
+ANNOUNCE_LEASE = timedelta(seconds=30)
+ACTION_LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
 BACKOFF_FIRST_S = 2.0
 BACKOFF_MAX_S = 300.0
@@ -106,6 +111,9 @@ class HelpdeskConfig:
     # request is privileged (fail closed).
     role_check_timeout: timedelta = timedelta(seconds=20)
     requests_per_hour: int = 3
+    action_lease: timedelta = ACTION_LEASE
+    # Waits before the second and later tries of the account holder's email.
+    notice_retry_s: tuple[float, ...] = (5.0, 30.0)
 
 
 @dataclass(frozen=True)
@@ -140,6 +148,9 @@ class HelpdeskService:
         notifier: Notifier,
         clock: Clock,
         stepup: StepUp | None = None,
+        *,
+        mailer: Mailer | None = None,
+        background: Callable[[Coroutine[Any, Any, None], str], None] | None = None,
     ) -> None:
         self.config = config
         self._requests = requests
@@ -151,7 +162,13 @@ class HelpdeskService:
         self._notifier = notifier
         self._clock = clock
         self._stepup = stepup
+        self._mailer = mailer
+        self._background = background
         self._locks: dict[int, asyncio.Lock] = {}
+        # Every lease this process takes names it, so that one statement releases them all.
+        self.lease_holder = uuid.uuid4().hex[:16]
+        self._stopping = False
+        self._announcing: set[int] = set()
 
     # -- the employee -----------------------------------------------------------------------
 
@@ -250,10 +267,11 @@ class HelpdeskService:
         """Assess whether the requester is privileged and store it, then post the request just
         submitted (its posting was claimed when it was stored) and confirm it to the employee."""
         try:
-            name, email = await self._people.profile(request.requester_id)
-            request = replace(request, requester_name=name, requester_email=email)
-            request = await self._assess_privilege(request)
-            channel, ts = await self._notifier.post_request(request, [])
+            async with self._holding_announcement(request.id):
+                name, email = await self._people.profile(request.requester_id)
+                request = replace(request, requester_name=name, requester_email=email)
+                request = await self._assess_privilege(request)
+                channel, ts = await self._notifier.post_request(request, [])
         except Exception:
             # Let the next housekeeping pass try again at once rather than after the lease.
             await self._requests.update_request(request.id, announce_started_at=None)
@@ -538,24 +556,79 @@ class HelpdeskService:
         ]
         user: DirectoryUser | None = None
         lookup_error: IdentityError | None = None
-        owner = uuid.uuid4().hex  # this run's lease: a result counts only while it holds it
+        # This run's lease, under the process's: a result counts only while the run holds it.
+        owner = f"{self.lease_holder}:{uuid.uuid4().hex[:16]}"
+        lease = self.config.action_lease
         for item in due:
+            if self._stopping:
+                return  # shutting down: what is left is for another replica, or a restart
             now = self._clock.now()
-            if not await self._requests.claim_action(item.id, now, now + ACTION_LEASE, owner):
+            if not await self._requests.claim_action(item.id, now, now + lease, owner):
                 continue  # not due yet, or another worker holds it
             if item.attempts >= MAX_ATTEMPTS:  # kept dying mid-run: stop taking it over
                 await self._fail(request, item, "gave up: the action never finished", owner)
                 continue
-            if user is None and lookup_error is None:
-                try:
-                    user = await self.provider.find_user(request.requester_email)
-                except IdentityError as exc:
-                    lookup_error = exc
-                except Exception:
-                    log.exception("looking up the person of request #%s failed", request.id)
-                    lookup_error = IdentityError("the person could not be looked up (see logs)")
-            await self._run_one(request, item, user, lookup_error, owner)
-        await self._settle(request.id)
+            async with self._renewing(item.id, owner):
+                if user is None and lookup_error is None:
+                    try:
+                        user = await self.provider.find_user(request.requester_email)
+                    except IdentityError as exc:
+                        lookup_error = exc
+                    except Exception:
+                        log.exception("looking up the person of request #%s failed", request.id)
+                        lookup_error = IdentityError("the person could not be looked up (see logs)")
+                await self._run_one(request, item, user, lookup_error, owner)
+        await self._settle(request.id, user)
+
+    def stop_claiming(self) -> None:
+        """Shutdown begins: take no new action; the ones running may finish."""
+        self._stopping = True
+
+    @property
+    def stopping(self) -> bool:
+        """True once shutdown began (`stop_claiming`)."""
+        return self._stopping
+
+    async def release_leases(self) -> int:
+        """Shutdown: hand back every action and card posting this process still holds, so that
+        another replica (or this one after a restart) takes them at once; how many actions."""
+        audit = AuditEntry(
+            self._clock.now(), SYSTEM, "action.released", detail={"holder": self.lease_holder}
+        )
+        released = await self._requests.release_actions(f"{self.lease_holder}:", audit)
+        await self._requests.release_announcements(sorted(self._announcing))
+        self._announcing.clear()
+        return released
+
+    @contextlib.asynccontextmanager
+    async def _renewing(self, action_id: int, owner: str) -> AsyncIterator[None]:
+        """Keep the action's lease while the work inside runs (a provider call may be slow)."""
+        lease = self.config.action_lease
+
+        async def renew() -> bool:
+            return await self._requests.renew_action_lease(
+                action_id, owner, self._clock.now() + lease
+            )
+
+        async with _heartbeat(renew, lease.total_seconds() / 3, f"action {action_id}"):
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _holding_announcement(self, request_id: int) -> AsyncIterator[None]:
+        """Keep the claim on posting the request's card while it is posted."""
+        self._announcing.add(request_id)
+
+        async def renew() -> bool:
+            return await self._requests.renew_announcement(request_id, self._clock.now())
+
+        try:
+            async with _heartbeat(renew, ANNOUNCE_LEASE.total_seconds() / 3, "a card"):
+                yield
+        except Exception:
+            self._announcing.discard(request_id)
+            raise
+        # Cancelled (a shutdown past its drain timeout): still held, for release_leases.
+        self._announcing.discard(request_id)
 
     async def authorize_retry(self, request_id: int, actor: str, place: Place) -> HelpRequest:
         """The failed request, if `actor` may retry it from `place`; refusals are audited."""
@@ -821,7 +894,7 @@ class HelpdeskService:
         )
         await self._notify(request.id, Change.ACTION_FAILED, None)
 
-    async def _settle(self, request_id: int) -> None:
+    async def _settle(self, request_id: int, user: DirectoryUser | None = None) -> None:
         items = await self._requests.actions_of(request_id)
         unfinished = {ActionStatus.PENDING, ActionStatus.RUNNING, ActionStatus.MANUAL}
         if any(item.status in unfinished for item in items):
@@ -831,6 +904,126 @@ class HelpdeskService:
         audit = AuditEntry(self._clock.now(), SYSTEM, f"request.{new.value}", request_id)
         if await self._requests.transition(request_id, frozenset({Status.EXECUTING}), new, audit):
             await self._notify(request_id, change, None)
+            done = tuple(item.action for item in items if item.status is ActionStatus.DONE)
+            if done:  # only the run that settled the request tells, so it is told once
+                await self._tell_of_reset(request_id, done, user, complete=not failed)
+
+    async def _tell_of_reset(
+        self,
+        request_id: int,
+        done: tuple[Action, ...],
+        user: DirectoryUser | None,
+        *,
+        complete: bool,
+    ) -> None:
+        """A reset changed the account: security hears of a privileged one, and the account
+        holder gets an email (in background work: a slow mail server delays nothing)."""
+        request = await self._get(request_id)
+        if request.privileged:
+            reason = request.privileged_reason
+            why = f" ({escape_mrkdwn(reason)})" if reason else ""
+            labels = "; ".join(action.label for action in done)
+            outcome = "carried out" if complete else "partly carried out (it failed after)"
+            try:
+                await self._notifier.tell_helpdesk(
+                    f":rotating_light: Request #{request.id} for <@{request.requester_id}>, a "
+                    f"privileged account{why}, was {outcome}: {labels}.",
+                    security=True,
+                )
+            except Exception:
+                log.exception("could not tell security about request #%s", request.id)
+        if self._mailer is None:
+            return
+        work = self._mail_reset_notice(request, done, user, complete)
+        if self._background is None:
+            await work
+        else:
+            self._background(work, "reset-notice")
+
+    async def _mail_reset_notice(
+        self,
+        request: HelpRequest,
+        done: tuple[Action, ...],
+        user: DirectoryUser | None,
+        complete: bool,
+    ) -> None:
+        """Email the account holder what changed, a few times if the mail system is down; the
+        outcome is audited, and the help desk is told when it could not be sent."""
+        assert self._mailer is not None
+        address, name = await self._address_of_record(request, user)
+        detail: dict[str, Any] = {"actions": [a.value for a in done]}
+        notice = ResetNotice(request.id, address, name, done, self._clock.now(), complete)
+        if not self._mailer.delivers:
+            await self._mailer.send_reset_notice(notice)  # only logs
+            await self._requests.record_audit(
+                AuditEntry(
+                    self._clock.now(),
+                    SYSTEM,
+                    "notice.skipped",
+                    request.id,
+                    {**detail, "why": "no mail transport is configured"},
+                )
+            )
+            return
+        error: MailError | None = None
+        if not address:
+            error = MailError("the person has no email address on record", permanent=True)
+        else:
+            detail["to"] = mask_address(address)
+            error = await self._send_with_retries(notice)
+            if error is None:
+                await self._requests.record_audit(
+                    AuditEntry(self._clock.now(), SYSTEM, "notice.sent", request.id, detail)
+                )
+                return
+        await self._requests.record_audit(
+            AuditEntry(
+                self._clock.now(),
+                SYSTEM,
+                "notice.failed",
+                request.id,
+                {**detail, "why": str(error)[:300]},  # never the body: only why
+            )
+        )
+        try:
+            await self._notifier.tell_helpdesk(
+                f":warning: The email telling <@{request.requester_id}> about the changes of "
+                f"request #{request.id} could not be sent ({escape_mrkdwn(str(error)[:300])}). "
+                "Tell them another way, not in Slack alone."
+            )
+        except Exception:
+            log.exception("could not tell the help desk of request #%s's failed email", request.id)
+
+    async def _send_with_retries(self, notice: ResetNotice) -> MailError | None:
+        """Send the notice; the last error when every try failed, None once it was sent."""
+        assert self._mailer is not None
+        error: MailError | None = None
+        for wait in (0.0, *self.config.notice_retry_s):
+            if wait:
+                await asyncio.sleep(wait)
+            try:
+                await self._mailer.send_reset_notice(notice)
+            except MailError as exc:
+                error = exc
+                log.warning("the email about request #%s failed: %s", notice.request_id, exc)
+                if exc.permanent:
+                    break
+            else:
+                return None
+        return error
+
+    async def _address_of_record(
+        self, request: HelpRequest, user: DirectoryUser | None
+    ) -> tuple[str, str]:
+        """(email, name) from the directory; the chat profile's email only when it has none."""
+        if user is None:
+            try:
+                user = await self.provider.find_user(request.requester_email)
+            except Exception as exc:
+                log.warning("looking up request #%s's person for the email: %s", request.id, exc)
+        if user is not None and user.email:
+            return user.email, user.display_name or request.requester_name
+        return request.requester_email, request.requester_name
 
     async def _move(
         self,
@@ -909,3 +1102,28 @@ def _approval(selected: tuple[Action, ...], actions: tuple[Action, ...]) -> dict
 
 def _already(request: HelpRequest) -> AlreadyDecidedError:
     return AlreadyDecidedError(request.id, request.status.value, request.decided_by)
+
+
+@contextlib.asynccontextmanager
+async def _heartbeat(
+    renew: Callable[[], Coroutine[Any, Any, bool]], every_s: float, what: str
+) -> AsyncIterator[None]:
+    """Call `renew` every `every_s` seconds while the body runs; stop once it says the claim
+    is gone (another worker took it: its result will not count, see finish_action)."""
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                if not await renew():
+                    log.warning("lost the lease on %s while working on it", what)
+                    return
+            except Exception as exc:  # the database may be back before the lease runs out
+                log.warning("could not renew the lease on %s: %s", what, exc)
+
+    task = asyncio.create_task(beat(), name=f"lease {what}")
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.wait([task])  # unlike `await task`, never swallows our own cancellation

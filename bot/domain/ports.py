@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.domain.identity import Action
+from bot.domain.notice import ResetNotice
 from bot.domain.requests import (
     ActionItem,
     ActionStatus,
@@ -169,6 +170,24 @@ class RequestRepository(Protocol):
         leased to that worker), with its audit line."""
         ...
 
+    async def renew_action_lease(self, action_id: int, owner: str, lease_until: datetime) -> bool:
+        """Extend a running action's lease to `lease_until` while `owner` still holds it."""
+        ...
+
+    async def release_actions(self, owner_prefix: str, audit: AuditEntry) -> int:
+        """Put back to pending, at once and without counting an attempt, every running action
+        whose lease owner starts with `owner_prefix`; one audit line (a copy of `audit` with its
+        request and action) per action; how many."""
+        ...
+
+    async def renew_announcement(self, request_id: int, at: datetime) -> bool:
+        """Move the claim on posting the request's card to `at`, while no card exists."""
+        ...
+
+    async def release_announcements(self, request_ids: list[int]) -> int:
+        """Drop the claims on posting these requests' cards where no card exists yet; how many."""
+        ...
+
     async def record_audit(self, entry: AuditEntry) -> None:
         """Append one audit line."""
         ...
@@ -232,4 +251,14 @@ class Notifier(Protocol):
 
     async def tell_helpdesk(self, text: str, *, security: bool = False) -> None:
         """Post a notice in the help-desk channel (and the security channel when `security`)."""
+        ...
+
+
+class Mailer(Protocol):
+    """Emails the account holder: a second channel, apart from the chat that asked for a reset."""
+
+    delivers: bool  # False for the log-only stand-in used when no transport is configured
+
+    async def send_reset_notice(self, notice: ResetNotice) -> None:
+        """Hand the notice to the mail system; MailError when it could not be."""
         ...

@@ -51,6 +51,7 @@ PERMISSION = {
     "methods": "UserAuthenticationMethod.ReadWrite.All",
     "revoke": "User.RevokeSessions.All",
     "roles": "RoleManagement.Read.Directory",
+    "mail": "Mail.Send",
 }
 # Any of these lets the app read role names and PIM eligibility (RoleManagement.Read.Directory is
 # the least privileged of them for both).
@@ -202,6 +203,24 @@ class EntraProvider:
             "It was sent to the person only.",
             secret_for_user=str(secret),
         )
+
+    async def send_mail(self, mailbox: str, to: str, subject: str, text: str) -> None:
+        """sendMail from `mailbox` (application permission Mail.Send); IdentityError, or
+        TemporaryIdentityError for what is worth trying again."""
+        message = {
+            "subject": subject,
+            "body": {"contentType": "Text", "content": text},
+            "toRecipients": [{"emailAddress": {"address": to}}],
+        }
+        status, _ = await self._call(
+            "POST",
+            f"/users/{quote(mailbox)}/sendMail",
+            "mail",
+            {"message": message, "saveToSentItems": False},
+            allow=(404,),
+        )
+        if status == 404:
+            raise IdentityError(f"Entra ID has no mailbox {mailbox} (MAIL_FROM)")
 
     async def check(self) -> list[tuple[bool, str]]:
         """Read-only checks for `mfa-helpdesk check-idp`: (works, what) lines."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import json
 import re
@@ -104,6 +105,9 @@ class FakeGraph:
         self.tap_issued: list[str] = []
         # Each Graph answer: (verb, path, its request-id, the client-request-id sent, if any).
         self.answers: list[tuple[str, str, str, str | None]] = []
+        self.mail_sent: list[dict[str, Any]] = []  # sendMail: {"from": mailbox, "message": ...}
+        self.delays: list[tuple[str, re.Pattern[str], float]] = []
+        self._stopping = asyncio.Event()  # ends the delays, so that stopping never waits on them
         self._counter = itertools.count(1)
         self.origin = ""
         self._runner: web.AppRunner | None = None
@@ -122,6 +126,7 @@ class FakeGraph:
 
     async def stop(self) -> None:
         """Stop listening."""
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -146,6 +151,12 @@ class FakeGraph:
     def stall(self, verb: str, path_regex: str, seconds: float) -> None:
         """Hold the next matching request for `seconds` before answering it."""
         self.stalls.append((verb, re.compile(path_regex), seconds))
+
+    def slow(self, verb: str, path_regex: str, seconds: float, times: int = 1) -> None:
+        """Hold the next `times` matching requests for `seconds` before answering them (a slow or
+        hanging Graph); a request whose caller gives up in the meantime changes nothing."""
+        for _ in range(times):
+            self.delays.append((verb, re.compile(path_regex), seconds))
 
     def revoke_tokens(self) -> None:
         """Every token issued so far stops working (Graph then answers 401)."""
@@ -200,6 +211,14 @@ class FakeGraph:
         if token not in self.valid_tokens:
             return _error(401, "InvalidAuthenticationToken", "Access token has expired.")
         await self._stall(request.method, path)
+        for index, (verb, pattern, seconds) in enumerate(self.delays):
+            if verb == request.method and pattern.search(path):
+                del self.delays[index]
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), seconds)
+                if request.transport is None or request.transport.is_closing():
+                    return web.Response(status=499)  # the caller is gone: nothing is done
+                break
         for index, (verb, pattern, status, headers) in enumerate(self.failures):
             if verb == request.method and pattern.search(path):
                 del self.failures[index]
@@ -235,6 +254,8 @@ class FakeGraph:
             return web.json_response({"value": True})
         if rest == ["transitiveMemberOf"] and request.method == "GET":
             return self._transitive_member_of(request, user)
+        if rest == ["sendMail"] and request.method == "POST":
+            return await self._send_mail(request, user)
         if rest[:1] == ["authentication"]:
             if "UserAuthenticationMethod.ReadWrite.All" not in self.granted:
                 return _error(403, "accessDenied", "Request Authorization failed")
@@ -389,6 +410,16 @@ class FakeGraph:
                 item["roleDefinition"] = {"id": template, "displayName": name}
             value.append(item)
         return web.json_response({"value": value})
+
+    async def _send_mail(self, request: web.Request, user: GraphUser) -> web.Response:
+        if "Mail.Send" not in self.granted:
+            return _error(403, "ErrorAccessDenied", "Access is denied. Check credentials.")
+        body = await request.json()
+        message = body.get("message") or {}
+        if not message.get("toRecipients") or "content" not in (message.get("body") or {}):
+            return _error(400, "ErrorInvalidRecipients", "At least one recipient is not valid.")
+        self.mail_sent.append({"from": user.upn, "message": message})
+        return web.Response(status=202)
 
     def _user(self, key: str) -> GraphUser | None:
         key = unquote(key).lower()

@@ -315,3 +315,70 @@ async def test_a_reported_request_is_neither_approved_nor_retried(desk: Desk) ->
     with pytest.raises(SuspiciousError):
         await desk.service.approve(request.id, ADMIN, PLACE, (Action.CLEAR_MFA,))
     assert (await desk.service.get(request.id)).status is Status.OPEN
+
+
+async def _executing(desk: Desk, actions: tuple[Action, ...]) -> tuple[int, list[ActionItem]]:
+    from bot.domain.requests import AuditEntry
+
+    request_id = await _approved(desk, actions)
+    await desk.repo.transition(
+        request_id,
+        frozenset({Status.APPROVED}),
+        Status.EXECUTING,
+        AuditEntry(desk.clock.now(), "system", "request.executing", request_id),
+    )
+    return request_id, await desk.repo.actions_of(request_id)
+
+
+async def test_a_renewed_lease_is_not_taken_over_and_only_its_owner_renews_it(desk: Desk) -> None:
+    request_id, [item] = await _executing(desk, (Action.DELETE_APP_PASSWORDS,))
+    now = desk.clock.now()
+    assert await desk.repo.claim_action(item.id, now, now + ACTION_LEASE, "p1:run")
+    desk.clock.advance(seconds=ACTION_LEASE.total_seconds() - 1)
+    assert not await desk.repo.renew_action_lease(
+        item.id, "p2:run", desk.clock.now() + ACTION_LEASE
+    )
+    assert await desk.repo.renew_action_lease(item.id, "p1:run", desk.clock.now() + ACTION_LEASE)
+    desk.clock.advance(seconds=ACTION_LEASE.total_seconds() - 1)  # past the first lease
+    assert await desk.service.work_due() == []
+    assert desk.directory.calls == []
+    desk.clock.advance(seconds=2)  # no renewal since: its worker is gone
+    assert await desk.service.work_due() == [request_id]
+    assert desk.directory.calls == ["delete_app_passwords"]
+
+
+async def test_releasing_hands_back_only_this_process_s_actions_at_once(desk: Desk) -> None:
+    request_id, [mine, theirs] = await _executing(desk, (Action.CLEAR_MFA, Action.REVOKE_SESSIONS))
+    now = desk.clock.now()
+    holder = desk.service.lease_holder
+    assert await desk.repo.claim_action(mine.id, now, now + ACTION_LEASE, f"{holder}:run1")
+    assert await desk.repo.claim_action(theirs.id, now, now + ACTION_LEASE, "other%:run1")
+    assert await desk.service.release_leases() == 1
+    released, held = await desk.repo.actions_of(request_id)
+    assert (released.status, released.attempts) == (ActionStatus.PENDING, 0)
+    assert (held.status, held.attempts) == (ActionStatus.RUNNING, 1)
+    audit = await desk.repo.audit_since(now - timedelta(days=1))
+    assert (audit[-1].event, audit[-1].request_id, audit[-1].detail) == (
+        "action.released",
+        request_id,
+        {"holder": holder, "action": "clear_mfa"},
+    )
+    assert await desk.service.work_due() == [request_id]  # at once, not after the lease
+    assert desk.directory.calls == ["clear_mfa"]
+
+
+async def test_a_card_claim_is_renewed_while_unposted_and_released_by_request(desk: Desk) -> None:
+    form = ContactForm("lost it", True, Remaining.NONE, None, "+1 555 0100")
+    request = (await desk.service.submit("T0TEAM", "U1", "lost-phone", None, form)).request
+    now = desk.clock.now()
+    assert not await desk.repo.claim_announcement(request.id, now, now - timedelta(seconds=30))
+    desk.clock.advance(seconds=25)
+    assert await desk.repo.renew_announcement(request.id, desk.clock.now())
+    desk.clock.advance(seconds=25)  # 50 s after the claim, 25 s after its renewal: still held
+    later = desk.clock.now()
+    assert not await desk.repo.claim_announcement(request.id, later, later - timedelta(seconds=30))
+    assert await desk.repo.release_announcements([request.id]) == 1
+    assert await desk.repo.claim_announcement(request.id, later, later - timedelta(seconds=30))
+    await desk.repo.update_request(request.id, channel_id="C0DESK", message_ts="1.1")
+    assert not await desk.repo.renew_announcement(request.id, later)  # posted: nothing to hold
+    assert await desk.repo.release_announcements([request.id]) == 0

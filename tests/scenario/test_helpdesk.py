@@ -160,6 +160,7 @@ async def test_from_a_topic_to_a_done_request(slack: SlackDriver) -> None:
         "action.done",
         "action.done",
         "request.done",
+        "notice.skipped",  # no SMTP_URL here: the email to the person is audited as not sent
     ]
     walks = await SqlWalkRepository(slack.runtime.engine).walks_of("U1")
     assert walks[-1].state.outcome.value == "escalated"
@@ -391,6 +392,7 @@ async def test_the_audit_export_holds_every_decision_and_no_secret(
         ("action.done", "system"),
         ("action.done", "system"),
         ("request.done", "system"),
+        ("notice.skipped", "system"),
     ]
     assert lines[1]["detail"] == {"reason": "Demo directory: no admin role; on no privileged list"}
     assert lines[2]["detail"] == {"reason": "not_an_admin"}

@@ -1,0 +1,264 @@
+"""After a reset the account holder is emailed (SMTP or Graph), and security hears of a VIP's."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy import text as sql
+
+from handlers.ids import ActionId
+from tests.driver import SlackDriver
+from tests.fakes.graph import FakeGraph
+from tests.fakes.slack import FakeSlack
+from tests.scenario.test_helpdesk import ADMIN, ADMIN2, DESK, _audit, _card, _dms, _request
+
+IT_CONTACT = "call 555-0100 or mail it@example.com"
+SECURITY = "C0SEC"
+
+
+@dataclass
+class Mailbox:
+    """What a local SMTP server (aiosmtpd) received."""
+
+    messages: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        content = envelope.content if isinstance(envelope.content, bytes) else b""
+        parsed = message_from_bytes(content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append((str(envelope.mail_from), list(envelope.rcpt_tos), parsed))
+        return "250 OK"
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[tuple[Mailbox, int]]:
+    """An SMTP server on loopback without TLS (as a local relay would be)."""
+    mailbox = Mailbox()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(mailbox, hostname="relay.test"), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield mailbox, port
+    server.close()
+    await server.wait_closed()
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[FakeGraph]:
+    fake = FakeGraph()
+    await fake.start()
+    # The directory's mail differs from the Slack profile's email: the directory's is the one.
+    fake.add_user("ada@example.com", mail="ada.lovelace@example.com").display_name = "Ada L."
+    fake.add_user("helpdesk@example.com")
+    fake.granted.add("Mail.Send")
+    yield fake
+    await fake.stop()
+
+
+def _entra(graph: FakeGraph) -> dict[str, Any]:
+    return {
+        "identity_provider": "entra",
+        "entra_tenant_id": graph.tenant,
+        "entra_client_id": "app-1",
+        "entra_client_secret": graph.secret,
+        "entra_login_url": graph.origin,
+        "entra_graph_url": f"{graph.origin}/v1.0",
+    }
+
+
+@pytest.fixture
+def smtp_query() -> str:
+    """SMTP_URL's options: a relay on loopback without TLS."""
+    return "?starttls=off"
+
+
+@pytest.fixture
+def bot_env(
+    bot_env: dict[str, Any], fake_slack: FakeSlack, smtp: tuple[Mailbox, int], smtp_query: str
+) -> dict[str, Any]:
+    """A help desk on the demo directory that mails through the local SMTP server."""
+    for user, name in ((ADMIN, "Ines Admin"), (ADMIN2, "Omar Admin")):
+        fake_slack.add_user(user, name, f"{name.split()[0].lower()}@example.com")
+    return {
+        **bot_env,
+        "helpdesk_channel": DESK,
+        "it_admin_users": f"{ADMIN},{ADMIN2}",
+        "identity_provider": "demo",
+        "smtp_url": f"smtp://127.0.0.1:{smtp[1]}{smtp_query}",
+        "mail_from": "it-helpdesk@example.com",
+        "it_contact": IT_CONTACT,
+        "security_channel": SECURITY,
+    }
+
+
+async def _approve(slack: SlackDriver, selected: list[str], *admins: str) -> None:
+    card = await _request(slack)
+    for admin in admins or (ADMIN,):
+        await slack.click(card, ActionId.APPROVE, user=admin, selected=selected)
+        await slack.settle()
+        card = _card(slack)
+
+
+async def _notices(slack: SlackDriver) -> list[tuple[str, dict[str, Any]]]:
+    return [(e, d) for e, _, d in await _audit(slack) if e.startswith("notice.")]
+
+
+async def test_a_done_reset_is_mailed_to_the_person_over_smtp(
+    slack: SlackDriver, smtp: tuple[Mailbox, int]
+) -> None:
+    mailbox, _ = smtp
+    await _approve(slack, ["clear_mfa", "revoke_sessions", "issue_tap"])
+    assert "*Done*" in _card(slack).all_text()
+    [(sender, recipients, message)] = mailbox.messages
+    assert sender == "it-helpdesk@example.com"
+    assert recipients == ["ada@example.com"]
+    assert message["To"] == "ada@example.com"
+    assert message["Subject"] == "Your sign-in settings were changed (IT request #1)"
+    body = message.get_content()
+    assert "request #1" in body
+    assert "two-step verification (MFA) methods were removed" in body
+    assert "signed out everywhere" in body
+    assert "temporary access pass was issued; it was sent to you in chat only" in body
+    assert "If you did NOT ask IT for this" in body
+    assert IT_CONTACT in body
+    assert "2026-11-27 08:00 UTC" in body
+    pass_dm = next(dm for dm in _dms(slack) if "temporary access pass" in dm.lower() and "`" in dm)
+    secret = pass_dm.split("`")[1]
+    assert secret
+    assert secret not in message.as_string()
+    assert await _notices(slack) == [
+        (
+            "notice.sent",
+            {"actions": ["clear_mfa", "revoke_sessions", "issue_tap"], "to": "a***@example.com"},
+        )
+    ]
+
+
+@pytest.mark.parametrize("smtp_query", [""])  # STARTTLS required, as by default
+async def test_a_relay_without_tls_is_retried_then_audited_and_the_desk_told(
+    slack: SlackDriver, smtp: tuple[Mailbox, int]
+) -> None:
+    mailbox, _ = smtp
+    helpdesk = slack.runtime.deps.helpdesk
+    assert helpdesk is not None
+    helpdesk.config = replace(helpdesk.config, notice_retry_s=(0.05, 0.05))
+    await _approve(slack, ["clear_mfa"])
+    assert "*Done*" in _card(slack).all_text()  # the reset stands; only its email failed
+    assert mailbox.messages == []  # no password or message ever went out in clear
+    [(event, detail)] = await _notices(slack)
+    assert event == "notice.failed"
+    assert detail["to"] == "a***@example.com"
+    assert "STARTTLS" in detail["why"]
+    told = [m["text"] for (c, _), m in slack.fake.messages.items() if c == DESK]
+    assert any("could not be sent" in t and "request #1" in t for t in told)
+
+
+@pytest.fixture
+def graph_env(bot_env: dict[str, Any], graph: FakeGraph) -> dict[str, Any]:
+    """Entra through the fake Graph; mail by Graph's sendMail from the help desk's mailbox."""
+    env = {**bot_env, **_entra(graph), "mail_from": "helpdesk@example.com"}
+    del env["smtp_url"]
+    return env
+
+
+class TestGraph:
+    """IDENTITY_PROVIDER=entra without SMTP_URL: POST /users/{MAIL_FROM}/sendMail."""
+
+    @pytest.fixture
+    def bot_env(self, graph_env: dict[str, Any]) -> dict[str, Any]:
+        return graph_env
+
+    async def test_the_mail_goes_to_the_directory_address_and_never_holds_the_pass(
+        self, slack: SlackDriver, graph: FakeGraph
+    ) -> None:
+        await _approve(slack, ["clear_mfa", "issue_tap"])
+        [sent] = graph.mail_sent
+        assert sent["from"] == "helpdesk@example.com"
+        message = sent["message"]
+        assert message["toRecipients"] == [
+            {"emailAddress": {"address": "ada.lovelace@example.com"}}
+        ]
+        assert message["subject"] == "Your sign-in settings were changed (IT request #1)"
+        assert message["body"]["contentType"] == "Text"
+        assert "Hello Ada L.," in message["body"]["content"]
+        assert "methods were removed" in message["body"]["content"]
+        assert graph.tap_issued[-1] not in json.dumps(graph.mail_sent)
+        assert ("POST", "/users/helpdesk@example.com/sendMail") in graph.requests
+        assert await _notices(slack) == [  # a clear always brings the revocation with it
+            (
+                "notice.sent",
+                {
+                    "actions": ["clear_mfa", "revoke_sessions", "issue_tap"],
+                    "to": "a***@example.com",
+                },
+            )
+        ]
+
+    async def test_without_mail_send_the_failure_names_the_permission(
+        self, slack: SlackDriver, graph: FakeGraph
+    ) -> None:
+        graph.granted.discard("Mail.Send")
+        await _approve(slack, ["clear_mfa"])
+        assert "*Done*" in _card(slack).all_text()
+        [(event, detail)] = await _notices(slack)
+        assert event == "notice.failed"
+        assert "Mail.Send" in detail["why"]
+        assert "application access policy" in detail["why"]
+        sends = [p for v, p in graph.requests if p.endswith("/sendMail")]
+        assert len(sends) == 1  # a refusal is not retried
+        told = [m["text"] for (c, _), m in slack.fake.messages.items() if c == DESK]
+        assert any("could not be sent" in t and "Mail.Send" in t for t in told)
+
+    async def test_a_failed_request_with_some_changes_done_is_mailed_too(
+        self, slack: SlackDriver, graph: FakeGraph
+    ) -> None:
+        graph.granted.discard("User.RevokeSessions.All")
+        await _approve(slack, ["clear_mfa", "revoke_sessions"])
+        assert "*Failed*" in _card(slack).all_text()
+        [sent] = graph.mail_sent
+        body = sent["message"]["body"]["content"]
+        assert "methods were removed" in body
+        assert "signed out everywhere" not in body
+        assert "could not be made yet" in body
+
+    async def test_nothing_changed_means_no_mail(
+        self, slack: SlackDriver, graph: FakeGraph
+    ) -> None:
+        graph.granted.discard("User.RevokeSessions.All")
+        await _approve(slack, ["revoke_sessions"])
+        assert "*Failed*" in _card(slack).all_text()
+        assert graph.mail_sent == []
+        assert await _notices(slack) == []
+
+
+class TestPrivileged:
+    """A privileged person's completed reset is also posted to SECURITY_CHANNEL."""
+
+    @pytest.fixture
+    def bot_env(self, bot_env: dict[str, Any]) -> dict[str, Any]:
+        return {**bot_env, "privileged_users": "U1"}
+
+    async def test_security_hears_of_it_with_the_reason_escaped(self, slack: SlackDriver) -> None:
+        card = await _request(slack)
+        async with slack.runtime.engine.begin() as conn:
+            await conn.execute(
+                sql("UPDATE help_requests SET privileged_reason = :why"),
+                {"why": "Global Administrator <!channel>"},
+            )
+        for admin in (ADMIN, ADMIN2):
+            await slack.click(card, ActionId.APPROVE, user=admin, selected=["clear_mfa"])
+            await slack.settle()
+            card = _card(slack)
+        assert "*Done*" in card.all_text()
+        [alert] = [m["text"] for (c, _), m in slack.fake.messages.items() if c == SECURITY]
+        assert "Request #1 for <@U1>, a privileged account" in alert
+        assert "Global Administrator &lt;!channel&gt;" in alert
+        assert "<!channel>" not in alert
+        assert "Clear MFA settings" in alert
