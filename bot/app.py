@@ -139,6 +139,14 @@ class Runtime:
             asyncio.create_task(self.run_worker(), name="action-worker"),
         ]
 
+    def begin_shutdown(self) -> None:
+        """Shutdown begins: claim no new action and start no new round of background work; what
+        runs may finish (`close`)."""
+        if self.deps.helpdesk is not None:
+            self.deps.helpdesk.stop_claiming()
+        # The loops end on their own once the action in hand is done (no new one is claimed).
+        self._stopped.set()
+
     async def close(self, drain_timeout: float | None = None) -> None:
         """Take no new work; let what runs finish within the drain timeout (SHUTDOWN_TIMEOUT);
         cancel the rest and hand its leases back, so another replica takes it at once; then
@@ -147,11 +155,8 @@ class Runtime:
         limit = limit if drain_timeout is None else drain_timeout
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
+        self.begin_shutdown()
         helpdesk = self.deps.helpdesk
-        if helpdesk is not None:
-            helpdesk.stop_claiming()
-        # The loops end on their own once the action in hand is done (no new one is claimed).
-        self._stopped.set()
         if self._loops:
             await asyncio.wait(self._loops, timeout=max(0.0, deadline - loop.time()))
         await self.tasks.drain(max(0.0, deadline - loop.time()))

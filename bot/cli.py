@@ -374,7 +374,10 @@ async def _run(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
 
-    runner = web.AppRunner(runtime.web, access_log=None)
+    # Requests in flight at shutdown get half of SHUTDOWN_TIMEOUT (aiohttp's default is 60 s),
+    # the background work what is left of it: the whole shutdown fits SHUTDOWN_TIMEOUT.
+    limit = runtime.settings.shutdown_timeout.total_seconds()
+    runner = web.AppRunner(runtime.web, access_log=None, shutdown_timeout=limit / 2)
     await runner.setup()
     # Everything built so far lives as long as the process: keep it out of the collector's
     # scans, which otherwise stop the event loop for 65-80 ms at each full collection.
@@ -385,8 +388,12 @@ async def _run(
     runtime.start_background()
 
     await stop.wait()
-    log.info("shutting down: finishing background work")
+    deadline = loop.time() + limit
+    # First claim nothing more: the action worker must not start new work while the web
+    # server drains the requests in flight.
+    runtime.begin_shutdown()
+    log.info("shutting down: finishing the requests in flight and the background work")
     if stopping is not None:
         await stopping()
     await runner.cleanup()
-    await runtime.close()
+    await runtime.close(max(0.0, deadline - loop.time()))

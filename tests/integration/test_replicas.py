@@ -4,6 +4,7 @@ SIGTERM, and taken over after a short lease when a replica is killed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -87,8 +88,9 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 async def replicas(
     database_url: str, fake_slack: FakeSlack, graph: FakeGraph, tmp_path: Path
-) -> AsyncIterator[Callable[[str], Awaitable[Replica]]]:
-    """Start replicas of the bot (each once /healthz answers); all are killed at the end."""
+) -> AsyncIterator[Callable[..., Awaitable[Replica]]]:
+    """Start replicas of the bot (each once /healthz answers; settings as keywords); all are
+    killed at the end."""
     started: list[Replica] = []
     env = {
         "PATH": os.environ["PATH"],
@@ -112,7 +114,7 @@ async def replicas(
         "HOST": "127.0.0.1",
     }
 
-    async def start(name: str) -> Replica:
+    async def start(name: str, **settings: str) -> Replica:
         port = _free_port()
         log = tmp_path / f"{name}.log"
         with log.open("w") as out:
@@ -121,7 +123,7 @@ async def replicas(
                 "-m",
                 "bot",
                 "serve",
-                env={**env, "PORT": str(port)},
+                env={**env, **settings, "PORT": str(port)},
                 cwd=str(tmp_path),
                 stdout=out,
                 stderr=out,
@@ -208,7 +210,7 @@ async def _in_flight(graph: FakeGraph, engine: AsyncEngine) -> str:
 
 
 async def test_a_long_call_keeps_its_lease_and_sigterm_hands_it_to_the_other_replica(
-    replicas: Callable[[str], Awaitable[Replica]],
+    replicas: Callable[..., Awaitable[Replica]],
     fake_slack: FakeSlack,
     graph: FakeGraph,
     engine: AsyncEngine,
@@ -249,7 +251,7 @@ async def test_a_long_call_keeps_its_lease_and_sigterm_hands_it_to_the_other_rep
 
 
 async def test_a_killed_replicas_action_is_taken_over_after_the_short_lease(
-    replicas: Callable[[str], Awaitable[Replica]],
+    replicas: Callable[..., Awaitable[Replica]],
     fake_slack: FakeSlack,
     graph: FakeGraph,
     engine: AsyncEngine,
@@ -275,3 +277,44 @@ async def test_a_killed_replicas_action_is_taken_over_after_the_short_lease(
     assert holder
     print(f"taken over {took:.1f} s after the first replica was killed")  # noqa: T201
     assert took < LEASE_S + 3
+
+
+async def test_sigterm_stops_claiming_at_once_while_requests_in_flight_drain(
+    replicas: Callable[..., Awaitable[Replica]],
+    fake_slack: FakeSlack,
+    graph: FakeGraph,
+    engine: AsyncEngine,
+) -> None:
+    graph.fail("POST", REVOKE, 503, **{"Retry-After": "2"})  # tried again 2 s later
+    shutdown_s = 8
+    replica = await replicas("only", SHUTDOWN_TIMEOUT=f"{shutdown_s}s")
+    await _approve_on(replica, fake_slack, "revoke_sessions")
+
+    async def scheduled() -> bool:
+        return "action.retry_scheduled" in [e for e, _ in await _events(engine)]
+
+    await _until(scheduled, 10, "the first try did not fail")
+    # A client that sent its headers but not all of its body keeps a request in flight, which
+    # the web server waits for at shutdown.
+    _, slow = await asyncio.open_connection("127.0.0.1", replica.port)
+    slow.write(
+        b"POST /slack/events HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 1000\r\n\r\n{"
+    )
+    await slow.drain()
+    await asyncio.sleep(0.2)
+    replica.process.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    try:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(replica.process.wait(), shutdown_s + 2)
+    finally:
+        slow.close()
+    took = time.monotonic() - signalled
+    # The retry fell due while the request drained: this replica left it to the others.
+    assert _revokes(graph) == 1, replica.log.read_text()
+    row = await _action(engine)
+    assert (row["status"], row["attempts"]) == ("pending", 1)
+    print(f"stopped {took:.1f} s after SIGTERM, SHUTDOWN_TIMEOUT {shutdown_s} s")  # noqa: T201
+    assert replica.process.returncode == 0, replica.log.read_text()
+    assert took < shutdown_s + 1
