@@ -37,7 +37,7 @@ from handlers.blocks.helpdesk import (
 )
 from handlers.deps import Deps
 from handlers.ids import ActionId, Command, FieldId, ViewId
-from handlers.outage import ack_storage_down
+from handlers.outage import ack_contact_unconfirmed, ack_storage_down
 from handlers.qr import qr_png
 from handlers.reply import Clicked
 from handlers.wire import (
@@ -91,8 +91,8 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
             refusal = build_contact_refusal(exc, deps.guide.guide.texts.contact_it)
             await ack(response_action="update", view=refusal)
             return
-        except StorageUnavailableError:  # the form stays open with what was typed: send again
-            await ack_storage_down(ack, FieldId.DESCRIPTION, "sent", "a contact form")
+        except Exception as exc:  # the form stays open with what was typed: send again
+            await ack_contact_unconfirmed(ack, FieldId.DESCRIPTION, exc)
             return
         await ack(response_action="update", view=build_request_sent(submitted.request))
         if submitted.new:  # a form sent again has its card already

@@ -23,11 +23,18 @@ def create_engine(url: str) -> AsyncEngine:
 
 def _engine_for(url: str) -> AsyncEngine:
     """SQLite gets WAL and a busy timeout so concurrent writers wait; PostgreSQL a wide pool."""
+    # hide_parameters: an error's text names no statement parameters, so a logged traceback
+    # carries neither what people typed nor a sealed secret.
     if url.startswith("sqlite"):
         # SQLite has one writer at a time: one connection per process queues work in the pool
         # (first come, first served) instead of in SQLite's busy handler, which sleeps and retries.
         engine = create_async_engine(
-            url, connect_args={"timeout": 15}, pool_size=1, max_overflow=0, pool_timeout=30
+            url,
+            connect_args={"timeout": 15},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=30,
+            hide_parameters=True,
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -51,7 +58,9 @@ def _engine_for(url: str) -> AsyncEngine:
     # Twenty kept connections cover the background lanes at full width (bot/tasks.py: 16 + 8 less
     # those waiting on Slack); a pool smaller than that opened and closed a connection (TLS
     # attempt, start-up, statement cache lost) for a good share of clicks during a burst.
-    engine = create_async_engine(url, pool_size=20, max_overflow=10, pool_recycle=1800)
+    engine = create_async_engine(
+        url, pool_size=20, max_overflow=10, pool_recycle=1800, hide_parameters=True
+    )
     event.listen(engine.sync_engine, "checkout", _skip_closed)
     return engine
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from typing import Any
+
+import pytest
+from sqlalchemy import text
 
 from bot.settings import Settings
 from handlers.ids import ActionId, FieldId
@@ -27,6 +31,22 @@ from tests.scenario.test_helpdesk import (
 __all__ = ["bot_env", "second_replica"]  # the help desk's fixtures, used here as they are
 
 FORM = "application/x-www-form-urlencoded"
+SECRET_WORDS = "my PIN is 4711"  # typed by the employee: never in a log line
+
+# The database refuses every new request with a constraint error that names no open request:
+# what the insert's race meets when the open request it collided with has just closed.
+REFUSE_REQUESTS = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_requests BEFORE INSERT ON help_requests "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_requests() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'unique_violation'; END $$",
+        "CREATE TRIGGER refuse_requests BEFORE INSERT ON help_requests "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_requests()",
+    ],
+}
 
 
 def _cards(slack: SlackDriver) -> int:
@@ -128,3 +148,41 @@ async def test_clearing_mfa_revokes_the_sessions_even_when_unticked(slack: Slack
     assert (person.methods, person.sessions) == ((), 0)
     approved = next(d for e, _, d in await _audit(slack) if e == "request.approved")
     assert approved == {"actions": ["clear_mfa", "revoke_sessions"], "revocation_added": True}
+
+
+async def test_a_form_the_database_refuses_unexpectedly_is_answered_send_it_again(
+    slack: SlackDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = slack.runtime.engine
+    async with engine.begin() as conn:
+        for statement in REFUSE_REQUESTS[engine.dialect.name]:
+            await conn.execute(text(statement))
+    form = await _contact_form(slack)
+    values = {FieldId.CONTACT: "+1 555 0101", FieldId.DESCRIPTION: SECRET_WORDS}
+    caplog.set_level(logging.INFO)
+    reply = await slack.submit(form, values, view_id="V9")
+    assert reply.status == 200, reply
+    assert reply.json() == {
+        "response_action": "errors",
+        "errors": {
+            FieldId.DESCRIPTION: "Something went wrong on our side; your request may not have "
+            "reached IT. Send it again: it will not be sent twice."
+        },
+    }
+    failed = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in failed] == ["a contact form may not have been stored"]
+    assert failed[0].exc_info is not None
+    assert SECRET_WORDS not in caplog.text
+
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "DROP TRIGGER refuse_requests"
+                + (" ON help_requests" if engine.dialect.name == "postgresql" else "")
+            )
+        )
+    again = await slack.submit(form, values, view_id="V9")  # the same modal, sent again
+    await slack.settle()
+    assert again.json()["response_action"] == "update"
+    assert "Request #" in json.dumps(again.json()["view"])
+    assert _cards(slack) == 1

@@ -22,7 +22,7 @@ from storage.migrate import migrate
 from tests.conftest import POSTGRES_ADMIN_URL, FixedClock, _postgres_database, serving
 from tests.driver import SlackDriver
 from tests.fakes.slack import FakeSlack
-from tests.scenario.test_helpdesk import ADMIN, ADMIN2, DESK, _request
+from tests.scenario.test_helpdesk import ADMIN, ADMIN2, DESK, _request, _to_contact_it
 from tests.scenario.test_stepup import _enroll
 
 ADMIN_DSN = POSTGRES_ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://")
@@ -180,6 +180,25 @@ async def test_a_step_up_approval_while_the_database_is_down_says_so_in_the_moda
         "The help desk's database is not answering; nothing was approved. Try again in a minute."
     )
     assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.exc_info], caplog.text
+    await _recreate_empty(database_url)  # so that teardown finds a database to drop
+
+
+async def test_a_contact_form_while_the_database_is_down_is_to_be_sent_again(
+    slack: SlackDriver, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    step = await _to_contact_it(slack)
+    await slack.click(step, ActionId.CONTACT_IT)
+    await slack.settle()
+    await _drop(database_url)
+    caplog.set_level(logging.INFO)
+    reply = await slack.submit(slack.opened_view(), {FieldId.CONTACT: "+1 555 0101"})
+    assert reply.status == 200, reply
+    # Not "nothing was sent": the insert may have committed before the connection was lost.
+    assert reply.json()["errors"][FieldId.DESCRIPTION] == (
+        "The help desk's database is not answering; your request may not have reached IT. "
+        "Send it again: it will not be sent twice."
+    )
     assert not [r for r in caplog.records if r.exc_info], caplog.text
     await _recreate_empty(database_url)  # so that teardown finds a database to drop
 
