@@ -511,16 +511,28 @@ class HelpdeskService:
         except WrongCodeError as wrong:
             await self._refused(actor, request_id, wrong)
             if wrong.locked:
-                await self._requests.record_audit(
-                    AuditEntry(self._clock.now(), actor, "stepup.locked", request_id)
-                )
-                await self._notifier.tell_helpdesk(
-                    f"Step-up for <@{actor}> is locked for 15 minutes after five wrong codes.",
-                    security=True,  # someone may be guessing an admin's codes
-                )
+                await self._locked_out(actor, request_id)
             raise
         except HelpdeskError as refusal:
             raise await self._refused(actor, request_id, refusal) from None
+
+    async def _locked_out(self, actor: str, request_id: int | None) -> None:
+        """Audit a step-up lockout and alert the help desk and security; never raises (logs)."""
+        # The admin must still read "locked" when Slack or the database fails here.
+        try:
+            await self._requests.record_audit(
+                AuditEntry(self._clock.now(), actor, "stepup.locked", request_id)
+            )
+        except Exception:
+            log.exception("could not audit the step-up lockout of %s", actor)
+        try:
+            await self._notifier.tell_helpdesk(
+                f"Step-up for <@{actor}> is locked for 15 minutes after five attempts without "
+                "a success.",
+                security=True,  # someone may be guessing an admin's codes
+            )
+        except Exception:
+            log.exception("could not alert the help desk to the step-up lockout of %s", actor)
 
     async def deny(self, request_id: int, actor: str, place: Place, reason: str) -> HelpRequest:
         """Deny with a reason the employee will read."""
@@ -694,13 +706,7 @@ class HelpdeskService:
         except WrongCodeError as wrong:
             await self._refused(actor, None, wrong)
             if wrong.locked:
-                await self._requests.record_audit(
-                    AuditEntry(self._clock.now(), actor, "stepup.locked")
-                )
-                await self._notifier.tell_helpdesk(
-                    f"Step-up for <@{actor}> is locked for 15 minutes after five wrong codes.",
-                    security=True,
-                )
+                await self._locked_out(actor, None)
             raise
         except HelpdeskError as refusal:
             raise await self._refused(actor, None, refusal) from None

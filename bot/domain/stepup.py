@@ -49,7 +49,7 @@ class ReplayedCodeError(WrongCodeError):
 
 
 class LockedOutError(HelpdeskError):
-    """Too many wrong codes: step-up is locked until `until`."""
+    """Too many attempts without a success: step-up is locked until `until`."""
 
     code = "stepup_locked"
 

@@ -768,7 +768,10 @@ def build_stepup_refusal(error: HelpdeskError) -> str:
             "and follow the steps in your DM."
         )
     if isinstance(error, LockedOutError):
-        return f"Too many wrong codes: approvals are locked for you until {error.until:%H:%M} UTC."
+        return (
+            "Too many attempts without a success: approvals are locked for you until "
+            f"{error.until:%H:%M} UTC."
+        )
     if isinstance(error, ReplayedCodeError):
         if error.locked:  # it was the last attempt left
             return "That code was used already, and approvals are now locked for 15 minutes."

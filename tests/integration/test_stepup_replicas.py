@@ -177,7 +177,7 @@ async def test_fifty_parallel_wrong_codes_on_two_replicas_evaluate_at_most_five(
         assert all(r.status == 200 for r in replies), [r for r in replies if r.status != 200]
         said = [r.json()["errors"][FieldId.CODE] for r in replies]
         evaluated = [s for s in said if "not right" in s]
-        refused = [s for s in said if s.startswith("Too many wrong codes")]
+        refused = [s for s in said if s.startswith("Too many attempts without a success")]
         during = await drivers[0].submit(modal, {FieldId.CODE: totp.now()}, user=ADMIN)
 
     engine = create_engine(fresh_postgres)
@@ -206,4 +206,4 @@ async def test_fifty_parallel_wrong_codes_on_two_replicas_evaluate_at_most_five(
     assert locks == 1, seen
     assert len(alerts) == 1, seen
     assert "locked for 15 minutes" in alerts[0]
-    assert during.json()["errors"][FieldId.CODE].startswith("Too many wrong codes")
+    assert during.json()["errors"][FieldId.CODE].startswith("Too many attempts without a success")

@@ -148,7 +148,9 @@ async def test_five_wrong_codes_lock_the_admin_and_tell_the_help_desk_and_securi
         for c in slack.fake.calls_to("chat.postMessage")
         if c.params.get("channel") == SECURITY
     ]
-    assert alerts == [f"Step-up for <@{ADMIN}> is locked for 15 minutes after five wrong codes."]
+    assert alerts == [
+        f"Step-up for <@{ADMIN}> is locked for 15 minutes after five attempts without a success."
+    ]
     events = [e for e, _, _ in await _audit(slack)]
     assert "stepup.locked" in events
     assert events.count("decision.refused") >= 6
@@ -156,6 +158,30 @@ async def test_five_wrong_codes_lock_the_admin_and_tell_the_help_desk_and_securi
     ok = await slack.submit(modal, {FieldId.CODE: totp.at(clock.now())}, user=ADMIN)
     assert ok.status == 200
     assert ok.body in ("", "{}")
+
+
+async def test_the_fifth_wrong_code_says_locked_even_when_slack_refuses_the_alert(
+    slack: SlackDriver, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    totp = await _enroll(slack, clock)
+    card = await _request(slack)
+    await slack.click(card, ActionId.APPROVE, user=ADMIN)
+    await slack.settle()
+    modal = slack.opened_view()
+    wrong = "000000" if totp.at(clock.now()) != "000000" else "111111"
+    for _ in range(4):
+        await slack.submit(modal, {FieldId.CODE: wrong}, user=ADMIN)
+    await slack.settle()
+    posted = len(slack.fake.calls_to("chat.postMessage"))
+    slack.fake.fail_next("chat.postMessage", 503, error="service_unavailable")
+    fifth = await slack.submit(modal, {FieldId.CODE: wrong}, user=ADMIN)
+    assert fifth.status == 200, fifth
+    assert fifth.json()["errors"][FieldId.CODE] == (
+        "That code is not right: wrong code: step-up is now locked for 15 minutes."
+    )
+    assert len(slack.fake.calls_to("chat.postMessage")) == posted + 1  # the alert, refused
+    assert "stepup.locked" in [e for e, _, _ in await _audit(slack)]
+    assert "could not alert the help desk to the step-up lockout" in caplog.text
 
 
 async def test_replacing_an_authenticator_needs_the_current_one_and_alerts_security(
