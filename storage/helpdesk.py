@@ -80,18 +80,20 @@ class SqlRequestRepository:
         # One statement, one round trip: this runs before the form is acked.
         table, mine = _REQUESTS, _REQUESTS.c.requester_id == user_id
         same = select(table.c.id).where(table.c.submission_key == submission_key)
+        active = select(table.c.id).where(mine, table.c.status.in_(_ACTIVE_VALUES))
         sent = select(func.count()).select_from(table).where(mine, table.c.created_at >= since)
         reset = select(func.max(table.c.updated_at)).where(
             mine, table.c.status == Status.DONE.value
         )
         query = select(
             same.scalar_subquery() if submission_key else null(),
+            active.scalar_subquery(),
             sent.scalar_subquery(),
             reset.scalar_subquery(),
         )
         async with self._statements.connect() as conn:
-            submitted_as, count, last_reset = (await conn.execute(query)).one()
-        return Intake(submitted_as, int(count or 0), last_reset)
+            submitted_as, open_request, count, last_reset = (await conn.execute(query)).one()
+        return Intake(submitted_as, open_request, int(count or 0), last_reset)
 
     async def get_request(self, request_id: int) -> HelpRequest | None:
         async with self._single() as session:

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.domain.errors import (
     AlreadyDecidedError,
+    AlreadyOpenError,
     AlreadySubmittedError,
     HelpdeskError,
     NotAnAdminError,
@@ -193,6 +194,8 @@ class HelpdeskService:
         intake = await self._requests.intake_of(user_id, submission_key, now - REQUEST_WINDOW)
         if intake.submitted_as is not None:
             return self._replayed(await self._get(intake.submitted_as), user_id)
+        if intake.open_request is not None:  # before the limit: the person can follow this one
+            raise AlreadyOpenError(intake.open_request)
         # Counted, then inserted: not atomic, but the unique index on a requester's active
         # request keeps one person's submissions from racing each other past the limit.
         sent = intake.sent_since

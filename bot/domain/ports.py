@@ -71,8 +71,9 @@ class RequestRepository(Protocol):
         ...
 
     async def intake_of(self, user_id: str, submission_key: str | None, since: datetime) -> Intake:
-        """Before storing a form: the request this submission made already, how many requests
-        the employee made at or after `since` (whatever became of them), their last reset."""
+        """Before storing a form: the request this submission made already, the employee's
+        request in progress, how many requests they made at or after `since` (whatever became
+        of them), their last reset."""
         ...
 
     async def get_request(self, request_id: int) -> HelpRequest | None:

@@ -158,6 +158,7 @@ class Intake:
     """What storing an employee's form needs to know first, read in one go."""
 
     submitted_as: int | None  # the request this very form submission made before, if any
+    open_request: int | None  # the employee's request in progress, if any
     sent_since: int  # the employee's requests since the start of the limit's window
     last_reset: datetime | None  # when a request of theirs was last done
 

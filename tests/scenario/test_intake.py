@@ -93,6 +93,23 @@ async def test_past_three_requests_in_an_hour_the_employee_is_told_to_call_it(
     assert "Request #4" in _card(slack).all_text()
 
 
+async def test_at_the_limit_with_a_request_open_the_employee_is_shown_that_request(
+    slack: SlackDriver,
+) -> None:
+    for _ in range(2):
+        await _request(slack)
+        await _cancel(slack)
+    form = await _contact_form(slack)  # opened while nothing was in progress
+    await _request(slack)  # the third within the hour, still open
+    reply = await slack.submit(form, {FieldId.CONTACT: "+1 555 0101"})
+    await slack.settle()
+    said = json.dumps(reply.json()["view"])
+    assert "You already have request #3 with IT" in said
+    assert "within the last hour" not in said
+    assert _cards(slack) == 3
+    assert "request.refused" not in [e for e, _, _ in await _audit(slack)]
+
+
 def test_requests_per_hour_is_a_setting() -> None:
     assert Settings(_env_file=None).requests_per_hour == 3  # type: ignore[call-arg]
     assert Settings(_env_file=None, requests_per_hour="5").requests_per_hour == 5  # type: ignore[call-arg]
