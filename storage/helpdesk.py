@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, null, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -287,11 +287,7 @@ class SqlRequestRepository:
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(ActionRow)
-                .where(
-                    ActionRow.id == action_id,
-                    ActionRow.status == ActionStatus.RUNNING.value,
-                    ActionRow.lease_owner == owner,
-                )
+                .where(_held_by(action_id, owner))
                 .values(
                     status=ActionStatus.PENDING.value,
                     next_attempt_at=at,
@@ -367,13 +363,7 @@ class SqlRequestRepository:
     async def renew_action_lease(self, action_id: int, owner: str, lease_until: datetime) -> bool:
         async with self._single.begin() as session:
             result = await session.execute(
-                update(ActionRow)
-                .where(
-                    ActionRow.id == action_id,
-                    ActionRow.status == ActionStatus.RUNNING.value,
-                    ActionRow.lease_owner == owner,
-                )
-                .values(lease_until=lease_until)
+                update(ActionRow).where(_held_by(action_id, owner)).values(lease_until=lease_until)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -442,6 +432,15 @@ class SqlRequestRepository:
                 AuditEntry(row.at, row.actor_id, row.event, row.request_id, row.detail or None)
                 for row in rows
             ]
+
+
+def _held_by(action_id: int, owner: str) -> ColumnElement[bool]:
+    """The action, while it runs under `owner`'s lease (a result counts only then)."""
+    return and_(
+        ActionRow.id == action_id,
+        ActionRow.status == ActionStatus.RUNNING.value,
+        ActionRow.lease_owner == owner,
+    )
 
 
 def _request_row(request: HelpRequest) -> HelpRequestRow:

@@ -22,16 +22,7 @@ class SqlAuthenticatorStore:
     async def get_authenticator(self, admin_id: str) -> Authenticator | None:
         async with self._sessions() as session:
             row = await session.get(AuthenticatorRow, admin_id)
-            if row is None:
-                return None
-            return Authenticator(
-                admin_id=row.admin_id,
-                sealed_secret=row.sealed_secret,
-                sealed_pending=row.sealed_pending,
-                last_step=row.last_step,
-                failures=row.failures,
-                locked_until=row.locked_until,
-            )
+            return None if row is None else _authenticator(row)
 
     async def set_pending(self, admin_id: str, sealed: str, at: datetime) -> None:
         async with self._sessions.begin() as session:
@@ -84,16 +75,7 @@ class SqlAuthenticatorStore:
                 )
             )
             row = result.one_or_none()
-        if row is None:
-            return None
-        return Authenticator(
-            admin_id=row.admin_id,
-            sealed_secret=row.sealed_secret,
-            sealed_pending=row.sealed_pending,
-            last_step=row.last_step,
-            failures=row.failures,
-            locked_until=row.locked_until,
-        )
+        return None if row is None else _authenticator(row)
 
     async def confirm_pending(
         self, admin_id: str, sealed_pending: str, step: int, at: datetime, *, own_lock: bool = False
@@ -157,6 +139,18 @@ class SqlAuthenticatorStore:
                 .values(sealed_secret=new[0], sealed_pending=new[1])
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _authenticator(row: Any) -> Authenticator:
+    """The domain's authenticator from its row: an AuthenticatorRow, or an UPDATE's RETURNING."""
+    return Authenticator(
+        admin_id=row.admin_id,
+        sealed_secret=row.sealed_secret,
+        sealed_pending=row.sealed_pending,
+        last_step=row.last_step,
+        failures=row.failures,
+        locked_until=row.locked_until,
+    )
 
 
 def _not_locked(at: datetime) -> ColumnElement[bool]:
