@@ -1,4 +1,5 @@
-"""Fixtures: databases (SQLite and PostgreSQL), the fake Slack, and the bot running over HTTP."""
+"""Fixtures: databases (SQLite and PostgreSQL), the fakes of Slack, Graph and Okta, and the bot
+running over HTTP."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from bot.settings import Settings
 from storage.engine import create_engine
 from storage.models import Base
 from tests.driver import SIGNING_SECRET, SlackDriver
+from tests.fakes.graph import FakeGraph
+from tests.fakes.okta import FakeOkta
 from tests.fakes.slack import FakeSlack
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -115,6 +118,38 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     yield fake
     await fake.stop()
     assert fake.violations == [], fake.violations
+
+
+@pytest.fixture
+async def graph_directory() -> AsyncIterator[FakeGraph]:
+    """A fake Microsoft Graph on loopback with nobody in its directory."""
+    fake = FakeGraph()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def graph(graph_directory: FakeGraph) -> FakeGraph:
+    """The fake Graph with the employee U1 (ada@example.com) in its directory."""
+    graph_directory.add_user("ada@example.com")
+    return graph_directory
+
+
+@pytest.fixture
+async def okta_directory() -> AsyncIterator[FakeOkta]:
+    """A fake Okta on loopback with nobody in its directory."""
+    fake = FakeOkta()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def okta(okta_directory: FakeOkta) -> FakeOkta:
+    """The fake Okta with the employee U1 (ada@example.com) in its directory."""
+    okta_directory.add_user("ada@example.com")
+    return okta_directory
 
 
 @pytest.fixture

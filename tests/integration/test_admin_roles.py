@@ -21,19 +21,15 @@ from tests.fakes.okta import FakeOkta
 
 
 @pytest.fixture
-async def graph() -> AsyncIterator[FakeGraph]:
-    fake = FakeGraph()
-    await fake.start()
-    yield fake
-    await fake.stop()
+def graph(graph_directory: FakeGraph) -> FakeGraph:
+    """An empty directory: each test adds its people."""
+    return graph_directory
 
 
 @pytest.fixture
-async def okta() -> AsyncIterator[FakeOkta]:
-    fake = FakeOkta()
-    await fake.start()
-    yield fake
-    await fake.stop()
+def okta(okta_directory: FakeOkta) -> FakeOkta:
+    """An empty directory: each test adds its people."""
+    return okta_directory
 
 
 @pytest.fixture

@@ -14,11 +14,9 @@ from tests.fakes.graph import ALTERNATE_MOBILE, MOBILE, PASSWORD, FakeGraph
 
 
 @pytest.fixture
-async def graph() -> AsyncIterator[FakeGraph]:
-    fake = FakeGraph()
-    await fake.start()
-    yield fake
-    await fake.stop()
+def graph(graph_directory: FakeGraph) -> FakeGraph:
+    """An empty directory: each test adds its people."""
+    return graph_directory
 
 
 @pytest.fixture

@@ -13,11 +13,9 @@ from tests.fakes.okta import FakeOkta
 
 
 @pytest.fixture
-async def okta() -> AsyncIterator[FakeOkta]:
-    fake = FakeOkta()
-    await fake.start()
-    yield fake
-    await fake.stop()
+def okta(okta_directory: FakeOkta) -> FakeOkta:
+    """An empty directory: each test adds its people."""
+    return okta_directory
 
 
 @pytest.fixture

@@ -70,15 +70,6 @@ class ProcessDriver(SlackDriver):
 
 
 @pytest.fixture
-async def graph() -> AsyncIterator[FakeGraph]:
-    fake = FakeGraph()
-    await fake.start()
-    fake.add_user("ada@example.com")
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     built = create_engine(database_url)
     yield built

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,15 +14,6 @@ from tests.driver import SlackDriver
 from tests.fakes.graph import PASSWORD, FakeGraph
 from tests.fakes.slack import FakeSlack
 from tests.scenario.test_helpdesk import ADMIN, DESK, _audit, _card, _dms, _request
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[FakeGraph]:
-    fake = FakeGraph()
-    await fake.start()
-    fake.add_user("ada@example.com")
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -11,15 +10,6 @@ from handlers.ids import ActionId
 from tests.driver import SlackDriver
 from tests.fakes.okta import FakeOkta
 from tests.scenario.test_helpdesk import ADMIN, DESK, _card, _dms, _request
-
-
-@pytest.fixture
-async def okta() -> AsyncIterator[FakeOkta]:
-    fake = FakeOkta()
-    await fake.start()
-    fake.add_user("ada@example.com")
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

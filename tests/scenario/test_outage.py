@@ -15,15 +15,16 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import Runtime, build_runtime
-from bot.crypto import new_key
 from bot.settings import Settings
 from handlers.ids import ActionId, FieldId
 from storage.migrate import migrate
 from tests.conftest import POSTGRES_ADMIN_URL, FixedClock, _postgres_database, serving
 from tests.driver import SlackDriver
 from tests.fakes.slack import FakeSlack
-from tests.scenario.test_helpdesk import ADMIN, ADMIN2, DESK, _request, _to_contact_it
-from tests.scenario.test_stepup import _enroll
+from tests.scenario.test_helpdesk import ADMIN, _to_contact_it
+from tests.scenario.test_stepup import _approval_modal, bot_env
+
+__all__ = ["bot_env"]  # step-up's help desk (admins confirm with their authenticator), as it is
 
 ADMIN_DSN = POSTGRES_ADMIN_URL.replace("postgresql+asyncpg://", "postgresql://")
 
@@ -35,21 +36,6 @@ def database_url() -> Iterator[str]:
         if url is None:
             pytest.skip("PostgreSQL not reachable")
         yield url
-
-
-@pytest.fixture
-def bot_env(bot_env: dict[str, Any], fake_slack: FakeSlack) -> dict[str, Any]:
-    """A help desk whose admins confirm with their authenticator."""
-    fake_slack.add_user(ADMIN, "Ines Admin", "ines@example.com")
-    fake_slack.add_user(ADMIN2, "Omar Admin", "omar@example.com")
-    return {
-        **bot_env,
-        "helpdesk_channel": DESK,
-        "it_admin_users": f"{ADMIN},{ADMIN2}",
-        "identity_provider": "demo",
-        "stepup_required": True,
-        "stepup_key": new_key(),
-    }
 
 
 async def _admin(sql: str) -> None:
@@ -165,11 +151,7 @@ async def test_after_the_server_ends_connections_the_next_command_and_click_work
 async def test_a_step_up_approval_while_the_database_is_down_says_so_in_the_modal(
     slack: SlackDriver, clock: FixedClock, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    totp = await _enroll(slack, clock)
-    card = await _request(slack)
-    await slack.click(card, ActionId.APPROVE, user=ADMIN)
-    await slack.settle()
-    modal = slack.opened_view()
+    totp, modal = await _approval_modal(slack, clock)
     await _drop(database_url)
     caplog.clear()
     caplog.set_level(logging.INFO)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -17,24 +16,6 @@ from tests.fakes.slack import FakeSlack
 from tests.scenario.test_helpdesk import ADMIN, ADMIN2, DESK, _audit, _card, _request
 
 TWO = "Two different admins must approve"
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[FakeGraph]:
-    fake = FakeGraph()
-    await fake.start()
-    fake.add_user("ada@example.com")
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def okta() -> AsyncIterator[FakeOkta]:
-    fake = FakeOkta()
-    await fake.start()
-    fake.add_user("ada@example.com")
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture(params=["entra", "okta"])

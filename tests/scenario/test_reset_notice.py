@@ -51,15 +51,15 @@ async def smtp() -> AsyncIterator[tuple[Mailbox, int]]:
 
 
 @pytest.fixture
-async def graph() -> AsyncIterator[FakeGraph]:
-    fake = FakeGraph()
-    await fake.start()
+def graph(graph_directory: FakeGraph) -> FakeGraph:
+    """Ada, whose mail in the directory differs from her Slack email, and a mailbox to send from."""
     # The directory's mail differs from the Slack profile's email: the directory's is the one.
-    fake.add_user("ada@example.com", mail="ada.lovelace@example.com").display_name = "Ada L."
-    fake.add_user("helpdesk@example.com")
-    fake.granted.add("Mail.Send")
-    yield fake
-    await fake.stop()
+    graph_directory.add_user(
+        "ada@example.com", mail="ada.lovelace@example.com"
+    ).display_name = "Ada L."
+    graph_directory.add_user("helpdesk@example.com")
+    graph_directory.granted.add("Mail.Send")
+    return graph_directory
 
 
 def _entra(graph: FakeGraph) -> dict[str, Any]:

@@ -72,15 +72,22 @@ async def _enroll(slack: SlackDriver, clock: FixedClock, admin: str = ADMIN) -> 
     return totp
 
 
-async def test_enroll_then_approve_with_a_code_computed_from_the_uri(
-    slack: SlackDriver, clock: FixedClock, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level("DEBUG")
+async def _approval_modal(
+    slack: SlackDriver, clock: FixedClock
+) -> tuple[pyotp.TOTP, dict[str, Any]]:
+    """An enrolled admin presses Approve on a new request: their authenticator, the code modal."""
     totp = await _enroll(slack, clock)
     card = await _request(slack)
     await slack.click(card, ActionId.APPROVE, user=ADMIN)
     await slack.settle()
-    modal = slack.opened_view()
+    return totp, slack.opened_view()
+
+
+async def test_enroll_then_approve_with_a_code_computed_from_the_uri(
+    slack: SlackDriver, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    totp, modal = await _approval_modal(slack, clock)
     assert modal["callback_id"] == "mfa-desk-stepup"
     assert "Waiting for a decision" in _card(slack).all_text()  # nothing decided before the code
     code = totp.at(clock.now())
@@ -97,11 +104,7 @@ async def test_enroll_then_approve_with_a_code_computed_from_the_uri(
 async def test_the_same_code_is_refused_the_second_time(
     slack: SlackDriver, clock: FixedClock
 ) -> None:
-    totp = await _enroll(slack, clock)
-    card = await _request(slack)
-    await slack.click(card, ActionId.APPROVE, user=ADMIN)
-    await slack.settle()
-    modal = slack.opened_view()
+    totp, modal = await _approval_modal(slack, clock)
     code = totp.at(clock.now())
     await slack.submit(modal, {FieldId.CODE: code}, user=ADMIN)
     await slack.settle()
@@ -125,11 +128,7 @@ async def test_an_admin_without_an_authenticator_is_told_how_to_enroll(slack: Sl
 async def test_five_wrong_codes_lock_the_admin_and_tell_the_help_desk_and_security(
     slack: SlackDriver, clock: FixedClock
 ) -> None:
-    totp = await _enroll(slack, clock)
-    card = await _request(slack)
-    await slack.click(card, ActionId.APPROVE, user=ADMIN)
-    await slack.settle()
-    modal = slack.opened_view()
+    totp, modal = await _approval_modal(slack, clock)
     wrong = "000000" if totp.at(clock.now()) != "000000" else "111111"
     for _ in range(5):
         refused = await slack.submit(modal, {FieldId.CODE: wrong}, user=ADMIN)
@@ -163,11 +162,7 @@ async def test_five_wrong_codes_lock_the_admin_and_tell_the_help_desk_and_securi
 async def test_the_fifth_wrong_code_says_locked_even_when_slack_refuses_the_alert(
     slack: SlackDriver, clock: FixedClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    totp = await _enroll(slack, clock)
-    card = await _request(slack)
-    await slack.click(card, ActionId.APPROVE, user=ADMIN)
-    await slack.settle()
-    modal = slack.opened_view()
+    totp, modal = await _approval_modal(slack, clock)
     wrong = "000000" if totp.at(clock.now()) != "000000" else "111111"
     for _ in range(4):
         await slack.submit(modal, {FieldId.CODE: wrong}, user=ADMIN)
