@@ -168,7 +168,6 @@ class HelpdeskService:
         # Every lease this process takes names it, so that one statement releases them all.
         self.lease_holder = uuid.uuid4().hex[:16]
         self._stopping = False
-        self._announcing: set[int] = set()
 
     # -- the employee -----------------------------------------------------------------------
 
@@ -229,6 +228,7 @@ class HelpdeskService:
             privileged_reason=None,
             recent_reset_at=recent,
             submission_key=submission_key,
+            announce_owner=self._run_owner(),  # its card's posting is claimed with it
         )
         audit = AuditEntry(
             now,
@@ -259,30 +259,60 @@ class HelpdeskService:
         second card while an earlier attempt may still succeed.
         """
         now = self._clock.now()
-        if not await self._requests.claim_announcement(request_id, now, now - ANNOUNCE_LEASE):
+        owner = self._run_owner()
+        if not await self._requests.claim_announcement(
+            request_id, now, now - ANNOUNCE_LEASE, owner
+        ):
             return
         await self.announce_new(await self._get(request_id))
 
     async def announce_new(self, request: HelpRequest) -> None:
         """Assess whether the requester is privileged and store it, then post the request just
-        submitted (its posting was claimed when it was stored) and confirm it to the employee."""
+        submitted and confirm it to the employee: all while holding the claim on posting its
+        card (taken when it was stored, or by `announce`), so that no other replica posts one."""
+        owner = request.announce_owner or self._run_owner()
+        now = self._clock.now()
+        # Claimed again: work that waited its turn past the lease may find another replica's
+        # claim on it, and then leaves the card to them.
+        if not await self._requests.claim_announcement(
+            request.id, now, now - ANNOUNCE_LEASE, owner
+        ):
+            log.info("request #%s's card is posted, or being posted elsewhere", request.id)
+            return
         try:
-            async with self._holding_announcement(request.id):
+            async with self._holding_announcement(request.id, owner):
                 name, email = await self._people.profile(request.requester_id)
                 request = replace(request, requester_name=name, requester_email=email)
-                request = await self._assess_privilege(request)
+                if request.privileged_reason is None:  # assessed once, not on every retry
+                    request = await self._assess_privilege(request)
+                # The assessment can be slow: the claim is checked once more right before posting.
+                if not await self._requests.renew_announcement(
+                    request.id, owner, self._clock.now()
+                ):
+                    raise _ClaimLostError(f"the card of request #{request.id}")
                 channel, ts = await self._notifier.post_request(request, [])
+        except _ClaimLostError:
+            log.warning("request #%s's card is left to the replica that took it over", request.id)
+            return
         except Exception:
             # Let the next housekeeping pass try again at once rather than after the lease.
-            await self._requests.update_request(request.id, announce_started_at=None)
+            await self._requests.release_announcements(owner)
             raise
-        await self._requests.update_request(
+        if not await self._requests.record_announcement(
             request.id,
+            owner,
             requester_name=name,
             requester_email=email,
             channel_id=channel,
             message_ts=ts,
-        )
+        ):
+            log.warning(
+                "request #%s's claim was taken over while its card was posted: the card at %s may "
+                "be a second one",
+                request.id,
+                ts,
+            )
+            return
         request = replace(request, channel_id=channel, message_ts=ts)
         try:
             await self._notifier.request_changed(request, [], Change.CREATED, None)
@@ -290,6 +320,10 @@ class HelpdeskService:
             log.exception("could not confirm request #%s to the employee", request.id)
         if self.config.manager_attestation:
             await self._ask_manager(request)
+
+    def _run_owner(self) -> str:
+        """A claim's owner: this process's lease holder and the run that claims."""
+        return f"{self.lease_holder}:{uuid.uuid4().hex[:16]}"
 
     async def _assess_privilege(self, request: HelpRequest) -> HelpRequest:
         """Decide, audit and store whether the person is privileged, before the card is posted:
@@ -557,7 +591,7 @@ class HelpdeskService:
         user: DirectoryUser | None = None
         lookup_error: IdentityError | None = None
         # This run's lease, under the process's: a result counts only while the run holds it.
-        owner = f"{self.lease_holder}:{uuid.uuid4().hex[:16]}"
+        owner = self._run_owner()
         lease = self.config.action_lease
         for item in due:
             if self._stopping:
@@ -596,8 +630,8 @@ class HelpdeskService:
             self._clock.now(), SYSTEM, "action.released", detail={"holder": self.lease_holder}
         )
         released = await self._requests.release_actions(f"{self.lease_holder}:", audit)
-        await self._requests.release_announcements(sorted(self._announcing))
-        self._announcing.clear()
+        # Cards being posted, and those whose posting still waited its turn when it was dropped.
+        await self._requests.release_announcements(f"{self.lease_holder}:")
         return released
 
     @contextlib.asynccontextmanager
@@ -614,21 +648,16 @@ class HelpdeskService:
             yield
 
     @contextlib.asynccontextmanager
-    async def _holding_announcement(self, request_id: int) -> AsyncIterator[None]:
-        """Keep the claim on posting the request's card while it is posted."""
-        self._announcing.add(request_id)
+    async def _holding_announcement(self, request_id: int, owner: str) -> AsyncIterator[None]:
+        """Keep the claim on posting the request's card while the work inside runs; once the
+        claim is lost, that work is cancelled (_ClaimLostError): another replica posts it."""
 
         async def renew() -> bool:
-            return await self._requests.renew_announcement(request_id, self._clock.now())
+            return await self._requests.renew_announcement(request_id, owner, self._clock.now())
 
-        try:
-            async with _heartbeat(renew, ANNOUNCE_LEASE.total_seconds() / 3, "a card"):
-                yield
-        except Exception:
-            self._announcing.discard(request_id)
-            raise
-        # Cancelled (a shutdown past its drain timeout): still held, for release_leases.
-        self._announcing.discard(request_id)
+        every_s = ANNOUNCE_LEASE.total_seconds() / 3
+        async with _heartbeat(renew, every_s, "a card", lease_s=ANNOUNCE_LEASE.total_seconds()):
+            yield
 
     async def authorize_retry(self, request_id: int, actor: str, place: Place) -> HelpRequest:
         """The failed request, if `actor` may retry it from `place`; refusals are audited."""
@@ -1104,26 +1133,60 @@ def _already(request: HelpRequest) -> AlreadyDecidedError:
     return AlreadyDecidedError(request.id, request.status.value, request.decided_by)
 
 
+class _ClaimLostError(Exception):
+    """The claim on some work went to another worker while it ran."""
+
+
 @contextlib.asynccontextmanager
 async def _heartbeat(
-    renew: Callable[[], Coroutine[Any, Any, bool]], every_s: float, what: str
+    renew: Callable[[], Coroutine[Any, Any, bool]],
+    every_s: float,
+    what: str,
+    *,
+    lease_s: float | None = None,
 ) -> AsyncIterator[None]:
     """Call `renew` every `every_s` seconds while the body runs; stop once it says the claim
-    is gone (another worker took it: its result will not count, see finish_action)."""
+    is gone (another worker took it: its result will not count, see finish_action).
+
+    Given `lease_s`, the body is cancelled, and _ClaimLostError raised, once the claim is gone
+    or no renewal succeeded for `lease_s` seconds (another worker may have taken it by then).
+    """
+    body = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    lost = False
+
+    def give_up() -> None:
+        nonlocal lost
+        if lease_s is not None and body is not None:
+            lost = True
+            body.cancel()
 
     async def beat() -> None:
+        renewed = loop.time()
         while True:
             await asyncio.sleep(every_s)
             try:
                 if not await renew():
                     log.warning("lost the lease on %s while working on it", what)
+                    give_up()
                     return
             except Exception as exc:  # the database may be back before the lease runs out
                 log.warning("could not renew the lease on %s: %s", what, exc)
+                if lease_s is not None and loop.time() - renewed >= lease_s:
+                    log.warning("the lease on %s ran out unrenewed", what)
+                    give_up()
+                    return
+            else:
+                renewed = loop.time()
 
     task = asyncio.create_task(beat(), name=f"lease {what}")
     try:
         yield
+    except asyncio.CancelledError:
+        # Our own cancellation (the claim lost) becomes an error; any other stays a cancellation.
+        if lost and body is not None and body.uncancel() == 0:
+            raise _ClaimLostError(what) from None
+        raise
     finally:
         task.cancel()
         await asyncio.wait([task])  # unlike `await task`, never swallows our own cancellation
