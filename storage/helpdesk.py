@@ -318,6 +318,19 @@ class SqlRequestRepository:
             await append_audit(session, audit, audit.request_id)
         return True
 
+    async def mark_notified(self, action_ids: list[int], at: datetime) -> list[int]:
+        if not action_ids:
+            return []
+        async with self._single.begin() as session:
+            marked = await session.execute(
+                update(ActionRow)
+                .where(ActionRow.id.in_(action_ids), ActionRow.notified_at.is_(None))
+                .values(notified_at=at)
+                .returning(ActionRow.id)
+                .execution_options(synchronize_session=False)
+            )
+            return sorted(marked.scalars())
+
     async def reopen_failed_actions(self, request_id: int, at: datetime) -> int:
         async with self._single.begin() as session:
             result = await session.execute(

@@ -933,8 +933,12 @@ class HelpdeskService:
         audit = AuditEntry(self._clock.now(), SYSTEM, f"request.{new.value}", request_id)
         if await self._requests.transition(request_id, frozenset({Status.EXECUTING}), new, audit):
             await self._notify(request_id, change, None)
-            done = tuple(item.action for item in items if item.status is ActionStatus.DONE)
-            if done:  # only the run that settled the request tells, so it is told once
+            # Only the run that settled the request tells, and only of the actions nobody told
+            # of before (a retry after a partial failure names what it added).
+            done_ids = [item.id for item in items if item.status is ActionStatus.DONE]
+            fresh = set(await self._requests.mark_notified(done_ids, self._clock.now()))
+            done = tuple(item.action for item in items if item.id in fresh)
+            if done:
                 await self._tell_of_reset(request_id, done, user, complete=not failed)
 
     async def _tell_of_reset(

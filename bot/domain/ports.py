@@ -156,6 +156,11 @@ class RequestRepository(Protocol):
         """Put a running action back to pending, to be tried again at `at`."""
         ...
 
+    async def mark_notified(self, action_ids: list[int], at: datetime) -> list[int]:
+        """Note that the account holder is being told of these actions, where they were not
+        before; the ids noted now (each action is told of once)."""
+        ...
+
     async def reopen_failed_actions(self, request_id: int, at: datetime) -> int:
         """Make the request's failed actions pending again, with a fresh count of attempts."""
         ...

@@ -255,6 +255,42 @@ class TestGraph:
         assert await _notices(slack) == []
 
 
+class TestRetry:
+    """A retry after a partial failure tells of what it added, not again of what was told."""
+
+    @pytest.fixture
+    def bot_env(self, graph_env: dict[str, Any]) -> dict[str, Any]:
+        return {**graph_env, "privileged_users": "U1"}
+
+    async def test_the_second_notice_names_only_the_newly_done_action(
+        self, slack: SlackDriver, graph: FakeGraph
+    ) -> None:
+        graph.granted.discard("User.RevokeSessions.All")
+        await _approve(slack, ["clear_mfa", "revoke_sessions"], ADMIN, ADMIN2)
+        failed = _card(slack)
+        assert "*Failed*" in failed.all_text()
+        graph.granted.add("User.RevokeSessions.All")
+        await slack.click(failed, ActionId.RETRY, user=ADMIN)
+        await slack.settle()
+        assert "*Done*" in _card(slack).all_text()
+        bodies = [sent["message"]["body"]["content"] for sent in graph.mail_sent]
+        assert len(bodies) == 2
+        assert "methods were removed" in bodies[0]
+        assert "signed out everywhere" not in bodies[0]
+        assert "signed out everywhere" in bodies[1]
+        assert "methods were removed" not in bodies[1]
+        assert [d["actions"] for _, d in await _notices(slack)] == [
+            ["clear_mfa"],
+            ["revoke_sessions"],
+        ]
+        alerts = [m["text"] for (c, _), m in slack.fake.messages.items() if c == SECURITY]
+        assert len(alerts) == 2
+        assert "Clear MFA settings" in alerts[0]
+        assert "Revoke remembered devices" not in alerts[0]
+        assert "Revoke remembered devices" in alerts[1]
+        assert "Clear MFA settings" not in alerts[1]
+
+
 class TestPrivileged:
     """A privileged person's completed reset is also posted to SECURITY_CHANNEL."""
 
