@@ -36,7 +36,7 @@ from bot.domain.identity import (
     TemporaryIdentityError,
     run_action,
 )
-from bot.domain.notice import MailError, ResetNotice, mask_address
+from bot.domain.notice import MailError, ResetNotice, mask_address, mask_addresses
 from bot.domain.ports import (
     AdminRoster,
     Clock,
@@ -982,9 +982,27 @@ class HelpdeskService:
     ) -> None:
         """Email the account holder what changed, a few times if the mail system is down; the
         outcome is audited, and the help desk is told when it could not be sent."""
+        detail: dict[str, Any] = {"actions": [a.value for a in done]}
+        try:
+            error = await self._send_reset_notice(request, done, user, complete, detail)
+        except Exception as exc:  # a shutdown's CancelledError is no Exception: it still ends this
+            # A bad address or name, the database gone: whatever it was, it leaves a trace.
+            log.exception("the email about request #%s failed", request.id)
+            error = MailError(f"unexpected error ({type(exc).__name__}; see the logs)")
+        if error is not None:
+            await self._notice_failed(request, detail, error)
+
+    async def _send_reset_notice(
+        self,
+        request: HelpRequest,
+        done: tuple[Action, ...],
+        user: DirectoryUser | None,
+        complete: bool,
+        detail: dict[str, Any],
+    ) -> MailError | None:
+        """Send the notice and audit it; why it could not be sent, or None."""
         assert self._mailer is not None
         address, name = await self._address_of_record(request, user)
-        detail: dict[str, Any] = {"actions": [a.value for a in done]}
         notice = ResetNotice(request.id, address, name, done, self._clock.now(), complete)
         if not self._mailer.delivers:
             await self._mailer.send_reset_notice(notice)  # only logs
@@ -997,31 +1015,35 @@ class HelpdeskService:
                     {**detail, "why": "no mail transport is configured"},
                 )
             )
-            return
-        error: MailError | None = None
+            return None
         if not address:
-            error = MailError("the person has no email address on record", permanent=True)
-        else:
-            detail["to"] = mask_address(address)
-            error = await self._send_with_retries(notice)
-            if error is None:
-                await self._requests.record_audit(
-                    AuditEntry(self._clock.now(), SYSTEM, "notice.sent", request.id, detail)
-                )
-                return
-        await self._requests.record_audit(
-            AuditEntry(
-                self._clock.now(),
-                SYSTEM,
-                "notice.failed",
-                request.id,
-                {**detail, "why": str(error)[:300]},  # never the body: only why
+            return MailError("the person has no email address on record", permanent=True)
+        detail["to"] = mask_address(address)
+        error = await self._send_with_retries(notice)
+        if error is None:
+            await self._requests.record_audit(
+                AuditEntry(self._clock.now(), SYSTEM, "notice.sent", request.id, detail)
             )
-        )
+        return error
+
+    async def _notice_failed(
+        self, request: HelpRequest, detail: dict[str, Any], error: MailError
+    ) -> None:
+        """Audit a notice that could not be sent and tell the help desk, each as far as it goes."""
+        # Never the body, only why; a mail server's reply often repeats the address: masked.
+        why = mask_addresses(str(error))[:300]
+        try:
+            await self._requests.record_audit(
+                AuditEntry(
+                    self._clock.now(), SYSTEM, "notice.failed", request.id, {**detail, "why": why}
+                )
+            )
+        except Exception:
+            log.exception("could not audit request #%s's failed email", request.id)
         try:
             await self._notifier.tell_helpdesk(
                 f":warning: The email telling <@{request.requester_id}> about the changes of "
-                f"request #{request.id} could not be sent ({escape_mrkdwn(str(error)[:300])}). "
+                f"request #{request.id} could not be sent ({escape_mrkdwn(why)}). "
                 "Tell them another way, not in Slack alone."
             )
         except Exception:
@@ -1038,11 +1060,20 @@ class HelpdeskService:
                 await self._mailer.send_reset_notice(notice)
             except MailError as exc:
                 error = exc
-                log.warning("the email about request #%s failed: %s", notice.request_id, exc)
-                if exc.permanent:
-                    break
+            except Exception as exc:  # e.g. an address the email library refuses: not retried
+                log.exception("the email about request #%s could not be made", notice.request_id)
+                return MailError(
+                    f"the email could not be made ({type(exc).__name__}: {exc})", permanent=True
+                )
             else:
                 return None
+            log.warning(
+                "the email about request #%s failed: %s",
+                notice.request_id,
+                mask_addresses(str(error)),
+            )
+            if error.permanent:
+                break
         return error
 
     async def _address_of_record(

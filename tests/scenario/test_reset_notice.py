@@ -177,6 +177,66 @@ async def test_a_relay_without_tls_is_retried_then_audited_and_the_desk_told(
     assert any("could not be sent" in t and "request #1" in t for t in told)
 
 
+async def test_an_address_the_email_library_refuses_is_audited_and_the_desk_told(
+    slack: SlackDriver, smtp: tuple[Mailbox, int]
+) -> None:
+    mailbox, _ = smtp
+    # A header injection in the address of record: the email library refuses to write it.
+    slack.fake.users["U1"]["profile"]["email"] = "ada@example.com\r\nBcc: eve@example.net"
+    await _approve(slack, ["clear_mfa"])
+    assert "*Done*" in _card(slack).all_text()
+    assert mailbox.messages == []
+    [(event, detail)] = await _notices(slack)
+    assert event == "notice.failed"
+    assert "ValueError" in detail["why"]
+    assert "eve@example.net" not in detail["why"]
+    told = [m["text"] for (c, _), m in slack.fake.messages.items() if c == DESK]
+    assert any("could not be sent" in t and "request #1" in t for t in told)
+
+
+class Refusing(Mailbox):
+    """A relay that refuses every recipient, repeating the address in its reply (as many do)."""
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown in {address}"
+
+
+class TestRefusedRecipient:
+    """The mail server's reply goes to the audit log and the channel with addresses masked."""
+
+    @pytest.fixture
+    async def smtp(self) -> AsyncIterator[tuple[Mailbox, int]]:
+        mailbox = Refusing()
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(
+            lambda: SMTP(mailbox, hostname="relay.test"), "127.0.0.1", 0
+        )
+        yield mailbox, server.sockets[0].getsockname()[1]
+        server.close()
+        await server.wait_closed()
+
+    async def test_the_address_in_the_refusal_is_masked(self, slack: SlackDriver) -> None:
+        helpdesk = slack.runtime.deps.helpdesk
+        assert helpdesk is not None
+        helpdesk.config = replace(helpdesk.config, notice_retry_s=(0.05, 0.05))
+        await _approve(slack, ["clear_mfa"])
+        [(event, detail)] = await _notices(slack)
+        assert event == "notice.failed"
+        assert "550" in detail["why"]
+        assert "Recipient address rejected" in detail["why"]
+        assert "ada@example.com" not in detail["why"]
+        assert "a***@example.com" in detail["why"]
+        [told] = [
+            m["text"]
+            for (c, _), m in slack.fake.messages.items()
+            if c == DESK and "could not be sent" in m["text"]
+        ]
+        assert "ada@example.com" not in told
+        assert "a***@example.com" in told
+
+
 @pytest.fixture
 def graph_env(bot_env: dict[str, Any], graph: FakeGraph) -> dict[str, Any]:
     """Entra through the fake Graph; mail by Graph's sendMail from the help desk's mailbox."""
