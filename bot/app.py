@@ -359,7 +359,7 @@ async def build_runtime(
             clock,
             stepup,
             mailer=build_mailer(settings, provider),
-            background=lambda work, name: tasks.spawn(work, name, Lane.BULK),
+            background=lambda work, name: tasks.spawn(work, name, Lane.NOTICE),
         )
         if not settings.it_admin_users and not settings.it_admin_usergroup:
             log.warning("no IT admins: set IT_ADMIN_USERS or IT_ADMIN_USERGROUP to decide requests")

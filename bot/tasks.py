@@ -17,6 +17,7 @@ class Lane(Enum):
 
     INTERACTIVE = "interactive"
     BULK = "bulk"
+    NOTICE = "notice"  # slow and retried (a mail server that is down): kept off the others
 
 
 EXPECTED_FAILURES: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
@@ -35,10 +36,11 @@ class _Queue:
 class TaskTracker:
     """Keeps a reference to every task it starts, logs their failures, and drains them.
 
-    Work runs in one of two lanes, each with a bounded number of tasks at once; the rest wait
+    Work runs in one of three lanes, each with a bounded number of tasks at once; the rest wait
     their turn. Replies a person is waiting for take the wide lane; the help desk's bookkeeping
-    (posting cards, notices) the narrow one, so that in a burst the replies keep the event loop,
-    and the bookkeeping catches up afterwards.
+    (posting cards) the narrow one, so that in a burst the replies keep the event loop, and the
+    bookkeeping catches up afterwards. Emails to account holders take a lane of their own: each
+    can wait minutes on a mail server that is down, and must not hold back the cards.
 
     Acks come first. A request from Slack is handled from start to ack without waiting on
     anything, so while a burst lasts the event loop would share its time between the acks and
@@ -58,6 +60,7 @@ class TaskTracker:
         self,
         interactive_limit: int = 16,
         bulk_limit: int = 8,
+        notice_limit: int = 2,
         *,
         quiet_s: float = 0.002,
         max_wait_s: float = 0.5,
@@ -66,6 +69,7 @@ class TaskTracker:
         self._lanes = {
             Lane.INTERACTIVE: _Queue(interactive_limit),
             Lane.BULK: _Queue(bulk_limit),
+            Lane.NOTICE: _Queue(notice_limit),
         }
         self._quiet_s = quiet_s
         self._max_wait_s = max_wait_s

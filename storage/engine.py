@@ -55,9 +55,10 @@ def _engine_for(url: str) -> AsyncEngine:
     # every checkout, more than most statements here. A connection the server ended is noticed
     # at checkout without a round trip instead (`_skip_closed`); pool_recycle keeps connections
     # younger than any idle timeout.
-    # Twenty kept connections cover the background lanes at full width (bot/tasks.py: 16 + 8 less
-    # those waiting on Slack); a pool smaller than that opened and closed a connection (TLS
-    # attempt, start-up, statement cache lost) for a good share of clicks during a burst.
+    # Twenty kept connections cover the background lanes at full width (bot/tasks.py: 16 + 8 + 2
+    # less those waiting on Slack or a mail server); a pool smaller than that opened and closed
+    # a connection (TLS attempt, start-up, statement cache lost) for a good share of clicks
+    # during a burst.
     engine = create_async_engine(
         url, pool_size=20, max_overflow=10, pool_recycle=1800, hide_parameters=True
     )

@@ -119,7 +119,9 @@ class SqlRequestRepository:
             )
             return [_request(row) for row in rows]
 
-    async def claim_announcement(self, request_id: int, now: datetime, stale: datetime) -> bool:
+    async def claim_announcement(
+        self, request_id: int, now: datetime, stale: datetime, owner: str
+    ) -> bool:
         async with self._single.begin() as session:
             result = await session.execute(
                 update(HelpRequestRow)
@@ -129,11 +131,24 @@ class SqlRequestRepository:
                     or_(
                         HelpRequestRow.announce_started_at.is_(None),
                         HelpRequestRow.announce_started_at < stale,
+                        HelpRequestRow.announce_owner == owner,
                     ),
                 )
-                .values(announce_started_at=now)
+                .values(announce_started_at=now, announce_owner=owner)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def record_announcement(self, request_id: int, owner: str, **fields: Any) -> bool:
+        async with self._statements.begin() as conn:
+            result = await conn.execute(
+                _REQUESTS.update().where(
+                    _REQUESTS.c.id == request_id,
+                    _REQUESTS.c.message_ts.is_(None),
+                    _REQUESTS.c.announce_owner == owner,
+                ),
+                fields,
+            )
+            return bool(result.rowcount)
 
     async def update_request(self, request_id: int, **fields: Any) -> None:
         # A Core statement on a connection: through a session, the ORM's bulk-update machinery
@@ -301,6 +316,19 @@ class SqlRequestRepository:
             await append_audit(session, audit, audit.request_id)
         return True
 
+    async def mark_notified(self, action_ids: list[int], at: datetime) -> list[int]:
+        if not action_ids:
+            return []
+        async with self._single.begin() as session:
+            marked = await session.execute(
+                update(ActionRow)
+                .where(ActionRow.id.in_(action_ids), ActionRow.notified_at.is_(None))
+                .values(notified_at=at)
+                .returning(ActionRow.id)
+                .execution_options(synchronize_session=False)
+            )
+            return sorted(marked.scalars())
+
     async def reopen_failed_actions(self, request_id: int, at: datetime) -> int:
         async with self._single.begin() as session:
             result = await session.execute(
@@ -395,27 +423,29 @@ class SqlRequestRepository:
                 )
         return len(rows)
 
-    async def renew_announcement(self, request_id: int, at: datetime) -> bool:
+    async def renew_announcement(self, request_id: int, owner: str, at: datetime) -> bool:
         async with self._single.begin() as session:
             result = await session.execute(
                 update(HelpRequestRow)
                 .where(
                     HelpRequestRow.id == request_id,
                     HelpRequestRow.message_ts.is_(None),
-                    HelpRequestRow.announce_started_at.is_not(None),
+                    HelpRequestRow.announce_owner == owner,
                 )
                 .values(announce_started_at=at)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def release_announcements(self, request_ids: list[int]) -> int:
-        if not request_ids:
-            return 0
+    async def release_announcements(self, owner_prefix: str) -> int:
         async with self._single.begin() as session:
             result = await session.execute(
                 update(HelpRequestRow)
-                .where(HelpRequestRow.id.in_(request_ids), HelpRequestRow.message_ts.is_(None))
-                .values(announce_started_at=None)
+                .where(
+                    HelpRequestRow.message_ts.is_(None),
+                    HelpRequestRow.announce_owner.startswith(owner_prefix, autoescape=True),
+                )
+                .values(announce_started_at=None, announce_owner=None)
+                .execution_options(synchronize_session=False)
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -469,6 +499,7 @@ def _request_row(request: HelpRequest) -> HelpRequestRow:
         recent_reset_at=request.recent_reset_at,
         privileged_reason=request.privileged_reason,
         submission_key=request.submission_key,
+        announce_owner=request.announce_owner,
     )
 
 
@@ -509,6 +540,7 @@ def _request(row: HelpRequestRow) -> HelpRequest:
         manager_answer=row.manager_answer,
         privileged_reason=row.privileged_reason,
         submission_key=row.submission_key,
+        announce_owner=row.announce_owner,
     )
 
 

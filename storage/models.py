@@ -111,6 +111,9 @@ class HelpRequestRow(Base):
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     announce_started_at: Mapped[datetime | None]
+    # Who holds the posting of the card (a replica's lease holder and its run): only they renew
+    # the claim, post and store the card.
+    announce_owner: Mapped[str | None] = mapped_column(String(40))
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None]
     deny_reason: Mapped[str | None] = mapped_column(String(2000))
@@ -160,6 +163,8 @@ class ActionRow(Base):
     updated_at: Mapped[datetime]
     idp_request_id: Mapped[str | None] = mapped_column(String(200))
     directory_object_id: Mapped[str | None] = mapped_column(String(200))
+    # When the account holder's notice of this action was sent for: each is told of once.
+    notified_at: Mapped[datetime | None]
 
 
 class AuditRow(Base):

@@ -37,7 +37,7 @@ from bot.domain.identity import (
     TemporaryIdentityError,
     run_action,
 )
-from bot.domain.notice import MailError, ResetNotice, mask_address
+from bot.domain.notice import MailError, ResetNotice, mask_address, mask_addresses
 from bot.domain.ports import (
     AdminRoster,
     Clock,
@@ -169,7 +169,6 @@ class HelpdeskService:
         # Every lease this process takes names it, so that one statement releases them all.
         self.lease_holder = uuid.uuid4().hex[:16]
         self._stopping = False
-        self._announcing: set[int] = set()
 
     # -- the employee -----------------------------------------------------------------------
 
@@ -232,6 +231,7 @@ class HelpdeskService:
             privileged_reason=None,
             recent_reset_at=recent,
             submission_key=submission_key,
+            announce_owner=self._run_owner(),  # its card's posting is claimed with it
         )
         audit = AuditEntry(
             now,
@@ -262,30 +262,60 @@ class HelpdeskService:
         second card while an earlier attempt may still succeed.
         """
         now = self._clock.now()
-        if not await self._requests.claim_announcement(request_id, now, now - ANNOUNCE_LEASE):
+        owner = self._run_owner()
+        if not await self._requests.claim_announcement(
+            request_id, now, now - ANNOUNCE_LEASE, owner
+        ):
             return
         await self.announce_new(await self._get(request_id))
 
     async def announce_new(self, request: HelpRequest) -> None:
         """Assess whether the requester is privileged and store it, then post the request just
-        submitted (its posting was claimed when it was stored) and confirm it to the employee."""
+        submitted and confirm it to the employee: all while holding the claim on posting its
+        card (taken when it was stored, or by `announce`), so that no other replica posts one."""
+        owner = request.announce_owner or self._run_owner()
+        now = self._clock.now()
+        # Claimed again: work that waited its turn past the lease may find another replica's
+        # claim on it, and then leaves the card to them.
+        if not await self._requests.claim_announcement(
+            request.id, now, now - ANNOUNCE_LEASE, owner
+        ):
+            log.info("request #%s's card is posted, or being posted elsewhere", request.id)
+            return
         try:
-            async with self._holding_announcement(request.id):
+            async with self._holding_announcement(request.id, owner):
                 name, email = await self._people.profile(request.requester_id)
                 request = replace(request, requester_name=name, requester_email=email)
-                request = await self._assess_privilege(request)
+                if request.privileged_reason is None:  # assessed once, not on every retry
+                    request = await self._assess_privilege(request)
+                # The assessment can be slow: the claim is checked once more right before posting.
+                if not await self._requests.renew_announcement(
+                    request.id, owner, self._clock.now()
+                ):
+                    raise _ClaimLostError(f"the card of request #{request.id}")
                 channel, ts = await self._notifier.post_request(request, [])
+        except _ClaimLostError:
+            log.warning("request #%s's card is left to the replica that took it over", request.id)
+            return
         except Exception:
             # Let the next housekeeping pass try again at once rather than after the lease.
-            await self._requests.update_request(request.id, announce_started_at=None)
+            await self._requests.release_announcements(owner)
             raise
-        await self._requests.update_request(
+        if not await self._requests.record_announcement(
             request.id,
+            owner,
             requester_name=name,
             requester_email=email,
             channel_id=channel,
             message_ts=ts,
-        )
+        ):
+            log.warning(
+                "request #%s's claim was taken over while its card was posted: the card at %s may "
+                "be a second one",
+                request.id,
+                ts,
+            )
+            return
         request = replace(request, channel_id=channel, message_ts=ts)
         try:
             await self._notifier.request_changed(request, [], Change.CREATED, None)
@@ -293,6 +323,10 @@ class HelpdeskService:
             log.exception("could not confirm request #%s to the employee", request.id)
         if self.config.manager_attestation:
             await self._ask_manager(request)
+
+    def _run_owner(self) -> str:
+        """A claim's owner: this process's lease holder and the run that claims."""
+        return f"{self.lease_holder}:{uuid.uuid4().hex[:16]}"
 
     async def _assess_privilege(self, request: HelpRequest) -> HelpRequest:
         """Decide, audit and store whether the person is privileged, before the card is posted:
@@ -572,7 +606,7 @@ class HelpdeskService:
         user: DirectoryUser | None = None
         lookup_error: IdentityError | None = None
         # This run's lease, under the process's: a result counts only while the run holds it.
-        owner = f"{self.lease_holder}:{uuid.uuid4().hex[:16]}"
+        owner = self._run_owner()
         lease = self.config.action_lease
         for item in due:
             if self._stopping:
@@ -611,8 +645,8 @@ class HelpdeskService:
             self._clock.now(), SYSTEM, "action.released", detail={"holder": self.lease_holder}
         )
         released = await self._requests.release_actions(f"{self.lease_holder}:", audit)
-        await self._requests.release_announcements(sorted(self._announcing))
-        self._announcing.clear()
+        # Cards being posted, and those whose posting still waited its turn when it was dropped.
+        await self._requests.release_announcements(f"{self.lease_holder}:")
         return released
 
     @contextlib.asynccontextmanager
@@ -629,21 +663,16 @@ class HelpdeskService:
             yield
 
     @contextlib.asynccontextmanager
-    async def _holding_announcement(self, request_id: int) -> AsyncIterator[None]:
-        """Keep the claim on posting the request's card while it is posted."""
-        self._announcing.add(request_id)
+    async def _holding_announcement(self, request_id: int, owner: str) -> AsyncIterator[None]:
+        """Keep the claim on posting the request's card while the work inside runs; once the
+        claim is lost, that work is cancelled (_ClaimLostError): another replica posts it."""
 
         async def renew() -> bool:
-            return await self._requests.renew_announcement(request_id, self._clock.now())
+            return await self._requests.renew_announcement(request_id, owner, self._clock.now())
 
-        try:
-            async with _heartbeat(renew, ANNOUNCE_LEASE.total_seconds() / 3, "a card"):
-                yield
-        except Exception:
-            self._announcing.discard(request_id)
-            raise
-        # Cancelled (a shutdown past its drain timeout): still held, for release_leases.
-        self._announcing.discard(request_id)
+        every_s = ANNOUNCE_LEASE.total_seconds() / 3
+        async with _heartbeat(renew, every_s, "a card", lease_s=ANNOUNCE_LEASE.total_seconds()):
+            yield
 
     async def authorize_retry(self, request_id: int, actor: str, place: Place) -> HelpRequest:
         """The failed request, if `actor` may retry it from `place`; refusals are audited."""
@@ -913,8 +942,12 @@ class HelpdeskService:
         audit = AuditEntry(self._clock.now(), SYSTEM, f"request.{new.value}", request_id)
         if await self._requests.transition(request_id, frozenset({Status.EXECUTING}), new, audit):
             await self._notify(request_id, change, None)
-            done = tuple(item.action for item in items if item.status is ActionStatus.DONE)
-            if done:  # only the run that settled the request tells, so it is told once
+            # Only the run that settled the request tells, and only of the actions nobody told
+            # of before (a retry after a partial failure names what it added).
+            done_ids = [item.id for item in items if item.status is ActionStatus.DONE]
+            fresh = set(await self._requests.mark_notified(done_ids, self._clock.now()))
+            done = tuple(item.action for item in items if item.id in fresh)
+            if done:
                 await self._tell_of_reset(request_id, done, user, complete=not failed)
 
     async def _tell_of_reset(
@@ -958,9 +991,27 @@ class HelpdeskService:
     ) -> None:
         """Email the account holder what changed, a few times if the mail system is down; the
         outcome is audited, and the help desk is told when it could not be sent."""
+        detail: dict[str, Any] = {"actions": [a.value for a in done]}
+        try:
+            error = await self._send_reset_notice(request, done, user, complete, detail)
+        except Exception as exc:  # a shutdown's CancelledError is no Exception: it still ends this
+            # A bad address or name, the database gone: whatever it was, it leaves a trace.
+            log.exception("the email about request #%s failed", request.id)
+            error = MailError(f"unexpected error ({type(exc).__name__}; see the logs)")
+        if error is not None:
+            await self._notice_failed(request, detail, error)
+
+    async def _send_reset_notice(
+        self,
+        request: HelpRequest,
+        done: tuple[Action, ...],
+        user: DirectoryUser | None,
+        complete: bool,
+        detail: dict[str, Any],
+    ) -> MailError | None:
+        """Send the notice and audit it; why it could not be sent, or None."""
         assert self._mailer is not None
         address, name = await self._address_of_record(request, user)
-        detail: dict[str, Any] = {"actions": [a.value for a in done]}
         notice = ResetNotice(request.id, address, name, done, self._clock.now(), complete)
         if not self._mailer.delivers:
             await self._mailer.send_reset_notice(notice)  # only logs
@@ -973,31 +1024,35 @@ class HelpdeskService:
                     {**detail, "why": "no mail transport is configured"},
                 )
             )
-            return
-        error: MailError | None = None
+            return None
         if not address:
-            error = MailError("the person has no email address on record", permanent=True)
-        else:
-            detail["to"] = mask_address(address)
-            error = await self._send_with_retries(notice)
-            if error is None:
-                await self._requests.record_audit(
-                    AuditEntry(self._clock.now(), SYSTEM, "notice.sent", request.id, detail)
-                )
-                return
-        await self._requests.record_audit(
-            AuditEntry(
-                self._clock.now(),
-                SYSTEM,
-                "notice.failed",
-                request.id,
-                {**detail, "why": str(error)[:300]},  # never the body: only why
+            return MailError("the person has no email address on record", permanent=True)
+        detail["to"] = mask_address(address)
+        error = await self._send_with_retries(notice)
+        if error is None:
+            await self._requests.record_audit(
+                AuditEntry(self._clock.now(), SYSTEM, "notice.sent", request.id, detail)
             )
-        )
+        return error
+
+    async def _notice_failed(
+        self, request: HelpRequest, detail: dict[str, Any], error: MailError
+    ) -> None:
+        """Audit a notice that could not be sent and tell the help desk, each as far as it goes."""
+        # Never the body, only why; a mail server's reply often repeats the address: masked.
+        why = mask_addresses(str(error))[:300]
+        try:
+            await self._requests.record_audit(
+                AuditEntry(
+                    self._clock.now(), SYSTEM, "notice.failed", request.id, {**detail, "why": why}
+                )
+            )
+        except Exception:
+            log.exception("could not audit request #%s's failed email", request.id)
         try:
             await self._notifier.tell_helpdesk(
                 f":warning: The email telling <@{request.requester_id}> about the changes of "
-                f"request #{request.id} could not be sent ({escape_mrkdwn(str(error)[:300])}). "
+                f"request #{request.id} could not be sent ({escape_mrkdwn(why)}). "
                 "Tell them another way, not in Slack alone."
             )
         except Exception:
@@ -1014,11 +1069,20 @@ class HelpdeskService:
                 await self._mailer.send_reset_notice(notice)
             except MailError as exc:
                 error = exc
-                log.warning("the email about request #%s failed: %s", notice.request_id, exc)
-                if exc.permanent:
-                    break
+            except Exception as exc:  # e.g. an address the email library refuses: not retried
+                log.exception("the email about request #%s could not be made", notice.request_id)
+                return MailError(
+                    f"the email could not be made ({type(exc).__name__}: {exc})", permanent=True
+                )
             else:
                 return None
+            log.warning(
+                "the email about request #%s failed: %s",
+                notice.request_id,
+                mask_addresses(str(error)),
+            )
+            if error.permanent:
+                break
         return error
 
     async def _address_of_record(
@@ -1113,26 +1177,60 @@ def _already(request: HelpRequest) -> AlreadyDecidedError:
     return AlreadyDecidedError(request.id, request.status.value, request.decided_by)
 
 
+class _ClaimLostError(Exception):
+    """The claim on some work went to another worker while it ran."""
+
+
 @contextlib.asynccontextmanager
 async def _heartbeat(
-    renew: Callable[[], Coroutine[Any, Any, bool]], every_s: float, what: str
+    renew: Callable[[], Coroutine[Any, Any, bool]],
+    every_s: float,
+    what: str,
+    *,
+    lease_s: float | None = None,
 ) -> AsyncIterator[None]:
     """Call `renew` every `every_s` seconds while the body runs; stop once it says the claim
-    is gone (another worker took it: its result will not count, see finish_action)."""
+    is gone (another worker took it: its result will not count, see finish_action).
+
+    Given `lease_s`, the body is cancelled, and _ClaimLostError raised, once the claim is gone
+    or no renewal succeeded for `lease_s` seconds (another worker may have taken it by then).
+    """
+    body = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    lost = False
+
+    def give_up() -> None:
+        nonlocal lost
+        if lease_s is not None and body is not None:
+            lost = True
+            body.cancel()
 
     async def beat() -> None:
+        renewed = loop.time()
         while True:
             await asyncio.sleep(every_s)
             try:
                 if not await renew():
                     log.warning("lost the lease on %s while working on it", what)
+                    give_up()
                     return
             except Exception as exc:  # the database may be back before the lease runs out
                 log.warning("could not renew the lease on %s: %s", what, exc)
+                if lease_s is not None and loop.time() - renewed >= lease_s:
+                    log.warning("the lease on %s ran out unrenewed", what)
+                    give_up()
+                    return
+            else:
+                renewed = loop.time()
 
     task = asyncio.create_task(beat(), name=f"lease {what}")
     try:
         yield
+    except asyncio.CancelledError:
+        # Our own cancellation (the claim lost) becomes an error; any other stays a cancellation.
+        if lost and body is not None and body.uncancel() == 0:
+            raise _ClaimLostError(what) from None
+        raise
     finally:
         task.cancel()
         await asyncio.wait([task])  # unlike `await task`, never swallows our own cancellation

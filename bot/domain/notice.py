@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,3 +38,11 @@ def mask_address(address: str) -> str:
     if not local:
         return "***"
     return f"{local[0]}***@{domain}"
+
+
+_ADDRESS = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def mask_addresses(text: str) -> str:
+    """The text with every email address in it masked (a mail server's reply repeats them)."""
+    return _ADDRESS.sub(lambda found: mask_address(found.group()), text)

@@ -88,9 +88,16 @@ class RequestRepository(Protocol):
         """Requests in these states, oldest first."""
         ...
 
-    async def claim_announcement(self, request_id: int, now: datetime, stale: datetime) -> bool:
-        """Claim posting the request's card: True if no card exists and no claim is newer than
-        `stale`."""
+    async def claim_announcement(
+        self, request_id: int, now: datetime, stale: datetime, owner: str
+    ) -> bool:
+        """Claim posting the request's card for `owner`: True if no card exists and the claim
+        is free, older than `stale`, or `owner`'s already."""
+        ...
+
+    async def record_announcement(self, request_id: int, owner: str, **fields: Any) -> bool:
+        """Store where the card was posted (and the profile read for it), only while `owner`
+        holds its claim and no card is stored; True if stored."""
         ...
 
     async def update_request(self, request_id: int, **fields: Any) -> None:
@@ -150,6 +157,11 @@ class RequestRepository(Protocol):
         """Put a running action back to pending, to be tried again at `at`."""
         ...
 
+    async def mark_notified(self, action_ids: list[int], at: datetime) -> list[int]:
+        """Note that the account holder is being told of these actions, where they were not
+        before; the ids noted now (each action is told of once)."""
+        ...
+
     async def reopen_failed_actions(self, request_id: int, at: datetime) -> int:
         """Make the request's failed actions pending again, with a fresh count of attempts."""
         ...
@@ -181,12 +193,14 @@ class RequestRepository(Protocol):
         request and action) per action; how many."""
         ...
 
-    async def renew_announcement(self, request_id: int, at: datetime) -> bool:
-        """Move the claim on posting the request's card to `at`, while no card exists."""
+    async def renew_announcement(self, request_id: int, owner: str, at: datetime) -> bool:
+        """Move `owner`'s claim on posting the request's card to `at`, while no card exists;
+        False when the claim is no longer theirs."""
         ...
 
-    async def release_announcements(self, request_ids: list[int]) -> int:
-        """Drop the claims on posting these requests' cards where no card exists yet; how many."""
+    async def release_announcements(self, owner_prefix: str) -> int:
+        """Drop every claim on posting a card whose owner starts with `owner_prefix`, where no
+        card exists yet; how many."""
         ...
 
     async def record_audit(self, entry: AuditEntry) -> None:

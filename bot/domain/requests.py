@@ -147,6 +147,8 @@ class HelpRequest:
     manager_answer: str | None = None
     privileged_reason: str | None = None
     submission_key: str | None = None
+    # Who holds the posting of its card until it is posted (see HelpdeskService.announce_new).
+    announce_owner: str | None = None
 
     def is_expired(self, now: datetime) -> bool:
         """True once the request waited past its expiry without a decision."""

@@ -367,18 +367,34 @@ async def test_releasing_hands_back_only_this_process_s_actions_at_once(desk: De
     assert desk.directory.calls == ["clear_mfa"]
 
 
-async def test_a_card_claim_is_renewed_while_unposted_and_released_by_request(desk: Desk) -> None:
+async def test_a_card_claim_is_renewed_by_its_owner_only_and_released_by_holder(
+    desk: Desk,
+) -> None:
     form = ContactForm("lost it", True, Remaining.NONE, None, "+1 555 0100")
     request = (await desk.service.submit("T0TEAM", "U1", "lost-phone", None, form)).request
+    mine = request.announce_owner
+    assert mine is not None
+    assert mine.startswith(f"{desk.service.lease_holder}:")
     now = desk.clock.now()
-    assert not await desk.repo.claim_announcement(request.id, now, now - timedelta(seconds=30))
+    lease = timedelta(seconds=30)
+    assert not await desk.repo.claim_announcement(request.id, now, now - lease, "other:run")
+    assert await desk.repo.claim_announcement(request.id, now, now - lease, mine)  # already mine
     desk.clock.advance(seconds=25)
-    assert await desk.repo.renew_announcement(request.id, desk.clock.now())
+    assert await desk.repo.renew_announcement(request.id, mine, desk.clock.now())
+    assert not await desk.repo.renew_announcement(request.id, "other:run", desk.clock.now())
     desk.clock.advance(seconds=25)  # 50 s after the claim, 25 s after its renewal: still held
     later = desk.clock.now()
-    assert not await desk.repo.claim_announcement(request.id, later, later - timedelta(seconds=30))
-    assert await desk.repo.release_announcements([request.id]) == 1
-    assert await desk.repo.claim_announcement(request.id, later, later - timedelta(seconds=30))
-    await desk.repo.update_request(request.id, channel_id="C0DESK", message_ts="1.1")
-    assert not await desk.repo.renew_announcement(request.id, later)  # posted: nothing to hold
-    assert await desk.repo.release_announcements([request.id]) == 0
+    assert not await desk.repo.claim_announcement(request.id, later, later - lease, "other:run")
+    assert await desk.repo.release_announcements("other") == 0
+    assert await desk.repo.release_announcements(f"{desk.service.lease_holder}:") == 1
+    assert await desk.repo.claim_announcement(request.id, later, later - lease, "other:run")
+    assert not await desk.repo.renew_announcement(request.id, mine, later)  # no longer mine
+    assert not await desk.repo.record_announcement(request.id, mine, message_ts="1.0")
+    assert await desk.repo.record_announcement(
+        request.id, "other:run", channel_id="C0DESK", message_ts="1.1"
+    )
+    assert not await desk.repo.renew_announcement(request.id, "other:run", later)  # posted
+    assert await desk.repo.release_announcements("other") == 0
+    stored = await desk.repo.get_request(request.id)
+    assert stored is not None
+    assert stored.message_ts == "1.1"

@@ -8,12 +8,20 @@ from typing import Any
 
 import pytest
 
-from handlers.ids import ActionId
+from handlers.ids import ActionId, FieldId
 from tests.driver import Screen, SlackDriver
 from tests.fakes.graph import FakeGraph
 from tests.fakes.okta import FakeOkta
 from tests.fakes.slack import FakeSlack
-from tests.scenario.test_helpdesk import ADMIN, ADMIN2, DESK, _audit, _card, _request
+from tests.scenario.test_helpdesk import (
+    ADMIN,
+    ADMIN2,
+    DESK,
+    _audit,
+    _card,
+    _request,
+    _to_contact_it,
+)
 
 TWO = "Two different admins must approve"
 
@@ -198,3 +206,25 @@ async def test_an_unreadable_user_group_makes_the_request_privileged(
     await _needs_two(slack, card, left, lambda: _factors_left("entra", graph, okta))
     why = f"the {unreadable_group} user group S0GROUP could not be read (missing_scope)"
     assert f"*Privileged account*: {why}. {TWO}" in card.all_text()
+
+
+async def test_a_card_posted_on_a_second_try_is_assessed_once(
+    slack: SlackDriver, provider: str, graph: FakeGraph, okta: FakeOkta
+) -> None:
+    next(iter(okta.users.values())).roles = ["SUPER_ADMIN"]
+    next(iter(graph.users.values())).roles = ["Global Administrator"]
+    slack.fake.fail_next("chat.postMessage", 500, error="internal_error")
+    step = await _to_contact_it(slack)
+    await slack.click(step, ActionId.CONTACT_IT)
+    await slack.settle()
+    await slack.submit(slack.opened_view(), {FieldId.CONTACT: "+1 555 0101"})
+    await slack.settle()
+    assert not [m for (c, _), m in slack.fake.messages.items() if c == DESK]
+    slack.runtime.tasks.failures = 0  # the failed post was logged; the request waits for a retry
+    await slack.runtime.housekeeping_once()
+    assert TWO in _card(slack).all_text()
+    assessed = [e for e, _, _ in await _audit(slack) if e.startswith("request.privileged")]
+    assert assessed == ["request.privileged"]
+    path = "/roles" if provider == "okta" else "transitiveMemberOf"
+    calls = okta.requests if provider == "okta" else graph.requests
+    assert len([p for _, p in calls if path in p]) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from email import message_from_bytes, policy
@@ -14,14 +15,30 @@ import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import text as sql
 
-from handlers.ids import ActionId
+from handlers.ids import ActionId, FieldId
 from tests.driver import SlackDriver
 from tests.fakes.graph import FakeGraph
 from tests.fakes.slack import FakeSlack
-from tests.scenario.test_helpdesk import ADMIN, ADMIN2, DESK, _audit, _card, _dms, _request
+from tests.scenario.test_helpdesk import (
+    ADMIN,
+    ADMIN2,
+    DESK,
+    GUID,
+    _audit,
+    _card,
+    _dms,
+    _request,
+    _to_contact_it,
+)
 
 IT_CONTACT = "call 555-0100 or mail it@example.com"
 SECURITY = "C0SEC"
+FORM = {
+    FieldId.LOST: "yes",
+    FieldId.REMAINING: "none",
+    FieldId.CORRELATION: GUID,
+    FieldId.CONTACT: "+1 555 0101",
+}
 
 
 @dataclass
@@ -160,6 +177,66 @@ async def test_a_relay_without_tls_is_retried_then_audited_and_the_desk_told(
     assert any("could not be sent" in t and "request #1" in t for t in told)
 
 
+async def test_an_address_the_email_library_refuses_is_audited_and_the_desk_told(
+    slack: SlackDriver, smtp: tuple[Mailbox, int]
+) -> None:
+    mailbox, _ = smtp
+    # A header injection in the address of record: the email library refuses to write it.
+    slack.fake.users["U1"]["profile"]["email"] = "ada@example.com\r\nBcc: eve@example.net"
+    await _approve(slack, ["clear_mfa"])
+    assert "*Done*" in _card(slack).all_text()
+    assert mailbox.messages == []
+    [(event, detail)] = await _notices(slack)
+    assert event == "notice.failed"
+    assert "ValueError" in detail["why"]
+    assert "eve@example.net" not in detail["why"]
+    told = [m["text"] for (c, _), m in slack.fake.messages.items() if c == DESK]
+    assert any("could not be sent" in t and "request #1" in t for t in told)
+
+
+class Refusing(Mailbox):
+    """A relay that refuses every recipient, repeating the address in its reply (as many do)."""
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown in {address}"
+
+
+class TestRefusedRecipient:
+    """The mail server's reply goes to the audit log and the channel with addresses masked."""
+
+    @pytest.fixture
+    async def smtp(self) -> AsyncIterator[tuple[Mailbox, int]]:
+        mailbox = Refusing()
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(
+            lambda: SMTP(mailbox, hostname="relay.test"), "127.0.0.1", 0
+        )
+        yield mailbox, server.sockets[0].getsockname()[1]
+        server.close()
+        await server.wait_closed()
+
+    async def test_the_address_in_the_refusal_is_masked(self, slack: SlackDriver) -> None:
+        helpdesk = slack.runtime.deps.helpdesk
+        assert helpdesk is not None
+        helpdesk.config = replace(helpdesk.config, notice_retry_s=(0.05, 0.05))
+        await _approve(slack, ["clear_mfa"])
+        [(event, detail)] = await _notices(slack)
+        assert event == "notice.failed"
+        assert "550" in detail["why"]
+        assert "Recipient address rejected" in detail["why"]
+        assert "ada@example.com" not in detail["why"]
+        assert "a***@example.com" in detail["why"]
+        [told] = [
+            m["text"]
+            for (c, _), m in slack.fake.messages.items()
+            if c == DESK and "could not be sent" in m["text"]
+        ]
+        assert "ada@example.com" not in told
+        assert "a***@example.com" in told
+
+
 @pytest.fixture
 def graph_env(bot_env: dict[str, Any], graph: FakeGraph) -> dict[str, Any]:
     """Entra through the fake Graph; mail by Graph's sendMail from the help desk's mailbox."""
@@ -238,6 +315,42 @@ class TestGraph:
         assert await _notices(slack) == []
 
 
+class TestRetry:
+    """A retry after a partial failure tells of what it added, not again of what was told."""
+
+    @pytest.fixture
+    def bot_env(self, graph_env: dict[str, Any]) -> dict[str, Any]:
+        return {**graph_env, "privileged_users": "U1"}
+
+    async def test_the_second_notice_names_only_the_newly_done_action(
+        self, slack: SlackDriver, graph: FakeGraph
+    ) -> None:
+        graph.granted.discard("User.RevokeSessions.All")
+        await _approve(slack, ["clear_mfa", "revoke_sessions"], ADMIN, ADMIN2)
+        failed = _card(slack)
+        assert "*Failed*" in failed.all_text()
+        graph.granted.add("User.RevokeSessions.All")
+        await slack.click(failed, ActionId.RETRY, user=ADMIN)
+        await slack.settle()
+        assert "*Done*" in _card(slack).all_text()
+        bodies = [sent["message"]["body"]["content"] for sent in graph.mail_sent]
+        assert len(bodies) == 2
+        assert "methods were removed" in bodies[0]
+        assert "signed out everywhere" not in bodies[0]
+        assert "signed out everywhere" in bodies[1]
+        assert "methods were removed" not in bodies[1]
+        assert [d["actions"] for _, d in await _notices(slack)] == [
+            ["clear_mfa"],
+            ["revoke_sessions"],
+        ]
+        alerts = [m["text"] for (c, _), m in slack.fake.messages.items() if c == SECURITY]
+        assert len(alerts) == 2
+        assert "Clear MFA settings" in alerts[0]
+        assert "Revoke remembered devices" not in alerts[0]
+        assert "Revoke remembered devices" in alerts[1]
+        assert "Clear MFA settings" not in alerts[1]
+
+
 class TestPrivileged:
     """A privileged person's completed reset is also posted to SECURITY_CHANNEL."""
 
@@ -262,3 +375,91 @@ class TestPrivileged:
         assert "Global Administrator &lt;!channel&gt;" in alert
         assert "<!channel>" not in alert
         assert "Clear MFA settings" in alert
+
+
+@dataclass
+class Hanging:
+    """A mail server that takes connections and never answers (a relay that hangs)."""
+
+    connections: list[asyncio.StreamWriter] = field(default_factory=list)
+    down: bool = False
+
+    async def accept(self, _reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections.append(writer)
+        if self.down:
+            writer.close()
+
+    def hang_up(self) -> None:
+        """Close every connection, and each new one at once."""
+        self.down = True
+        for writer in self.connections:
+            writer.close()
+
+
+class TestMailServerDown:
+    """Emails waiting on a mail server that hangs do not hold back the help desk's cards."""
+
+    @pytest.fixture
+    async def hanging(self) -> AsyncIterator[tuple[Hanging, int]]:
+        hanging = Hanging()
+        server = await asyncio.start_server(hanging.accept, "127.0.0.1", 0)
+        yield hanging, server.sockets[0].getsockname()[1]
+        hanging.hang_up()
+        server.close()
+        await server.wait_closed()
+
+    @pytest.fixture
+    def smtp(self, hanging: tuple[Hanging, int]) -> tuple[Mailbox, int]:
+        return Mailbox(), hanging[1]
+
+    @pytest.fixture
+    def bot_env(self, bot_env: dict[str, Any], fake_slack: FakeSlack) -> dict[str, Any]:
+        for index in range(2, 12):
+            fake_slack.add_user(f"U{index}", f"Person {index}", f"p{index}@example.com")
+        return bot_env
+
+    async def test_a_new_card_is_posted_while_emails_hang(
+        self, slack: SlackDriver, hanging: tuple[Hanging, int]
+    ) -> None:
+        server, _ = hanging
+        helpdesk = slack.runtime.deps.helpdesk
+        assert helpdesk is not None
+        helpdesk.config = replace(helpdesk.config, notice_retry_s=(0.05, 0.05))
+        users = [f"U{index}" for index in range(2, 11)]  # more than the card lane runs at once
+        cards = [await _request(slack, user) for user in users]
+        step = await _to_contact_it(slack, "U11")
+        await slack.click(step, ActionId.CONTACT_IT)
+        await slack.settle()
+        form = slack.opened_view()
+        for card in cards:  # each done reset emails its person: every email hangs
+            await slack.click(card, ActionId.APPROVE, user=ADMIN, selected=["clear_mfa"])
+        deadline = time.monotonic() + 15
+        while len(server.connections) < 2:  # the notices are with the mail server
+            assert time.monotonic() < deadline, "no email was sent"
+            await asyncio.sleep(0.05)
+        while len(await _notices_of(slack, "request.done")) < len(users):
+            assert time.monotonic() < deadline, "the resets were not all done"
+            await asyncio.sleep(0.05)
+        reply = await slack.submit(form, FORM, user="U11")
+        assert reply.status == 200
+        posted = time.monotonic()
+        while not _cards_of(slack, "U11"):
+            assert time.monotonic() - posted < 3, "the new card waited behind the emails"
+            await asyncio.sleep(0.05)
+        server.hang_up()  # the mail server goes away: each email fails, is audited, and told
+        await slack.settle()
+        notices = await _notices(slack)
+        assert len(notices) == len(users)
+        assert {event for event, _ in notices} == {"notice.failed"}
+
+
+def _cards_of(slack: SlackDriver, user: str) -> list[str]:
+    return [
+        m["text"]
+        for (channel, _), m in slack.fake.messages.items()
+        if channel == DESK and m.get("blocks") and f"<@{user}>" in json.dumps(m["blocks"])
+    ]
+
+
+async def _notices_of(slack: SlackDriver, event: str) -> list[str]:
+    return [e for e, _, _ in await _audit(slack) if e == event]

@@ -84,6 +84,22 @@ async def test_a_full_bulk_lane_does_not_hold_back_interactive_work() -> None:
     assert bulk.finished == ["card-0", "card-1"]
 
 
+async def test_notices_waiting_on_a_mail_server_do_not_hold_back_cards() -> None:
+    tracker = TaskTracker(bulk_limit=1, notice_limit=2)
+    notices, cards = Gate(), Gate()
+    for index in range(3):
+        tracker.spawn(notices.work(f"notice-{index}"), name=f"notice-{index}", lane=Lane.NOTICE)
+    cards.open.set()
+    tracker.spawn(cards.work("card-0"), name="card-0", lane=Lane.BULK)
+    await _settle()
+
+    assert cards.finished == ["card-0"]
+    assert notices.started == ["notice-0", "notice-1"]  # the notice lane's limit holds
+    notices.open.set()
+    await tracker.drain(limit_s=5)
+    assert notices.finished == ["notice-0", "notice-1", "notice-2"]
+
+
 async def test_a_failure_is_counted_and_logged_and_the_next_work_still_runs(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -1,5 +1,6 @@
-"""Hardening: why a request is privileged, one request per form submission, the audit log's
-hash chain (and, on PostgreSQL, no TRUNCATE of it), and the identity provider's ids on each action.
+"""Hardening: why a request is privileged, one request per form submission, who holds a card's
+posting, the audit log's hash chain (and, on PostgreSQL, no TRUNCATE of it), and the identity
+provider's ids on each action and whether its account holder was told of it.
 
 Lines written before this revision keep no hash: `mfa-helpdesk audit verify` counts them and
 checks the chain from the first line written after it. Hashing them here would need an UPDATE
@@ -14,6 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from storage.models import UtcDateTime
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -24,6 +27,7 @@ def upgrade() -> None:
     with op.batch_alter_table("help_requests") as batch:
         batch.add_column(sa.Column("privileged_reason", sa.String(300), nullable=True))
         batch.add_column(sa.Column("submission_key", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("announce_owner", sa.String(40), nullable=True))
     op.create_index(
         "uq_help_requests_submission_key", "help_requests", ["submission_key"], unique=True
     )
@@ -33,6 +37,7 @@ def upgrade() -> None:
     with op.batch_alter_table("request_actions") as batch:
         batch.add_column(sa.Column("idp_request_id", sa.String(200), nullable=True))
         batch.add_column(sa.Column("directory_object_id", sa.String(200), nullable=True))
+        batch.add_column(sa.Column("notified_at", UtcDateTime(), nullable=True))
     with op.batch_alter_table("audit_log") as batch:
         batch.add_column(sa.Column("prev_hash", sa.String(64), nullable=True))
         batch.add_column(sa.Column("row_hash", sa.String(64), nullable=True))
@@ -85,10 +90,12 @@ def downgrade() -> None:
         batch.drop_column("row_hash")
         batch.drop_column("prev_hash")
     with op.batch_alter_table("request_actions") as batch:
+        batch.drop_column("notified_at")
         batch.drop_column("directory_object_id")
         batch.drop_column("idp_request_id")
     op.drop_index("ix_help_requests_requester_created", table_name="help_requests")
     op.drop_index("uq_help_requests_submission_key", table_name="help_requests")
     with op.batch_alter_table("help_requests") as batch:
+        batch.drop_column("announce_owner")
         batch.drop_column("submission_key")
         batch.drop_column("privileged_reason")
