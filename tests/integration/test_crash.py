@@ -23,6 +23,7 @@ from storage.engine import create_engine, session_factory
 from storage.helpdesk import SqlRequestRepository
 from tests.driver import SIGNING_SECRET, signed_headers, submission
 from tests.fakes.slack import FakeSlack
+from tests.processes import until_healthy
 
 DESK = "C0DESK"
 FORM = "application/x-www-form-urlencoded"
@@ -69,7 +70,7 @@ async def test_a_request_acked_before_a_crash_is_kept_and_posted_after_restart(
     bot = await _start(serve_env, tmp_path / "first.log")
     async with aiohttp.ClientSession() as http:
         try:
-            await _until_up(http, url, bot)
+            await until_healthy(url, bot)
             # Slack hangs from now on: whatever the bot asks it after the ack never returns.
             fake_slack.hold("usergroups.users.list", "users.info", "chat.postMessage")
             async with http.post(
@@ -96,7 +97,7 @@ async def test_a_request_acked_before_a_crash_is_kept_and_posted_after_restart(
     bot = await _start(serve_env, tmp_path / "second.log")
     async with aiohttp.ClientSession() as http:
         try:
-            await _until_up(http, url, bot)
+            await until_healthy(url, bot)
             card = await _card_posted(fake_slack)
         finally:
             bot.terminate()
@@ -126,20 +127,6 @@ async def _start(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
             stdout=out,
             stderr=out,
         )
-
-
-async def _until_up(http: aiohttp.ClientSession, url: str, bot: asyncio.subprocess.Process) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        assert bot.returncode is None, "the bot exited at start"
-        try:
-            async with http.get(f"{url}/healthz") as reply:
-                if reply.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.05)
-    raise AssertionError("the bot did not answer /healthz within 20 s")
 
 
 async def _card_posted(fake: FakeSlack) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from storage.engine import create_engine
 from tests.driver import SIGNING_SECRET, SlackDriver
 from tests.fakes.graph import FakeGraph
 from tests.fakes.slack import FakeSlack
+from tests.processes import until_healthy
 from tests.scenario.test_helpdesk import ADMIN, DESK, _card, _request
 
 LEASE_S = 3
@@ -132,18 +133,10 @@ async def replicas(
 
 
 async def _until_healthy(replica: Replica) -> None:
-    deadline = time.monotonic() + 30
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            assert replica.process.returncode is None, replica.log.read_text()
-            try:
-                async with http.get(f"{replica.url}/healthz") as reply:
-                    if reply.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"{replica.name} did not start:\n{replica.log.read_text()}")
+    async def log() -> str:
+        return replica.log.read_text()
+
+    await until_healthy(replica.url, replica.process, log)
 
 
 def _free_port() -> int:

@@ -28,6 +28,7 @@ from tests.conftest import _postgres_database
 from tests.driver import SIGNING_SECRET, SlackDriver
 from tests.fakes.slack import TEAM_ID, FakeSlack
 from tests.integration.test_cli import _free_port
+from tests.processes import until_healthy
 
 DESK, SECURITY, ADMIN = "C0DESK", "C0SECURITY", "UADMIN1"
 BURST = 50
@@ -56,19 +57,16 @@ async def _replica(env: dict[str, str], port: int) -> asyncio.subprocess.Process
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
-    deadline = time.monotonic() + 30
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as reply:
-                    if reply.status == 200:
-                        return process
-            except aiohttp.ClientError:
-                pass
-            assert process.returncode is None, await process.stderr.read()  # type: ignore[union-attr]
-            await asyncio.sleep(0.1)
-    process.kill()
-    raise AssertionError(f"replica on port {port} did not start")
+
+    async def stderr() -> str:
+        return (await process.stderr.read()).decode()  # type: ignore[union-attr]
+
+    try:
+        await until_healthy(f"http://127.0.0.1:{port}", process, stderr)
+    except AssertionError:
+        process.kill()
+        raise
+    return process
 
 
 async def _stop(process: asyncio.subprocess.Process) -> str:
