@@ -211,10 +211,19 @@ class SlackNotifier:
         await self._replier.post_dm(manager_id, build_manager_question(request))
 
     async def tell_helpdesk(self, text: str, *, security: bool = False) -> None:
-        """Post a notice in the help-desk channel (and the security channel when `security`)."""
-        await self._replier.client.chat_postMessage(channel=self._channel, text=text)
+        """Post a notice in the help-desk channel (and the security channel when `security`);
+        each channel is tried even when the other refuses, then the first failure is raised."""
+        channels = [self._channel]
         if security and self._security_channel:
-            await self._replier.client.chat_postMessage(channel=self._security_channel, text=text)
+            channels.append(self._security_channel)
+        failure: Exception | None = None
+        for channel in channels:
+            try:
+                await self._replier.client.chat_postMessage(channel=channel, text=text)
+            except Exception as exc:  # an alert must still reach security if the desk's fails
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
     async def deliver_secret(self, request: HelpRequest, text: str) -> None:
         """DM the employee a secret; never anywhere else."""
