@@ -994,9 +994,19 @@ class HelpdeskService:
         detail: dict[str, Any] = {"actions": [a.value for a in done]}
         try:
             error = await self._send_reset_notice(request, done, user, complete, detail)
-        except Exception as exc:  # a shutdown's CancelledError is no Exception: it still ends this
-            # A bad address or name, the database gone: whatever it was, it leaves a trace.
-            log.exception("the email about request #%s failed", request.id)
+        except asyncio.CancelledError:  # a shutdown before it was sent: leave a trace, then end
+            stopped = MailError("the bot shut down before it was sent")
+            await asyncio.shield(self._notice_failed(request, detail, stopped))
+            raise
+        except Exception as exc:
+            # A bad address or name, the database gone: whatever it was, it leaves a trace. The
+            # text only, masked: an exception about an address repeats the address.
+            log.error(
+                "the email about request #%s failed (%s): %s",
+                request.id,
+                type(exc).__name__,
+                mask_addresses(str(exc)),
+            )
             error = MailError(f"unexpected error ({type(exc).__name__}; see the logs)")
         if error is not None:
             await self._notice_failed(request, detail, error)
@@ -1070,7 +1080,12 @@ class HelpdeskService:
             except MailError as exc:
                 error = exc
             except Exception as exc:  # e.g. an address the email library refuses: not retried
-                log.exception("the email about request #%s could not be made", notice.request_id)
+                log.error(
+                    "the email about request #%s could not be made (%s): %s",
+                    notice.request_id,
+                    type(exc).__name__,
+                    mask_addresses(str(exc)),
+                )
                 return MailError(
                     f"the email could not be made ({type(exc).__name__}: {exc})", permanent=True
                 )

@@ -52,6 +52,68 @@ async def test_migrating_twice_is_a_no_op_and_downgrade_round_trips(engine: Asyn
     assert not await pending_revisions(engine)
 
 
+def _to(revision: str) -> Any:
+    def move(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        if revision == "0005":
+            command.downgrade(config, revision)
+        else:
+            command.upgrade(config, revision)
+
+    return move
+
+
+async def test_0006_marks_done_actions_told_and_its_downgrade_keeps_the_audit_append_only(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(_to("0005"))
+    at = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO help_requests (id, team_id, requester_id, requester_name, "
+                "requester_email, topic_id, description, lost_or_stolen, remaining, contact, "
+                "details, proposed, tried, status, created_at, expires_at, updated_at, "
+                "privileged, suspicious) VALUES (1, 'T', 'U1', '', '', 'lost-phone', 'x', "
+                "false, 'none', 'c', '', '[]', '[]', 'failed', :at, :at, :at, false, false)"
+            ),
+            {"at": at},
+        )
+        for action_id, status in ((1, "done"), (2, "failed")):
+            await conn.execute(
+                text(
+                    "INSERT INTO request_actions (id, request_id, position, action, status, "
+                    "summary, manual_steps, attempts, updated_at) "
+                    "VALUES (:id, 1, :id, 'clear_mfa', :status, '', '[]', 1, :at)"
+                ),
+                {"id": action_id, "status": status, "at": at},
+            )
+        await conn.execute(
+            text(
+                "INSERT INTO audit_log (at, actor_id, event, detail) VALUES (:at, 'U1', 'e', '{}')"
+            ),
+            {"at": at},
+        )
+    async with engine.begin() as conn:
+        await conn.run_sync(_to("head"))
+    async with engine.connect() as conn:
+        told = (
+            await conn.execute(text("SELECT id, notified_at IS NOT NULL FROM request_actions"))
+        ).all()
+    # Done before 0006: told already, so a retry after the upgrade does not tell it again.
+    assert sorted((row[0], bool(row[1])) for row in told) == [(1, True), (2, False)]
+    async with engine.begin() as conn:
+        await conn.run_sync(_to("0005"))
+    for statement in ("UPDATE audit_log SET event = 'changed'", "DELETE FROM audit_log"):
+        with pytest.raises(Exception, match="append-only"):
+            async with engine.begin() as conn:
+                await conn.execute(text(statement))
+    async with engine.begin() as conn:
+        await conn.run_sync(_to("head"))
+
+
 async def test_a_walk_round_trips_with_its_times_in_utc(engine: AsyncEngine) -> None:
     walks = SqlWalkRepository(engine)
     service = GuideService(GUIDE, walks, FixedClock())

@@ -38,6 +38,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("idp_request_id", sa.String(200), nullable=True))
         batch.add_column(sa.Column("directory_object_id", sa.String(200), nullable=True))
         batch.add_column(sa.Column("notified_at", UtcDateTime(), nullable=True))
+    # Actions done before this revision were told of already (a retry must not tell them again).
+    op.execute("UPDATE request_actions SET notified_at = updated_at WHERE status = 'done'")
     with op.batch_alter_table("audit_log") as batch:
         batch.add_column(sa.Column("prev_hash", sa.String(64), nullable=True))
         batch.add_column(sa.Column("row_hash", sa.String(64), nullable=True))
@@ -80,22 +82,25 @@ $$ LANGUAGE plpgsql VOLATILE
 
 
 def downgrade() -> None:
+    # Columns are dropped in place (SQLite 3.35+ has DROP COLUMN): copying a table, as batch mode
+    # does by default on SQLite, would lose the audit log's triggers and trip the foreign keys
+    # of a help_requests table that has actions.
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "DROP FUNCTION IF EXISTS audit_log_append(timestamptz, varchar, varchar, integer, "
             "json, text)"
         )
         op.execute("DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log")
-    with op.batch_alter_table("audit_log") as batch:
+    with op.batch_alter_table("audit_log", recreate="never") as batch:
         batch.drop_column("row_hash")
         batch.drop_column("prev_hash")
-    with op.batch_alter_table("request_actions") as batch:
+    with op.batch_alter_table("request_actions", recreate="never") as batch:
         batch.drop_column("notified_at")
         batch.drop_column("directory_object_id")
         batch.drop_column("idp_request_id")
     op.drop_index("ix_help_requests_requester_created", table_name="help_requests")
     op.drop_index("uq_help_requests_submission_key", table_name="help_requests")
-    with op.batch_alter_table("help_requests") as batch:
+    with op.batch_alter_table("help_requests", recreate="never") as batch:
         batch.drop_column("announce_owner")
         batch.drop_column("submission_key")
         batch.drop_column("privileged_reason")
