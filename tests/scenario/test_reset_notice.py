@@ -452,6 +452,23 @@ class TestMailServerDown:
         assert len(notices) == len(users)
         assert {event for event, _ in notices} == {"notice.failed"}
 
+    async def test_an_email_cut_off_by_shutdown_is_audited_as_failed(
+        self, slack: SlackDriver, hanging: tuple[Hanging, int]
+    ) -> None:
+        server, _ = hanging
+        card = await _request(slack)
+        await slack.click(card, ActionId.APPROVE, user=ADMIN, selected=["clear_mfa"])
+        deadline = time.monotonic() + 15
+        while not server.connections:  # the email is with a mail server that never answers
+            assert time.monotonic() < deadline, "no email was sent"
+            await asyncio.sleep(0.05)
+        await slack.runtime.close(drain_timeout=0.5)  # SIGTERM: the email is cut off
+        notices = await _notices(slack)
+        assert [event for event, _ in notices] == ["notice.failed"]
+        assert notices[0][1]["why"] == "the bot shut down before it was sent"
+        told = [m["text"] for (channel, _), m in slack.fake.messages.items() if channel == DESK]
+        assert any("could not be sent (the bot shut down" in text for text in told)
+
 
 def _cards_of(slack: SlackDriver, user: str) -> list[str]:
     return [
