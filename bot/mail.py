@@ -92,7 +92,7 @@ class SmtpMailer:
                 username=target.username,
                 password=target.password.get_secret_value() if target.password else None,
                 use_tls=target.implicit_tls,
-                start_tls=target.starttls if not target.implicit_tls else False,
+                start_tls=target.starttls,
                 timeout=SMTP_TIMEOUT_S,
             )
         except aiosmtplib.SMTPResponseException as exc:

@@ -98,14 +98,10 @@ def _slack_handler(
                 headers={key: [value] for key, value in request.headers.items()},
             )
         except Exception as exc:
-            log.warning(
-                "refused a signed request whose body does not parse (%s)", type(exc).__name__
-            )
-            return web.json_response({"error": "malformed request"}, status=400)
+            return _malformed(f"whose body does not parse ({type(exc).__name__})")
         problem = malformed(bolt_request.body)
         if problem is not None:
-            log.warning("refused a signed request of the wrong shape (%s)", problem)
-            return web.json_response({"error": "malformed request"}, status=400)
+            return _malformed(f"of the wrong shape ({problem})")
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     return handle_slack
@@ -127,3 +123,9 @@ def _verified_text(verifier: SignatureVerifier, body: bytes, headers: Any) -> st
     except UnicodeDecodeError:
         return None
     return text if verifier.is_valid(text, timestamp, signature) else None
+
+
+def _malformed(why: str) -> web.Response:
+    """400 for a correctly signed request the listeners could not read, in one log line."""
+    log.warning("refused a signed request %s", why)
+    return web.json_response({"error": "malformed request"}, status=400)

@@ -11,11 +11,12 @@ from bot.domain.errors import StorageUnavailableError
 log = logging.getLogger(__name__)
 
 
+STORAGE_DOWN = "The help desk's database is not answering"
+
+
 def build_storage_down(undone: str) -> str:
     """The inline error: nothing happened, and when to try again."""
-    return (
-        f"The help desk's database is not answering; nothing was {undone}. Try again in a minute."
-    )
+    return f"{STORAGE_DOWN}; nothing was {undone}. Try again in a minute."
 
 
 async def ack_storage_down(ack: AsyncAck, field: str, undone: str, what: str) -> None:
@@ -40,7 +41,7 @@ async def ack_contact_unconfirmed(ack: AsyncAck, field: str, error: Exception) -
     """Answer a form whose request may not be stored: send again (one request per view id)."""
     if isinstance(error, StorageUnavailableError):
         log.warning("the database is not answering: a contact form may not have been stored")
-        cause = "The help desk's database is not answering"
+        cause = STORAGE_DOWN
     else:  # a bug, or a refusal from the database this code does not expect
         log.error("a contact form may not have been stored", exc_info=error)
         cause = "Something went wrong on our side"

@@ -60,7 +60,9 @@ class SlackAdminRoster:
         return user_id in (await self._group_members(self._usergroup) or frozenset())
 
     async def is_privileged(self, user_id: str) -> bool:
-        """True when any of `privilege_reasons` holds."""
+        """True when any of `privilege_reasons` holds (a listed person without reading a group)."""
+        if user_id in self._privileged or user_id in self._users:
+            return True
         return bool(await self.privilege_reasons(user_id))
 
     async def privilege_reasons(self, user_id: str) -> tuple[str, ...]:

@@ -141,11 +141,7 @@ class SqlRequestRepository:
     async def record_announcement(self, request_id: int, owner: str, **fields: Any) -> bool:
         async with self._statements.begin() as conn:
             result = await conn.execute(
-                _REQUESTS.update().where(
-                    _REQUESTS.c.id == request_id,
-                    _REQUESTS.c.message_ts.is_(None),
-                    _REQUESTS.c.announce_owner == owner,
-                ),
+                _REQUESTS.update().where(_announcing(request_id, owner)),
                 fields,
             )
             return bool(result.rowcount)
@@ -427,11 +423,7 @@ class SqlRequestRepository:
         async with self._single.begin() as session:
             result = await session.execute(
                 update(HelpRequestRow)
-                .where(
-                    HelpRequestRow.id == request_id,
-                    HelpRequestRow.message_ts.is_(None),
-                    HelpRequestRow.announce_owner == owner,
-                )
+                .where(_announcing(request_id, owner))
                 .values(announce_started_at=at)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -462,6 +454,15 @@ class SqlRequestRepository:
                 AuditEntry(row.at, row.actor_id, row.event, row.request_id, row.detail or None)
                 for row in rows
             ]
+
+
+def _announcing(request_id: int, owner: str) -> ColumnElement[bool]:
+    """The request, while its card is unposted and `owner` holds the claim on posting it."""
+    return and_(
+        HelpRequestRow.id == request_id,
+        HelpRequestRow.message_ts.is_(None),
+        HelpRequestRow.announce_owner == owner,
+    )
 
 
 def _held_by(action_id: int, owner: str) -> ColumnElement[bool]:

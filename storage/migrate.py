@@ -43,11 +43,16 @@ async def migrate(engine: AsyncEngine) -> str | None:
                 await conn.commit()
 
 
-async def pending_revisions(engine: AsyncEngine) -> bool:
-    """True when the database is behind the newest revision."""
+async def _current_and_head(engine: AsyncEngine) -> tuple[str | None, str | None]:
+    """The database's revision and the newest one this code has."""
     async with engine.connect() as conn:
         current = await conn.run_sync(_current)
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return current, ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def pending_revisions(engine: AsyncEngine) -> bool:
+    """True when the database is behind the newest revision."""
+    current, head = await _current_and_head(engine)
     return current != head
 
 
@@ -57,9 +62,7 @@ class SchemaNotCurrentError(Exception):
 
 async def require_current_schema(engine: AsyncEngine) -> None:
     """SchemaNotCurrentError naming both revisions unless the database is at the newest one."""
-    async with engine.connect() as conn:
-        current = await conn.run_sync(_current)
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    current, head = await _current_and_head(engine)
     if current != head:
         raise SchemaNotCurrentError(
             f"the database schema is at revision {current or 'none'}, this version needs "

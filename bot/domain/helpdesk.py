@@ -633,11 +633,6 @@ class HelpdeskService:
         """Shutdown begins: take no new action; the ones running may finish."""
         self._stopping = True
 
-    @property
-    def stopping(self) -> bool:
-        """True once shutdown began (`stop_claiming`)."""
-        return self._stopping
-
     async def release_leases(self) -> int:
         """Shutdown: hand back every action and card posting this process still holds, so that
         another replica (or this one after a restart) takes them at once; how many actions."""
@@ -941,18 +936,18 @@ class HelpdeskService:
         new, change = (Status.FAILED, Change.FAILED) if failed else (Status.DONE, Change.DONE)
         audit = AuditEntry(self._clock.now(), SYSTEM, f"request.{new.value}", request_id)
         if await self._requests.transition(request_id, frozenset({Status.EXECUTING}), new, audit):
-            await self._notify(request_id, change, None)
+            request = await self._notify(request_id, change, None)
             # Only the run that settled the request tells, and only of the actions nobody told
             # of before (a retry after a partial failure names what it added).
             done_ids = [item.id for item in items if item.status is ActionStatus.DONE]
             fresh = set(await self._requests.mark_notified(done_ids, self._clock.now()))
             done = tuple(item.action for item in items if item.id in fresh)
             if done:
-                await self._tell_of_reset(request_id, done, user, complete=not failed)
+                await self._tell_of_reset(request, done, user, complete=not failed)
 
     async def _tell_of_reset(
         self,
-        request_id: int,
+        request: HelpRequest,
         done: tuple[Action, ...],
         user: DirectoryUser | None,
         *,
@@ -960,7 +955,6 @@ class HelpdeskService:
     ) -> None:
         """A reset changed the account: security hears of a privileged one, and the account
         holder gets an email (in background work: a slow mail server delays nothing)."""
-        request = await self._get(request_id)
         if request.privileged:
             reason = request.privileged_reason
             why = f" ({escape_mrkdwn(reason)})" if reason else ""
