@@ -25,11 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 import handlers
 from bot.backoff import OutageBackoff
 from bot.clock import SystemClock
-from bot.domain.helpdesk import HelpdeskConfig, HelpdeskService
+from bot.domain.helpdesk import Helpdesk, HelpdeskConfig
 from bot.domain.identity import IdentityProvider
-from bot.domain.ports import Clock, Mailer
+from bot.domain.ports import Clock, Mailer, WorkKind
 from bot.domain.stepup import StepUp
-from bot.domain.text import escape_mrkdwn
 from bot.domain.walks import GuideService
 from bot.guide import guide_variables, load_guide
 from bot.identity.demo import DemoProvider, demo_users_from
@@ -42,6 +41,7 @@ from bot.settings import IdentityProviderName, SettingError, Settings, smtp_targ
 from bot.tasks import Lane, TaskTracker
 from bot.web import Readiness, create_web_app
 from handlers.blocks.guide import GuideScreens
+from handlers.blocks.text import escape_mrkdwn
 from handlers.bot_identity import BotIdentity
 from handlers.deps import Deps
 from handlers.reply import Replier
@@ -57,6 +57,13 @@ log = logging.getLogger(__name__)
 
 EVENT_MEMORY = timedelta(days=1)
 HOUSEKEEPING_EVERY_S = 60.0
+# Where the core's background work waits its turn: what follows a click first, cards in bulk,
+# emails (slow, retried) apart.
+_LANES = {
+    WorkKind.FOLLOW_UP: Lane.INTERACTIVE,
+    WorkKind.CARD: Lane.BULK,
+    WorkKind.EMAIL: Lane.NOTICE,
+}
 WORKER_EVERY_S = 1.0
 LONGEST_WAIT_S = 30.0  # between tries while the database is down
 
@@ -92,11 +99,7 @@ class Runtime:
         if expired:
             log.info("expired %d request(s) past REQUEST_TTL", len(expired))
         await helpdesk.resume_unfinished()
-        for request in await helpdesk.unannounced():
-            try:
-                await helpdesk.announce(request.id)
-            except Exception:
-                log.exception("request #%s still could not be posted; will try again", request.id)
+        await helpdesk.announce_unposted()
 
     async def run_worker(
         self, every_s: float = WORKER_EVERY_S, longest_wait_s: float = LONGEST_WAIT_S
@@ -325,7 +328,7 @@ async def build_runtime(
     if settings.helpdesk_channel:
         provider = await build_provider(settings, sessions, clock, http)
         stepup = StepUp(SqlAuthenticatorStore(sessions), box, clock) if box else None
-        helpdesk = HelpdeskService(
+        helpdesk = Helpdesk(
             HelpdeskConfig(
                 channel_id=settings.helpdesk_channel,
                 ttl=settings.request_ttl,
@@ -359,7 +362,7 @@ async def build_runtime(
             clock,
             stepup,
             mailer=build_mailer(settings, provider),
-            background=lambda work, name: tasks.spawn(work, name, Lane.NOTICE),
+            background=lambda work, name, kind: tasks.spawn(work, name, _LANES[kind]),
         )
         if not settings.it_admin_users and not settings.it_admin_usergroup:
             log.warning("no IT admins: set IT_ADMIN_USERS or IT_ADMIN_USERGROUP to decide requests")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.helpdesk import HelpdeskService
+from bot.domain.helpdesk import Helpdesk
 from bot.domain.ports import Clock, EventLedger
 from bot.domain.walks import GuideService
 from bot.tasks import TaskTracker
@@ -22,4 +22,4 @@ class Deps:
     tasks: TaskTracker
     clock: Clock
     screens: GuideScreens
-    helpdesk: HelpdeskService | None = None
+    helpdesk: Helpdesk | None = None

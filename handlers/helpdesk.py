@@ -9,12 +9,8 @@ from typing import Any, Literal
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.errors import (
-    HelpdeskError,
-    NothingSelectedError,
-    StorageUnavailableError,
-)
-from bot.domain.helpdesk import HelpdeskService, Place
+from bot.domain.errors import HelpdeskError, StorageUnavailableError
+from bot.domain.helpdesk import Approve, Deny, Helpdesk, Place, Retry
 from bot.domain.identity import Action
 from bot.domain.requests import ContactForm, HelpRequest, Remaining
 from bot.domain.stepup import StepUpOffError
@@ -35,6 +31,7 @@ from handlers.blocks.helpdesk import (
     build_stepup_modal,
     build_stepup_refusal,
 )
+from handlers.blocks.notices import build_not_me_reply
 from handlers.deps import Deps
 from handlers.ids import ActionId, Command, FieldId, ViewId
 from handlers.outage import ack_contact_unconfirmed, ack_storage_down
@@ -60,7 +57,7 @@ _FORM_ERRORS = {
 }
 
 
-def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
+def register(app: AsyncApp, deps: Deps, helpdesk: Helpdesk) -> None:
     """Attach the help-desk listeners (only when HELPDESK_CHANNEL is set)."""
 
     @app.action(ActionId.CONTACT_IT)
@@ -135,13 +132,13 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
         view = body["view"]
         meta = StepUpMeta.model_validate_json(view["private_metadata"])
         code = _value(view["state"]["values"], FieldId.CODE)
-        actor, place = body["user"]["id"], Place(body["team"]["id"], meta.channel_id)
+        actor, place = body["user"]["id"], Place(body["team"]["id"], meta.channel_id or "")
         try:
             if meta.kind == "approve":
                 actions = tuple(a for a in Action if a.value in meta.actions)
-                await helpdesk.approve(meta.request_id, actor, place, actions, code=code)
+                await helpdesk.decide(Approve(meta.request_id, actions), actor, place, code)
             else:
-                await helpdesk.retry_failed(meta.request_id, actor, place, code=code)
+                await helpdesk.decide(Retry(meta.request_id), actor, place, code)
         except HelpdeskError as exc:
             await ack(response_action="errors", errors={FieldId.CODE: build_stepup_refusal(exc)})
             return
@@ -150,8 +147,6 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
             await ack_storage_down(ack, FieldId.CODE, undone, f"a step-up {meta.kind}")
             return
         await ack()
-        after = helpdesk.carry_out if meta.kind == "approve" else helpdesk.carry_out_retry
-        deps.tasks.spawn(after(meta.request_id, actor), f"{meta.kind}-request")
 
     @app.action(ActionId.ENROLL_CONFIRM)
     async def handle_enroll_confirm(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -217,7 +212,7 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
         deps.tasks.spawn(_admin_command(deps, helpdesk, command), "admin-command")
 
 
-async def _open_contact_form(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+async def _open_contact_form(deps: Deps, helpdesk: Helpdesk, body: dict[str, Any]) -> None:
     user = body["user"]["id"]
     active = await helpdesk.active_request_of(user)
     if active is not None:
@@ -232,35 +227,33 @@ async def _open_contact_form(deps: Deps, helpdesk: HelpdeskService, body: dict[s
         log.warning("could not open the contact form: %s", exc.response.get("error"))
 
 
-def _follow_up(deps: Deps, helpdesk: HelpdeskService, request: HelpRequest) -> None:
-    """After the ack: post the new request's card, and mark the walk it came from escalated."""
-    deps.tasks.spawn(helpdesk.announce_new(request), "announce-request", Lane.BULK)
+def _follow_up(deps: Deps, helpdesk: Helpdesk, request: HelpRequest) -> None:
+    """After the ack: mark the walk the new request came from escalated (the core posts its
+    card)."""
     if request.walk_id:
         escalated = deps.guide.escalate(request.walk_id, request.requester_id)
         deps.tasks.spawn(escalated, "walk-escalated", Lane.BULK)
 
 
-async def _manager(
-    deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any], *, yes: bool
-) -> None:
+async def _manager(deps: Deps, helpdesk: Helpdesk, body: dict[str, Any], *, yes: bool) -> None:
     async def answer(request_id: int) -> None:
-        await helpdesk.manager_answer(request_id, body["user"]["id"], yes)
+        await helpdesk.answer_manager(request_id, body["user"]["id"], yes)
         said = "Thank you: IT can go ahead." if yes else "Thank you: IT security has been alerted."
         await deps.replier.replace(Clicked.of(body), Message.plain(said))
 
     await _on_button(deps, body, answer)
 
 
-async def _not_me(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+async def _not_me(deps: Deps, helpdesk: Helpdesk, body: dict[str, Any]) -> None:
     async def report(request_id: int) -> None:
-        said = await helpdesk.report_not_me(request_id, body["user"]["id"])
+        answer = await helpdesk.report_not_me(request_id, body["user"]["id"])
         # A new message, so the one saying what changed stays readable.
-        await deps.replier.post_dm(body["user"]["id"], Message.plain(f":rotating_light: {said}"))
+        await deps.replier.post_dm(body["user"]["id"], Message.plain(build_not_me_reply(answer)))
 
     await _on_button(deps, body, report)
 
 
-async def _cancel(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+async def _cancel(deps: Deps, helpdesk: Helpdesk, body: dict[str, Any]) -> None:
     async def cancel(request_id: int) -> None:
         request = await helpdesk.cancel(request_id, body["user"]["id"])
         await deps.replier.replace(Clicked.of(body), build_cancelled(request))
@@ -268,17 +261,16 @@ async def _cancel(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -
     await _on_button(deps, body, cancel)
 
 
-async def _approve(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+async def _approve(deps: Deps, helpdesk: Helpdesk, body: dict[str, Any]) -> None:
     actor = body["user"]["id"]
 
     async def approve(request_id: int) -> None:
-        await helpdesk.approve(request_id, actor, _place(body), _selected(body))
-        await helpdesk.carry_out(request_id, actor)
+        await helpdesk.decide(Approve(request_id, _selected(body)), actor, _place(body))
 
     await _on_button(deps, body, approve)
 
 
-async def _ask_deny_reason(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+async def _ask_deny_reason(deps: Deps, helpdesk: Helpdesk, body: dict[str, Any]) -> None:
     request_id = request_id_of(body["actions"][0].get("value"))
     if request_id is None:
         return
@@ -293,7 +285,7 @@ async def _ask_deny_reason(deps: Deps, helpdesk: HelpdeskService, body: dict[str
         log.warning("could not open the deny form: %s", exc.response.get("error"))
         return
     try:
-        await helpdesk.authorize(request_id, body["user"]["id"], place)
+        await helpdesk.precheck(Deny(request_id), body["user"]["id"], place)
     except HelpdeskError as exc:
         await deps.replier.client.views_update(
             view_id=opened["view"]["id"], view=build_notice_modal("Deny", build_refusal(exc))
@@ -302,7 +294,7 @@ async def _ask_deny_reason(deps: Deps, helpdesk: HelpdeskService, body: dict[str
 
 async def _deny(
     deps: Deps,
-    helpdesk: HelpdeskService,
+    helpdesk: Helpdesk,
     body: dict[str, Any],
     meta: DenyMeta,
     reason: str,
@@ -310,25 +302,25 @@ async def _deny(
     request_id, channel = meta.request_id, meta.channel_id
     actor = body["user"]["id"]
     try:
-        await helpdesk.deny(request_id, actor, Place(body["team"]["id"], channel), reason)
+        place = Place(body["team"]["id"], channel or "")
+        await helpdesk.decide(Deny(request_id, reason), actor, place)
     except HelpdeskError as exc:
         await deps.replier.client.chat_postEphemeral(
             channel=helpdesk.config.channel_id, user=actor, text=build_refusal(exc)
         )
 
 
-async def _retry(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+async def _retry(deps: Deps, helpdesk: Helpdesk, body: dict[str, Any]) -> None:
     actor = body["user"]["id"]
 
     async def retry(request_id: int) -> None:
-        await helpdesk.retry_failed(request_id, actor, _place(body))
-        await helpdesk.carry_out_retry(request_id, actor)
+        await helpdesk.decide(Retry(request_id), actor, _place(body))
 
     await _on_button(deps, body, retry)
 
 
 async def _ask_code(
-    deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any], kind: Literal["approve", "retry"]
+    deps: Deps, helpdesk: Helpdesk, body: dict[str, Any], kind: Literal["approve", "retry"]
 ) -> None:
     """Open the step-up modal at once (the trigger expires), then check; a refusal replaces it."""
     request_id = request_id_of(body["actions"][0].get("value"))
@@ -351,14 +343,9 @@ async def _ask_code(
     except SlackApiError as exc:
         log.warning("could not open the step-up form: %s", exc.response.get("error"))
         return
+    choice = Approve(request_id, _selected(body)) if kind == "approve" else Retry(request_id)
     try:
-        if kind == "approve":
-            await helpdesk.authorize(request_id, actor, place)
-            if not actions:
-                raise NothingSelectedError("nothing ticked")
-        else:
-            await helpdesk.authorize_retry(request_id, actor, place)
-        await helpdesk.check_stepup(actor)
+        await helpdesk.precheck(choice, actor, place)
     except HelpdeskError as exc:
         await deps.replier.client.views_update(
             view_id=opened["view"]["id"],
@@ -366,14 +353,14 @@ async def _ask_code(
         )
 
 
-async def _manual_done(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+async def _manual_done(deps: Deps, helpdesk: Helpdesk, body: dict[str, Any]) -> None:
     async def done(action_id: int) -> None:
         await helpdesk.mark_manual_done(action_id, body["user"]["id"], _place(body))
 
     await _on_button(deps, body, done)
 
 
-async def _admin_command(deps: Deps, helpdesk: HelpdeskService, command: dict[str, Any]) -> None:
+async def _admin_command(deps: Deps, helpdesk: Helpdesk, command: dict[str, Any]) -> None:
     url = command["response_url"]
     words = (command.get("text") or "").split()
     try:
@@ -393,14 +380,14 @@ async def _admin_command(deps: Deps, helpdesk: HelpdeskService, command: dict[st
         await deps.replier.respond(url, Message.plain(text), replace_original=False)
         return
     listed = []
-    for request in await helpdesk.in_progress():
+    for request in await helpdesk.pending():
         listed.append(
             (request, await deps.replier.permalink(request.channel_id, request.message_ts))
         )
     await deps.replier.respond(url, build_pending(listed, deps.guide.guide), replace_original=False)
 
 
-async def _enroll(deps: Deps, helpdesk: HelpdeskService, actor: str, url: str) -> None:
+async def _enroll(deps: Deps, helpdesk: Helpdesk, actor: str, url: str) -> None:
     """Send the admin, in their DM only, the QR code, the key and the Confirm button."""
     try:
         uri, secret = await helpdesk.begin_enrollment(actor)
@@ -422,7 +409,7 @@ async def _enroll(deps: Deps, helpdesk: HelpdeskService, actor: str, url: str) -
     await deps.replier.respond(url, Message.plain(text), replace_original=False)
 
 
-async def _open_enroll_modal(deps: Deps, helpdesk: HelpdeskService, body: dict[str, Any]) -> None:
+async def _open_enroll_modal(deps: Deps, helpdesk: Helpdesk, body: dict[str, Any]) -> None:
     value = body["actions"][0].get("value")
     meta = EnrollMeta(
         channel_id=(body.get("channel") or {}).get("id"),

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.guide import Guide
+from bot.domain.notices import Notice, RequestChanged
 from bot.domain.ports import Clock
 from bot.domain.requests import ActionItem, Change, HelpRequest
 from handlers.blocks.helpdesk import (
@@ -21,6 +22,7 @@ from handlers.blocks.helpdesk import (
     build_secret_notice,
     build_thread_note,
 )
+from handlers.blocks.notices import build_alert_text
 from handlers.reply import Replier
 
 log = logging.getLogger(__name__)
@@ -177,10 +179,17 @@ class SlackNotifier:
         ts = await self._replier.post(self._channel, card)
         return self._channel, ts
 
-    async def request_changed(
-        self, request: HelpRequest, actions: list[ActionItem], change: Change, actor: str | None
-    ) -> None:
+    async def tell(self, notice: Notice) -> None:
+        """A request's change on its card, thread and DM; an alert in the help-desk channel."""
+        if isinstance(notice, RequestChanged):
+            await self._request_changed(notice)
+        else:
+            await self._alert(build_alert_text(notice), security=notice.for_security)
+
+    async def _request_changed(self, notice: RequestChanged) -> None:
         """Update the card in place, note the change in its thread, and tell the employee."""
+        request, change, actor = notice.request, notice.change, notice.actor
+        actions = list(notice.actions)
         failures = 0
         if request.channel_id and request.message_ts:
             channel, ts = request.channel_id, request.message_ts
@@ -200,10 +209,10 @@ class SlackNotifier:
                     text=build_thread_note(request, change, actor, actions),
                 ),
             )
-        notice = build_employee_notice(request, change, actions, self._it_contact)
-        if notice is not None:
+        employee = build_employee_notice(request, change, actions, self._it_contact)
+        if employee is not None:
             failures += await _attempt(
-                "tell the employee", self._replier.post_dm(request.requester_id, notice)
+                "tell the employee", self._replier.post_dm(request.requester_id, employee)
             )
         if failures:
             raise NoticeError(f"{failures} notice(s) about request #{request.id} failed")
@@ -212,7 +221,7 @@ class SlackNotifier:
         """DM the manager a yes/no question about the request."""
         await self._replier.post_dm(manager_id, build_manager_question(request))
 
-    async def tell_helpdesk(self, text: str, *, security: bool = False) -> None:
+    async def _alert(self, text: str, *, security: bool) -> None:
         """Post a notice in the help-desk channel (and the security channel when `security`);
         each channel is tried even when the other refuses, then the first failure is raised."""
         channels = [self._channel]

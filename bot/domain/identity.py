@@ -95,6 +95,9 @@ class IdentityProvider(Protocol):
     # False when there is no directory to ask about admin roles (manual): privilege then rests
     # on the operator's lists alone.
     checks_admin_roles: bool
+    # False when sessions are revoked by a person in the admin portal (manual): "this wasn't
+    # me" then asks for it instead of calling revoke_sessions again.
+    revokes_sessions: bool
 
     async def find_user(self, email: str) -> DirectoryUser:
         """The one account for this email; UserNotFoundError when none or several match."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from datetime import datetime
+from enum import Enum
 from typing import Any, Protocol
 
 from bot.domain.identity import Action
 from bot.domain.notice import ResetNotice
+from bot.domain.notices import Notice
 from bot.domain.requests import (
     ActionItem,
     ActionStatus,
     AuditEntry,
-    Change,
     HelpRequest,
     Intake,
     Status,
@@ -242,7 +244,7 @@ class PeopleDirectory(Protocol):
 
 
 class Notifier(Protocol):
-    """Tells the help desk and the employee what changed (a Slack or Teams front end)."""
+    """Tells the help desk and the employee what happened (a Slack or Teams front end)."""
 
     async def post_request(
         self, request: HelpRequest, actions: list[ActionItem]
@@ -250,10 +252,9 @@ class Notifier(Protocol):
         """Post the new request to the help-desk channel; (channel id, message ts)."""
         ...
 
-    async def request_changed(
-        self, request: HelpRequest, actions: list[ActionItem], change: Change, actor: str | None
-    ) -> None:
-        """Update the request's card in place, note the change in its thread, tell the employee."""
+    async def tell(self, notice: Notice) -> None:
+        """Deliver one notice: a request's change (its card, thread and employee) or an alert
+        for the help desk (and security, when the alert is `for_security`)."""
         ...
 
     async def deliver_secret(self, request: HelpRequest, text: str) -> None:
@@ -264,8 +265,20 @@ class Notifier(Protocol):
         """Ask the manager whether the employee really asked IT for this."""
         ...
 
-    async def tell_helpdesk(self, text: str, *, security: bool = False) -> None:
-        """Post a notice in the help-desk channel (and the security channel when `security`)."""
+
+class WorkKind(Enum):
+    """What background work is, so that the runner can give it its place in line."""
+
+    FOLLOW_UP = "follow_up"  # what follows a person's click: they wait to see it
+    CARD = "card"  # posting a request's card: bookkeeping that may wait for a burst to end
+    EMAIL = "email"  # an email with retries: slow, kept apart from the rest
+
+
+class Background(Protocol):
+    """Runs work after the current call returned, tracked and drained on shutdown."""
+
+    def __call__(self, work: Coroutine[Any, Any, None], name: str, kind: WorkKind) -> None:
+        """Schedule `work` (named for the logs)."""
         ...
 
 

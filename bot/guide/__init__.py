@@ -9,8 +9,8 @@ import yaml
 from pydantic import ValidationError
 
 from bot.domain.guide import Guide
-from bot.domain.text import escape_mrkdwn
 from bot.settings import DEFAULT_APP_PASSWORDS_URL, DEFAULT_MANAGE_SETTINGS_URL, Settings
+from handlers.blocks.text import escape_mrkdwn
 
 DEFAULT_GUIDE = Path(__file__).with_name("en.yaml")
 DEFAULT_VARIABLES = {

@@ -69,6 +69,7 @@ class DemoProvider:
 
     name = "demo"
     checks_admin_roles = True
+    revokes_sessions = True
 
     def __init__(self, store: DemoStore, clock: Clock) -> None:
         self._store = store

@@ -83,6 +83,7 @@ class EntraProvider:
 
     name = "entra"
     checks_admin_roles = True
+    revokes_sessions = True
 
     def __init__(self, config: EntraConfig, http: aiohttp.ClientSession, clock: Clock) -> None:
         self._config = config

@@ -25,6 +25,7 @@ class ManualProvider:
 
     name = "manual"
     checks_admin_roles = False
+    revokes_sessions = False
 
     async def find_user(self, email: str) -> DirectoryUser:
         """The employee by the email Slack knows; no directory is asked."""

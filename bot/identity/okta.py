@@ -36,6 +36,7 @@ class OktaProvider:
 
     name = "okta"
     checks_admin_roles = True
+    revokes_sessions = True
 
     def __init__(self, config: OktaConfig, http: aiohttp.ClientSession) -> None:
         self._config = config

@@ -51,8 +51,8 @@ from bot.domain.requests import (
     Status,
 )
 from bot.domain.stepup import LockedOutError, NotEnrolledError, ReplayedCodeError, WrongCodeError
-from bot.domain.text import escape_mrkdwn
 from handlers.blocks.guide import Message
+from handlers.blocks.text import escape_mrkdwn
 from handlers.ids import ActionId, FieldId, ViewId
 from handlers.wire import ContactMeta, DenyMeta, EnrollMeta, StepUpMeta
 

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.errors import NotAnAdminError
-from bot.domain.helpdesk import ACTION_LEASE, MAX_ATTEMPTS, HelpdeskConfig, HelpdeskService, Place
+from bot.domain.helpdesk import (
+    ACTION_LEASE,
+    MAX_ATTEMPTS,
+    Approve,
+    Helpdesk,
+    HelpdeskConfig,
+    Place,
+    Retry,
+)
 from bot.domain.identity import (
     Action,
     ActionResult,
@@ -19,6 +28,8 @@ from bot.domain.identity import (
     Outcome,
     TemporaryIdentityError,
 )
+from bot.domain.notices import Notice, RequestChanged
+from bot.domain.ports import WorkKind
 from bot.domain.requests import (
     ActionItem,
     ActionStatus,
@@ -46,6 +57,7 @@ class FlakyDirectory:
     errors: list[IdentityError] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     checks_admin_roles: bool = True
+    revokes_sessions: bool = True
 
     async def find_user(self, email: str) -> DirectoryUser:
         return DirectoryUser(id="u-1", email=email)
@@ -102,19 +114,36 @@ class Notices:
     ) -> tuple[str, str]:
         return "C0DESK", "1.1"
 
-    async def request_changed(
-        self, request: HelpRequest, actions: list[ActionItem], change: Change, actor: str | None
-    ) -> None:
-        self.changes.append(change)
+    async def tell(self, notice: Notice) -> None:
+        if isinstance(notice, RequestChanged):
+            self.changes.append(notice.change)
 
     async def deliver_secret(self, request: HelpRequest, text: str) -> None:
         return None
 
-    async def tell_helpdesk(self, text: str, *, security: bool = False) -> None:
-        return None
-
     async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:
         return None
+
+
+@dataclass
+class Later:
+    """The background runner of these tests: scheduled work waits until the test runs it."""
+
+    waiting: list[Coroutine[Any, Any, None]] = field(default_factory=list)
+
+    def __call__(self, work: Coroutine[Any, Any, None], name: str, kind: WorkKind) -> None:
+        self.waiting.append(work)
+
+    async def run(self) -> None:
+        """Run what was scheduled, and what that schedules, in order."""
+        while self.waiting:
+            await self.waiting.pop(0)
+
+    def drop(self) -> None:
+        """Forget what the test left unrun."""
+        for work in self.waiting:
+            work.close()
+        self.waiting.clear()
 
 
 @pytest.fixture
@@ -127,19 +156,21 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 @dataclass
 class Desk:
-    service: HelpdeskService
+    service: Helpdesk
     directory: FlakyDirectory
     clock: FixedClock
     repo: SqlRequestRepository
+    later: Later
 
 
 @pytest.fixture
-def desk(engine: AsyncEngine) -> Desk:
+def desk(engine: AsyncEngine) -> Iterator[Desk]:
     sessions = session_factory(engine)
     clock = FixedClock()
     directory = FlakyDirectory()
     repo = SqlRequestRepository(sessions)
-    service = HelpdeskService(
+    later = Later()
+    service = Helpdesk(
         HelpdeskConfig(channel_id="C0DESK"),
         repo,
         SqlWalkRepository(engine),
@@ -149,8 +180,10 @@ def desk(engine: AsyncEngine) -> Desk:
         People(),
         Notices(),
         clock,
+        background=later,
     )
-    return Desk(service, directory, clock, repo)
+    yield Desk(service, directory, clock, repo, later)
+    later.drop()
 
 
 PLACE = Place("T0TEAM", "C0DESK")
@@ -159,9 +192,9 @@ PLACE = Place("T0TEAM", "C0DESK")
 async def _approved(desk: Desk, actions: tuple[Action, ...]) -> int:
     form = ContactForm("lost it", True, Remaining.NONE, None, "+1 555 0100")
     request = (await desk.service.submit("T0TEAM", "U1", "lost-phone", None, form)).request
-    await desk.service.announce_new(request)
-    await desk.service.approve(request.id, ADMIN, PLACE, actions)
-    return request.id
+    await desk.later.run()  # its card
+    await desk.service.decide(Approve(request.id, actions), ADMIN, PLACE)
+    return request.id  # its execution waits in desk.later
 
 
 async def _statuses(desk: Desk, request_id: int) -> list[ActionStatus]:
@@ -171,7 +204,7 @@ async def _statuses(desk: Desk, request_id: int) -> list[ActionStatus]:
 async def test_a_throttled_call_waits_for_retry_after_then_runs_once(desk: Desk) -> None:
     desk.directory.errors = [TemporaryIdentityError("throttled (429)", retry_after=30)]
     request_id = await _approved(desk, (Action.DELETE_APP_PASSWORDS,))
-    await desk.service.execute(request_id)
+    await desk.later.run()  # the approval's follow-up: the card, then the execution
     assert await _statuses(desk, request_id) == [ActionStatus.PENDING]
     assert await desk.service.work_due() == []  # not due before Retry-After
     desk.clock.advance(seconds=29)
@@ -188,7 +221,7 @@ async def test_a_throttled_call_waits_for_retry_after_then_runs_once(desk: Desk)
 async def test_two_server_errors_then_success_back_off_exponentially(desk: Desk) -> None:
     desk.directory.errors = [TemporaryIdentityError("503"), TemporaryIdentityError("503")]
     request_id = await _approved(desk, (Action.REVOKE_SESSIONS,))
-    await desk.service.execute(request_id)
+    await desk.later.run()  # the approval's follow-up: the card, then the execution
     desk.clock.advance(seconds=2)
     await desk.service.work_due()  # second try, fails: next wait is 4 s
     desk.clock.advance(seconds=3)
@@ -203,7 +236,7 @@ async def test_two_server_errors_then_success_back_off_exponentially(desk: Desk)
 async def test_it_gives_up_after_the_last_attempt_and_retry_starts_afresh(desk: Desk) -> None:
     desk.directory.errors = [TemporaryIdentityError("500")] * MAX_ATTEMPTS
     request_id = await _approved(desk, (Action.DELETE_APP_PASSWORDS,))
-    await desk.service.execute(request_id)
+    await desk.later.run()  # the approval's follow-up: the card, then the execution
     for _ in range(MAX_ATTEMPTS):
         desk.clock.advance(minutes=10)
         await desk.service.work_due()
@@ -213,9 +246,9 @@ async def test_it_gives_up_after_the_last_attempt_and_retry_starts_afresh(desk: 
     [item] = await desk.repo.actions_of(request_id)
     assert "gave up after 5 attempts" in item.summary
     with pytest.raises(NotAnAdminError):
-        await desk.service.retry_failed(request_id, "USTRANGER", PLACE)
-    await desk.service.retry_failed(request_id, ADMIN, PLACE)  # the directory has recovered
-    await desk.service.carry_out_retry(request_id, ADMIN)
+        await desk.service.decide(Retry(request_id), "USTRANGER", PLACE)
+    await desk.service.decide(Retry(request_id), ADMIN, PLACE)  # the directory has recovered
+    await desk.later.run()
     assert (await desk.service.get(request_id)).status is Status.DONE
     assert len(desk.directory.calls) == MAX_ATTEMPTS + 1
 
@@ -225,7 +258,7 @@ async def test_a_permanent_error_fails_at_once(desk: Desk) -> None:
         IdentityError("missing permission UserAuthenticationMethod.ReadWrite.All")
     ]
     request_id = await _approved(desk, (Action.CLEAR_MFA, Action.REVOKE_SESSIONS))
-    await desk.service.execute(request_id)
+    await desk.later.run()  # the approval's follow-up: the card, then the execution
     assert await _statuses(desk, request_id) == [ActionStatus.FAILED, ActionStatus.DONE]
     assert (await desk.service.get(request_id)).status is Status.FAILED
 
@@ -310,10 +343,10 @@ async def test_a_reported_request_is_neither_approved_nor_retried(desk: Desk) ->
 
     form = ContactForm("lost it", True, Remaining.NONE, None, "+1 555 0100")
     request = (await desk.service.submit("T0TEAM", "U1", "lost-phone", None, form)).request
-    await desk.service.announce_new(request)
+    await desk.later.run()  # its card
     await desk.service.report_not_me(request.id, "U1")
     with pytest.raises(SuspiciousError):
-        await desk.service.approve(request.id, ADMIN, PLACE, (Action.CLEAR_MFA,))
+        await desk.service.decide(Approve(request.id, (Action.CLEAR_MFA,)), ADMIN, PLACE)
     assert (await desk.service.get(request.id)).status is Status.OPEN
 
 

@@ -10,11 +10,11 @@ from slack_sdk.models.blocks import Block
 
 from bot.domain.guide import Outcome, WalkState
 from bot.domain.stepup import ReplayedCodeError
-from bot.domain.text import escape_mrkdwn
 from bot.domain.walks import Surface, WalkRecord
 from bot.guide import load_guide
 from handlers.blocks.guide import GuideScreens, Message, build_home, build_menu, build_walk
 from handlers.blocks.helpdesk import build_stepup_refusal
+from handlers.blocks.text import escape_mrkdwn
 
 GUIDE = load_guide()
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

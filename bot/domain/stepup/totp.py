@@ -1,4 +1,4 @@
-"""Admin step-up with TOTP: enrollment, verification once per time step, lockout after failures."""
+"""TOTP step-up rules: enrollment, verification once per time step, lockout after failures."""
 
 from __future__ import annotations
 

@@ -1,0 +1,205 @@
+"""The help desk: the one facade every front end and the runtime call, built from its use cases."""
+
+from __future__ import annotations
+
+from bot.domain.guide import Guide
+from bot.domain.helpdesk.announce import Announcer
+from bot.domain.helpdesk.config import (
+    ACTION_LEASE,
+    ANNOUNCE_LEASE,
+    MAX_ATTEMPTS,
+    HelpdeskConfig,
+    Place,
+)
+from bot.domain.helpdesk.core import Core
+from bot.domain.helpdesk.decisions import Approve, Choice, Decisions, Deny, Retry
+from bot.domain.helpdesk.execution import Execution
+from bot.domain.helpdesk.housekeeping import Housekeeping
+from bot.domain.helpdesk.intake import Form, Intake, Submitted
+from bot.domain.helpdesk.policy import Policy
+from bot.domain.helpdesk.reset_notice import ResetNotices
+from bot.domain.identity import IdentityProvider
+from bot.domain.notices import NotMeAnswer
+from bot.domain.ports import (
+    AdminRoster,
+    Background,
+    Clock,
+    Mailer,
+    Notifier,
+    PeopleDirectory,
+    RequestRepository,
+    WalkRepository,
+)
+from bot.domain.requests import ContactForm, HelpRequest, Status
+from bot.domain.stepup import StepUp
+from bot.domain.stepup.gate import StepUpGate
+
+__all__ = [
+    "ACTION_LEASE",
+    "ANNOUNCE_LEASE",
+    "MAX_ATTEMPTS",
+    "Approve",
+    "Choice",
+    "Deny",
+    "Helpdesk",
+    "HelpdeskConfig",
+    "Place",
+    "Retry",
+    "Submitted",
+]
+
+
+class Helpdesk:
+    """Every move of a request, one call per thing a person did (or the runtime does)."""
+
+    def __init__(
+        self,
+        config: HelpdeskConfig,
+        requests: RequestRepository,
+        walks: WalkRepository,
+        guide: Guide,
+        provider: IdentityProvider,
+        admins: AdminRoster,
+        people: PeopleDirectory,
+        notifier: Notifier,
+        clock: Clock,
+        stepup: StepUp | None = None,
+        *,
+        background: Background,
+        mailer: Mailer | None = None,
+    ) -> None:
+        core = Core(config, requests, provider, admins, people, notifier, clock, background)
+        self._core = core
+        announcer = Announcer(core)
+        execution = Execution(core, ResetNotices(core, mailer))
+        self._gate = StepUpGate(core, stepup)
+        self._intake = Intake(core, walks, guide, announcer)
+        self._decisions = Decisions(core, Policy(core), self._gate, execution)
+        self._execution = execution
+        self._housekeeping = Housekeeping(core, announcer)
+
+    @property
+    def config(self) -> HelpdeskConfig:
+        """The operator's choices (the tests change them on a running bot)."""
+        return self._core.config
+
+    @config.setter
+    def config(self, config: HelpdeskConfig) -> None:
+        self._core.config = config
+
+    @property
+    def lease_holder(self) -> str:
+        """This process's name on every lease and claim it takes."""
+        return self._core.lease_holder
+
+    # -- the employee -----------------------------------------------------------------------
+
+    async def active_request_of(self, user_id: str) -> HelpRequest | None:
+        """The employee's request still in progress, if any."""
+        return await self._intake.active_request_of(user_id)
+
+    async def submit(
+        self,
+        team_id: str,
+        user_id: str,
+        topic_id: str,
+        walk_id: str | None,
+        form: ContactForm,
+        submission_key: str | None = None,
+    ) -> Submitted:
+        """Store the contact form as a request and schedule its card (see Intake.submit)."""
+        sent = Form(team_id, user_id, topic_id, walk_id, form, submission_key)
+        return await self._intake.submit(sent)
+
+    async def cancel(self, request_id: int, user_id: str) -> HelpRequest:
+        """The employee withdraws their open request."""
+        return await self._intake.cancel(request_id, user_id)
+
+    async def answer_manager(self, request_id: int, actor: str, yes: bool) -> HelpRequest:
+        """The manager confirms (yes) or denies (no) that the employee asked."""
+        return await self._intake.answer_manager(request_id, actor, yes)
+
+    async def report_not_me(self, request_id: int, user_id: str) -> NotMeAnswer:
+        """The employee says they never asked: flagged, security alerted, signed out again."""
+        return await self._intake.report_not_me(request_id, user_id)
+
+    # -- the help desk ----------------------------------------------------------------------
+
+    @property
+    def stepup_required(self) -> bool:
+        """True when decisions are confirmed with the admin's authenticator code."""
+        return self._gate.required
+
+    async def precheck(self, choice: Choice, actor: str, place: Place) -> None:
+        """The refusal (audited) a decision would meet, checked as its form opens."""
+        await self._decisions.precheck(choice, actor, place)
+
+    async def decide(
+        self, choice: Choice, actor: str, place: Place, code: str | None = None
+    ) -> HelpRequest:
+        """Approve, deny or retry: checked, recorded, and its follow-up scheduled."""
+        return await self._decisions.decide(choice, actor, place, code)
+
+    async def mark_manual_done(self, action_id: int, actor: str, place: Place) -> None:
+        """An admin did a manual step in the admin portal and says so."""
+        await self._decisions.mark_manual_done(action_id, actor, place)
+
+    async def require_admin(self, actor: str) -> None:
+        """NotAnAdminError (audited) unless `actor` is an IT admin right now."""
+        await self._core.require_admin(actor)
+
+    async def is_admin(self, user_id: str) -> bool:
+        """True when the person may decide on requests right now."""
+        return await self._core.admins.is_admin(user_id)
+
+    async def pending(self) -> list[HelpRequest]:
+        """Requests waiting for a decision or being carried out, oldest first."""
+        return await self._core.requests.requests_in(
+            frozenset({Status.OPEN, Status.APPROVED, Status.EXECUTING, Status.FAILED})
+        )
+
+    async def get(self, request_id: int) -> HelpRequest:
+        """The request; RequestNotFoundError when there is none."""
+        return await self._core.get(request_id)
+
+    # -- step-up enrollment -----------------------------------------------------------------
+
+    async def begin_enrollment(self, actor: str) -> tuple[str, str]:
+        """An admin starts (re-)enrolling their authenticator; (otpauth URI, secret)."""
+        return await self._gate.begin_enrollment(actor)
+
+    async def confirm_enrollment(
+        self, actor: str, code: str, current_code: str | None = None
+    ) -> None:
+        """The new authenticator's first code (and the current one's when replacing it)."""
+        await self._gate.confirm_enrollment(actor, code, current_code)
+
+    async def is_enrolled(self, actor: str) -> bool:
+        """True when the admin has a confirmed authenticator."""
+        return await self._gate.is_enrolled(actor)
+
+    # -- the runtime ------------------------------------------------------------------------
+
+    async def work_due(self) -> list[int]:
+        """Carry on every request with an action due now; their numbers."""
+        return await self._execution.work_due()
+
+    async def resume_unfinished(self) -> list[int]:
+        """Carry on with approved requests whose actions were not all started (a restart)."""
+        return await self._execution.resume_unfinished()
+
+    async def expire_due(self) -> list[int]:
+        """Expire every open request past its TTL; their numbers."""
+        return await self._housekeeping.expire_due()
+
+    async def announce_unposted(self) -> list[int]:
+        """Post the cards that never reached the channel; the requests tried."""
+        return await self._housekeeping.announce_unposted()
+
+    def stop_claiming(self) -> None:
+        """Shutdown begins: take no new action; the ones running may finish."""
+        self._core.stopping = True
+
+    async def release_leases(self) -> int:
+        """Shutdown: hand back this process's leases and claims; how many actions."""
+        return await self._execution.release_leases()

@@ -1,0 +1,146 @@
+"""Posting a request's card under its claim: the privilege assessment, then asking the manager."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+
+from bot.domain.helpdesk.config import ANNOUNCE_LEASE, SYSTEM
+from bot.domain.helpdesk.core import Core
+from bot.domain.helpdesk.leases import ClaimLostError, holding_announcement
+from bot.domain.identity import IdentityError
+from bot.domain.notices import RequestChanged
+from bot.domain.privilege import RoleCheck, assess
+from bot.domain.requests import AuditEntry, Change, HelpRequest
+
+log = logging.getLogger(__name__)
+
+
+class Announcer:
+    """Puts each new request in front of the help desk, once, whichever replica does it."""
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
+
+    async def announce(self, request_id: int) -> None:
+        """Post a request whose card never reached the channel (a retry from housekeeping).
+
+        The posting is claimed in the database first, so a retry (on any replica) never posts a
+        second card while an earlier attempt may still succeed.
+        """
+        core = self._core
+        now = core.clock.now()
+        owner = core.run_owner()
+        if not await core.requests.claim_announcement(request_id, now, now - ANNOUNCE_LEASE, owner):
+            return
+        await self.announce_new(await core.get(request_id))
+
+    async def announce_new(self, request: HelpRequest) -> None:
+        """Assess whether the requester is privileged and store it, then post the request just
+        submitted and confirm it to the employee: all while holding the claim on posting its
+        card (taken when it was stored, or by `announce`), so that no other replica posts one."""
+        core = self._core
+        owner = request.announce_owner or core.run_owner()
+        now = core.clock.now()
+        # Claimed again: work that waited its turn past the lease may find another replica's
+        # claim on it, and then leaves the card to them.
+        if not await core.requests.claim_announcement(request.id, now, now - ANNOUNCE_LEASE, owner):
+            log.info("request #%s's card is posted, or being posted elsewhere", request.id)
+            return
+        posted = await self._post(request, owner)
+        if posted is None:
+            return
+        try:
+            await core.notifier.tell(RequestChanged(posted, (), Change.CREATED, None))
+        except Exception:
+            log.exception("could not confirm request #%s to the employee", request.id)
+        if core.config.manager_attestation:
+            await self._ask_manager(posted)
+
+    async def _post(self, request: HelpRequest, owner: str) -> HelpRequest | None:
+        """Post the card while holding its claim and store where; None when it was left to
+        another replica (or the claim was lost as it was stored)."""
+        core = self._core
+        try:
+            async with holding_announcement(core, request.id, owner):
+                name, email = await core.people.profile(request.requester_id)
+                request = replace(request, requester_name=name, requester_email=email)
+                if request.privileged_reason is None:  # assessed once, not on every retry
+                    request = await self._assess_privilege(request)
+                # The assessment can be slow: the claim is checked once more right before posting.
+                if not await core.requests.renew_announcement(request.id, owner, core.clock.now()):
+                    raise ClaimLostError(f"the card of request #{request.id}")
+                channel, ts = await core.notifier.post_request(request, [])
+        except ClaimLostError:
+            log.warning("request #%s's card is left to the replica that took it over", request.id)
+            return None
+        except Exception:
+            # Let the next housekeeping pass try again at once rather than after the lease.
+            await core.requests.release_announcements(owner)
+            raise
+        if not await core.requests.record_announcement(
+            request.id,
+            owner,
+            requester_name=name,
+            requester_email=email,
+            channel_id=channel,
+            message_ts=ts,
+        ):
+            log.warning(
+                "request #%s's claim was taken over while its card was posted: the card at %s may "
+                "be a second one",
+                request.id,
+                ts,
+            )
+            return None
+        return replace(request, channel_id=channel, message_ts=ts)
+
+    async def _assess_privilege(self, request: HelpRequest) -> HelpRequest:
+        """Decide, audit and store whether the person is privileged, before the card is posted:
+        the operator's lists and the directory's admin roles, failing closed with the reason."""
+        core = self._core
+        try:
+            reasons = await core.admins.privilege_reasons(request.requester_id)
+        except Exception:
+            log.exception("could not read the admin lists for request #%s", request.id)
+            reasons = ("the admin lists could not be read",)
+        verdict = assess(reasons, await self._role_check(request.requester_email))
+        event = "request.privileged" if verdict.privileged else "request.not_privileged"
+        await core.requests.record_audit(
+            AuditEntry(core.clock.now(), SYSTEM, event, request.id, {"reason": verdict.reason})
+        )
+        await core.requests.update_request(
+            request.id, privileged=verdict.privileged, privileged_reason=verdict.reason
+        )
+        return replace(request, privileged=verdict.privileged, privileged_reason=verdict.reason)
+
+    async def _role_check(self, email: str) -> RoleCheck:
+        """The person's admin roles at the identity provider, or why they could not be read."""
+        provider = self._core.provider
+        if not provider.checks_admin_roles:
+            return RoleCheck(provider.name, checked=False)
+        limit = self._core.config.role_check_timeout.total_seconds()
+        try:
+            async with asyncio.timeout(limit):
+                roles = await provider.admin_roles(await provider.find_user(email))
+        except TimeoutError:
+            return RoleCheck(provider.name, error=f"no answer within {limit:g} seconds")
+        except IdentityError as exc:
+            return RoleCheck(provider.name, error=str(exc))
+        except Exception:
+            log.exception("reading the admin roles of %s failed", provider.name)
+            return RoleCheck(provider.name, error="unexpected error (see the logs)")
+        return RoleCheck(provider.name, roles=roles)
+
+    async def _ask_manager(self, request: HelpRequest) -> None:
+        core = self._core
+        manager = await core.people.manager_of(request.requester_id)
+        if manager is None or manager == request.requester_id:
+            await core.requests.record_audit(
+                AuditEntry(core.clock.now(), SYSTEM, "manager.unknown", request.id)
+            )
+            return
+        await core.requests.update_request(request.id, manager_id=manager)
+        await core.notifier.ask_manager(replace(request, manager_id=manager), manager)
+        await core.notify(request.id, Change.MANAGER_ASKED, None)

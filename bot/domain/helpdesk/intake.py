@@ -1,0 +1,234 @@
+"""The employee's side: a contact form becomes a request; cancel, the manager's answer, "not me"."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.domain.errors import (
+    AlreadyOpenError,
+    AlreadySubmittedError,
+    NotRequesterError,
+    TooManyRequestsError,
+)
+from bot.domain.guide import Guide
+from bot.domain.helpdesk.announce import Announcer
+from bot.domain.helpdesk.config import REQUEST_WINDOW, SYSTEM
+from bot.domain.helpdesk.core import OPEN, Core, provider_ids
+from bot.domain.identity import IdentityError
+from bot.domain.notices import (
+    ManagerSaidNo,
+    NotMeAnswer,
+    NotMeReported,
+    Revocation,
+    RevokeOutcome,
+)
+from bot.domain.ports import WalkRepository, WorkKind
+from bot.domain.requests import (
+    AuditEntry,
+    Change,
+    ContactForm,
+    HelpRequest,
+    Status,
+    propose_actions,
+)
+from bot.domain.requests import Intake as IntakeFacts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a contact form became: its request, and whether this submission stored it (False
+    for a replay of a form stored before)."""
+
+    request: HelpRequest
+    new: bool
+
+
+@dataclass(frozen=True)
+class Form:
+    """A contact form as sent: who sent it, from which walk and topic, under which key."""
+
+    team_id: str
+    user_id: str
+    topic_id: str
+    walk_id: str | None
+    form: ContactForm
+    submission_key: str | None = None
+
+
+class Intake:
+    """Requests as their employees make, withdraw and question them."""
+
+    def __init__(
+        self, core: Core, walks: WalkRepository, guide: Guide, announcer: Announcer
+    ) -> None:
+        self._core = core
+        self._walks = walks
+        self._guide = guide
+        self._announcer = announcer
+
+    async def active_request_of(self, user_id: str) -> HelpRequest | None:
+        """The employee's request still in progress, if any."""
+        return await self._core.requests.active_request_of(user_id)
+
+    async def submit(self, sent: Form) -> Submitted:
+        """Store request #N, before the form is acked (database work only, no chat and no
+        provider call), then schedule the posting of its card. The form stored under the same
+        key before gives its request back (a replay). AlreadyOpenError while one is in
+        progress; TooManyRequestsError (audited) past `requests_per_hour`."""
+        core = self._core
+        now = core.clock.now()
+        intake = await core.requests.intake_of(
+            sent.user_id, sent.submission_key, now - REQUEST_WINDOW
+        )
+        if intake.submitted_as is not None:
+            return self._replayed(await core.get(intake.submitted_as), sent.user_id)
+        if intake.open_request is not None:  # before the limit: the person can follow this one
+            raise AlreadyOpenError(intake.open_request)
+        await self._within_limit(sent.user_id, intake)
+        request = await self._new_request(sent, intake)
+        audit = AuditEntry(
+            now,
+            sent.user_id,
+            "request.created",
+            detail={
+                "topic": sent.topic_id,
+                "lost_or_stolen": sent.form.lost_or_stolen,
+                "proposed": [a.value for a in request.proposed],
+                "recent_reset": request.recent_reset_at is not None,
+            },
+        )
+        try:
+            stored = await core.requests.create_request(request, audit, announcing_at=now)
+        except AlreadySubmittedError as replay:  # the same form, stored by another replica
+            return self._replayed(await core.get(replay.request_id), sent.user_id)
+        core.later(self._announcer.announce_new(stored), "announce-request", WorkKind.CARD)
+        return Submitted(stored, new=True)
+
+    async def _within_limit(self, user_id: str, intake: IntakeFacts) -> None:
+        """TooManyRequestsError (audited) once the person sent `requests_per_hour` already."""
+        # Counted, then inserted: not atomic, but the unique index on a requester's active
+        # request keeps one person's submissions from racing each other past the limit.
+        sent, limit = intake.sent_since, self._core.config.requests_per_hour
+        if sent < limit:
+            return
+        await self._core.requests.record_audit(
+            AuditEntry(
+                self._core.clock.now(),
+                user_id,
+                "request.refused",
+                detail={"reason": TooManyRequestsError.code, "sent": sent, "limit": limit},
+            )
+        )
+        raise TooManyRequestsError(limit)
+
+    async def _new_request(self, sent: Form, intake: IntakeFacts) -> HelpRequest:
+        config, now = self._core.config, self._core.clock.now()
+        last_reset = intake.last_reset
+        recent = last_reset if last_reset and now - last_reset < config.reset_cooldown else None
+        return HelpRequest(
+            id=0,
+            team_id=sent.team_id,
+            requester_id=sent.user_id,
+            topic_id=sent.topic_id,
+            walk_id=sent.walk_id,
+            form=sent.form,
+            proposed=propose_actions(sent.topic_id, sent.form.lost_or_stolen),
+            tried=await self._tried(sent.walk_id, sent.user_id),
+            status=Status.OPEN,
+            created_at=now,
+            expires_at=now + config.ttl,
+            updated_at=now,
+            # Not assessed yet (announce_new does it): two approvers until then.
+            privileged=True,
+            privileged_reason=None,
+            recent_reset_at=recent,
+            submission_key=sent.submission_key,
+            announce_owner=self._core.run_owner(),  # its card's posting is claimed with it
+        )
+
+    def _replayed(self, stored: HelpRequest, user_id: str) -> Submitted:
+        if stored.requester_id != user_id:  # a form is its sender's: never show another's
+            raise NotRequesterError("not yours")
+        return Submitted(stored, new=False)
+
+    async def cancel(self, request_id: int, user_id: str) -> HelpRequest:
+        """The employee withdraws an open request."""
+        core = self._core
+        request = await core.get(request_id)
+        if request.requester_id != user_id:
+            raise await core.refused(user_id, request.id, NotRequesterError("not yours"))
+        return await core.move(request, OPEN, Status.CANCELLED, user_id, Change.CANCELLED)
+
+    async def answer_manager(self, request_id: int, actor: str, yes: bool) -> HelpRequest:
+        """The manager confirms (yes) or denies (no) that the employee asked; a no blocks it."""
+        core = self._core
+        request = await core.get(request_id)
+        answer = "yes" if yes else "no"
+        audit = AuditEntry(core.clock.now(), actor, f"manager.{answer}", request.id)
+        if request.manager_id != actor:
+            raise await core.refused(actor, request.id, NotRequesterError("not their manager"))
+        if not await core.requests.record_manager_answer(request.id, answer, audit):
+            return request
+        changed = await core.notify(request.id, Change.MANAGER_ANSWERED, actor)
+        if not yes:
+            await core.notifier.tell(ManagerSaidNo(request))
+        return changed
+
+    async def report_not_me(self, request_id: int, user_id: str) -> NotMeAnswer:
+        """The employee says they never asked: flag the request, alert the help desk (and
+        security), and sign them out again where the provider can."""
+        core = self._core
+        request = await core.get(request_id)
+        if request.requester_id != user_id:
+            raise await core.refused(user_id, request.id, NotRequesterError("not yours"))
+        audit = AuditEntry(core.clock.now(), user_id, "request.reported_not_me", request.id)
+        if not await core.requests.mark_suspicious(request.id, audit):
+            return NotMeAnswer(revoked=None)
+        revoked = await self._revoke_again(request)
+        await core.notify(request.id, Change.REPORTED, user_id)
+        await core.notifier.tell(NotMeReported(request, revoked))
+        return NotMeAnswer(revoked)
+
+    async def _revoke_again(self, request: HelpRequest) -> RevokeOutcome:
+        core = self._core
+        if not core.provider.revokes_sessions:
+            return RevokeOutcome(Revocation.BY_HAND)
+        try:
+            user = await core.provider.find_user(request.requester_email)
+            result = await core.provider.revoke_sessions(user)
+        except IdentityError as exc:
+            log.warning("revoking sessions again for request #%s failed: %s", request.id, exc)
+            return RevokeOutcome(Revocation.FAILED, str(exc))
+        await core.requests.record_audit(
+            AuditEntry(
+                core.clock.now(),
+                SYSTEM,
+                "action.done",
+                request.id,
+                {
+                    "action": "revoke_sessions",
+                    "why": "reported_not_me",
+                    "directory_object_id": user.id,
+                    **provider_ids(result.provider_request_id, result.client_request_id),
+                },
+            )
+        )
+        return RevokeOutcome(Revocation.REVOKED)
+
+    async def _tried(self, walk_id: str | None, user_id: str) -> tuple[str, ...]:
+        """What the employee tried in the guide before asking: each step's first line."""
+        walk = await self._walks.get_walk(walk_id) if walk_id else None
+        if walk is None or walk.user_id != user_id:
+            return ()
+        lines = []
+        for step_id in walk.state.seen:
+            try:
+                text = self._guide.step(walk.state.topic_id, step_id).text
+            except KeyError:
+                continue
+            lines.append(text.split("\n", 1)[0].strip("* "))
+        lines += [f"chose: {choice.split(':', 1)[1]}" for choice in walk.state.choices]
+        return tuple(lines)

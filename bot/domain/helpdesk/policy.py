@@ -1,0 +1,97 @@
+"""Who may decide on a request, from where, and when two approvers are needed."""
+
+from __future__ import annotations
+
+from bot.domain.errors import (
+    HelpdeskError,
+    NotAnAdminError,
+    NothingSelectedError,
+    OwnRequestError,
+    RequestExpiredError,
+    SameApproverError,
+    SuspiciousError,
+    WrongPlaceError,
+)
+from bot.domain.helpdesk.config import SYSTEM, Place
+from bot.domain.helpdesk.core import OPEN, Core, already
+from bot.domain.identity import Action
+from bot.domain.requests import Change, HelpRequest, Status, with_revocation
+
+
+class Policy:
+    """The rules a decision passes before anything is recorded; every refusal is audited."""
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
+
+    async def check_decider(self, request: HelpRequest, actor: str, place: Place) -> None:
+        """WrongPlaceError, NotAnAdminError or OwnRequestError unless `actor` may decide on
+        `request` from `place` (the card in the help-desk channel); not audited here."""
+        if place.team_id != request.team_id or place.channel_id != self._core.config.channel_id:
+            raise WrongPlaceError(
+                "decisions are taken on the request's card in the help-desk channel"
+            )
+        if not await self._core.admins.is_admin(actor):
+            raise NotAnAdminError("only IT admins can decide on requests")
+        if actor == request.requester_id:
+            raise OwnRequestError("nobody decides on their own request")
+
+    async def open_request(self, request_id: int, actor: str, place: Place) -> HelpRequest:
+        """The open request, if `actor` may decide on it from `place`; refusals are audited,
+        and a request past its time is expired on the way."""
+        core = self._core
+        request = await core.get(request_id)
+        try:
+            await self.check_decider(request, actor, place)
+            if request.status is not Status.OPEN:
+                raise already(request)
+            if request.is_expired(core.clock.now()):
+                await core.move(request, OPEN, Status.EXPIRED, SYSTEM, Change.EXPIRED)
+                raise RequestExpiredError(request.id, Status.EXPIRED.value)
+        except HelpdeskError as refusal:
+            raise await core.refused(actor, request.id, refusal) from None
+        return request
+
+    async def failed_request(self, request_id: int, actor: str, place: Place) -> HelpRequest:
+        """The failed request, if `actor` may retry it from `place`; refusals are audited."""
+        core = self._core
+        request = await core.get(request_id)
+        try:
+            await self.check_decider(request, actor, place)
+            if request.status is not Status.FAILED:
+                raise already(request)
+            if request.suspicious:
+                raise SuspiciousError("reported")
+        except HelpdeskError as refusal:
+            raise await core.refused(actor, request.id, refusal) from None
+        return request
+
+    async def approvable(
+        self, request_id: int, actor: str, place: Place, actions: tuple[Action, ...]
+    ) -> HelpRequest:
+        """The open request, if `actor` may approve `actions` on it: something ticked, and not
+        reported as not the employee's."""
+        request = await self.open_request(request_id, actor, place)
+        if not actions:
+            raise NothingSelectedError("tick at least one action to approve")
+        if request.suspicious:
+            raise await self._core.refused(actor, request.id, SuspiciousError("reported"))
+        return request
+
+    async def needs_two(self, request: HelpRequest) -> bool:
+        """True when a second admin must approve: a privileged (or not yet assessed) account."""
+        return request.privileged or await self._core.admins.is_privileged(request.requester_id)
+
+    async def second_approval(
+        self, request: HelpRequest, actor: str, actions: tuple[Action, ...]
+    ) -> tuple[Action, ...]:
+        """What a second approval carries out: only what both admins approved, revocation
+        included; SameApproverError (audited) when the first approver approves again."""
+        if request.first_approver == actor:
+            raise await self._core.refused(
+                actor, request.id, SameApproverError("a second admin has to approve")
+            )
+        both = with_revocation(tuple(a for a in actions if a in request.first_actions))
+        if not both:
+            raise NothingSelectedError("no action was approved by both admins")
+        return both
