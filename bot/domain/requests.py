@@ -12,7 +12,7 @@ from bot.domain.identity import Action
 
 
 class Status(StrEnum):
-    """Where a request stands. The moves (each a conditional update in HelpdeskService):
+    """Where a request stands. The moves (each a conditional update in bot.domain.helpdesk):
     open -> approved | denied | expired | cancelled; approved -> executing;
     executing -> done | failed; failed -> executing (an admin's retry)."""
 
@@ -147,7 +147,7 @@ class HelpRequest:
     manager_answer: str | None = None
     privileged_reason: str | None = None
     submission_key: str | None = None
-    # Who holds the posting of its card until it is posted (see HelpdeskService.announce_new).
+    # Who holds the posting of its card until it is posted (see bot.domain.helpdesk.announce).
     announce_owner: str | None = None
 
     def is_expired(self, now: datetime) -> bool:
