@@ -35,7 +35,7 @@ from bot.identity.demo import DemoProvider, demo_users_from
 from bot.identity.entra import EntraConfig, EntraProvider
 from bot.identity.manual import ManualProvider
 from bot.identity.okta import OktaConfig, OktaProvider
-from bot.logging import keep_libraries_quiet
+from bot.logs import keep_libraries_quiet
 from bot.mail import GraphMailer, LogOnlyMailer, SmtpMailer
 from bot.settings import IdentityProviderName, SettingError, Settings, smtp_target
 from bot.tasks import Lane, TaskTracker

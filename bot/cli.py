@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from bot.domain.errors import StorageUnavailableError
 from bot.guide import GuideError, guide_variables, load_guide
-from bot.logging import configure_logging
+from bot.logs import configure_logging
 from bot.settings import SettingError, Settings
 
 if TYPE_CHECKING:
