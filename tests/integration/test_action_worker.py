@@ -431,3 +431,22 @@ async def test_a_card_claim_is_renewed_by_its_owner_only_and_released_by_holder(
     stored = await desk.repo.get_request(request.id)
     assert stored is not None
     assert stored.message_ts == "1.1"
+
+
+@pytest.mark.parametrize("channel", ["", "C0ELSEWHERE"])
+async def test_a_decision_from_no_channel_or_another_is_refused(desk: Desk, channel: str) -> None:
+    from bot.domain.errors import WrongPlaceError
+
+    form = ContactForm("lost it", True, Remaining.NONE, None, "+1 555 0100")
+    request = (await desk.service.submit("T0TEAM", "U1", "lost-phone", None, form)).request
+    await desk.later.run()  # its card
+    elsewhere = Place("T0TEAM", channel)
+    with pytest.raises(WrongPlaceError):
+        await desk.service.precheck(Approve(request.id, (Action.CLEAR_MFA,)), ADMIN, elsewhere)
+    with pytest.raises(WrongPlaceError):
+        await desk.service.decide(Approve(request.id, (Action.CLEAR_MFA,)), ADMIN, elsewhere)
+    assert desk.later.waiting == []  # nothing follows a refusal
+    assert (await desk.service.get(request.id)).status is Status.OPEN
+    audit = await desk.repo.audit_since(desk.clock.now() - timedelta(days=1))
+    refusals = [entry.detail for entry in audit if entry.event == "decision.refused"]
+    assert refusals == [{"reason": WrongPlaceError.code}] * 2
