@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain.guide import Guide
 from bot.domain.notices import Notice, RequestChanged
 from bot.domain.ports import Clock
-from bot.domain.requests import ActionItem, Change, HelpRequest
+from bot.domain.requests import ActionItem, Card, Change, HelpRequest
 from handlers.blocks.helpdesk import (
     build_employee_notice,
     build_manager_question,
@@ -171,13 +171,11 @@ class SlackNotifier:
         self._provider = provider
         self._it_contact = it_contact
 
-    async def post_request(
-        self, request: HelpRequest, actions: list[ActionItem]
-    ) -> tuple[str, str]:
+    async def post_request(self, request: HelpRequest, actions: list[ActionItem]) -> Card:
         """Post the card; where it is."""
         card = build_request_card(request, actions, self._guide, self._provider)
         ts = await self._replier.post(self._channel, card)
-        return self._channel, ts
+        return Card(self._channel, ts)
 
     async def tell(self, notice: Notice) -> None:
         """A request's change on its card, thread and DM; an alert in the help-desk channel."""

@@ -32,7 +32,9 @@ from bot.domain.notices import Notice, RequestChanged
 from bot.domain.ports import WorkKind
 from bot.domain.requests import (
     ActionItem,
+    ActionRecord,
     ActionStatus,
+    Card,
     Change,
     ContactForm,
     HelpRequest,
@@ -109,10 +111,8 @@ class People:
 class Notices:
     changes: list[Change] = field(default_factory=list)
 
-    async def post_request(
-        self, request: HelpRequest, actions: list[ActionItem]
-    ) -> tuple[str, str]:
-        return "C0DESK", "1.1"
+    async def post_request(self, request: HelpRequest, actions: list[ActionItem]) -> Card:
+        return Card("C0DESK", "1.1")
 
     async def tell(self, notice: Notice) -> None:
         if isinstance(notice, RequestChanged):
@@ -309,10 +309,18 @@ async def test_a_worker_whose_lease_was_taken_over_cannot_record_a_result(desk: 
     assert await desk.repo.claim_action(item.id, later, later + ACTION_LEASE, "new-worker")
     audit = AuditEntry(later, "system", "action.done", request_id)
     assert not await desk.repo.finish_action(
-        item.id, frozenset({ActionStatus.RUNNING}), ActionStatus.DONE, audit, "slow-worker"
+        item.id,
+        frozenset({ActionStatus.RUNNING}),
+        ActionRecord(ActionStatus.DONE),
+        audit,
+        "slow-worker",
     )
     assert await desk.repo.finish_action(
-        item.id, frozenset({ActionStatus.RUNNING}), ActionStatus.DONE, audit, "new-worker"
+        item.id,
+        frozenset({ActionStatus.RUNNING}),
+        ActionRecord(ActionStatus.DONE),
+        audit,
+        "new-worker",
     )
 
 
@@ -422,10 +430,8 @@ async def test_a_card_claim_is_renewed_by_its_owner_only_and_released_by_holder(
     assert await desk.repo.release_announcements(f"{desk.service.lease_holder}:") == 1
     assert await desk.repo.claim_announcement(request.id, later, later - lease, "other:run")
     assert not await desk.repo.renew_announcement(request.id, mine, later)  # no longer mine
-    assert not await desk.repo.record_announcement(request.id, mine, message_ts="1.0")
-    assert await desk.repo.record_announcement(
-        request.id, "other:run", channel_id="C0DESK", message_ts="1.1"
-    )
+    assert not await desk.repo.record_card(request.id, mine, Card("C0DESK", "1.0"), "", "")
+    assert await desk.repo.record_card(request.id, "other:run", Card("C0DESK", "1.1"), "", "")
     assert not await desk.repo.renew_announcement(request.id, "other:run", later)  # posted
     assert await desk.repo.release_announcements("other") == 0
     stored = await desk.repo.get_request(request.id)

@@ -71,7 +71,7 @@ class Announcer:
                 # The assessment can be slow: the claim is checked once more right before posting.
                 if not await core.requests.renew_announcement(request.id, owner, core.clock.now()):
                     raise ClaimLostError(f"the card of request #{request.id}")
-                channel, ts = await core.notifier.post_request(request, [])
+                card = await core.notifier.post_request(request, [])
         except ClaimLostError:
             log.warning("request #%s's card is left to the replica that took it over", request.id)
             return None
@@ -79,22 +79,15 @@ class Announcer:
             # Let the next housekeeping pass try again at once rather than after the lease.
             await core.requests.release_announcements(owner)
             raise
-        if not await core.requests.record_announcement(
-            request.id,
-            owner,
-            requester_name=name,
-            requester_email=email,
-            channel_id=channel,
-            message_ts=ts,
-        ):
+        if not await core.requests.record_card(request.id, owner, card, name, email):
             log.warning(
                 "request #%s's claim was taken over while its card was posted: the card at %s may "
                 "be a second one",
                 request.id,
-                ts,
+                card.message_ts,
             )
             return None
-        return replace(request, channel_id=channel, message_ts=ts)
+        return replace(request, channel_id=card.channel_id, message_ts=card.message_ts)
 
     async def _assess_privilege(self, request: HelpRequest) -> HelpRequest:
         """Decide, audit and store whether the person is privileged, before the card is posted:
@@ -107,12 +100,8 @@ class Announcer:
             reasons = ("the admin lists could not be read",)
         verdict = assess(reasons, await self._role_check(request.requester_email))
         event = "request.privileged" if verdict.privileged else "request.not_privileged"
-        await core.requests.record_audit(
-            AuditEntry(core.clock.now(), SYSTEM, event, request.id, {"reason": verdict.reason})
-        )
-        await core.requests.update_request(
-            request.id, privileged=verdict.privileged, privileged_reason=verdict.reason
-        )
+        audit = AuditEntry(core.clock.now(), SYSTEM, event, request.id, {"reason": verdict.reason})
+        await core.requests.record_privilege(request.id, verdict.privileged, verdict.reason, audit)
         return replace(request, privileged=verdict.privileged, privileged_reason=verdict.reason)
 
     async def _role_check(self, email: str) -> RoleCheck:
@@ -141,6 +130,6 @@ class Announcer:
                 AuditEntry(core.clock.now(), SYSTEM, "manager.unknown", request.id)
             )
             return
-        await core.requests.update_request(request.id, manager_id=manager)
+        await core.requests.record_manager(request.id, manager)
         await core.notifier.ask_manager(replace(request, manager_id=manager), manager)
         await core.notify(request.id, Change.MANAGER_ASKED, None)

@@ -8,12 +8,13 @@ from typing import Any
 
 from bot.domain.errors import HelpdeskError, NothingSelectedError
 from bot.domain.helpdesk.config import Place
-from bot.domain.helpdesk.core import OPEN, Core, already
+from bot.domain.helpdesk.core import Core, already
 from bot.domain.helpdesk.execution import Execution
 from bot.domain.helpdesk.policy import Policy
 from bot.domain.identity import Action
 from bot.domain.ports import WorkKind
 from bot.domain.requests import (
+    ActionRecord,
     ActionStatus,
     AuditEntry,
     Change,
@@ -106,19 +107,9 @@ class Decisions:
                 return await core.get(request.id)
             actions = await policy.second_approval(request, actor, actions)
         audit = AuditEntry(now, actor, "request.approved", request.id, _approval(selected, actions))
-        moved = await core.requests.transition(
-            request.id,
-            OPEN,
-            Status.APPROVED,
-            audit,
-            not_expired_at=now,
-            actions=actions,
-            first_approver_is=first,
-            not_suspicious=True,
-            decided_by=actor,
-            decided_at=now,
-        )
-        if not moved:
+        if not await core.requests.approve(
+            request.id, actions, audit, at=now, first_approver_is=first
+        ):
             raise already(await core.get(request.id))
         self._follow_up(self._carry_out(request.id, Change.APPROVED, actor), "approve")
         return await core.get(request.id)
@@ -128,16 +119,8 @@ class Decisions:
         request = await self._policy.open_request(choice.request_id, actor, place)
         now = core.clock.now()
         detail = {"reason_length": len(choice.reason)}
-        audit = AuditEntry(now, actor, f"request.{Status.DENIED.value}", request.id, detail)
-        if not await core.requests.transition(
-            request.id,
-            OPEN,
-            Status.DENIED,
-            audit,
-            decided_by=actor,
-            decided_at=now,
-            deny_reason=choice.reason,
-        ):
+        audit = AuditEntry(now, actor, "request.denied", request.id, detail)
+        if not await core.requests.deny(request.id, actor, now, choice.reason, audit):
             raise already(await core.get(request.id))
         self._follow_up(self._tell(request.id, Change.DENIED, actor), "deny")
         return await core.get(request.id)
@@ -180,7 +163,10 @@ class Decisions:
             core.clock.now(), actor, "action.done", request.id, {"action": item.action.value}
         )
         done = await core.requests.finish_action(
-            item.id, frozenset({ActionStatus.MANUAL}), ActionStatus.DONE, audit, done_by=actor
+            item.id,
+            frozenset({ActionStatus.MANUAL}),
+            ActionRecord(ActionStatus.DONE, done_by=actor),
+            audit,
         )
         if not done:
             return

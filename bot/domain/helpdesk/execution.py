@@ -19,11 +19,27 @@ from bot.domain.identity import (
     TemporaryIdentityError,
     run_action,
 )
-from bot.domain.requests import ActionItem, ActionStatus, AuditEntry, Change, HelpRequest, Status
+from bot.domain.requests import (
+    ActionItem,
+    ActionRecord,
+    ActionStatus,
+    AuditEntry,
+    Change,
+    HelpRequest,
+    Status,
+)
 
 log = logging.getLogger(__name__)
 
 _RUNNING = frozenset({ActionStatus.RUNNING})
+
+
+def _action_ids(detail: dict[str, Any]) -> dict[str, Any]:
+    """The provider's request id and the person's directory id, as stored with the action."""
+    return {
+        "idp_request_id": detail.get("idp_request_id"),
+        "directory_object_id": detail.get("directory_object_id"),
+    }
 
 
 class _Person:
@@ -223,18 +239,10 @@ class Execution:
             request.id,
             {**detail, "summary": result.summary},
         )
-        await core.requests.finish_action(
-            item.id,
-            _RUNNING,
-            status,
-            audit,
-            owner,
-            summary=result.summary,
-            manual_steps=list(result.manual_steps),
-            link=result.link,
-            idp_request_id=detail.get("idp_request_id"),
-            directory_object_id=detail.get("directory_object_id"),
+        record = ActionRecord(
+            status, result.summary, tuple(result.manual_steps), result.link, **_action_ids(detail)
         )
+        await core.requests.finish_action(item.id, _RUNNING, record, audit, owner)
         await core.notify(request.id, Change.ACTION_WAITING if manual else Change.ACTION_DONE, None)
 
     async def _fail(
@@ -250,16 +258,8 @@ class Execution:
         audit = AuditEntry(
             core.clock.now(), SYSTEM, "action.failed", request.id, {**detail, "why": why}
         )
-        await core.requests.finish_action(
-            item.id,
-            _RUNNING,
-            ActionStatus.FAILED,
-            audit,
-            owner,
-            summary=why,
-            idp_request_id=detail.get("idp_request_id"),
-            directory_object_id=detail.get("directory_object_id"),
-        )
+        record = ActionRecord(ActionStatus.FAILED, why, **_action_ids(detail))
+        await core.requests.finish_action(item.id, _RUNNING, record, audit, owner)
         await core.notify(request.id, Change.ACTION_FAILED, None)
 
     async def settle(self, request_id: int, user: DirectoryUser | None = None) -> None:
