@@ -9,20 +9,33 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
-# Slack's Block Kit limits that the guide's text has to fit in (section text, button text, header).
-SECTION_TEXT_MAX = 3000
-BUTTON_TEXT_MAX = 75
-HEADER_TEXT_MAX = 150
+from bot.domain import markup
+
+# The walk offers a few branches per step and a few links; how they are drawn is the front end's.
 MAX_CHOICES = 5
+MAX_LINKS = 3
 
 StepId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")]
-ButtonText = Annotated[str, StringConstraints(min_length=1, max_length=BUTTON_TEXT_MAX)]
-HeaderText = Annotated[str, StringConstraints(min_length=1, max_length=HEADER_TEXT_MAX)]
-SectionText = Annotated[str, StringConstraints(min_length=1, max_length=SECTION_TEXT_MAX)]
+PlainText = Annotated[str, StringConstraints(min_length=1)]
 
-_INLINE_LINK = re.compile(r"<([^|>]+)\|[^>]*>")
+
+def _parsed(text: str) -> str:
+    markup.parse(text)  # MarkupError is a ValueError: pydantic reports it with the field's place
+    return text
+
+
+# Text in the guide's neutral markup (see bot.domain.markup), checked to parse.
+MarkupText = Annotated[str, StringConstraints(min_length=1), AfterValidator(_parsed)]
+
 _HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(?:/[^\s<>|]*)?$")
 
 
@@ -42,14 +55,14 @@ class _Strict(BaseModel):
 class Link(_Strict):
     """A link button under a step."""
 
-    label: ButtonText
+    label: PlainText
     url: str
 
 
 class Choice(_Strict):
     """A branch of the article ("if you don't see ...") as a button that jumps to a step."""
 
-    label: ButtonText
+    label: PlainText
     goto: StepId
 
 
@@ -57,20 +70,20 @@ class Step(_Strict):
     """One message of a walk."""
 
     id: StepId
-    text: SectionText
+    text: MarkupText
     next: StepId | None = None
     choices: list[Choice] = Field(default_factory=list, max_length=MAX_CHOICES)
     contact_it: bool = False
-    links: list[Link] = Field(default_factory=list, max_length=3)
+    links: list[Link] = Field(default_factory=list, max_length=MAX_LINKS)
 
 
 class Topic(_Strict):
     """A section of the article: a title for the menu and the steps of its walk."""
 
     id: StepId
-    title: HeaderText
-    button: ButtonText
-    summary: SectionText
+    title: PlainText
+    button: PlainText
+    summary: MarkupText
     keywords: list[str] = Field(default_factory=list)
     steps: list[Step] = Field(min_length=1)
 
@@ -83,20 +96,20 @@ class Topic(_Strict):
 class Texts(_Strict):
     """The guide's fixed wording around the topics."""
 
-    menu_header: HeaderText
-    menu_intro: SectionText
-    home_intro: SectionText
-    worked: SectionText
-    contact_it: SectionText
-    not_matched: SectionText
-    abandoned: SectionText
+    menu_header: PlainText
+    menu_intro: MarkupText
+    home_intro: MarkupText
+    worked: MarkupText
+    contact_it: MarkupText
+    not_matched: MarkupText
+    abandoned: MarkupText
 
 
 class Guide(_Strict):
     """The whole guide for one language, checked so that every walk is complete."""
 
     language: str
-    title: HeaderText
+    title: PlainText
     variables: dict[str, str] = Field(default_factory=dict)
     texts: Texts
     topics: list[Topic] = Field(min_length=1, max_length=20)
@@ -198,12 +211,14 @@ class Guide(_Strict):
         for t_index, topic in enumerate(self.topics):
             for s_index, step in enumerate(topic.steps):
                 here = f"topics[{t_index}].steps[{s_index}]"
-                for url in _INLINE_LINK.findall(step.text):
+                for url in markup.links(step.text):
                     _check_url(url, f"{here}.text")
                 for l_index, link in enumerate(step.links):
                     _check_url(link.url, f"{here}.links[{l_index}].url")
+            for url in markup.links(topic.summary):
+                _check_url(url, f"topics[{t_index}].summary")
         for name, text in self.texts.model_dump().items():
-            for url in _INLINE_LINK.findall(text):
+            for url in markup.links(text) if name != "menu_header" else []:
                 _check_url(url, f"texts.{name}")
 
 

@@ -9,11 +9,13 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.domain import markup
 from bot.domain.errors import TooManyRequestsError
 from bot.domain.guide import Guide, Outcome, WalkState
 from bot.guide import guide_variables, load_guide
 from handlers.blocks.guide import GuideScreens, Message, build_home, build_menu, render_walk
 from handlers.blocks.helpdesk import build_contact_refusal
+from handlers.blocks.markup import to_mrkdwn
 
 SNAPSHOT = Path(__file__).with_name("snapshots") / "guide_slack.json"
 REF = '{"w":"walk-ref"}'
@@ -31,12 +33,12 @@ def _operator_guide() -> Guide:
 
 def _tried_line(text: str) -> str:
     """How the help-desk card names a step the employee went through."""
-    return text.split("\n", 1)[0].strip("* ")
+    return markup.first_line(text)
 
 
 def _contact_it(guide: Guide) -> str:
-    """The contact-IT text as the contact form's refusal shows it."""
-    return guide.texts.contact_it
+    """The contact-IT text as the contact form's refusal shows it (handlers/helpdesk.py)."""
+    return to_mrkdwn(guide.texts.contact_it)
 
 
 def _screens(guide: Guide) -> dict[str, str]:
