@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from bot.domain import markup
 from bot.domain.guide import Guide
@@ -50,14 +51,20 @@ def load_guide(
         guide = Guide.model_validate(raw).with_variables({**DEFAULT_VARIABLES, **(variables or {})})
         guide.check_links()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise GuideError(f"{source}: {_location(first['loc'])}: {first['msg']}") from exc
+        raise GuideError(f"{source}: {_problem(exc.errors()[0])}") from exc
     except ValueError as exc:
         raise GuideError(f"{source}: {exc}") from exc
     problems = [problem for check in checks for problem in check(guide)]
     if problems:
         raise GuideError(f"{source}: {problems[0]}")
     return guide
+
+
+def _problem(error: ErrorDetails) -> str:
+    """ "field: why" for pydantic's error; a rule of the whole guide names its field itself."""
+    cause = error.get("ctx", {}).get("error")
+    why = str(cause) if error["type"] == "value_error" and cause else error["msg"]
+    return f"{_location(error['loc'])}: {why}" if error["loc"] else why
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
