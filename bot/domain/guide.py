@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import string
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Annotated, Self
@@ -35,8 +33,6 @@ def _parsed(text: str) -> str:
 
 # Text in the guide's neutral markup (see bot.domain.markup), checked to parse.
 MarkupText = Annotated[str, StringConstraints(min_length=1), AfterValidator(_parsed)]
-
-_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(?:/[^\s<>|]*)?$")
 
 
 class Outcome(StrEnum):
@@ -183,44 +179,6 @@ class Guide(_Strict):
             return None
         return best[2]
 
-    def with_variables(self, overrides: Mapping[str, str]) -> Guide:
-        """A copy whose text has every {variable} filled in."""
-        values = {**self.variables, **overrides}
-        data = self.model_dump()
-        for t_index, topic in enumerate(data["topics"]):
-            for field_name in ("title", "button", "summary"):
-                topic[field_name] = _fill(
-                    topic[field_name], values, f"topics[{t_index}].{field_name}"
-                )
-            for s_index, step in enumerate(topic["steps"]):
-                here = f"topics[{t_index}].steps[{s_index}]"
-                step["text"] = _fill(step["text"], values, f"{here}.text")
-                for l_index, link in enumerate(step["links"]):
-                    for key in ("label", "url"):
-                        link[key] = _fill(link[key], values, f"{here}.links[{l_index}].{key}")
-                for c_index, choice in enumerate(step["choices"]):
-                    choice["label"] = _fill(
-                        choice["label"], values, f"{here}.choices[{c_index}].label"
-                    )
-        for name, text in data["texts"].items():
-            data["texts"][name] = _fill(text, values, f"texts.{name}")
-        return Guide.model_validate(data)
-
-    def check_links(self) -> None:
-        """Raise ValueError naming the field of the first link that is not a valid https URL."""
-        for t_index, topic in enumerate(self.topics):
-            for s_index, step in enumerate(topic.steps):
-                here = f"topics[{t_index}].steps[{s_index}]"
-                for url in markup.links(step.text):
-                    _check_url(url, f"{here}.text")
-                for l_index, link in enumerate(step.links):
-                    _check_url(link.url, f"{here}.links[{l_index}].url")
-            for url in markup.links(topic.summary):
-                _check_url(url, f"topics[{t_index}].summary")
-        for name, text in self.texts.model_dump().items():
-            for url in markup.links(text) if name != "menu_header" else []:
-                _check_url(url, f"texts.{name}")
-
 
 def _reachable(topic: Topic) -> set[str]:
     by_id = {step.id: step for step in topic.steps}
@@ -240,19 +198,6 @@ def _reachable(topic: Topic) -> set[str]:
 
 def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9']+", text.lower()) if len(w) > 1}
-
-
-def _fill(text: str, values: Mapping[str, str], where: str) -> str:
-    names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-    missing = names - values.keys()
-    if missing:
-        raise ValueError(f"{where}: unknown variable {{{sorted(missing)[0]}}}")
-    return text.format_map(values) if names else text
-
-
-def _check_url(url: str, where: str) -> None:
-    if not _HTTPS_URL.match(url):
-        raise ValueError(f"{where}: {url!r} is not a valid https URL")
 
 
 class Move(StrEnum):

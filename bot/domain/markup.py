@@ -222,7 +222,9 @@ def _words(text: str) -> list[Inline]:
             "write links as [text](url), or \\< for the sign itself"
         )
     if "*" in text:
-        raise MarkupError("a '*' that makes no bold (two asterisks each side): \\* for the sign")
+        raise MarkupError(
+            "an asterisk that opens no bold (two each side): escape a lone one with \\"
+        )
     parts = _EMOJI.split(text)
     # re.split with one group alternates text and emoji names: text, name, text, ...
     return [Emoji(part) if index % 2 else Text(part) for index, part in enumerate(parts)]

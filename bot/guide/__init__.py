@@ -11,6 +11,7 @@ from pydantic_core import ErrorDetails
 
 from bot.domain import markup
 from bot.domain.guide import Guide
+from bot.guide.prepare import check_links, with_variables
 from bot.settings import DEFAULT_APP_PASSWORDS_URL, DEFAULT_MANAGE_SETTINGS_URL, Settings
 from handlers.blocks.guide_check import guide_problems as slack_problems
 
@@ -48,8 +49,9 @@ def load_guide(
     if not isinstance(raw, dict):
         raise GuideError(f"{source}: the guide must be a mapping with 'topics', 'texts', ...")
     try:
-        guide = Guide.model_validate(raw).with_variables({**DEFAULT_VARIABLES, **(variables or {})})
-        guide.check_links()
+        parsed = Guide.model_validate(raw)
+        guide = with_variables(parsed, {**DEFAULT_VARIABLES, **(variables or {})})
+        check_links(guide)
     except ValidationError as exc:
         raise GuideError(f"{source}: {_problem(exc.errors()[0])}") from exc
     except ValueError as exc:

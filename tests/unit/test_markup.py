@@ -132,7 +132,7 @@ def test_slack_text_is_escaped_so_it_cannot_ping_or_hide_links() -> None:
         ("> quoted", "quote"),
         ("*italic*", "single"),
         ("_italic_", "single"),
-        ("**unclosed", "'*'"),
+        ("**unclosed", "asterisk"),
         ("see <https://example.org|here>", "[text](url)"),
         ("see <https://example.org>", "[text](url)"),
         ("<b>bold</b>", "HTML"),
