@@ -238,31 +238,38 @@ def advance(guide: Guide, state: WalkState, move: Move, *, choice: int = 0) -> W
 
     `state.current` must be the step the button was on; the handler re-reads it from storage.
     """
-    step = guide.step(state.topic_id, state.current)
-    if move is Move.WORKED:
-        return replace(state, outcome=Outcome.WORKED)
-    if move is Move.CONTACT_IT:
-        return replace(state, outcome=Outcome.ESCALATED)
+    step = guide.step(state.topic_id, state.current)  # KeyError: a step the guide no longer has
+    if move in _ENDS:
+        return replace(state, outcome=_ENDS[move])
     if move is Move.RESTART:
         ended = Outcome.ABANDONED if state.outcome is Outcome.IN_PROGRESS else state.outcome
         return replace(state, outcome=ended)
     if move is Move.BACK:
-        if state.outcome is not Outcome.IN_PROGRESS:
-            return replace(state, outcome=Outcome.IN_PROGRESS)
-        if len(state.path) == 1:
-            return state
-        return replace(state, path=state.path[:-1], outcome=Outcome.IN_PROGRESS)
+        return _back(state)
     if move is Move.NEXT:
-        target = step.next
-    elif 0 <= choice < len(step.choices):
-        target = step.choices[choice].goto
-    else:
-        target = None
+        return _go(state, step.next, state.choices)
+    if 0 <= choice < len(step.choices):
+        picked = step.choices[choice]
+        return _go(state, picked.goto, (*state.choices, f"{step.id}:{picked.label}"))
+    return state
+
+
+_ENDS = {Move.WORKED: Outcome.WORKED, Move.CONTACT_IT: Outcome.ESCALATED}
+
+
+def _back(state: WalkState) -> WalkState:
+    """Back from an end is the step it ended on; back from a step is the one before it."""
+    if state.outcome is not Outcome.IN_PROGRESS:
+        return replace(state, outcome=Outcome.IN_PROGRESS)
+    if len(state.path) == 1:
+        return state
+    return replace(state, path=state.path[:-1], outcome=Outcome.IN_PROGRESS)
+
+
+def _go(state: WalkState, target: str | None, chosen: tuple[str, ...]) -> WalkState:
+    """On to `target`, remembering what was chosen; nowhere to go leaves the walk as it is."""
     if target is None:
         return state
-    chosen = state.choices
-    if move is Move.CHOICE:
-        chosen = (*chosen, f"{step.id}:{step.choices[choice].label}")
     return WalkState(
         topic_id=state.topic_id,
         path=(*state.path, target),
