@@ -9,6 +9,7 @@ import yaml
 
 from bot.domain.guide import Move, Outcome, WalkState, advance
 from bot.guide import DEFAULT_GUIDE, GuideError, load_guide
+from handlers.blocks.markup import to_mrkdwn
 
 GUIDE = load_guide()
 
@@ -129,9 +130,8 @@ def test_unknown_fields_and_bad_yaml_are_refused(tmp_path: Path) -> None:
 
 def test_operator_links_replace_microsofts(tmp_path: Path) -> None:
     guide = load_guide(None, {"manage_settings_url": "https://myaccount.example.org/security"})
-    assert (
-        "<https://myaccount.example.org/security|"
-        in guide.step("no-phone", "no-phone-no-link").text
+    assert "<https://myaccount.example.org/security|" in to_mrkdwn(
+        guide.step("no-phone", "no-phone-no-link").text
     )
 
 
