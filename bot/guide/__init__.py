@@ -13,7 +13,6 @@ from bot.domain import markup
 from bot.domain.guide import Guide
 from bot.guide.prepare import check_links, with_variables
 from bot.settings import DEFAULT_APP_PASSWORDS_URL, DEFAULT_MANAGE_SETTINGS_URL, Settings
-from handlers.blocks.guide_check import guide_problems as slack_problems
 
 DEFAULT_GUIDE = Path(__file__).with_name("en.yaml")
 DEFAULT_VARIABLES = {
@@ -22,10 +21,10 @@ DEFAULT_VARIABLES = {
     "it_contact": "your IT department",
 }
 
-# What each front end the guide is shown on finds wrong with it ("field: why"), such as Slack's
-# text limits, which apply to the text as written for Slack and so are Slack's to check.
+# What a front end the guide is shown on finds wrong with it ("field: why"), such as Slack's
+# text limits, which apply to the text as written for Slack and so are Slack's to check; the
+# composition root passes the checks of the front ends it serves.
 GuideCheck = Callable[[Guide], list[str]]
-FRONT_END_CHECKS: tuple[GuideCheck, ...] = (slack_problems,)
 
 
 class GuideError(Exception):
@@ -35,7 +34,7 @@ class GuideError(Exception):
 def load_guide(
     path: Path | None = None,
     variables: Mapping[str, str] | None = None,
-    checks: Sequence[GuideCheck] = FRONT_END_CHECKS,
+    checks: Sequence[GuideCheck] = (),
 ) -> Guide:
     """Read, validate and fill in the guide, and check it fits every front end; raise GuideError
     naming the file, the field and what is wrong."""

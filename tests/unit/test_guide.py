@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.app import GUIDE_CHECKS
 from bot.domain.guide import Move, Outcome, WalkState, advance
 from bot.guide import DEFAULT_GUIDE, GuideError, load_guide
 from handlers.blocks.markup import to_mrkdwn
@@ -25,7 +26,7 @@ def _write(tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
 def _error(tmp_path: Path, change) -> str:  # type: ignore[no-untyped-def]
     path = _write(tmp_path, change)
     with pytest.raises(GuideError) as caught:
-        load_guide(path)
+        load_guide(path, checks=GUIDE_CHECKS)
     message = str(caught.value)
     assert message.startswith(str(path)), message
     return message

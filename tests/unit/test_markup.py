@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from bot import cli
+from bot.app import GUIDE_CHECKS
 from bot.domain import markup
 from bot.domain.markup import (
     BulletList,
@@ -160,7 +161,7 @@ def _write(tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
 def _error(tmp_path: Path, change) -> str:  # type: ignore[no-untyped-def]
     path = _write(tmp_path, change)
     with pytest.raises(GuideError) as caught:
-        load_guide(path)
+        load_guide(path, checks=GUIDE_CHECKS)
     message = str(caught.value)
     assert message.startswith(f"{path}: "), message
     return message
@@ -198,7 +199,8 @@ def test_slack_limits_apply_to_the_text_as_written_for_slack(tmp_path: Path) -> 
     assert "3000" in message
     # 3,120 characters of markup, 2,080 in Slack: bold takes one '*' each side there
     fits = _write(tmp_path, lambda d: d["topics"][2]["steps"][0].update(text="**a** " * 520))
-    assert len(to_mrkdwn(load_guide(fits).topics[2].steps[0].text)) <= SECTION_TEXT_MAX
+    fitted = load_guide(fits, checks=GUIDE_CHECKS).topics[2].steps[0].text
+    assert len(to_mrkdwn(fitted)) <= SECTION_TEXT_MAX
 
 
 def test_a_choice_label_over_slacks_button_limit_is_refused(tmp_path: Path) -> None:
@@ -215,9 +217,9 @@ def test_the_shipped_guide_fits_slack() -> None:
 
 def test_the_core_alone_does_not_check_slacks_limits(tmp_path: Path) -> None:
     path = _write(tmp_path, lambda d: d["topics"][2].update(button="x" * 76))
-    assert load_guide(path, checks=()).topics[2].button == "x" * 76
+    assert load_guide(path).topics[2].button == "x" * 76
     with pytest.raises(GuideError, match=r"topics\[2\]\.button"):
-        load_guide(path)
+        load_guide(path, checks=GUIDE_CHECKS)
 
 
 def test_the_it_contact_setting_shows_as_typed_in_slack() -> None:
