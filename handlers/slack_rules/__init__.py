@@ -114,6 +114,10 @@ def _view_flaws(view: Any, wanted: str | None) -> Iterator[Flaw]:
     yield from string(view, "private_metadata", "/view", PRIVATE_METADATA_LIMIT)
     if actual == "modal":
         yield from _modal_flaws(view)
+    else:
+        for key in ("title", "submit", "close"):
+            if key in view:
+                yield f"/view/{key}", "a home tab has no title, submit or close"
     blocks = view.get("blocks")
     if not isinstance(blocks, list):
         yield "/view/blocks", "must be an array of blocks"

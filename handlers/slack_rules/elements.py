@@ -106,8 +106,10 @@ def _choices(high: int, *, plain: bool) -> Check:
     """Radio buttons, checkboxes, menus: 1 to `high` options and initial ones among them."""
 
     def check(chooser: dict[str, Any], at: str) -> Iterator[Flaw]:
-        if "option_groups" in chooser and "options" not in chooser:
-            return  # a grouped menu; the bot does not send one
+        if "option_groups" in chooser:
+            if "options" in chooser:
+                yield f"{at}/option_groups", "options and option_groups cannot both be given"
+            return  # a grouped menu; the bot sends none, so its groups go unchecked
         yield from array(chooser.get("options"), f"{at}/options", 1, high, _option_check(plain))
         yield from _initial_options(chooser, at)
 

@@ -432,6 +432,25 @@ BAD_VIEWS: dict[str, tuple[Json, str | None, tuple[str, str]]] = {
         "modal",
         ("/view/blocks/1/element/action_id", "action_id 'typed' is already used"),
     ),
+    "a home tab with a title": (
+        {"type": "home", "title": plain("Home"), "blocks": []},
+        "home",
+        ("/view/title", "a home tab has no title, submit or close"),
+    ),
+    "a menu with both options and option groups": (
+        modal(
+            field(
+                {
+                    "type": "static_select",
+                    "action_id": "s",
+                    "options": [option("a")],
+                    "option_groups": [{"label": plain("G"), "options": [option("b")]}],
+                }
+            )
+        ),
+        "modal",
+        ("/view/blocks/0/element/option_groups", "options and option_groups cannot both"),
+    ),
     "a home view with 101 blocks": (
         {"type": "home", "blocks": [{"type": "divider"}] * 101},
         "home",
