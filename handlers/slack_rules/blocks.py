@@ -102,7 +102,7 @@ def _context_item(item: Any, at: str) -> Iterator[Flaw]:
     if isinstance(item, dict) and item.get("type") == "image":
         yield from image(item, at)
     else:
-        yield from text_object(item, at, 3000)
+        yield from text_object(item, at, 3000)  # a text object's own limit; context sets none
 
 
 def _input(block: dict[str, Any], at: str) -> Iterator[Flaw]:
