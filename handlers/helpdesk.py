@@ -31,6 +31,7 @@ from handlers.blocks.helpdesk import (
     build_stepup_modal,
     build_stepup_refusal,
 )
+from handlers.blocks.markup import to_mrkdwn
 from handlers.blocks.notices import build_not_me_reply
 from handlers.deps import Deps
 from handlers.ids import ActionId, Command, FieldId, ViewId
@@ -85,7 +86,7 @@ def register(app: AsyncApp, deps: Deps, helpdesk: Helpdesk) -> None:
                 body["team"]["id"], user, meta.topic_id, meta.walk_id, form, view["id"]
             )
         except HelpdeskError as exc:
-            refusal = build_contact_refusal(exc, deps.guide.guide.texts.contact_it)
+            refusal = build_contact_refusal(exc, to_mrkdwn(deps.guide.guide.texts.contact_it))
             await ack(response_action="update", view=refusal)
             return
         except Exception as exc:  # the form stays open with what was typed: send again
