@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.domain import markup
 from bot.domain.errors import (
     AlreadyOpenError,
     AlreadySubmittedError,
@@ -229,6 +230,6 @@ class Intake:
                 text = self._guide.step(walk.state.topic_id, step_id).text
             except KeyError:
                 continue
-            lines.append(text.split("\n", 1)[0].strip("* "))
+            lines.append(markup.first_line(text))
         lines += [f"chose: {choice.split(':', 1)[1]}" for choice in walk.state.choices]
         return tuple(lines)
