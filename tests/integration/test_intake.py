@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.errors import AlreadyOpenError, AlreadySubmittedError, NotRequesterError
+from bot.domain.guide import WalkState
 from bot.domain.helpdesk import Helpdesk, HelpdeskConfig, Submitted
 from bot.domain.ports import WorkKind
 from bot.domain.requests import AuditEntry, ContactForm, Remaining, Status
+from bot.domain.walks import Surface, WalkRecord
 from bot.guide import load_guide
 from storage.engine import create_engine, session_factory
 from storage.helpdesk import SqlRequestRepository
@@ -110,3 +112,33 @@ async def test_one_form_sent_to_two_replicas_at_once_is_one_request(
     created = [e for e in await repo.audit_since(clock.now()) if e.event == "request.created"]
     assert len(created) == len(people)
     assert len(await repo.requests_in(frozenset({Status.OPEN}))) == len(people)
+
+
+async def test_the_request_lists_what_the_walk_tried_as_plain_first_lines(
+    engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    clock = FixedClock()
+    walk = WalkRecord(
+        id="a" * 32,
+        team_id="T0TEAM",
+        user_id="U1",
+        surface=Surface.DM,
+        state=WalkState(
+            topic_id="lost-phone",
+            path=("lost-phone-ways",),
+            seen=("lost-phone-ways", "no-such-step"),
+            choices=("lost-phone-ways:I have no other method",),
+        ),
+        started_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    assert await SqlWalkRepository(engines[0]).add_walk(walk)
+    service = _replica(engines[0], clock)
+    mine = await service.submit("T0TEAM", "U1", "lost-phone", walk.id, FORM, "VFORM1")
+    assert mine.request.tried == (
+        "Two ways back into your account",
+        "chose: I have no other method",
+    )
+    # Another person's walk tells nothing about this request.
+    theirs = await service.submit("T0TEAM", "U2", "lost-phone", walk.id, FORM, "VFORM2")
+    assert theirs.request.tried == ()
