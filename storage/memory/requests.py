@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -210,7 +211,8 @@ class MemoryRequestRepository(MemoryActions):
             self._tables.append_audit(entry, entry.request_id)
 
     async def audit_since(self, since: datetime) -> list[AuditEntry]:
-        return [entry for entry in self._tables.audit if entry.at >= since]
+        # Copies: a reader changing a line's detail must not change the log.
+        return [copy.deepcopy(entry) for entry in self._tables.audit if entry.at >= since]
 
     async def _change(
         self,

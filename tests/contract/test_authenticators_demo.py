@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.identity.demo import new_demo_user
+from storage.memory import MemoryAuthenticatorStore
+from storage.stepup import SqlAuthenticatorStore
 from tests.contract.conftest import NOW, Stores
 
 UNTIL = NOW + timedelta(minutes=15)
@@ -124,6 +126,28 @@ async def test_a_confirmation_clears_the_count_like_a_used_step(stores: Stores) 
     row = await store.get_authenticator("UADMIN")
     assert row is not None
     assert (row.sealed_secret, row.failures, row.locked_until) == ("sealed-3", 0, None)
+
+
+async def test_key_rotation_lists_the_sealed_values_and_replaces_them_if_unchanged(
+    stores: Stores,
+) -> None:
+    store = stores.authenticators
+    # Not part of the port (only `mfa-helpdesk rotate-key` uses them), but both stores have them.
+    assert isinstance(store, SqlAuthenticatorStore | MemoryAuthenticatorStore)
+    await _enrolled(stores, "UADMIN")
+    await store.set_pending("UOTHER", "sealed-p", NOW)
+    assert sorted(await store.all_sealed()) == [
+        ("UADMIN", "sealed-1", None),
+        ("UOTHER", None, "sealed-p"),
+    ]
+    assert not await store.reseal("UADMIN", ("sealed-x", None), ("resealed-1", None))
+    assert await store.reseal("UADMIN", ("sealed-1", None), ("resealed-1", None))
+    assert await store.reseal("UOTHER", (None, "sealed-p"), (None, "resealed-p"))
+    assert not await store.reseal("UOTHER", (None, "sealed-p"), (None, "again"))
+    assert sorted(await store.all_sealed()) == [
+        ("UADMIN", "resealed-1", None),
+        ("UOTHER", None, "resealed-p"),
+    ]
 
 
 async def test_the_demo_directory_stores_and_replaces_people(stores: Stores) -> None:
