@@ -35,6 +35,7 @@ from handlers.blocks.helpdesk import (
     build_stepup_modal,
     build_stepup_refusal,
 )
+from handlers.blocks.markup import to_mrkdwn
 from handlers.deps import Deps
 from handlers.ids import ActionId, Command, FieldId, ViewId
 from handlers.outage import ack_contact_unconfirmed, ack_storage_down
@@ -88,7 +89,7 @@ def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
                 body["team"]["id"], user, meta.topic_id, meta.walk_id, form, view["id"]
             )
         except HelpdeskError as exc:
-            refusal = build_contact_refusal(exc, deps.guide.guide.texts.contact_it)
+            refusal = build_contact_refusal(exc, to_mrkdwn(deps.guide.guide.texts.contact_it))
             await ack(response_action="update", view=refusal)
             return
         except Exception as exc:  # the form stays open with what was typed: send again
