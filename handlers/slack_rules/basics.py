@@ -10,6 +10,10 @@ Check = Callable[[dict[str, Any], str], Iterator[Flaw]]
 ItemCheck = Callable[[Any, str], Iterator[Flaw]]
 
 TEXT_TYPES = ("plain_text", "mrkdwn")
+# The text limits a bot meets most: a section's text, a header's, a button's.
+SECTION_TEXT_LIMIT = 3000
+HEADER_TEXT_LIMIT = 150
+BUTTON_TEXT_LIMIT = 75
 
 
 def string(

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from handlers.slack_rules.basics import (
+    HEADER_TEXT_LIMIT,
+    SECTION_TEXT_LIMIT,
     Check,
     Flaw,
     array,
@@ -79,7 +81,7 @@ def _elements_of(block: dict[str, Any], at: str) -> Iterator[tuple[str, dict[str
 def _section(block: dict[str, Any], at: str) -> Iterator[Flaw]:
     if "text" not in block and "fields" not in block:
         yield at, "a section needs text or fields"
-    yield from text_field(block, "text", at, 3000)
+    yield from text_field(block, "text", at, SECTION_TEXT_LIMIT)
     if "fields" in block:
         yield from array(block["fields"], f"{at}/fields", 1, 10, text_check(2000))
     if "accessory" in block:
@@ -87,7 +89,7 @@ def _section(block: dict[str, Any], at: str) -> Iterator[Flaw]:
 
 
 def _header(block: dict[str, Any], at: str) -> Iterator[Flaw]:
-    yield from text_field(block, "text", at, 150, plain=True, required=True)
+    yield from text_field(block, "text", at, HEADER_TEXT_LIMIT, plain=True, required=True)
 
 
 def _actions(block: dict[str, Any], at: str) -> Iterator[Flaw]:

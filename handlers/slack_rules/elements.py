@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from handlers.slack_rules.basics import (
+    BUTTON_TEXT_LIMIT,
     Check,
     Flaw,
     ItemCheck,
@@ -83,7 +84,7 @@ def image(node: dict[str, Any], at: str) -> Iterator[Flaw]:
 
 
 def _button(button: dict[str, Any], at: str) -> Iterator[Flaw]:
-    yield from text_field(button, "text", at, 75, plain=True, required=True)
+    yield from text_field(button, "text", at, BUTTON_TEXT_LIMIT, plain=True, required=True)
     yield from string(button, "value", at, 2000)
     yield from string(button, "url", at, 3000)
     yield from string(button, "accessibility_label", at, 75)

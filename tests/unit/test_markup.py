@@ -25,8 +25,9 @@ from bot.domain.markup import (
     Text,
 )
 from bot.guide import DEFAULT_GUIDE, GuideError, guide_variables, load_guide
-from handlers.blocks.guide_check import SECTION_TEXT_MAX, guide_problems
+from handlers.blocks.guide_check import guide_problems
 from handlers.blocks.markup import to_mrkdwn
+from handlers.slack_rules.basics import SECTION_TEXT_LIMIT
 
 SAMPLE = """**Try this**
 
@@ -200,7 +201,7 @@ def test_slack_limits_apply_to_the_text_as_written_for_slack(tmp_path: Path) -> 
     # 3,120 characters of markup, 2,080 in Slack: bold takes one '*' each side there
     fits = _write(tmp_path, lambda d: d["topics"][2]["steps"][0].update(text="**a** " * 520))
     fitted = load_guide(fits, checks=GUIDE_CHECKS).topics[2].steps[0].text
-    assert len(to_mrkdwn(fitted)) <= SECTION_TEXT_MAX
+    assert len(to_mrkdwn(fitted)) <= SECTION_TEXT_LIMIT
 
 
 def test_a_choice_label_over_slacks_button_limit_is_refused(tmp_path: Path) -> None:
