@@ -1,0 +1,327 @@
+"""The help desk's policy on in-memory doubles and a fixed clock: who decides, two approvers,
+reported and expired requests, the cooldown flag, backoff, lease take-over, step-up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pyotp
+import pytest
+
+from bot.crypto import SecretBox, new_key
+from bot.domain.errors import (
+    AlreadyDecidedError,
+    NotAnAdminError,
+    NothingSelectedError,
+    OwnRequestError,
+    RequestExpiredError,
+    SameApproverError,
+    SuspiciousError,
+    WrongPlaceError,
+)
+from bot.domain.helpdesk import (
+    ACTION_LEASE,
+    Approve,
+    Deny,
+    Helpdesk,
+    HelpdeskConfig,
+    Place,
+    Retry,
+)
+from bot.domain.identity import Action, TemporaryIdentityError
+from bot.domain.notices import Notice, StepUpLocked
+from bot.domain.requests import ActionStatus, AuditEntry, ContactForm, Remaining, Status
+from bot.domain.stepup import (
+    LockedOutError,
+    NotEnrolledError,
+    ReplayedCodeError,
+    StepUp,
+    WrongCodeError,
+)
+from bot.guide import load_guide
+from storage.memory import (
+    MemoryAuthenticatorStore,
+    MemoryRequestRepository,
+    MemoryWalkRepository,
+)
+from tests.conftest import FixedClock
+from tests.integration.test_action_worker import FlakyDirectory, Later, Notices, People
+
+DESK = Place("T0TEAM", "C0DESK")
+FORM = ContactForm("lost it", False, Remaining.NONE, None, "+1 555 0100")
+GUIDE = load_guide()
+
+
+@dataclass
+class Roster:
+    """Two IT admins; UVIP is privileged without being one."""
+
+    admins: frozenset[str] = frozenset({"UA1", "UA2"})
+    privileged: frozenset[str] = frozenset({"UVIP"})
+
+    async def is_admin(self, user_id: str) -> bool:
+        return user_id in self.admins
+
+    async def is_privileged(self, user_id: str) -> bool:
+        return user_id in self.privileged | self.admins
+
+    async def privilege_reasons(self, user_id: str) -> tuple[str, ...]:
+        return ("listed",) if await self.is_privileged(user_id) else ()
+
+
+@dataclass
+class Alerts(Notices):
+    """Notices that also keep the help desk's alerts."""
+
+    alerts: list[Notice] = field(default_factory=list)
+
+    async def tell(self, notice: Notice) -> None:
+        await super().tell(notice)
+        self.alerts.append(notice)
+
+
+@dataclass
+class Desk:
+    service: Helpdesk
+    repo: MemoryRequestRepository
+    clock: FixedClock
+    directory: FlakyDirectory
+    later: Later
+    notices: Alerts
+
+
+def _desk(stepup: bool = False) -> Iterator[Desk]:
+    clock, repo, later = FixedClock(), MemoryRequestRepository(), Later()
+    directory, notices = FlakyDirectory(), Alerts()
+    box = StepUp(MemoryAuthenticatorStore(), SecretBox(new_key()), clock) if stepup else None
+    service = Helpdesk(
+        HelpdeskConfig(channel_id="C0DESK", ttl=timedelta(hours=1)),
+        repo,
+        MemoryWalkRepository(),
+        GUIDE,
+        directory,
+        Roster(),
+        People(),
+        notices,
+        clock,
+        box,
+        background=later,
+    )
+    yield Desk(service, repo, clock, directory, later, notices)
+    later.drop()
+
+
+@pytest.fixture
+def desk() -> Iterator[Desk]:
+    yield from _desk()
+
+
+@pytest.fixture
+def guarded() -> Iterator[Desk]:
+    """A help desk whose decisions are confirmed with the admin's authenticator code."""
+    yield from _desk(stepup=True)
+
+
+async def _request(desk: Desk, user: str = "U1") -> int:
+    request = (await desk.service.submit("T0TEAM", user, "lost-phone", None, FORM)).request
+    await desk.later.run()  # its card
+    return request.id
+
+
+async def _refusals(desk: Desk) -> list[str]:
+    audit = await desk.repo.audit_since(desk.clock.now() - timedelta(days=1))
+    return [str((e.detail or {})["reason"]) for e in audit if e.event == "decision.refused"]
+
+
+@pytest.mark.parametrize(
+    ("actor", "place", "refusal"),
+    [
+        ("USTRANGER", DESK, NotAnAdminError),
+        ("UA1", Place("T0OTHER", "C0DESK"), WrongPlaceError),
+        ("UA1", Place("T0TEAM", "C0ELSEWHERE"), WrongPlaceError),
+        ("UA1", Place("T0TEAM", ""), WrongPlaceError),
+    ],
+)
+async def test_only_an_admin_on_the_card_decides(
+    desk: Desk, actor: str, place: Place, refusal: type[Exception]
+) -> None:
+    request_id = await _request(desk)
+    for choice in (Approve(request_id, (Action.CLEAR_MFA,)), Deny(request_id, "no")):
+        with pytest.raises(refusal):
+            await desk.service.decide(choice, actor, place)
+    assert (await desk.service.get(request_id)).status is Status.OPEN
+    assert len(await _refusals(desk)) == 2
+    assert desk.later.waiting == []
+
+
+async def test_nobody_decides_on_their_own_request(desk: Desk) -> None:
+    request_id = await _request(desk, "UA1")
+    with pytest.raises(OwnRequestError):
+        await desk.service.decide(Approve(request_id, (Action.CLEAR_MFA,)), "UA1", DESK)
+    assert await _refusals(desk) == [OwnRequestError.code]
+
+
+async def test_nothing_ticked_is_refused_before_the_code_is_asked_and_at_the_decision(
+    desk: Desk,
+) -> None:
+    request_id = await _request(desk)
+    with pytest.raises(NothingSelectedError):
+        await desk.service.precheck(Approve(request_id, ()), "UA1", DESK)
+    with pytest.raises(NothingSelectedError):
+        await desk.service.decide(Approve(request_id, ()), "UA1", DESK)
+    assert (await desk.service.get(request_id)).status is Status.OPEN
+
+
+async def test_an_approval_is_recorded_then_its_follow_up_runs_the_actions(desk: Desk) -> None:
+    request_id = await _request(desk)
+    approved = await desk.service.decide(Approve(request_id, (Action.CLEAR_MFA,)), "UA1", DESK)
+    assert (approved.status, approved.decided_by) == (Status.APPROVED, "UA1")
+    assert desk.directory.calls == []  # nothing runs before the follow-up
+    await desk.later.run()
+    assert desk.directory.calls == ["clear_mfa", "revoke_sessions"]  # revocation added
+    assert (await desk.service.get(request_id)).status is Status.DONE
+    with pytest.raises(AlreadyDecidedError):
+        await desk.service.decide(Deny(request_id, "too late"), "UA2", DESK)
+
+
+async def test_a_privileged_account_needs_two_admins_and_runs_what_both_approved(
+    desk: Desk,
+) -> None:
+    request_id = await _request(desk, "UVIP")
+    both = (Action.CLEAR_MFA, Action.DELETE_APP_PASSWORDS)
+    first = await desk.service.decide(Approve(request_id, both), "UA1", DESK)
+    assert (first.status, first.first_approver) == (Status.OPEN, "UA1")
+    with pytest.raises(SameApproverError):
+        await desk.service.decide(Approve(request_id, both), "UA1", DESK)
+    await desk.service.decide(
+        Approve(request_id, (Action.CLEAR_MFA, Action.ISSUE_TAP)), "UA2", DESK
+    )
+    await desk.later.run()
+    assert desk.directory.calls == ["clear_mfa", "revoke_sessions"]  # the TAP: only one approved
+    assert (await desk.service.get(request_id)).status is Status.DONE
+
+
+async def test_a_reported_request_is_neither_approved_nor_retried(desk: Desk) -> None:
+    request_id = await _request(desk)
+    answer = await desk.service.report_not_me(request_id, "U1")
+    assert answer.revoked is not None
+    assert desk.directory.calls == ["revoke_sessions"]  # signed out again at once
+    with pytest.raises(SuspiciousError):
+        await desk.service.decide(Approve(request_id, (Action.CLEAR_MFA,)), "UA1", DESK)
+    assert (await desk.service.report_not_me(request_id, "U1")).revoked is None  # once
+
+
+async def test_a_request_past_its_time_is_expired_by_the_click(desk: Desk) -> None:
+    request_id = await _request(desk)
+    desk.clock.advance(hours=1)
+    with pytest.raises(RequestExpiredError):
+        await desk.service.precheck(Deny(request_id), "UA1", DESK)
+    assert (await desk.service.get(request_id)).status is Status.EXPIRED
+    assert await desk.service.expire_due() == []  # expired once
+
+
+async def test_a_reset_within_the_cooldown_is_flagged_on_the_next_request(desk: Desk) -> None:
+    first = await _request(desk)
+    await desk.service.decide(Approve(first, (Action.DELETE_APP_PASSWORDS,)), "UA1", DESK)
+    await desk.later.run()
+    desk.clock.advance(hours=2)
+    second = await desk.service.get(await _request(desk))
+    assert second.recent_reset_at is not None
+
+
+async def test_a_throttled_action_backs_off_and_a_failed_request_is_retried(desk: Desk) -> None:
+    desk.directory.errors = [TemporaryIdentityError("503")] * 5
+    request_id = await _request(desk)
+    await desk.service.decide(Approve(request_id, (Action.DELETE_APP_PASSWORDS,)), "UA1", DESK)
+    await desk.later.run()
+    for wait_s in (2, 4, 8, 16):
+        desk.clock.advance(seconds=wait_s - 1)
+        assert await desk.service.work_due() == []  # not before its backoff
+        desk.clock.advance(seconds=1)
+        assert await desk.service.work_due() == [request_id]
+    assert (await desk.service.get(request_id)).status is Status.FAILED
+    await desk.service.decide(Retry(request_id), "UA2", DESK)
+    await desk.later.run()
+    assert (await desk.service.get(request_id)).status is Status.DONE
+
+
+async def test_an_approval_whose_replica_died_before_running_it_is_resumed(desk: Desk) -> None:
+    request_id = await _request(desk)
+    await desk.service.decide(Approve(request_id, (Action.DELETE_APP_PASSWORDS,)), "UA1", DESK)
+    desk.later.drop()  # the replica that approved died before carrying it out
+    assert await desk.service.resume_unfinished() == [request_id]  # another one resumes it
+    assert desk.directory.calls == ["delete_app_passwords"]
+    [item] = await desk.repo.actions_of(request_id)
+    assert item.status is ActionStatus.DONE
+
+
+async def test_an_action_held_by_a_dead_worker_is_taken_over_after_its_lease(desk: Desk) -> None:
+    request_id = await _request(desk)
+    await desk.service.decide(Approve(request_id, (Action.DELETE_APP_PASSWORDS,)), "UA1", DESK)
+    desk.later.drop()
+    audit = AuditEntry(desk.clock.now(), "system", "request.executing", request_id)
+    assert await desk.repo.transition(
+        request_id, frozenset({Status.APPROVED}), Status.EXECUTING, audit
+    )
+    [item] = await desk.repo.actions_of(request_id)
+    now = desk.clock.now()
+    assert await desk.repo.claim_action(item.id, now, now + ACTION_LEASE, "dead:run")
+    desk.clock.advance(seconds=ACTION_LEASE.total_seconds() - 1)
+    assert await desk.service.work_due() == []  # still held
+    desk.clock.advance(seconds=2)
+    assert await desk.service.work_due() == [request_id]
+    assert desk.directory.calls == ["delete_app_passwords"]
+    assert (await desk.service.get(request_id)).status is Status.DONE
+
+
+def _code(secret: str, desk: Desk) -> str:
+    totp = pyotp.TOTP(secret)
+    return totp.generate_otp(totp.timecode(desk.clock.now()))
+
+
+async def _enrolled(desk: Desk, admin: str) -> str:
+    _, secret = await desk.service.begin_enrollment(admin)
+    await desk.service.confirm_enrollment(admin, _code(secret, desk))
+    desk.clock.advance(seconds=30)  # the enrollment's code is used
+    return secret
+
+
+async def test_step_up_asks_an_enrolled_admin_for_a_fresh_code(guarded: Desk) -> None:
+    request_id = await _request(guarded)
+    choice = Approve(request_id, (Action.CLEAR_MFA,))
+    with pytest.raises(NotEnrolledError):
+        await guarded.service.precheck(choice, "UA1", DESK)
+    secret = await _enrolled(guarded, "UA1")
+    await guarded.service.precheck(choice, "UA1", DESK)
+    code = _code(secret, guarded)
+    with pytest.raises(WrongCodeError):
+        await guarded.service.decide(choice, "UA1", DESK, "000000" if code != "000000" else "1")
+    await guarded.service.decide(choice, "UA1", DESK, code)
+    assert (await guarded.service.get(request_id)).status is Status.APPROVED
+
+
+async def test_a_replayed_code_is_refused(guarded: Desk) -> None:
+    first, second = await _request(guarded, "U1"), await _request(guarded, "U2")
+    secret = await _enrolled(guarded, "UA1")
+    code = _code(secret, guarded)
+    await guarded.service.decide(Approve(first, (Action.CLEAR_MFA,)), "UA1", DESK, code)
+    with pytest.raises(ReplayedCodeError):
+        await guarded.service.decide(Approve(second, (Action.CLEAR_MFA,)), "UA1", DESK, code)
+    assert (await guarded.service.get(second)).status is Status.OPEN
+
+
+async def test_five_wrong_codes_lock_step_up_and_alert_security(guarded: Desk) -> None:
+    request_id = await _request(guarded)
+    await _enrolled(guarded, "UA1")
+    choice = Approve(request_id, (Action.CLEAR_MFA,))
+    for _ in range(5):
+        with pytest.raises(WrongCodeError):
+            await guarded.service.decide(choice, "UA1", DESK, "not-a-code")
+    assert [a for a in guarded.notices.alerts if isinstance(a, StepUpLocked)] == [
+        StepUpLocked("UA1")
+    ]
+    with pytest.raises(LockedOutError):
+        await guarded.service.decide(choice, "UA1", DESK, "123456")
+    assert (await guarded.service.get(request_id)).status is Status.OPEN
