@@ -52,7 +52,8 @@ from bot.domain.requests import (
 )
 from bot.domain.stepup import LockedOutError, NotEnrolledError, ReplayedCodeError, WrongCodeError
 from handlers.blocks.guide import Message
-from handlers.blocks.text import escape_mrkdwn
+from handlers.blocks.text import escape_mrkdwn, escape_mrkdwn_within
+from handlers.slack_rules.basics import SECTION_TEXT_LIMIT
 from handlers.ids import ActionId, FieldId, ViewId
 from handlers.wire import ContactMeta, DenyMeta, EnrollMeta, StepUpMeta
 
@@ -608,7 +609,10 @@ def _status_line(request: HelpRequest) -> str:
             f":large_yellow_circle: *Waiting for a decision* (expires {_when(request.expires_at)})"
         )
     if request.status is Status.DENIED:
-        return f":red_circle: *Denied*{by}{when}: {escape_mrkdwn(request.deny_reason or '')}"
+        # A reason of 1,000 characters can escape to 5,000: it is cut to what the section takes.
+        head = f":red_circle: *Denied*{by}{when}: "
+        reason = escape_mrkdwn_within(request.deny_reason or "", SECTION_TEXT_LIMIT - len(head))
+        return head + reason
     if request.status is Status.EXPIRED:
         return ":hourglass: *Expired* without a decision. It can no longer be approved."
     if request.status is Status.CANCELLED:

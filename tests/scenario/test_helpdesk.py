@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -620,6 +621,22 @@ async def test_names_from_slack_and_the_deny_reason_are_escaped(slack: SlackDriv
     denied = next(dm for dm in _dms(slack) if "declined" in dm)
     assert "&lt;@U999&gt; says no" in denied
     assert "<@U999>" not in denied
+
+
+async def test_a_deny_reason_that_escapes_past_slacks_limit_still_updates_the_card(
+    slack: SlackDriver,
+) -> None:
+    card = await _request(slack)
+    await slack.click(card, ActionId.DENY, user=ADMIN)
+    await slack.settle()
+    reason = "<>&" * 333  # 999 characters typed, 4,329 once escaped
+    await slack.submit(slack.opened_view(), {FieldId.DENY_REASON: reason}, user=ADMIN)
+    await slack.settle()
+    status = next(line for line in _card(slack).all_text().splitlines() if "*Denied*" in line)
+    assert len(status) <= 3000
+    shown = status.split("UTC>: ", 1)[1]  # after the decision's time
+    assert shown.endswith("…")
+    assert re.fullmatch(r"(&lt;|&gt;|&amp;)+", shown[:-1])  # cut between entities, never inside
 
 
 @pytest.fixture
