@@ -53,8 +53,8 @@ from bot.domain.requests import (
 from bot.domain.stepup import LockedOutError, NotEnrolledError, ReplayedCodeError, WrongCodeError
 from handlers.blocks.guide import Message
 from handlers.blocks.text import escape_mrkdwn, escape_mrkdwn_within
-from handlers.slack_rules.basics import SECTION_TEXT_LIMIT
 from handlers.ids import ActionId, FieldId, ViewId
+from handlers.slack_rules.basics import SECTION_TEXT_LIMIT
 from handlers.wire import ContactMeta, DenyMeta, EnrollMeta, StepUpMeta
 
 NEVER_ASK = "IT will never ask you for your password or your verification codes."

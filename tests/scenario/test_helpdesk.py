@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import os
+import re
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
