@@ -26,7 +26,7 @@ from bot.domain.walks import GuideService, Surface
 from bot.guide import load_guide
 from storage.engine import _skip_closed
 from storage.migrate import migrate
-from storage.repositories import SqlWalkRepository
+from storage.walks import SqlWalkRepository
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 

@@ -49,10 +49,11 @@ from handlers.reply import Replier
 from handlers.slack_ports import SlackAdminRoster, SlackNotifier, SlackPeople
 from storage.demo import SqlDemoStore
 from storage.engine import create_engine, ping, session_factory
+from storage.events import SqlEventLedger
 from storage.helpdesk import SqlRequestRepository
 from storage.migrate import Revisions, check_schema, migrate, require_current_schema
-from storage.repositories import SqlEventLedger, SqlWalkRepository
 from storage.stepup import SqlAuthenticatorStore
+from storage.walks import SqlWalkRepository
 
 log = logging.getLogger(__name__)
 

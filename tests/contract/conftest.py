@@ -20,6 +20,7 @@ from bot.domain.stepup import AuthenticatorStore
 from bot.identity.demo import DemoStore
 from storage.demo import SqlDemoStore
 from storage.engine import create_engine, session_factory
+from storage.events import SqlEventLedger
 from storage.helpdesk import SqlRequestRepository
 from storage.memory import (
     MemoryAuthenticatorStore,
@@ -30,8 +31,8 @@ from storage.memory import (
 )
 from storage.migrate import migrate
 from storage.models import Base
-from storage.repositories import SqlEventLedger, SqlWalkRepository
 from storage.stepup import SqlAuthenticatorStore
+from storage.walks import SqlWalkRepository
 from tests.conftest import POSTGRES_ADMIN_URL
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)

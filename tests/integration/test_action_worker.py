@@ -44,7 +44,7 @@ from bot.guide import load_guide
 from storage.engine import create_engine, session_factory
 from storage.helpdesk import SqlRequestRepository
 from storage.migrate import migrate
-from storage.repositories import SqlWalkRepository
+from storage.walks import SqlWalkRepository
 from tests.conftest import FixedClock
 
 ADMIN = "UADMIN"

@@ -20,7 +20,7 @@ from bot.domain.walks import GuideService, Surface, WalkRecord
 from bot.guide import load_guide
 from storage.engine import create_engine, ping
 from storage.migrate import alembic_config, migrate, pending_revisions
-from storage.repositories import SqlWalkRepository
+from storage.walks import SqlWalkRepository
 from tests.conftest import FixedClock
 
 GUIDE = load_guide()

@@ -11,7 +11,7 @@ from bot.guide import load_guide
 from handlers.blocks.markup import to_mrkdwn
 from handlers.ids import ActionId
 from storage.engine import create_engine
-from storage.repositories import SqlWalkRepository
+from storage.walks import SqlWalkRepository
 from tests.driver import Screen, SlackDriver
 
 GUIDE = load_guide()

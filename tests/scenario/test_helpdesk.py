@@ -20,7 +20,7 @@ from handlers.ids import ActionId, FieldId
 from storage.demo import SqlDemoStore
 from storage.engine import session_factory
 from storage.helpdesk import SqlRequestRepository
-from storage.repositories import SqlWalkRepository
+from storage.walks import SqlWalkRepository
 from tests.conftest import FixedClock, serving
 from tests.driver import Screen, SlackDriver
 from tests.fakes.slack import FakeSlack

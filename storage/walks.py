@@ -1,4 +1,4 @@
-"""Repositories that answer the core's questions, each call its own short unit of work."""
+"""Employees' walks in SQL: read, added in batches, updated by version, abandoned when idle."""
 
 from __future__ import annotations
 
@@ -12,30 +12,25 @@ from sqlalchemy import (
     Table,
     bindparam,
     column,
-    delete,
-    insert,
     select,
     update,
     values,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.guide import Outcome, WalkState
 from bot.domain.walks import Surface, WalkRecord
 from storage.batching import Batcher
 from storage.engine import single_statements
-from storage.models import ProcessedEvent, Walk
+from storage.models import Walk
 
 _WALKS: Table = Walk.__table__  # type: ignore[assignment]
-_EVENTS: Table = ProcessedEvent.__table__  # type: ignore[assignment]
 # The guide's hot path: statements built once, run as Core, each atomic by itself (on PostgreSQL
 # on an autocommit connection: see storage.engine.single_statements), with no ORM unit of work
 # for rows that are read once and let go.
 _GET_WALKS = select(_WALKS).where(_WALKS.c.id.in_(bindparam("walk_ids", expanding=True)))
 _CHANGED = ("path", "seen", "choices", "outcome", "updated_at", "version")
-_CLAIM_EVENT = insert(_EVENTS)
 
 Item = TypeVar("Item")
 
@@ -147,26 +142,6 @@ class SqlWalkRepository:
                 select(_WALKS).where(_WALKS.c.user_id == user_id).order_by(_WALKS.c.started_at)
             )
         return [_to_record(row._mapping) for row in rows]
-
-
-class SqlEventLedger:
-    """Handled Events API deliveries in `processed_events`, keyed by Slack's event_id."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = single_statements(engine)
-
-    async def claim_event(self, event_id: str, at: datetime) -> bool:
-        try:
-            async with self._engine.begin() as conn:
-                await conn.execute(_CLAIM_EVENT, {"event_id": event_id, "received_at": at})
-        except IntegrityError:
-            return False
-        return True
-
-    async def forget_events_before(self, cutoff: datetime) -> int:
-        async with self._engine.begin() as conn:
-            result = await conn.execute(delete(_EVENTS).where(_EVENTS.c.received_at < cutoff))
-        return int(result.rowcount)
 
 
 def _changed_values(walk: WalkRecord) -> tuple[Any, ...]:
