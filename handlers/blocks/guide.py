@@ -23,7 +23,7 @@ from slack_sdk.models.views import View
 from bot.domain.guide import Guide, Outcome, Step, Topic, WalkState
 from bot.domain.walks import WalkRecord
 from handlers.ids import ActionId, BlockId
-from handlers.wire import StepRef
+from handlers.payloads import StepRef
 
 
 @dataclass(frozen=True)

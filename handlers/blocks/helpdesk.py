@@ -54,7 +54,7 @@ from bot.domain.stepup import LockedOutError, NotEnrolledError, ReplayedCodeErro
 from bot.domain.text import escape_mrkdwn
 from handlers.blocks.guide import Message
 from handlers.ids import ActionId, FieldId, ViewId
-from handlers.wire import ContactMeta, DenyMeta, EnrollMeta, StepUpMeta
+from handlers.payloads import ContactMeta, DenyMeta, EnrollMeta, StepUpMeta
 
 NEVER_ASK = "IT will never ask you for your password or your verification codes."
 _YES, _NO = "yes", "no"
