@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain.helpdesk import HelpdeskService
+from bot.domain.helpdesk import HelpdeskService, Submitted
 from bot.domain.requests import ContactForm, HelpRequest, Remaining
 from bot.tasks import Lane
 from handlers.blocks.guide import Message
@@ -33,94 +33,100 @@ _FORM_ERRORS = {
 
 def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
     """Attach the employee's help-desk listeners (only when HELPDESK_CHANNEL is set)."""
+    listeners = ContactListeners(deps, helpdesk)
+    app.action(ActionId.CONTACT_IT)(listeners.handle_contact_it)
+    app.view(ViewId.CONTACT_IT)(listeners.handle_contact_submitted)
+    app.action(ActionId.MANAGER_YES)(listeners.handle_manager_yes)
+    app.action(ActionId.MANAGER_NO)(listeners.handle_manager_no)
+    app.action(ActionId.NOT_ME)(listeners.handle_not_me)
+    app.action(ActionId.CANCEL_REQUEST)(listeners.handle_cancel)
 
-    @app.action(ActionId.CONTACT_IT)
-    async def handle_contact_it(ack: AsyncAck, body: dict[str, Any]) -> None:
+
+class ContactListeners:
+    """The employee's help-desk listeners, and the work each leaves for after its ack."""
+
+    def __init__(self, deps: Deps, helpdesk: HelpdeskService) -> None:
+        self.deps = deps
+        self.helpdesk = helpdesk
+
+    async def handle_contact_it(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         click = Click.of(body)
         await ack()
-        deps.tasks.spawn(_open_contact_form(deps, helpdesk, click), "contact-it")
+        self.deps.tasks.spawn(self._open_contact_form(click), "contact-it")
 
-    @app.view(ViewId.CONTACT_IT)
-    async def handle_contact_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def handle_contact_submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         sent = Submission.of(body)
         meta, form = sent.meta(ContactMeta), _contact_form(sent)
         if problems := form.problems():
-            errors: dict[str, str] = {_FORM_ERRORS[name]: text for name, text in problems.items()}
+            errors = {_FORM_ERRORS[name].value: text for name, text in problems.items()}
             await ack(response_action="errors", errors=errors)
             return
-        # Stored before the ack (one insert, no Slack call), so a crash after it loses nothing;
-        # the modal's id makes a form sent twice one request.
-        work = helpdesk.submit(
-            sent.team_id, sent.user_id, meta.topic_id, meta.walk_id, form, sent.view_id
+        stored = await self._submit(ack, sent, meta, form)
+        if stored is not None:
+            await ack(response_action="update", view=build_request_sent(stored.request))
+            if stored.new:  # a form sent again has its card already
+                self._follow_up(stored.request)
+
+    async def handle_manager_yes(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        said_yes = partial(self._manager_answer, True)
+        await on_request_button(self.deps, ack, body, "manager-answer", said_yes)
+
+    async def handle_manager_no(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        said_no = partial(self._manager_answer, False)
+        await on_request_button(self.deps, ack, body, "manager-answer", said_no)
+
+    async def handle_not_me(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await on_request_button(self.deps, ack, body, "report-not-me", self._report_not_me)
+
+    async def handle_cancel(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await on_request_button(self.deps, ack, body, "cancel-request", self._cancel)
+
+    async def _submit(
+        self, ack: AsyncAck, sent: Submission, meta: ContactMeta, form: ContactForm
+    ) -> Submitted | None:
+        """The request stored, or None when the ack said why not.
+
+        Stored before the ack (one insert, no Slack call), so a crash after it loses nothing;
+        the modal's id makes a form sent twice one request.
+        """
+        work = self.helpdesk.submit(
+            sent.team_id, sent.user_id, meta.topic_id, meta.walk_id, form, sent.view.id
         )
-        contact_it = deps.guide.guide.texts.contact_it
-        submitted = await contact_submitted(
-            ack, work, field=FieldId.DESCRIPTION, contact_it=contact_it
-        )
-        if submitted is not None:
-            await ack(response_action="update", view=build_request_sent(submitted.request))
-            if submitted.new:  # a form sent again has its card already
-                _follow_up(deps, helpdesk, submitted.request)
+        contact_it = self.deps.guide.guide.texts.contact_it
+        return await contact_submitted(ack, work, field=FieldId.DESCRIPTION, contact_it=contact_it)
 
-    @app.action(ActionId.MANAGER_YES)
-    async def handle_manager_yes(ack: AsyncAck, body: dict[str, Any]) -> None:
-        said_yes = partial(_manager_answer, deps, helpdesk, True)
-        await on_request_button(deps, ack, body, "manager-answer", said_yes)
+    async def _open_contact_form(self, click: Click) -> None:
+        """The form, or the request already in progress in place of the clicked step."""
+        active = await self.helpdesk.active_request_of(click.user_id)
+        if active is not None:
+            await self.deps.replier.replace(click, build_open_request(active))
+            return
+        ref = StepRef.decode(click.value)
+        topic_id = ref.topic_id if ref else "no-answer"
+        modal = build_contact_modal(self.deps.guide.guide, topic_id, ref.walk_id if ref else None)
+        await self.deps.replier.open_modal(click.trigger_id, modal)
 
-    @app.action(ActionId.MANAGER_NO)
-    async def handle_manager_no(ack: AsyncAck, body: dict[str, Any]) -> None:
-        said_no = partial(_manager_answer, deps, helpdesk, False)
-        await on_request_button(deps, ack, body, "manager-answer", said_no)
+    def _follow_up(self, request: HelpRequest) -> None:
+        """After the ack: post the new request's card, and mark the walk it came from escalated."""
+        tasks = self.deps.tasks
+        tasks.spawn(self.helpdesk.announce_new(request), "announce-request", Lane.BULK)
+        if request.walk_id:
+            escalated = self.deps.guide.escalate(request.walk_id, request.requester_id)
+            tasks.spawn(escalated, "walk-escalated", Lane.BULK)
 
-    @app.action(ActionId.NOT_ME)
-    async def handle_not_me(ack: AsyncAck, body: dict[str, Any]) -> None:
-        report = partial(_report_not_me, deps, helpdesk)
-        await on_request_button(deps, ack, body, "report-not-me", report)
+    async def _manager_answer(self, yes: bool, click: Click, request_id: int) -> None:
+        await self.helpdesk.manager_answer(request_id, click.user_id, yes)
+        said = "Thank you: IT can go ahead." if yes else "Thank you: IT security has been alerted."
+        await self.deps.replier.replace(click, Message.plain(said))
 
-    @app.action(ActionId.CANCEL_REQUEST)
-    async def handle_cancel(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await on_request_button(deps, ack, body, "cancel-request", partial(_cancel, deps, helpdesk))
+    async def _report_not_me(self, click: Click, request_id: int) -> None:
+        said = await self.helpdesk.report_not_me(request_id, click.user_id)
+        # A new message, so the one saying what changed stays readable.
+        await self.deps.replier.post_dm(click.user_id, Message.plain(f":rotating_light: {said}"))
 
-
-async def _open_contact_form(deps: Deps, helpdesk: HelpdeskService, click: Click) -> None:
-    """The form, or the request already in progress in place of the clicked step."""
-    active = await helpdesk.active_request_of(click.user_id)
-    if active is not None:
-        await deps.replier.replace(click, build_open_request(active))
-        return
-    ref = StepRef.decode(click.value)
-    topic_id = ref.topic_id if ref else "no-answer"
-    modal = build_contact_modal(deps.guide.guide, topic_id, ref.walk_id if ref else None)
-    await deps.replier.open_modal(click.trigger_id, modal)
-
-
-def _follow_up(deps: Deps, helpdesk: HelpdeskService, request: HelpRequest) -> None:
-    """After the ack: post the new request's card, and mark the walk it came from escalated."""
-    deps.tasks.spawn(helpdesk.announce_new(request), "announce-request", Lane.BULK)
-    if request.walk_id:
-        escalated = deps.guide.escalate(request.walk_id, request.requester_id)
-        deps.tasks.spawn(escalated, "walk-escalated", Lane.BULK)
-
-
-async def _manager_answer(
-    deps: Deps, helpdesk: HelpdeskService, yes: bool, click: Click, request_id: int
-) -> None:
-    await helpdesk.manager_answer(request_id, click.user_id, yes)
-    said = "Thank you: IT can go ahead." if yes else "Thank you: IT security has been alerted."
-    await deps.replier.replace(click, Message.plain(said))
-
-
-async def _report_not_me(
-    deps: Deps, helpdesk: HelpdeskService, click: Click, request_id: int
-) -> None:
-    said = await helpdesk.report_not_me(request_id, click.user_id)
-    # A new message, so the one saying what changed stays readable.
-    await deps.replier.post_dm(click.user_id, Message.plain(f":rotating_light: {said}"))
-
-
-async def _cancel(deps: Deps, helpdesk: HelpdeskService, click: Click, request_id: int) -> None:
-    request = await helpdesk.cancel(request_id, click.user_id)
-    await deps.replier.replace(click, build_cancelled(request))
+    async def _cancel(self, click: Click, request_id: int) -> None:
+        request = await self.helpdesk.cancel(request_id, click.user_id)
+        await self.deps.replier.replace(click, build_cancelled(request))
 
 
 def _contact_form(sent: Submission) -> ContactForm:

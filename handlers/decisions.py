@@ -23,161 +23,149 @@ Kind = Literal["approve", "retry"]
 
 def register(app: AsyncApp, deps: Deps, helpdesk: HelpdeskService) -> None:
     """Attach the listeners of the request card's buttons and of the modals they open."""
+    listeners = DecisionListeners(deps, helpdesk)
+    app.action(ActionId.SELECT_ACTIONS)(listeners.handle_selection)
+    app.action(ActionId.APPROVE)(listeners.handle_approve)
+    app.action(ActionId.RETRY)(listeners.handle_retry)
+    app.view(ViewId.STEPUP)(listeners.handle_stepup_submitted)
+    app.action(ActionId.DENY)(listeners.handle_deny)
+    app.view(ViewId.DENY)(listeners.handle_deny_submitted)
+    app.action(ActionId.MANUAL_DONE.pattern())(listeners.handle_manual_done)
 
-    @app.action(ActionId.SELECT_ACTIONS)
-    async def handle_selection(ack: AsyncAck) -> None:
-        await ack()  # read from the card's state when Approve is pressed
 
-    @app.action(ActionId.APPROVE)
-    async def handle_approve(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await _decide_or_ask_code(deps, helpdesk, ack, body, "approve")
+class DecisionListeners:
+    """The card's listeners, and the work each leaves for after its ack."""
 
-    @app.action(ActionId.RETRY)
-    async def handle_retry(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await _decide_or_ask_code(deps, helpdesk, ack, body, "retry")
+    def __init__(self, deps: Deps, helpdesk: HelpdeskService) -> None:
+        self.deps = deps
+        self.helpdesk = helpdesk
 
-    @app.view(ViewId.STEPUP)
-    async def handle_stepup_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def handle_selection(self, ack: AsyncAck) -> None:
+        await ack()  # the ticks are read from the card's state when Approve is pressed
+
+    async def handle_approve(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await self._decide_or_ask_code(ack, body, "approve")
+
+    async def handle_retry(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await self._decide_or_ask_code(ack, body, "retry")
+
+    async def handle_stepup_submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         sent = Submission.of(body)
         meta = sent.meta(StepUpMeta)
         place, code = Place(sent.team_id, meta.channel_id), sent.text(FieldId.CODE)
-        decided = _decide(
-            helpdesk, meta.kind, meta.request_id, sent.user_id, place, meta.actions, code
-        )
+        decided = self._decide(meta.kind, meta.request_id, sent.user_id, place, meta.actions, code)
         undone = "approved" if meta.kind == "approve" else "retried"
         what = f"a step-up {meta.kind}"
         if await submitted(ack, decided, field=FieldId.CODE, undone=undone, what=what):
             await ack()
-            after = _follow_up(helpdesk, meta.kind, meta.request_id, sent.user_id)
-            deps.tasks.spawn(after, f"{meta.kind}-request")
+            after = self._follow_up(meta.kind, meta.request_id, sent.user_id)
+            self.deps.tasks.spawn(after, f"{meta.kind}-request")
 
-    @app.action(ActionId.DENY)
-    async def handle_deny(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def handle_deny(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         click = Click.of(body)
         await ack()
         if click.request_id is not None:
-            deps.tasks.spawn(
-                _ask_deny_reason(deps, helpdesk, click, click.request_id), "deny-request"
-            )
+            self.deps.tasks.spawn(self._ask_deny_reason(click, click.request_id), "deny-request")
 
-    @app.view(ViewId.DENY)
-    async def handle_deny_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def handle_deny_submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         sent = Submission.of(body)
         if not (reason := sent.text(FieldId.DENY_REASON).strip()):
-            errors: dict[str, str] = {
-                FieldId.DENY_REASON: "Give a reason: the employee will read it."
-            }
+            errors = {FieldId.DENY_REASON.value: "Give a reason: the employee will read it."}
             await ack(response_action="errors", errors=errors)
             return
         await ack()
         meta = sent.meta(DenyMeta)
-        deps.tasks.spawn(_deny(deps, helpdesk, sent, meta, reason), "deny-request")
+        self.deps.tasks.spawn(self._deny(sent, meta, reason), "deny-request")
 
-    @app.action(ActionId.MANUAL_DONE.pattern())
-    async def handle_manual_done(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await on_request_button(deps, ack, body, "manual-done", partial(_manual_done, helpdesk))
+    async def handle_manual_done(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await on_request_button(self.deps, ack, body, "manual-done", self._manual_done)
 
-
-async def _decide_or_ask_code(
-    deps: Deps, helpdesk: HelpdeskService, ack: AsyncAck, body: dict[str, Any], kind: Kind
-) -> None:
-    """Approve or retry at once, or first ask for the admin's code when step-up is on."""
-    if helpdesk.stepup_required:
+    async def _decide_or_ask_code(self, ack: AsyncAck, body: dict[str, Any], kind: Kind) -> None:
+        """Approve or retry at once, or first ask for the admin's code when step-up is on."""
+        if not self.helpdesk.stepup_required:
+            act = partial(self._decide_now, kind)
+            await on_request_button(self.deps, ack, body, f"{kind}-request", act)
+            return
         click = Click.of(body)
         await ack()
         if click.request_id is not None:
-            deps.tasks.spawn(
-                _ask_code(deps, helpdesk, click, click.request_id, kind), f"{kind}-stepup"
-            )
-        return
-    act = partial(_decide_now, helpdesk, kind)
-    await on_request_button(deps, ack, body, f"{kind}-request", act)
+            asked = self._ask_code(click, click.request_id, kind)
+            self.deps.tasks.spawn(asked, f"{kind}-stepup")
 
+    async def _decide_now(self, kind: Kind, click: Click, request_id: int) -> None:
+        await self._decide(kind, request_id, click.user_id, _place(click), click.ticked)
+        await self._follow_up(kind, request_id, click.user_id)
 
-async def _decide_now(helpdesk: HelpdeskService, kind: Kind, click: Click, request_id: int) -> None:
-    place = _place(click)
-    await _decide(helpdesk, kind, request_id, click.user_id, place, click.ticked)
-    await _follow_up(helpdesk, kind, request_id, click.user_id)
+    async def _decide(
+        self,
+        kind: Kind,
+        request_id: int,
+        actor: str,
+        place: Place,
+        ticked: Sequence[str],
+        code: str | None = None,
+    ) -> None:
+        """The decision, recorded by the core (which checks who, where, what and the code)."""
+        if kind == "approve":
+            await self.helpdesk.approve(request_id, actor, place, _actions(ticked), code=code)
+        else:
+            await self.helpdesk.retry_failed(request_id, actor, place, code=code)
 
+    async def _follow_up(self, kind: Kind, request_id: int, actor: str) -> None:
+        """What follows a recorded decision: the card updated, the actions run."""
+        if kind == "approve":
+            await self.helpdesk.carry_out(request_id, actor)
+        else:
+            await self.helpdesk.carry_out_retry(request_id, actor)
 
-async def _decide(
-    helpdesk: HelpdeskService,
-    kind: Kind,
-    request_id: int,
-    actor: str,
-    place: Place,
-    ticked: Sequence[str],
-    code: str | None = None,
-) -> None:
-    """The decision itself, recorded by the core (which checks who, where, what and the code)."""
-    if kind == "approve":
-        await helpdesk.approve(request_id, actor, place, _actions(ticked), code=code)
-    else:
-        await helpdesk.retry_failed(request_id, actor, place, code=code)
+    async def _precheck(
+        self, kind: Kind, request_id: int, actor: str, place: Place, ticked: bool
+    ) -> None:
+        """Whether a modal just opened may stay open: the checks its submission makes again."""
+        if kind == "approve":
+            await self.helpdesk.authorize(request_id, actor, place)
+            if not ticked:
+                raise NothingSelectedError("nothing ticked")
+        else:
+            await self.helpdesk.authorize_retry(request_id, actor, place)
+        await self.helpdesk.check_stepup(actor)
 
+    async def _ask_code(self, click: Click, request_id: int, kind: Kind) -> None:
+        """Open the step-up modal at once (the trigger expires), then check; refused, says why."""
+        place = _place(click)
+        ticked = [action.value for action in _actions(click.ticked)] if kind == "approve" else []
+        meta = StepUpMeta(
+            kind=kind, request_id=request_id, actions=ticked, channel_id=place.channel_id
+        )
+        what = (
+            f"Approve request #{request_id}."
+            if kind == "approve"
+            else f"Retry the failed actions of request #{request_id}."
+        )
+        replier = self.deps.replier
+        view_id = await replier.open_modal(click.trigger_id, build_stepup_modal(meta, what))
+        if view_id is not None:
+            checked = self._precheck(kind, request_id, click.user_id, place, bool(ticked))
+            await answered(checked, in_modal(replier, view_id, "Confirm it's you"))
 
-async def _follow_up(helpdesk: HelpdeskService, kind: Kind, request_id: int, actor: str) -> None:
-    """What follows a recorded decision: the card updated, the actions run."""
-    if kind == "approve":
-        await helpdesk.carry_out(request_id, actor)
-    else:
-        await helpdesk.carry_out_retry(request_id, actor)
+    async def _ask_deny_reason(self, click: Click, request_id: int) -> None:
+        """Open the deny modal at once (the trigger expires), then check; refused, says why."""
+        place, replier = _place(click), self.deps.replier
+        view_id = await replier.open_modal(
+            click.trigger_id, build_deny_modal(request_id, place.channel_id)
+        )
+        if view_id is not None:
+            checked = self.helpdesk.authorize(request_id, click.user_id, place)
+            await answered(checked, in_modal(replier, view_id, "Deny"))
 
+    async def _deny(self, sent: Submission, meta: DenyMeta, reason: str) -> None:
+        place = Place(sent.team_id, meta.channel_id)
+        denied = self.helpdesk.deny(meta.request_id, sent.user_id, place, reason)
+        channel = self.helpdesk.config.channel_id
+        await answered(denied, in_channel(self.deps.replier, channel, sent.user_id))
 
-async def _precheck(
-    helpdesk: HelpdeskService, kind: Kind, request_id: int, actor: str, place: Place, ticked: bool
-) -> None:
-    """Whether the modal just opened may stay open: the checks its submission will make again."""
-    if kind == "approve":
-        await helpdesk.authorize(request_id, actor, place)
-        if not ticked:
-            raise NothingSelectedError("nothing ticked")
-    else:
-        await helpdesk.authorize_retry(request_id, actor, place)
-    await helpdesk.check_stepup(actor)
-
-
-async def _ask_code(
-    deps: Deps, helpdesk: HelpdeskService, click: Click, request_id: int, kind: Kind
-) -> None:
-    """Open the step-up modal at once (the trigger expires), then check; a refusal replaces it."""
-    place = _place(click)
-    ticked = [action.value for action in _actions(click.ticked)] if kind == "approve" else []
-    meta = StepUpMeta(kind=kind, request_id=request_id, actions=ticked, channel_id=place.channel_id)
-    what = (
-        f"Approve request #{request_id}."
-        if kind == "approve"
-        else f"Retry the failed actions of request #{request_id}."
-    )
-    view_id = await deps.replier.open_modal(click.trigger_id, build_stepup_modal(meta, what))
-    if view_id is not None:
-        checked = _precheck(helpdesk, kind, request_id, click.user_id, place, bool(ticked))
-        await answered(checked, in_modal(deps.replier, view_id, "Confirm it's you"))
-
-
-async def _ask_deny_reason(
-    deps: Deps, helpdesk: HelpdeskService, click: Click, request_id: int
-) -> None:
-    """Open the deny modal at once (the trigger expires), then check; a refusal replaces it."""
-    place = _place(click)
-    modal = build_deny_modal(request_id, place.channel_id)
-    view_id = await deps.replier.open_modal(click.trigger_id, modal)
-    if view_id is not None:
-        checked = helpdesk.authorize(request_id, click.user_id, place)
-        await answered(checked, in_modal(deps.replier, view_id, "Deny"))
-
-
-async def _deny(
-    deps: Deps, helpdesk: HelpdeskService, sent: Submission, meta: DenyMeta, reason: str
-) -> None:
-    place = Place(sent.team_id, meta.channel_id)
-    denied = helpdesk.deny(meta.request_id, sent.user_id, place, reason)
-    channel = helpdesk.config.channel_id
-    await answered(denied, in_channel(deps.replier, channel, sent.user_id))
-
-
-async def _manual_done(helpdesk: HelpdeskService, click: Click, action_id: int) -> None:
-    await helpdesk.mark_manual_done(action_id, click.user_id, _place(click))
+    async def _manual_done(self, click: Click, action_id: int) -> None:
+        await self.helpdesk.mark_manual_done(action_id, click.user_id, _place(click))
 
 
 def _place(click: Click) -> Place:

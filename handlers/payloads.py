@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from handlers.ids import ActionId
 
 # Slack's side: each payload kind a listener reads, checked before any listener runs (bot/web.py)
-# and decoded by the listener into the flat object it works with.
+# and decoded by the listener into the object it works with.
+
+Meta = TypeVar("Meta", bound=BaseModel)
 
 
 class _Shape(BaseModel):
     """A part of a payload: the fields a listener reads must have their type; others are ignored."""
 
     model_config = ConfigDict(frozen=True)
+
+    @classmethod
+    def of(cls, payload: dict[str, Any]) -> Self:
+        """Decode a payload (a listener's `body` or `command`); a ValidationError if it is not."""
+        return cls.model_validate(payload)
 
 
 class _Id(_Shape):
@@ -56,22 +63,26 @@ class _Container(_Shape):
     is_ephemeral: bool | None = None
 
 
+_NO_CONTAINER = _Container()
+
+
 class _Message(_Shape):
     ts: str | None = None
 
 
-class BlockActions(_Shape):
-    """A click: who, where, and the one action clicked (Slack sends exactly one)."""
+class _FromSomeone(_Shape):
+    """A payload a person caused: their workspace and user."""
 
     team: _Id
     user: _Id
-    actions: list[_Action] = Field(min_length=1)
-    trigger_id: str | None = None
-    response_url: str | None = None
-    container: _Container | None = None
-    channel: _Id | None = None
-    message: _Message | None = None
-    state: _State | None = None
+
+    @property
+    def team_id(self) -> str:
+        return self.team.id
+
+    @property
+    def user_id(self) -> str:
+        return self.user.id
 
 
 class _View(_Shape):
@@ -81,12 +92,88 @@ class _View(_Shape):
     state: _State
 
 
-class ViewSubmission(_Shape):
-    """A modal sent: who, and the view with its inputs and metadata."""
+class Click(_FromSomeone):
+    """A click: who, where, and the one action clicked (Slack sends exactly one).
 
-    team: _Id
-    user: _Id
+    Work after the ack keeps this rather than the payload: only the fields read here are kept.
+    """
+
+    actions: list[_Action] = Field(min_length=1)
+    trigger_id: str | None = None
+    response_url: str | None = None  # absent only where in_view
+    container: _Container | None = None
+    channel: _Id | None = None
+    message: _Message | None = None
+    state: _State | None = None
+
+    @property
+    def action_id(self) -> str:
+        return self.actions[0].action_id
+
+    @property
+    def value(self) -> str | None:
+        return self.actions[0].value
+
+    @property
+    def channel_id(self) -> str | None:
+        """The channel of the message clicked (None on the Home tab)."""
+        return (self.channel.id if self.channel else None) or self._container.channel_id
+
+    @property
+    def message_ts(self) -> str | None:
+        return (self.message.ts if self.message else None) or self._container.message_ts
+
+    @property
+    def in_view(self) -> bool:
+        """Clicked on the Home tab or in a modal, not on a message."""
+        return self._container.type == "view"
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(self._container.is_ephemeral)
+
+    @property
+    def reply_url(self) -> str:
+        """Where an answer to the clicker goes; empty only where in_view."""
+        return self.response_url or ""
+
+    @property
+    def _container(self) -> _Container:
+        return self.container or _NO_CONTAINER
+
+    @property
+    def request_id(self) -> int | None:
+        """The request number a help-desk button carries; None when the value is not one."""
+        value = self.value
+        return int(value) if value and value.isdigit() and len(value) <= 12 else None
+
+    @property
+    def ticked(self) -> tuple[str, ...]:
+        """The request card's ticked actions, by value."""
+        for block in (self.state.values if self.state else {}).values():
+            element = block.get(ActionId.SELECT_ACTIONS)
+            if element is not None:
+                return tuple(option.value for option in element.selected_options or [])
+        return ()
+
+
+class Submission(_FromSomeone):
+    """A modal sent: who sent it, what each input holds, and its metadata."""
+
     view: _View
+
+    def text(self, field: str) -> str:
+        """What the input in block `field` holds; empty when it holds nothing or is not there."""
+        element = self.view.state.values.get(field, {}).get(f"{field}-input")
+        return element.text() if element else ""
+
+    def has(self, field: str) -> bool:
+        """Whether the modal had the input block `field`."""
+        return field in self.view.state.values
+
+    def meta(self, model: type[Meta]) -> Meta:
+        """The private_metadata, decoded; a ValidationError when it is not what we sent."""
+        return model.model_validate_json(self.view.private_metadata or "{}")
 
 
 class SlashCommand(_Shape):
@@ -99,16 +186,6 @@ class SlashCommand(_Shape):
     text: str = ""
     response_url: str
     trigger_id: str
-
-    @classmethod
-    def of(cls, command: dict[str, Any]) -> SlashCommand:
-        """Decode Bolt's `command` argument."""
-        return cls.model_validate(command)
-
-    @property
-    def words(self) -> list[str]:
-        """The text after the command, split on white space."""
-        return self.text.split()
 
 
 class _Event(_Shape):
@@ -130,11 +207,6 @@ class EventCallback(_Shape):
     event_id: str
     event: _Event
 
-    @classmethod
-    def of(cls, body: dict[str, Any]) -> EventCallback:
-        """Decode Bolt's `body` argument of an event listener."""
-        return cls.model_validate(body)
-
     @property
     def from_a_person_in_dm(self) -> bool:
         """A person's own new message in their DM with the bot (not an edit, not a bot's)."""
@@ -143,8 +215,8 @@ class EventCallback(_Shape):
 
 
 _BY_TYPE: dict[str, TypeAdapter[Any]] = {
-    "block_actions": TypeAdapter(BlockActions),
-    "view_submission": TypeAdapter(ViewSubmission),
+    "block_actions": TypeAdapter(Click),
+    "view_submission": TypeAdapter(Submission),
     "event_callback": TypeAdapter(EventCallback),
 }
 _COMMAND = TypeAdapter(SlashCommand)
@@ -178,107 +250,6 @@ def _path_part(part: str | int) -> str:
     return repr(part[:30])
 
 
-class Click(BaseModel):
-    """Who clicked which button, on which message: all a listener and its reply need of a click.
-
-    Work after the ack keeps this rather than the payload, whose dozen dicts a burst's backlog
-    would hold until its turn.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    team_id: str
-    user_id: str
-    action_id: str
-    value: str | None
-    response_url: str  # empty only where in_view
-    trigger_id: str | None
-    channel_id: str | None
-    message_ts: str | None
-    in_view: bool
-    ephemeral: bool
-    ticked: tuple[str, ...] = ()  # the request card's ticked actions, by value
-
-    @classmethod
-    def of(cls, body: dict[str, Any]) -> Click:
-        """Decode a block_actions payload."""
-        shape = BlockActions.model_validate(body)
-        container = shape.container or _Container()
-        action = shape.actions[0]
-        return cls(
-            team_id=shape.team.id,
-            user_id=shape.user.id,
-            action_id=action.action_id,
-            value=action.value,
-            response_url=shape.response_url or "",
-            trigger_id=shape.trigger_id,
-            channel_id=(shape.channel.id if shape.channel else None) or container.channel_id,
-            message_ts=(shape.message.ts if shape.message else None) or container.message_ts,
-            in_view=container.type == "view",
-            ephemeral=bool(container.is_ephemeral),
-            ticked=_ticked(shape.state),
-        )
-
-    @property
-    def request_id(self) -> int | None:
-        """The request number a help-desk button carries; None when the value is not one."""
-        return request_id_of(self.value)
-
-
-def _ticked(state: _State | None) -> tuple[str, ...]:
-    for block in (state.values if state else {}).values():
-        element = block.get(ActionId.SELECT_ACTIONS)
-        if element is not None:
-            return tuple(option.value for option in element.selected_options or [])
-    return ()
-
-
-Meta = TypeVar("Meta", bound=BaseModel)
-
-
-class Submission(BaseModel):
-    """A modal sent: who sent it, what each input holds (by block id), and its metadata."""
-
-    model_config = ConfigDict(frozen=True)
-
-    team_id: str
-    user_id: str
-    view_id: str
-    callback_id: str
-    private_metadata: str
-    fields: dict[str, str]
-
-    @classmethod
-    def of(cls, body: dict[str, Any]) -> Submission:
-        """Decode a view_submission payload."""
-        shape = ViewSubmission.model_validate(body)
-        view = shape.view
-        return cls(
-            team_id=shape.team.id,
-            user_id=shape.user.id,
-            view_id=view.id,
-            callback_id=view.callback_id,
-            private_metadata=view.private_metadata,
-            fields={
-                block_id: element.text() if element else ""
-                for block_id, inputs in view.state.values.items()
-                for element in (inputs.get(f"{block_id}-input"),)
-            },
-        )
-
-    def text(self, field: str) -> str:
-        """What the input in block `field` holds; empty when it holds nothing or is not there."""
-        return self.fields.get(field, "")
-
-    def has(self, field: str) -> bool:
-        """Whether the modal had the input block `field`."""
-        return field in self.fields
-
-    def meta(self, model: type[Meta]) -> Meta:
-        """The private_metadata, decoded; a ValidationError when it is not what we sent."""
-        return model.model_validate_json(self.private_metadata or "{}")
-
-
 # Our side: what travels in a button's value or a modal's private_metadata. It steers
 # navigation and names a request, never authority: the core re-reads the request.
 
@@ -307,45 +278,36 @@ class StepRef(BaseModel):
             return None
 
 
-class ContactMeta(BaseModel):
-    """The contact form's private_metadata: which walk and topic it was opened from."""
+class _Ours(BaseModel):
+    """Something of ours that travels in a payload: decoded, never trusted for authority."""
 
     model_config = ConfigDict(frozen=True)
+
+
+class ContactMeta(_Ours):
+    """The contact form's private_metadata: which walk and topic it was opened from."""
 
     walk_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
     topic_id: str = Field(max_length=64)
 
 
-class DenyMeta(BaseModel):
+class DenyMeta(_Ours):
     """The deny modal's private_metadata: the request; its state is re-read before deciding."""
-
-    model_config = ConfigDict(frozen=True)
 
     request_id: int
     channel_id: str | None = None
 
 
-def request_id_of(value: str | None) -> int | None:
-    """A request number from a button value; None when it is not one."""
-    if value is None or not value.isdigit() or len(value) > 12:
-        return None
-    return int(value)
-
-
-class EnrollMeta(BaseModel):
+class EnrollMeta(_Ours):
     """The enrollment modal's private_metadata: the DM message and QR file to delete after."""
-
-    model_config = ConfigDict(frozen=True)
 
     channel_id: str | None = None
     message_ts: str | None = None
     file_id: str | None = Field(default=None, max_length=40)
 
 
-class StepUpMeta(BaseModel):
+class StepUpMeta(_Ours):
     """The step-up modal's private_metadata: what the code will confirm; re-checked on submit."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: Literal["approve", "retry"]
     request_id: int

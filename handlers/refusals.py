@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from slack_bolt.async_app import AsyncAck
@@ -17,6 +17,8 @@ from handlers.payloads import Click
 from handlers.reply import Replier
 
 log = logging.getLogger(__name__)
+
+Stored = TypeVar("Stored")
 
 Answer = Callable[[str], Awaitable[None]]
 """Shows the person who was refused a sentence, where they are looking."""
@@ -43,7 +45,7 @@ def to_clicker(replier: Replier, click: Click) -> Answer:
     """Answer below the clicked message, to the clicker alone."""
 
     async def answer(text: str) -> None:
-        await replier.respond(click.response_url, Message.plain(text), replace_original=False)
+        await replier.respond(click.reply_url, Message.plain(text), replace_original=False)
 
     return answer
 
@@ -96,8 +98,8 @@ async def submitted(
 
 
 async def contact_submitted(
-    ack: AsyncAck, work: Awaitable[Any], *, field: str, contact_it: str
-) -> Any | None:
+    ack: AsyncAck, work: Awaitable[Stored], *, field: str, contact_it: str
+) -> Stored | None:
     """Run the contact form's work before its ack; None when the ack said why not.
 
     A refusal turns the form into why and how else to reach IT; any other failure may have

@@ -34,7 +34,7 @@ class Replier:
         if clicked.in_view:
             await self.post_dm(clicked.user_id, message)
         elif clicked.ephemeral or not (channel and ts):
-            await self.respond(clicked.response_url, message, replace_original=True)
+            await self.respond(clicked.reply_url, message, replace_original=True)
         else:
             await self.client.chat_update(
                 channel=channel, ts=ts, text=message.text, blocks=message.blocks
