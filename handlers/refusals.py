@@ -133,19 +133,28 @@ def build_contact_unconfirmed(cause: str) -> str:
     )
 
 
-async def answer_listener_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
-    """Bolt's error handler: 400 for what a listener could not decode, else 500 and the trace.
+async def answer_listener_error(
+    error: Exception, body: dict[str, Any], response: BoltResponse | None
+) -> BoltResponse | None:
+    """Bolt's error handler, for what a listener raised before its ack (`response` is None after).
 
-    The envelope is checked before dispatch; what is left is our own JSON in a payload (a
-    button's value, a modal's private_metadata) that is not what we sent: a malformed request.
+    A payload that does not decode gets a 400: the envelope is checked before dispatch, so what
+    is left is our own JSON (a button's value, a modal's private_metadata) that is not what we
+    sent. An outage gets the sentence saying so (a command stores its walk before its answer).
+    Anything else is a 500, with the trace in the log.
     """
+    kind = body.get("type") or ("command" if "command" in body else "request")
     if isinstance(error, ValidationError):
         log.warning(
             "refused a signed %s whose %s does not decode (%d problem(s))",
-            body.get("type") or "request",
+            kind,
             error.title,
             error.error_count(),
         )
-        return BoltResponse(status=400, body="")
-    log.error("a listener failed on a %s", body.get("type") or "request", exc_info=error)
+        return BoltResponse(status=400, body="") if response is not None else None
+    if isinstance(error, StorageUnavailableError):
+        log.warning("the database is not answering: a %s was not answered", kind)
+        text = f"{STORAGE_DOWN}; try again in a minute."
+        return BoltResponse(status=200, body=text) if response is not None else None
+    log.error("a listener failed on a %s", kind, exc_info=error)
     return None
