@@ -73,8 +73,8 @@ class DecisionListeners:
             errors = {FieldId.DENY_REASON.value: "Give a reason: the employee will read it."}
             await ack(response_action="errors", errors=errors)
             return
+        meta = sent.meta(DenyMeta)  # before the ack: metadata not ours gets a 400
         await ack()
-        meta = sent.meta(DenyMeta)
         self.deps.tasks.spawn(self._deny(sent, meta, reason), "deny-request")
 
     async def handle_manual_done(self, ack: AsyncAck, body: dict[str, Any]) -> None:
