@@ -1,4 +1,4 @@
-"""Employees' walks through the guide: start, move, record, with conditional updates."""
+"""Employees' walks through the guide: each start and each click stored before it is shown."""
 
 from __future__ import annotations
 
