@@ -20,7 +20,7 @@ from handlers.deps import Deps
 from handlers.ids import ActionId, Command, FieldId, ViewId
 from handlers.payloads import Click, EnrollMeta, SlashCommand, Submission
 from handlers.qr import qr_png
-from handlers.refusals import answered, refusal_text, submitted, to_command
+from handlers.refusals import answered, refusal_text, submitted, to_response_url
 
 _NOT_ADMIN = "`/mfa-admin` is for IT admins. This attempt has been recorded."
 _USAGE = (
@@ -57,7 +57,7 @@ class AdminListeners:
     async def handle_admin(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         asked = SlashCommand.of(command)
         await ack()
-        answer = to_command(self.deps.replier, asked.response_url)
+        answer = to_response_url(self.deps.replier, asked.response_url)
         work = answered(self._admin_command(asked), answer, sentence=_admin_refusal)
         self.deps.tasks.spawn(work, "admin-command")
 

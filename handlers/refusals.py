@@ -43,15 +43,11 @@ async def answered(
 
 def to_clicker(replier: Replier, click: Click) -> Answer:
     """Answer below the clicked message, to the clicker alone."""
-
-    async def answer(text: str) -> None:
-        await replier.respond(click.reply_url, Message.plain(text), replace_original=False)
-
-    return answer
+    return to_response_url(replier, click.reply_url)
 
 
-def to_command(replier: Replier, response_url: str) -> Answer:
-    """Answer a slash command, to the person who typed it alone."""
+def to_response_url(replier: Replier, response_url: str) -> Answer:
+    """Answer through a click's or a command's response_url, to that person alone."""
 
     async def answer(text: str) -> None:
         await replier.respond(response_url, Message.plain(text), replace_original=False)
