@@ -52,7 +52,7 @@ class DecisionListeners:
     async def handle_stepup_submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         sent = Submission.of(body)
         meta = sent.meta(StepUpMeta)
-        place, code = Place(sent.team_id, meta.channel_id), sent.text(FieldId.CODE)
+        place, code = _place_of(sent, meta.channel_id), sent.text(FieldId.CODE)
         decided = self._decide(meta.kind, meta.request_id, sent.user_id, place, meta.actions, code)
         undone = "approved" if meta.kind == "approve" else "retried"
         what = f"a step-up {meta.kind}"
@@ -159,7 +159,7 @@ class DecisionListeners:
             await answered(checked, in_modal(replier, view_id, "Deny"))
 
     async def _deny(self, sent: Submission, meta: DenyMeta, reason: str) -> None:
-        place = Place(sent.team_id, meta.channel_id)
+        place = _place_of(sent, meta.channel_id)
         denied = self.helpdesk.deny(meta.request_id, sent.user_id, place, reason)
         channel = self.helpdesk.config.channel_id
         await answered(denied, in_channel(self.deps.replier, channel, sent.user_id))
@@ -170,6 +170,11 @@ class DecisionListeners:
 
 def _place(click: Click) -> Place:
     return Place(team_id=click.team_id, channel_id=click.channel_id or "")
+
+
+def _place_of(sent: Submission, channel_id: str | None) -> Place:
+    """Where the modal's button was clicked; no channel is no place (it never skips the check)."""
+    return Place(team_id=sent.team_id, channel_id=channel_id or "")
 
 
 def _actions(ticked: Sequence[str]) -> tuple[Action, ...]:
