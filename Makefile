@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test check lint typecheck imports pytest migrate clean bench
+.PHONY: run test check lint typecheck imports pytest contract migrate clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ imports: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+# Every storage port's behaviour on memory, SQLite and PostgreSQL (also part of `make pytest`).
+contract: $(STAMP)
+	$(BIN)/pytest -q tests/contract
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

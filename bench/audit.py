@@ -38,6 +38,47 @@ def _line(name: str, seconds: list[float]) -> str:
     return f"  {name:<44} median {statistics.median(ms):6.3f} ms   p95 {p95:6.3f} ms"
 
 
+Write = Callable[[AsyncEngine], Awaitable[None]]
+
+
+async def _timed(call: Write, db: AsyncEngine) -> float:
+    started = time.perf_counter()
+    await call(db)
+    return time.perf_counter() - started
+
+
+async def _latency(*pairs: tuple[str, Write, Write, AsyncEngine]) -> None:
+    """One line's time, plain INSERT against chained append, alone and in a transaction."""
+    for what, before, after, db in pairs:
+        for _ in range(50):  # warm the pool and the statement caches
+            await before(db)
+            await after(db)
+        times: dict[str, list[float]] = {"before": [], "after": []}
+        for _ in range(CALLS):
+            times["before"].append(await _timed(before, db))
+            times["after"].append(await _timed(after, db))
+        print(_line(f"{what}: plain INSERT (before)", times["before"]))
+        print(_line(f"{what}: chained append (after)", times["after"]))
+
+
+async def _throughput(db: AsyncEngine, plain: Write, chained: Write) -> None:
+    """Lines per second with WRITERS writing at once, plain against chained."""
+
+    async def writer(call: Write) -> None:
+        for _ in range(CALLS // WRITERS):
+            await call(db)
+
+    rates: dict[str, list[float]] = {"before": [], "after": []}
+    for _ in range(3):
+        for name, call in (("before", plain), ("after", chained)):
+            started = time.perf_counter()
+            await asyncio.gather(*(writer(call) for _ in range(WRITERS)))
+            rates[name].append(CALLS / (time.perf_counter() - started))
+    for name in ("before", "after"):
+        best = max(rates[name])
+        print(f"  {WRITERS} writers at once, {name:<6}: {best:7.0f} lines/s (best of 3)")
+
+
 async def _bench(url: str) -> None:
     engine = create_engine(url)
     await migrate(engine)
@@ -71,40 +112,12 @@ async def _bench(url: str) -> None:
             await conn.execute(text("SELECT 1"))
             await append_audit(conn, entry, 1)
 
-    async def timed(call: Callable[[AsyncEngine], Awaitable[None]], db: AsyncEngine) -> float:
-        started = time.perf_counter()
-        await call(db)
-        return time.perf_counter() - started
-
     print(f"{engine.dialect.name}:")
-    pairs = (
+    await _latency(
         ("alone", plain, chained, alone),
         ("in a transaction", plain_in_transaction, chained_in_transaction, engine),
     )
-    for what, before, after, db in pairs:
-        for _ in range(50):  # warm the pool and the statement caches
-            await before(db)
-            await after(db)
-        times: dict[str, list[float]] = {"before": [], "after": []}
-        for _ in range(CALLS):
-            times["before"].append(await timed(before, db))
-            times["after"].append(await timed(after, db))
-        print(_line(f"{what}: plain INSERT (before)", times["before"]))
-        print(_line(f"{what}: chained append (after)", times["after"]))
-
-    async def writer(call: Callable[[AsyncEngine], Awaitable[None]]) -> None:
-        for _ in range(CALLS // WRITERS):
-            await call(alone)
-
-    rates: dict[str, list[float]] = {"before": [], "after": []}
-    for _ in range(3):
-        for name, call in (("before", plain), ("after", chained)):
-            started = time.perf_counter()
-            await asyncio.gather(*(writer(call) for _ in range(WRITERS)))
-            rates[name].append(CALLS / (time.perf_counter() - started))
-    for name in ("before", "after"):
-        best = max(rates[name])
-        print(f"  {WRITERS} writers at once, {name:<6}: {best:7.0f} lines/s (best of 3)")
+    await _throughput(alone, plain, chained)
     await engine.dispose()
 
 

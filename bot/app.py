@@ -36,12 +36,13 @@ from bot.identity.demo import DemoProvider, demo_users_from
 from bot.identity.entra import EntraConfig, EntraProvider
 from bot.identity.manual import ManualProvider
 from bot.identity.okta import OktaConfig, OktaProvider
-from bot.logging import keep_libraries_quiet
+from bot.logs import keep_libraries_quiet
 from bot.mail import GraphMailer, LogOnlyMailer, SmtpMailer
 from bot.settings import IdentityProviderName, SettingError, Settings, smtp_target
 from bot.tasks import Lane, TaskTracker
 from bot.web import Readiness, create_web_app
 from handlers.blocks.guide import GuideScreens
+from handlers.blocks.guide_check import guide_problems as slack_guide_problems
 from handlers.bot_identity import BotIdentity
 from handlers.deps import Deps
 from handlers.reply import Replier
@@ -54,6 +55,9 @@ from storage.repositories import SqlEventLedger, SqlWalkRepository
 from storage.stepup import SqlAuthenticatorStore
 
 log = logging.getLogger(__name__)
+
+# The guide's checks of the front ends served: each says what of the guide it cannot show.
+GUIDE_CHECKS = (slack_guide_problems,)
 
 EVENT_MEMORY = timedelta(days=1)
 HOUSEKEEPING_EVERY_S = 60.0
@@ -264,7 +268,7 @@ async def build_runtime(
     the Slack app and the web app."""
     clock = clock or SystemClock()
     keep_libraries_quiet()
-    guide = load_guide(settings.guide_file, guide_variables(settings))
+    guide = load_guide(settings.guide_file, guide_variables(settings), GUIDE_CHECKS)
     box = settings.stepup_box() if settings.helpdesk_channel and settings.stepup_required else None
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     handlers_for_retries = retry_handlers()

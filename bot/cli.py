@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from bot.domain.errors import StorageUnavailableError
 from bot.guide import GuideError, guide_variables, load_guide
-from bot.logging import configure_logging
+from bot.logs import configure_logging
 from bot.settings import SettingError, Settings
 
 if TYPE_CHECKING:
@@ -145,7 +145,9 @@ def _fail(message: str) -> int:
 
 
 def _check_guide(settings: Settings, path: str | Path | None) -> int:
-    guide = load_guide(Path(path) if path else None, guide_variables(settings))
+    from bot.app import GUIDE_CHECKS
+
+    guide = load_guide(Path(path) if path else None, guide_variables(settings), GUIDE_CHECKS)
     steps = sum(len(topic.steps) for topic in guide.topics)
     print(f"guide OK: {len(guide.topics)} topics, {steps} steps")  # noqa: T201
     return 0

@@ -17,6 +17,7 @@ from handlers.blocks.helpdesk import (
     build_open_request,
     build_request_sent,
 )
+from handlers.blocks.markup import to_mrkdwn
 from handlers.buttons import on_request_button
 from handlers.deps import Deps
 from handlers.ids import ActionId, FieldId, ViewId
@@ -92,7 +93,7 @@ class ContactListeners:
         work = self.helpdesk.submit(
             sent.team_id, sent.user_id, meta.topic_id, meta.walk_id, form, sent.view.id
         )
-        contact_it = self.deps.guide.guide.texts.contact_it
+        contact_it = to_mrkdwn(self.deps.guide.guide.texts.contact_it)
         return await contact_submitted(ack, work, field=FieldId.DESCRIPTION, contact_it=contact_it)
 
     async def _open_contact_form(self, click: Click) -> None:

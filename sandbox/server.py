@@ -247,28 +247,32 @@ class Sandbox:
         user = asked.user
         if user not in self.workspace.people:
             raise web.HTTPBadRequest(text="unknown user")
-        deliver, verb = self.deliverer, request.match_info["verb"]
         try:
-            if verb == "send":
-                await deliver.send_text(user, asked.channel, asked.text)
-            elif verb == "action":
-                await deliver.act(
-                    user, asked.place, asked.block_id, asked.action_id, asked.value, asked.state
-                )
-            elif verb == "submit":
-                await deliver.submit(user, asked.view_id, asked.state)
-            elif verb == "close":
-                await deliver.close_view(user, asked.view_id)
-            elif verb == "home":
-                await deliver.home_opened(user)
-            elif verb == "dismiss":
-                self.workspace.ephemerals.pop(asked.id, None)
-                self.workspace.touch()
-            else:
-                raise web.HTTPNotFound
+            await self._perform(request.match_info["verb"], asked)
         except Refused as exc:
             return web.json_response({"ok": False, "error": str(exc)})
         return web.json_response({"ok": True})
+
+    async def _perform(self, verb: str, asked: PageRequest) -> None:
+        """Deliver one thing the person did; HTTPNotFound for a verb the page never sends."""
+        deliver, user = self.deliverer, asked.user
+        if verb == "send":
+            await deliver.send_text(user, asked.channel, asked.text)
+        elif verb == "action":
+            await deliver.act(
+                user, asked.place, asked.block_id, asked.action_id, asked.value, asked.state
+            )
+        elif verb == "submit":
+            await deliver.submit(user, asked.view_id, asked.state)
+        elif verb == "close":
+            await deliver.close_view(user, asked.view_id)
+        elif verb == "home":
+            await deliver.home_opened(user)
+        elif verb == "dismiss":
+            self.workspace.ephemerals.pop(asked.id, None)
+            self.workspace.touch()
+        else:
+            raise web.HTTPNotFound
 
     async def handle_directory(self, _request: web.Request) -> web.Response:
         """The demo directory: each person's sign-in methods, app passwords and sessions."""

@@ -10,9 +10,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
-from slack_sdk.errors import SlackObjectFormationError
-from slack_sdk.models.blocks import Block
 
+from handlers.slack_rules import Problem, message_problems, refusal, view_problems
 from sandbox.workspace import (
     APP_ID,
     BOT_ID,
@@ -30,9 +29,6 @@ from sandbox.workspace import (
 )
 
 log = logging.getLogger(__name__)
-
-MESSAGE_BLOCK_LIMIT = 50
-VIEW_BLOCK_LIMIT = 100
 
 Params = dict[str, Any]
 Answer = dict[str, Any]
@@ -124,7 +120,7 @@ class WebApi:
             self._respond(source, payload)
         except SlackError as exc:
             self.workspace.note("refused", f"response_url {rid}: {exc.error}")
-            return web.json_response({"ok": False, "error": exc.error}, status=400)
+            return web.json_response({"ok": False, "error": exc.error, **exc.extra}, status=400)
         self.workspace.note("call", f"response_url {rid} {_summary(payload)}".rstrip())
         return web.json_response({"ok": True})
 
@@ -140,8 +136,9 @@ class WebApi:
 
     def _respond(self, source: Source, payload: Params) -> None:
         ws = self.workspace
+        _refuse_if_any(message_problems(payload))
         text = str(payload.get("text") or "")
-        blocks = _checked_blocks(payload, MESSAGE_BLOCK_LIMIT)
+        blocks = _blocks(payload)
         if payload.get("delete_original"):
             self._delete_source(source)
             return
@@ -478,40 +475,29 @@ def _json_param(p: Params, name: str) -> Any:
 
 
 def _text_and_blocks(p: Params) -> tuple[str, list[dict[str, Any]]]:
-    text = str(p.get("text") or "")
-    blocks = _checked_blocks(p, MESSAGE_BLOCK_LIMIT)
-    if not text and not blocks:
-        raise SlackError("no_text")
-    return text, blocks
+    _refuse_if_any(message_problems(p))
+    return str(p.get("text") or ""), _blocks(p)
 
 
-def _checked_blocks(p: Params, limit: int) -> list[dict[str, Any]]:
+def _blocks(p: Params) -> list[dict[str, Any]]:
+    """The blocks of a payload that passed Slack's rules (a list, perhaps sent as JSON text)."""
     raw = p.get("blocks") or []
-    blocks = json.loads(raw) if isinstance(raw, str) else raw
-    if not isinstance(blocks, list) or len(blocks) > limit:
-        raise SlackError("invalid_blocks", errors=[f"no more than {limit} items allowed"])
-    for index, block in enumerate(blocks):
-        try:
-            parsed = Block.parse(block)
-            if parsed is None or type(parsed) is Block:
-                raise SlackObjectFormationError(f"unknown block type {block.get('type')!r}")
-            parsed.to_dict()
-        except (SlackObjectFormationError, TypeError, ValueError, KeyError) as exc:
-            raise SlackError("invalid_blocks", errors=[f"[{index}] {exc}"]) from None
+    blocks: list[dict[str, Any]] = json.loads(raw) if isinstance(raw, str) else raw
     return blocks
 
 
 def check_view(view: Any, kind: str) -> None:
     """Refuse (SlackError) a view Slack would refuse: wrong type, bad blocks, bad title."""
-    if not isinstance(view, dict) or view.get("type") != kind:
-        raise SlackError("invalid_arguments", errors=[f"view type must be {kind}"])
-    _checked_blocks(view, VIEW_BLOCK_LIMIT)
-    if kind == "modal":
-        title = (view.get("title") or {}).get("text", "")
-        if not 1 <= len(title) <= 24:
-            raise SlackError("invalid_arguments", errors=["title must be 1 to 24 characters"])
-        if any(b.get("type") == "input" for b in view.get("blocks", [])) and not view.get("submit"):
-            raise SlackError("invalid_arguments", errors=["a modal with inputs needs submit"])
+    _refuse_if_any(view_problems(view, kind))
+
+
+def _refuse_if_any(problems: list[Problem]) -> None:
+    """Answer Slack's refusal when a payload breaks Slack's rules."""
+    if problems:
+        answer = refusal(problems)
+        raise SlackError(
+            answer["error"], errors=answer["errors"], response_metadata=answer["response_metadata"]
+        )
 
 
 def _summary(params: Params) -> str:

@@ -49,25 +49,29 @@ class Batcher(Generic[Item, Result]):
             while self._queue:
                 batch = self._queue[: self._max_batch]
                 del self._queue[: self._max_batch]
-                try:
-                    results = await self._run_many([item for item, _ in batch])
-                    if len(results) != len(batch):
-                        count = f"{len(results)} results, not {len(batch)}"
-                        raise RuntimeError(f"{self._name}: {count}")
-                except asyncio.CancelledError:
-                    for _, future in batch:
-                        future.cancel()
-                    raise
-                except Exception as error:  # handed to each caller, who logs or re-raises it
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(error)
-                    continue
-                for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():  # a caller cancelled while waiting has gone
-                        future.set_result(result)
+                await self._run(batch)
         finally:
             self._flusher = None
             for _, future in self._queue:  # left only when the flusher itself was cancelled
                 future.cancel()
             self._queue.clear()
+
+    async def _run(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
+        """Run one batch and settle each of its callers' futures with its result or the error."""
+        try:
+            results = await self._run_many([item for item, _ in batch])
+            if len(results) != len(batch):
+                count = f"{len(results)} results, not {len(batch)}"
+                raise RuntimeError(f"{self._name}: {count}")
+        except asyncio.CancelledError:
+            for _, future in batch:
+                future.cancel()
+            raise
+        except Exception as error:  # handed to each caller, who logs or re-raises it
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            if not future.done():  # a caller cancelled while waiting has gone
+                future.set_result(result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -15,8 +16,10 @@ from bot.domain.identity import Action
 from bot.domain.requests import (
     ACTIVE,
     ActionItem,
+    ActionRecord,
     ActionStatus,
     AuditEntry,
+    Card,
     ContactForm,
     HelpRequest,
     Intake,
@@ -138,19 +141,77 @@ class SqlRequestRepository:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def record_announcement(self, request_id: int, owner: str, **fields: Any) -> bool:
+    async def record_card(
+        self, request_id: int, owner: str, card: Card, requester_name: str, requester_email: str
+    ) -> bool:
+        values = {
+            "channel_id": card.channel_id,
+            "message_ts": card.message_ts,
+            "requester_name": requester_name,
+            "requester_email": requester_email,
+        }
         async with self._statements.begin() as conn:
             result = await conn.execute(
-                _REQUESTS.update().where(_announcing(request_id, owner)),
-                fields,
+                _REQUESTS.update().where(_announcing(request_id, owner)), values
             )
             return bool(result.rowcount)
 
-    async def update_request(self, request_id: int, **fields: Any) -> None:
+    async def record_privilege(
+        self, request_id: int, privileged: bool, reason: str, audit: AuditEntry
+    ) -> None:
+        async with self._transactions.begin() as conn:
+            await conn.execute(
+                _REQUESTS.update().where(_REQUESTS.c.id == request_id),
+                {"privileged": privileged, "privileged_reason": reason},
+            )
+            await append_audit(conn, audit, request_id)
+
+    async def record_manager(self, request_id: int, manager_id: str) -> None:
         # A Core statement on a connection: through a session, the ORM's bulk-update machinery
         # (synchronising objects the session does not hold) cost more than the UPDATE itself.
         async with self._statements.begin() as conn:
-            await conn.execute(_REQUESTS.update().where(_REQUESTS.c.id == request_id), fields)
+            await conn.execute(
+                _REQUESTS.update().where(_REQUESTS.c.id == request_id), {"manager_id": manager_id}
+            )
+
+    async def approve(
+        self,
+        request_id: int,
+        actions: tuple[Action, ...],
+        audit: AuditEntry,
+        *,
+        at: datetime,
+        first_approver_is: str | None,
+    ) -> bool:
+        first = (
+            HelpRequestRow.first_approver.is_(None)
+            if first_approver_is is None
+            else HelpRequestRow.first_approver == first_approver_is
+        )
+        conditions = [
+            HelpRequestRow.status == Status.OPEN.value,
+            HelpRequestRow.expires_at > at,
+            HelpRequestRow.suspicious.is_(False),
+            first,
+        ]
+        values = {
+            "status": Status.APPROVED.value,
+            "decided_by": audit.actor_id,
+            "decided_at": at,
+        }
+        return await self._change(request_id, conditions, values, audit, actions)
+
+    async def deny(
+        self, request_id: int, by: str, at: datetime, reason: str, audit: AuditEntry
+    ) -> bool:
+        values = {
+            "status": Status.DENIED.value,
+            "decided_by": by,
+            "decided_at": at,
+            "deny_reason": reason,
+        }
+        opened = [HelpRequestRow.status == Status.OPEN.value]
+        return await self._change(request_id, opened, values, audit)
 
     async def transition(
         self,
@@ -159,27 +220,28 @@ class SqlRequestRepository:
         new: Status,
         audit: AuditEntry,
         *,
-        not_expired_at: datetime | None = None,
-        actions: tuple[Action, ...] = (),
-        first_approver_is: str | None = None,
         not_suspicious: bool = False,
-        **fields: Any,
     ) -> bool:
-        conditions = [
-            HelpRequestRow.id == request_id,
-            HelpRequestRow.status.in_([s.value for s in expected]),
-        ]
-        if not_expired_at is not None:
-            conditions.append(HelpRequestRow.expires_at > not_expired_at)
-        if first_approver_is is not None:
-            conditions.append(HelpRequestRow.first_approver == first_approver_is)
+        conditions = [HelpRequestRow.status.in_([s.value for s in expected])]
         if not_suspicious:
             conditions.append(HelpRequestRow.suspicious.is_(False))
+        return await self._change(request_id, conditions, {"status": new.value}, audit)
+
+    async def _change(
+        self,
+        request_id: int,
+        conditions: Sequence[ColumnElement[bool]],
+        values: dict[str, Any],
+        audit: AuditEntry,
+        actions: tuple[Action, ...] = (),
+    ) -> bool:
+        """Update the request where `conditions` hold, then add `actions` and the audit line,
+        in one transaction; False (nothing written) when they do not hold."""
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(HelpRequestRow)
-                .where(*conditions)
-                .values(status=new.value, updated_at=audit.at, **fields)
+                .where(HelpRequestRow.id == request_id, *conditions)
+                .values(updated_at=audit.at, **values)
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False
@@ -365,21 +427,20 @@ class SqlRequestRepository:
         self,
         action_id: int,
         expected: frozenset[ActionStatus],
-        status: ActionStatus,
+        result: ActionRecord,
         audit: AuditEntry,
         owner: str | None = None,
-        **fields: Any,
     ) -> bool:
         conditions = [ActionRow.id == action_id, ActionRow.status.in_([s.value for s in expected])]
         if owner is not None:  # a worker's result counts only while it still holds the lease
             conditions.append(ActionRow.lease_owner == owner)
         async with self._sessions.begin() as session:
-            result = await session.execute(
+            updated = await session.execute(
                 update(ActionRow)
                 .where(*conditions)
-                .values(status=status.value, updated_at=audit.at, lease_until=None, **fields)
+                .values(updated_at=audit.at, lease_until=None, **_record_values(result))
             )
-            if not result.rowcount:  # type: ignore[attr-defined]
+            if not updated.rowcount:  # type: ignore[attr-defined]
                 return False
             await append_audit(session, audit, audit.request_id)
         return True
@@ -472,6 +533,20 @@ def _held_by(action_id: int, owner: str) -> ColumnElement[bool]:
         ActionRow.status == ActionStatus.RUNNING.value,
         ActionRow.lease_owner == owner,
     )
+
+
+def _record_values(result: ActionRecord) -> dict[str, Any]:
+    """The action row's columns an action's result sets (what it leaves unset is kept)."""
+    values: dict[str, Any] = {
+        "status": result.status.value,
+        "summary": result.summary,
+        "manual_steps": list(result.manual_steps) or None,
+        "link": result.link,
+        "idp_request_id": result.idp_request_id,
+        "directory_object_id": result.directory_object_id,
+        "done_by": result.done_by,
+    }
+    return {column: value for column, value in values.items() if value is not None}
 
 
 def _request_row(request: HelpRequest) -> HelpRequestRow:

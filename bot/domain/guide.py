@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 import re
-import string
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
-# Slack's Block Kit limits that the guide's text has to fit in (section text, button text, header).
-SECTION_TEXT_MAX = 3000
-BUTTON_TEXT_MAX = 75
-HEADER_TEXT_MAX = 150
+from bot.domain import markup
+
+# The walk offers a few branches per step and a few links; how they are drawn is the front end's.
 MAX_CHOICES = 5
+MAX_LINKS = 3
 
 StepId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")]
-ButtonText = Annotated[str, StringConstraints(min_length=1, max_length=BUTTON_TEXT_MAX)]
-HeaderText = Annotated[str, StringConstraints(min_length=1, max_length=HEADER_TEXT_MAX)]
-SectionText = Annotated[str, StringConstraints(min_length=1, max_length=SECTION_TEXT_MAX)]
+PlainText = Annotated[str, StringConstraints(min_length=1)]
 
-_INLINE_LINK = re.compile(r"<([^|>]+)\|[^>]*>")
-_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(?:/[^\s<>|]*)?$")
+
+def _parsed(text: str) -> str:
+    markup.parse(text)  # MarkupError is a ValueError: pydantic reports it with the field's place
+    return text
+
+
+# Text in the guide's neutral markup (see bot.domain.markup), checked to parse.
+MarkupText = Annotated[str, StringConstraints(min_length=1), AfterValidator(_parsed)]
 
 
 class Outcome(StrEnum):
@@ -42,14 +51,14 @@ class _Strict(BaseModel):
 class Link(_Strict):
     """A link button under a step."""
 
-    label: ButtonText
+    label: PlainText
     url: str
 
 
 class Choice(_Strict):
     """A branch of the article ("if you don't see ...") as a button that jumps to a step."""
 
-    label: ButtonText
+    label: PlainText
     goto: StepId
 
 
@@ -57,20 +66,20 @@ class Step(_Strict):
     """One message of a walk."""
 
     id: StepId
-    text: SectionText
+    text: MarkupText
     next: StepId | None = None
     choices: list[Choice] = Field(default_factory=list, max_length=MAX_CHOICES)
     contact_it: bool = False
-    links: list[Link] = Field(default_factory=list, max_length=3)
+    links: list[Link] = Field(default_factory=list, max_length=MAX_LINKS)
 
 
 class Topic(_Strict):
     """A section of the article: a title for the menu and the steps of its walk."""
 
     id: StepId
-    title: HeaderText
-    button: ButtonText
-    summary: SectionText
+    title: PlainText
+    button: PlainText
+    summary: MarkupText
     keywords: list[str] = Field(default_factory=list)
     steps: list[Step] = Field(min_length=1)
 
@@ -83,20 +92,20 @@ class Topic(_Strict):
 class Texts(_Strict):
     """The guide's fixed wording around the topics."""
 
-    menu_header: HeaderText
-    menu_intro: SectionText
-    home_intro: SectionText
-    worked: SectionText
-    contact_it: SectionText
-    not_matched: SectionText
-    abandoned: SectionText
+    menu_header: PlainText
+    menu_intro: MarkupText
+    home_intro: MarkupText
+    worked: MarkupText
+    contact_it: MarkupText
+    not_matched: MarkupText
+    abandoned: MarkupText
 
 
 class Guide(_Strict):
     """The whole guide for one language, checked so that every walk is complete."""
 
     language: str
-    title: HeaderText
+    title: PlainText
     variables: dict[str, str] = Field(default_factory=dict)
     texts: Texts
     topics: list[Topic] = Field(min_length=1, max_length=20)
@@ -170,42 +179,6 @@ class Guide(_Strict):
             return None
         return best[2]
 
-    def with_variables(self, overrides: Mapping[str, str]) -> Guide:
-        """A copy whose text has every {variable} filled in."""
-        values = {**self.variables, **overrides}
-        data = self.model_dump()
-        for t_index, topic in enumerate(data["topics"]):
-            for field_name in ("title", "button", "summary"):
-                topic[field_name] = _fill(
-                    topic[field_name], values, f"topics[{t_index}].{field_name}"
-                )
-            for s_index, step in enumerate(topic["steps"]):
-                here = f"topics[{t_index}].steps[{s_index}]"
-                step["text"] = _fill(step["text"], values, f"{here}.text")
-                for l_index, link in enumerate(step["links"]):
-                    for key in ("label", "url"):
-                        link[key] = _fill(link[key], values, f"{here}.links[{l_index}].{key}")
-                for c_index, choice in enumerate(step["choices"]):
-                    choice["label"] = _fill(
-                        choice["label"], values, f"{here}.choices[{c_index}].label"
-                    )
-        for name, text in data["texts"].items():
-            data["texts"][name] = _fill(text, values, f"texts.{name}")
-        return Guide.model_validate(data)
-
-    def check_links(self) -> None:
-        """Raise ValueError naming the field of the first link that is not a valid https URL."""
-        for t_index, topic in enumerate(self.topics):
-            for s_index, step in enumerate(topic.steps):
-                here = f"topics[{t_index}].steps[{s_index}]"
-                for url in _INLINE_LINK.findall(step.text):
-                    _check_url(url, f"{here}.text")
-                for l_index, link in enumerate(step.links):
-                    _check_url(link.url, f"{here}.links[{l_index}].url")
-        for name, text in self.texts.model_dump().items():
-            for url in _INLINE_LINK.findall(text):
-                _check_url(url, f"texts.{name}")
-
 
 def _reachable(topic: Topic) -> set[str]:
     by_id = {step.id: step for step in topic.steps}
@@ -225,19 +198,6 @@ def _reachable(topic: Topic) -> set[str]:
 
 def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9']+", text.lower()) if len(w) > 1}
-
-
-def _fill(text: str, values: Mapping[str, str], where: str) -> str:
-    names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-    missing = names - values.keys()
-    if missing:
-        raise ValueError(f"{where}: unknown variable {{{sorted(missing)[0]}}}")
-    return text.format_map(values) if names else text
-
-
-def _check_url(url: str, where: str) -> None:
-    if not _HTTPS_URL.match(url):
-        raise ValueError(f"{where}: {url!r} is not a valid https URL")
 
 
 class Move(StrEnum):
@@ -278,31 +238,38 @@ def advance(guide: Guide, state: WalkState, move: Move, *, choice: int = 0) -> W
 
     `state.current` must be the step the button was on; the handler re-reads it from storage.
     """
-    step = guide.step(state.topic_id, state.current)
-    if move is Move.WORKED:
-        return replace(state, outcome=Outcome.WORKED)
-    if move is Move.CONTACT_IT:
-        return replace(state, outcome=Outcome.ESCALATED)
+    step = guide.step(state.topic_id, state.current)  # KeyError: a step the guide no longer has
+    if move in _ENDS:
+        return replace(state, outcome=_ENDS[move])
     if move is Move.RESTART:
         ended = Outcome.ABANDONED if state.outcome is Outcome.IN_PROGRESS else state.outcome
         return replace(state, outcome=ended)
     if move is Move.BACK:
-        if state.outcome is not Outcome.IN_PROGRESS:
-            return replace(state, outcome=Outcome.IN_PROGRESS)
-        if len(state.path) == 1:
-            return state
-        return replace(state, path=state.path[:-1], outcome=Outcome.IN_PROGRESS)
+        return _back(state)
     if move is Move.NEXT:
-        target = step.next
-    elif 0 <= choice < len(step.choices):
-        target = step.choices[choice].goto
-    else:
-        target = None
+        return _go(state, step.next, state.choices)
+    if 0 <= choice < len(step.choices):
+        picked = step.choices[choice]
+        return _go(state, picked.goto, (*state.choices, f"{step.id}:{picked.label}"))
+    return state
+
+
+_ENDS = {Move.WORKED: Outcome.WORKED, Move.CONTACT_IT: Outcome.ESCALATED}
+
+
+def _back(state: WalkState) -> WalkState:
+    """Back from an end is the step it ended on; back from a step is the one before it."""
+    if state.outcome is not Outcome.IN_PROGRESS:
+        return replace(state, outcome=Outcome.IN_PROGRESS)
+    if len(state.path) == 1:
+        return state
+    return replace(state, path=state.path[:-1], outcome=Outcome.IN_PROGRESS)
+
+
+def _go(state: WalkState, target: str | None, chosen: tuple[str, ...]) -> WalkState:
+    """On to `target`, remembering what was chosen; nowhere to go leaves the walk as it is."""
     if target is None:
         return state
-    chosen = state.choices
-    if move is Move.CHOICE:
-        chosen = (*chosen, f"{step.id}:{step.choices[choice].label}")
     return WalkState(
         topic_id=state.topic_id,
         path=(*state.path, target),

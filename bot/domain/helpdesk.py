@@ -51,8 +51,10 @@ from bot.domain.privilege import RoleCheck, assess
 from bot.domain.requests import (
     ACTIVE,
     ActionItem,
+    ActionRecord,
     ActionStatus,
     AuditEntry,
+    Card,
     Change,
     ContactForm,
     HelpRequest,
@@ -301,14 +303,7 @@ class HelpdeskService:
             # Let the next housekeeping pass try again at once rather than after the lease.
             await self._requests.release_announcements(owner)
             raise
-        if not await self._requests.record_announcement(
-            request.id,
-            owner,
-            requester_name=name,
-            requester_email=email,
-            channel_id=channel,
-            message_ts=ts,
-        ):
+        if not await self._requests.record_card(request.id, owner, Card(channel, ts), name, email):
             log.warning(
                 "request #%s's claim was taken over while its card was posted: the card at %s may "
                 "be a second one",
@@ -338,12 +333,8 @@ class HelpdeskService:
             reasons = ("the admin lists could not be read",)
         verdict = assess(reasons, await self._role_check(request.requester_email))
         event = "request.privileged" if verdict.privileged else "request.not_privileged"
-        await self._requests.record_audit(
-            AuditEntry(self._clock.now(), SYSTEM, event, request.id, {"reason": verdict.reason})
-        )
-        await self._requests.update_request(
-            request.id, privileged=verdict.privileged, privileged_reason=verdict.reason
-        )
+        audit = AuditEntry(self._clock.now(), SYSTEM, event, request.id, {"reason": verdict.reason})
+        await self._requests.record_privilege(request.id, verdict.privileged, verdict.reason, audit)
         return replace(request, privileged=verdict.privileged, privileged_reason=verdict.reason)
 
     async def _role_check(self, email: str) -> RoleCheck:
@@ -371,7 +362,7 @@ class HelpdeskService:
                 AuditEntry(self._clock.now(), SYSTEM, "manager.unknown", request.id)
             )
             return
-        await self._requests.update_request(request.id, manager_id=manager)
+        await self._requests.record_manager(request.id, manager)
         await self._notifier.ask_manager(replace(request, manager_id=manager), manager)
         await self._notify(request.id, Change.MANAGER_ASKED, None)
 
@@ -466,17 +457,8 @@ class HelpdeskService:
             if not actions:
                 raise NothingSelectedError("no action was approved by both admins")
         audit = AuditEntry(now, actor, "request.approved", request.id, _approval(selected, actions))
-        moved = await self._requests.transition(
-            request.id,
-            _OPEN,
-            Status.APPROVED,
-            audit,
-            not_expired_at=now,
-            actions=actions,
-            first_approver_is=first,
-            not_suspicious=True,
-            decided_by=actor,
-            decided_at=now,
+        moved = await self._requests.approve(
+            request.id, actions, audit, at=now, first_approver_is=first
         )
         if not moved:
             raise _already(await self._get(request.id))
@@ -574,17 +556,11 @@ class HelpdeskService:
     async def deny(self, request_id: int, actor: str, place: Place, reason: str) -> HelpRequest:
         """Deny with a reason the employee will read."""
         request = await self.authorize(request_id, actor, place)
-        return await self._move(
-            request,
-            _OPEN,
-            Status.DENIED,
-            actor,
-            Change.DENIED,
-            detail={"reason_length": len(reason)},
-            decided_by=actor,
-            decided_at=self._clock.now(),
-            deny_reason=reason,
-        )
+        now = self._clock.now()
+        audit = AuditEntry(now, actor, "request.denied", request.id, {"reason_length": len(reason)})
+        if not await self._requests.deny(request.id, actor, now, reason, audit):
+            raise _already(await self._get(request.id))
+        return await self._notify(request.id, Change.DENIED, actor)
 
     async def execute(self, request_id: int) -> None:
         """Carry out the approved actions, each at most once, and settle the request."""
@@ -755,7 +731,10 @@ class HelpdeskService:
             self._clock.now(), actor, "action.done", request.id, {"action": item.action.value}
         )
         done = await self._requests.finish_action(
-            item.id, frozenset({ActionStatus.MANUAL}), ActionStatus.DONE, audit, done_by=actor
+            item.id,
+            frozenset({ActionStatus.MANUAL}),
+            ActionRecord(ActionStatus.DONE, done_by=actor),
+            audit,
         )
         if not done:
             return
@@ -890,17 +869,10 @@ class HelpdeskService:
             request.id,
             {**detail, "summary": result.summary},
         )
-        await self._requests.finish_action(
-            item.id,
-            running,
-            status,
-            audit,
-            owner,
-            summary=result.summary,
-            manual_steps=list(result.manual_steps),
-            link=result.link,
-            **_action_ids(detail),
+        record = ActionRecord(
+            status, result.summary, tuple(result.manual_steps), result.link, **_action_ids(detail)
         )
+        await self._requests.finish_action(item.id, running, record, audit, owner)
         change = Change.ACTION_WAITING if status is ActionStatus.MANUAL else Change.ACTION_DONE
         await self._notify(request.id, change, None)
 
@@ -916,14 +888,9 @@ class HelpdeskService:
         audit = AuditEntry(
             self._clock.now(), SYSTEM, "action.failed", request.id, {**detail, "why": why}
         )
+        record = ActionRecord(ActionStatus.FAILED, why, **_action_ids(detail))
         await self._requests.finish_action(
-            item.id,
-            frozenset({ActionStatus.RUNNING}),
-            ActionStatus.FAILED,
-            audit,
-            owner,
-            summary=why,
-            **_action_ids(detail),
+            item.id, frozenset({ActionStatus.RUNNING}), record, audit, owner
         )
         await self._notify(request.id, Change.ACTION_FAILED, None)
 
@@ -1115,10 +1082,9 @@ class HelpdeskService:
         actor: str,
         change: Change,
         detail: dict[str, Any] | None = None,
-        **fields: Any,
     ) -> HelpRequest:
         audit = AuditEntry(self._clock.now(), actor, f"request.{new.value}", request.id, detail)
-        if not await self._requests.transition(request.id, expected, new, audit, **fields):
+        if not await self._requests.transition(request.id, expected, new, audit):
             raise _already(await self._get(request.id))
         return await self._notify(request.id, change, None if actor == SYSTEM else actor)
 

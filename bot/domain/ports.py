@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.domain.identity import Action
 from bot.domain.notice import ResetNotice
 from bot.domain.requests import (
     ActionItem,
+    ActionRecord,
     ActionStatus,
     AuditEntry,
+    Card,
     Change,
     HelpRequest,
     Intake,
@@ -95,13 +97,42 @@ class RequestRepository(Protocol):
         is free, older than `stale`, or `owner`'s already."""
         ...
 
-    async def record_announcement(self, request_id: int, owner: str, **fields: Any) -> bool:
-        """Store where the card was posted (and the profile read for it), only while `owner`
-        holds its claim and no card is stored; True if stored."""
+    async def record_card(
+        self, request_id: int, owner: str, card: Card, requester_name: str, requester_email: str
+    ) -> bool:
+        """Store where the card was posted and the profile read for it, only while `owner`
+        holds the claim on posting it and no card is stored; True if stored."""
         ...
 
-    async def update_request(self, request_id: int, **fields: Any) -> None:
-        """Fill in facts that are not state (profile, where the card was posted)."""
+    async def record_privilege(
+        self, request_id: int, privileged: bool, reason: str, audit: AuditEntry
+    ) -> None:
+        """Store whether the requester is privileged and why, with its audit line, in one
+        transaction."""
+        ...
+
+    async def record_manager(self, request_id: int, manager_id: str) -> None:
+        """Store who the requester's manager is (asked to confirm the request)."""
+        ...
+
+    async def approve(
+        self,
+        request_id: int,
+        actions: tuple[Action, ...],
+        audit: AuditEntry,
+        *,
+        at: datetime,
+        first_approver_is: str | None,
+    ) -> bool:
+        """OPEN -> APPROVED by `audit.actor_id` at `at`, only if not expired at `at`, not
+        reported suspicious, and first approved by `first_approver_is` (None: no first
+        approval); writes the actions (the outbox) and the audit line in the same transaction."""
+        ...
+
+    async def deny(
+        self, request_id: int, by: str, at: datetime, reason: str, audit: AuditEntry
+    ) -> bool:
+        """OPEN -> DENIED by `by` at `at` with the reason the employee reads."""
         ...
 
     async def transition(
@@ -111,15 +142,10 @@ class RequestRepository(Protocol):
         new: Status,
         audit: AuditEntry,
         *,
-        not_expired_at: datetime | None = None,
-        actions: tuple[Action, ...] = (),
-        first_approver_is: str | None = None,
         not_suspicious: bool = False,
-        **fields: Any,
     ) -> bool:
-        """Move the request to `new` only if it is in `expected` (and, when given, not expired
-        at that time and first approved by `first_approver_is`), writing the audit entry and
-        any `actions` in the same transaction."""
+        """Move to `new` only if in `expected` (and, given `not_suspicious`, not reported),
+        with the audit line."""
         ...
 
     async def record_first_approval(
@@ -174,13 +200,13 @@ class RequestRepository(Protocol):
         self,
         action_id: int,
         expected: frozenset[ActionStatus],
-        status: ActionStatus,
+        result: ActionRecord,
         audit: AuditEntry,
         owner: str | None = None,
-        **fields: Any,
     ) -> bool:
         """Record an action's result if it is still in `expected` (and, given `owner`, still
-        leased to that worker), with its audit line."""
+        leased to that worker), with its audit line; what `result` leaves unset (None, no
+        manual steps) keeps its stored value."""
         ...
 
     async def renew_action_lease(self, action_id: int, owner: str, lease_until: datetime) -> bool:

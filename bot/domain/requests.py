@@ -181,6 +181,27 @@ class ActionItem:
 
 
 @dataclass(frozen=True)
+class ActionRecord:
+    """The result of an action as stored with it."""
+
+    status: ActionStatus
+    summary: str | None = None
+    manual_steps: tuple[str, ...] = ()
+    link: str | None = None
+    idp_request_id: str | None = None
+    directory_object_id: str | None = None
+    done_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Card:
+    """Where a request's card was posted."""
+
+    channel_id: str
+    message_ts: str
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     """One line of the append-only audit log; `detail` never holds a secret."""
 

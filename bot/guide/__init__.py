@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
+from bot.domain import markup
 from bot.domain.guide import Guide
-from bot.domain.text import escape_mrkdwn
+from bot.guide.prepare import check_links, with_variables
 from bot.settings import DEFAULT_APP_PASSWORDS_URL, DEFAULT_MANAGE_SETTINGS_URL, Settings
 
 DEFAULT_GUIDE = Path(__file__).with_name("en.yaml")
@@ -19,13 +21,23 @@ DEFAULT_VARIABLES = {
     "it_contact": "your IT department",
 }
 
+# What a front end the guide is shown on finds wrong with it ("field: why"), such as Slack's
+# text limits, which apply to the text as written for Slack and so are Slack's to check; the
+# composition root passes the checks of the front ends it serves.
+GuideCheck = Callable[[Guide], list[str]]
+
 
 class GuideError(Exception):
     """The guide file is unusable; the message names the file, the field and the problem."""
 
 
-def load_guide(path: Path | None = None, variables: Mapping[str, str] | None = None) -> Guide:
-    """Read, validate and fill in the guide; raise GuideError naming what is wrong."""
+def load_guide(
+    path: Path | None = None,
+    variables: Mapping[str, str] | None = None,
+    checks: Sequence[GuideCheck] = (),
+) -> Guide:
+    """Read, validate and fill in the guide, and check it fits every front end; raise GuideError
+    naming the file, the field and what is wrong."""
     source = path or DEFAULT_GUIDE
     try:
         raw = yaml.safe_load(source.read_text(encoding="utf-8"))
@@ -36,14 +48,24 @@ def load_guide(path: Path | None = None, variables: Mapping[str, str] | None = N
     if not isinstance(raw, dict):
         raise GuideError(f"{source}: the guide must be a mapping with 'topics', 'texts', ...")
     try:
-        guide = Guide.model_validate(raw).with_variables({**DEFAULT_VARIABLES, **(variables or {})})
-        guide.check_links()
+        parsed = Guide.model_validate(raw)
+        guide = with_variables(parsed, {**DEFAULT_VARIABLES, **(variables or {})})
+        check_links(guide)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise GuideError(f"{source}: {_location(first['loc'])}: {first['msg']}") from exc
+        raise GuideError(f"{source}: {_problem(exc.errors()[0])}") from exc
     except ValueError as exc:
         raise GuideError(f"{source}: {exc}") from exc
+    problems = [problem for check in checks for problem in check(guide)]
+    if problems:
+        raise GuideError(f"{source}: {problems[0]}")
     return guide
+
+
+def _problem(error: ErrorDetails) -> str:
+    """ "field: why" for pydantic's error; a rule of the whole guide names its field itself."""
+    cause = error.get("ctx", {}).get("error")
+    why = str(cause) if error["type"] == "value_error" and cause else error["msg"]
+    return f"{_location(error['loc'])}: {why}" if error["loc"] else why
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
@@ -57,9 +79,10 @@ def _location(loc: tuple[int | str, ...]) -> str:
 
 
 def guide_variables(settings: Settings) -> dict[str, str]:
-    """The variables that come from settings: the organisation's links and IT contact."""
+    """The variables that come from settings: the organisation's links and IT contact (text typed
+    by an operator, escaped so that it shows as typed rather than as markup)."""
     return {
         "manage_settings_url": str(settings.manage_settings_url),
         "app_passwords_url": str(settings.app_passwords_url),
-        "it_contact": escape_mrkdwn(settings.it_contact),
+        "it_contact": markup.escape(settings.it_contact),
     }

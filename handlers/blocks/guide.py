@@ -22,6 +22,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.guide import Guide, Outcome, Step, Topic, WalkState
 from bot.domain.walks import WalkRecord
+from handlers.blocks.markup import to_mrkdwn
 from handlers.ids import ActionId, BlockId
 from handlers.payloads import StepRef
 
@@ -51,10 +52,11 @@ class Message:
 
 
 def build_menu(guide: Guide, intro: str | None = None) -> Message:
-    """The six topics of the article, each with a button that starts its walk."""
+    """The six topics of the article, each with a button that starts its walk; `intro` is one of
+    the guide's texts (markup), the menu's own by default."""
     blocks: list[Block] = [
         HeaderBlock(text=guide.texts.menu_header),
-        SectionBlock(text=MarkdownTextObject(text=intro or guide.texts.menu_intro)),
+        SectionBlock(text=MarkdownTextObject(text=to_mrkdwn(intro or guide.texts.menu_intro))),
         *_topic_sections(guide),
     ]
     return Message(text=guide.texts.menu_header, blocks=blocks)
@@ -64,7 +66,7 @@ def build_home(guide: Guide) -> View:
     """The Home tab: what the bot does, and the same menu."""
     blocks: list[Block] = [
         HeaderBlock(text=guide.texts.menu_header),
-        SectionBlock(text=MarkdownTextObject(text=guide.texts.home_intro)),
+        SectionBlock(text=MarkdownTextObject(text=to_mrkdwn(guide.texts.home_intro))),
         DividerBlock(),
         *_topic_sections(guide),
     ]
@@ -75,7 +77,7 @@ def _topic_sections(guide: Guide) -> list[Block]:
     return [
         SectionBlock(
             block_id=f"{BlockId.MENU}-{topic.id}",
-            text=MarkdownTextObject(text=f"*{topic.title}*\n{topic.summary}"),
+            text=MarkdownTextObject(text=f"*{topic.title}*\n{to_mrkdwn(topic.summary)}"),
             accessory=ButtonElement(
                 text=PlainTextObject(text="Choose"),
                 action_id=f"{ActionId.TOPIC}{topic.id}",
@@ -107,7 +109,7 @@ def render_walk(guide: Guide, state: WalkState, ref: str) -> Message:
 def _step(topic: Topic, step: Step, depth: int, ref: str) -> Message:
     blocks: list[Block] = [
         ContextBlock(elements=[MarkdownTextObject(text=f"*{topic.title}* · step {depth}")]),
-        SectionBlock(text=MarkdownTextObject(text=step.text)),
+        SectionBlock(text=MarkdownTextObject(text=to_mrkdwn(step.text))),
     ]
     if step.choices:
         blocks.append(
@@ -152,7 +154,7 @@ def _step(topic: Topic, step: Step, depth: int, ref: str) -> Message:
 def _ending(topic: Topic, text: str, ref: str) -> Message:
     blocks: list[Block] = [
         ContextBlock(elements=[MarkdownTextObject(text=f"*{topic.title}*")]),
-        SectionBlock(text=MarkdownTextObject(text=text)),
+        SectionBlock(text=MarkdownTextObject(text=to_mrkdwn(text))),
         ActionsBlock(
             block_id=BlockId.STEP_BUTTONS,
             elements=[

@@ -210,24 +210,9 @@ class FakeGraph:
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if token not in self.valid_tokens:
             return _error(401, "InvalidAuthenticationToken", "Access token has expired.")
-        await self._stall(request.method, path)
-        for index, (verb, pattern, seconds) in enumerate(self.delays):
-            if verb == request.method and pattern.search(path):
-                del self.delays[index]
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), seconds)
-                if request.transport is None or request.transport.is_closing():
-                    return web.Response(status=499)  # the caller is gone: nothing is done
-                break
-        for index, (verb, pattern, status, headers) in enumerate(self.failures):
-            if verb == request.method and pattern.search(path):
-                del self.failures[index]
-                return _error(
-                    status,
-                    "TooManyRequests" if status == 429 else "serviceError",
-                    "injected",
-                    headers,
-                )
+        injected = await self._injected(request, path)
+        if injected is not None:
+            return injected
         parts = path.strip("/").split("/")
         if parts[:2] == ["roleManagement", "directory"]:
             return self._role_management(request, parts[2:])
@@ -240,7 +225,30 @@ class FakeGraph:
                 "Request_ResourceNotFound",
                 f"Resource '{parts[1] if len(parts) > 1 else ''}' does not exist.",
             )
-        rest = parts[2:]
+        return await self._user_route(request, user, parts[2:])
+
+    async def _injected(self, request: web.Request, path: str) -> web.Response | None:
+        """A stall, delay or failure a test asked for on this call, if any."""
+        await self._stall(request.method, path)
+        for index, (verb, pattern, seconds) in enumerate(self.delays):
+            if verb == request.method and pattern.search(path):
+                del self.delays[index]
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), seconds)
+                if request.transport is None or request.transport.is_closing():
+                    return web.Response(status=499)  # the caller is gone: nothing is done
+                break
+        for index, (verb, pattern, status, headers) in enumerate(self.failures):
+            if verb == request.method and pattern.search(path):
+                del self.failures[index]
+                error = "TooManyRequests" if status == 429 else "serviceError"
+                return _error(status, error, "injected", headers)
+        return None
+
+    async def _user_route(
+        self, request: web.Request, user: GraphUser, rest: list[str]
+    ) -> web.Response:
+        """The calls on one user: read, revoke sessions, roles, mail, authentication methods."""
         if not rest and request.method == "GET":
             return web.json_response(_user_json(user))
         if rest == ["revokeSignInSessions"] and request.method == "POST":

@@ -175,7 +175,10 @@ class FakeOkta:
                 "E0000007",
                 f"Not found: Resource not found: {parts[1] if len(parts) > 1 else ''} (User)",
             )
-        rest = parts[2:]
+        return self._user_route(request, user, parts[2:])
+
+    def _user_route(self, request: web.Request, user: OktaUser, rest: list[str]) -> web.Response:
+        """The calls on one user: read, roles, reset factors, clear sessions."""
         if not rest and request.method == "GET":
             return web.json_response(self._json(user), headers=self._headers())
         if rest == ["roles"] and request.method == "GET":

@@ -11,15 +11,12 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
-from slack_sdk.errors import SlackObjectFormationError
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
+
+from handlers.slack_rules import Problem, message_problems, refusal, view_problems
 
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
-MESSAGE_BLOCK_LIMIT = 50
-VIEW_BLOCK_LIMIT = 100
 TRIGGER_TTL_S = 3.0
 RESPONSE_URL_USES = 5
 
@@ -207,7 +204,9 @@ class FakeSlack:
         if self._response_uses[rid] > RESPONSE_URL_USES:
             self.violations.append(f"response URL {rid} used more than {RESPONSE_URL_USES} times")
             return web.json_response({"ok": False, "error": "used_url"}, status=404)
-        self._check_message(payload, f"response_url {rid}")
+        refused = self._refused(message_problems(payload), f"response_url {rid}")
+        if refused is not None:
+            return web.json_response(refused, status=400)
         self.responses[rid].append(payload)
         return web.json_response({"ok": True})
 
@@ -301,7 +300,9 @@ class FakeSlack:
     def _m_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:
         if not p.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
-        self._check_message(p, "chat.postMessage")
+        refused = self._refused(message_problems(p), "chat.postMessage")
+        if refused is not None:
+            return refused
         ts = f"{int(time.time())}.{next(self._ts):06d}"
         message = {
             "ts": ts,
@@ -316,12 +317,16 @@ class FakeSlack:
         key = (p.get("channel", ""), p.get("ts", ""))
         if key not in self.messages:
             return {"ok": False, "error": "message_not_found"}
-        self._check_message(p, "chat.update")
+        refused = self._refused(message_problems(p), "chat.update")
+        if refused is not None:
+            return refused
         self.messages[key] = {"ts": key[1], "text": p.get("text", ""), "blocks": _blocks(p)}
         return {"ok": True, "channel": key[0], "ts": key[1]}
 
     def _m_chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
-        self._check_message(p, "chat.postEphemeral")
+        refused = self._refused(message_problems(p), "chat.postEphemeral")
+        if refused is not None:
+            return refused
         return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
 
     def _m_conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -354,7 +359,9 @@ class FakeSlack:
 
     def _m_views_publish(self, p: dict[str, Any]) -> dict[str, Any]:
         view = _json_field(p, "view")
-        self._check_view(view, "views.publish")
+        refused = self._refused(view_problems(view, "home"), "views.publish")
+        if refused is not None:
+            return refused
         self.home_views[p.get("user_id", "")] = view
         return {"ok": True, "view": {"id": f"V{next(self._ids)}", **view}}
 
@@ -364,59 +371,28 @@ class FakeSlack:
         if issued is None or time.monotonic() - issued > TRIGGER_TTL_S:
             return {"ok": False, "error": "expired_trigger_id"}
         view = _json_field(p, "view")
-        self._check_view(view, "views.open")
+        refused = self._refused(view_problems(view, "modal"), "views.open")
+        if refused is not None:
+            return refused
         return {"ok": True, "view": {"id": f"V{next(self._ids)}", **view}}
 
     def _m_views_update(self, p: dict[str, Any]) -> dict[str, Any]:
         view = _json_field(p, "view")
-        self._check_view(view, "views.update")
+        refused = self._refused(view_problems(view), "views.update")
+        if refused is not None:
+            return refused
         return {"ok": True, "view": {"id": p.get("view_id", "V0"), **view}}
 
     _m_views_push = _m_views_open
 
     # -- Block Kit checks -----------------------------------------------------------------
 
-    def _check_message(self, p: dict[str, Any], where: str) -> None:
-        blocks = _blocks(p)
-        if blocks and not p.get("text"):
-            self.violations.append(f"{where}: blocks without a text fallback")
-        if len(blocks) > MESSAGE_BLOCK_LIMIT:
-            self.violations.append(f"{where}: {len(blocks)} blocks (limit {MESSAGE_BLOCK_LIMIT})")
-        self._check_blocks(blocks, where)
-
-    def _check_view(self, view: dict[str, Any], where: str) -> None:
-        blocks = view.get("blocks", [])
-        if len(blocks) > VIEW_BLOCK_LIMIT:
-            self.violations.append(f"{where}: {len(blocks)} blocks (limit {VIEW_BLOCK_LIMIT})")
-        try:
-            View(**view).to_dict()
-        except (SlackObjectFormationError, TypeError, ValueError) as exc:
-            self.violations.append(f"{where}: {exc}")
-        self._check_blocks(blocks, where)
-
-    def _check_blocks(self, blocks: list[dict[str, Any]], where: str) -> None:
-        action_ids: list[str] = []
-        for raw in blocks:
-            try:
-                block = Block.parse(raw)
-                if block is None or type(block) is Block:
-                    self.violations.append(f"{where}: unknown block type {raw.get('type')}")
-                    continue
-                block.to_dict()
-            except (SlackObjectFormationError, TypeError, ValueError, KeyError) as exc:
-                self.violations.append(f"{where}: {exc}")
-            action_ids.extend(_action_ids(raw))
-            for element in _elements(raw):
-                max_length = element.get("max_length")
-                if (
-                    element.get("type") == "plain_text_input"
-                    and max_length is not None
-                    and not (1 <= max_length <= 3000)
-                ):
-                    self.violations.append(f"{where}: plain_text_input max_length {max_length}")
-        duplicates = {a for a in action_ids if action_ids.count(a) > 1}
-        if duplicates:
-            self.violations.append(f"{where}: action_id used twice: {sorted(duplicates)}")
+    def _refused(self, problems: list[Problem], where: str) -> dict[str, Any] | None:
+        """Slack's refusal of a payload breaking Slack's rules, noted as a violation; else None."""
+        if not problems:
+            return None
+        self.violations.extend(f"{where}: {problem}" for problem in problems)
+        return refusal(problems)
 
 
 def _json_field(p: dict[str, Any], name: str) -> dict[str, Any]:
@@ -427,15 +403,3 @@ def _json_field(p: dict[str, Any], name: str) -> dict[str, Any]:
 def _blocks(p: dict[str, Any]) -> list[dict[str, Any]]:
     value = p.get("blocks") or []
     return json.loads(value) if isinstance(value, str) else value
-
-
-def _elements(block: dict[str, Any]) -> list[dict[str, Any]]:
-    elements = list(block.get("elements", []))
-    for key in ("accessory", "element"):
-        if isinstance(block.get(key), dict):
-            elements.append(block[key])
-    return [e for e in elements if isinstance(e, dict)]
-
-
-def _action_ids(block: dict[str, Any]) -> list[str]:
-    return [e["action_id"] for e in _elements(block) if "action_id" in e]

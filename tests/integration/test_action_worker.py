@@ -259,30 +259,6 @@ async def test_an_action_held_by_a_dead_worker_is_taken_over_once_its_lease_ends
     assert await desk.service.work_due() == []
 
 
-async def test_a_worker_whose_lease_was_taken_over_cannot_record_a_result(desk: Desk) -> None:
-    from bot.domain.requests import AuditEntry
-
-    request_id = await _approved(desk, (Action.DELETE_APP_PASSWORDS,))
-    await desk.repo.transition(
-        request_id,
-        frozenset({Status.APPROVED}),
-        Status.EXECUTING,
-        AuditEntry(desk.clock.now(), "system", "request.executing", request_id),
-    )
-    [item] = await desk.repo.actions_of(request_id)
-    now = desk.clock.now()
-    assert await desk.repo.claim_action(item.id, now, now + ACTION_LEASE, "slow-worker")
-    later = now + ACTION_LEASE + timedelta(seconds=1)
-    assert await desk.repo.claim_action(item.id, later, later + ACTION_LEASE, "new-worker")
-    audit = AuditEntry(later, "system", "action.done", request_id)
-    assert not await desk.repo.finish_action(
-        item.id, frozenset({ActionStatus.RUNNING}), ActionStatus.DONE, audit, "slow-worker"
-    )
-    assert await desk.repo.finish_action(
-        item.id, frozenset({ActionStatus.RUNNING}), ActionStatus.DONE, audit, "new-worker"
-    )
-
-
 async def test_an_action_whose_workers_keep_dying_is_given_up(desk: Desk) -> None:
     from bot.domain.requests import AuditEntry
 
@@ -367,34 +343,14 @@ async def test_releasing_hands_back_only_this_process_s_actions_at_once(desk: De
     assert desk.directory.calls == ["clear_mfa"]
 
 
-async def test_a_card_claim_is_renewed_by_its_owner_only_and_released_by_holder(
+async def test_a_new_request_s_card_is_claimed_under_this_process_s_lease_holder(
     desk: Desk,
 ) -> None:
+    # How claims are taken over, renewed and released: tests/contract/test_cards.py.
     form = ContactForm("lost it", True, Remaining.NONE, None, "+1 555 0100")
     request = (await desk.service.submit("T0TEAM", "U1", "lost-phone", None, form)).request
     mine = request.announce_owner
     assert mine is not None
     assert mine.startswith(f"{desk.service.lease_holder}:")
-    now = desk.clock.now()
-    lease = timedelta(seconds=30)
-    assert not await desk.repo.claim_announcement(request.id, now, now - lease, "other:run")
-    assert await desk.repo.claim_announcement(request.id, now, now - lease, mine)  # already mine
-    desk.clock.advance(seconds=25)
-    assert await desk.repo.renew_announcement(request.id, mine, desk.clock.now())
-    assert not await desk.repo.renew_announcement(request.id, "other:run", desk.clock.now())
-    desk.clock.advance(seconds=25)  # 50 s after the claim, 25 s after its renewal: still held
-    later = desk.clock.now()
-    assert not await desk.repo.claim_announcement(request.id, later, later - lease, "other:run")
     assert await desk.repo.release_announcements("other") == 0
     assert await desk.repo.release_announcements(f"{desk.service.lease_holder}:") == 1
-    assert await desk.repo.claim_announcement(request.id, later, later - lease, "other:run")
-    assert not await desk.repo.renew_announcement(request.id, mine, later)  # no longer mine
-    assert not await desk.repo.record_announcement(request.id, mine, message_ts="1.0")
-    assert await desk.repo.record_announcement(
-        request.id, "other:run", channel_id="C0DESK", message_ts="1.1"
-    )
-    assert not await desk.repo.renew_announcement(request.id, "other:run", later)  # posted
-    assert await desk.repo.release_announcements("other") == 0
-    stored = await desk.repo.get_request(request.id)
-    assert stored is not None
-    assert stored.message_ts == "1.1"

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.identity import Action
 from bot.domain.requests import (
+    ActionRecord,
     ActionStatus,
     AuditEntry,
     ContactForm,
@@ -78,12 +79,12 @@ async def _a_day_of_work(repo: SqlRequestRepository, requester: str = "U1") -> N
         _request(requester), AuditEntry(NOW, requester, "request.created")
     )
     approved = AuditEntry(NOW, "UADMIN", "request.approved", request.id, {"actions": ["a", "b"]})
-    assert await repo.transition(
+    assert await repo.approve(
         request.id,
-        frozenset({Status.OPEN}),
-        Status.EXECUTING,
+        (Action.CLEAR_MFA, Action.REVOKE_SESSIONS),
         approved,
-        actions=(Action.CLEAR_MFA, Action.REVOKE_SESSIONS),
+        at=NOW,
+        first_approver_is=None,
     )
     first = (await repo.actions_of(request.id))[0]
     assert await repo.claim_action(first.id, NOW, NOW + timedelta(minutes=5), "w1")
@@ -91,7 +92,7 @@ async def _a_day_of_work(repo: SqlRequestRepository, requester: str = "U1") -> N
         NOW, "system", "action.done", request.id, {"action": "clear_mfa", "summary": "Ünïcode ✓"}
     )
     assert await repo.finish_action(
-        first.id, frozenset({ActionStatus.RUNNING}), ActionStatus.DONE, done, "w1"
+        first.id, frozenset({ActionStatus.RUNNING}), ActionRecord(ActionStatus.DONE), done, "w1"
     )
     await repo.record_audit(
         AuditEntry(NOW, "UOTHER", "approve_denied", request.id, {"why": "not an admin"})

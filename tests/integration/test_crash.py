@@ -93,7 +93,9 @@ async def test_a_request_acked_before_a_crash_is_kept_and_posted_after_restart(
     # The dead process had claimed the posting; a restart takes it over once that lease ran out
     # (the lease is 2 minutes: the claim is dated back rather than the test waiting for it).
     lapsed = datetime.now(UTC) - ANNOUNCE_LEASE - ANNOUNCE_LEASE
-    await repo.update_request(request.id, announce_started_at=lapsed)
+    assert request.announce_owner is not None
+    # The dead process's own claim, taken again as of then (it is still theirs).
+    assert await repo.claim_announcement(request.id, lapsed, lapsed, request.announce_owner)
     bot = await _start(serve_env, tmp_path / "second.log")
     async with aiohttp.ClientSession() as http:
         try:

@@ -244,27 +244,6 @@ async def test_parallel_wrong_codes_on_two_replicas_compare_at_most_five(
         await replicas[0].verify("UADMIN", _code(secret, clock))
 
 
-async def test_the_store_counts_parallel_attempts_one_by_one(
-    engine: AsyncEngine, database_url: str, clock: FixedClock
-) -> None:
-    second_engine = create_engine(database_url)
-    try:
-        stores = [SqlAuthenticatorStore(session_factory(e)) for e in (engine, second_engine)]
-        await _enrolled(StepUp(stores[0], SecretBox(KEY), clock), clock)
-        now = clock.now()
-        until = now + timedelta(minutes=15)
-        counted = await asyncio.gather(
-            *(stores[i % 2].count_attempt("UADMIN", now, 5, until) for i in range(30))
-        )
-    finally:
-        await second_engine.dispose()
-    admitted = sorted((c.failures, c.locked_until) for c in counted if c is not None)
-    assert admitted == [(1, None), (2, None), (3, None), (4, None), (5, until)]
-    row = await stores[0].get_authenticator("UADMIN")
-    assert row is not None
-    assert (row.failures, row.locked_until) == (5, until)
-
-
 async def test_an_ended_lock_starts_a_fresh_count(stepup: StepUp, clock: FixedClock) -> None:
     secret = await _enrolled(stepup, clock)
     for _ in range(5):
@@ -290,26 +269,6 @@ async def test_a_right_code_as_the_last_attempt_counts_and_leaves_no_lock(
     clock.advance(seconds=30)
     with pytest.raises(WrongCodeError, match="4 tries left"):
         await stepup.verify("UADMIN", _wrong(secret, clock))
-
-
-async def test_a_right_code_counted_before_a_racing_lock_passes_but_keeps_the_lock(
-    engine: AsyncEngine, clock: FixedClock
-) -> None:
-    store = SqlAuthenticatorStore(session_factory(engine))
-    secret = await _enrolled(StepUp(store, SecretBox(KEY), clock), clock)
-    now, until = clock.now(), clock.now() + timedelta(minutes=15)
-    mine = await store.count_attempt("UADMIN", now, 5, until)  # the right code, in flight
-    assert mine is not None
-    assert mine.failures == 1
-    for _ in range(4):  # wrong codes racing it take the rest and lock
-        assert await store.count_attempt("UADMIN", now, 5, until) is not None
-    assert await store.count_attempt("UADMIN", now, 5, until) is None
-    step = pyotp.TOTP(secret).timecode(now)
-    assert await store.use_step("UADMIN", step, now)  # judged on its code: it passes
-    row = await store.get_authenticator("UADMIN")
-    assert row is not None
-    assert (row.failures, row.locked_until) == (5, until)  # the wrong ones' lock stays
-    assert not await store.use_step("UADMIN", step, now)  # and it stays once-only
 
 
 async def test_replays_use_attempts_so_they_are_bounded_too(

@@ -1,4 +1,4 @@
-"""Repositories on SQLite and PostgreSQL: conditional updates, the event ledger, migrations."""
+"""SQL storage only: migrations, batched statements, walks across replicas, lost connections."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -21,7 +21,7 @@ from bot.domain.walks import Surface, WalkRecord, Walks
 from bot.guide import load_guide
 from storage.engine import create_engine, ping
 from storage.migrate import alembic_config, migrate, pending_revisions
-from storage.repositories import SqlEventLedger, SqlWalkRepository
+from storage.repositories import SqlWalkRepository
 from tests.conftest import FixedClock
 
 GUIDE = load_guide()
@@ -115,25 +115,6 @@ async def test_0006_marks_done_actions_told_and_its_downgrade_keeps_the_audit_ap
         await conn.run_sync(_to("head"))
 
 
-async def test_a_walk_round_trips_with_its_times_in_utc(engine: AsyncEngine) -> None:
-    walks = SqlWalkRepository(engine)
-    service = Walks(GUIDE, walks, FixedClock())
-    walk = await service.start("T", "U7", "lost-phone", Surface.DM)
-    stored = await walks.get_walk(walk.id)
-    assert stored == walk
-    assert stored is not None
-    assert stored.started_at.tzinfo is not None
-
-
-async def test_an_update_from_a_stale_version_is_refused(engine: AsyncEngine) -> None:
-    walks = SqlWalkRepository(engine)
-    service = Walks(GUIDE, walks, FixedClock())
-    walk = await service.start("T", "U7", "why", Surface.COMMAND)
-    ended = replace(walk, state=replace(walk.state, outcome=Outcome.WORKED), version=2)
-    assert await walks.update_walk(ended, expected_version=1)
-    assert not await walks.update_walk(ended, expected_version=1)
-
-
 async def test_two_clicks_at_once_on_the_same_step_move_the_walk_once(engine: AsyncEngine) -> None:
     walks = SqlWalkRepository(engine)
     service = Walks(GUIDE, walks, FixedClock())
@@ -195,19 +176,6 @@ async def test_a_burst_of_clicks_shares_statements_and_each_gets_its_own_answer(
         first, second, stale = landed[3 * index : 3 * index + 3]
         assert [first, second, stale] == [True, False, False]
         assert await walks.get_walk(walk.id) == changes[3 * index][0]
-
-
-async def test_each_event_id_is_claimed_once_and_old_ones_are_forgotten(
-    engine: AsyncEngine,
-) -> None:
-    ledger = SqlEventLedger(engine)
-    now = datetime(2026, 11, 27, 8, tzinfo=UTC)
-    claims = await asyncio.gather(*[ledger.claim_event("Ev1", now) for _ in range(5)])
-    assert sorted(claims) == [False, False, False, False, True]
-    assert await ledger.claim_event("Ev2", now + timedelta(days=2))
-    assert await ledger.forget_events_before(now + timedelta(days=1)) == 1
-    assert await ledger.claim_event("Ev1", now + timedelta(days=2))
-    assert not await ledger.claim_event("Ev2", now)
 
 
 async def test_a_replica_with_an_old_copy_of_a_walk_rereads_it(engine: AsyncEngine) -> None:

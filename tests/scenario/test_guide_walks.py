@@ -8,6 +8,7 @@ import pytest
 
 from bot.domain.guide import Guide, Outcome, Topic
 from bot.guide import load_guide
+from handlers.blocks.markup import to_mrkdwn
 from handlers.ids import ActionId
 from storage.engine import create_engine
 from storage.repositories import SqlWalkRepository
@@ -58,13 +59,13 @@ async def test_every_route_of_every_topic(
     assert reply.status == 200
     assert menu is not None
     screen = await slack.click_and_see(menu, f"{ActionId.TOPIC}{topic_id}")
-    assert _step_text(screen) == topic.first_step.text
+    assert _step_text(screen) == to_mrkdwn(topic.first_step.text)
     assert ActionId.BACK not in screen.action_ids()
 
     for action_id, step_id in route:
         screen = await slack.click_and_see(screen, action_id)
         step = guide.step(topic_id, step_id)
-        assert _step_text(screen) == step.text
+        assert _step_text(screen) == to_mrkdwn(step.text)
         ids = screen.action_ids()
         assert ActionId.WORKED in ids
         assert ActionId.RESTART in ids
@@ -105,20 +106,20 @@ async def test_back_returns_to_the_previous_step_and_start_over_shows_the_menu(
     assert menu is not None
     first = await slack.click_and_see(menu, f"{ActionId.TOPIC}lost-phone")
     second = await slack.click_and_see(first, ActionId.NEXT)
-    assert _step_text(second) == guide.step("lost-phone", "lost-phone-alternate").text
+    assert _step_text(second) == to_mrkdwn(guide.step("lost-phone", "lost-phone-alternate").text)
     back = await slack.click_and_see(second, ActionId.BACK)
-    assert _step_text(back) == guide.step("lost-phone", "lost-phone-ways").text
+    assert _step_text(back) == to_mrkdwn(guide.step("lost-phone", "lost-phone-ways").text)
     assert ActionId.BACK not in back.action_ids()
 
     # A stale click on the message that was replaced changes nothing.
     stale = await slack.click_and_see(second, ActionId.NEXT)
-    assert _step_text(stale) == guide.step("lost-phone", "lost-phone-ways").text
+    assert _step_text(stale) == to_mrkdwn(guide.step("lost-phone", "lost-phone-ways").text)
 
     ended = await slack.click_and_see(
         back, ActionId.CONTACT_IT if ActionId.CONTACT_IT in back.action_ids() else ActionId.WORKED
     )
     undo = await slack.click_and_see(ended, ActionId.BACK)
-    assert _step_text(undo) == guide.step("lost-phone", "lost-phone-ways").text
+    assert _step_text(undo) == to_mrkdwn(guide.step("lost-phone", "lost-phone-ways").text)
 
     restart = await slack.click_and_see(undo, ActionId.RESTART)
     assert restart.blocks[0]["type"] == "header"

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from handlers.blocks.markup import to_mrkdwn
 from handlers.ids import ActionId
 from tests.driver import Screen, SlackDriver
 
@@ -53,7 +54,7 @@ async def test_mfa_help_with_text_jumps_to_the_matching_topic(
     assert screen is not None
     topic_id = step.rsplit("-", 1)[0] if not step.startswith("lost-phone") else "lost-phone"
     topic = next(t for t in slack.runtime.deps.guide.guide.topics if t.first_step.id == step)
-    assert topic.first_step.text in screen.all_text()
+    assert to_mrkdwn(topic.first_step.text) in screen.all_text()
     assert topic_id
     # The walk is recorded, so the next click continues it.
     await slack.settle()

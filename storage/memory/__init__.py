@@ -1,0 +1,14 @@
+"""In-memory implementations of every storage port: plain dicts, the SQL ones' semantics."""
+
+from storage.memory.demo import MemoryDemoStore
+from storage.memory.requests import MemoryRequestRepository
+from storage.memory.stepup import MemoryAuthenticatorStore
+from storage.memory.walks import MemoryEventLedger, MemoryWalkRepository
+
+__all__ = [
+    "MemoryAuthenticatorStore",
+    "MemoryDemoStore",
+    "MemoryEventLedger",
+    "MemoryRequestRepository",
+    "MemoryWalkRepository",
+]
