@@ -1,6 +1,6 @@
 """What a pooled connection's check at checkout costs on PostgreSQL: none, ours, pool_pre_ping.
 
-Times a bare checkout, then the walk repository's insert and update (GuideService.record, .move)
+Times a bare checkout, then the walk repository's insert and update (Walks.start, .move)
 and a transaction of the request-storing shape (BEGIN, INSERT ... RETURNING, INSERT, COMMIT),
 each many times at concurrency 1 and 20, with three engines: no check (before issue 15),
 `_skip_closed` (asks the driver whether the server ended the connection: no round trip) and
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.clock import SystemClock
 from bot.domain.guide import Move
-from bot.domain.walks import GuideService, Surface
+from bot.domain.walks import Surface, Walks
 from bot.guide import load_guide
 from storage.engine import _skip_closed
 from storage.migrate import migrate
@@ -74,7 +74,7 @@ async def run(rounds: int) -> None:
         for _ in range(rounds):  # interleaved, so drift on a shared machine hits all three
             for kind in ("none", "skip_closed", "pre_ping"):
                 engine = engine_for(url, kind)
-                service = GuideService(guide, SqlWalkRepository(engine), SystemClock())
+                service = Walks(guide, SqlWalkRepository(engine), SystemClock())
 
                 async def store_request(engine: AsyncEngine = engine) -> None:
                     async with engine.begin() as conn:
@@ -85,15 +85,9 @@ async def run(rounds: int) -> None:
                             text("INSERT INTO b_audit VALUES (:r, 'y')"), {"r": new.scalar_one()}
                         )
 
-                async def walk(service: GuideService = service) -> None:
-                    opened = service.open_walk(
-                        service.new_walk_id(), "T", "U1", "lost-phone", Surface.DM
-                    )
-                    await service.record(opened)
-                    step = opened.state.current
-                    await service.move(
-                        opened.id, "T", "U1", "lost-phone", step, Move.NEXT, surface=Surface.DM
-                    )
+                async def walk(service: Walks = service) -> None:
+                    opened = await service.start("T", "U1", "lost-phone", Surface.DM)
+                    await service.move(opened.id, "U1", opened.state.current, Move.NEXT)
 
                 async def checkout(engine: AsyncEngine = engine) -> None:
                     async with engine.connect():

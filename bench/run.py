@@ -25,7 +25,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -121,11 +121,34 @@ def _click(i: int, slack: str) -> tuple[str, str]:
     return _block_action(i, slack, "mfa-guide-topic-lost-phone", "lost-phone")
 
 
-def _step(i: int, slack: str) -> tuple[str, str]:
+def _step(i: int, slack: str, run: str) -> tuple[str, str]:
     """*That didn't work* on a walk this replica has not seen (another replica's, or from before
-    a restart): the walk is read, then written, then the reply sent."""
-    ref = json.dumps({"w": uuid.uuid4().hex, "t": "lost-phone", "s": "lost-phone-ways"})
+    a restart): the walk is read, then written, then the reply sent. `_seed_walks` stores it."""
+    ref = json.dumps({"w": _walk_id(i, run), "t": "lost-phone", "s": "lost-phone-ways"})
     return _block_action(i, slack, "mfa-guide-next", ref)
+
+
+def _walk_id(i: int, run: str) -> str:
+    return hashlib.sha256(f"{run}/{i}".encode()).hexdigest()[:32]
+
+
+async def _seed_walks(database_url: str, run: str, numbers: range) -> None:
+    """Store the walks `_step` clicks on, as another replica would have: on their first step."""
+    from storage.repositories import SqlWalkRepository
+
+    from bot.domain.walks import Surface, WalkRecord
+    from bot.guide import load_guide
+    from storage.engine import create_engine
+
+    guide, now = load_guide(None, {}), datetime.now(UTC)
+    engine = create_engine(database_url)
+    try:
+        walks = SqlWalkRepository(engine)
+        for i in numbers:
+            walk = WalkRecord.new(guide, "T0TEAM", f"U{i}", "lost-phone", Surface.DM, now)
+            await walks.add_walk(replace(walk, id=_walk_id(i, run)))
+    finally:
+        await engine.dispose()
 
 
 def _block_action(i: int, slack: str, action_id: str, value: str) -> tuple[str, str]:
@@ -277,6 +300,7 @@ class Server:
     process: subprocess.Popen[bytes]
     port: int
     kinds: tuple[str, ...]
+    database_url: str | None = None
 
     @property
     def url(self) -> str:
@@ -296,7 +320,7 @@ async def _start(
         stderr=subprocess.PIPE,
         cwd=ROOT,
     )
-    server = Server(Target(name), process, port, kinds)
+    server = Server(Target(name), process, port, kinds, env.get("DATABASE_URL"))
     try:
         await _wait_ready(port, process)
     except BaseException:
@@ -320,7 +344,7 @@ def _makers(slack: str) -> dict[str, Callable[[int, str], tuple[str, str]]]:
     return {
         "command": lambda i, _run: _command(i, slack),
         "click": lambda i, _run: _click(i, slack),
-        "step": lambda i, _run: _step(i, slack),
+        "step": lambda i, run: _step(i, slack, run),
         "submit": lambda i, run: _submit(i, slack, run),
     }
 
@@ -362,6 +386,9 @@ async def _measure_all(
                 for server in order:
                     run = f"{kind[0]}{concurrency}r{round_no}x"
                     make = makers[kind]
+                    if kind == "step" and server.database_url:
+                        await _seed_walks(server.database_url, run, range(min(50, count)))
+                        await _seed_walks(server.database_url, run, range(100_000, 100_000 + count))
                     await _load(server.url, [make(i, run) for i in range(min(50, count))], 10)
                     await _drain(server.port)
                     await asyncio.sleep(hold_s)

@@ -29,7 +29,7 @@ from bot.domain.helpdesk import Helpdesk, HelpdeskConfig
 from bot.domain.identity import IdentityProvider
 from bot.domain.ports import Clock, Mailer, WorkKind
 from bot.domain.stepup import StepUp
-from bot.domain.walks import GuideService
+from bot.domain.walks import Walks
 from bot.guide import guide_variables, load_guide
 from bot.identity.demo import DemoProvider, demo_users_from
 from bot.identity.entra import EntraConfig, EntraProvider
@@ -372,7 +372,7 @@ async def build_runtime(
         if not settings.it_admin_users and not settings.it_admin_usergroup:
             log.warning("no IT admins: set IT_ADMIN_USERS or IT_ADMIN_USERGROUP to decide requests")
     deps = Deps(
-        guide=GuideService(guide, walks, clock),
+        guide=Walks(guide, walks, clock),
         events=SqlEventLedger(engine),
         replier=replier,
         tasks=tasks,

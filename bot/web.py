@@ -14,7 +14,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.tasks import TaskTracker
-from handlers.envelope import malformed
+from handlers.payloads import malformed
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,8 @@
-"""Sends the bot's answers: replaces the clicked message in place, or posts to a DM."""
+"""Everything the front end sends to Slack: answers in place, posts, ephemerals, modals, files."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -15,41 +14,11 @@ from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.blocks.guide import Message
+from handlers.payloads import Click
 
 log = logging.getLogger(__name__)
 
 _JSON = {"Content-Type": "application/json;charset=utf-8"}
-
-
-@dataclass(frozen=True, slots=True)
-class Clicked:
-    """Who clicked, and the message their button was on: what a reply needs of a click's payload.
-
-    Work after the ack keeps this rather than the payload, whose dozen dicts a burst's backlog
-    would hold until its turn.
-    """
-
-    team_id: str
-    user_id: str
-    response_url: str
-    channel_id: str | None
-    message_ts: str | None
-    in_view: bool
-    ephemeral: bool
-
-    @classmethod
-    def of(cls, body: dict[str, Any]) -> Clicked:
-        """Read from a block_actions payload."""
-        container = body.get("container") or {}
-        return cls(
-            team_id=body["team"]["id"],
-            user_id=body["user"]["id"],
-            response_url=body.get("response_url", ""),  # absent only where in_view
-            channel_id=(body.get("channel") or {}).get("id") or container.get("channel_id"),
-            message_ts=(body.get("message") or {}).get("ts") or container.get("message_ts"),
-            in_view=container.get("type") == "view",
-            ephemeral=bool(container.get("is_ephemeral")),
-        )
 
 
 class Replier:
@@ -59,13 +28,13 @@ class Replier:
         self.client = client
         self._retry_handlers = retry_handlers
 
-    async def replace(self, clicked: Clicked, message: Message) -> None:
+    async def replace(self, clicked: Click, message: Message) -> None:
         """Show `message` in place of the one whose button was clicked."""
         channel, ts = clicked.channel_id, clicked.message_ts
         if clicked.in_view:
             await self.post_dm(clicked.user_id, message)
         elif clicked.ephemeral or not (channel and ts):
-            await self.respond(clicked.response_url, message, replace_original=True)
+            await self.respond(clicked.reply_url, message, replace_original=True)
         else:
             await self.client.chat_update(
                 channel=channel, ts=ts, text=message.text, blocks=message.blocks
@@ -131,8 +100,7 @@ class Replier:
 
     async def post_dm(self, user_id: str, message: Message) -> str:
         """Open (or find) the DM with a person and post there; the message's ts."""
-        opened = await self.client.conversations_open(users=user_id)
-        return await self.post(opened["channel"]["id"], message)
+        return await self.post(await self.dm_channel(user_id), message)
 
     async def permalink(self, channel: str | None, ts: str | None) -> str | None:
         """A link to a message, or None when it cannot be had."""
@@ -145,6 +113,58 @@ class Replier:
         link = response.get("permalink")
         return str(link) if link else None
 
+    async def open_modal(self, trigger_id: str | None, view: View) -> str | None:
+        """Open a modal on a click's trigger; its view id, or None when Slack would not open it.
+
+        The trigger expires about 3 s after the click, so this comes before anything slow.
+        """
+        if not trigger_id:
+            return None
+        try:
+            opened = await self.client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            log.warning("could not open the %s modal: %s", view.callback_id, _error(exc))
+            return None
+        return str(opened["view"]["id"])
+
+    async def update_modal(self, view_id: str, view: View) -> None:
+        """Replace what an open modal shows."""
+        await self.client.views_update(view_id=view_id, view=view)
+
+    async def post_ephemeral(self, channel: str, user_id: str, text: str) -> None:
+        """A line in `channel` that only `user_id` sees."""
+        await self.client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+
+    async def dm_channel(self, user_id: str) -> str:
+        """The id of the bot's DM with a person (opened if need be)."""
+        opened = await self.client.conversations_open(users=user_id)
+        return str(opened["channel"]["id"])
+
+    async def upload_file(
+        self, channel: str, content: bytes, filename: str, title: str
+    ) -> str | None:
+        """Share a file in `channel`; its id, if Slack said."""
+        uploaded = await self.client.files_upload_v2(
+            channel=channel, content=content, filename=filename, title=title
+        )
+        file_id = (uploaded.get("file") or {}).get("id")
+        return str(file_id) if file_id else None
+
+    async def delete(self, channel: str | None, ts: str | None, file_id: str | None) -> None:
+        """Delete a message and a file of the bot's (either may be None); a failure is logged."""
+        try:
+            if channel and ts:
+                await self.client.chat_delete(channel=channel, ts=ts)
+            if file_id:
+                await self.client.files_delete(file=file_id)
+        except SlackApiError as exc:
+            log.warning("could not delete a message or file: %s", _error(exc))
+
     async def publish_home(self, user_id: str, view: View | dict[str, Any]) -> None:
         """Publish the person's Home tab."""
         await self.client.views_publish(user_id=user_id, view=view)
+
+
+def _error(exc: SlackApiError) -> object:
+    """Slack's error code, never the payload that caused it."""
+    return exc.response.get("error")

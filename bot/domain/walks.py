@@ -1,4 +1,4 @@
-"""Employees' walks through the guide: start, move, record, with conditional updates."""
+"""Employees' walks through the guide: each start and each click stored before it is shown."""
 
 from __future__ import annotations
 
@@ -36,6 +36,18 @@ class WalkRecord:
     updated_at: datetime
     version: int = 1
 
+    @classmethod
+    def new(
+        cls, guide: Guide, team_id: str, user_id: str, topic_id: str, surface: Surface, at: datetime
+    ) -> WalkRecord:
+        """A walk on the first step of a topic, not stored yet; KeyError for an unknown topic."""
+        state = WalkState.start(guide, topic_id)
+        return cls(uuid.uuid4().hex, team_id, user_id, surface, state, started_at=at, updated_at=at)
+
+
+class WalkNotFoundError(Exception):
+    """A click on a walk that is not stored (a database restored from before it was started)."""
+
 
 class WalkNotYoursError(Exception):
     """Someone pressed a button on another person's walk."""
@@ -50,8 +62,12 @@ _RECENT_WALKS = 2048
 WALK_IDLE_LIMIT = timedelta(days=1)
 
 
-class GuideService:
-    """Starts walks and applies the employee's moves, recording each one."""
+class Walks:
+    """Starts walks and applies the employee's clicks, each change stored before it is returned.
+
+    Every surface shows a walk only as this returns it, so whatever a person sees is stored
+    already and their next click finds it.
+    """
 
     def __init__(self, guide: Guide, walks: WalkRepository, clock: Clock) -> None:
         self.guide = guide
@@ -59,30 +75,14 @@ class GuideService:
         self._clock = clock
         self._recent: OrderedDict[str, WalkRecord] = OrderedDict()
 
-    @staticmethod
-    def new_walk_id() -> str:
-        """A fresh walk id; made before the walk is stored so a reply can carry it at once."""
-        return uuid.uuid4().hex
-
-    def open_walk(
-        self, walk_id: str, team_id: str, user_id: str, topic_id: str, surface: Surface
+    async def start(
+        self, team_id: str, user_id: str, topic_id: str, surface: Surface
     ) -> WalkRecord:
-        """A new walk on the topic's first step, not yet stored (the reply need not wait)."""
-        now = self._clock.now()
-        return WalkRecord(
-            id=walk_id,
-            team_id=team_id,
-            user_id=user_id,
-            surface=surface,
-            state=WalkState.start(self.guide, topic_id),
-            started_at=now,
-            updated_at=now,
-        )
-
-    async def record(self, walk: WalkRecord) -> None:
-        """Store a walk made by `open_walk`; a click that stored it first wins."""
-        if await self._walks.add_walk(walk):
-            self._remember(walk)
+        """A new walk on the topic's first step, stored; KeyError for a topic the guide lacks."""
+        walk = WalkRecord.new(self.guide, team_id, user_id, topic_id, surface, self._clock.now())
+        if not await self._walks.add_walk(walk):  # a fresh uuid4 is never taken
+            raise WalkConflictError(walk.id)
+        return self._remember(walk)
 
     async def escalate(self, walk_id: str, user_id: str) -> None:
         """Record that the walk ended with a request to IT."""
@@ -101,17 +101,13 @@ class GuideService:
                 return
 
     async def move(
-        self,
-        walk_id: str,
-        team_id: str,
-        user_id: str,
-        topic_id: str,
-        shown_step: str,
-        move: Move,
-        choice: int = 0,
-        surface: Surface = Surface.COMMAND,
+        self, walk_id: str, user_id: str, shown_step: str, move: Move, choice: int = 0
     ) -> WalkRecord:
-        """Apply a button press to the walk; a press on a step no longer shown changes nothing."""
+        """Apply a button press to the walk; a press on a step no longer shown changes nothing.
+
+        Raises WalkNotFoundError for a walk not stored, WalkNotYoursError for another person's,
+        WalkConflictError when it kept changing, KeyError for a step the guide no longer has.
+        """
         for attempt in range(_MAX_CONFLICT_RETRIES):
             # The walk this process wrote last is usually still the stored one; when it is not
             # (another replica moved it), the conditional update fails and the next try reads.
@@ -119,13 +115,8 @@ class GuideService:
             if walk is None or walk.state.current != shown_step:
                 walk = await self._walks.get_walk(walk_id)
             if walk is None:
-                # The reply that carried this walk was sent before its row was written, or the
-                # database was reset: continue from the step on screen rather than lose the click.
-                self.guide.step(topic_id, shown_step)
-                state = WalkState(topic_id=topic_id, path=(shown_step,), seen=(shown_step,))
-                now = self._clock.now()
-                walk = WalkRecord(walk_id, team_id, user_id, surface, state, now, now, version=0)
-            elif walk.user_id != user_id:
+                raise WalkNotFoundError(walk_id)
+            if walk.user_id != user_id:
                 raise WalkNotYoursError(walk_id)
             if walk.state.current != shown_step:
                 return walk
@@ -135,11 +126,6 @@ class GuideService:
                 updated_at=self._clock.now(),
                 version=walk.version + 1,
             )
-            if walk.version == 0:
-                moved = replace(moved, version=1)
-                if await self._walks.add_walk(moved):
-                    return self._remember(moved)
-                continue
             if await self._walks.update_walk(moved, expected_version=walk.version):
                 return self._remember(moved)
         raise WalkConflictError(walk_id)

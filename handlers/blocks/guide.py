@@ -24,7 +24,7 @@ from bot.domain.guide import Guide, Outcome, Step, Topic, WalkState
 from bot.domain.walks import WalkRecord
 from handlers.blocks.markup import to_mrkdwn
 from handlers.ids import ActionId, BlockId
-from handlers.wire import StepRef
+from handlers.payloads import StepRef
 
 
 @dataclass(frozen=True)

@@ -54,8 +54,8 @@ from bot.domain.stepup import LockedOutError, NotEnrolledError, ReplayedCodeErro
 from handlers.blocks.guide import Message
 from handlers.blocks.text import escape_mrkdwn, escape_mrkdwn_within
 from handlers.ids import ActionId, FieldId, ViewId
+from handlers.payloads import ContactMeta, DenyMeta, EnrollMeta, StepUpMeta
 from handlers.slack_rules.basics import SECTION_TEXT_LIMIT
-from handlers.wire import ContactMeta, DenyMeta, EnrollMeta, StepUpMeta
 
 NEVER_ASK = "IT will never ask you for your password or your verification codes."
 _YES, _NO = "yes", "no"

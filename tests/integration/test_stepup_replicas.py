@@ -19,7 +19,7 @@ from bot.crypto import SecretBox, new_key
 from bot.domain.requests import AuditEntry, ContactForm, HelpRequest, Remaining, Status
 from handlers.blocks.helpdesk import build_stepup_modal
 from handlers.ids import FieldId
-from handlers.wire import StepUpMeta
+from handlers.payloads import StepUpMeta
 from storage.engine import create_engine, session_factory
 from storage.helpdesk import SqlRequestRepository
 from storage.migrate import migrate

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.guide import Move, Outcome
-from bot.domain.walks import GuideService, Surface, WalkRecord
+from bot.domain.walks import Surface, WalkRecord, Walks
 from bot.guide import load_guide
 from storage.engine import create_engine, ping
 from storage.migrate import alembic_config, migrate, pending_revisions
@@ -116,14 +117,10 @@ async def test_0006_marks_done_actions_told_and_its_downgrade_keeps_the_audit_ap
 
 async def test_two_clicks_at_once_on_the_same_step_move_the_walk_once(engine: AsyncEngine) -> None:
     walks = SqlWalkRepository(engine)
-    service = GuideService(GUIDE, walks, FixedClock())
-    walk = service.open_walk(service.new_walk_id(), "T", "U7", "not-receiving", Surface.DM)
-    await service.record(walk)
+    service = Walks(GUIDE, walks, FixedClock())
+    walk = await service.start("T", "U7", "not-receiving", Surface.DM)
     results = await asyncio.gather(
-        *[
-            service.move(walk.id, "T", "U7", "not-receiving", "not-receiving-check", Move.NEXT)
-            for _ in range(4)
-        ]
+        *[service.move(walk.id, "U7", "not-receiving-check", Move.NEXT) for _ in range(4)]
     )
     stored = await walks.get_walk(walk.id)
     assert stored is not None
@@ -148,9 +145,8 @@ async def test_a_burst_of_clicks_shares_statements_and_each_gets_its_own_answer(
     engine: AsyncEngine,
 ) -> None:
     walks = SqlWalkRepository(engine)
-    service = GuideService(GUIDE, walks, FixedClock())
     opened = [
-        service.open_walk(service.new_walk_id(), "T", f"U{i}", "lost-phone", Surface.COMMAND)
+        WalkRecord.new(GUIDE, "T", f"U{i}", "lost-phone", Surface.COMMAND, FixedClock().now())
         for i in range(40)
     ]
     inserts, selects, updates = (_statements(engine, v) for v in ("INSERT", "SELECT", "UPDATE"))
@@ -159,7 +155,7 @@ async def test_a_burst_of_clicks_shares_statements_and_each_gets_its_own_answer(
     assert added == [True] * 40 + [False]  # the same walk twice: stored once, the second refused
     assert 2 <= len(inserts) < 10
 
-    missing = GuideService.new_walk_id()
+    missing = uuid.uuid4().hex
     read = await asyncio.gather(*(walks.get_walk(w) for w in [missing, *(w.id for w in opened)]))
     assert read == [None, *opened]
     assert len(selects) < 10
@@ -185,19 +181,16 @@ async def test_a_burst_of_clicks_shares_statements_and_each_gets_its_own_answer(
 async def test_a_replica_with_an_old_copy_of_a_walk_rereads_it(engine: AsyncEngine) -> None:
     walks = SqlWalkRepository(engine)
     first, second = (
-        GuideService(GUIDE, walks, FixedClock()),
-        GuideService(GUIDE, walks, FixedClock()),
+        Walks(GUIDE, walks, FixedClock()),
+        Walks(GUIDE, walks, FixedClock()),
     )
-    walk = first.open_walk(first.new_walk_id(), "T", "U7", "not-receiving", Surface.DM)
-    await first.record(walk)
-    await second.move(walk.id, "T", "U7", "not-receiving", "not-receiving-check", Move.NEXT)
+    walk = await first.start("T", "U7", "not-receiving", Surface.DM)
+    await second.move(walk.id, "U7", "not-receiving-check", Move.NEXT)
     # `first` still remembers the walk on its first step; the click it gets is on the second.
-    moved = await first.move(
-        walk.id, "T", "U7", "not-receiving", "not-receiving-other-option", Move.NEXT
-    )
+    moved = await first.move(walk.id, "U7", "not-receiving-other-option", Move.NEXT)
     assert moved.state.current == "not-receiving-clear"
     # And a stale click for the first step, seen by `first`, changes nothing.
-    again = await first.move(walk.id, "T", "U7", "not-receiving", "not-receiving-check", Move.NEXT)
+    again = await first.move(walk.id, "U7", "not-receiving-check", Move.NEXT)
     assert again.state.path == (
         "not-receiving-check",
         "not-receiving-other-option",
@@ -211,12 +204,10 @@ async def test_a_replica_with_an_old_copy_of_a_walk_rereads_it(engine: AsyncEngi
 async def test_walks_left_alone_for_a_day_end_abandoned(engine: AsyncEngine) -> None:
     walks = SqlWalkRepository(engine)
     clock = FixedClock()
-    service = GuideService(GUIDE, walks, clock)
-    left = service.open_walk(service.new_walk_id(), "T", "U7", "why", Surface.DM)
-    worked = service.open_walk(service.new_walk_id(), "T", "U8", "why", Surface.DM)
-    await service.record(left)
-    await service.record(worked)
-    await service.move(worked.id, "T", "U8", "why", "why-what", Move.WORKED)
+    service = Walks(GUIDE, walks, clock)
+    left = await service.start("T", "U7", "why", Surface.DM)
+    worked = await service.start("T", "U8", "why", Surface.DM)
+    await service.move(worked.id, "U8", "why-what", Move.WORKED)
     clock.advance(hours=23)
     assert await service.close_stale_walks() == 0
     clock.advance(hours=2)
@@ -245,9 +236,8 @@ async def test_connections_the_server_ended_are_replaced_without_a_failure(
 
 async def _drop_and_recover(engine: AsyncEngine, database_url: str) -> None:
     walks = SqlWalkRepository(engine)
-    service = GuideService(GUIDE, walks, FixedClock())
-    walk = service.open_walk(service.new_walk_id(), "T", "U7", "lost-phone", Surface.DM)
-    await service.record(walk)
+    service = Walks(GUIDE, walks, FixedClock())
+    walk = await service.start("T", "U7", "lost-phone", Surface.DM)
     # A pooled connection, then the server ends every one (a restart, a failover).
     await asyncio.gather(*(walks.get_walk(walk.id) for _ in range(5)))
     admin = create_engine(database_url)

@@ -209,3 +209,19 @@ async def test_readyz_on_sqlite_with_no_schema_or_no_database_file(
             await runtime.close()
         assert (status, body["database"]) == (503, database)
         assert says in body["reason"]
+
+
+async def test_mfa_help_naming_a_topic_while_the_database_is_down_says_so(
+    slack: SlackDriver, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The walk is stored before it is shown, so a step whose next click would be lost is not shown.
+    await _drop(database_url)
+    caplog.set_level(logging.INFO)
+    reply, screen = await slack.command("lost phone")
+    assert reply.status == 200, reply
+    assert screen is None
+    assert reply.body == "The help desk's database is not answering; try again in a minute."
+    assert not [r for r in caplog.records if r.exc_info], caplog.text
+    reply, menu = await slack.command()  # the menu stores nothing: it is shown as ever
+    assert menu is not None
+    await _recreate_empty(database_url)  # so that teardown finds a database to drop

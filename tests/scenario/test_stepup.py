@@ -213,3 +213,19 @@ async def test_replacing_an_authenticator_needs_the_current_one_and_alerts_secur
     assert any("replaced their authenticator" in text for text in notices)
     events = [e for e, _, _ in await _audit(slack)]
     assert "stepup.replaced" in events
+
+
+async def test_a_code_modal_whose_metadata_names_no_channel_decides_nothing(
+    slack: SlackDriver, clock: FixedClock
+) -> None:
+    # No channel is no place: it never skips the help-desk channel check.
+    totp, modal = await _approval_modal(slack, clock)
+    meta = json.loads(modal["private_metadata"])
+    stripped = {**modal, "private_metadata": json.dumps({**meta, "channel_id": None})}
+    reply = await slack.submit(stripped, {FieldId.CODE: totp.at(clock.now())}, user=ADMIN)
+    assert reply.status == 200
+    assert reply.json()["errors"][FieldId.CODE] == (
+        "Requests are decided on their card in the help-desk channel."
+    )
+    await slack.settle()
+    assert "Waiting for a decision" in _card(slack).all_text()

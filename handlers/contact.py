@@ -1,0 +1,141 @@
+"""The employee's side of the help desk: the contact form, cancelling, and the manager's answer."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.domain.helpdesk import Helpdesk, Submitted
+from bot.domain.requests import ContactForm, HelpRequest, Remaining
+from bot.tasks import Lane
+from handlers.blocks.guide import Message
+from handlers.blocks.helpdesk import (
+    build_cancelled,
+    build_contact_modal,
+    build_open_request,
+    build_request_sent,
+)
+from handlers.blocks.markup import to_mrkdwn
+from handlers.blocks.notices import build_not_me_reply
+from handlers.buttons import on_request_button
+from handlers.deps import Deps
+from handlers.ids import ActionId, FieldId, ViewId
+from handlers.payloads import Click, ContactMeta, StepRef, Submission
+from handlers.refusals import contact_submitted
+
+_FORM_ERRORS = {
+    "description": FieldId.DESCRIPTION,
+    "correlation_id": FieldId.CORRELATION,
+    "contact": FieldId.CONTACT,
+    "details": FieldId.DETAILS,
+}
+
+
+def register(app: AsyncApp, deps: Deps, helpdesk: Helpdesk) -> None:
+    """Attach the employee's help-desk listeners (only when HELPDESK_CHANNEL is set)."""
+    listeners = ContactListeners(deps, helpdesk)
+    app.action(ActionId.CONTACT_IT)(listeners.handle_contact_it)
+    app.view(ViewId.CONTACT_IT)(listeners.handle_contact_submitted)
+    app.action(ActionId.MANAGER_YES)(listeners.handle_manager_yes)
+    app.action(ActionId.MANAGER_NO)(listeners.handle_manager_no)
+    app.action(ActionId.NOT_ME)(listeners.handle_not_me)
+    app.action(ActionId.CANCEL_REQUEST)(listeners.handle_cancel)
+
+
+class ContactListeners:
+    """The employee's help-desk listeners, and the work each leaves for after its ack."""
+
+    def __init__(self, deps: Deps, helpdesk: Helpdesk) -> None:
+        self.deps = deps
+        self.helpdesk = helpdesk
+
+    async def handle_contact_it(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        click = Click.of(body)
+        await ack()
+        self.deps.tasks.spawn(self._open_contact_form(click), "contact-it")
+
+    async def handle_contact_submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        sent = Submission.of(body)
+        meta, form = sent.meta(ContactMeta), _contact_form(sent)
+        if problems := form.problems():
+            errors = {_FORM_ERRORS[name].value: text for name, text in problems.items()}
+            await ack(response_action="errors", errors=errors)
+            return
+        stored = await self._submit(ack, sent, meta, form)
+        if stored is not None:
+            await ack(response_action="update", view=build_request_sent(stored.request))
+            if stored.new:  # a form sent again has its card already
+                self._follow_up(stored.request)
+
+    async def handle_manager_yes(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        said_yes = partial(self._manager_answer, True)
+        await on_request_button(self.deps, ack, body, "manager-answer", said_yes)
+
+    async def handle_manager_no(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        said_no = partial(self._manager_answer, False)
+        await on_request_button(self.deps, ack, body, "manager-answer", said_no)
+
+    async def handle_not_me(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await on_request_button(self.deps, ack, body, "report-not-me", self._report_not_me)
+
+    async def handle_cancel(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await on_request_button(self.deps, ack, body, "cancel-request", self._cancel)
+
+    async def _submit(
+        self, ack: AsyncAck, sent: Submission, meta: ContactMeta, form: ContactForm
+    ) -> Submitted | None:
+        """The request stored, or None when the ack said why not.
+
+        Stored before the ack (one insert, no Slack call), so a crash after it loses nothing;
+        the modal's id makes a form sent twice one request.
+        """
+        work = self.helpdesk.submit(
+            sent.team_id, sent.user_id, meta.topic_id, meta.walk_id, form, sent.view.id
+        )
+        contact_it = to_mrkdwn(self.deps.guide.guide.texts.contact_it)
+        return await contact_submitted(ack, work, field=FieldId.DESCRIPTION, contact_it=contact_it)
+
+    async def _open_contact_form(self, click: Click) -> None:
+        """The form, or the request already in progress in place of the clicked step."""
+        active = await self.helpdesk.active_request_of(click.user_id)
+        if active is not None:
+            await self.deps.replier.replace(click, build_open_request(active))
+            return
+        ref = StepRef.decode(click.value)
+        topic_id = ref.topic_id if ref else "no-answer"
+        modal = build_contact_modal(self.deps.guide.guide, topic_id, ref.walk_id if ref else None)
+        await self.deps.replier.open_modal(click.trigger_id, modal)
+
+    def _follow_up(self, request: HelpRequest) -> None:
+        """After the ack: mark the walk it came from escalated (the core posts the card)."""
+        if request.walk_id:
+            escalated = self.deps.guide.escalate(request.walk_id, request.requester_id)
+            self.deps.tasks.spawn(escalated, "walk-escalated", Lane.BULK)
+
+    async def _manager_answer(self, yes: bool, click: Click, request_id: int) -> None:
+        await self.helpdesk.answer_manager(request_id, click.user_id, yes)
+        said = "Thank you: IT can go ahead." if yes else "Thank you: IT security has been alerted."
+        await self.deps.replier.replace(click, Message.plain(said))
+
+    async def _report_not_me(self, click: Click, request_id: int) -> None:
+        answer = await self.helpdesk.report_not_me(request_id, click.user_id)
+        # A new message, so the one saying what changed stays readable.
+        await self.deps.replier.post_dm(click.user_id, Message.plain(build_not_me_reply(answer)))
+
+    async def _cancel(self, click: Click, request_id: int) -> None:
+        request = await self.helpdesk.cancel(request_id, click.user_id)
+        await self.deps.replier.replace(click, build_cancelled(request))
+
+
+def _contact_form(sent: Submission) -> ContactForm:
+    remaining = sent.text(FieldId.REMAINING) or Remaining.NONE.value
+    return ContactForm(
+        description=sent.text(FieldId.DESCRIPTION).strip(),
+        lost_or_stolen=sent.text(FieldId.LOST) == "yes",
+        remaining=Remaining(remaining) if remaining in set(Remaining) else Remaining.NONE,
+        correlation_id=sent.text(FieldId.CORRELATION).strip() or None,
+        contact=sent.text(FieldId.CONTACT).strip(),
+        details=sent.text(FieldId.DETAILS).strip(),
+    )

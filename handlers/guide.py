@@ -1,0 +1,164 @@
+"""The troubleshooting walk in Slack: /mfa-help, a DM to the bot, the Home tab, the step buttons."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.domain.guide import Move
+from bot.domain.walks import (
+    Surface,
+    WalkConflictError,
+    WalkNotFoundError,
+    WalkNotYoursError,
+    WalkRecord,
+)
+from handlers.blocks.guide import Message
+from handlers.deps import Deps
+from handlers.ids import ActionId, Command
+from handlers.payloads import Click, EventCallback, SlashCommand, StepRef
+
+log = logging.getLogger(__name__)
+
+_MOVES = {
+    ActionId.WORKED: Move.WORKED,
+    ActionId.NEXT: Move.NEXT,
+    ActionId.BACK: Move.BACK,
+    ActionId.RESTART: Move.RESTART,
+    ActionId.CONTACT_IT: Move.CONTACT_IT,
+}
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    """Attach the guide's listeners; its clicks are the busiest, so they match first."""
+    listeners = GuideListeners(deps)
+    # Bolt tries its listeners in turn, each try building every argument a listener could take;
+    # one listener for the guide's clicks, registered first, makes a click's match one try.
+    app.action(listeners.guide_ids())(listeners.handle_guide_click)
+    app.command(Command.HELP)(listeners.handle_help)
+    app.event("app_home_opened")(listeners.handle_home_opened)
+    app.event("message")(listeners.handle_message)
+
+
+class GuideListeners:
+    """The guide's listeners, and the work each leaves for after its ack."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.moves = {
+            action_id.value: move
+            for action_id, move in _MOVES.items()
+            # The help desk's form takes over Contact IT.
+            if action_id is not ActionId.CONTACT_IT or deps.helpdesk is None
+        }
+
+    def guide_ids(self) -> re.Pattern[str]:
+        """One pattern for every guide button: the moves, and the ids with a suffix."""
+        prefixes = (ActionId.TOPIC, ActionId.CHOICE, ActionId.LINK)
+        alternatives = [re.escape(value) for value in self.moves]
+        alternatives += [prefix.with_suffix for prefix in prefixes]
+        return re.compile("^(?:" + "|".join(alternatives) + ")$")
+
+    async def handle_guide_click(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        click = Click.of(body)
+        await ack()
+        tasks = self.deps.tasks
+        if click.action_id.startswith(ActionId.TOPIC):
+            tasks.spawn(self._start_topic(click), "guide-topic")
+        elif click.action_id.startswith(ActionId.CHOICE):
+            suffix = click.action_id.removeprefix(ActionId.CHOICE)
+            if suffix.isdigit():
+                tasks.spawn(self._move(click, Move.CHOICE, int(suffix)), "guide-choice")
+        elif (move := self.moves.get(click.action_id)) is not None:
+            tasks.spawn(self._move(click, move), f"guide-{move.value}")
+        # A link button opens its page in the browser; Slack still wants the click acked.
+
+    async def handle_help(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+        asked, deps = SlashCommand.of(command), self.deps
+        text = asked.text.strip()
+        topic = deps.guide.guide.match_topic(text) if text else None
+        if topic is None:
+            message = deps.screens.menu(deps.guide.guide.texts.not_matched if text else None)
+        else:  # stored before it is shown (one insert), so the next click finds it
+            walk = await deps.guide.start(asked.team_id, asked.user_id, topic.id, Surface.COMMAND)
+            message = deps.screens.walk(walk)
+        await ack(text=message.text, blocks=message.blocks)
+
+    async def handle_home_opened(self, body: dict[str, Any]) -> None:
+        delivery = EventCallback.of(body)
+        if delivery.event.tab == "home" and delivery.event.user:
+            work = self._publish_home(delivery, delivery.event.user)
+            self.deps.tasks.spawn(work, "publish-home")
+
+    async def handle_message(self, body: dict[str, Any]) -> None:
+        delivery = EventCallback.of(body)
+        if delivery.from_a_person_in_dm:
+            self.deps.tasks.spawn(self._answer_dm(delivery), "answer-dm")
+
+    async def _start_topic(self, click: Click) -> None:
+        surface = _surface(click)
+        try:
+            walk = await self.deps.guide.start(
+                click.team_id, click.user_id, str(click.value), surface
+            )
+        except KeyError:
+            log.info("ignored a click on an unknown topic")
+            return
+        await self.deps.replier.replace(click, self.deps.screens.walk(walk))
+
+    async def _move(self, click: Click, move: Move, choice: int = 0) -> None:
+        ref = StepRef.decode(click.value)
+        if ref is None:
+            log.info("ignored a guide click whose value is not a step reference")
+            return
+        walk = await self._moved(click.user_id, ref, move, choice)
+        if walk is not None:
+            screens = self.deps.screens
+            message = screens.menu() if move is Move.RESTART else screens.walk(walk)
+            await self.deps.replier.replace(click, message)
+
+    async def _moved(
+        self, user_id: str, ref: StepRef, move: Move, choice: int
+    ) -> WalkRecord | None:
+        """The walk after the click, or None when the click is dropped (and why, in the log)."""
+        try:
+            return await self.deps.guide.move(ref.walk_id, user_id, ref.step_id, move, choice)
+        except WalkNotFoundError:
+            log.info("ignored a click on a walk that is not stored")
+        except WalkNotYoursError:
+            log.info("ignored a click on another person's walk")
+        except KeyError:
+            log.info("ignored a click on a step the guide no longer has")
+        except WalkConflictError:
+            log.warning("dropped a click on a walk that kept changing under it")
+        return None
+
+    async def _first_delivery(self, delivery: EventCallback) -> bool:
+        return await self.deps.events.claim_event(delivery.event_id, self.deps.clock.now())
+
+    async def _publish_home(self, delivery: EventCallback, user_id: str) -> None:
+        if await self._first_delivery(delivery):
+            await self.deps.replier.publish_home(user_id, self.deps.screens.home())
+
+    async def _answer_dm(self, delivery: EventCallback) -> None:
+        event, deps = delivery.event, self.deps
+        if not event.channel or not event.user or not await self._first_delivery(delivery):
+            return
+        topic = deps.guide.guide.match_topic(event.text or "")
+        message: Message = deps.screens.menu()
+        if topic is not None:
+            team_id = delivery.team_id or event.team or ""
+            walk = await deps.guide.start(team_id, event.user, topic.id, Surface.DM)
+            message = deps.screens.walk(walk)
+        await deps.replier.post(event.channel, message)
+
+
+def _surface(click: Click) -> Surface:
+    if click.in_view:
+        return Surface.HOME
+    if click.ephemeral:
+        return Surface.COMMAND
+    return Surface.DM
