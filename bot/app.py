@@ -96,7 +96,7 @@ class Runtime:
         """Forget old event ids, expire overdue requests, post cards that never reached Slack."""
         now = self.deps.clock.now()
         await self.deps.events.forget_events_before(now - EVENT_MEMORY)
-        await self.deps.guide.close_stale_walks()
+        await self.deps.walks.close_stale_walks()
         helpdesk = self.deps.helpdesk
         if helpdesk is None:
             return
@@ -372,7 +372,7 @@ async def build_runtime(
         if not settings.it_admin_users and not settings.it_admin_usergroup:
             log.warning("no IT admins: set IT_ADMIN_USERS or IT_ADMIN_USERGROUP to decide requests")
     deps = Deps(
-        guide=Walks(guide, walks, clock),
+        walks=Walks(guide, walks, clock),
         events=SqlEventLedger(engine),
         replier=replier,
         tasks=tasks,

@@ -9,8 +9,8 @@ from email.utils import make_msgid
 
 import aiosmtplib
 
-from bot.domain.identity import Action, IdentityError, TemporaryIdentityError
-from bot.domain.notice import MailError, ResetNotice, mask_address
+from bot.domain.identity import IdentityError, ResetAction, TemporaryIdentityError
+from bot.domain.reset_email import MailError, ResetNotice, mask_address
 from bot.identity.entra import EntraProvider
 from bot.settings import SmtpTarget
 
@@ -19,11 +19,11 @@ log = logging.getLogger(__name__)
 SMTP_TIMEOUT_S = 30
 
 _WHAT = {
-    Action.CLEAR_MFA: "Your two-step verification (MFA) methods were removed: you set them up "
+    ResetAction.CLEAR_MFA: "Your two-step verification (MFA) methods were removed: you set them up "
     "again at your next sign-in.",
-    Action.DELETE_APP_PASSWORDS: "Your app passwords were deleted.",
-    Action.REVOKE_SESSIONS: "You were signed out everywhere (sign-in sessions revoked).",
-    Action.ISSUE_TAP: "A temporary access pass was issued; it was sent to you in chat only.",
+    ResetAction.DELETE_APP_PASSWORDS: "Your app passwords were deleted.",
+    ResetAction.REVOKE_SESSIONS: "You were signed out everywhere (sign-in sessions revoked).",
+    ResetAction.ISSUE_TAP: "A temporary access pass was issued; it was sent to you in chat only.",
 }
 
 

@@ -92,7 +92,7 @@ class AdminListeners:
                 (request, await replier.permalink(request.channel_id, request.message_ts))
                 for request in await self.helpdesk.pending()
             ]
-            message = build_pending(listed, self.deps.guide.guide)
+            message = build_pending(listed, self.deps.walks.guide)
             await replier.respond(asked.response_url, message, replace_original=False)
 
     async def _enroll(self, actor: str, url: str) -> None:

@@ -94,7 +94,7 @@ class ContactListeners:
         work = self.helpdesk.submit(
             sent.team_id, sent.user_id, meta.topic_id, meta.walk_id, form, sent.view.id
         )
-        contact_it = to_mrkdwn(self.deps.guide.guide.texts.contact_it)
+        contact_it = to_mrkdwn(self.deps.walks.guide.texts.contact_it)
         return await contact_submitted(ack, work, field=FieldId.DESCRIPTION, contact_it=contact_it)
 
     async def _open_contact_form(self, click: Click) -> None:
@@ -105,13 +105,13 @@ class ContactListeners:
             return
         ref = StepRef.decode(click.value)
         topic_id = ref.topic_id if ref else "no-answer"
-        modal = build_contact_modal(self.deps.guide.guide, topic_id, ref.walk_id if ref else None)
+        modal = build_contact_modal(self.deps.walks.guide, topic_id, ref.walk_id if ref else None)
         await self.deps.replier.open_modal(click.trigger_id, modal)
 
     def _follow_up(self, request: HelpRequest) -> None:
         """After the ack: mark the walk it came from escalated (the core posts the card)."""
         if request.walk_id:
-            escalated = self.deps.guide.escalate(request.walk_id, request.requester_id)
+            escalated = self.deps.walks.escalate(request.walk_id, request.requester_id)
             self.deps.tasks.spawn(escalated, "walk-escalated", Lane.BULK)
 
     async def _manager_answer(self, yes: bool, click: Click, request_id: int) -> None:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.helpdesk import Approve, Choice, Deny, Helpdesk, Place, Retry
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 from handlers.blocks.helpdesk import build_deny_modal, build_stepup_modal
 from handlers.buttons import on_request_button
 from handlers.deps import Deps
@@ -147,5 +147,5 @@ def _choice(kind: Kind, request_id: int, ticked: Sequence[str]) -> Choice:
     return Approve(request_id, _actions(ticked)) if kind == "approve" else Retry(request_id)
 
 
-def _actions(ticked: Sequence[str]) -> tuple[Action, ...]:
-    return tuple(action for action in Action if action.value in ticked)
+def _actions(ticked: Sequence[str]) -> tuple[ResetAction, ...]:
+    return tuple(action for action in ResetAction if action.value in ticked)

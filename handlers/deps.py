@@ -16,7 +16,7 @@ from handlers.reply import Replier
 class Deps:
     """The services behind the Slack front end."""
 
-    guide: Walks  # still named `guide`: the tests read the guide itself as `deps.guide.guide`
+    walks: Walks
     events: EventLedger
     replier: Replier
     tasks: TaskTracker

@@ -79,11 +79,11 @@ class GuideListeners:
     async def handle_help(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         asked, deps = SlashCommand.of(command), self.deps
         text = asked.text.strip()
-        topic = deps.guide.guide.match_topic(text) if text else None
+        topic = deps.walks.guide.match_topic(text) if text else None
         if topic is None:
-            message = deps.screens.menu(deps.guide.guide.texts.not_matched if text else None)
+            message = deps.screens.menu(deps.walks.guide.texts.not_matched if text else None)
         else:  # stored before it is shown (one insert), so the next click finds it
-            walk = await deps.guide.start(asked.team_id, asked.user_id, topic.id, Surface.COMMAND)
+            walk = await deps.walks.start(asked.team_id, asked.user_id, topic.id, Surface.COMMAND)
             message = deps.screens.walk(walk)
         await ack(text=message.text, blocks=message.blocks)
 
@@ -101,7 +101,7 @@ class GuideListeners:
     async def _start_topic(self, click: Click) -> None:
         surface = _surface(click)
         try:
-            walk = await self.deps.guide.start(
+            walk = await self.deps.walks.start(
                 click.team_id, click.user_id, str(click.value), surface
             )
         except KeyError:
@@ -125,7 +125,7 @@ class GuideListeners:
     ) -> WalkRecord | None:
         """The walk after the click, or None when the click is dropped (and why, in the log)."""
         try:
-            return await self.deps.guide.move(ref.walk_id, user_id, ref.step_id, move, choice)
+            return await self.deps.walks.move(ref.walk_id, user_id, ref.step_id, move, choice)
         except WalkNotFoundError:
             log.info("ignored a click on a walk that is not stored")
         except WalkNotYoursError:
@@ -147,11 +147,11 @@ class GuideListeners:
         event, deps = delivery.event, self.deps
         if not event.channel or not event.user or not await self._first_delivery(delivery):
             return
-        topic = deps.guide.guide.match_topic(event.text or "")
+        topic = deps.walks.guide.match_topic(event.text or "")
         message: Message = deps.screens.menu()
         if topic is not None:
             team_id = delivery.team_id or event.team or ""
-            walk = await deps.guide.start(team_id, event.user, topic.id, Surface.DM)
+            walk = await deps.walks.start(team_id, event.user, topic.id, Surface.DM)
             message = deps.screens.walk(walk)
         await deps.replier.post(event.channel, message)
 

@@ -37,7 +37,7 @@ class Refused(Exception):
     """What the person did cannot be sent (the page shows the reason)."""
 
 
-class Place(BaseModel, frozen=True):
+class PageSpot(BaseModel, frozen=True):
     """Where a click happened on the page: a message, an ephemeral one, the Home tab, a modal."""
 
     kind: Where = "message"
@@ -141,7 +141,7 @@ class Deliverer:
     async def act(
         self,
         user: str,
-        place: Place,
+        place: PageSpot,
         block_id: str,
         action_id: str,
         chosen: Any,
@@ -247,7 +247,9 @@ class Deliverer:
         else:
             ws.close_modal(user, opened.id, everything=action == "clear")
 
-    def _blocks_at(self, user: str, place: Place) -> tuple[list[dict[str, Any]], OpenView | None]:
+    def _blocks_at(
+        self, user: str, place: PageSpot
+    ) -> tuple[list[dict[str, Any]], OpenView | None]:
         ws = self.workspace
         if place.kind == "message":
             message = ws.messages.get(place.channel, {}).get(place.ts)
@@ -274,7 +276,7 @@ class Deliverer:
         return opened
 
     def _message_parts(
-        self, user: str, place: Place, blocks: list[dict[str, Any]]
+        self, user: str, place: PageSpot, blocks: list[dict[str, Any]]
     ) -> dict[str, Any]:
         ws = self.workspace
         if place.kind == "ephemeral":

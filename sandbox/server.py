@@ -22,7 +22,7 @@ from bot.crypto import SecretBox, new_key
 from bot.identity.demo import DemoUser, new_demo_user
 from bot.settings import IdentityProviderName, Settings
 from sandbox.blockkit import render_blocks, render_mrkdwn, render_view
-from sandbox.deliver import Deliverer, Place, Refused
+from sandbox.deliver import Deliverer, PageSpot, Refused
 from sandbox.webapi import WebApi
 from sandbox.workspace import (
     BOT_USER_ID,
@@ -111,7 +111,7 @@ class PageRequest(BaseModel):
     user: str
     channel: str = ""
     text: str = Field(default="", max_length=40_000)
-    place: Place = Place()
+    place: PageSpot = PageSpot()
     block_id: str = ""
     action_id: str = ""
     value: Value = None

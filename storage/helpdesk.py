@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.domain.errors import AlreadyOpenError, AlreadySubmittedError
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 from bot.domain.requests import (
     ACTIVE,
     ActionItem,
@@ -177,7 +177,7 @@ class SqlRequestRepository:
     async def approve(
         self,
         request_id: int,
-        actions: tuple[Action, ...],
+        actions: tuple[ResetAction, ...],
         audit: AuditEntry,
         *,
         at: datetime,
@@ -233,7 +233,7 @@ class SqlRequestRepository:
         conditions: Sequence[ColumnElement[bool]],
         values: dict[str, Any],
         audit: AuditEntry,
-        actions: tuple[Action, ...] = (),
+        actions: tuple[ResetAction, ...] = (),
     ) -> bool:
         """Update the request where `conditions` hold, then add `actions` and the audit line,
         in one transaction; False (nothing written) when they do not hold."""
@@ -263,7 +263,7 @@ class SqlRequestRepository:
         return True
 
     async def record_first_approval(
-        self, request_id: int, actions: tuple[Action, ...], audit: AuditEntry, now: datetime
+        self, request_id: int, actions: tuple[ResetAction, ...], audit: AuditEntry, now: datetime
     ) -> bool:
         async with self._sessions.begin() as session:
             result = await session.execute(
@@ -594,7 +594,7 @@ def _request(row: HelpRequestRow) -> HelpRequest:
             contact=row.contact,
             details=row.details,
         ),
-        proposed=tuple(Action(a) for a in row.proposed),
+        proposed=tuple(ResetAction(a) for a in row.proposed),
         tried=tuple(row.tried),
         status=Status(row.status),
         created_at=row.created_at,
@@ -609,7 +609,7 @@ def _request(row: HelpRequestRow) -> HelpRequest:
         deny_reason=row.deny_reason,
         privileged=row.privileged,
         first_approver=row.first_approver,
-        first_actions=tuple(Action(a) for a in row.first_actions or ()),
+        first_actions=tuple(ResetAction(a) for a in row.first_actions or ()),
         suspicious=row.suspicious,
         recent_reset_at=row.recent_reset_at,
         manager_id=row.manager_id,
@@ -624,7 +624,7 @@ def _action(row: ActionRow) -> ActionItem:
     return ActionItem(
         id=row.id,
         request_id=row.request_id,
-        action=Action(row.action),
+        action=ResetAction(row.action),
         status=ActionStatus(row.status),
         summary=row.summary,
         manual_steps=tuple(row.manual_steps or ()),

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.guide import Outcome, WalkState
+from bot.domain.guide import WalkOutcome, WalkState
 from bot.domain.walks import Surface, WalkRecord
 from storage.batching import Batcher
 from storage.engine import single_statements
@@ -130,8 +130,10 @@ class SqlWalkRepository:
         async with self._engine.begin() as conn:
             result = await conn.execute(
                 update(_WALKS)
-                .where(_WALKS.c.outcome == Outcome.IN_PROGRESS.value, _WALKS.c.updated_at < cutoff)
-                .values(outcome=Outcome.ABANDONED.value, version=_WALKS.c.version + 1)
+                .where(
+                    _WALKS.c.outcome == WalkOutcome.IN_PROGRESS.value, _WALKS.c.updated_at < cutoff
+                )
+                .values(outcome=WalkOutcome.ABANDONED.value, version=_WALKS.c.version + 1)
             )
         return int(result.rowcount)
 
@@ -177,7 +179,7 @@ def _to_record(row: RowMapping) -> WalkRecord:
             topic_id=row["topic_id"],
             path=tuple(row["path"]),
             seen=tuple(row["seen"]),
-            outcome=Outcome(row["outcome"]),
+            outcome=WalkOutcome(row["outcome"]),
             choices=tuple(row["choices"]),
         ),
         started_at=row["started_at"],

@@ -35,7 +35,7 @@ def _parsed(text: str) -> str:
 MarkupText = Annotated[str, StringConstraints(min_length=1), AfterValidator(_parsed)]
 
 
-class Outcome(StrEnum):
+class WalkOutcome(StrEnum):
     """How a walk ended."""
 
     IN_PROGRESS = "in_progress"
@@ -218,7 +218,7 @@ class WalkState:
     topic_id: str
     path: tuple[str, ...]
     seen: tuple[str, ...] = ()
-    outcome: Outcome = Outcome.IN_PROGRESS
+    outcome: WalkOutcome = WalkOutcome.IN_PROGRESS
     choices: tuple[str, ...] = field(default=())
 
     @property
@@ -242,7 +242,7 @@ def advance(guide: Guide, state: WalkState, move: Move, *, choice: int = 0) -> W
     if move in _ENDS:
         return replace(state, outcome=_ENDS[move])
     if move is Move.RESTART:
-        ended = Outcome.ABANDONED if state.outcome is Outcome.IN_PROGRESS else state.outcome
+        ended = WalkOutcome.ABANDONED if state.outcome is WalkOutcome.IN_PROGRESS else state.outcome
         return replace(state, outcome=ended)
     if move is Move.BACK:
         return _back(state)
@@ -254,16 +254,16 @@ def advance(guide: Guide, state: WalkState, move: Move, *, choice: int = 0) -> W
     return state
 
 
-_ENDS = {Move.WORKED: Outcome.WORKED, Move.CONTACT_IT: Outcome.ESCALATED}
+_ENDS = {Move.WORKED: WalkOutcome.WORKED, Move.CONTACT_IT: WalkOutcome.ESCALATED}
 
 
 def _back(state: WalkState) -> WalkState:
     """Back from an end is the step it ended on; back from a step is the one before it."""
-    if state.outcome is not Outcome.IN_PROGRESS:
-        return replace(state, outcome=Outcome.IN_PROGRESS)
+    if state.outcome is not WalkOutcome.IN_PROGRESS:
+        return replace(state, outcome=WalkOutcome.IN_PROGRESS)
     if len(state.path) == 1:
         return state
-    return replace(state, path=state.path[:-1], outcome=Outcome.IN_PROGRESS)
+    return replace(state, path=state.path[:-1], outcome=WalkOutcome.IN_PROGRESS)
 
 
 def _go(state: WalkState, target: str | None, chosen: tuple[str, ...]) -> WalkState:
@@ -274,6 +274,6 @@ def _go(state: WalkState, target: str | None, chosen: tuple[str, ...]) -> WalkSt
         topic_id=state.topic_id,
         path=(*state.path, target),
         seen=(*state.seen, target),
-        outcome=Outcome.IN_PROGRESS,
+        outcome=WalkOutcome.IN_PROGRESS,
         choices=chosen,
     )

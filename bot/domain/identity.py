@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Protocol
 
 
-class Action(StrEnum):
+class ResetAction(StrEnum):
     """What an admin can approve."""
 
     CLEAR_MFA = "clear_mfa"
@@ -22,14 +22,14 @@ class Action(StrEnum):
 
 
 _LABELS = {
-    Action.CLEAR_MFA: "Clear MFA settings (register again at next sign-in)",
-    Action.DELETE_APP_PASSWORDS: "Delete app passwords",
-    Action.REVOKE_SESSIONS: "Revoke remembered devices and sign-in sessions",
-    Action.ISSUE_TAP: "Issue a temporary access pass",
+    ResetAction.CLEAR_MFA: "Clear MFA settings (register again at next sign-in)",
+    ResetAction.DELETE_APP_PASSWORDS: "Delete app passwords",
+    ResetAction.REVOKE_SESSIONS: "Revoke remembered devices and sign-in sessions",
+    ResetAction.ISSUE_TAP: "Issue a temporary access pass",
 }
 
 
-class Outcome(StrEnum):
+class ActionOutcome(StrEnum):
     """What became of one action at the identity provider."""
 
     DONE = "done"
@@ -56,7 +56,7 @@ class ActionResult:
     provider's own logs can be matched to the audit line.
     """
 
-    outcome: Outcome
+    outcome: ActionOutcome
     summary: str
     manual_steps: tuple[str, ...] = ()
     link: str | None = None
@@ -128,13 +128,13 @@ class IdentityProvider(Protocol):
 
 
 async def run_action(
-    provider: IdentityProvider, action: Action, user: DirectoryUser, tap_lifetime_minutes: int
+    provider: IdentityProvider, action: ResetAction, user: DirectoryUser, tap_lifetime_minutes: int
 ) -> ActionResult:
     """Carry out one action through the provider's matching call."""
-    if action is Action.CLEAR_MFA:
+    if action is ResetAction.CLEAR_MFA:
         return await provider.clear_mfa(user)
-    if action is Action.DELETE_APP_PASSWORDS:
+    if action is ResetAction.DELETE_APP_PASSWORDS:
         return await provider.delete_app_passwords(user)
-    if action is Action.REVOKE_SESSIONS:
+    if action is ResetAction.REVOKE_SESSIONS:
         return await provider.revoke_sessions(user)
     return await provider.issue_temporary_access_pass(user, tap_lifetime_minutes)

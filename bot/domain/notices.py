@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 from bot.domain.requests import ActionItem, Change, HelpRequest
 
 
@@ -85,7 +85,7 @@ class PrivilegedReset(HelpdeskAlert):
     """A reset of a privileged account was carried out (`complete`) or partly carried out."""
 
     request: HelpRequest
-    actions: tuple[Action, ...]
+    actions: tuple[ResetAction, ...]
     complete: bool
 
 

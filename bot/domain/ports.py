@@ -7,8 +7,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
 
-from bot.domain.identity import Action
-from bot.domain.notice import ResetNotice
+from bot.domain.identity import ResetAction
 from bot.domain.notices import Notice
 from bot.domain.requests import (
     ActionItem,
@@ -20,6 +19,7 @@ from bot.domain.requests import (
     Intake,
     Status,
 )
+from bot.domain.reset_email import ResetNotice
 from bot.domain.walks import WalkRecord
 
 
@@ -120,7 +120,7 @@ class RequestRepository(Protocol):
     async def approve(
         self,
         request_id: int,
-        actions: tuple[Action, ...],
+        actions: tuple[ResetAction, ...],
         audit: AuditEntry,
         *,
         at: datetime,
@@ -151,7 +151,7 @@ class RequestRepository(Protocol):
         ...
 
     async def record_first_approval(
-        self, request_id: int, actions: tuple[Action, ...], audit: AuditEntry, now: datetime
+        self, request_id: int, actions: tuple[ResetAction, ...], audit: AuditEntry, now: datetime
     ) -> bool:
         """The first of two approvals (by `audit.actor_id`), if none was recorded yet."""
         ...

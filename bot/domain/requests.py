@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 
 
 class Status(StrEnum):
@@ -94,25 +94,29 @@ class ContactForm:
         return found
 
 
-def propose_actions(topic_id: str, lost_or_stolen: bool) -> tuple[Action, ...]:
+def propose_actions(topic_id: str, lost_or_stolen: bool) -> tuple[ResetAction, ...]:
     """The article's advice as pre-selected actions; admins may change the selection."""
     if lost_or_stolen:
-        return (Action.CLEAR_MFA, Action.DELETE_APP_PASSWORDS, Action.REVOKE_SESSIONS)
+        return (
+            ResetAction.CLEAR_MFA,
+            ResetAction.DELETE_APP_PASSWORDS,
+            ResetAction.REVOKE_SESSIONS,
+        )
     if topic_id == "app-passwords":
-        return (Action.DELETE_APP_PASSWORDS,)
+        return (ResetAction.DELETE_APP_PASSWORDS,)
     if topic_id in {"lost-phone", "no-phone", "not-receiving"}:
-        return with_revocation((Action.CLEAR_MFA,))
+        return with_revocation((ResetAction.CLEAR_MFA,))
     return ()
 
 
-def with_revocation(actions: tuple[Action, ...]) -> tuple[Action, ...]:
+def with_revocation(actions: tuple[ResetAction, ...]) -> tuple[ResetAction, ...]:
     """The actions, with sign-in sessions revoked whenever MFA settings are cleared (in the
-    order of Action). Clearing the methods while a session someone else holds stays alive lets
+    order of ResetAction). Clearing the methods while a session someone else holds stays alive lets
     that session register its own method: the reset would hand the account over."""
-    if Action.CLEAR_MFA not in actions or Action.REVOKE_SESSIONS in actions:
+    if ResetAction.CLEAR_MFA not in actions or ResetAction.REVOKE_SESSIONS in actions:
         return actions
-    chosen = {*actions, Action.REVOKE_SESSIONS}
-    return tuple(action for action in Action if action in chosen)
+    chosen = {*actions, ResetAction.REVOKE_SESSIONS}
+    return tuple(action for action in ResetAction if action in chosen)
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ class HelpRequest:
     topic_id: str
     walk_id: str | None
     form: ContactForm
-    proposed: tuple[Action, ...]
+    proposed: tuple[ResetAction, ...]
     tried: tuple[str, ...]
     status: Status
     created_at: datetime
@@ -140,7 +144,7 @@ class HelpRequest:
     deny_reason: str | None = None
     privileged: bool = False
     first_approver: str | None = None
-    first_actions: tuple[Action, ...] = ()
+    first_actions: tuple[ResetAction, ...] = ()
     suspicious: bool = False
     recent_reset_at: datetime | None = None
     manager_id: str | None = None
@@ -171,7 +175,7 @@ class ActionItem:
 
     id: int
     request_id: int
-    action: Action
+    action: ResetAction
     status: ActionStatus
     summary: str = ""
     manual_steps: tuple[str, ...] = ()

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.domain.guide import Guide, Move, Outcome, WalkState, advance
+from bot.domain.guide import Guide, Move, WalkOutcome, WalkState, advance
 
 if TYPE_CHECKING:
     from bot.domain.ports import Clock, WalkRepository
@@ -92,7 +92,7 @@ class Walks:
                 return
             escalated = replace(
                 walk,
-                state=replace(walk.state, outcome=Outcome.ESCALATED),
+                state=replace(walk.state, outcome=WalkOutcome.ESCALATED),
                 updated_at=self._clock.now(),
                 version=walk.version + 1,
             )

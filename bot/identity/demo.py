@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.domain.identity import (
+    ActionOutcome,
     ActionResult,
     DirectoryUser,
-    Outcome,
     UserNotFoundError,
 )
 from bot.domain.ports import Clock
@@ -131,7 +131,7 @@ class DemoProvider:
             )
         )
         return ActionResult(
-            outcome=Outcome.DONE,
+            outcome=ActionOutcome.DONE,
             summary=(
                 f"Temporary access pass issued: one use, valid {lifetime_minutes} minutes. "
                 "It was sent to the person only."
@@ -150,7 +150,7 @@ class DemoProvider:
 
 
 def _done(summary: str) -> ActionResult:
-    return ActionResult(outcome=Outcome.DONE, summary=summary)
+    return ActionResult(outcome=ActionOutcome.DONE, summary=summary)
 
 
 def demo_users_from(data: Any) -> list[DemoUser]:

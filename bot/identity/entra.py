@@ -14,10 +14,10 @@ from urllib.parse import quote
 import aiohttp
 
 from bot.domain.identity import (
+    ActionOutcome,
     ActionResult,
     DirectoryUser,
     IdentityError,
-    Outcome,
     TemporaryIdentityError,
     UserNotFoundError,
 )
@@ -155,9 +155,11 @@ class EntraProvider:
                 )
             removed.append(_describe(method))
         if not removed:
-            return ActionResult(Outcome.DONE, "No MFA methods were registered; nothing to remove.")
+            return ActionResult(
+                ActionOutcome.DONE, "No MFA methods were registered; nothing to remove."
+            )
         return ActionResult(
-            Outcome.DONE,
+            ActionOutcome.DONE,
             f"Removed {len(removed)} method(s): {', '.join(removed)}. "
             "They register again at the next sign-in.",
         )
@@ -166,7 +168,7 @@ class EntraProvider:
         """Graph has no API for app passwords: a person does it on the per-user MFA page."""
         steps = await self._manual.delete_app_passwords(user)
         return ActionResult(
-            Outcome.MANUAL,
+            ActionOutcome.MANUAL,
             "Microsoft Graph has no API for app passwords: delete them by hand",
             steps.manual_steps,
             steps.link,
@@ -177,7 +179,7 @@ class EntraProvider:
         """revokeSignInSessions: refresh tokens and session cookies stop working."""
         await self._call("POST", f"/users/{user.id}/revokeSignInSessions", "revoke", {}, allow=())
         return ActionResult(
-            Outcome.DONE,
+            ActionOutcome.DONE,
             "Sign-in sessions revoked: the person is signed out everywhere within a few "
             "minutes. Remembered MFA devices (Revoke MFA sessions) have no API: clear them in "
             "the admin center if the phone was stolen.",
@@ -199,7 +201,7 @@ class EntraProvider:
         if not secret:
             raise IdentityError("Entra ID created no temporary access pass (is the policy on?)")
         return ActionResult(
-            Outcome.DONE,
+            ActionOutcome.DONE,
             f"Temporary access pass issued: one use, valid {lifetime_minutes} minutes. "
             "It was sent to the person only.",
             secret_for_user=str(secret),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.domain.identity import (
+    ActionOutcome,
     ActionResult,
     DirectoryUser,
     IdentityError,
-    Outcome,
     UserNotFoundError,
 )
 
@@ -91,4 +91,6 @@ class ManualProvider:
 
 
 def _manual(summary: str, *steps: str, link: str) -> ActionResult:
-    return ActionResult(outcome=Outcome.MANUAL, summary=summary, manual_steps=steps, link=link)
+    return ActionResult(
+        outcome=ActionOutcome.MANUAL, summary=summary, manual_steps=steps, link=link
+    )

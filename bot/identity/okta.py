@@ -11,10 +11,10 @@ from urllib.parse import quote
 import aiohttp
 
 from bot.domain.identity import (
+    ActionOutcome,
     ActionResult,
     DirectoryUser,
     IdentityError,
-    Outcome,
     TemporaryIdentityError,
     UserNotFoundError,
 )
@@ -87,15 +87,15 @@ class OktaProvider:
             "POST", f"/api/v1/users/{user.id}/lifecycle/reset_factors", allow=(400,)
         )
         if status >= 400:
-            return ActionResult(Outcome.DONE, "No factors were enrolled; nothing to reset.")
+            return ActionResult(ActionOutcome.DONE, "No factors were enrolled; nothing to reset.")
         return ActionResult(
-            Outcome.DONE,
+            ActionOutcome.DONE,
             "All factors reset: the person enrolls again at the next sign-in.",
         )
 
     async def delete_app_passwords(self, user: DirectoryUser) -> ActionResult:
         """Okta has no app passwords: nothing to do, and the admin is told so."""
-        return ActionResult(Outcome.DONE, "Okta has no app passwords: nothing to delete.")
+        return ActionResult(ActionOutcome.DONE, "Okta has no app passwords: nothing to delete.")
 
     @traced
     async def revoke_sessions(self, user: DirectoryUser) -> ActionResult:
@@ -104,7 +104,7 @@ class OktaProvider:
             "DELETE", f"/api/v1/users/{user.id}/sessions?oauthTokens=true&forgetDevices=true"
         )
         return ActionResult(
-            Outcome.DONE,
+            ActionOutcome.DONE,
             "Okta sessions and OAuth tokens revoked, remembered devices forgotten. Sessions "
             "held inside individual apps end when those apps next check.",
         )
@@ -114,7 +114,7 @@ class OktaProvider:
     ) -> ActionResult:
         """Okta's temporary access code is a limited feature: handed to a person to issue."""
         return ActionResult(
-            Outcome.MANUAL,
+            ActionOutcome.MANUAL,
             "Issue a temporary access code in the Okta Admin Console",
             (
                 f"Open Directory > People > {user.email} in the Okta Admin Console.",

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.domain.guide import Guide, Outcome, Step, Topic, WalkState
+from bot.domain.guide import Guide, Step, Topic, WalkOutcome, WalkState
 from bot.domain.walks import WalkRecord
 from handlers.blocks.markup import to_mrkdwn
 from handlers.ids import ActionId, BlockId
@@ -99,9 +99,9 @@ def render_walk(guide: Guide, state: WalkState, ref: str) -> Message:
     """The walk's screen with `ref` in its buttons' values."""
     topic = guide.topic(state.topic_id)
     step = guide.step(topic.id, state.current)
-    if state.outcome is Outcome.WORKED:
+    if state.outcome is WalkOutcome.WORKED:
         return _ending(topic, guide.texts.worked, ref)
-    if state.outcome is Outcome.ESCALATED:
+    if state.outcome is WalkOutcome.ESCALATED:
         return _ending(topic, guide.texts.contact_it, ref)
     return _step(topic, step, len(state.path), ref)
 

@@ -36,7 +36,7 @@ from bot.domain.errors import (
     WrongPlaceError,
 )
 from bot.domain.guide import Guide
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 from bot.domain.requests import (
     ACTIVE,
     CONTACT_MAX,
@@ -61,11 +61,13 @@ NEVER_ASK = "IT will never ask you for your password or your verification codes.
 _YES, _NO = "yes", "no"
 
 _NEXT_STEPS = {
-    Action.CLEAR_MFA: "Sign in again: you will be asked to set up two-step verification. "
+    ResetAction.CLEAR_MFA: "Sign in again: you will be asked to set up two-step verification. "
     "Set up more than one method this time, for example an authenticator app and a phone.",
-    Action.DELETE_APP_PASSWORDS: "Create a new app password for each older app that needs one.",
-    Action.REVOKE_SESSIONS: "You are signed out everywhere: sign in again on each device.",
-    Action.ISSUE_TAP: "Use the temporary access pass I sent you to sign in, then register "
+    ResetAction.DELETE_APP_PASSWORDS: (
+        "Create a new app password for each older app that needs one."
+    ),
+    ResetAction.REVOKE_SESSIONS: "You are signed out everywhere: sign in again on each device.",
+    ResetAction.ISSUE_TAP: "Use the temporary access pass I sent you to sign in, then register "
     "your new sign-in methods.",
 }
 
@@ -492,8 +494,8 @@ def build_pending(requests: list[tuple[HelpRequest, str | None]], guide: Guide) 
 
 
 def _decision_blocks(request: HelpRequest) -> list[Block]:
-    options = [Option(value=a.value, label=a.label) for a in Action]
-    chosen = [o for o in options if Action(o.value) in request.proposed]
+    options = [Option(value=a.value, label=a.label) for a in ResetAction]
+    chosen = [o for o in options if ResetAction(o.value) in request.proposed]
     return [
         SectionBlock(
             text=MarkdownTextObject(

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.errors import AlreadyOpenError, AlreadySubmittedError
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 from bot.domain.requests import ACTIVE, AuditEntry, Card, HelpRequest, Intake, Status
 from storage.memory.actions import MemoryActions
 from storage.memory.tables import Tables
@@ -112,7 +112,7 @@ class MemoryRequestRepository(MemoryActions):
     async def approve(
         self,
         request_id: int,
-        actions: tuple[Action, ...],
+        actions: tuple[ResetAction, ...],
         audit: AuditEntry,
         *,
         at: datetime,
@@ -155,7 +155,7 @@ class MemoryRequestRepository(MemoryActions):
         return await self._change(request_id, movable, audit, status=new)
 
     async def record_first_approval(
-        self, request_id: int, actions: tuple[Action, ...], audit: AuditEntry, now: datetime
+        self, request_id: int, actions: tuple[ResetAction, ...], audit: AuditEntry, now: datetime
     ) -> bool:
         def first(request: HelpRequest) -> bool:
             return (
@@ -219,7 +219,7 @@ class MemoryRequestRepository(MemoryActions):
         request_id: int,
         condition: Condition,
         audit: AuditEntry | None,
-        actions: tuple[Action, ...] = (),
+        actions: tuple[ResetAction, ...] = (),
         **values: Any,
     ) -> bool:
         """Change the request where `condition` holds, then add `actions` and the audit line

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 from bot.domain.requests import ActionItem, ActionStatus, AuditEntry, HelpRequest
 
 
@@ -18,7 +18,7 @@ class ActionRow:
     id: int
     request_id: int
     position: int
-    action: Action
+    action: ResetAction
     status: ActionStatus
     updated_at: datetime
     summary: str = ""
@@ -77,7 +77,7 @@ class Tables:
         detail = json.loads(json.dumps(entry.detail)) if entry.detail else None
         self.audit.append(AuditEntry(entry.at, entry.actor_id, entry.event, request_id, detail))
 
-    def add_actions(self, request_id: int, actions: tuple[Action, ...], at: datetime) -> None:
+    def add_actions(self, request_id: int, actions: tuple[ResetAction, ...], at: datetime) -> None:
         """The approved actions, pending, in the order given."""
         for position, action in enumerate(actions):
             self.last_action_id += 1

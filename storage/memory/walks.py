@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import replace
 from datetime import datetime
 
-from bot.domain.guide import Outcome
+from bot.domain.guide import WalkOutcome
 from bot.domain.walks import WalkRecord
 
 
@@ -50,10 +50,10 @@ class MemoryWalkRepository:
             left = [
                 walk
                 for walk in self._walks.values()
-                if walk.state.outcome is Outcome.IN_PROGRESS and walk.updated_at < cutoff
+                if walk.state.outcome is WalkOutcome.IN_PROGRESS and walk.updated_at < cutoff
             ]
             for walk in left:
-                state = replace(walk.state, outcome=Outcome.ABANDONED)
+                state = replace(walk.state, outcome=WalkOutcome.ABANDONED)
                 self._walks[walk.id] = replace(walk, state=state, version=walk.version + 1)
             return len(left)
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 from bot.domain.ports import EventLedger, RequestRepository, WalkRepository
 from bot.domain.requests import AuditEntry, ContactForm, HelpRequest, Remaining, Status
 from bot.domain.stepup import AuthenticatorStore
@@ -182,7 +182,7 @@ def new_request(
         topic_id="lost-phone",
         walk_id=None,
         form=FORM,
-        proposed=(Action.CLEAR_MFA, Action.REVOKE_SESSIONS),
+        proposed=(ResetAction.CLEAR_MFA, ResetAction.REVOKE_SESSIONS),
         tried=("lost-phone-check",),
         status=Status.OPEN,
         created_at=at,
@@ -212,7 +212,7 @@ async def created(
     )
 
 
-async def executing(stores: Stores, *actions: Action, requester: str = "U1") -> HelpRequest:
+async def executing(stores: Stores, *actions: ResetAction, requester: str = "U1") -> HelpRequest:
     """A request approved with `actions` and being carried out."""
     request = await created(stores, requester)
     approved = line("request.approved", request.id, actor="UADMIN")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 from bot.domain.requests import ActionRecord, ActionStatus, Status
 from tests.contract.conftest import NOW, Stores, created, executing, line
 
@@ -16,7 +16,7 @@ async def test_an_action_is_claimed_once_and_taken_over_only_after_its_lease(
     stores: Stores,
 ) -> None:
     repo = stores.requests
-    request = await executing(stores, Action.DELETE_APP_PASSWORDS)
+    request = await executing(stores, ResetAction.DELETE_APP_PASSWORDS)
     [item] = await repo.actions_of(request.id)
     assert await repo.claim_action(item.id, NOW, NOW + LEASE, "p1:run")
     assert not await repo.claim_action(item.id, NOW, NOW + LEASE, "p2:run")  # held
@@ -32,7 +32,7 @@ async def test_an_action_is_claimed_once_and_taken_over_only_after_its_lease(
 
 async def test_a_worker_whose_lease_was_taken_over_cannot_record_a_result(stores: Stores) -> None:
     repo = stores.requests
-    request = await executing(stores, Action.DELETE_APP_PASSWORDS)
+    request = await executing(stores, ResetAction.DELETE_APP_PASSWORDS)
     [item] = await repo.actions_of(request.id)
     assert await repo.claim_action(item.id, NOW, NOW + LEASE, "slow-worker")
     later = NOW + LEASE + timedelta(seconds=1)
@@ -46,7 +46,7 @@ async def test_a_worker_whose_lease_was_taken_over_cannot_record_a_result(stores
 
 async def test_only_the_lease_holder_renews_it_and_a_renewed_lease_holds(stores: Stores) -> None:
     repo = stores.requests
-    request = await executing(stores, Action.DELETE_APP_PASSWORDS)
+    request = await executing(stores, ResetAction.DELETE_APP_PASSWORDS)
     [item] = await repo.actions_of(request.id)
     assert await repo.claim_action(item.id, NOW, NOW + LEASE, "p1:run")
     almost = NOW + LEASE - timedelta(seconds=1)
@@ -63,7 +63,7 @@ async def test_only_the_lease_holder_renews_it_and_a_renewed_lease_holds(stores:
 
 async def test_a_result_is_stored_with_what_the_card_shows(stores: Stores) -> None:
     repo = stores.requests
-    request = await executing(stores, Action.CLEAR_MFA, Action.REVOKE_SESSIONS)
+    request = await executing(stores, ResetAction.CLEAR_MFA, ResetAction.REVOKE_SESSIONS)
     [manual, done] = await repo.actions_of(request.id)
     for item in (manual, done):
         assert await repo.claim_action(item.id, NOW, NOW + LEASE, "p1:run")
@@ -103,7 +103,7 @@ async def test_a_result_is_stored_with_what_the_card_shows(stores: Stores) -> No
 
 async def test_an_action_tried_again_later_waits_for_its_time(stores: Stores) -> None:
     repo = stores.requests
-    request = await executing(stores, Action.DELETE_APP_PASSWORDS)
+    request = await executing(stores, ResetAction.DELETE_APP_PASSWORDS)
     [item] = await repo.actions_of(request.id)
     assert await repo.claim_action(item.id, NOW, NOW + LEASE, "p1:run")
     retry_at = NOW + timedelta(seconds=30)
@@ -129,10 +129,10 @@ async def test_an_action_tried_again_later_waits_for_its_time(stores: Stores) ->
 
 async def test_only_requests_being_carried_out_have_due_actions(stores: Stores) -> None:
     repo = stores.requests
-    carried_out = await executing(stores, Action.CLEAR_MFA, requester="U1")
+    carried_out = await executing(stores, ResetAction.CLEAR_MFA, requester="U1")
     approved = await created(stores, "U2")
     audit = line("request.approved", approved.id, actor="UADMIN")
-    actions = (Action.CLEAR_MFA,)
+    actions = (ResetAction.CLEAR_MFA,)
     assert await repo.approve(approved.id, actions, audit, at=NOW, first_approver_is=None)
     assert await repo.requests_with_due_actions(NOW) == [carried_out.id]
     [item] = await repo.actions_of(carried_out.id)
@@ -143,7 +143,7 @@ async def test_only_requests_being_carried_out_have_due_actions(stores: Stores) 
 
 async def test_failed_actions_are_reopened_with_a_fresh_count(stores: Stores) -> None:
     repo = stores.requests
-    request = await executing(stores, Action.CLEAR_MFA, Action.REVOKE_SESSIONS)
+    request = await executing(stores, ResetAction.CLEAR_MFA, ResetAction.REVOKE_SESSIONS)
     failing, passing = await repo.actions_of(request.id)
     for item, status in ((failing, ActionStatus.FAILED), (passing, ActionStatus.DONE)):
         assert await repo.claim_action(item.id, NOW, NOW + LEASE, "p1:run")
@@ -163,7 +163,7 @@ async def test_failed_actions_are_reopened_with_a_fresh_count(stores: Stores) ->
 
 async def test_each_action_is_told_of_once(stores: Stores) -> None:
     repo = stores.requests
-    request = await executing(stores, Action.CLEAR_MFA, Action.REVOKE_SESSIONS)
+    request = await executing(stores, ResetAction.CLEAR_MFA, ResetAction.REVOKE_SESSIONS)
     first, second = (item.id for item in await repo.actions_of(request.id))
     assert await repo.mark_notified([], NOW) == []
     assert await repo.mark_notified([first], NOW) == [first]
@@ -173,7 +173,7 @@ async def test_each_action_is_told_of_once(stores: Stores) -> None:
 
 async def test_releasing_hands_back_only_the_holder_s_actions_at_once(stores: Stores) -> None:
     repo = stores.requests
-    request = await executing(stores, Action.CLEAR_MFA, Action.REVOKE_SESSIONS)
+    request = await executing(stores, ResetAction.CLEAR_MFA, ResetAction.REVOKE_SESSIONS)
     mine, theirs = await repo.actions_of(request.id)
     assert await repo.claim_action(mine.id, NOW, NOW + LEASE, "p1:run1")
     assert await repo.claim_action(theirs.id, NOW, NOW + LEASE, "p1%:run1")  # a literal prefix

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.errors import AlreadyOpenError, AlreadySubmittedError
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 from bot.domain.requests import Intake, Status
 from tests.contract.conftest import LATER, NOW, Stores, created, line, new_request
 
 OPEN = frozenset({Status.OPEN})
-BOTH = (Action.CLEAR_MFA, Action.REVOKE_SESSIONS)
+BOTH = (ResetAction.CLEAR_MFA, ResetAction.REVOKE_SESSIONS)
 
 
 async def test_a_new_request_is_numbered_stored_and_audited(stores: Stores) -> None:
@@ -135,8 +135,8 @@ async def test_an_approval_writes_the_actions_and_the_decision_once(stores: Stor
     )
     actions = await repo.actions_of(request.id)
     assert [(a.action, a.status.value, a.attempts) for a in actions] == [
-        (Action.CLEAR_MFA, "pending", 0),
-        (Action.REVOKE_SESSIONS, "pending", 0),
+        (ResetAction.CLEAR_MFA, "pending", 0),
+        (ResetAction.REVOKE_SESSIONS, "pending", 0),
     ]
     assert await repo.get_action(actions[1].id) == actions[1]
     assert await repo.get_action(999) is None
@@ -189,7 +189,7 @@ async def test_the_first_approval_is_recorded_once_and_not_when_expired_or_repor
     assert not await repo.record_first_approval(request.id, BOTH, first, NOW + timedelta(hours=1))
     assert await repo.record_first_approval(request.id, BOTH, first, NOW)
     again = line("request.first_approval", request.id, actor="UADMIN2")
-    assert not await repo.record_first_approval(request.id, (Action.CLEAR_MFA,), again, NOW)
+    assert not await repo.record_first_approval(request.id, (ResetAction.CLEAR_MFA,), again, NOW)
     stored = await repo.get_request(request.id)
     assert stored is not None
     assert (stored.first_approver, stored.first_actions) == ("UADMIN1", BOTH)

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.domain.guide import Outcome, WalkState
+from bot.domain.guide import WalkOutcome, WalkState
 from bot.domain.walks import Surface, WalkRecord
 from tests.contract.conftest import NOW, Stores
 
@@ -16,7 +16,9 @@ def _walk(walk_id: str = "a" * 32, user: str = "U7") -> WalkRecord:
     return WalkRecord(walk_id, "T0TEAM", user, Surface.DM, state, NOW, NOW)
 
 
-def _moved(walk: WalkRecord, step: str, outcome: Outcome = Outcome.IN_PROGRESS) -> WalkRecord:
+def _moved(
+    walk: WalkRecord, step: str, outcome: WalkOutcome = WalkOutcome.IN_PROGRESS
+) -> WalkRecord:
     state = replace(
         walk.state,
         path=(*walk.state.path, step),
@@ -64,9 +66,9 @@ async def test_clicks_at_once_from_one_version_land_once_each_told(stores: Store
         (repo, _moved(walk, step, outcome), expected)
         for walk in walks
         for repo, step, outcome, expected in (
-            (stores.walks, "one", Outcome.WORKED, 1),
-            (other.walks, "two", Outcome.ESCALATED, 1),
-            (stores.walks, "stale", Outcome.WORKED, 7),
+            (stores.walks, "one", WalkOutcome.WORKED, 1),
+            (other.walks, "two", WalkOutcome.ESCALATED, 1),
+            (stores.walks, "stale", WalkOutcome.WORKED, 7),
         )
     ]
     landed = await asyncio.gather(*(repo.update_walk(w, v) for repo, w, v in changes))
@@ -84,14 +86,14 @@ async def test_walks_left_alone_past_the_cutoff_end_abandoned(stores: Stores) ->
     fresh = replace(_walk("f" * 32, "U9"), updated_at=NOW + timedelta(hours=2))
     for walk in (left, ended, fresh):
         await stores.walks.add_walk(walk)
-    worked = replace(_moved(ended, "done", Outcome.WORKED), updated_at=NOW)
+    worked = replace(_moved(ended, "done", WalkOutcome.WORKED), updated_at=NOW)
     assert await stores.walks.update_walk(worked, expected_version=1)
     assert await stores.walks.abandon_walks_before(NOW) == 0  # untouched since exactly then
     assert await stores.walks.abandon_walks_before(NOW + timedelta(hours=1)) == 1
     assert await stores.walks.abandon_walks_before(NOW + timedelta(hours=1)) == 0
     abandoned = await stores.walks.get_walk(left.id)
     assert abandoned is not None
-    assert (abandoned.state.outcome, abandoned.version) == (Outcome.ABANDONED, 2)
+    assert (abandoned.state.outcome, abandoned.version) == (WalkOutcome.ABANDONED, 2)
     assert abandoned.updated_at == NOW
     assert await stores.walks.get_walk(ended.id) == worked
     assert await stores.walks.get_walk(fresh.id) == fresh

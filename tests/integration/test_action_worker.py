@@ -21,11 +21,11 @@ from bot.domain.helpdesk import (
     Retry,
 )
 from bot.domain.identity import (
-    Action,
+    ActionOutcome,
     ActionResult,
     DirectoryUser,
     IdentityError,
-    Outcome,
+    ResetAction,
     TemporaryIdentityError,
 )
 from bot.domain.notices import Notice, RequestChanged
@@ -70,7 +70,7 @@ class FlakyDirectory:
         self.calls.append(what)
         if self.errors:
             raise self.errors.pop(0)
-        return ActionResult(outcome=Outcome.DONE, summary=f"{what} done")
+        return ActionResult(outcome=ActionOutcome.DONE, summary=f"{what} done")
 
     async def clear_mfa(self, user: DirectoryUser) -> ActionResult:
         return await self._act("clear_mfa")
@@ -188,7 +188,7 @@ def desk(engine: AsyncEngine) -> Iterator[Desk]:
 PLACE = Place("T0TEAM", "C0DESK")
 
 
-async def _approved(desk: Desk, actions: tuple[Action, ...]) -> int:
+async def _approved(desk: Desk, actions: tuple[ResetAction, ...]) -> int:
     form = ContactForm("lost it", True, Remaining.NONE, None, "+1 555 0100")
     request = (await desk.service.submit("T0TEAM", "U1", "lost-phone", None, form)).request
     await desk.later.run()  # its card
@@ -202,7 +202,7 @@ async def _statuses(desk: Desk, request_id: int) -> list[ActionStatus]:
 
 async def test_a_throttled_call_waits_for_retry_after_then_runs_once(desk: Desk) -> None:
     desk.directory.errors = [TemporaryIdentityError("throttled (429)", retry_after=30)]
-    request_id = await _approved(desk, (Action.DELETE_APP_PASSWORDS,))
+    request_id = await _approved(desk, (ResetAction.DELETE_APP_PASSWORDS,))
     await desk.later.run()  # the approval's follow-up: the card, then the execution
     assert await _statuses(desk, request_id) == [ActionStatus.PENDING]
     assert await desk.service.work_due() == []  # not due before Retry-After
@@ -219,7 +219,7 @@ async def test_a_throttled_call_waits_for_retry_after_then_runs_once(desk: Desk)
 
 async def test_two_server_errors_then_success_back_off_exponentially(desk: Desk) -> None:
     desk.directory.errors = [TemporaryIdentityError("503"), TemporaryIdentityError("503")]
-    request_id = await _approved(desk, (Action.REVOKE_SESSIONS,))
+    request_id = await _approved(desk, (ResetAction.REVOKE_SESSIONS,))
     await desk.later.run()  # the approval's follow-up: the card, then the execution
     desk.clock.advance(seconds=2)
     await desk.service.work_due()  # second try, fails: next wait is 4 s
@@ -234,7 +234,7 @@ async def test_two_server_errors_then_success_back_off_exponentially(desk: Desk)
 
 async def test_it_gives_up_after_the_last_attempt_and_retry_starts_afresh(desk: Desk) -> None:
     desk.directory.errors = [TemporaryIdentityError("500")] * MAX_ATTEMPTS
-    request_id = await _approved(desk, (Action.DELETE_APP_PASSWORDS,))
+    request_id = await _approved(desk, (ResetAction.DELETE_APP_PASSWORDS,))
     await desk.later.run()  # the approval's follow-up: the card, then the execution
     for _ in range(MAX_ATTEMPTS):
         desk.clock.advance(minutes=10)
@@ -256,7 +256,7 @@ async def test_a_permanent_error_fails_at_once(desk: Desk) -> None:
     desk.directory.errors = [
         IdentityError("missing permission UserAuthenticationMethod.ReadWrite.All")
     ]
-    request_id = await _approved(desk, (Action.CLEAR_MFA, Action.REVOKE_SESSIONS))
+    request_id = await _approved(desk, (ResetAction.CLEAR_MFA, ResetAction.REVOKE_SESSIONS))
     await desk.later.run()  # the approval's follow-up: the card, then the execution
     assert await _statuses(desk, request_id) == [ActionStatus.FAILED, ActionStatus.DONE]
     assert (await desk.service.get(request_id)).status is Status.FAILED
@@ -265,7 +265,7 @@ async def test_a_permanent_error_fails_at_once(desk: Desk) -> None:
 async def test_an_action_held_by_a_dead_worker_is_taken_over_once_its_lease_ends(
     desk: Desk,
 ) -> None:
-    request_id = await _approved(desk, (Action.DELETE_APP_PASSWORDS,))
+    request_id = await _approved(desk, (ResetAction.DELETE_APP_PASSWORDS,))
     audit = await desk.repo.audit_since(desk.clock.now() - timedelta(days=1))
     assert audit[-1].event == "request.approved"
     # A worker claims the action and dies before finishing it.
@@ -294,7 +294,7 @@ async def test_an_action_held_by_a_dead_worker_is_taken_over_once_its_lease_ends
 async def test_an_action_whose_workers_keep_dying_is_given_up(desk: Desk) -> None:
     from bot.domain.requests import AuditEntry
 
-    request_id = await _approved(desk, (Action.DELETE_APP_PASSWORDS,))
+    request_id = await _approved(desk, (ResetAction.DELETE_APP_PASSWORDS,))
     await desk.repo.transition(
         request_id,
         frozenset({Status.APPROVED}),
@@ -321,11 +321,11 @@ async def test_a_reported_request_is_neither_approved_nor_retried(desk: Desk) ->
     await desk.later.run()  # its card
     await desk.service.report_not_me(request.id, "U1")
     with pytest.raises(SuspiciousError):
-        await desk.service.decide(Approve(request.id, (Action.CLEAR_MFA,)), ADMIN, PLACE)
+        await desk.service.decide(Approve(request.id, (ResetAction.CLEAR_MFA,)), ADMIN, PLACE)
     assert (await desk.service.get(request.id)).status is Status.OPEN
 
 
-async def _executing(desk: Desk, actions: tuple[Action, ...]) -> tuple[int, list[ActionItem]]:
+async def _executing(desk: Desk, actions: tuple[ResetAction, ...]) -> tuple[int, list[ActionItem]]:
     from bot.domain.requests import AuditEntry
 
     request_id = await _approved(desk, actions)
@@ -339,7 +339,7 @@ async def _executing(desk: Desk, actions: tuple[Action, ...]) -> tuple[int, list
 
 
 async def test_a_renewed_lease_is_not_taken_over_and_only_its_owner_renews_it(desk: Desk) -> None:
-    request_id, [item] = await _executing(desk, (Action.DELETE_APP_PASSWORDS,))
+    request_id, [item] = await _executing(desk, (ResetAction.DELETE_APP_PASSWORDS,))
     now = desk.clock.now()
     assert await desk.repo.claim_action(item.id, now, now + ACTION_LEASE, "p1:run")
     desk.clock.advance(seconds=ACTION_LEASE.total_seconds() - 1)
@@ -356,7 +356,9 @@ async def test_a_renewed_lease_is_not_taken_over_and_only_its_owner_renews_it(de
 
 
 async def test_releasing_hands_back_only_this_process_s_actions_at_once(desk: Desk) -> None:
-    request_id, [mine, theirs] = await _executing(desk, (Action.CLEAR_MFA, Action.REVOKE_SESSIONS))
+    request_id, [mine, theirs] = await _executing(
+        desk, (ResetAction.CLEAR_MFA, ResetAction.REVOKE_SESSIONS)
+    )
     now = desk.clock.now()
     holder = desk.service.lease_holder
     assert await desk.repo.claim_action(mine.id, now, now + ACTION_LEASE, f"{holder}:run1")
@@ -397,9 +399,9 @@ async def test_a_decision_from_no_channel_or_another_is_refused(desk: Desk, chan
     await desk.later.run()  # its card
     elsewhere = Place("T0TEAM", channel)
     with pytest.raises(WrongPlaceError):
-        await desk.service.precheck(Approve(request.id, (Action.CLEAR_MFA,)), ADMIN, elsewhere)
+        await desk.service.precheck(Approve(request.id, (ResetAction.CLEAR_MFA,)), ADMIN, elsewhere)
     with pytest.raises(WrongPlaceError):
-        await desk.service.decide(Approve(request.id, (Action.CLEAR_MFA,)), ADMIN, elsewhere)
+        await desk.service.decide(Approve(request.id, (ResetAction.CLEAR_MFA,)), ADMIN, elsewhere)
     assert desk.later.waiting == []  # nothing follows a refusal
     assert (await desk.service.get(request.id)).status is Status.OPEN
     audit = await desk.repo.audit_since(desk.clock.now() - timedelta(days=1))

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 from bot.domain.requests import (
     ActionRecord,
     ActionStatus,
@@ -56,7 +56,7 @@ def _request(requester: str) -> HelpRequest:
         topic_id="lost-phone",
         walk_id=None,
         form=ContactForm("lost it", True, Remaining.NONE, None, "desk 4B", ""),
-        proposed=(Action.CLEAR_MFA, Action.REVOKE_SESSIONS),
+        proposed=(ResetAction.CLEAR_MFA, ResetAction.REVOKE_SESSIONS),
         tried=(),
         status=Status.OPEN,
         created_at=NOW,
@@ -81,7 +81,7 @@ async def _a_day_of_work(repo: SqlRequestRepository, requester: str = "U1") -> N
     approved = AuditEntry(NOW, "UADMIN", "request.approved", request.id, {"actions": ["a", "b"]})
     assert await repo.approve(
         request.id,
-        (Action.CLEAR_MFA, Action.REVOKE_SESSIONS),
+        (ResetAction.CLEAR_MFA, ResetAction.REVOKE_SESSIONS),
         approved,
         at=NOW,
         first_approver_is=None,

@@ -7,7 +7,12 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.domain.identity import IdentityError, Outcome, TemporaryIdentityError, UserNotFoundError
+from bot.domain.identity import (
+    ActionOutcome,
+    IdentityError,
+    TemporaryIdentityError,
+    UserNotFoundError,
+)
 from bot.identity.entra import EntraConfig, EntraProvider
 from tests.conftest import FixedClock
 from tests.fakes.graph import ALTERNATE_MOBILE, MOBILE, PASSWORD, FakeGraph
@@ -75,7 +80,7 @@ async def test_clear_mfa_deletes_each_method_by_type_default_last_never_the_pass
     person.default_method = authenticator["id"]
     user = await entra.find_user("ada@example.com")
     result = await entra.clear_mfa(user)
-    assert result.outcome is Outcome.DONE
+    assert result.outcome is ActionOutcome.DONE
     assert "Removed 4 method(s)" in result.summary
     assert [m["id"] for m in person.methods] == [PASSWORD]
     deletes = [path for verb, path in graph.requests if verb == "DELETE"]
@@ -138,7 +143,7 @@ async def test_app_passwords_are_honestly_a_manual_step(
 ) -> None:
     graph.add_user("ada@example.com")
     result = await entra.delete_app_passwords(await entra.find_user("ada@example.com"))
-    assert result.outcome is Outcome.MANUAL
+    assert result.outcome is ActionOutcome.MANUAL
     assert "no API" in result.summary
     assert any("Delete all existing app passwords" in step for step in result.manual_steps)
 

@@ -7,7 +7,12 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.domain.identity import IdentityError, Outcome, TemporaryIdentityError, UserNotFoundError
+from bot.domain.identity import (
+    ActionOutcome,
+    IdentityError,
+    TemporaryIdentityError,
+    UserNotFoundError,
+)
 from bot.identity.okta import OktaConfig, OktaProvider
 from tests.fakes.okta import FakeOkta
 
@@ -36,7 +41,7 @@ async def test_finds_by_login_then_by_email(okta: FakeOkta, provider: OktaProvid
 async def test_reset_factors_and_clear_sessions(okta: FakeOkta, provider: OktaProvider) -> None:
     ada = okta.add_user("ada@example.com")
     user = await provider.find_user("ada@example.com")
-    assert (await provider.clear_mfa(user)).outcome is Outcome.DONE
+    assert (await provider.clear_mfa(user)).outcome is ActionOutcome.DONE
     assert ada.factors == []
     assert "nothing to reset" in (await provider.clear_mfa(user)).summary
     await provider.revoke_sessions(user)

@@ -16,7 +16,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.guide import Move, Outcome
+from bot.domain.guide import Move, WalkOutcome
 from bot.domain.walks import Surface, WalkRecord, Walks
 from bot.guide import load_guide
 from storage.engine import create_engine, ping
@@ -160,13 +160,13 @@ async def test_a_burst_of_clicks_shares_statements_and_each_gets_its_own_answer(
     assert read == [None, *opened]
     assert len(selects) < 10
 
-    def moved(walk: WalkRecord, outcome: Outcome) -> WalkRecord:
+    def moved(walk: WalkRecord, outcome: WalkOutcome) -> WalkRecord:
         return replace(walk, state=replace(walk.state, outcome=outcome), version=2)
 
     # Each walk clicked twice at once from the same version (a double click, or two replicas),
     # and once from a version long gone: exactly one write per walk lands, and its caller knows.
     changes = [
-        (moved(walk, Outcome.WORKED if i % 2 else Outcome.ESCALATED), expected)
+        (moved(walk, WalkOutcome.WORKED if i % 2 else WalkOutcome.ESCALATED), expected)
         for walk in opened
         for i, expected in ((0, 1), (1, 1), (2, 7))
     ]
@@ -214,10 +214,10 @@ async def test_walks_left_alone_for_a_day_end_abandoned(engine: AsyncEngine) -> 
     assert await service.close_stale_walks() == 1
     stored = await walks.get_walk(left.id)
     assert stored is not None
-    assert stored.state.outcome is Outcome.ABANDONED
+    assert stored.state.outcome is WalkOutcome.ABANDONED
     done = await walks.get_walk(worked.id)
     assert done is not None
-    assert done.state.outcome is Outcome.WORKED
+    assert done.state.outcome is WalkOutcome.WORKED
 
 
 async def test_connections_the_server_ended_are_replaced_without_a_failure(

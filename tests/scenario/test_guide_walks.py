@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from bot.domain.guide import Guide, Outcome, Topic
+from bot.domain.guide import Guide, Topic, WalkOutcome
 from bot.guide import load_guide
 from handlers.blocks.markup import to_mrkdwn
 from handlers.ids import ActionId
@@ -53,7 +53,7 @@ def _step_text(screen: Screen) -> str:
 async def test_every_route_of_every_topic(
     slack: SlackDriver, topic_id: str, route: tuple[tuple[str, str], ...], database_url: str
 ) -> None:
-    guide = slack.runtime.deps.guide.guide
+    guide = slack.runtime.deps.walks.guide
     topic = guide.topic(topic_id)
     reply, menu = await slack.command()
     assert reply.status == 200
@@ -82,11 +82,11 @@ async def test_every_route_of_every_topic(
         end = await slack.click_and_see(screen, ActionId.CONTACT_IT)
         assert "call 555-0100 or mail it@example.com" in end.all_text()
         assert "never ask you for your password" in end.all_text()
-        expected = Outcome.ESCALATED
+        expected = WalkOutcome.ESCALATED
     else:
         end = await slack.click_and_see(screen, ActionId.WORKED)
         assert "Glad that worked" in end.all_text()
-        expected = Outcome.WORKED
+        expected = WalkOutcome.WORKED
 
     engine = create_engine(database_url)
     try:
@@ -101,7 +101,7 @@ async def test_every_route_of_every_topic(
 async def test_back_returns_to_the_previous_step_and_start_over_shows_the_menu(
     slack: SlackDriver,
 ) -> None:
-    guide = slack.runtime.deps.guide.guide
+    guide = slack.runtime.deps.walks.guide
     _, menu = await slack.command()
     assert menu is not None
     first = await slack.click_and_see(menu, f"{ActionId.TOPIC}lost-phone")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.app import build_runtime
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 from bot.settings import Settings
 from handlers.ids import ActionId, FieldId
 from storage.demo import SqlDemoStore
@@ -353,7 +353,7 @@ async def test_the_temporary_access_pass_reaches_only_the_employee(
 ) -> None:
     caplog.set_level("DEBUG")
     card = await _request(slack)
-    await slack.click(card, ActionId.APPROVE, user=ADMIN, selected=[Action.ISSUE_TAP.value])
+    await slack.click(card, ActionId.APPROVE, user=ADMIN, selected=[ResetAction.ISSUE_TAP.value])
     await slack.settle()
     secret_dm = next(dm for dm in _dms(slack) if "temporary access pass for request" in dm)
     tap = secret_dm.split("`")[1]

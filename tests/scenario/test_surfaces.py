@@ -53,7 +53,7 @@ async def test_mfa_help_with_text_jumps_to_the_matching_topic(
     assert reply.status == 200
     assert screen is not None
     topic_id = step.rsplit("-", 1)[0] if not step.startswith("lost-phone") else "lost-phone"
-    topic = next(t for t in slack.runtime.deps.guide.guide.topics if t.first_step.id == step)
+    topic = next(t for t in slack.runtime.deps.walks.guide.topics if t.first_step.id == step)
     assert to_mrkdwn(topic.first_step.text) in screen.all_text()
     assert topic_id
     # The walk is recorded, so the next click continues it.

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.app import GUIDE_CHECKS
-from bot.domain.guide import Move, Outcome, WalkState, advance
+from bot.domain.guide import Move, WalkOutcome, WalkState, advance
 from bot.guide import DEFAULT_GUIDE, GuideError, load_guide
 from handlers.blocks.markup import to_mrkdwn
 
@@ -166,8 +166,8 @@ def test_the_state_machine_moves_back_and_ends() -> None:
     assert back.seen == chosen.seen
     assert advance(GUIDE, back, Move.BACK) == back
     escalated = advance(GUIDE, chosen, Move.CONTACT_IT)
-    assert escalated.outcome is Outcome.ESCALATED
-    assert advance(GUIDE, escalated, Move.BACK).outcome is Outcome.IN_PROGRESS
-    assert advance(GUIDE, state, Move.RESTART).outcome is Outcome.ABANDONED
-    assert advance(GUIDE, escalated, Move.RESTART).outcome is Outcome.ESCALATED
+    assert escalated.outcome is WalkOutcome.ESCALATED
+    assert advance(GUIDE, escalated, Move.BACK).outcome is WalkOutcome.IN_PROGRESS
+    assert advance(GUIDE, state, Move.RESTART).outcome is WalkOutcome.ABANDONED
+    assert advance(GUIDE, escalated, Move.RESTART).outcome is WalkOutcome.ESCALATED
     assert advance(GUIDE, state, Move.CHOICE, choice=9) == state

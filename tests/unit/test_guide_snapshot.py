@@ -11,7 +11,7 @@ import pytest
 
 from bot.domain import markup
 from bot.domain.errors import TooManyRequestsError
-from bot.domain.guide import Guide, Outcome, WalkState
+from bot.domain.guide import Guide, WalkOutcome, WalkState
 from bot.guide import guide_variables, load_guide
 from handlers.blocks.guide import GuideScreens, Message, build_home, build_menu, render_walk
 from handlers.blocks.helpdesk import build_contact_refusal
@@ -57,7 +57,7 @@ def _screens(guide: Guide) -> dict[str, str]:
         for step in topic.steps:
             for depth in (1, 2):
                 path = (step.id,) if depth == 1 else (topic.first_step.id, step.id)
-                for outcome in Outcome:
+                for outcome in WalkOutcome:
                     state = WalkState(topic.id, path, path, outcome)
                     key = f"{topic.id}/{step.id}/{depth}/{outcome.value}"
                     screens[key] = render_walk(guide, state, REF).to_json()
@@ -94,4 +94,4 @@ def test_the_snapshot_covers_every_step(variant: str) -> None:
     guide = load_guide() if variant == "shipped" else _operator_guide()
     keys = json.loads(SNAPSHOT.read_text())[variant].keys()
     steps = sum(len(t.steps) for t in guide.topics)
-    assert len([k for k in keys if k.count("/") == 3]) == steps * 2 * len(Outcome)
+    assert len([k for k in keys if k.count("/") == 3]) == steps * 2 * len(WalkOutcome)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain.identity import Action, DirectoryUser, Outcome, UserNotFoundError
+from bot.domain.identity import ActionOutcome, DirectoryUser, ResetAction, UserNotFoundError
 from bot.domain.requests import ContactForm, Remaining, propose_actions
 from bot.identity.demo import DemoProvider, DemoUser, demo_users_from
 from bot.identity.manual import ManualProvider
@@ -44,15 +44,17 @@ def test_a_good_form_has_no_problems() -> None:
 
 
 def test_proposals_follow_the_article() -> None:
-    lost = (Action.CLEAR_MFA, Action.DELETE_APP_PASSWORDS, Action.REVOKE_SESSIONS)
+    lost = (ResetAction.CLEAR_MFA, ResetAction.DELETE_APP_PASSWORDS, ResetAction.REVOKE_SESSIONS)
     assert propose_actions("lost-phone", lost_or_stolen=True) == lost
     assert propose_actions("no-phone", lost_or_stolen=True) == lost
     for topic in ("lost-phone", "no-phone", "not-receiving"):
         # Clearing the methods while someone else's session lives on would hand them the
         # account: every clear comes with a revocation.
         proposed = propose_actions(topic, lost_or_stolen=False)
-        assert proposed == (Action.CLEAR_MFA, Action.REVOKE_SESSIONS)
-    assert propose_actions("app-passwords", lost_or_stolen=False) == (Action.DELETE_APP_PASSWORDS,)
+        assert proposed == (ResetAction.CLEAR_MFA, ResetAction.REVOKE_SESSIONS)
+    assert propose_actions("app-passwords", lost_or_stolen=False) == (
+        ResetAction.DELETE_APP_PASSWORDS,
+    )
     assert propose_actions("no-answer", lost_or_stolen=False) == ()
 
 
@@ -78,7 +80,7 @@ async def test_the_demo_directory_really_changes() -> None:
     user = await demo.find_user("Ada@Example.com")
     assert user.email == "ada@example.com"
     cleared = await demo.clear_mfa(user)
-    assert cleared.outcome is Outcome.DONE
+    assert cleared.outcome is ActionOutcome.DONE
     assert "Removed 3" in cleared.summary
     assert store.people["ada@example.com"].methods == ()
     assert "nothing to remove" in (await demo.clear_mfa(user)).summary
@@ -115,7 +117,7 @@ async def test_the_manual_provider_gives_steps_and_never_pretends() -> None:
     user = DirectoryUser(id="ada@example.com", email="ada@example.com")
     for call in (manual.clear_mfa, manual.delete_app_passwords, manual.revoke_sessions):
         result = await call(user)
-        assert result.outcome is Outcome.MANUAL
+        assert result.outcome is ActionOutcome.MANUAL
         assert result.manual_steps
         assert result.link
         assert result.link.startswith("https://")

@@ -30,7 +30,7 @@ from bot.domain.helpdesk import (
     Place,
     Retry,
 )
-from bot.domain.identity import Action, TemporaryIdentityError
+from bot.domain.identity import ResetAction, TemporaryIdentityError
 from bot.domain.notices import Notice, StepUpLocked
 from bot.domain.requests import ActionStatus, AuditEntry, ContactForm, Remaining, Status
 from bot.domain.stepup import (
@@ -148,7 +148,7 @@ async def test_only_an_admin_on_the_card_decides(
     desk: Desk, actor: str, place: Place, refusal: type[Exception]
 ) -> None:
     request_id = await _request(desk)
-    for choice in (Approve(request_id, (Action.CLEAR_MFA,)), Deny(request_id, "no")):
+    for choice in (Approve(request_id, (ResetAction.CLEAR_MFA,)), Deny(request_id, "no")):
         with pytest.raises(refusal):
             await desk.service.decide(choice, actor, place)
     assert (await desk.service.get(request_id)).status is Status.OPEN
@@ -159,7 +159,7 @@ async def test_only_an_admin_on_the_card_decides(
 async def test_nobody_decides_on_their_own_request(desk: Desk) -> None:
     request_id = await _request(desk, "UA1")
     with pytest.raises(OwnRequestError):
-        await desk.service.decide(Approve(request_id, (Action.CLEAR_MFA,)), "UA1", DESK)
+        await desk.service.decide(Approve(request_id, (ResetAction.CLEAR_MFA,)), "UA1", DESK)
     assert await _refusals(desk) == [OwnRequestError.code]
 
 
@@ -176,7 +176,7 @@ async def test_nothing_ticked_is_refused_before_the_code_is_asked_and_at_the_dec
 
 async def test_an_approval_is_recorded_then_its_follow_up_runs_the_actions(desk: Desk) -> None:
     request_id = await _request(desk)
-    approved = await desk.service.decide(Approve(request_id, (Action.CLEAR_MFA,)), "UA1", DESK)
+    approved = await desk.service.decide(Approve(request_id, (ResetAction.CLEAR_MFA,)), "UA1", DESK)
     assert (approved.status, approved.decided_by) == (Status.APPROVED, "UA1")
     assert desk.directory.calls == []  # nothing runs before the follow-up
     await desk.later.run()
@@ -190,13 +190,13 @@ async def test_a_privileged_account_needs_two_admins_and_runs_what_both_approved
     desk: Desk,
 ) -> None:
     request_id = await _request(desk, "UVIP")
-    both = (Action.CLEAR_MFA, Action.DELETE_APP_PASSWORDS)
+    both = (ResetAction.CLEAR_MFA, ResetAction.DELETE_APP_PASSWORDS)
     first = await desk.service.decide(Approve(request_id, both), "UA1", DESK)
     assert (first.status, first.first_approver) == (Status.OPEN, "UA1")
     with pytest.raises(SameApproverError):
         await desk.service.decide(Approve(request_id, both), "UA1", DESK)
     await desk.service.decide(
-        Approve(request_id, (Action.CLEAR_MFA, Action.ISSUE_TAP)), "UA2", DESK
+        Approve(request_id, (ResetAction.CLEAR_MFA, ResetAction.ISSUE_TAP)), "UA2", DESK
     )
     await desk.later.run()
     assert desk.directory.calls == ["clear_mfa", "revoke_sessions"]  # the TAP: only one approved
@@ -209,7 +209,7 @@ async def test_a_reported_request_is_neither_approved_nor_retried(desk: Desk) ->
     assert answer.revoked is not None
     assert desk.directory.calls == ["revoke_sessions"]  # signed out again at once
     with pytest.raises(SuspiciousError):
-        await desk.service.decide(Approve(request_id, (Action.CLEAR_MFA,)), "UA1", DESK)
+        await desk.service.decide(Approve(request_id, (ResetAction.CLEAR_MFA,)), "UA1", DESK)
     assert (await desk.service.report_not_me(request_id, "U1")).revoked is None  # once
 
 
@@ -224,7 +224,7 @@ async def test_a_request_past_its_time_is_expired_by_the_click(desk: Desk) -> No
 
 async def test_a_reset_within_the_cooldown_is_flagged_on_the_next_request(desk: Desk) -> None:
     first = await _request(desk)
-    await desk.service.decide(Approve(first, (Action.DELETE_APP_PASSWORDS,)), "UA1", DESK)
+    await desk.service.decide(Approve(first, (ResetAction.DELETE_APP_PASSWORDS,)), "UA1", DESK)
     await desk.later.run()
     desk.clock.advance(hours=2)
     second = await desk.service.get(await _request(desk))
@@ -234,7 +234,7 @@ async def test_a_reset_within_the_cooldown_is_flagged_on_the_next_request(desk: 
 async def test_a_throttled_action_backs_off_and_a_failed_request_is_retried(desk: Desk) -> None:
     desk.directory.errors = [TemporaryIdentityError("503")] * 5
     request_id = await _request(desk)
-    await desk.service.decide(Approve(request_id, (Action.DELETE_APP_PASSWORDS,)), "UA1", DESK)
+    await desk.service.decide(Approve(request_id, (ResetAction.DELETE_APP_PASSWORDS,)), "UA1", DESK)
     await desk.later.run()
     for wait_s in (2, 4, 8, 16):
         desk.clock.advance(seconds=wait_s - 1)
@@ -249,7 +249,7 @@ async def test_a_throttled_action_backs_off_and_a_failed_request_is_retried(desk
 
 async def test_an_approval_whose_replica_died_before_running_it_is_resumed(desk: Desk) -> None:
     request_id = await _request(desk)
-    await desk.service.decide(Approve(request_id, (Action.DELETE_APP_PASSWORDS,)), "UA1", DESK)
+    await desk.service.decide(Approve(request_id, (ResetAction.DELETE_APP_PASSWORDS,)), "UA1", DESK)
     desk.later.drop()  # the replica that approved died before carrying it out
     assert await desk.service.resume_unfinished() == [request_id]  # another one resumes it
     assert desk.directory.calls == ["delete_app_passwords"]
@@ -259,7 +259,7 @@ async def test_an_approval_whose_replica_died_before_running_it_is_resumed(desk:
 
 async def test_an_action_held_by_a_dead_worker_is_taken_over_after_its_lease(desk: Desk) -> None:
     request_id = await _request(desk)
-    await desk.service.decide(Approve(request_id, (Action.DELETE_APP_PASSWORDS,)), "UA1", DESK)
+    await desk.service.decide(Approve(request_id, (ResetAction.DELETE_APP_PASSWORDS,)), "UA1", DESK)
     desk.later.drop()
     audit = AuditEntry(desk.clock.now(), "system", "request.executing", request_id)
     assert await desk.repo.transition(
@@ -290,7 +290,7 @@ async def _enrolled(desk: Desk, admin: str) -> str:
 
 async def test_step_up_asks_an_enrolled_admin_for_a_fresh_code(guarded: Desk) -> None:
     request_id = await _request(guarded)
-    choice = Approve(request_id, (Action.CLEAR_MFA,))
+    choice = Approve(request_id, (ResetAction.CLEAR_MFA,))
     with pytest.raises(NotEnrolledError):
         await guarded.service.precheck(choice, "UA1", DESK)
     secret = await _enrolled(guarded, "UA1")
@@ -306,16 +306,16 @@ async def test_a_replayed_code_is_refused(guarded: Desk) -> None:
     first, second = await _request(guarded, "U1"), await _request(guarded, "U2")
     secret = await _enrolled(guarded, "UA1")
     code = _code(secret, guarded)
-    await guarded.service.decide(Approve(first, (Action.CLEAR_MFA,)), "UA1", DESK, code)
+    await guarded.service.decide(Approve(first, (ResetAction.CLEAR_MFA,)), "UA1", DESK, code)
     with pytest.raises(ReplayedCodeError):
-        await guarded.service.decide(Approve(second, (Action.CLEAR_MFA,)), "UA1", DESK, code)
+        await guarded.service.decide(Approve(second, (ResetAction.CLEAR_MFA,)), "UA1", DESK, code)
     assert (await guarded.service.get(second)).status is Status.OPEN
 
 
 async def test_five_wrong_codes_lock_step_up_and_alert_security(guarded: Desk) -> None:
     request_id = await _request(guarded)
     await _enrolled(guarded, "UA1")
-    choice = Approve(request_id, (Action.CLEAR_MFA,))
+    choice = Approve(request_id, (ResetAction.CLEAR_MFA,))
     for _ in range(5):
         with pytest.raises(WrongCodeError):
             await guarded.service.decide(choice, "UA1", DESK, "not-a-code")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 from bot.domain.notices import (
     AuthenticatorEnrolled,
     HelpdeskAlert,
@@ -31,7 +31,7 @@ REQUEST = HelpRequest(
     topic_id="lost-phone",
     walk_id=None,
     form=ContactForm("lost it", True, Remaining.NONE, None, "+1 555 0100"),
-    proposed=(Action.CLEAR_MFA,),
+    proposed=(ResetAction.CLEAR_MFA,),
     tried=(),
     status=Status.EXECUTING,
     created_at=NOW,
@@ -86,14 +86,16 @@ FAILED = RevokeOutcome(Revocation.FAILED, "throttled (429)")
             True,
         ),
         (
-            PrivilegedReset(REQUEST, (Action.CLEAR_MFA, Action.REVOKE_SESSIONS), complete=True),
+            PrivilegedReset(
+                REQUEST, (ResetAction.CLEAR_MFA, ResetAction.REVOKE_SESSIONS), complete=True
+            ),
             ":rotating_light: Request #7 for <@U1>, a privileged account (an IT admin &lt;@U9&gt; "
             "&amp; co), was carried out: Clear MFA settings (register again at next sign-in); "
             "Revoke remembered devices and sign-in sessions.",
             True,
         ),
         (
-            PrivilegedReset(REQUEST, (Action.DELETE_APP_PASSWORDS,), complete=False),
+            PrivilegedReset(REQUEST, (ResetAction.DELETE_APP_PASSWORDS,), complete=False),
             ":rotating_light: Request #7 for <@U1>, a privileged account (an IT admin &lt;@U9&gt; "
             "&amp; co), was partly carried out (it failed after): Delete app passwords.",
             True,
@@ -113,7 +115,7 @@ def test_each_alert_reads_as_before(alert: HelpdeskAlert, text: str, for_securit
 
 def test_a_privileged_reset_without_a_reason_names_none() -> None:
     request = replace(REQUEST, privileged_reason=None)
-    text = build_alert_text(PrivilegedReset(request, (Action.ISSUE_TAP,), complete=True))
+    text = build_alert_text(PrivilegedReset(request, (ResetAction.ISSUE_TAP,), complete=True))
     assert text == (
         ":rotating_light: Request #7 for <@U1>, a privileged account, was carried out: "
         "Issue a temporary access pass."

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.domain.guide import Outcome, WalkState
+from bot.domain.guide import WalkOutcome, WalkState
 from bot.domain.stepup import ReplayedCodeError
 from bot.domain.walks import Surface, WalkRecord
 from bot.guide import load_guide
@@ -32,7 +32,7 @@ def _check(message: Message) -> None:
         assert len(d.get("elements", [])) <= 25
 
 
-def _walk(topic: str, step: str, outcome: Outcome = Outcome.IN_PROGRESS) -> WalkRecord:
+def _walk(topic: str, step: str, outcome: WalkOutcome = WalkOutcome.IN_PROGRESS) -> WalkRecord:
     first = GUIDE.topic(topic).first_step.id
     path = (first,) if step == first else (first, step)
     state = WalkState(topic_id=topic, path=path, seen=path, outcome=outcome)
@@ -40,8 +40,8 @@ def _walk(topic: str, step: str, outcome: Outcome = Outcome.IN_PROGRESS) -> Walk
 
 
 @pytest.mark.parametrize(("topic", "step"), [(t.id, s.id) for t in GUIDE.topics for s in t.steps])
-@pytest.mark.parametrize("outcome", list(Outcome))
-def test_every_step_renders_within_limits(topic: str, step: str, outcome: Outcome) -> None:
+@pytest.mark.parametrize("outcome", list(WalkOutcome))
+def test_every_step_renders_within_limits(topic: str, step: str, outcome: WalkOutcome) -> None:
     _check(build_walk(GUIDE, _walk(topic, step, outcome)))
 
 
@@ -67,7 +67,7 @@ def test_an_it_contact_with_markup_shows_as_typed() -> None:
 @pytest.mark.parametrize(("topic", "step"), [(t.id, s.id) for t in GUIDE.topics for s in t.steps])
 def test_cached_screens_equal_fresh_renders(topic: str, step: str) -> None:
     screens = GuideScreens(GUIDE)
-    for outcome in Outcome:
+    for outcome in WalkOutcome:
         walk = _walk(topic, step, outcome)
         fresh = build_walk(GUIDE, walk)
         for _ in range(2):  # the second time comes from the cache

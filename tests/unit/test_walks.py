@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.guide import Move, Outcome
+from bot.domain.guide import Move, WalkOutcome
 from bot.domain.walks import (
     Surface,
     WalkConflictError,
@@ -46,7 +46,7 @@ async def test_a_click_is_stored_before_the_moved_walk_is_returned() -> None:
     walks = Walks(GUIDE, rows, FixedClock())
     walk = await walks.start("T", "U1", "why", Surface.COMMAND)
     moved = await walks.move(walk.id, "U1", walk.state.current, Move.WORKED)
-    assert moved.state.outcome is Outcome.WORKED
+    assert moved.state.outcome is WalkOutcome.WORKED
     assert await rows.get_walk(walk.id) == moved
     assert moved.version == 2
 

@@ -11,7 +11,7 @@ from bot.domain.helpdesk.config import Place
 from bot.domain.helpdesk.core import Core, already
 from bot.domain.helpdesk.execution import Execution
 from bot.domain.helpdesk.policy import Policy
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 from bot.domain.ports import WorkKind
 from bot.domain.requests import (
     ActionRecord,
@@ -30,7 +30,7 @@ class Approve:
     """Approve the request's ticked actions (revocation is added to every approval)."""
 
     request_id: int
-    actions: tuple[Action, ...]
+    actions: tuple[ResetAction, ...]
 
 
 @dataclass(frozen=True)
@@ -174,9 +174,11 @@ class Decisions:
         await self._execution.settle(request.id)
 
 
-def _approval(selected: tuple[Action, ...], actions: tuple[Action, ...]) -> dict[str, Any]:
+def _approval(
+    selected: tuple[ResetAction, ...], actions: tuple[ResetAction, ...]
+) -> dict[str, Any]:
     """The audit detail of an approval: what runs, and whether revocation was added to it."""
     detail: dict[str, Any] = {"actions": [a.value for a in actions]}
-    if Action.REVOKE_SESSIONS in actions and Action.REVOKE_SESSIONS not in selected:
+    if ResetAction.REVOKE_SESSIONS in actions and ResetAction.REVOKE_SESSIONS not in selected:
         detail["revocation_added"] = True
     return detail

@@ -12,10 +12,10 @@ from bot.domain.helpdesk.core import Core, provider_ids
 from bot.domain.helpdesk.leases import renewing
 from bot.domain.helpdesk.reset_notice import ResetNotices
 from bot.domain.identity import (
+    ActionOutcome,
     ActionResult,
     DirectoryUser,
     IdentityError,
-    Outcome,
     TemporaryIdentityError,
     run_action,
 )
@@ -230,7 +230,7 @@ class Execution:
     ) -> None:
         """Store what the action did (done, or waiting for a person) and tell of it."""
         core = self._core
-        manual = result.outcome is Outcome.MANUAL
+        manual = result.outcome is ActionOutcome.MANUAL
         status = ActionStatus.MANUAL if manual else ActionStatus.DONE
         audit = AuditEntry(
             core.clock.now(),

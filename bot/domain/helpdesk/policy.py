@@ -14,7 +14,7 @@ from bot.domain.errors import (
 )
 from bot.domain.helpdesk.config import SYSTEM, Place
 from bot.domain.helpdesk.core import OPEN, Core, already
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 from bot.domain.requests import Change, HelpRequest, Status, with_revocation
 
 
@@ -67,7 +67,7 @@ class Policy:
         return request
 
     async def approvable(
-        self, request_id: int, actor: str, place: Place, actions: tuple[Action, ...]
+        self, request_id: int, actor: str, place: Place, actions: tuple[ResetAction, ...]
     ) -> HelpRequest:
         """The open request, if `actor` may approve `actions` on it: something ticked, and not
         reported as not the employee's."""
@@ -83,8 +83,8 @@ class Policy:
         return request.privileged or await self._core.admins.is_privileged(request.requester_id)
 
     async def second_approval(
-        self, request: HelpRequest, actor: str, actions: tuple[Action, ...]
-    ) -> tuple[Action, ...]:
+        self, request: HelpRequest, actor: str, actions: tuple[ResetAction, ...]
+    ) -> tuple[ResetAction, ...]:
         """What a second approval carries out: only what both admins approved, revocation
         included; SameApproverError (audited) when the first approver approves again."""
         if request.first_approver == actor:

@@ -8,11 +8,11 @@ from typing import Any
 
 from bot.domain.helpdesk.config import SYSTEM
 from bot.domain.helpdesk.core import Core
-from bot.domain.identity import Action, DirectoryUser
-from bot.domain.notice import MailError, ResetNotice, mask_address, mask_addresses
+from bot.domain.identity import DirectoryUser, ResetAction
 from bot.domain.notices import PrivilegedReset, ResetEmailFailed
 from bot.domain.ports import Mailer, WorkKind
 from bot.domain.requests import AuditEntry, HelpRequest
+from bot.domain.reset_email import MailError, ResetNotice, mask_address, mask_addresses
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class ResetNotices:
     async def tell_of_reset(
         self,
         request: HelpRequest,
-        done: tuple[Action, ...],
+        done: tuple[ResetAction, ...],
         user: DirectoryUser | None,
         *,
         complete: bool,
@@ -48,7 +48,7 @@ class ResetNotices:
         self,
         mailer: Mailer,
         request: HelpRequest,
-        done: tuple[Action, ...],
+        done: tuple[ResetAction, ...],
         user: DirectoryUser | None,
         complete: bool,
     ) -> None:
@@ -78,7 +78,7 @@ class ResetNotices:
         self,
         mailer: Mailer,
         request: HelpRequest,
-        done: tuple[Action, ...],
+        done: tuple[ResetAction, ...],
         user: DirectoryUser | None,
         complete: bool,
         detail: dict[str, Any],

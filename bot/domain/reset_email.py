@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.identity import Action
+from bot.domain.identity import ResetAction
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class ResetNotice:
     request_id: int
     to: str
     name: str
-    actions: tuple[Action, ...]
+    actions: tuple[ResetAction, ...]
     at: datetime
     complete: bool  # False: the request failed after some of its actions were done
 
