@@ -134,11 +134,10 @@ def _walk_id(i: int, run: str) -> str:
 
 async def _seed_walks(database_url: str, run: str, numbers: range) -> None:
     """Store the walks `_step` clicks on, as another replica would have: on their first step."""
-    from storage.repositories import SqlWalkRepository
-
     from bot.domain.walks import Surface, WalkRecord
     from bot.guide import load_guide
     from storage.engine import create_engine
+    from storage.walks import SqlWalkRepository
 
     guide, now = load_guide(None, {}), datetime.now(UTC)
     engine = create_engine(database_url)
