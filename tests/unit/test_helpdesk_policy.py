@@ -47,7 +47,7 @@ from storage.memory import (
     MemoryWalkRepository,
 )
 from tests.conftest import FixedClock
-from tests.integration.test_action_worker import FlakyDirectory, Later, Notices, People
+from tests.fakes.core import FlakyDirectory, Later, Notices, People
 
 DESK = Place("T0TEAM", "C0DESK")
 FORM = ContactForm("lost it", False, Remaining.NONE, None, "+1 555 0100")
