@@ -31,6 +31,29 @@ EXIT_CONFIG = 2
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+        configure_logging(settings.log_level)
+        return _COMMANDS[args.command](settings, args)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        variable = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        return _fail(f"{variable}: {error['msg']}")
+    except SettingError as exc:
+        return _fail(str(exc))
+    except GuideError as exc:
+        return _fail(f"invalid guide: {exc}")
+    except StorageUnavailableError as exc:
+        return _fail(f"DATABASE_URL: the database is not answering ({exc})")
+    except ValueError as exc:  # a stored secret no key opens (rotate-key)
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The command line: one sub-command per thing an operator does."""
     parser = argparse.ArgumentParser(prog="mfa-helpdesk", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
@@ -82,61 +105,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument(
         "path", nargs="?", help="the guide file (default: GUIDE_FILE or the built-in one)"
     )
-    args = parser.parse_args(argv)
+    return parser
 
-    try:
-        settings = Settings()
-        configure_logging(settings.log_level)
-        if args.command == "serve":
-            settings.require_for_serve()
-            return asyncio.run(
-                _serve(settings, migrate=settings.migrates_at_start and not args.no_migrate)
-            )
-        if (
-            args.command == "start"
-            and settings.slack_bot_token is None
-            and not settings.socket_mode
-        ):
-            log.info("no SLACK_BOT_TOKEN: starting the sandbox (set it to connect to Slack)")
-            return asyncio.run(_sandbox("127.0.0.1", settings.port))
-        if args.command == "start":
-            settings.require_for_serve()
-            return asyncio.run(_serve(settings, migrate=settings.migrates_at_start))
-        if args.command == "sandbox":
-            port = settings.port if args.port is None else args.port
-            return asyncio.run(_sandbox(args.host, port))
-        if args.command == "migrate":
-            return asyncio.run(_migrate(settings))
-        if args.command == "grant-runtime-role":
-            return asyncio.run(_grant_runtime_role(settings, args.role))
-        if args.command == "keygen":
-            from bot.crypto import new_key
 
-            print(new_key())  # noqa: T201 - the key is the output
-            return 0
-        if args.command == "rotate-key":
-            return asyncio.run(_rotate_key(settings))
-        if args.command == "check-idp":
-            return asyncio.run(_check_idp(settings))
-        if args.command == "audit" and args.audit_command == "verify":
-            return asyncio.run(_verify_audit(settings, args.head))
-        if args.command == "audit":
-            return asyncio.run(_export_audit(settings, args.since, args.format, args.output))
-        return _check_guide(settings, args.path or settings.guide_file)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        variable = str(error["loc"][0]).upper() if error["loc"] else "settings"
-        return _fail(f"{variable}: {error['msg']}")
-    except SettingError as exc:
-        return _fail(str(exc))
-    except GuideError as exc:
-        return _fail(f"invalid guide: {exc}")
-    except StorageUnavailableError as exc:
-        return _fail(f"DATABASE_URL: the database is not answering ({exc})")
-    except ValueError as exc:  # a stored secret no key opens (rotate-key)
-        return _fail(str(exc))
-    except KeyboardInterrupt:
-        return 130
+def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
+    settings.require_for_serve()
+    return asyncio.run(_serve(settings, migrate=settings.migrates_at_start and not args.no_migrate))
+
+
+def _start_command(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.slack_bot_token is None and not settings.socket_mode:
+        log.info("no SLACK_BOT_TOKEN: starting the sandbox (set it to connect to Slack)")
+        return asyncio.run(_sandbox("127.0.0.1", settings.port))
+    settings.require_for_serve()
+    return asyncio.run(_serve(settings, migrate=settings.migrates_at_start))
+
+
+def _sandbox_command(settings: Settings, args: argparse.Namespace) -> int:
+    port = settings.port if args.port is None else args.port
+    return asyncio.run(_sandbox(args.host, port))
+
+
+def _keygen_command(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.crypto import new_key
+
+    print(new_key())  # noqa: T201 - the key is the output
+    return 0
+
+
+def _audit_command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.audit_command == "verify":
+        return asyncio.run(_verify_audit(settings, args.head))
+    return asyncio.run(_export_audit(settings, args.since, args.format, args.output))
+
+
+def _check_guide_command(settings: Settings, args: argparse.Namespace) -> int:
+    return _check_guide(settings, args.path or settings.guide_file)
 
 
 def _fail(message: str) -> int:
@@ -399,3 +403,22 @@ async def _run(
         await stopping()
     await runner.cleanup()
     await runtime.close(max(0.0, deadline - loop.time()))
+
+
+Command = Callable[[Settings, argparse.Namespace], int]
+
+# Each sub-command's handler: it runs with the settings read and logging configured.
+_COMMANDS: dict[str, Command] = {
+    "serve": _serve_command,
+    "start": _start_command,
+    "sandbox": _sandbox_command,
+    "migrate": lambda settings, _: asyncio.run(_migrate(settings)),
+    "grant-runtime-role": lambda settings, args: asyncio.run(
+        _grant_runtime_role(settings, args.role)
+    ),
+    "keygen": _keygen_command,
+    "rotate-key": lambda settings, _: asyncio.run(_rotate_key(settings)),
+    "check-idp": lambda settings, _: asyncio.run(_check_idp(settings)),
+    "audit": _audit_command,
+    "check-guide": _check_guide_command,
+}

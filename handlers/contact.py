@@ -8,8 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.helpdesk import Helpdesk, Submitted
-from bot.domain.requests import ContactForm, HelpRequest, Remaining
-from bot.tasks import Lane
+from bot.domain.requests import ContactForm, Remaining
 from handlers.blocks.guide import Message
 from handlers.blocks.helpdesk import (
     build_cancelled,
@@ -66,8 +65,6 @@ class ContactListeners:
         stored = await self._submit(ack, sent, meta, form)
         if stored is not None:
             await ack(response_action="update", view=build_request_sent(stored.request))
-            if stored.new:  # a form sent again has its card already
-                self._follow_up(stored.request)
 
     async def handle_manager_yes(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         said_yes = partial(self._manager_answer, True)
@@ -89,7 +86,8 @@ class ContactListeners:
         """The request stored, or None when the ack said why not.
 
         Stored before the ack (one insert, no Slack call), so a crash after it loses nothing;
-        the modal's id makes a form sent twice one request.
+        the modal's id makes a form sent twice one request. The core schedules what follows
+        (the card, the walk marked escalated).
         """
         work = self.helpdesk.submit(
             sent.team_id, sent.user_id, meta.topic_id, meta.walk_id, form, sent.view.id
@@ -107,12 +105,6 @@ class ContactListeners:
         topic_id = ref.topic_id if ref else "no-answer"
         modal = build_contact_modal(self.deps.walks.guide, topic_id, ref.walk_id if ref else None)
         await self.deps.replier.open_modal(click.trigger_id, modal)
-
-    def _follow_up(self, request: HelpRequest) -> None:
-        """After the ack: mark the walk it came from escalated (the core posts the card)."""
-        if request.walk_id:
-            escalated = self.deps.walks.escalate(request.walk_id, request.requester_id)
-            self.deps.tasks.spawn(escalated, "walk-escalated", Lane.BULK)
 
     async def _manager_answer(self, yes: bool, click: Click, request_id: int) -> None:
         await self.helpdesk.answer_manager(request_id, click.user_id, yes)

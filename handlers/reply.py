@@ -36,9 +36,7 @@ class Replier:
         elif clicked.ephemeral or not (channel and ts):
             await self.respond(clicked.reply_url, message, replace_original=True)
         else:
-            await self.client.chat_update(
-                channel=channel, ts=ts, text=message.text, blocks=message.blocks
-            )
+            await self.update(channel, ts, message)
 
     async def respond(self, response_url: str, message: Message, *, replace_original: bool) -> None:
         """Post to a response_url (ephemeral in channels), retrying as the Web API client does.
@@ -97,6 +95,17 @@ class Replier:
             channel=channel, text=message.text, blocks=message.blocks
         )
         return str(result["ts"])
+
+    async def post_text(self, channel: str, text: str, *, thread_ts: str | None = None) -> str:
+        """Post a line of text, in the thread of the message at `thread_ts` if given; its ts."""
+        result = await self.client.chat_postMessage(channel=channel, text=text, thread_ts=thread_ts)
+        return str(result["ts"])
+
+    async def update(self, channel: str, ts: str, message: Message) -> None:
+        """Show `message` in place of the bot's message at `ts` in `channel`."""
+        await self.client.chat_update(
+            channel=channel, ts=ts, text=message.text, blocks=message.blocks
+        )
 
     async def post_dm(self, user_id: str, message: Message) -> str:
         """Open (or find) the DM with a person and post there; the message's ts."""

@@ -195,16 +195,12 @@ class SlackNotifier:
                 card = build_request_card(request, actions, self._guide, self._provider)
                 failures += await _attempt(
                     "update the card",
-                    self._replier.client.chat_update(
-                        channel=channel, ts=ts, text=card.text, blocks=card.blocks
-                    ),
+                    self._replier.update(channel, ts, card),
                 )
             failures += await _attempt(
                 "write the thread",
-                self._replier.client.chat_postMessage(
-                    channel=channel,
-                    thread_ts=ts,
-                    text=build_thread_note(request, change, actor, actions),
+                self._replier.post_text(
+                    channel, build_thread_note(request, change, actor, actions), thread_ts=ts
                 ),
             )
         employee = build_employee_notice(request, change, actions, self._it_contact)
@@ -228,7 +224,7 @@ class SlackNotifier:
         failure: Exception | None = None
         for channel in channels:
             try:
-                await self._replier.client.chat_postMessage(channel=channel, text=text)
+                await self._replier.post_text(channel, text)
             except Exception as exc:  # an alert must still reach security if the desk's fails
                 failure = failure or exc
         if failure is not None:

@@ -294,7 +294,7 @@ class WorkKind(Enum):
     """What background work is, so that the runner can give it its place in line."""
 
     FOLLOW_UP = "follow_up"  # what follows a person's click: they wait to see it
-    CARD = "card"  # posting a request's card: bookkeeping that may wait for a burst to end
+    CARD = "card"  # a new request's card and walk: bookkeeping that may wait for a burst to end
     EMAIL = "email"  # an email with retries: slow, kept apart from the rest
 
 

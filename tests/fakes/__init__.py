@@ -1,1 +1,1 @@
-"""Fake servers on loopback that stand in for what lies outside the process."""
+"""Stand-ins for what lies outside the core: fake servers on loopback, in-process port doubles."""

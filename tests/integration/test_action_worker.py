@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Coroutine, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,129 +19,15 @@ from bot.domain.helpdesk import (
     Place,
     Retry,
 )
-from bot.domain.identity import (
-    ActionOutcome,
-    ActionResult,
-    DirectoryUser,
-    IdentityError,
-    ResetAction,
-    TemporaryIdentityError,
-)
-from bot.domain.notices import Notice, RequestChanged
-from bot.domain.ports import WorkKind
-from bot.domain.requests import (
-    ActionItem,
-    ActionStatus,
-    Card,
-    Change,
-    ContactForm,
-    HelpRequest,
-    Remaining,
-    Status,
-)
+from bot.domain.identity import IdentityError, ResetAction, TemporaryIdentityError
+from bot.domain.requests import ActionItem, ActionStatus, ContactForm, Remaining, Status
 from bot.guide import load_guide
 from storage.engine import create_engine, session_factory
 from storage.helpdesk import SqlRequestRepository
 from storage.migrate import migrate
 from storage.walks import SqlWalkRepository
 from tests.conftest import FixedClock
-
-ADMIN = "UADMIN"
-
-
-@dataclass
-class FlakyDirectory:
-    """A directory whose answers the test scripts: errors to raise before it succeeds."""
-
-    name: str = "flaky"
-    errors: list[IdentityError] = field(default_factory=list)
-    calls: list[str] = field(default_factory=list)
-    checks_admin_roles: bool = True
-    revokes_sessions: bool = True
-
-    async def find_user(self, email: str) -> DirectoryUser:
-        return DirectoryUser(id="u-1", email=email)
-
-    async def admin_roles(self, user: DirectoryUser) -> tuple[str, ...]:
-        return ()
-
-    async def _act(self, what: str) -> ActionResult:
-        self.calls.append(what)
-        if self.errors:
-            raise self.errors.pop(0)
-        return ActionResult(outcome=ActionOutcome.DONE, summary=f"{what} done")
-
-    async def clear_mfa(self, user: DirectoryUser) -> ActionResult:
-        return await self._act("clear_mfa")
-
-    async def delete_app_passwords(self, user: DirectoryUser) -> ActionResult:
-        return await self._act("delete_app_passwords")
-
-    async def revoke_sessions(self, user: DirectoryUser) -> ActionResult:
-        return await self._act("revoke_sessions")
-
-    async def issue_temporary_access_pass(
-        self, user: DirectoryUser, lifetime_minutes: int
-    ) -> ActionResult:
-        return await self._act("issue_tap")
-
-
-class Admins:
-    async def is_admin(self, user_id: str) -> bool:
-        return user_id == ADMIN
-
-    async def is_privileged(self, user_id: str) -> bool:
-        return user_id == ADMIN
-
-    async def privilege_reasons(self, user_id: str) -> tuple[str, ...]:
-        return ("an IT admin",) if user_id == ADMIN else ()
-
-
-class People:
-    async def profile(self, user_id: str) -> tuple[str, str]:
-        return "Ada", "ada@example.com"
-
-    async def manager_of(self, user_id: str) -> str | None:
-        return None
-
-
-@dataclass
-class Notices:
-    changes: list[Change] = field(default_factory=list)
-
-    async def post_request(self, request: HelpRequest, actions: list[ActionItem]) -> Card:
-        return Card("C0DESK", "1.1")
-
-    async def tell(self, notice: Notice) -> None:
-        if isinstance(notice, RequestChanged):
-            self.changes.append(notice.change)
-
-    async def deliver_secret(self, request: HelpRequest, text: str) -> None:
-        return None
-
-    async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:
-        return None
-
-
-@dataclass
-class Later:
-    """The background runner of these tests: scheduled work waits until the test runs it."""
-
-    waiting: list[Coroutine[Any, Any, None]] = field(default_factory=list)
-
-    def __call__(self, work: Coroutine[Any, Any, None], name: str, kind: WorkKind) -> None:
-        self.waiting.append(work)
-
-    async def run(self) -> None:
-        """Run what was scheduled, and what that schedules, in order."""
-        while self.waiting:
-            await self.waiting.pop(0)
-
-    def drop(self) -> None:
-        """Forget what the test left unrun."""
-        for work in self.waiting:
-            work.close()
-        self.waiting.clear()
+from tests.fakes.core import ADMIN, Admins, FlakyDirectory, Later, Notices, People
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from storage.helpdesk import SqlRequestRepository
 from storage.migrate import migrate
 from storage.walks import SqlWalkRepository
 from tests.conftest import FixedClock
-from tests.integration.test_action_worker import Admins, FlakyDirectory, Notices, People
+from tests.fakes.core import Admins, FlakyDirectory, Notices, People
 
 FORM = ContactForm("lost it", True, Remaining.NONE, None, "+1 555 0100")
 GUIDE = load_guide()

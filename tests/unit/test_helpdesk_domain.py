@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from bot.domain.identity import ActionOutcome, DirectoryUser, ResetAction, UserNotFoundError
 from bot.domain.requests import ContactForm, Remaining, propose_actions
 from bot.identity.demo import DemoProvider, DemoUser, demo_users_from
 from bot.identity.manual import ManualProvider
+from storage.memory import MemoryDemoStore
+from tests.conftest import FixedClock
 
 
 def _form(**changes: object) -> ContactForm:
@@ -58,46 +58,37 @@ def test_proposals_follow_the_article() -> None:
     assert propose_actions("no-answer", lost_or_stolen=False) == ()
 
 
-class _MemoryStore:
-    def __init__(self) -> None:
-        self.people: dict[str, DemoUser] = {}
-
-    async def get_demo_user(self, email: str) -> DemoUser | None:
-        return self.people.get(email)
-
-    async def save_demo_user(self, user: DemoUser, at: datetime) -> None:
-        self.people[user.email] = user
-
-
-class _Clock:
-    def now(self) -> datetime:
-        return datetime(2026, 11, 27, 8, tzinfo=UTC)
-
-
 async def test_the_demo_directory_really_changes() -> None:
-    store = _MemoryStore()
-    demo = DemoProvider(store, _Clock())
+    store = MemoryDemoStore()
+    demo = DemoProvider(store, FixedClock())
     user = await demo.find_user("Ada@Example.com")
     assert user.email == "ada@example.com"
     cleared = await demo.clear_mfa(user)
     assert cleared.outcome is ActionOutcome.DONE
     assert "Removed 3" in cleared.summary
-    assert store.people["ada@example.com"].methods == ()
+    assert (await _stored(store)).methods == ()
     assert "nothing to remove" in (await demo.clear_mfa(user)).summary
     await demo.delete_app_passwords(user)
     await demo.revoke_sessions(user)
-    person = store.people["ada@example.com"]
+    person = await _stored(store)
     assert (person.app_passwords, person.sessions, person.remembered_devices) == (0, 0, 0)
     tap = await demo.issue_temporary_access_pass(user, 60)
     assert tap.secret_for_user is not None
     assert len(tap.secret_for_user) == 12
     assert tap.secret_for_user not in repr(tap)
     assert tap.secret_for_user not in tap.summary
-    stored = store.people["ada@example.com"]
+    stored = await _stored(store)
     assert stored.tap_hash is not None
     assert tap.secret_for_user not in repr(stored)
     with pytest.raises(UserNotFoundError):
         await demo.find_user("")
+
+
+async def _stored(store: MemoryDemoStore) -> DemoUser:
+    """Ada as the demo directory holds her now."""
+    person = await store.get_demo_user("ada@example.com")
+    assert person is not None
+    return person
 
 
 def test_a_demo_directory_file_is_read_and_checked() -> None:

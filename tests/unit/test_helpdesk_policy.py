@@ -21,6 +21,7 @@ from bot.domain.errors import (
     SuspiciousError,
     WrongPlaceError,
 )
+from bot.domain.guide import WalkOutcome
 from bot.domain.helpdesk import (
     ACTION_LEASE,
     Approve,
@@ -40,6 +41,7 @@ from bot.domain.stepup import (
     StepUp,
     WrongCodeError,
 )
+from bot.domain.walks import Surface, Walks
 from bot.guide import load_guide
 from storage.memory import (
     MemoryAuthenticatorStore,
@@ -47,7 +49,7 @@ from storage.memory import (
     MemoryWalkRepository,
 )
 from tests.conftest import FixedClock
-from tests.integration.test_action_worker import FlakyDirectory, Later, Notices, People
+from tests.fakes.core import FlakyDirectory, Later, Notices, People
 
 DESK = Place("T0TEAM", "C0DESK")
 FORM = ContactForm("lost it", False, Remaining.NONE, None, "+1 555 0100")
@@ -90,16 +92,18 @@ class Desk:
     directory: FlakyDirectory
     later: Later
     notices: Alerts
+    walks: MemoryWalkRepository
 
 
 def _desk(stepup: bool = False) -> Iterator[Desk]:
     clock, repo, later = FixedClock(), MemoryRequestRepository(), Later()
+    walks = MemoryWalkRepository()
     directory, notices = FlakyDirectory(), Alerts()
     box = StepUp(MemoryAuthenticatorStore(), SecretBox(new_key()), clock) if stepup else None
     service = Helpdesk(
         HelpdeskConfig(channel_id="C0DESK", ttl=timedelta(hours=1)),
         repo,
-        MemoryWalkRepository(),
+        walks,
         GUIDE,
         directory,
         Roster(),
@@ -109,7 +113,7 @@ def _desk(stepup: bool = False) -> Iterator[Desk]:
         box,
         background=later,
     )
-    yield Desk(service, repo, clock, directory, later, notices)
+    yield Desk(service, repo, clock, directory, later, notices, walks)
     later.drop()
 
 
@@ -220,6 +224,23 @@ async def test_a_request_past_its_time_is_expired_by_the_click(desk: Desk) -> No
         await desk.service.precheck(Deny(request_id), "UA1", DESK)
     assert (await desk.service.get(request_id)).status is Status.EXPIRED
     assert await desk.service.expire_due() == []  # expired once
+
+
+async def test_a_form_from_a_walk_marks_the_walk_escalated_once_its_follow_up_runs(
+    desk: Desk,
+) -> None:
+    guide = Walks(GUIDE, desk.walks, desk.clock)
+    walk = await guide.start("T0TEAM", "U1", "lost-phone", Surface.DM)
+    sent = await desk.service.submit("T0TEAM", "U1", "lost-phone", walk.id, FORM, "V1")
+    assert sent.new
+    assert (await desk.walks.get_walk(walk.id)) == walk  # nothing changes before the follow-up
+    await desk.later.run()
+    escalated = await desk.walks.get_walk(walk.id)
+    assert escalated is not None
+    assert escalated.state.outcome is WalkOutcome.ESCALATED
+    again = await desk.service.submit("T0TEAM", "U1", "lost-phone", walk.id, FORM, "V1")
+    assert (again.new, again.request.id) == (False, sent.request.id)
+    assert desk.later.waiting == []  # a form sent again schedules nothing again
 
 
 async def test_a_reset_within_the_cooldown_is_flagged_on_the_next_request(desk: Desk) -> None:

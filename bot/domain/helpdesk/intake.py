@@ -34,6 +34,7 @@ from bot.domain.requests import (
     propose_actions,
 )
 from bot.domain.requests import Intake as IntakeFacts
+from bot.domain.walks import Walks
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ class Intake:
         self._walks = walks
         self._guide = guide
         self._announcer = announcer
+        # The walks' own rules mark the walk a request came from as escalated.
+        self._walk_outcomes = Walks(guide, walks, core.clock)
 
     async def active_request_of(self, user_id: str) -> HelpRequest | None:
         """The employee's request still in progress, if any."""
@@ -76,9 +79,10 @@ class Intake:
 
     async def submit(self, sent: Form) -> Submitted:
         """Store request #N, before the form is acked (database work only, no chat and no
-        provider call), then schedule the posting of its card. The form stored under the same
-        key before gives its request back (a replay). AlreadyOpenError while one is in
-        progress; TooManyRequestsError (audited) past `requests_per_hour`."""
+        provider call), then schedule the posting of its card and the marking of its walk as
+        escalated. The form stored under the same key before gives its request back (a replay,
+        nothing scheduled again). AlreadyOpenError while one is in progress;
+        TooManyRequestsError (audited) past `requests_per_hour`."""
         core = self._core
         now = core.clock.now()
         intake = await core.requests.intake_of(
@@ -106,6 +110,9 @@ class Intake:
         except AlreadySubmittedError as replay:  # the same form, stored by another replica
             return self._replayed(await core.get(replay.request_id), sent.user_id)
         core.later(self._announcer.announce_new(stored), "announce-request", WorkKind.CARD)
+        if stored.walk_id:
+            escalated = self._walk_outcomes.escalate(stored.walk_id, stored.requester_id)
+            core.later(escalated, "walk-escalated", WorkKind.CARD)
         return Submitted(stored, new=True)
 
     async def _within_limit(self, user_id: str, intake: IntakeFacts) -> None:
