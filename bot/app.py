@@ -327,7 +327,7 @@ async def build_runtime(
     )
     bolt_log.setLevel(logging.NOTSET)
     tasks = TaskTracker()
-    walks = SqlWalkRepository(engine)
+    walks = Walks(guide, SqlWalkRepository(engine), clock)  # one service: one cache of walks
     replier = Replier(client, handlers_for_retries)
     helpdesk = None
     if settings.helpdesk_channel:
@@ -345,7 +345,6 @@ async def build_runtime(
             ),
             SqlRequestRepository(sessions),
             walks,
-            guide,
             provider,
             SlackAdminRoster(
                 client,
@@ -372,7 +371,7 @@ async def build_runtime(
         if not settings.it_admin_users and not settings.it_admin_usergroup:
             log.warning("no IT admins: set IT_ADMIN_USERS or IT_ADMIN_USERGROUP to decide requests")
     deps = Deps(
-        walks=Walks(guide, walks, clock),
+        walks=walks,
         events=SqlEventLedger(engine),
         replier=replier,
         tasks=tasks,

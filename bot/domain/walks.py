@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from bot.domain import markup
 from bot.domain.guide import Guide, Move, WalkOutcome, WalkState, advance
 
 if TYPE_CHECKING:
@@ -99,6 +100,22 @@ class Walks:
             if await self._walks.update_walk(escalated, expected_version=walk.version):
                 self._remember(escalated)
                 return
+
+    async def tried(self, walk_id: str, user_id: str) -> tuple[str, ...]:
+        """What the person tried on their walk before asking IT: each step's first line, in plain
+        text, and the choices they made (nothing for a walk not theirs or not stored)."""
+        walk = await self._walks.get_walk(walk_id)
+        if walk is None or walk.user_id != user_id:
+            return ()
+        lines = []
+        for step_id in walk.state.seen:
+            try:
+                text = self.guide.step(walk.state.topic_id, step_id).text
+            except KeyError:  # the guide changed since
+                continue
+            lines.append(markup.first_line(text))
+        lines += [f"chose: {choice.split(':', 1)[1]}" for choice in walk.state.choices]
+        return tuple(lines)
 
     async def move(
         self, walk_id: str, user_id: str, shown_step: str, move: Move, choice: int = 0

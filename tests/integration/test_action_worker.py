@@ -21,6 +21,7 @@ from bot.domain.helpdesk import (
 )
 from bot.domain.identity import IdentityError, ResetAction, TemporaryIdentityError
 from bot.domain.requests import ActionItem, ActionStatus, ContactForm, Remaining, Status
+from bot.domain.walks import Walks
 from bot.guide import load_guide
 from storage.engine import create_engine, session_factory
 from storage.helpdesk import SqlRequestRepository
@@ -57,8 +58,7 @@ def desk(engine: AsyncEngine) -> Iterator[Desk]:
     service = Helpdesk(
         HelpdeskConfig(channel_id="C0DESK"),
         repo,
-        SqlWalkRepository(engine),
-        load_guide(),
+        Walks(load_guide(), SqlWalkRepository(engine), clock),
         directory,
         Admins(),
         People(),

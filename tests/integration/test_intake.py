@@ -15,7 +15,7 @@ from bot.domain.guide import WalkState
 from bot.domain.helpdesk import Helpdesk, HelpdeskConfig, Submitted
 from bot.domain.ports import WorkKind
 from bot.domain.requests import AuditEntry, ContactForm, Remaining, Status
-from bot.domain.walks import Surface, WalkRecord
+from bot.domain.walks import Surface, WalkRecord, Walks
 from bot.guide import load_guide
 from storage.engine import create_engine, session_factory
 from storage.helpdesk import SqlRequestRepository
@@ -47,8 +47,7 @@ def _replica(engine: AsyncEngine, clock: FixedClock) -> Helpdesk:
     return Helpdesk(
         HelpdeskConfig(channel_id="C0DESK", requests_per_hour=100),
         SqlRequestRepository(session_factory(engine)),
-        SqlWalkRepository(engine),
-        GUIDE,
+        Walks(GUIDE, SqlWalkRepository(engine), clock),
         FlakyDirectory(),
         Admins(),
         People(),

@@ -103,8 +103,7 @@ def _desk(stepup: bool = False) -> Iterator[Desk]:
     service = Helpdesk(
         HelpdeskConfig(channel_id="C0DESK", ttl=timedelta(hours=1)),
         repo,
-        walks,
-        GUIDE,
+        Walks(GUIDE, walks, clock),
         directory,
         Roster(),
         People(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.domain.guide import Guide
 from bot.domain.helpdesk.announce import Announcer
 from bot.domain.helpdesk.config import (
     ACTION_LEASE,
@@ -28,11 +27,11 @@ from bot.domain.ports import (
     Notifier,
     PeopleDirectory,
     RequestRepository,
-    WalkRepository,
 )
 from bot.domain.requests import ContactForm, HelpRequest, Status
 from bot.domain.stepup import StepUp
 from bot.domain.stepup.gate import StepUpGate
+from bot.domain.walks import Walks
 
 __all__ = [
     "ACTION_LEASE",
@@ -56,8 +55,7 @@ class Helpdesk:
         self,
         config: HelpdeskConfig,
         requests: RequestRepository,
-        walks: WalkRepository,
-        guide: Guide,
+        walks: Walks,
         provider: IdentityProvider,
         admins: AdminRoster,
         people: PeopleDirectory,
@@ -73,7 +71,7 @@ class Helpdesk:
         announcer = Announcer(core)
         execution = Execution(core, ResetNotices(core, mailer))
         self._gate = StepUpGate(core, stepup)
-        self._intake = Intake(core, walks, guide, announcer)
+        self._intake = Intake(core, walks, announcer)
         self._decisions = Decisions(core, Policy(core), self._gate, execution)
         self._execution = execution
         self._housekeeping = Housekeeping(core, announcer)

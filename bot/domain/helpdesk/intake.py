@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.domain import markup
 from bot.domain.errors import (
     AlreadyOpenError,
     AlreadySubmittedError,
     NotRequesterError,
     TooManyRequestsError,
 )
-from bot.domain.guide import Guide
 from bot.domain.helpdesk.announce import Announcer
 from bot.domain.helpdesk.config import REQUEST_WINDOW, SYSTEM
 from bot.domain.helpdesk.core import OPEN, Core, provider_ids
@@ -24,7 +22,7 @@ from bot.domain.notices import (
     Revocation,
     RevokeOutcome,
 )
-from bot.domain.ports import WalkRepository, WorkKind
+from bot.domain.ports import WorkKind
 from bot.domain.requests import (
     AuditEntry,
     Change,
@@ -63,15 +61,10 @@ class Form:
 class Intake:
     """Requests as their employees make, withdraw and question them."""
 
-    def __init__(
-        self, core: Core, walks: WalkRepository, guide: Guide, announcer: Announcer
-    ) -> None:
+    def __init__(self, core: Core, walks: Walks, announcer: Announcer) -> None:
         self._core = core
-        self._walks = walks
-        self._guide = guide
+        self._walks = walks  # what the employee tried, and the walk's end: the walks' own rules
         self._announcer = announcer
-        # The walks' own rules mark the walk a request came from as escalated.
-        self._walk_outcomes = Walks(guide, walks, core.clock)
 
     async def active_request_of(self, user_id: str) -> HelpRequest | None:
         """The employee's request still in progress, if any."""
@@ -111,7 +104,7 @@ class Intake:
             return self._replayed(await core.get(replay.request_id), sent.user_id)
         core.later(self._announcer.announce_new(stored), "announce-request", WorkKind.CARD)
         if stored.walk_id:
-            escalated = self._walk_outcomes.escalate(stored.walk_id, stored.requester_id)
+            escalated = self._walks.escalate(stored.walk_id, stored.requester_id)
             core.later(escalated, "walk-escalated", WorkKind.CARD)
         return Submitted(stored, new=True)
 
@@ -144,7 +137,7 @@ class Intake:
             walk_id=sent.walk_id,
             form=sent.form,
             proposed=propose_actions(sent.topic_id, sent.form.lost_or_stolen),
-            tried=await self._tried(sent.walk_id, sent.user_id),
+            tried=await self._walks.tried(sent.walk_id, sent.user_id) if sent.walk_id else (),
             status=Status.OPEN,
             created_at=now,
             expires_at=now + config.ttl,
@@ -225,18 +218,3 @@ class Intake:
             )
         )
         return RevokeOutcome(Revocation.REVOKED)
-
-    async def _tried(self, walk_id: str | None, user_id: str) -> tuple[str, ...]:
-        """What the employee tried in the guide before asking: each step's first line."""
-        walk = await self._walks.get_walk(walk_id) if walk_id else None
-        if walk is None or walk.user_id != user_id:
-            return ()
-        lines = []
-        for step_id in walk.state.seen:
-            try:
-                text = self._guide.step(walk.state.topic_id, step_id).text
-            except KeyError:
-                continue
-            lines.append(markup.first_line(text))
-        lines += [f"chose: {choice.split(':', 1)[1]}" for choice in walk.state.choices]
-        return tuple(lines)
