@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.helpdesk import Approve, Choice, Deny, Helpdesk, Place, Retry
 from bot.domain.identity import ResetAction
-from handlers.blocks.helpdesk import build_deny_modal, build_stepup_modal
+from handlers.blocks.helpdesk import NO_REASON, build_deny_modal, build_stepup_modal
 from handlers.buttons import on_request_button
 from handlers.deps import Deps
 from handlers.ids import ActionId, FieldId, ViewId
@@ -68,7 +68,7 @@ class DecisionListeners:
     async def handle_deny_submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         sent = Submission.of(body)
         if not (reason := sent.text(FieldId.DENY_REASON).strip()):
-            errors = {FieldId.DENY_REASON.value: "Give a reason: the employee will read it."}
+            errors = {FieldId.DENY_REASON.value: NO_REASON}
             await ack(response_action="errors", errors=errors)
             return
         meta = sent.meta(DenyMeta)  # before the ack: metadata not ours gets a 400

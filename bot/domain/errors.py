@@ -75,6 +75,12 @@ class NothingSelectedError(HelpdeskError):
     code = "nothing_selected"
 
 
+class NoReasonError(HelpdeskError):
+    """Deny without a reason: the employee is owed one."""
+
+    code = "no_reason"
+
+
 class AlreadyOpenError(HelpdeskError):
     """The employee has a request in progress already; it carries that request's number."""
 

@@ -26,6 +26,7 @@ from bot.domain.errors import (
     AlreadyDecidedError,
     AlreadyOpenError,
     HelpdeskError,
+    NoReasonError,
     NotAnAdminError,
     NothingSelectedError,
     OwnRequestError,
@@ -57,6 +58,7 @@ from handlers.ids import ActionId, FieldId, ViewId
 from handlers.payloads import ContactMeta, DenyMeta, EnrollMeta, StepUpMeta
 from handlers.slack_rules.basics import SECTION_TEXT_LIMIT
 
+NO_REASON = "Give a reason: the employee will read it."
 NEVER_ASK = "IT will never ask you for your password or your verification codes."
 _YES, _NO = "yes", "no"
 
@@ -449,6 +451,20 @@ def build_secret_notice(request: HelpRequest, secret: str) -> Message:
     )
 
 
+# What a refused click reads, for the refusals that carry nothing to fill in.
+_REFUSALS: dict[type[HelpdeskError], str] = {
+    NotAnAdminError: "Only IT admins can decide on requests. This attempt has been recorded.",
+    OwnRequestError: "You can't decide on your own request: another IT admin has to.",
+    WrongPlaceError: "Requests are decided on their card in the help-desk channel.",
+    SuspiciousError: (
+        "This request was reported as not coming from the employee: it can't be approved."
+    ),
+    SameApproverError: "You approved this already: a second, different admin has to approve it.",
+    NothingSelectedError: "Tick at least one action before approving, or deny the request.",
+    NoReasonError: NO_REASON,
+}
+
+
 def build_refusal(error: HelpdeskError) -> str:
     """The ephemeral sentence a refused click gets."""
     if isinstance(error, RequestExpiredError):
@@ -456,21 +472,10 @@ def build_refusal(error: HelpdeskError) -> str:
     if isinstance(error, AlreadyDecidedError):
         by = f" by <@{error.decided_by}>" if error.decided_by else ""
         return f"Request #{error.request_id} is already {error.status}{by}."
-    if isinstance(error, NotAnAdminError):
-        return "Only IT admins can decide on requests. This attempt has been recorded."
-    if isinstance(error, OwnRequestError):
-        return "You can't decide on your own request: another IT admin has to."
-    if isinstance(error, WrongPlaceError):
-        return "Requests are decided on their card in the help-desk channel."
-    if isinstance(error, SuspiciousError):
-        return "This request was reported as not coming from the employee: it can't be approved."
-    if isinstance(error, SameApproverError):
-        return "You approved this already: a second, different admin has to approve it."
-    if isinstance(error, NothingSelectedError):
-        return "Tick at least one action before approving, or deny the request."
     if isinstance(error, AlreadyOpenError):
         return f"You already have request #{error.request_id} with IT."
-    return f"That didn't work: {error}"
+    fixed = next((text for kind, text in _REFUSALS.items() if isinstance(error, kind)), None)
+    return fixed or f"That didn't work: {error}"
 
 
 def build_pending(requests: list[tuple[HelpRequest, str | None]], guide: Guide) -> Message:

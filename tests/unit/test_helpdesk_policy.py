@@ -13,6 +13,7 @@ import pytest
 from bot.crypto import SecretBox, new_key
 from bot.domain.errors import (
     AlreadyDecidedError,
+    NoReasonError,
     NotAnAdminError,
     NothingSelectedError,
     OwnRequestError,
@@ -175,6 +176,20 @@ async def test_nothing_ticked_is_refused_before_the_code_is_asked_and_at_the_dec
     with pytest.raises(NothingSelectedError):
         await desk.service.decide(Approve(request_id, ()), "UA1", DESK)
     assert (await desk.service.get(request_id)).status is Status.OPEN
+
+
+async def test_a_denial_without_a_reason_is_refused_and_audited(desk: Desk) -> None:
+    request_id = await _request(desk)
+    for blank in ("", "   \n"):
+        with pytest.raises(NoReasonError):
+            await desk.service.decide(Deny(request_id, blank), "UA1", DESK)
+    assert (await desk.service.get(request_id)).status is Status.OPEN
+    refused = [
+        e for e in await desk.repo.audit_since(desk.clock.now()) if e.event == "decision.refused"
+    ]
+    assert [e.detail for e in refused] == [{"reason": "no_reason"}] * 2
+    await desk.service.decide(Deny(request_id, "not via the help desk"), "UA1", DESK)
+    assert (await desk.service.get(request_id)).status is Status.DENIED
 
 
 async def test_an_approval_is_recorded_then_its_follow_up_runs_the_actions(desk: Desk) -> None:

@@ -8,12 +8,19 @@ from datetime import UTC, datetime
 import pytest
 from slack_sdk.models.blocks import Block
 
+from bot.domain.errors import (
+    AlreadyDecidedError,
+    HelpdeskError,
+    NoReasonError,
+    NothingSelectedError,
+    RequestExpiredError,
+)
 from bot.domain.guide import WalkOutcome, WalkState
 from bot.domain.stepup import ReplayedCodeError
 from bot.domain.walks import Surface, WalkRecord
 from bot.guide import load_guide
 from handlers.blocks.guide import GuideScreens, Message, build_home, build_menu, build_walk
-from handlers.blocks.helpdesk import build_stepup_refusal
+from handlers.blocks.helpdesk import NO_REASON, build_refusal, build_stepup_refusal
 from handlers.blocks.text import escape_mrkdwn
 
 GUIDE = load_guide()
@@ -119,3 +126,13 @@ def test_a_replay_that_used_the_last_attempt_says_step_up_is_locked() -> None:
     )
     last = build_stepup_refusal(ReplayedCodeError("used", locked=True))
     assert last == "That code was used already, and approvals are now locked for 15 minutes."
+
+
+def test_each_refusal_reads_its_own_sentence() -> None:
+    assert build_refusal(NoReasonError("no reason")) == NO_REASON
+    assert "Tick at least one action" in build_refusal(NothingSelectedError("nothing"))
+    assert build_refusal(RequestExpiredError(7, "expired")).startswith("Request #7 expired")
+    assert build_refusal(AlreadyDecidedError(7, "denied", "U9")) == (
+        "Request #7 is already denied by <@U9>."
+    )
+    assert build_refusal(HelpdeskError("odd")) == "That didn't work: odd"

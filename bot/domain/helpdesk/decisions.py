@@ -6,7 +6,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.errors import HelpdeskError, NothingSelectedError
+from bot.domain.errors import HelpdeskError, NoReasonError, NothingSelectedError
 from bot.domain.helpdesk.config import Place
 from bot.domain.helpdesk.core import Core, already
 from bot.domain.helpdesk.execution import Execution
@@ -117,6 +117,8 @@ class Decisions:
     async def _deny(self, choice: Deny, actor: str, place: Place) -> HelpRequest:
         core = self._core
         request = await self._policy.open_request(choice.request_id, actor, place)
+        if not choice.reason.strip():
+            raise await core.refused(actor, request.id, NoReasonError("no reason"))
         now = core.clock.now()
         detail = {"reason_length": len(choice.reason)}
         audit = AuditEntry(now, actor, "request.denied", request.id, detail)
