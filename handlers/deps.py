@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.helpdesk import Helpdesk
-from bot.domain.ports import Clock, EventLedger
+from bot.domain.ports import Clock
+from bot.domain.repositories import EventLedger
 from bot.domain.walks import Walks
 from bot.tasks import TaskTracker
 from handlers.blocks.guide import GuideScreens

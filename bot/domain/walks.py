@@ -13,7 +13,8 @@ from bot.domain import markup
 from bot.domain.guide import Guide, Move, WalkOutcome, WalkState, advance
 
 if TYPE_CHECKING:
-    from bot.domain.ports import Clock, WalkRepository
+    from bot.domain.ports import Clock
+    from bot.domain.repositories import WalkRepository
 
 
 class Surface(StrEnum):

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.identity import ResetAction
-from bot.domain.ports import EventLedger, RequestRepository, WalkRepository
+from bot.domain.repositories import EventLedger, RequestRepository, WalkRepository
 from bot.domain.requests import AuditEntry, ContactForm, HelpRequest, Remaining, Status
 from bot.domain.stepup import AuthenticatorStore
 from bot.identity.demo import DemoStore

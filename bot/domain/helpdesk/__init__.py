@@ -19,15 +19,8 @@ from bot.domain.helpdesk.policy import Policy
 from bot.domain.helpdesk.reset_notice import ResetNotices
 from bot.domain.identity import IdentityProvider
 from bot.domain.notices import NotMeAnswer
-from bot.domain.ports import (
-    AdminRoster,
-    Background,
-    Clock,
-    Mailer,
-    Notifier,
-    PeopleDirectory,
-    RequestRepository,
-)
+from bot.domain.ports import AdminRoster, Background, Clock, Mailer, Notifier, PeopleDirectory
+from bot.domain.repositories import RequestRepository
 from bot.domain.requests import ContactForm, HelpRequest, Status
 from bot.domain.stepup import StepUp
 from bot.domain.stepup.gate import StepUpGate

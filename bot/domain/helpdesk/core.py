@@ -18,15 +18,8 @@ from bot.domain.errors import (
 from bot.domain.helpdesk.config import SYSTEM, HelpdeskConfig
 from bot.domain.identity import IdentityProvider
 from bot.domain.notices import RequestChanged
-from bot.domain.ports import (
-    AdminRoster,
-    Background,
-    Clock,
-    Notifier,
-    PeopleDirectory,
-    RequestRepository,
-    WorkKind,
-)
+from bot.domain.ports import AdminRoster, Background, Clock, Notifier, PeopleDirectory, WorkKind
+from bot.domain.repositories import RequestRepository
 from bot.domain.requests import ACTIVE, ActionItem, AuditEntry, Change, HelpRequest, Status
 
 log = logging.getLogger(__name__)
