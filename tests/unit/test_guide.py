@@ -5,31 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
-from bot.app import GUIDE_CHECKS
 from bot.domain.guide import Move, WalkOutcome, WalkState, advance
-from bot.guide import DEFAULT_GUIDE, GuideError, load_guide
+from bot.guide import GuideError, load_guide
 from handlers.blocks.markup import to_mrkdwn
+from tests.unit.guide_files import guide_error
 
 GUIDE = load_guide()
-
-
-def _write(tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
-    data = yaml.safe_load(DEFAULT_GUIDE.read_text())
-    change(data)
-    path = tmp_path / "guide.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
-
-
-def _error(tmp_path: Path, change) -> str:  # type: ignore[no-untyped-def]
-    path = _write(tmp_path, change)
-    with pytest.raises(GuideError) as caught:
-        load_guide(path, checks=GUIDE_CHECKS)
-    message = str(caught.value)
-    assert message.startswith(str(path)), message
-    return message
 
 
 def test_the_shipped_guide_has_the_six_topics_of_the_article() -> None:
@@ -61,13 +43,13 @@ def test_the_article_advice_is_intact() -> None:
 
 
 def test_a_dangling_next_names_the_field(tmp_path: Path) -> None:
-    message = _error(tmp_path, lambda d: d["topics"][0]["steps"][0].update(next="nowhere"))
+    message = guide_error(tmp_path, lambda d: d["topics"][0]["steps"][0].update(next="nowhere"))
     assert "topics[0].steps[0].next" in message
     assert "'nowhere'" in message
 
 
 def test_a_dangling_choice_names_the_field(tmp_path: Path) -> None:
-    message = _error(
+    message = guide_error(
         tmp_path, lambda d: d["topics"][1]["steps"][0]["choices"][0].update(goto="gone")
     )
     assert "topics[1].steps[0].choices[0].goto" in message
@@ -75,18 +57,18 @@ def test_a_dangling_choice_names_the_field(tmp_path: Path) -> None:
 
 def test_an_unreachable_step_is_refused(tmp_path: Path) -> None:
     extra = {"id": "orphan", "text": "alone", "contact_it": True}
-    message = _error(tmp_path, lambda d: d["topics"][5]["steps"].append(extra))
+    message = guide_error(tmp_path, lambda d: d["topics"][5]["steps"].append(extra))
     assert "'orphan' cannot be reached" in message
 
 
 def test_a_dead_end_is_refused(tmp_path: Path) -> None:
-    message = _error(tmp_path, lambda d: d["topics"][0]["steps"][1].update(contact_it=False))
+    message = guide_error(tmp_path, lambda d: d["topics"][0]["steps"][1].update(contact_it=False))
     assert "topics[0].steps[1]" in message
     assert "contact_it" in message
 
 
 def test_a_link_that_is_not_https_is_refused(tmp_path: Path) -> None:
-    message = _error(
+    message = guide_error(
         tmp_path, lambda d: d["topics"][0]["steps"][1]["links"][0].update(url="http://example.com")
     )
     assert "topics[0].steps[1].links[0].url" in message
@@ -94,33 +76,35 @@ def test_a_link_that_is_not_https_is_refused(tmp_path: Path) -> None:
 
 
 def test_an_inline_link_that_is_not_https_is_refused(tmp_path: Path) -> None:
-    message = _error(
+    message = guide_error(
         tmp_path, lambda d: d["topics"][5]["steps"][0].update(text="see <javascript:alert(1)|here>")
     )
     assert "topics[5].steps[0].text" in message
 
 
 def test_an_over_long_button_text_is_refused(tmp_path: Path) -> None:
-    message = _error(tmp_path, lambda d: d["topics"][2].update(button="x" * 76))
+    message = guide_error(tmp_path, lambda d: d["topics"][2].update(button="x" * 76))
     assert "topics[2].button" in message
     assert "75" in message
 
 
 def test_an_over_long_step_text_is_refused(tmp_path: Path) -> None:
-    message = _error(tmp_path, lambda d: d["topics"][2]["steps"][0].update(text="x" * 3001))
+    message = guide_error(tmp_path, lambda d: d["topics"][2]["steps"][0].update(text="x" * 3001))
     assert "topics[2].steps[0].text" in message
     assert "3000" in message
 
 
 def test_an_unknown_variable_is_refused(tmp_path: Path) -> None:
-    message = _error(
+    message = guide_error(
         tmp_path, lambda d: d["topics"][2]["steps"][0].update(text="see {helpdesk_url}")
     )
     assert "{helpdesk_url}" in message
 
 
 def test_unknown_fields_and_bad_yaml_are_refused(tmp_path: Path) -> None:
-    assert "topics[0].colour" in _error(tmp_path, lambda d: d["topics"][0].update(colour="red"))
+    assert "topics[0].colour" in guide_error(
+        tmp_path, lambda d: d["topics"][0].update(colour="red")
+    )
     bad = tmp_path / "bad.yaml"
     bad.write_text("topics: [")
     with pytest.raises(GuideError, match="not valid YAML"):

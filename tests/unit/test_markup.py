@@ -7,7 +7,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import yaml
 
 from bot import cli
 from bot.app import GUIDE_CHECKS
@@ -24,10 +23,11 @@ from bot.domain.markup import (
     Strong,
     Text,
 )
-from bot.guide import DEFAULT_GUIDE, GuideError, guide_variables, load_guide
+from bot.guide import GuideError, guide_variables, load_guide
 from handlers.blocks.guide_check import guide_problems
 from handlers.blocks.markup import to_mrkdwn
 from handlers.slack_rules.basics import SECTION_TEXT_LIMIT
+from tests.unit.guide_files import guide_error, write_guide
 
 SAMPLE = """**Try this**
 
@@ -151,36 +151,21 @@ def test_markup_outside_the_subset_is_refused_saying_what(text: str, named: str)
     assert named in str(caught.value)
 
 
-def _write(tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
-    data = yaml.safe_load(DEFAULT_GUIDE.read_text())
-    change(data)
-    path = tmp_path / "guide.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
-
-
-def _error(tmp_path: Path, change) -> str:  # type: ignore[no-untyped-def]
-    path = _write(tmp_path, change)
-    with pytest.raises(GuideError) as caught:
-        load_guide(path, checks=GUIDE_CHECKS)
-    message = str(caught.value)
-    assert message.startswith(f"{path}: "), message
-    return message
-
-
 def test_a_step_in_unsupported_markup_names_the_field(tmp_path: Path) -> None:
-    message = _error(tmp_path, lambda d: d["topics"][1]["steps"][2].update(text="# Title"))
+    message = guide_error(tmp_path, lambda d: d["topics"][1]["steps"][2].update(text="# Title"))
     assert message.startswith(f"{tmp_path / 'guide.yaml'}: topics[1].steps[2].text: a heading")
 
 
-def test_a_guide_in_slack_mrkdwn_is_refused_with_what_to_write(tmp_path: Path) -> None:
-    message = _error(tmp_path, lambda d: d["texts"].update(worked="see <https://a.example|here>"))
+def test_a_guide_in_slack_mrkdwn_is_refused_with_what_towrite_guide(tmp_path: Path) -> None:
+    message = guide_error(
+        tmp_path, lambda d: d["texts"].update(worked="see <https://a.example|here>")
+    )
     assert "texts.worked" in message
     assert "[text](url)" in message
 
 
 def test_a_markdown_link_that_is_not_https_is_refused(tmp_path: Path) -> None:
-    message = _error(
+    message = guide_error(
         tmp_path,
         lambda d: d["topics"][5]["steps"][0].update(text="see [here](javascript:alert(1))"),
     )
@@ -189,23 +174,25 @@ def test_a_markdown_link_that_is_not_https_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_summary_link_that_is_not_https_is_refused(tmp_path: Path) -> None:
-    message = _error(tmp_path, lambda d: d["topics"][0].update(summary="[x](http://a.example)"))
+    message = guide_error(
+        tmp_path, lambda d: d["topics"][0].update(summary="[x](http://a.example)")
+    )
     assert "topics[0].summary" in message
 
 
 def test_slack_limits_apply_to_the_text_as_written_for_slack(tmp_path: Path) -> None:
     # 2,400 characters of markup, 4,000 once Slack's "&amp;" is written for each "&"
-    message = _error(tmp_path, lambda d: d["topics"][2]["steps"][0].update(text="x & " * 600))
+    message = guide_error(tmp_path, lambda d: d["topics"][2]["steps"][0].update(text="x & " * 600))
     assert "topics[2].steps[0].text" in message
     assert "3000" in message
     # 3,120 characters of markup, 2,080 in Slack: bold takes one '*' each side there
-    fits = _write(tmp_path, lambda d: d["topics"][2]["steps"][0].update(text="**a** " * 520))
+    fits = write_guide(tmp_path, lambda d: d["topics"][2]["steps"][0].update(text="**a** " * 520))
     fitted = load_guide(fits, checks=GUIDE_CHECKS).topics[2].steps[0].text
     assert len(to_mrkdwn(fitted)) <= SECTION_TEXT_LIMIT
 
 
 def test_a_choice_label_over_slacks_button_limit_is_refused(tmp_path: Path) -> None:
-    message = _error(
+    message = guide_error(
         tmp_path, lambda d: d["topics"][1]["steps"][0]["choices"][0].update(label="y" * 76)
     )
     assert "topics[1].steps[0].choices[0].label" in message
@@ -217,7 +204,7 @@ def test_the_shipped_guide_fits_slack() -> None:
 
 
 def test_the_core_alone_does_not_check_slacks_limits(tmp_path: Path) -> None:
-    path = _write(tmp_path, lambda d: d["topics"][2].update(button="x" * 76))
+    path = write_guide(tmp_path, lambda d: d["topics"][2].update(button="x" * 76))
     assert load_guide(path).topics[2].button == "x" * 76
     with pytest.raises(GuideError, match=r"topics\[2\]\.button"):
         load_guide(path, checks=GUIDE_CHECKS)
@@ -238,7 +225,7 @@ def test_check_guide_names_the_file_and_the_field(
 ) -> None:
     for variable in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "GUIDE_FILE", "DATABASE_URL"):
         monkeypatch.delenv(variable, raising=False)
-    path = _write(tmp_path, lambda d: d["topics"][3]["steps"][1].update(text="x & " * 800))
+    path = write_guide(tmp_path, lambda d: d["topics"][3]["steps"][1].update(text="x & " * 800))
     assert cli.main(["check-guide", str(path)]) == cli.EXIT_CONFIG
     said = capsys.readouterr().err
     assert said.startswith(f"mfa-helpdesk: invalid guide: {path}: topics[3].steps[1].text: ")
