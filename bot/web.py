@@ -14,7 +14,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.tasks import TaskTracker
-from handlers.payloads import malformed
+from handlers.payloads import DECODED, decode
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +99,11 @@ def _slack_handler(
             )
         except Exception as exc:
             return _malformed(f"whose body does not parse ({type(exc).__name__})")
-        problem = malformed(bolt_request.body)
+        payload, problem = decode(bolt_request.body)
         if problem is not None:
             return _malformed(f"of the wrong shape ({problem})")
+        if payload is not None:  # decoded once: the listener takes it from its context
+            bolt_request.context[DECODED] = payload
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     return handle_slack

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.domain.errors import HelpdeskError, NotAnAdminError
 from bot.domain.helpdesk import Helpdesk
@@ -54,20 +54,26 @@ class AdminListeners:
         self.deps = deps
         self.helpdesk = helpdesk
 
-    async def handle_admin(self, ack: AsyncAck, command: dict[str, Any]) -> None:
-        asked = SlashCommand.of(command)
+    async def handle_admin(
+        self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        asked = SlashCommand.of(command, context)
         await ack()
         answer = to_response_url(self.deps.replier, asked.response_url)
         work = answered(self._admin_command(asked), answer, sentence=_admin_refusal)
         self.deps.tasks.spawn(work, "admin-command")
 
-    async def handle_enroll_confirm(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        click = Click.of(body)
+    async def handle_enroll_confirm(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        click = Click.of(body, context)
         await ack()
         self.deps.tasks.spawn(self._open_enroll_modal(click), "enroll-confirm")
 
-    async def handle_enroll_submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        sent = Submission.of(body)
+    async def handle_enroll_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        sent = Submission.of(body, context)
         meta = sent.meta(EnrollMeta)
         replacing = sent.has(FieldId.CURRENT_CODE)
         current = sent.text(FieldId.CURRENT_CODE) if replacing else None

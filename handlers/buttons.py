@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from handlers.deps import Deps
 from handlers.payloads import Click
@@ -17,10 +17,15 @@ core re-reads it)."""
 
 
 async def on_request_button(
-    deps: Deps, ack: AsyncAck, body: dict[str, Any], name: str, act: RequestAct
+    deps: Deps,
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    name: str,
+    act: RequestAct,
 ) -> None:
     """Ack, then run `act` after the ack when the button carries a request number."""
-    click = Click.of(body)
+    click = Click.of(body, context)
     await ack()
     if click.request_id is not None:
         work = answered(act(click, click.request_id), to_clicker(deps.replier, click))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.domain.helpdesk import Helpdesk, Submitted
 from bot.domain.requests import ContactForm, Remaining
@@ -50,13 +50,17 @@ class ContactListeners:
         self.deps = deps
         self.helpdesk = helpdesk
 
-    async def handle_contact_it(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        click = Click.of(body)
+    async def handle_contact_it(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        click = Click.of(body, context)
         await ack()
         self.deps.tasks.spawn(self._open_contact_form(click), "contact-it")
 
-    async def handle_contact_submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        sent = Submission.of(body)
+    async def handle_contact_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        sent = Submission.of(body, context)
         meta, form = sent.meta(ContactMeta), _contact_form(sent)
         if problems := form.problems():
             errors = {_FORM_ERRORS[name].value: text for name, text in problems.items()}
@@ -66,19 +70,27 @@ class ContactListeners:
         if stored is not None:
             await ack(response_action="update", view=build_request_sent(stored.request))
 
-    async def handle_manager_yes(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def handle_manager_yes(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         said_yes = partial(self._manager_answer, True)
-        await on_request_button(self.deps, ack, body, "manager-answer", said_yes)
+        await on_request_button(self.deps, ack, body, context, "manager-answer", said_yes)
 
-    async def handle_manager_no(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def handle_manager_no(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         said_no = partial(self._manager_answer, False)
-        await on_request_button(self.deps, ack, body, "manager-answer", said_no)
+        await on_request_button(self.deps, ack, body, context, "manager-answer", said_no)
 
-    async def handle_not_me(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await on_request_button(self.deps, ack, body, "report-not-me", self._report_not_me)
+    async def handle_not_me(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await on_request_button(self.deps, ack, body, context, "report-not-me", self._report_not_me)
 
-    async def handle_cancel(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await on_request_button(self.deps, ack, body, "cancel-request", self._cancel)
+    async def handle_cancel(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await on_request_button(self.deps, ack, body, context, "cancel-request", self._cancel)
 
     async def _submit(
         self, ack: AsyncAck, sent: Submission, meta: ContactMeta, form: ContactForm

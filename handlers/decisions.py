@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any, Literal
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.domain.helpdesk import Approve, Choice, Deny, Helpdesk, Place, Retry
 from bot.domain.identity import ResetAction
@@ -42,14 +42,20 @@ class DecisionListeners:
     async def handle_selection(self, ack: AsyncAck) -> None:
         await ack()  # the ticks are read from the card's state when Approve is pressed
 
-    async def handle_approve(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await self._decide_or_ask_code(ack, body, "approve")
+    async def handle_approve(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await self._decide_or_ask_code(ack, body, context, "approve")
 
-    async def handle_retry(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await self._decide_or_ask_code(ack, body, "retry")
+    async def handle_retry(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await self._decide_or_ask_code(ack, body, context, "retry")
 
-    async def handle_stepup_submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        sent = Submission.of(body)
+    async def handle_stepup_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        sent = Submission.of(body, context)
         meta = sent.meta(StepUpMeta)
         place, code = _place_of(sent, meta.channel_id), sent.text(FieldId.CODE)
         choice = _choice(meta.kind, meta.request_id, meta.actions)
@@ -59,14 +65,18 @@ class DecisionListeners:
         if await submitted(ack, decided, field=FieldId.CODE, undone=undone, what=what):
             await ack()
 
-    async def handle_deny(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        click = Click.of(body)
+    async def handle_deny(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        click = Click.of(body, context)
         await ack()
         if click.request_id is not None:
             self.deps.tasks.spawn(self._ask_deny_reason(click, click.request_id), "deny-request")
 
-    async def handle_deny_submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        sent = Submission.of(body)
+    async def handle_deny_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        sent = Submission.of(body, context)
         if not (reason := sent.text(FieldId.DENY_REASON).strip()):
             errors = {FieldId.DENY_REASON.value: NO_REASON}
             await ack(response_action="errors", errors=errors)
@@ -75,16 +85,20 @@ class DecisionListeners:
         await ack()
         self.deps.tasks.spawn(self._deny(sent, meta, reason), "deny-request")
 
-    async def handle_manual_done(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await on_request_button(self.deps, ack, body, "manual-done", self._manual_done)
+    async def handle_manual_done(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await on_request_button(self.deps, ack, body, context, "manual-done", self._manual_done)
 
-    async def _decide_or_ask_code(self, ack: AsyncAck, body: dict[str, Any], kind: Kind) -> None:
+    async def _decide_or_ask_code(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, kind: Kind
+    ) -> None:
         """Approve or retry at once, or first ask for the admin's code when step-up is on."""
         if not self.helpdesk.stepup_required:
             act = partial(self._decide_now, kind)
-            await on_request_button(self.deps, ack, body, f"{kind}-request", act)
+            await on_request_button(self.deps, ack, body, context, f"{kind}-request", act)
             return
-        click = Click.of(body)
+        click = Click.of(body, context)
         await ack()
         if click.request_id is not None:
             asked = self._ask_code(click, click.request_id, kind)

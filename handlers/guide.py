@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.domain.guide import Move
 from bot.domain.walks import (
@@ -62,8 +62,10 @@ class GuideListeners:
         alternatives += [prefix.with_suffix for prefix in prefixes]
         return re.compile("^(?:" + "|".join(alternatives) + ")$")
 
-    async def handle_guide_click(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        click = Click.of(body)
+    async def handle_guide_click(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        click = Click.of(body, context)
         await ack()
         tasks = self.deps.tasks
         if click.action_id.startswith(ActionId.TOPIC):
@@ -76,8 +78,10 @@ class GuideListeners:
             tasks.spawn(self._move(click, move), f"guide-{move.value}")
         # A link button opens its page in the browser; Slack still wants the click acked.
 
-    async def handle_help(self, ack: AsyncAck, command: dict[str, Any]) -> None:
-        asked, deps = SlashCommand.of(command), self.deps
+    async def handle_help(
+        self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        asked, deps = SlashCommand.of(command, context), self.deps
         text = asked.text.strip()
         topic = deps.walks.guide.match_topic(text) if text else None
         if topic is None:
@@ -87,14 +91,14 @@ class GuideListeners:
             message = deps.screens.walk(walk)
         await ack(text=message.text, blocks=message.blocks)
 
-    async def handle_home_opened(self, body: dict[str, Any]) -> None:
-        delivery = EventCallback.of(body)
+    async def handle_home_opened(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        delivery = EventCallback.of(body, context)
         if delivery.event.tab == "home" and delivery.event.user:
             work = self._publish_home(delivery, delivery.event.user)
             self.deps.tasks.spawn(work, "publish-home")
 
-    async def handle_message(self, body: dict[str, Any]) -> None:
-        delivery = EventCallback.of(body)
+    async def handle_message(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        delivery = EventCallback.of(body, context)
         if delivery.from_a_person_in_dm:
             self.deps.tasks.spawn(self._answer_dm(delivery), "answer-dm")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -12,6 +13,8 @@ from handlers.ids import ActionId
 # and decoded by the listener into the object it works with.
 
 Meta = TypeVar("Meta", bound=BaseModel)
+# Where the payload decoded before dispatch waits in Bolt's context for its listener.
+DECODED = "mfa_helpdesk_payload"
 
 
 class _Shape(BaseModel):
@@ -20,9 +23,11 @@ class _Shape(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     @classmethod
-    def of(cls, payload: dict[str, Any]) -> Self:
-        """Decode a payload (a listener's `body` or `command`); a ValidationError if it is not."""
-        return cls.model_validate(payload)
+    def of(cls, payload: dict[str, Any], context: Mapping[str, Any] | None = None) -> Self:
+        """Decode a payload (a listener's `body` or `command`); a ValidationError if it is not.
+        Given the listener's `context`, the payload decoded before dispatch is taken from it."""
+        decoded = context.get(DECODED) if context is not None else None
+        return decoded if isinstance(decoded, cls) else cls.model_validate(payload)
 
 
 class _Id(_Shape):
@@ -222,26 +227,30 @@ _BY_TYPE: dict[str, TypeAdapter[Any]] = {
 _COMMAND = TypeAdapter(SlashCommand)
 
 
-def malformed(body: dict[str, Any]) -> str | None:
-    """What is wrong with a payload the listeners would read, or None when its shape is fine.
+def decode(body: dict[str, Any]) -> tuple[_Shape | None, str | None]:
+    """The payload a listener will read, decoded once before dispatch (None for kinds no listener
+    reads: Bolt answers those itself), or what is wrong with it.
 
-    The answer names the payload kind and the first bad field's path, never a value from it.
-    Kinds no listener reads pass; Bolt answers those itself.
+    The problem names the payload kind and the first bad field's path, never a value from it.
     """
     kind = body.get("type")
     adapter = (
         _COMMAND if "command" in body else _BY_TYPE.get(kind) if isinstance(kind, str) else None
     )
     if adapter is None:
-        return None
+        return None, None
     try:
-        adapter.validate_python(body)
+        return adapter.validate_python(body), None
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False, include_context=False)[0]
         # Keys in the path can be the sender's own text: shortened and quoted, never raw.
         where = ".".join(_path_part(part) for part in first["loc"])
-        return f"{'slash command' if adapter is _COMMAND else kind}: {where}: {first['msg']}"
-    return None
+        return None, f"{'slash command' if adapter is _COMMAND else kind}: {where}: {first['msg']}"
+
+
+def malformed(body: dict[str, Any]) -> str | None:
+    """What is wrong with a payload the listeners would read, or None when its shape is fine."""
+    return decode(body)[1]
 
 
 def _path_part(part: str | int) -> str:

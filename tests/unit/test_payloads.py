@@ -8,7 +8,15 @@ import pytest
 from pydantic import ValidationError
 
 from handlers.ids import ActionId, FieldId
-from handlers.payloads import Click, DenyMeta, EventCallback, Submission, malformed
+from handlers.payloads import (
+    DECODED,
+    Click,
+    DenyMeta,
+    EventCallback,
+    Submission,
+    decode,
+    malformed,
+)
 
 
 def _click(**fields: Any) -> dict[str, Any]:
@@ -112,3 +120,21 @@ def test_a_malformed_payload_is_named_by_kind_and_path_never_by_value() -> None:
     assert malformed(body) == "block_actions: user.id: Input should be a valid string"
     assert malformed(_click()) is None
     assert malformed({"type": "something_else"}) is None
+
+
+def test_a_payload_is_decoded_once_and_taken_from_the_listeners_context() -> None:
+    body = _click(container={"type": "message", "channel_id": "C9", "message_ts": "1.2"})
+    decoded, problem = decode(body)
+    assert problem is None
+    assert isinstance(decoded, Click)
+    assert Click.of(body, {DECODED: decoded}) is decoded
+    # Something else in the context (or nothing: Socket Mode) is decoded from the body again.
+    assert Click.of(body, {DECODED: "not a payload"}) == decoded
+    assert Click.of(body, {}) == decoded
+
+
+def test_a_payload_of_the_wrong_shape_is_not_decoded() -> None:
+    decoded, problem = decode(_click(actions=[]))
+    assert decoded is None
+    assert problem is not None
+    assert problem.startswith("block_actions: actions")
