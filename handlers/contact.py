@@ -26,6 +26,8 @@ from handlers.refusals import contact_submitted
 
 _FORM_ERRORS = {
     "description": FieldId.DESCRIPTION,
+    "lost_or_stolen": FieldId.LOST,
+    "remaining": FieldId.REMAINING,
     "correlation_id": FieldId.CORRELATION,
     "contact": FieldId.CONTACT,
     "details": FieldId.DETAILS,
@@ -62,7 +64,7 @@ class ContactListeners:
     ) -> None:
         sent = Submission.of(body, context)
         meta, form = sent.meta(ContactMeta), _contact_form(sent)
-        if problems := form.problems():
+        if problems := form.problems(meta.topic_id):
             errors = {_FORM_ERRORS[name].value: text for name, text in problems.items()}
             await ack(response_action="errors", errors=errors)
             return
@@ -134,11 +136,12 @@ class ContactListeners:
 
 
 def _contact_form(sent: Submission) -> ContactForm:
-    remaining = sent.text(FieldId.REMAINING) or Remaining.NONE.value
+    """The form as sent; a question not asked, or left unanswered, is None (never a default)."""
+    lost, remaining = sent.text(FieldId.LOST), sent.text(FieldId.REMAINING)
     return ContactForm(
         description=sent.text(FieldId.DESCRIPTION).strip(),
-        lost_or_stolen=sent.text(FieldId.LOST) == "yes",
-        remaining=Remaining(remaining) if remaining in set(Remaining) else Remaining.NONE,
+        lost_or_stolen={"yes": True, "no": False}.get(lost),
+        remaining=Remaining(remaining) if remaining in set(Remaining) else None,
         correlation_id=sent.text(FieldId.CORRELATION).strip() or None,
         contact=sent.text(FieldId.CONTACT).strip(),
         details=sent.text(FieldId.DETAILS).strip(),

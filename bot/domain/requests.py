@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -56,6 +56,30 @@ class Remaining(StrEnum):
         }[self]
 
 
+class Question(StrEnum):
+    """A question of the form that only some topics ask, named as ContactForm's field."""
+
+    LOST = "lost_or_stolen"
+    REMAINING = "remaining"
+
+
+# Which of those each topic of the guide asks. Why two-step verification is required and app
+# passwords concern no lost phone nor any way left to sign in; with no phone today or no code
+# arriving the phone is not lost, but what else still works decides what IT does. Lost phone,
+# "no answer" and a topic an operator added ask both.
+_ASKED: dict[str, frozenset[Question]] = {
+    "why": frozenset(),
+    "app-passwords": frozenset(),
+    "no-phone": frozenset({Question.REMAINING}),
+    "not-receiving": frozenset({Question.REMAINING}),
+}
+
+
+def questions_for(topic_id: str) -> frozenset[Question]:
+    """The questions the form asks for a topic; each is required where asked."""
+    return _ASKED.get(topic_id, frozenset(Question))
+
+
 DESCRIPTION_MAX = 500
 CONTACT_MAX = 200
 DETAILS_MAX = 1000
@@ -64,18 +88,34 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 @dataclass(frozen=True, slots=True)
 class ContactForm:
-    """What the employee told IT."""
+    """What the employee told IT; None for a question the form did not ask or they skipped."""
 
     description: str
-    lost_or_stolen: bool
-    remaining: Remaining
+    lost_or_stolen: bool | None
+    remaining: Remaining | None
     correlation_id: str | None
     contact: str
     details: str = ""
 
-    def problems(self) -> dict[str, str]:
-        """Field name -> what is wrong with it, for inline errors; empty when the form is fine."""
+    def as_asked(self, topic_id: str) -> ContactForm:
+        """The form with no answer to a question the topic does not ask (a request stored
+        before the form stopped preselecting answers claims none)."""
+        asked = questions_for(topic_id)
+        return replace(
+            self,
+            lost_or_stolen=self.lost_or_stolen if Question.LOST in asked else None,
+            remaining=self.remaining if Question.REMAINING in asked else None,
+        )
+
+    def problems(self, topic_id: str) -> dict[str, str]:
+        """Field name -> what is wrong with it, for inline errors; empty when the form is fine.
+        A question the topic asks has no default answer: it must be answered."""
         found: dict[str, str] = {}
+        asked = questions_for(topic_id)
+        if Question.LOST in asked and self.lost_or_stolen is None:
+            found[Question.LOST] = "Tell IT whether your phone was lost or stolen."
+        if Question.REMAINING in asked and self.remaining is None:
+            found[Question.REMAINING] = "Tell IT which sign-in methods you can still use."
         if not self.description.strip():
             found["description"] = "Tell IT what happened."
         elif len(self.description) > DESCRIPTION_MAX:
@@ -94,7 +134,7 @@ class ContactForm:
         return found
 
 
-def propose_actions(topic_id: str, lost_or_stolen: bool) -> tuple[ResetAction, ...]:
+def propose_actions(topic_id: str, lost_or_stolen: bool | None) -> tuple[ResetAction, ...]:
     """The article's advice as pre-selected actions; admins may change the selection."""
     if lost_or_stolen:
         return (

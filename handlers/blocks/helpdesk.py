@@ -48,8 +48,10 @@ from bot.domain.requests import (
     Change,
     ContactForm,
     HelpRequest,
+    Question,
     Remaining,
     Status,
+    questions_for,
 )
 from bot.domain.stepup import LockedOutError, NotEnrolledError, ReplayedCodeError, WrongCodeError
 from handlers.blocks.guide import Message
@@ -92,10 +94,6 @@ def build_contact_modal(
     """The form behind Contact IT, pre-filled from the topic the employee was on, or with what
     they typed before when it has to be shown again (`problem` says why)."""
     title = guide.topic(topic_id).title if topic_id else ""
-    yes_no = [Option(value=_YES, label="Yes"), Option(value=_NO, label="No")]
-    remaining = [Option(value=r.value, label=r.label) for r in Remaining]
-    lost = yes_no[0] if filled and filled.lost_or_stolen else yes_no[1]
-    still = next(o for o in remaining if filled is None or o.value == filled.remaining.value)
     top = f":warning: *{problem}*\n\n" if problem else ""
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"{top}:lock: *{NEVER_ASK}*")),
@@ -109,24 +107,7 @@ def build_contact_modal(
                 max_length=DESCRIPTION_MAX,
             ),
         ),
-        InputBlock(
-            block_id=FieldId.LOST,
-            label="Was your phone lost or stolen?",
-            element=RadioButtonsElement(
-                action_id=f"{FieldId.LOST}-input",
-                options=yes_no,
-                initial_option=lost,
-            ),
-        ),
-        InputBlock(
-            block_id=FieldId.REMAINING,
-            label="Which sign-in methods can you still use?",
-            element=RadioButtonsElement(
-                action_id=f"{FieldId.REMAINING}-input",
-                options=remaining,
-                initial_option=still,
-            ),
-        ),
+        *_questions(questions_for(topic_id), filled),
         InputBlock(
             block_id=FieldId.CORRELATION,
             label="Correlation ID (optional)",
@@ -170,6 +151,42 @@ def build_contact_modal(
         private_metadata=ContactMeta(walk_id=walk_id, topic_id=topic_id).model_dump_json(),
         blocks=blocks,
     )
+
+
+def _questions(asked: frozenset[Question], filled: ContactForm | None) -> list[Block]:
+    """The topic's questions, none answered in advance: a preselected answer is one a hurried
+    person leaves, and IT then reads it as theirs."""
+    blocks: list[Block] = []
+    if Question.LOST in asked:
+        yes_no = [Option(value=_YES, label="Yes"), Option(value=_NO, label="No")]
+        answer = None if filled is None else filled.lost_or_stolen
+        lost = None if answer is None else yes_no[0 if answer else 1]
+        blocks.append(_radio(FieldId.LOST, "Was your phone lost or stolen?", yes_no, lost))
+    if Question.REMAINING in asked:
+        remaining = [Option(value=r.value, label=r.label) for r in Remaining]
+        had = filled.remaining if filled else None
+        still = next((o for o in remaining if had is not None and o.value == had.value), None)
+        label = "Which sign-in methods can you still use?"
+        blocks.append(_radio(FieldId.REMAINING, label, remaining, still))
+    return blocks
+
+
+def _radio(field: FieldId, label: str, options: list[Option], chosen: Option | None) -> Block:
+    element = RadioButtonsElement(
+        action_id=f"{field}-input", options=options, initial_option=chosen
+    )
+    return InputBlock(block_id=field, label=label, element=element)
+
+
+def _answers(form: ContactForm) -> list[MarkdownTextObject]:
+    """The form's questions as answered; a question the topic did not ask claims nothing."""
+    fields = []
+    if form.lost_or_stolen is not None:
+        lost = ":rotating_light: Yes" if form.lost_or_stolen else "No"
+        fields.append(MarkdownTextObject(text=f"*Lost or stolen*\n{lost}"))
+    if form.remaining is not None:
+        fields.append(MarkdownTextObject(text=f"*Can still use*\n{form.remaining.label}"))
+    return fields
 
 
 def build_request_sent(request: HelpRequest) -> View:
@@ -263,10 +280,7 @@ def build_request_card(
     fields = [
         MarkdownTextObject(text=f"*Topic*\n{topic}"),
         MarkdownTextObject(text=f"*Submitted*\n{_when(request.created_at)}"),
-        MarkdownTextObject(
-            text=f"*Lost or stolen*\n{':rotating_light: Yes' if form.lost_or_stolen else 'No'}"
-        ),
-        MarkdownTextObject(text=f"*Can still use*\n{form.remaining.label}"),
+        *_answers(form),
         MarkdownTextObject(text=f"*Reach them*\n{escape_mrkdwn(form.contact)}"),
         MarkdownTextObject(
             text=f"*Correlation ID*\n{escape_mrkdwn(form.correlation_id or 'none given')}"

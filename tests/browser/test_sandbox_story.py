@@ -154,6 +154,7 @@ async def test_the_whole_story_in_the_browser(page: Page) -> None:
     modal = tab.locator("#modal-host")
     await expect(modal).to_contain_text("Contact IT")
     await modal.locator('[data-block-id="mfa-contact-lost"] input[value="yes"]').check()
+    await modal.locator('[data-block-id="mfa-contact-remaining"] input[value="none"]').check()
     await modal.locator('[data-block-id="mfa-contact-reach"] input').fill("+1 555 0142, desk 4B")
     await modal.locator('[data-block-id="mfa-contact-correlation"] input').fill("not-a-guid")
     await modal.locator('[data-kind="view-submit"]').click()

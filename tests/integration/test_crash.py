@@ -65,7 +65,11 @@ async def test_a_request_acked_before_a_crash_is_kept_and_posted_after_restart(
 ) -> None:
     url = f"http://127.0.0.1:{serve_env['PORT']}"
     view = build_contact_modal(load_guide(), "lost-phone", None).to_dict()
-    body = submission(view, {FieldId.LOST: "yes", FieldId.CONTACT: "+1 555 0101"}, view_id="V1")
+    body = submission(
+        view,
+        {FieldId.LOST: "yes", FieldId.REMAINING: "none", FieldId.CONTACT: "+1 555 0101"},
+        view_id="V1",
+    )
 
     bot = await _start(serve_env, tmp_path / "first.log")
     async with aiohttp.ClientSession() as http:

@@ -469,7 +469,10 @@ async def test_a_card_slack_refused_to_post_is_posted_later_and_nothing_is_lost(
     step = await _to_contact_it(slack)
     await slack.click(step, ActionId.CONTACT_IT)
     await slack.settle()
-    reply = await slack.submit(slack.opened_view(), {FieldId.CONTACT: "+1 555 0101"})
+    reply = await slack.submit(
+        slack.opened_view(),
+        {FieldId.LOST: "no", FieldId.REMAINING: "none", FieldId.CONTACT: "+1 555 0101"},
+    )
     assert reply.json()["response_action"] == "update"
     await slack.settle()
     assert not [m for (c, _), m in slack.fake.messages.items() if c == DESK]
@@ -574,7 +577,10 @@ async def test_two_announcements_of_one_request_post_one_card(slack: SlackDriver
     step = await _to_contact_it(slack)
     await slack.click(step, ActionId.CONTACT_IT)
     await slack.settle()
-    await slack.submit(slack.opened_view(), {FieldId.CONTACT: "+1 555 0101"})
+    await slack.submit(
+        slack.opened_view(),
+        {FieldId.LOST: "no", FieldId.REMAINING: "none", FieldId.CONTACT: "+1 555 0101"},
+    )
     await asyncio.gather(slack.runtime.housekeeping_once(), slack.runtime.housekeeping_once())
     await slack.settle()
     cards = [
@@ -592,7 +598,9 @@ async def test_acks_never_wait_for_a_slow_slack(slack: SlackDriver) -> None:
     await slack.settle()
     view = slack.opened_view()
     slack.fake.delay_s = 2.5  # every Web API call now takes longer than Slack's ack limit
-    reply = await slack.submit(view, {FieldId.CONTACT: "+1 555 0101"})
+    reply = await slack.submit(
+        view, {FieldId.LOST: "no", FieldId.REMAINING: "none", FieldId.CONTACT: "+1 555 0101"}
+    )
     assert reply.status == 200
     assert reply.elapsed_s < 0.5
     reply, _ = await slack.command("lost phone")
@@ -678,7 +686,10 @@ async def test_the_form_is_acked_with_the_request_it_stored(slack: SlackDriver) 
     step = await _to_contact_it(slack)
     await slack.click(step, ActionId.CONTACT_IT)
     await slack.settle()
-    reply = await slack.submit(slack.opened_view(), {FieldId.CONTACT: "+1 555 0101"})
+    reply = await slack.submit(
+        slack.opened_view(),
+        {FieldId.LOST: "no", FieldId.REMAINING: "none", FieldId.CONTACT: "+1 555 0101"},
+    )
     # The ack itself says the request is stored: no "Sending…" left to hang if the bot dies.
     assert reply.json()["response_action"] == "update"
     assert "Request #1 is with IT" in json.dumps(reply.json()["view"])
@@ -697,8 +708,12 @@ async def test_two_forms_opened_at_once_make_one_request(slack: SlackDriver) -> 
         for c in slack.fake.calls_to("views.open")[-2:]
     )
     replies = await asyncio.gather(
-        slack.submit(first, {FieldId.CONTACT: "+1 555 0101"}),
-        slack.submit(second, {FieldId.CONTACT: "+1 555 0101"}),
+        slack.submit(
+            first, {FieldId.LOST: "no", FieldId.REMAINING: "none", FieldId.CONTACT: "+1 555 0101"}
+        ),
+        slack.submit(
+            second, {FieldId.LOST: "no", FieldId.REMAINING: "none", FieldId.CONTACT: "+1 555 0101"}
+        ),
     )
     assert all(reply.json()["response_action"] == "update" for reply in replies)
     acks = [json.dumps(reply.json()["view"]) for reply in replies]

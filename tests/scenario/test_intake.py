@@ -76,7 +76,10 @@ async def test_past_three_requests_in_an_hour_the_employee_is_told_to_call_it(
         await _request(slack)
         await _cancel(slack)
         clock.advance(minutes=10)
-    reply = await slack.submit(await _contact_form(slack), {FieldId.CONTACT: "+1 555 0101"})
+    reply = await slack.submit(
+        await _contact_form(slack),
+        {FieldId.LOST: "no", FieldId.REMAINING: "none", FieldId.CONTACT: "+1 555 0101"},
+    )
     await slack.settle()
     assert _cards(slack) == 3
     refused = [(a, d) for e, a, d in await _audit(slack) if e == "request.refused"]
@@ -101,7 +104,9 @@ async def test_at_the_limit_with_a_request_open_the_employee_is_shown_that_reque
         await _cancel(slack)
     form = await _contact_form(slack)  # opened while nothing was in progress
     await _request(slack)  # the third within the hour, still open
-    reply = await slack.submit(form, {FieldId.CONTACT: "+1 555 0101"})
+    reply = await slack.submit(
+        form, {FieldId.LOST: "no", FieldId.REMAINING: "none", FieldId.CONTACT: "+1 555 0101"}
+    )
     await slack.settle()
     said = json.dumps(reply.json()["view"])
     assert "You already have request #3 with IT" in said
@@ -116,7 +121,11 @@ def test_requests_per_hour_is_a_setting() -> None:
 
 
 async def test_a_form_replayed_after_a_cancel_is_the_request_it_made(slack: SlackDriver) -> None:
-    body = submission(await _contact_form(slack), {FieldId.CONTACT: "+1 555 0101"}, view_id="V7")
+    body = submission(
+        await _contact_form(slack),
+        {FieldId.LOST: "no", FieldId.REMAINING: "none", FieldId.CONTACT: "+1 555 0101"},
+        view_id="V7",
+    )
     await slack.post(body, FORM)
     await slack.settle()
     await _cancel(slack)
@@ -134,7 +143,11 @@ async def test_a_form_replayed_after_a_cancel_is_the_request_it_made(slack: Slac
 async def test_one_form_sent_to_two_replicas_at_once_makes_one_card(
     slack: SlackDriver, second_replica: SlackDriver
 ) -> None:
-    body = submission(await _contact_form(slack), {FieldId.CONTACT: "+1 555 0101"}, view_id="V8")
+    body = submission(
+        await _contact_form(slack),
+        {FieldId.LOST: "no", FieldId.REMAINING: "none", FieldId.CONTACT: "+1 555 0101"},
+        view_id="V8",
+    )
     replies = await asyncio.gather(slack.post(body, FORM), second_replica.post(body, FORM))
     # Both show the one request (on PostgreSQL the loser may have spent number 1 of the sequence).
     said = {re.findall(r"Request #(\d+) is with IT", reply.body)[0] for reply in replies}
@@ -175,7 +188,8 @@ async def test_a_form_the_database_refuses_unexpectedly_is_answered_send_it_agai
         for statement in REFUSE_REQUESTS[engine.dialect.name]:
             await conn.execute(text(statement))
     form = await _contact_form(slack)
-    values = {FieldId.CONTACT: "+1 555 0101", FieldId.DESCRIPTION: SECRET_WORDS}
+    values = {FieldId.LOST: "no", FieldId.REMAINING: "none", FieldId.CONTACT: "+1 555 0101"}
+    values[FieldId.DESCRIPTION] = SECRET_WORDS
     caplog.set_level(logging.INFO)
     reply = await slack.submit(form, values, view_id="V9")
     assert reply.status == 200, reply

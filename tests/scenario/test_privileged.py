@@ -217,7 +217,10 @@ async def test_a_card_posted_on_a_second_try_is_assessed_once(
     step = await _to_contact_it(slack)
     await slack.click(step, ActionId.CONTACT_IT)
     await slack.settle()
-    await slack.submit(slack.opened_view(), {FieldId.CONTACT: "+1 555 0101"})
+    await slack.submit(
+        slack.opened_view(),
+        {FieldId.LOST: "no", FieldId.REMAINING: "none", FieldId.CONTACT: "+1 555 0101"},
+    )
     await slack.settle()
     assert not [m for (c, _), m in slack.fake.messages.items() if c == DESK]
     slack.runtime.tasks.failures = 0  # the failed post was logged; the request waits for a retry

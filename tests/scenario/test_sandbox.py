@@ -361,7 +361,11 @@ async def test_a_privileged_request_needs_both_admins(running: Running) -> None:
         "submit",
         user=EXEC,
         view_id=modal.id,
-        state={"mfa-contact-reach": {"mfa-contact-reach-input": "+1 555 0199"}},
+        state={
+            "mfa-contact-lost": {"mfa-contact-lost-input": "no"},
+            "mfa-contact-remaining": {"mfa-contact-remaining-input": "none"},
+            "mfa-contact-reach": {"mfa-contact-reach-input": "+1 555 0199"},
+        },
     )
     [card] = [m for m in ws.messages[HELPDESK].values() if m.thread_ts is None]
     on_card = {"kind": "message", "channel": HELPDESK, "ts": card.ts}
@@ -432,7 +436,11 @@ async def test_an_admin_replaces_their_authenticator_with_the_codes_panel(
 async def test_a_double_click_on_submit_sends_the_form_once(running: Running) -> None:
     ws = running.sandbox.workspace
     modal = await running.open_contact_form(EMPLOYEE)
-    state = {"mfa-contact-reach": {"mfa-contact-reach-input": "+1 555 0100"}}
+    state = {
+        "mfa-contact-lost": {"mfa-contact-lost-input": "no"},
+        "mfa-contact-remaining": {"mfa-contact-remaining-input": "none"},
+        "mfa-contact-reach": {"mfa-contact-reach-input": "+1 555 0100"},
+    }
     first, second = await asyncio.gather(
         running.page("submit", user=EMPLOYEE, view_id=modal.id, state=state),
         running.page("submit", user=EMPLOYEE, view_id=modal.id, state=state),

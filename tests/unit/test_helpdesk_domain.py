@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.identity import ActionOutcome, DirectoryUser, ResetAction, UserNotFoundError
-from bot.domain.requests import ContactForm, Remaining, propose_actions
+from bot.domain.requests import ContactForm, Question, Remaining, propose_actions, questions_for
 from bot.identity.demo import DemoProvider, DemoUser, demo_users_from
 from bot.identity.manual import ManualProvider
 from storage.memory import MemoryDemoStore
@@ -36,11 +36,33 @@ def _form(**changes: object) -> ContactForm:
     ],
 )
 def test_a_bad_field_is_named(changes: dict[str, object], field: str) -> None:
-    assert list(_form(**changes).problems()) == [field]
+    assert list(_form(**changes).problems("lost-phone")) == [field]
 
 
 def test_a_good_form_has_no_problems() -> None:
-    assert _form(correlation_id="3F2504E0-4F89-11D3-9A0C-0305E82C3301").problems() == {}
+    good = _form(correlation_id="3F2504E0-4F89-11D3-9A0C-0305E82C3301")
+    assert good.problems("lost-phone") == {}
+
+
+def test_a_question_the_topic_asks_has_no_default_and_must_be_answered() -> None:
+    skipped = _form(lost_or_stolen=None, remaining=None)
+    assert list(skipped.problems("lost-phone")) == ["lost_or_stolen", "remaining"]
+    assert list(skipped.problems("no-answer")) == ["lost_or_stolen", "remaining"]
+    assert list(skipped.problems("not-receiving")) == ["remaining"]
+    # Nothing to answer where the topic does not ask.
+    assert skipped.problems("app-passwords") == {}
+    assert skipped.problems("why") == {}
+
+
+def test_each_topic_asks_what_applies_to_it() -> None:
+    both = frozenset(Question)
+    assert questions_for("lost-phone") == both
+    assert questions_for("no-answer") == both
+    assert questions_for("an-operators-own-topic") == both
+    assert questions_for("no-phone") == {Question.REMAINING}
+    assert questions_for("not-receiving") == {Question.REMAINING}
+    assert questions_for("app-passwords") == frozenset()
+    assert questions_for("why") == frozenset()
 
 
 def test_proposals_follow_the_article() -> None:

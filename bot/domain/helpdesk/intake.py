@@ -129,14 +129,15 @@ class Intake:
         config, now = self._core.config, self._core.clock.now()
         last_reset = intake.last_reset
         recent = last_reset if last_reset and now - last_reset < config.reset_cooldown else None
+        form = sent.form.as_asked(sent.topic_id)
         return HelpRequest(
             id=0,
             team_id=sent.team_id,
             requester_id=sent.user_id,
             topic_id=sent.topic_id,
             walk_id=sent.walk_id,
-            form=sent.form,
-            proposed=propose_actions(sent.topic_id, sent.form.lost_or_stolen),
+            form=form,
+            proposed=propose_actions(sent.topic_id, form.lost_or_stolen),
             tried=await self._walks.tried(sent.walk_id, sent.user_id) if sent.walk_id else (),
             status=Status.OPEN,
             created_at=now,
