@@ -117,3 +117,13 @@ class AlreadySubmittedError(HelpdeskError):
     def __init__(self, request_id: int) -> None:
         super().__init__(f"this form was stored as request #{request_id}")
         self.request_id = request_id
+
+
+class IncompleteFormError(HelpdeskError):
+    """A contact form with a required answer missing or a field out of bounds: never stored."""
+
+    code = "incomplete_form"
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems

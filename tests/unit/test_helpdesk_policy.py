@@ -13,6 +13,7 @@ import pytest
 from bot.crypto import SecretBox, new_key
 from bot.domain.errors import (
     AlreadyDecidedError,
+    IncompleteFormError,
     NoReasonError,
     NotAnAdminError,
     NothingSelectedError,
@@ -137,6 +138,18 @@ async def _request(desk: Desk, user: str = "U1") -> int:
 async def _refusals(desk: Desk) -> list[str]:
     audit = await desk.repo.audit_since(desk.clock.now() - timedelta(days=1))
     return [str((e.detail or {})["reason"]) for e in audit if e.event == "decision.refused"]
+
+
+async def test_a_form_missing_a_required_answer_is_never_stored(desk: Desk) -> None:
+    unanswered = ContactForm("lost it", None, None, None, "+1 555 0100")
+    with pytest.raises(IncompleteFormError) as caught:
+        await desk.service.submit("T0TEAM", "U1", "lost-phone", None, unanswered)
+    assert set(caught.value.problems) == {"lost_or_stolen", "remaining"}
+    assert await desk.repo.active_request_of("U1") is None
+    assert desk.later.waiting == []
+    # The app-password topic asks neither question: the same form is stored, claiming nothing.
+    stored = (await desk.service.submit("T0TEAM", "U1", "app-passwords", None, unanswered)).request
+    assert (stored.form.lost_or_stolen, stored.form.remaining) == (None, None)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.domain.errors import (
     AlreadyOpenError,
     AlreadySubmittedError,
+    IncompleteFormError,
     NotRequesterError,
     TooManyRequestsError,
 )
@@ -75,7 +76,11 @@ class Intake:
         provider call), then schedule the posting of its card and the marking of its walk as
         escalated. The form stored under the same key before gives its request back (a replay,
         nothing scheduled again). AlreadyOpenError while one is in progress;
-        TooManyRequestsError (audited) past `requests_per_hour`."""
+        TooManyRequestsError (audited) past `requests_per_hour`; IncompleteFormError for a form
+        its front end should have sent back (each front end shows `problems` in the form)."""
+        problems = sent.form.problems(sent.topic_id)
+        if problems:
+            raise IncompleteFormError(problems)
         core = self._core
         now = core.clock.now()
         intake = await core.requests.intake_of(
