@@ -24,15 +24,6 @@ from handlers.ids import ActionId, FieldId, ViewId
 from handlers.payloads import Click, ContactMeta, StepRef, Submission
 from handlers.refusals import contact_submitted
 
-_FORM_ERRORS = {
-    "description": FieldId.DESCRIPTION,
-    "lost_or_stolen": FieldId.LOST,
-    "remaining": FieldId.REMAINING,
-    "correlation_id": FieldId.CORRELATION,
-    "contact": FieldId.CONTACT,
-    "details": FieldId.DETAILS,
-}
-
 
 def register(app: AsyncApp, deps: Deps, helpdesk: Helpdesk) -> None:
     """Attach the employee's help-desk listeners (only when HELPDESK_CHANNEL is set)."""
@@ -64,10 +55,6 @@ class ContactListeners:
     ) -> None:
         sent = Submission.of(body, context)
         meta, form = sent.meta(ContactMeta), _contact_form(sent)
-        if problems := form.problems(meta.topic_id):
-            errors = {_FORM_ERRORS[name].value: text for name, text in problems.items()}
-            await ack(response_action="errors", errors=errors)
-            return
         stored = await self._submit(ack, sent, meta, form)
         if stored is not None:
             await ack(response_action="update", view=build_request_sent(stored.request))

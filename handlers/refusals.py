@@ -10,9 +10,10 @@ from pydantic import ValidationError
 from slack_bolt.async_app import AsyncAck
 from slack_bolt.response import BoltResponse
 
-from bot.domain.errors import HelpdeskError, StorageUnavailableError
+from bot.domain.errors import HelpdeskError, IncompleteFormError, StorageUnavailableError
 from handlers.blocks.guide import Message
 from handlers.blocks.helpdesk import build_contact_refusal, build_notice_modal, build_stepup_refusal
+from handlers.ids import FieldId
 from handlers.payloads import Click
 from handlers.reply import Replier
 
@@ -24,6 +25,16 @@ Answer = Callable[[str], Awaitable[None]]
 """Shows the person who was refused a sentence, where they are looking."""
 
 STORAGE_DOWN = "The help desk's database is not answering"
+
+# The contact form's field (as the core names it) -> the modal's input that shows its problem.
+_FORM_FIELDS = {
+    "description": FieldId.DESCRIPTION,
+    "lost_or_stolen": FieldId.LOST,
+    "remaining": FieldId.REMAINING,
+    "correlation_id": FieldId.CORRELATION,
+    "contact": FieldId.CONTACT,
+    "details": FieldId.DETAILS,
+}
 
 
 def refusal_text(error: HelpdeskError) -> str:
@@ -103,6 +114,9 @@ async def contact_submitted(
     """
     try:
         return await work
+    except IncompleteFormError as error:  # checked by the core, before anything is stored
+        errors = {_FORM_FIELDS[name].value: text for name, text in error.problems.items()}
+        await ack(response_action="errors", errors=errors)
     except HelpdeskError as error:
         await ack(response_action="update", view=build_contact_refusal(error, contact_it))
     except Exception as error:  # the form stays open with what was typed: send again
