@@ -248,11 +248,6 @@ def decode(body: dict[str, Any]) -> tuple[_Shape | None, str | None]:
         return None, f"{'slash command' if adapter is _COMMAND else kind}: {where}: {first['msg']}"
 
 
-def malformed(body: dict[str, Any]) -> str | None:
-    """What is wrong with a payload the listeners would read, or None when its shape is fine."""
-    return decode(body)[1]
-
-
 def _path_part(part: str | int) -> str:
     if isinstance(part, int) or (part.isidentifier() and len(part) <= 40):
         return str(part)
