@@ -34,7 +34,7 @@ class Announcer:
         owner = core.run_owner()
         if not await core.requests.claim_announcement(request_id, now, now - ANNOUNCE_LEASE, owner):
             return
-        await self.announce_new(await core.get(request_id))
+        await self._announce_claimed(await core.get(request_id), owner)
 
     async def announce_new(self, request: HelpRequest) -> None:
         """Assess whether the requester is privileged and store it, then post the request just
@@ -48,6 +48,11 @@ class Announcer:
         if not await core.requests.claim_announcement(request.id, now, now - ANNOUNCE_LEASE, owner):
             log.info("request #%s's card is posted, or being posted elsewhere", request.id)
             return
+        await self._announce_claimed(request, owner)
+
+    async def _announce_claimed(self, request: HelpRequest, owner: str) -> None:
+        """Post the card while `owner` holds its claim, confirm it, ask the manager."""
+        core = self._core
         posted = await self._post(request, owner)
         if posted is None:
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.domain.errors import HelpdeskError, NoReasonError, NothingSelectedError
@@ -80,7 +80,7 @@ class Decisions:
         self, choice: Choice, actor: str, place: Place, code: str | None = None
     ) -> HelpRequest:
         """Check and record the decision (after the admin's code when step-up is on), then
-        schedule its follow-up; the request as recorded."""
+        schedule its follow-up; the request as recorded (not read again: the ack waits on this)."""
         if isinstance(choice, Approve):
             return await self._approve(choice, actor, place, code)
         if isinstance(choice, Deny):
@@ -104,7 +104,7 @@ class Decisions:
                 if not await core.requests.record_first_approval(request.id, actions, audit, now):
                     raise already(await core.get(request.id))
                 self._follow_up(self._tell(request.id, Change.FIRST_APPROVAL, actor), "approve")
-                return await core.get(request.id)
+                return replace(request, first_approver=actor, first_actions=actions)
             actions = await policy.second_approval(request, actor, actions)
         audit = AuditEntry(now, actor, "request.approved", request.id, _approval(selected, actions))
         if not await core.requests.approve(
@@ -112,7 +112,7 @@ class Decisions:
         ):
             raise already(await core.get(request.id))
         self._follow_up(self._carry_out(request.id, Change.APPROVED, actor), "approve")
-        return await core.get(request.id)
+        return replace(request, status=Status.APPROVED, decided_by=actor, decided_at=now)
 
     async def _deny(self, choice: Deny, actor: str, place: Place) -> HelpRequest:
         core = self._core
@@ -125,7 +125,13 @@ class Decisions:
         if not await core.requests.deny(request.id, actor, now, choice.reason, audit):
             raise already(await core.get(request.id))
         self._follow_up(self._tell(request.id, Change.DENIED, actor), "deny")
-        return await core.get(request.id)
+        return replace(
+            request,
+            status=Status.DENIED,
+            decided_by=actor,
+            decided_at=now,
+            deny_reason=choice.reason,
+        )
 
     async def _retry(
         self, choice: Retry, actor: str, place: Place, code: str | None
@@ -140,7 +146,7 @@ class Decisions:
             raise already(await core.get(request.id))
         await core.requests.reopen_failed_actions(request.id, core.clock.now())
         self._follow_up(self._carry_out(request.id, Change.RETRIED, actor), "retry")
-        return await core.get(request.id)
+        return replace(request, status=Status.EXECUTING)
 
     def _follow_up(self, work: Coroutine[Any, Any, None], what: str) -> None:
         self._core.later(work, f"{what}-request", WorkKind.FOLLOW_UP)
