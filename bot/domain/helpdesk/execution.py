@@ -145,7 +145,7 @@ class Execution:
         self, request: HelpRequest, item: ActionItem, person: _Person, owner: str
     ) -> None:
         """Run one claimed action and record its result."""
-        detail: dict[str, Any] = {"action": item.action.value, "provider": self._core.provider.name}
+        detail = self._detail(item)
         if person.user is not None:
             detail["directory_object_id"] = person.user.id
         try:
@@ -154,13 +154,13 @@ class Execution:
             detail |= provider_ids(exc.provider_request_id, exc.client_request_id)
             await self._temporary_failure(request, item, exc, owner, detail)
             return
-        except Exception as exc:
-            why = str(exc) if isinstance(exc, IdentityError) else "unexpected error (see the logs)"
-            if isinstance(exc, IdentityError):
-                detail |= provider_ids(exc.provider_request_id, exc.client_request_id)
-            else:
-                log.exception("action %s of request #%s failed", item.action.value, request.id)
-            await self._fail(request, item, why, owner, detail)
+        except IdentityError as exc:
+            detail |= provider_ids(exc.provider_request_id, exc.client_request_id)
+            await self._fail(request, item, str(exc), owner, detail)
+            return
+        except Exception:
+            log.exception("action %s of request #%s failed", item.action.value, request.id)
+            await self._fail(request, item, "unexpected error (see the logs)", owner, detail)
             return
         detail |= provider_ids(result.provider_request_id, result.client_request_id)
         await self._record(request, item, result, owner, detail)
@@ -245,6 +245,10 @@ class Execution:
         await core.requests.finish_action(item.id, _RUNNING, record, audit, owner)
         await core.notify(request.id, Change.ACTION_WAITING if manual else Change.ACTION_DONE, None)
 
+    def _detail(self, item: ActionItem) -> dict[str, Any]:
+        """The start of an action's audit detail: which action, at which provider."""
+        return {"action": item.action.value, "provider": self._core.provider.name}
+
     async def _fail(
         self,
         request: HelpRequest,
@@ -254,7 +258,7 @@ class Execution:
         detail: dict[str, Any] | None = None,
     ) -> None:
         core = self._core
-        detail = detail or {"action": item.action.value, "provider": core.provider.name}
+        detail = detail or self._detail(item)
         audit = AuditEntry(
             core.clock.now(), SYSTEM, "action.failed", request.id, {**detail, "why": why}
         )
