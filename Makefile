@@ -1,6 +1,7 @@
 # make run: set up the virtual environment and run the bot (the sandbox without Slack settings).
 # make test: set up and run every check.
-PYTHON ?= python3
+# The first Python 3.12 or newer on PATH (the Microsoft 365 Agents SDK needs 3.12).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12; do $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $$p && break; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -8,6 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test check lint typecheck imports pytest contract migrate clean bench
 
 $(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 on PATH, or PYTHON=...)" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

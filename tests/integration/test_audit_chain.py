@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -35,6 +35,7 @@ from storage.audit import check_chain, link_hash, payload, verify_audit
 from storage.engine import create_engine, session_factory
 from storage.helpdesk import SqlRequestRepository
 from storage.migrate import alembic_config, migrate
+from storage.models import UtcDateTime
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
@@ -181,8 +182,8 @@ async def test_lines_from_before_migration_0006_are_counted_and_the_chain_follow
                     text(
                         "INSERT INTO audit_log (at, actor_id, event, request_id, detail) "
                         "VALUES (:at, 'U1', 'request.created', NULL, '{}')"
-                    ),
-                    {"at": (NOW + timedelta(seconds=n)).replace(tzinfo=None)},
+                    ).bindparams(bindparam("at", type_=UtcDateTime())),
+                    {"at": NOW + timedelta(seconds=n)},
                 )
         await migrate(engine)
         repo = SqlRequestRepository(session_factory(engine))

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, text
+from sqlalchemy import bindparam, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,6 +21,7 @@ from bot.domain.walks import Surface, WalkRecord, Walks
 from bot.guide import load_guide
 from storage.engine import create_engine, ping
 from storage.migrate import alembic_config, migrate, pending_revisions
+from storage.models import UtcDateTime
 from storage.walks import SqlWalkRepository
 from tests.conftest import FixedClock
 
@@ -79,7 +80,7 @@ async def test_0006_marks_done_actions_told_and_its_downgrade_keeps_the_audit_ap
                 "details, proposed, tried, status, created_at, expires_at, updated_at, "
                 "privileged, suspicious) VALUES (1, 'T', 'U1', '', '', 'lost-phone', 'x', "
                 "false, 'none', 'c', '', '[]', '[]', 'failed', :at, :at, :at, false, false)"
-            ),
+            ).bindparams(bindparam("at", type_=UtcDateTime())),
             {"at": at},
         )
         for action_id, status in ((1, "done"), (2, "failed")):
@@ -88,13 +89,13 @@ async def test_0006_marks_done_actions_told_and_its_downgrade_keeps_the_audit_ap
                     "INSERT INTO request_actions (id, request_id, position, action, status, "
                     "summary, manual_steps, attempts, updated_at) "
                     "VALUES (:id, 1, :id, 'clear_mfa', :status, '', '[]', 1, :at)"
-                ),
+                ).bindparams(bindparam("at", type_=UtcDateTime())),
                 {"id": action_id, "status": status, "at": at},
             )
         await conn.execute(
             text(
                 "INSERT INTO audit_log (at, actor_id, event, detail) VALUES (:at, 'U1', 'e', '{}')"
-            ),
+            ).bindparams(bindparam("at", type_=UtcDateTime())),
             {"at": at},
         )
     async with engine.begin() as conn:
