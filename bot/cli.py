@@ -101,6 +101,18 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "check-idp", help="check the identity provider's credentials and permissions (read-only)"
     )
+    package = commands.add_parser(
+        "teams-package",
+        help="write the Teams app package (manifest, icons, zip) for TEAMS_APP_ID, then exit",
+    )
+    package.add_argument(
+        "--output", type=Path, default=Path("teams-app"), help="folder to write (teams-app)"
+    )
+    package.add_argument("--app-version", default="1.0.0", help="the app's version (1.0.0)")
+    package.add_argument("--developer", default="IT help desk", help="who publishes the app")
+    package.add_argument("--website-url", help="the publisher's https page (default: sign-in help)")
+    package.add_argument("--privacy-url", help="the privacy statement (default: the website)")
+    package.add_argument("--terms-url", help="the terms of use (default: the website)")
     check = commands.add_parser("check-guide", help="validate a guide file, then exit")
     check.add_argument(
         "path", nargs="?", help="the guide file (default: GUIDE_FILE or the built-in one)"
@@ -137,6 +149,29 @@ def _audit_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.audit_command == "verify":
         return asyncio.run(_verify_audit(settings, args.head))
     return asyncio.run(_export_audit(settings, args.since, args.format, args.output))
+
+
+def _teams_package_command(settings: Settings, args: argparse.Namespace) -> int:
+    from teams.package import AppInfo, write_package
+
+    if settings.teams_app_id is None:
+        raise SettingError("TEAMS_APP_ID", "is not set: the package names the bot by its app ID")
+    urls = [args.website_url, args.privacy_url, args.terms_url]
+    if any(url is not None and not url.startswith("https://") for url in urls):
+        return _fail("teams-package: the website, privacy and terms URLs must start with https://")
+    app = AppInfo(
+        bot_id=settings.teams_app_id,
+        version=args.app_version,
+        developer=args.developer,
+        website_url=args.website_url or str(settings.manage_settings_url),
+        privacy_url=args.privacy_url or "",
+        terms_url=args.terms_url or "",
+    )
+    target = write_package(app, args.output)
+    print(  # noqa: T201 - what to upload, for the operator
+        f"wrote {target}: upload it in the Teams admin centre (Manage apps, Upload new app)"
+    )
+    return 0
 
 
 def _check_guide_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -421,4 +456,5 @@ _COMMANDS: dict[str, Command] = {
     "check-idp": lambda settings, _: asyncio.run(_check_idp(settings)),
     "audit": _audit_command,
     "check-guide": _check_guide_command,
+    "teams-package": _teams_package_command,
 }
