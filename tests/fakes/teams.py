@@ -155,6 +155,7 @@ class FakeTeams:
         self.refused: list[Call] = []  # calls answered 401 (no or a wrong token)
         self.messages: dict[tuple[str, str], Message] = {}
         self.violations: list[str] = []
+        self._failures: dict[str, list[int]] = {}
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.origin = ""
@@ -283,6 +284,11 @@ class FakeTeams:
             }
         )
 
+    def fail_next(self, operation: str, status: int = 500) -> None:
+        """Answer the next `operation` ("create", "send", "reply", "update", "delete",
+        "member") with `status`, as Teams does when it has trouble."""
+        self._failures.setdefault(operation, []).append(status)
+
     def revoke_tokens(self) -> None:
         """Every token issued so far stops working (as when it has expired at Microsoft)."""
         self._tokens.clear()
@@ -310,21 +316,32 @@ class FakeTeams:
 
     def _route(self, call: Call, parts: list[str]) -> web.Response:
         routes = {
-            ("POST", 2): self._create_conversation,
-            ("POST", 4): self._send,
-            ("POST", 5): self._reply,
-            ("PUT", 5): self._update,
-            ("DELETE", 5): self._delete,
-            ("GET", 4): self._members,
-            ("GET", 5): self._member,
+            ("POST", 2): ("create", self._create_conversation),
+            ("POST", 4): ("send", self._send),
+            ("POST", 5): ("reply", self._reply),
+            ("PUT", 5): ("update", self._update),
+            ("DELETE", 5): ("delete", self._delete),
+            ("GET", 4): ("member", self._members),
+            ("GET", 5): ("member", self._member),
         }
-        handler = None
+        route = None
         if parts[:2] == ["v3", "conversations"]:
-            handler = routes.get((call.method, len(parts)))
+            route = routes.get((call.method, len(parts)))
         expected = ("members", "pagedMembers") if call.method == "GET" else ("activities",)
-        if handler is None or (len(parts) > 3 and parts[3] not in expected):
+        if route is None or (len(parts) > 3 and parts[3] not in expected):
             self.violations.append(f"unknown Bot Connector call {call.method} {call.path}")
             return _connector_error(call, 404, "NotFound", "unknown operation")
+        operation, handler = route
+        failures = self._failures.get(operation)
+        if failures:
+            status = failures.pop(0)
+            headers = {"Retry-After": "1"} if status == 429 else {}
+            call.status = status
+            return web.json_response(
+                {"error": {"code": "ServiceError", "message": "injected"}},
+                status=status,
+                headers=headers,
+            )
         return handler(call, parts)
 
     def _create_conversation(self, call: Call, _parts: list[str]) -> web.Response:
