@@ -155,6 +155,10 @@ NO_REASON = "Give a reason: the employee will read it."
 RETRY = "Retry failed actions"
 DONE = "Done"
 OPEN_ADMIN_CENTER = "Open the admin center"
+NO_PERSONAL_CHAT = (
+    "The employee has no personal chat with the bot yet, so it could not tell them: reach them "
+    "another way."
+)
 
 # The employee's buttons.
 CANCEL_REQUEST = "Cancel request"
@@ -179,6 +183,8 @@ ENROLL_HEADING = "Set up your authenticator for IT approvals"
 CURRENT_CODE_LABEL = "A code from your current authenticator"
 CURRENT_CODE_HINT = "Replacing an authenticator needs the old one too."
 NEW_CODE_LABEL = "The code your new app shows now"
+QR_ALT = "Scan with your authenticator app"
+ENROLLED = "Your authenticator is set up. Approvals will ask for its code."
 STEPUP_OFF = "Step-up is turned off here (STEPUP_REQUIRED=false): there is nothing to set up."
 
 NEXT_STEPS = {
