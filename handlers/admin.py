@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from bot import wording
 from bot.domain.errors import HelpdeskError, NotAnAdminError
 from bot.domain.helpdesk import Helpdesk
 from bot.domain.stepup import StepUpOffError
@@ -28,7 +29,7 @@ _USAGE = (
     "`/mfa-admin enroll` sets up your authenticator for approvals."
 )
 _ENROLLED = ":white_check_mark: Your authenticator is set up. Approvals will ask for its code."
-_STEPUP_OFF = "Step-up is turned off here (STEPUP_REQUIRED=false): there is nothing to set up."
+_STEPUP_OFF = wording.STEPUP_OFF
 _UNCONFIGURED = "The help desk is not set up yet: its operator sets HELPDESK_CHANNEL."
 
 
