@@ -345,9 +345,10 @@ async def build_runtime(
     teams_config = teams_config_of(settings)
     outbound = build_outbound(teams_config, http, clock) if settings.serves_teams else None
     addresses = Addresses(SqlContactBook(sessions), clock)
-    helpdesk = None
+    helpdesk, provider_name = None, ""
     if settings.has_helpdesk:
         provider = await build_provider(settings, sessions, clock, http)
+        provider_name = provider.name
         stepup = StepUp(SqlAuthenticatorStore(sessions), box, clock) if box else None
         front_ends = FrontEnds(
             {
@@ -407,7 +408,8 @@ async def build_runtime(
     events_secret = None if settings.socket_mode else signing_secret
     teams = None
     if outbound is not None:
-        teams_deps = TeamsDeps(walks, TeamsScreens(guide), addresses, clock, helpdesk)
+        screens = TeamsScreens(guide)
+        teams_deps = TeamsDeps(walks, screens, addresses, clock, helpdesk, provider_name)
         teams = _serve_teams(teams_config, teams_deps, outbound, http, clock)
     web_app = create_web_app(
         bolt, events_secret, database_ok, readiness, tasks, teams.handle if teams else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
 
 from bot.domain.contacts import Contact, ContactBook, ContactKind
@@ -49,6 +50,15 @@ class Addresses:
     async def person(self, user_id: str) -> Contact | None:
         """The person's personal chat with the bot, if they ever wrote to it or installed it."""
         return await self._contacts.find_contact(Platform.TEAMS, ContactKind.PERSON, user_id)
+
+    async def names(self, user_ids: Iterable[str | None]) -> dict[str, str]:
+        """The display names Teams gave the people (those the bot has heard from)."""
+        names = {}
+        for user_id in {user_id for user_id in user_ids if user_id}:
+            contact = await self.person(user_id)
+            if contact is not None and contact.name:
+                names[user_id] = contact.name
+        return names
 
     async def channel(self, conversation_id: str) -> Contact | None:
         """A channel the bot has heard from."""

@@ -29,7 +29,7 @@ from microsoft_agents.hosting.core import (
 from pydantic import ValidationError
 
 from bot.domain.ports import Clock
-from teams import guide, welcome
+from teams import admin, contact, decisions, guide, welcome
 from teams.auth import OpenIdKeys, Refused, TeamsAuth
 from teams.connector import Connector
 from teams.conversation import text_answer
@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
 _OURS = re.compile(r"^mfa-")
 _SORRY = "Something went wrong on our side. Try again in a minute."
+_UNCONFIGURED = "The help desk is not set up yet: its operator sets TEAMS\\_HELPDESK\\_CHANNEL."
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,12 @@ def build_teams(
     )
     router = Router()
     guide.register(router, deps)
+    if deps.helpdesk is not None:
+        contact.register(router, deps, deps.helpdesk)
+        decisions.register(router, deps, deps.helpdesk)
+        admin.register(router, deps, deps.helpdesk)
+    else:
+        router.word(("pending", "enroll"), _unconfigured)
     _attach(application, router, deps)
     adapter.on_turn_error = _turn_failed
     keys = None if config.anonymous else OpenIdKeys(config.openid_metadata_url, http, clock)
@@ -179,6 +186,10 @@ def _attach(application: AgentApplication[TurnState], router: Router, deps: Team
     application.activity(ActivityTypes.message)(on_message)
     application.adaptive_card.action_execute(_OURS)(on_action)
     application.error(_application_failed)
+
+
+async def _unconfigured(turn: Turn, _text: str) -> None:
+    await turn.send_text(_UNCONFIGURED)
 
 
 async def _application_failed(context: TurnContext, error: Exception) -> None:

@@ -136,6 +136,15 @@ def card_answer(card: dict[str, Any]) -> AdaptiveCardInvokeResponse:
     return AdaptiveCardInvokeResponse(status_code=200, type=CARD_TYPE, value=card)
 
 
+def error_answer(status: int, message: str) -> AdaptiveCardInvokeResponse:
+    """An Action.Execute refused as such (the data is not what our card sent)."""
+    return AdaptiveCardInvokeResponse(
+        status_code=status,
+        type="application/vnd.microsoft.error",
+        value={"code": "BadRequest", "message": message},
+    )
+
+
 def text_answer(text: str) -> AdaptiveCardInvokeResponse:
     """An Action.Execute's answer that leaves the card as it is and shows a short message."""
     return AdaptiveCardInvokeResponse(status_code=200, type=MESSAGE_TYPE, value=text)

@@ -20,3 +20,4 @@ class TeamsDeps:
     addresses: Addresses
     clock: Clock
     helpdesk: Helpdesk | None = None
+    provider: str = ""  # the identity provider's name, as the request card shows it

@@ -10,12 +10,16 @@ from typing import TypeVar
 
 from microsoft_agents.activity import AdaptiveCardInvokeResponse
 
-from teams.conversation import card_answer, text_answer
+from bot.domain.errors import HelpdeskError, StorageUnavailableError
+from teams.cards.helpdesk import refusal_text
+from teams.conversation import card_answer, error_answer, text_answer
 from teams.ids import Verb
 from teams.payloads import MalformedActionError, Payload, decode_invoke
 from teams.turn import Answer, Turn
 
 log = logging.getLogger(__name__)
+
+STORAGE_DOWN = "The help desk's database is not answering; nothing was done. Try again in a minute."
 
 P = TypeVar("P", bound=Payload)
 ActionHandler = Callable[[Turn, P], Awaitable[Answer]]
@@ -51,13 +55,13 @@ class Router:
         try:
             verb, payload = decode_invoke(value)
         except MalformedActionError as exc:
-            log.info("ignored an Action.Execute that is not ours: %s", exc)
-            return AdaptiveCardInvokeResponse(status_code=400, type=None, value=None)
+            log.info("refused an Action.Execute that is not ours: %s", exc)
+            return error_answer(400, "not an action of this bot")
         handler = self.actions.get(verb)
         if handler is None:
             log.info("ignored the verb %s: nothing answers it here", verb.value)
             return text_answer("This button does nothing here any more.")
-        answer = await handler(turn, payload)
+        answer = await _refusals_said(handler(turn, payload), verb)
         if answer.card is None:
             return text_answer(answer.text or "")
         if answer.for_everyone:
@@ -71,3 +75,15 @@ class Router:
         handler = handler or self.other_text
         if handler is not None:
             await handler(turn, text.strip())
+
+
+async def _refusals_said(work: Awaitable[Answer], verb: Verb) -> Answer:
+    """The handler's answer; a refusal of the core's (audited there) or an outage is said to
+    the clicker and the card stays as it was."""
+    try:
+        return await work
+    except HelpdeskError as error:
+        return Answer.say(refusal_text(error))
+    except StorageUnavailableError:
+        log.warning("the database is not answering: %s was not done", verb.value)
+        return Answer.say(STORAGE_DOWN)
