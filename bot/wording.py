@@ -179,6 +179,8 @@ ENROLL_HEADING = "Set up your authenticator for IT approvals"
 CURRENT_CODE_LABEL = "A code from your current authenticator"
 CURRENT_CODE_HINT = "Replacing an authenticator needs the old one too."
 NEW_CODE_LABEL = "The code your new app shows now"
+QR_ALT = "Scan with your authenticator app"
+ENROLLED = "Your authenticator is set up. Approvals will ask for its code."
 STEPUP_OFF = "Step-up is turned off here (STEPUP_REQUIRED=false): there is nothing to set up."
 
 NEXT_STEPS = {

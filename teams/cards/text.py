@@ -7,7 +7,8 @@ person typed is escaped so that it reads as typed and can make no link, list or 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -155,8 +156,7 @@ def _inline(child: Inline) -> str:
         return "\n\n"
     if isinstance(child, Strong):
         return bold(_inlines(child.children))
-    url = child.url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
-    return f"[{_inlines(child.children)}]({url})"
+    return f"[{_inlines(child.children)}]({_url(child.url)})"
 
 
 def unknown_emoji(text: str) -> list[str]:
@@ -192,3 +192,63 @@ def open_url(title: str, url: str) -> Element:
 def action_set(actions: Iterable[Element], **extra: Any) -> Element:
     """A row of buttons in the card's body."""
     return {"type": "ActionSet", "actions": list(actions), **extra}
+
+
+class TeamsPen:
+    """The shared words (bot.wording) written as the Markdown a TextBlock shows.
+
+    Teams cards cannot mention by id alone: a person is shown by the name in `names` (their
+    Entra object id -> display name), or by their id when no name is known.
+    """
+
+    br = "\n\n"
+    chat = "Teams"
+    dms = "our personal chat"
+
+    def __init__(self, names: Mapping[str, str] | None = None) -> None:
+        self.names: Mapping[str, str] = names or {}
+
+    def bold(self, text: str) -> str:
+        """Bold."""
+        return bold(text)
+
+    def italic(self, text: str) -> str:
+        """Italics."""
+        return f"_{text}_"
+
+    def said(self, text: str) -> str:
+        """Typed text, escaped."""
+        return escape(text)
+
+    def person(self, user_id: str) -> str:
+        """A person by name (their id when no name is known), escaped."""
+        return escape(self.names.get(user_id) or user_id)
+
+    def when(self, at: datetime) -> str:
+        """A moment the reader's Teams shows in their own time zone and language."""
+        stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{{{{DATE({stamp}, SHORT)}}}} {{{{TIME({stamp})}}}}"
+
+    def emoji(self, name: str) -> str:
+        """The emoji itself."""
+        return emoji(name)
+
+    def code(self, text: str) -> str:
+        """A value to copy, in bold (Teams shows no code spans in a TextBlock)."""
+        return bold(escape(text))
+
+    def link(self, url: str, label: str) -> str:
+        """A Markdown link."""
+        return f"[{label}]({_url(url)})"
+
+    def enroll_how(self) -> str:
+        """The word an admin sends the bot to set up their authenticator."""
+        return f"send me {bold('enroll')} in our personal chat and follow the steps there"
+
+
+TEAMS = TeamsPen()
+
+
+def _url(url: str) -> str:
+    """A URL that cannot end a Markdown link early."""
+    return url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
