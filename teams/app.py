@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -22,6 +23,7 @@ from microsoft_agents.hosting.core import (
     AgentApplication,
     AgentAuthConfiguration,
     ApplicationOptions,
+    ClaimsIdentity,
     MemoryStorage,
     TurnContext,
     TurnState,
@@ -94,9 +96,38 @@ class TeamsBot:
             return _refuse(refused, request)
         except ValidationError as exc:
             return _refuse(Refused(400, f"an activity that does not parse ({exc.title})"), request)
-        request["claims_identity"] = identity
-        response = await self.adapter.process(request, self.application)
-        return response if response is not None else web.Response(status=202)
+        answer = await self.adapter.process_request(
+            _Authenticated(request, body, identity), self.application
+        )
+        if answer.body is None:
+            return web.Response(status=answer.status_code, headers=answer.headers)
+        return web.json_response(answer.body, status=answer.status_code, headers=answer.headers)
+
+
+@dataclass(frozen=True)
+class _Authenticated:
+    """The request as the SDK's adapter reads it: its body read once, its caller's claims."""
+
+    request: web.Request
+    body: dict[str, Any]
+    identity: ClaimsIdentity
+
+    @property
+    def method(self) -> str:
+        return self.request.method
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.request.headers
+
+    async def json(self) -> dict[str, Any]:
+        return self.body
+
+    def get_claims_identity(self) -> ClaimsIdentity:
+        return self.identity
+
+    def get_path_param(self, name: str) -> str:
+        return self.request.match_info[name]
 
 
 def _refuse(refused: Refused, request: web.Request) -> web.Response:
