@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mfa-helpdesk", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
-        "serve", help="run the bot (HTTP, or Socket Mode with SLACK_APP_TOKEN)"
+        "serve",
+        help="run the bot for Slack (HTTP, or Socket Mode with SLACK_APP_TOKEN), Teams, or both",
     )
     serve.add_argument(
         "--no-migrate", action="store_true", help="do not migrate the database at start"
@@ -68,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     sandbox.add_argument("--port", type=int, help="port to listen on (PORT, else 3000; 0: any)")
     commands.add_parser(
-        "start", help="serve when SLACK_BOT_TOKEN or SLACK_APP_TOKEN is set, else the sandbox"
+        "start",
+        help="serve when Slack's or Teams' settings are set (SLACK_BOT_TOKEN, SLACK_APP_TOKEN, "
+        "TEAMS_APP_ID or TEAMS_ANONYMOUS), else the sandbox",
     )
     commands.add_parser(
         "migrate",
@@ -126,8 +129,11 @@ def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _start_command(settings: Settings, args: argparse.Namespace) -> int:
-    if settings.slack_bot_token is None and not settings.socket_mode:
-        log.info("no SLACK_BOT_TOKEN: starting the sandbox (set it to connect to Slack)")
+    if not settings.serves_slack and not settings.serves_teams:
+        log.info(
+            "no SLACK_BOT_TOKEN nor TEAMS_APP_ID: starting the sandbox "
+            "(set them to connect to Slack or Teams)"
+        )
         return asyncio.run(_sandbox("127.0.0.1", settings.port))
     settings.require_for_serve()
     return asyncio.run(_serve(settings, migrate=settings.migrates_at_start))
@@ -342,6 +348,8 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
         return _fail(str(exc))
     socket_handler = None
 
+    host = settings.listen_host
+
     async def started() -> None:
         nonlocal socket_handler
         if settings.slack_app_token is not None:
@@ -349,8 +357,10 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
                 runtime, settings.slack_app_token.get_secret_value()
             )
             log.info("connected to Slack in Socket Mode; /healthz on port %s", settings.port)
-        else:
-            log.info("listening on http://%s:%s/slack/events", settings.host, settings.port)
+        elif settings.serves_slack:
+            log.info("listening on http://%s:%s/slack/events", host, settings.port)
+        if runtime.teams is not None:
+            log.info("listening on http://%s:%s/api/messages for Teams", host, settings.port)
 
     async def stopping() -> None:
         if socket_handler is not None:
@@ -358,7 +368,7 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
 
     await _run(
         runtime,
-        lambda runner: web.TCPSite(runner, settings.host, settings.port),
+        lambda runner: web.TCPSite(runner, host, settings.port),
         started,
         stopping,
     )

@@ -146,6 +146,30 @@ class BotTokens(AccessTokenProviderBase):
         """The same tokens as an Azure credential (what the SDK's Graph helpers take)."""
         return _Credential(self._credentials)
 
+    # A bot of one tenant with app-only tokens: no user sign-in, no agentic identities.
+
+    async def acquire_token_on_behalf_of(self, scopes: list[str], user_assertion: str) -> str:
+        """Not offered: the bot never acts as a signed-in person."""
+        raise NotImplementedError("the bot uses app-only tokens")
+
+    async def get_agentic_application_token(
+        self, tenant_id: str, agent_app_instance_id: str
+    ) -> str | None:
+        """Not offered: the bot is not an agentic identity."""
+        raise NotImplementedError("the bot is not an agentic identity")
+
+    async def get_agentic_instance_token(
+        self, tenant_id: str, agent_app_instance_id: str
+    ) -> tuple[str, str]:
+        """Not offered: the bot is not an agentic identity."""
+        raise NotImplementedError("the bot is not an agentic identity")
+
+    async def get_agentic_user_token(
+        self, tenant_id: str, agent_app_instance_id: str, agentic_user_id: str, scopes: list[str]
+    ) -> str | None:
+        """Not offered: the bot is not an agentic identity."""
+        raise NotImplementedError("the bot is not an agentic identity")
+
 
 class _Credential(AsyncTokenCredential):
     """Our tokens behind Azure's credential protocol."""

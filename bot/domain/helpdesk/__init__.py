@@ -22,7 +22,7 @@ from bot.domain.notices import NotMeAnswer
 from bot.domain.platform import Platform
 from bot.domain.ports import AdminRoster, Background, Clock, Mailer, Notifier, PeopleDirectory
 from bot.domain.repositories import RequestRepository
-from bot.domain.requests import ContactForm, HelpRequest, Status
+from bot.domain.requests import ActionItem, ContactForm, HelpRequest, Status
 from bot.domain.stepup import StepUp
 from bot.domain.stepup.gate import StepUpGate
 from bot.domain.walks import Walks
@@ -156,6 +156,10 @@ class Helpdesk:
     async def get(self, request_id: int) -> HelpRequest:
         """The request; RequestNotFoundError when there is none."""
         return await self._core.get(request_id)
+
+    async def actions_of(self, request_id: int) -> list[ActionItem]:
+        """The request's actions as stored, in order (what its card lists)."""
+        return await self._core.requests.actions_of(request_id)
 
     # -- step-up enrollment -----------------------------------------------------------------
 
