@@ -79,7 +79,7 @@ async def test_an_approval_teams_did_not_sign_gets_401_and_decides_nothing(
     assert reply.status == 401, reply
     assert await audit(teams.runtime) == events
     assert len(teams.fake.calls) == calls
-    assert Verb.APPROVE in teams.desk_card(ADMIN).verbs()
+    assert Verb.APPROVE in teams.current(card).verbs()
     assert tripwire.hits == []
 
 
