@@ -388,3 +388,11 @@ async def test_a_teams_request_in_a_slack_only_process_is_never_posted_nor_decid
     assert (slack.cards, slack.notices) == ([], [])
     with pytest.raises(WrongPlaceError):
         await service.decide(Approve(stored.id, (ResetAction.CLEAR_MFA,)), "UA1", SLACK_DESK)
+
+
+async def test_each_help_desk_lists_its_own_pending_requests(both: Both) -> None:
+    teams_request = await _teams_request(both)
+    slack_request = await _slack_request(both)
+    assert [r.id for r in await both.service.pending()] == [slack_request.id]
+    assert [r.id for r in await both.service.pending(Platform.SLACK)] == [slack_request.id]
+    assert [r.id for r in await both.service.pending(Platform.TEAMS)] == [teams_request.id]
