@@ -607,7 +607,7 @@ def build_enrollment(uri: str, secret: str, *, replacing: bool, problem: str | N
             "type": "Image",
             "url": f"data:image/png;base64,{png}",
             "altText": wording.QR_ALT,
-            "size": "Medium",
+            "size": "Large",
         },
         text_block(wording.enrollment_steps(TEAMS, uri, secret, "above")),
     ]
