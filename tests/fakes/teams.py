@@ -150,6 +150,8 @@ class FakeTeams:
         self._tokens: set[str] = set()
         self.users: dict[str, TeamsUser] = {}
         self.channels = {TEAM_ID, DESK_CHANNEL}
+        # Teams lets a bot post in a team's channels only once the app is installed there.
+        self.installed_in_team = False
         self.no_personal_chat: set[str] = set()  # aad ids whose 1:1 cannot be created
         self.calls: list[Call] = []
         self.refused: list[Call] = []  # calls answered 401 (no or a wrong token)
@@ -352,6 +354,8 @@ class FakeTeams:
         if channel:
             if channel not in self.channels:
                 return _connector_error(call, 404, "ConversationNotFound", "no such channel")
+            if not self.installed_in_team:
+                return _not_in_roster(call)
             if not isinstance(activity, dict):
                 return _connector_error(call, 400, "BadArgument", "a channel thread needs a post")
             problem = self._refusal(call, activity, f"create in {channel}")
@@ -463,6 +467,8 @@ class FakeTeams:
 
     def _known(self, call: Call, conversation: str) -> web.Response | None:
         personal = {user.personal_chat for user in self.users.values()}
+        if conversation in self.channels and not self.installed_in_team:
+            return _not_in_roster(call)
         if conversation in self.channels or conversation in personal:
             return None
         self.violations.append(f"a call to an unknown conversation: {call.method} {call.path}")
@@ -551,6 +557,13 @@ def _split(conversation: str) -> tuple[str, str | None]:
     """A conversation id and the root message it names (";messageid=...", a channel thread)."""
     base, _, rest = conversation.partition(";messageid=")
     return base, rest or None
+
+
+def _not_in_roster(call: Call) -> web.Response:
+    """Teams' answer to a bot posting in a team it is not installed in."""
+    return _connector_error(
+        call, 403, "BotNotInConversationRoster", "The bot is not part of the conversation roster."
+    )
 
 
 def _aad_error(status: int, error: str, description: str) -> web.Response:

@@ -177,3 +177,24 @@ async def test_cancel_on_the_form_goes_back_to_the_step(installed: TeamsDriver) 
     assert "Have IT clear your settings" in back.all_text()
     assert Verb.CONTACT_IT in back.verbs()
     assert teams.fake.channel(DESK_CHANNEL) == []
+
+
+async def test_a_card_teams_refused_before_the_app_was_in_the_team_is_posted_later(
+    teams: TeamsDriver,
+) -> None:
+    await teams.install(EMPLOYEE)
+    form = await contact_form(teams)
+    sent = await teams.press(form, Verb.CONTACT_SEND, inputs=FORM)
+    assert "Request #1 is with IT" in sent.all_text()  # stored: nothing the employee typed is lost
+    assert teams.fake.channel(DESK_CHANNEL) == []  # Teams refused: the app is not in the team
+    assert not any("Your request #1 is with IT" in t for t in teams.chat_texts(EMPLOYEE))
+    teams.runtime.tasks.failures = 0  # the refused post was logged; the request waits
+    await teams.install_in_team(ADMIN)
+    await teams.runtime.housekeeping_once()
+    await teams.settle()
+    [card] = teams.desk_cards(ADMIN)
+    assert "Request #1" in card.all_text()
+    assert sum("Your request #1 is with IT" in t for t in teams.chat_texts(EMPLOYEE)) == 1
+    await teams.runtime.housekeeping_once()
+    await teams.settle()
+    assert len(teams.desk_cards(ADMIN)) == 1

@@ -5,6 +5,7 @@ card refreshed for everyone), the policy's refusals, the two-approver rule, "Thi
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 
@@ -15,6 +16,7 @@ from bot.domain.identity import ResetAction
 from storage.demo import SqlDemoStore
 from storage.engine import session_factory
 from teams.ids import InputId, Verb
+from tests.conftest import FixedClock
 from tests.fakes.teams import DESK_CHANNEL
 from tests.scenario.teams_flows import (
     ADMIN,
@@ -295,6 +297,8 @@ async def test_the_temporary_access_pass_reaches_only_the_employee_once(
     ]
     assert len(secret_messages) == 1
     tap = _tap(_text(secret_messages[0]))
+    stored = await _person(teams)
+    assert stored.tap_hash == hashlib.sha256(tap.encode()).hexdigest()  # the pass itself
     elsewhere = json.dumps(
         [c.body for c in teams.fake.calls if EMPLOYEE.personal_chat not in c.path]
     )
@@ -352,3 +356,35 @@ def _tap(text: str) -> str:
     words = re.findall(r"[^\s`*_:.,]{10,}", after)
     assert words, text
     return words[0]
+
+
+async def test_an_expired_request_cannot_be_approved(
+    installed: TeamsDriver, clock: FixedClock
+) -> None:
+    teams = installed
+    card = await request(teams)
+    clock.advance(hours=23, minutes=59)
+    await teams.runtime.housekeeping_once()
+    await teams.settle()
+    assert "Waiting for a decision" in teams.current(card).all_text()
+    clock.advance(minutes=2)
+    late = await teams.invoke(card, Verb.APPROVE)
+    await teams.settle()
+    assert "expired" in said(late)
+    expired = teams.current(card)
+    assert "Expired" in expired.all_text()
+    assert Verb.APPROVE not in expired.verbs()
+    assert any("expired without a decision" in text for text in teams.chat_texts(EMPLOYEE))
+    assert len((await _person(teams)).methods) == 3
+
+
+async def test_the_housekeeping_expires_requests_nobody_touched(
+    installed: TeamsDriver, clock: FixedClock
+) -> None:
+    teams = installed
+    card = await request(teams)
+    clock.advance(hours=25)
+    await teams.runtime.housekeeping_once()
+    await teams.settle()
+    assert "Expired" in teams.current(card).all_text()
+    assert Verb.APPROVE not in teams.current(card).verbs()

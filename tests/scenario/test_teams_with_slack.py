@@ -139,3 +139,14 @@ async def test_teams_cannot_decide_a_slack_request(both: Both) -> None:
     assert "help-desk channel" in said(invoked)
     assert ("request.approved", ADMIN.aad) not in await _events_of(both, 1)
     assert "Waiting for a decision" in slack_card(both.slack).all_text()
+
+
+async def test_pending_in_teams_lists_the_teams_requests_only(both: Both) -> None:
+    await slack_request(both.slack, user="U2")
+    await _install(both.teams)
+    await request(both.teams)
+    await both.teams.say("pending", ADMIN)
+    answer = both.teams.chat_texts(ADMIN)[-1]
+    assert "1 request(s) in progress" in answer
+    assert "#2" in answer
+    assert "#1" not in answer
