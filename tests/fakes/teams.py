@@ -152,7 +152,8 @@ class FakeTeams:
         self.channels = {TEAM_ID, DESK_CHANNEL}
         # Teams lets a bot post in a team's channels only once the app is installed there.
         self.installed_in_team = False
-        self.no_personal_chat: set[str] = set()  # aad ids whose 1:1 cannot be created
+        self.no_personal_chat: set[str] = set()  # aad ids who removed the app: no 1:1
+        self.anonymous = False  # the Agents Playground's connector: no token asked
         self.calls: list[Call] = []
         self.refused: list[Call] = []  # calls answered 401 (no or a wrong token)
         self.messages: dict[tuple[str, str], Message] = {}
@@ -310,7 +311,7 @@ class FakeTeams:
         if region != REGION:
             self.violations.append(f"a call outside the service URL: {request.method} /{region}/")
             return _connector_error(call, 404, "NotFound", "no such service")
-        if call.token not in self._tokens:
+        if call.token not in self._tokens and not (self.anonymous and not call.token):
             call.status = 401
             self.refused.append(call)
             return web.json_response({"message": "Authorization has been denied"}, status=401)
@@ -469,6 +470,9 @@ class FakeTeams:
         personal = {user.personal_chat for user in self.users.values()}
         if conversation in self.channels and not self.installed_in_team:
             return _not_in_roster(call)
+        blocked = {self.users[aad].personal_chat for aad in self.no_personal_chat}
+        if conversation in blocked:
+            return _connector_error(call, 403, "ConversationBlockedByUser", "User blocked the bot")
         if conversation in self.channels or conversation in personal:
             return None
         self.violations.append(f"a call to an unknown conversation: {call.method} {call.path}")

@@ -8,8 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text as sql
 
+from bot.app import build_runtime
+from bot.settings import Settings
 from teams.ids import Verb
+from tests.conftest import FixedClock
 from tests.fakes.teams import FakeTeams, Tripwire, rsa_key
+from tests.scenario.conftest import MESSAGES_PATH, listening
 from tests.scenario.teams_flows import ADMIN, EMPLOYEE, audit, menu, request
 from tests.teams_driver import TeamsDriver
 
@@ -128,3 +132,46 @@ async def test_an_invoke_the_card_never_had_is_refused_without_a_crash(
     await teams.settle()
     assert reply.status < 500, reply
     assert "Traceback" not in reply.body
+
+
+async def test_a_signed_activity_from_another_tenant_is_refused(installed: TeamsDriver) -> None:
+    teams = installed
+    activity = teams.message("help", EMPLOYEE)
+    activity["channelData"]["tenant"]["id"] = "99999999-8888-4777-8666-555555555555"
+    activity["conversation"]["tenantId"] = "99999999-8888-4777-8666-555555555555"
+    before = (len(teams.fake.calls), await _rows(teams))
+    reply = await teams.post(activity)
+    await teams.settle()
+    assert reply.status in (401, 403), reply
+    assert (len(teams.fake.calls), await _rows(teams)) == before
+
+
+@pytest.fixture
+def anonymous_env(teams_env: dict[str, Any]) -> dict[str, Any]:
+    """The Agents Playground's mode: no app ID, no token checked, loopback only."""
+    env = {k: v for k, v in teams_env.items() if not k.startswith("teams_app")}
+    return {**env, "teams_anonymous": True, "teams_tenant_id": None}
+
+
+async def test_the_anonymous_mode_answers_loopback_only_and_asks_no_token(
+    anonymous_env: dict[str, Any], clock: FixedClock, fake_teams: FakeTeams, caplog: Any
+) -> None:
+    fake_teams.anonymous = True
+    caplog.set_level("INFO")
+    runtime = await build_runtime(Settings(_env_file=None, **anonymous_env), clock)  # type: ignore[call-arg]
+    try:
+        async with listening(runtime) as (origin, http):
+            teams = TeamsDriver(origin + MESSAGES_PATH, fake_teams, runtime, http)
+            assert "anonymous" in caplog.text
+            elsewhere = teams.message("help", EMPLOYEE)
+            elsewhere["serviceUrl"] = "https://smba.trafficmanager.net/amer/"
+            assert (await teams.post(elsewhere, None)).status == 401
+            reply = await teams.post(teams.message("help", EMPLOYEE), None)
+            await teams.settle()
+            assert reply.status in (200, 201, 202), reply
+            assert teams.last_card(EMPLOYEE).verbs().count(Verb.TOPIC) > 1
+            assert fake_teams.tokens_issued == 0
+            assert all(call.token == "" for call in fake_teams.calls)
+            assert fake_teams.reads == {"metadata": 0, "keys": 0}
+    finally:
+        await runtime.close()

@@ -388,3 +388,15 @@ async def test_the_housekeeping_expires_requests_nobody_touched(
     await teams.settle()
     assert "Expired" in teams.current(card).all_text()
     assert Verb.APPROVE not in teams.current(card).verbs()
+
+
+async def test_when_the_employee_cannot_be_reached_the_card_says_so(
+    installed: TeamsDriver,
+) -> None:
+    teams = installed
+    card = await request(teams)
+    teams.fake.no_personal_chat.add(EMPLOYEE.aad)  # they removed the app: Teams answers 403
+    await approve(teams, card)
+    done = teams.current(card)
+    assert "**Done**" in done.all_text()
+    assert "could not tell them" in done.all_text()
