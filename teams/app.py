@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
 _OURS = re.compile(r"^mfa-")
 _SORRY = "Something went wrong on our side. Try again in a minute."
+_PERSONAL_CHAT = "I help one person at a time: write to me in our personal chat."
 _UNCONFIGURED = "The help desk is not set up yet: its operator sets TEAMS\\_HELPDESK\\_CHANNEL."
 
 
@@ -196,13 +197,23 @@ def _attach(application: AgentApplication[TurnState], router: Router, deps: Team
     Action.Execute invokes."""
 
     async def remember(context: TurnContext, _state: TurnState) -> bool:
-        await deps.addresses.remember(context.activity)
+        try:
+            await deps.addresses.remember(context.activity)
+        except Exception:  # the answer matters more; the address is kept next time
+            log.warning("could not keep where a Teams activity came from", exc_info=True)
         return True
+
+    async def ignore(_context: TurnContext, _state: TurnState) -> None:
+        """The app added or removed: its address is kept (above), nothing to answer."""
 
     async def on_message(context: TurnContext, _state: TurnState) -> None:
         turn = Turn.of(context)
-        if turn is not None:
-            await router.answer_text(turn, context.activity.text or "")
+        if turn is None:
+            return
+        if not turn.origin.personal:  # a mention in a channel or a group chat
+            await turn.send_text(_PERSONAL_CHAT)
+            return
+        await router.answer_text(turn, context.activity.text or "")
 
     async def on_action(
         context: TurnContext, _state: TurnState, _data: Any
@@ -215,6 +226,7 @@ def _attach(application: AgentApplication[TurnState], router: Router, deps: Team
     application.before_turn(remember)
     application.conversation_update("membersAdded")(welcome.greeter(deps))
     application.activity(ActivityTypes.message)(on_message)
+    application.activity(ActivityTypes.installation_update)(ignore)
     application.adaptive_card.action_execute(_OURS)(on_action)
     application.error(_application_failed)
 
