@@ -299,10 +299,9 @@ async def test_the_temporary_access_pass_reaches_only_the_employee_once(
     tap = _tap(_text(secret_messages[0]))
     stored = await _person(teams)
     assert stored.tap_hash == hashlib.sha256(tap.encode()).hexdigest()  # the pass itself
-    elsewhere = json.dumps(
-        [c.body for c in teams.fake.calls if EMPLOYEE.personal_chat not in c.path]
-    )
-    assert tap not in elsewhere
+    elsewhere = [c.body for c in teams.fake.calls if EMPLOYEE.personal_chat not in c.path]
+    assert tap not in json.dumps(elsewhere, ensure_ascii=False)
+    assert tap not in str(elsewhere)
     assert tap not in caplog.text
     assert tap not in json.dumps(await audit(teams.runtime))
     async with teams.runtime.engine.connect() as conn:
@@ -351,11 +350,12 @@ def _text(message: object) -> str:
 
 
 def _tap(text: str) -> str:
-    """The pass in the employee's message: the one long unbroken word after "pass"."""
+    """The pass in the employee's message as they read it: the bold text after "request #N:",
+    its Markdown escapes undone."""
     after = text.split("temporary access pass for request", 1)[1]
-    words = re.findall(r"[^\s`*_:.,]{10,}", after)
-    assert words, text
-    return words[0]
+    shown = re.search(r"\*\*((?:\\.|[^*\\])+)\*\*", after)
+    assert shown, text
+    return re.sub(r"\\(.)", r"\1", shown.group(1))
 
 
 async def test_an_expired_request_cannot_be_approved(
@@ -390,7 +390,22 @@ async def test_the_housekeeping_expires_requests_nobody_touched(
     assert Verb.APPROVE not in teams.current(card).verbs()
 
 
-async def test_when_the_employee_cannot_be_reached_the_card_says_so(
+async def test_without_a_personal_chat_the_help_desk_is_told_to_reach_them_another_way(
+    installed: TeamsDriver,
+) -> None:
+    teams = installed
+    card = await request(teams)
+    async with teams.runtime.engine.begin() as conn:  # the reference was never stored
+        await conn.execute(sql("DELETE FROM contacts WHERE kind = 'person'"))
+    await approve(teams, card)
+    done = teams.current(card)
+    assert "**Done**" in done.all_text()
+    said_on_desk = "\n".join([done.all_text(), *teams.thread(done)])
+    assert "no personal chat" in said_on_desk
+    assert not any("IT approved" in text for text in teams.chat_texts(EMPLOYEE))
+
+
+async def test_an_employee_who_removed_the_app_is_reported_on_the_desk(
     installed: TeamsDriver,
 ) -> None:
     teams = installed
@@ -399,4 +414,6 @@ async def test_when_the_employee_cannot_be_reached_the_card_says_so(
     await approve(teams, card)
     done = teams.current(card)
     assert "**Done**" in done.all_text()
-    assert "could not tell them" in done.all_text()
+    said_on_desk = "\n".join([done.all_text(), *teams.thread(done)])
+    assert "The employee has been told" not in said_on_desk  # they were not
+    assert "no personal chat" in said_on_desk or "could not tell them" in said_on_desk
