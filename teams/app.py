@@ -166,6 +166,9 @@ def build_teams(
     clock: Clock,
 ) -> TeamsBot:
     """The adapter, the application and its routes, and the inbound auth."""
+    # The SDK logs each message it sends at INFO and more at DEBUG; an activity can carry a
+    # temporary access pass, so its lines stay out of the log unless something goes wrong.
+    logging.getLogger("microsoft_agents").setLevel(logging.WARNING)
     connections = connection_manager(outbound.tokens)
     adapter = CloudAdapter(connection_manager=connections)
     application = AgentApplication[TurnState](

@@ -20,13 +20,11 @@ from teams.addresses import Addresses
 from teams.cards.helpdesk import (
     build_employee_notice,
     build_manager_question,
-    build_notice,
     build_request_card,
     build_secret_notice,
     build_thread_note,
 )
 from teams.cards.notices import build_alert
-from teams.cards.text import escape
 from teams.connector import Connector, UnsafeServiceUrlError
 from teams.conversation import card_message, thread_of
 from teams.graph import GraphError, GraphPeople
@@ -179,7 +177,10 @@ class TeamsNotifier:
         """Start the request's thread in the help-desk channel with its card; where it is."""
         service_url, tenant = await self._desk(request)
         names = await self._names(request)
-        card = build_request_card(request, actions, self._guide, self._provider, names)
+        unreachable = await self._addresses.person(request.requester_id) is None
+        card = build_request_card(
+            request, actions, self._guide, self._provider, names, unreachable=unreachable
+        )
         posted = await self._connector.start_thread(
             service_url, tenant, self._channel, card_message(card)
         )
@@ -222,7 +223,10 @@ class TeamsNotifier:
             desk = await self._desk(request)
             thread = thread_of(request.channel_id, request.message_ts)
             if change is not Change.CREATED:
-                card = build_request_card(request, actions, self._guide, self._provider, names)
+                unreachable = await self._addresses.person(request.requester_id) is None
+                card = build_request_card(
+                    request, actions, self._guide, self._provider, names, unreachable=unreachable
+                )
                 failures += await _attempt(
                     "update the card",
                     self._connector.update(desk[0], thread, request.message_ts, card_message(card)),
@@ -233,30 +237,18 @@ class TeamsNotifier:
             )
         employee = build_employee_notice(request, change, actions, self._it_contact)
         if employee is not None:
-            failures += await self._tell_employee(request, employee, desk)
+            failures += await self._tell_employee(request, employee)
         if failures:
             raise NoticeError(f"{failures} notice(s) about request #{request.id} failed")
 
-    async def _tell_employee(
-        self, request: HelpRequest, card: dict[str, Any], desk: tuple[str, str] | None
-    ) -> int:
-        """The employee's message in their personal chat; without one, the card's thread says
-        so (1 if that failed too)."""
+    async def _tell_employee(self, request: HelpRequest, card: dict[str, Any]) -> int:
+        """The employee's message in their personal chat (1 if it failed); without one, the
+        request's card says so (see `unreachable`) and nothing is sent."""
         contact = await self._addresses.person(request.requester_id)
-        if contact is not None:
-            return await _attempt("tell the employee", self._send_to(contact, card_message(card)))
-        log.warning("request #%s: the employee has no personal chat with the bot", request.id)
-        if desk is None or not request.message_ts:
-            return 1
-        text = escape(
-            f"{request.requester_name or 'The employee'} has no personal chat with the bot "
-            "(the app is not installed for them): tell them another way."
-        )
-        thread = thread_of(request.channel_id or self._channel, request.message_ts)
-        note = card_message(build_notice(f"\u26a0\ufe0f {text}"))
-        return await _attempt(
-            "say the employee cannot be reached", self._connector.send(desk[0], thread, note)
-        )
+        if contact is None:
+            log.warning("request #%s: the employee has no personal chat with the bot", request.id)
+            return 0
+        return await _attempt("tell the employee", self._send_to(contact, card_message(card)))
 
     async def _names(self, request: HelpRequest, *more: str | None) -> dict[str, str]:
         """Display names of the people the request's card and notes name."""
