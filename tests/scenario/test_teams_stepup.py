@@ -111,6 +111,7 @@ async def test_enroll_then_approve_with_the_code_never_echoed(
     assert not _appears(code, sent)
     assert not _appears(wrong, sent)
     assert not _appears(code, confirmed.reply.body if confirmed.reply else "")
+    assert not _appears(wrong, refused.reply.body if refused.reply else "")
     assert not _appears(code, caplog.text)
     assert not _appears(code, json.dumps(await audit(teams.runtime)))
     assert totp.secret not in caplog.text
