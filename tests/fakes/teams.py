@@ -7,6 +7,7 @@ An activity whose Adaptive Card Teams would not render is refused (400) and note
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import itertools
@@ -159,6 +160,7 @@ class FakeTeams:
         self.messages: dict[tuple[str, str], Message] = {}
         self.violations: list[str] = []
         self._failures: dict[str, list[int]] = {}
+        self.delay_s = 0.0  # a slow Teams: every Bot Connector answer waits this long
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.origin = ""
@@ -308,6 +310,8 @@ class FakeTeams:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         call = Call(request.method, path, body, token if scheme == "Bearer" else "")
         self.calls.append(call)
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         if region != REGION:
             self.violations.append(f"a call outside the service URL: {request.method} /{region}/")
             return _connector_error(call, 404, "NotFound", "no such service")

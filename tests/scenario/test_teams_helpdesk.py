@@ -417,3 +417,43 @@ async def test_an_employee_who_removed_the_app_is_reported_on_the_desk(
     said_on_desk = "\n".join([done.all_text(), *teams.thread(done)])
     assert "The employee has been told" not in said_on_desk  # they were not
     assert "no personal chat" in said_on_desk or "could not tell them" in said_on_desk
+
+
+async def test_invokes_are_answered_at_once_while_teams_is_slow(installed: TeamsDriver) -> None:
+    teams = installed
+    card = await request(teams)
+    view = await teams.press(card, Verb.APPROVE)
+    teams.fake.delay_s = 3.0  # every Bot Connector call now takes longer than an invoke may
+    confirmed = await teams.invoke(view, Verb.APPROVE_CONFIRM)
+    assert confirmed.status == 200
+    assert confirmed.reply is not None
+    assert confirmed.reply.elapsed_s < 1.5, confirmed.reply.elapsed_s
+    teams.fake.delay_s = 0
+    await teams.settle()
+    assert "**Done**" in teams.current(card).all_text()
+
+
+async def test_a_message_teams_delivers_twice_is_answered_once(installed: TeamsDriver) -> None:
+    teams = installed
+    activity = teams.message("help", EMPLOYEE)
+    before = len(teams.chat(EMPLOYEE))
+    for _ in range(2):
+        reply = await teams.post(activity)
+        assert reply.status in (200, 201, 202)
+    await teams.settle()
+    assert len(teams.chat(EMPLOYEE)) == before + 1
+
+
+async def test_a_form_teams_delivers_twice_makes_one_request(installed: TeamsDriver) -> None:
+    from tests.scenario.teams_flows import FORM, contact_form
+
+    teams = installed
+    form = await contact_form(teams)
+    action = form.action(Verb.CONTACT_SEND)
+    activity = teams.invoke_activity(form, action, action["data"] | form.values() | FORM, EMPLOYEE)
+    answers = await asyncio.gather(teams.post(activity), teams.post(activity))
+    await teams.settle()
+    assert all(answer.status == 200 for answer in answers)
+    assert len(teams.desk_cards(ADMIN)) == 1
+    events = [event for event, _, _ in await audit(teams.runtime)]
+    assert events.count("request.created") == 1
