@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import json
 import re
+from typing import Any
 
 import pytest
 from sqlalchemy import text as sql
@@ -457,3 +458,44 @@ async def test_a_form_teams_delivers_twice_makes_one_request(installed: TeamsDri
     assert len(teams.desk_cards(ADMIN)) == 1
     events = [event for event, _, _ in await audit(teams.runtime)]
     assert events.count("request.created") == 1
+
+
+async def test_a_name_from_teams_makes_no_link_or_markup_on_the_card(
+    installed: TeamsDriver,
+) -> None:
+    teams = installed
+    teams.fake.add_user(EMPLOYEE.aad, "[Eve](https://evil.test) **Boss**", EMPLOYEE.email)
+    await teams.install(EMPLOYEE)
+    card = await request(teams)
+    text = card.all_text()
+    assert "[Eve](https://evil.test)" not in text
+    assert "**Boss**" not in text
+    assert "Eve" in text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"request": 999},
+        {"request": "1; DROP TABLE help_requests"},
+        {"request": -1},
+        {},
+        {"request": 1, "mfa-desk-action-clear_mfa": "true" * 5000},
+    ],
+)
+async def test_a_click_with_data_our_card_never_sent_changes_nothing(
+    installed: TeamsDriver, data: dict[str, Any]
+) -> None:
+    teams = installed
+    card = await request(teams)
+    events = await audit(teams.runtime)
+    for verb in (Verb.APPROVE, Verb.APPROVE_CONFIRM, Verb.DENY_CONFIRM):
+        activity = teams.invoke_activity(card, card.action(Verb.APPROVE), data, ADMIN)
+        activity["value"]["action"]["verb"] = verb.value
+        reply = await teams.post(activity)
+        assert reply.status < 500, reply
+        assert "Traceback" not in reply.body
+    await teams.settle()
+    added = [e for e, _, _ in await audit(teams.runtime)][len(events) :]
+    assert set(added) <= {"decision.refused"}  # a refusal is audited; nothing else happened
+    assert Verb.APPROVE in teams.current(card).verbs()
