@@ -162,3 +162,59 @@ async def test_only_an_admin_can_enroll(installed: TeamsDriver) -> None:
     everything = json.dumps([m.activity for m in teams.chat(EMPLOYEE)])
     assert "otpauth://" not in everything
     assert "data:image/png" not in everything
+
+
+async def test_five_wrong_codes_lock_the_admin_and_tell_the_help_desk(
+    installed: TeamsDriver, clock: FixedClock
+) -> None:
+    teams = installed
+    totp = await _enroll(teams, clock)
+    card = await request(teams)
+    view = await _approve_view(teams, card)
+    for _ in range(5):
+        refused = await teams.invoke(view, Verb.APPROVE_CONFIRM, inputs={CODE: _wrong(totp, clock)})
+        assert "not right" in said(refused)
+    await teams.settle()
+    locked = await teams.invoke(view, Verb.APPROVE_CONFIRM, inputs={CODE: totp.at(clock.now())})
+    await teams.settle()
+    assert "locked" in said(locked)
+    assert Verb.APPROVE in teams.current(card).verbs()
+    desk = [m for m in teams.fake.messages.values() if m.conversation == card.conversation]
+    assert any("locked for 15 minutes" in json.dumps(m.activity) for m in desk)
+    events = [e for e, _, _ in await audit(teams.runtime)]
+    assert "stepup.locked" in events
+    clock.advance(minutes=16)
+    ok = await teams.invoke(view, Verb.APPROVE_CONFIRM, inputs={CODE: totp.at(clock.now())})
+    await teams.settle()
+    assert ok.status == 200
+    assert "**Done**" in teams.current(card).all_text()
+
+
+async def test_replacing_an_authenticator_needs_the_current_one(
+    installed: TeamsDriver, clock: FixedClock
+) -> None:
+    teams = installed
+    old = await _enroll(teams, clock)
+    card = await menu(teams, ADMIN, text="enroll")
+    uri = re.search(r"(otpauth://totp/[^\s`*)\]\"]+)", card.all_text())
+    assert uri is not None
+    new = pyotp.parse_uri(uri.group(1))
+    assert isinstance(new, pyotp.TOTP)
+    current = InputId.CURRENT_CODE.value
+    assert current in card.inputs()
+    refused = await teams.invoke(
+        card,
+        Verb.ENROLL_CONFIRM,
+        inputs={current: _wrong(old, clock), CODE: new.at(clock.now())},
+        as_client=False,
+    )
+    await teams.settle()
+    assert "not right" in said(refused)
+    done = await teams.press(
+        card, Verb.ENROLL_CONFIRM, inputs={current: old.at(clock.now()), CODE: new.at(clock.now())}
+    )
+    assert "set up" in done.all_text()
+    events = [e for e, _, _ in await audit(teams.runtime)]
+    assert "stepup.replaced" in events
+    everything = json.dumps([m.activity for m in teams.fake.messages.values()])
+    assert "replaced their authenticator" in everything
