@@ -1,0 +1,79 @@
+"""Every route through every topic in Teams, generated from the guide data: what each press shows,
+in the one card of the walk."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from bot.domain.guide import WalkOutcome
+from bot.domain.markup import first_line
+from handlers.ids import ActionId
+from storage.walks import SqlWalkRepository
+from teams.ids import Verb
+from tests.scenario.teams_flows import EMPLOYEE, menu
+from tests.scenario.test_guide_walks import GUIDE, PATHS
+from tests.teams_driver import CardView, TeamsDriver
+
+
+@pytest.fixture
+def teams_env(teams_env: dict[str, Any]) -> dict[str, Any]:
+    """Teams with no help-desk channel: Contact IT ends the walk with how to reach IT."""
+    return {**teams_env, "teams_helpdesk_channel": None}
+
+
+def _title(card: CardView) -> str:
+    """The card's text with Markdown's emphasis and escapes taken out (to find a step's title)."""
+    return re.sub(r"\\(.)", r"\1", card.all_text().replace("**", ""))
+
+
+def _press(action_id: str) -> tuple[Verb, dict[str, int]]:
+    """The Teams button for one of Slack's moves in a route (a choice, or "didn't work")."""
+    if action_id.startswith(ActionId.CHOICE):
+        return Verb.CHOICE, {"choice": int(action_id.removeprefix(ActionId.CHOICE))}
+    assert action_id == ActionId.NEXT, action_id
+    return Verb.NEXT, {}
+
+
+@pytest.mark.parametrize(
+    ("topic_id", "route"),
+    PATHS,
+    ids=[f"{t}:{'>'.join(s for _, s in r) or 'first'}" for t, r in PATHS],
+)
+async def test_every_route_of_every_topic_in_one_card(
+    teams: TeamsDriver, topic_id: str, route: tuple[tuple[str, str], ...]
+) -> None:
+    topic = GUIDE.topic(topic_id)
+    card = await menu(teams)
+    posted = len(teams.chat(EMPLOYEE))
+    card = await teams.press(card, Verb.TOPIC, match={"topic": topic_id})
+    assert first_line(topic.first_step.text) in _title(card)
+    assert Verb.BACK not in card.verbs()
+
+    for action_id, step_id in route:
+        verb, match = _press(action_id)
+        card = await teams.press(card, verb, match=match)
+        step = GUIDE.step(topic_id, step_id)
+        assert first_line(step.text) in _title(card)
+        verbs = set(card.verbs())
+        assert {Verb.WORKED, Verb.RESTART, Verb.BACK} <= verbs
+        assert (Verb.NEXT in verbs) == (step.next is not None)
+        assert (Verb.CONTACT_IT in verbs) == step.contact_it
+        urls = {a.get("url") for a in card.actions() if a.get("type") == "Action.OpenUrl"}
+        assert {link.url for link in step.links} <= urls
+
+    last = GUIDE.step(topic_id, route[-1][1] if route else topic.first_step.id)
+    if last.contact_it:
+        end = await teams.press(card, Verb.CONTACT_IT)  # no help desk here: how to reach IT
+        assert "call 555-0100 or mail it@example.com" in end.all_text()
+        expected = WalkOutcome.ESCALATED
+    else:
+        end = await teams.press(card, Verb.WORKED)
+        assert "Glad that worked" in end.all_text()
+        expected = WalkOutcome.WORKED
+    assert len(teams.chat(EMPLOYEE)) == posted  # every press replaced the one card
+    (walk,) = await SqlWalkRepository(teams.runtime.engine).walks_of(EMPLOYEE.aad)
+    assert walk.state.outcome is expected
+    assert walk.state.seen == (topic.first_step.id, *(s for _, s in route))
