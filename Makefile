@@ -1,11 +1,12 @@
 # make run: set up the virtual environment and run the bot (the sandbox without Slack settings).
 # make test: set up and run every check.
+# make teams-playground: try the Teams side locally in Microsoft 365 Agents Playground.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test check lint typecheck imports pytest contract migrate clean bench
+.PHONY: run test check lint typecheck imports pytest contract migrate clean bench teams-playground
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +16,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/mfa-helpdesk start
+
+# The bot in Teams' anonymous mode and two Playgrounds (an employee, an IT admin); README "Try Teams locally".
+teams-playground: $(STAMP)
+	teams-playground/run
 
 migrate: $(STAMP)
 	$(BIN)/mfa-helpdesk migrate
