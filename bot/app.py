@@ -21,12 +21,16 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from storage.contacts import SqlContactBook
 
 import handlers
 from bot.backoff import OutageBackoff
 from bot.clock import SystemClock
+from bot.domain.frontends import FrontEnd, FrontEnds
+from bot.domain.guide import Guide
 from bot.domain.helpdesk import Helpdesk, HelpdeskConfig
 from bot.domain.identity import IdentityProvider
+from bot.domain.platform import Platform
 from bot.domain.ports import Clock, Mailer, WorkKind
 from bot.domain.stepup import StepUp
 from bot.domain.walks import Walks
@@ -54,11 +58,19 @@ from storage.helpdesk import SqlRequestRepository
 from storage.migrate import Revisions, check_schema, migrate, require_current_schema
 from storage.stepup import SqlAuthenticatorStore
 from storage.walks import SqlWalkRepository
+from teams.addresses import Addresses
+from teams.app import Outbound, TeamsBot, TeamsConfig, build_outbound, build_teams
+from teams.cards.guide import TeamsScreens
+from teams.cards.guide_check import guide_problems as teams_guide_problems
+from teams.deps import TeamsDeps
+from teams.graph import GraphApp, GraphPeople
+from teams.ports import TeamsAdminRoster, TeamsNotifier, TeamsPeople
+from teams.tokens import AppCredentials, ClientCredentials
 
 log = logging.getLogger(__name__)
 
 # The guide's checks of the front ends served: each says what of the guide it cannot show.
-GUIDE_CHECKS = (slack_guide_problems,)
+GUIDE_CHECKS = (slack_guide_problems, teams_guide_problems)
 
 EVENT_MEMORY = timedelta(days=1)
 HOUSEKEEPING_EVERY_S = 60.0
@@ -84,6 +96,7 @@ class Runtime:
     web: web.Application
     deps: Deps
     identity: BotIdentity
+    teams: TeamsBot | None = None
     _loops: list[asyncio.Task[None]] = field(default_factory=list)
     _stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -273,7 +286,7 @@ async def build_runtime(
     clock = clock or SystemClock()
     keep_libraries_quiet()
     guide = load_guide(settings.guide_file, guide_variables(settings), GUIDE_CHECKS)
-    box = settings.stepup_box() if settings.helpdesk_channel and settings.stepup_required else None
+    box = settings.stepup_box() if settings.has_helpdesk and settings.stepup_required else None
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     handlers_for_retries = retry_handlers()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -287,7 +300,7 @@ async def build_runtime(
     # Who the bot is, before anything is served: Bolt authorizes each request with it (below)
     # instead of calling auth.test on the first request. A refused token stops start-up here.
     identity = BotIdentity(client)
-    if identify:
+    if identify and settings.serves_slack:
         try:
             await identity.resolve()
         except BaseException:
@@ -329,13 +342,26 @@ async def build_runtime(
     tasks = TaskTracker()
     walks = Walks(guide, SqlWalkRepository(engine), clock)  # one service: one cache of walks
     replier = Replier(client, handlers_for_retries)
-    helpdesk = None
-    if settings.helpdesk_channel:
+    teams_config = teams_config_of(settings)
+    outbound = build_outbound(teams_config, http, clock) if settings.serves_teams else None
+    addresses = Addresses(SqlContactBook(sessions), clock)
+    helpdesk, provider_name = None, ""
+    if settings.has_helpdesk:
         provider = await build_provider(settings, sessions, clock, http)
+        provider_name = provider.name
         stepup = StepUp(SqlAuthenticatorStore(sessions), box, clock) if box else None
+        front_ends = FrontEnds(
+            {
+                **_slack_front_end(settings, client, replier, guide, provider.name, clock),
+                **_teams_front_end(
+                    settings, outbound, addresses, guide, provider.name, http, clock
+                ),
+            }
+        )
         helpdesk = Helpdesk(
             HelpdeskConfig(
-                channel_id=settings.helpdesk_channel,
+                channel_id=settings.helpdesk_channel or "",
+                teams_channel_id=(settings.teams_helpdesk_channel or "") if outbound else "",
                 ttl=settings.request_ttl,
                 tap_lifetime_minutes=settings.tap_lifetime_minutes,
                 reset_cooldown=settings.reset_cooldown,
@@ -346,30 +372,15 @@ async def build_runtime(
             SqlRequestRepository(sessions),
             walks,
             provider,
-            SlackAdminRoster(
-                client,
-                settings.it_admin_users,
-                settings.it_admin_usergroup,
-                clock,
-                settings.privileged_users,
-                settings.privileged_usergroup,
-            ),
-            SlackPeople(client, settings.manager_profile_field),
-            SlackNotifier(
-                replier,
-                settings.helpdesk_channel,
-                guide,
-                provider.name,
-                escape_mrkdwn(settings.it_contact),
-                settings.security_channel,
-            ),
+            front_ends,
+            front_ends,
+            front_ends,
             clock,
             stepup,
             mailer=build_mailer(settings, provider),
             background=lambda work, name, kind: tasks.spawn(work, name, _LANES[kind]),
         )
-        if not settings.it_admin_users and not settings.it_admin_usergroup:
-            log.warning("no IT admins: set IT_ADMIN_USERS or IT_ADMIN_USERGROUP to decide requests")
+        _warn_without_admins(settings, front_ends.platforms)
     deps = Deps(
         walks=walks,
         events=SqlEventLedger(engine),
@@ -395,5 +406,123 @@ async def build_runtime(
     # In Socket Mode, Slack's payloads come over the app's own WebSocket: HOST serves only the
     # health checks, so nothing there accepts a payload, signed or not.
     events_secret = None if settings.socket_mode else signing_secret
-    web_app = create_web_app(bolt, events_secret, database_ok, readiness, tasks)
-    return Runtime(settings, engine, http, bolt, web_app, deps, identity)
+    teams = None
+    if outbound is not None:
+        screens = TeamsScreens(guide)
+        teams_deps = TeamsDeps(walks, screens, addresses, clock, helpdesk, provider_name)
+        teams = _serve_teams(teams_config, teams_deps, outbound, http, clock)
+    web_app = create_web_app(
+        bolt, events_secret, database_ok, readiness, tasks, teams.handle if teams else None
+    )
+    return Runtime(settings, engine, http, bolt, web_app, deps, identity, teams)
+
+
+def _serve_teams(
+    config: TeamsConfig,
+    deps: TeamsDeps,
+    outbound: Outbound,
+    http: aiohttp.ClientSession,
+    clock: Clock,
+) -> TeamsBot:
+    """The Teams front end, and a warning when it runs in the anonymous mode."""
+    teams = build_teams(config, deps, outbound, http, clock)
+    if teams.auth.anonymous:
+        log.warning(
+            "Teams in the anonymous mode (no TEAMS_APP_ID, TEAMS_ANONYMOUS=true): "
+            "/api/messages checks no token and answers loopback service URLs only; "
+            "listening on 127.0.0.1 only. For the Agents Playground, never for production."
+        )
+    return teams
+
+
+def teams_config_of(settings: Settings) -> TeamsConfig:
+    """The Teams front end's settings (checked by require_for_teams)."""
+    password = settings.teams_app_password
+    return TeamsConfig(
+        app_id=settings.teams_app_id,
+        app_password=password.get_secret_value() if password else None,
+        tenant_id=settings.teams_tenant_id,
+        helpdesk_channel=settings.teams_helpdesk_channel or "",
+        openid_metadata_url=str(settings.teams_openid_metadata_url),
+        login_url=str(settings.teams_login_url),
+    )
+
+
+def _slack_front_end(
+    settings: Settings,
+    client: AsyncWebClient,
+    replier: Replier,
+    guide: Guide,
+    provider: str,
+    clock: Clock,
+) -> dict[Platform, FrontEnd]:
+    """Slack's answers to the core's ports, when Slack is served."""
+    if not settings.serves_slack:
+        return {}
+    roster = SlackAdminRoster(
+        client,
+        settings.it_admin_users,
+        settings.it_admin_usergroup,
+        clock,
+        settings.privileged_users,
+        settings.privileged_usergroup,
+    )
+    notifier = SlackNotifier(
+        replier,
+        settings.helpdesk_channel or "",
+        guide,
+        provider,
+        escape_mrkdwn(settings.it_contact),
+        settings.security_channel,
+    )
+    people = SlackPeople(client, settings.manager_profile_field)
+    return {Platform.SLACK: FrontEnd(notifier, roster, people)}
+
+
+def _teams_front_end(
+    settings: Settings,
+    outbound: Outbound | None,
+    addresses: Addresses,
+    guide: Guide,
+    provider: str,
+    http: aiohttp.ClientSession,
+    clock: Clock,
+) -> dict[Platform, FrontEnd]:
+    """Teams' answers to the core's ports, when Teams is served."""
+    if outbound is None:
+        return {}
+    graph = None
+    if settings.entra_tenant_id and settings.entra_client_id and settings.entra_client_secret:
+        credentials = AppCredentials(
+            str(settings.entra_login_url),
+            settings.entra_tenant_id,
+            settings.entra_client_id,
+            settings.entra_client_secret.get_secret_value(),
+        )
+        graph = GraphPeople(
+            GraphApp(str(settings.entra_graph_url), ClientCredentials(credentials, http, clock)),
+            http,
+        )
+    roster = TeamsAdminRoster(settings.teams_it_admins, settings.teams_it_admin_group, graph, clock)
+    notifier = TeamsNotifier(
+        outbound.connector,
+        addresses,
+        settings.teams_helpdesk_channel or "",
+        guide,
+        provider,
+        settings.it_contact,
+    )
+    people = TeamsPeople(addresses, outbound.connector, graph)
+    return {Platform.TEAMS: FrontEnd(notifier, roster, people)}
+
+
+def _warn_without_admins(settings: Settings, platforms: frozenset[Platform]) -> None:
+    """Say which front end has nobody who may decide."""
+    if Platform.SLACK in platforms and not (settings.it_admin_users or settings.it_admin_usergroup):
+        log.warning("no IT admins: set IT_ADMIN_USERS or IT_ADMIN_USERGROUP to decide requests")
+    if Platform.TEAMS in platforms and not (
+        settings.teams_it_admins or settings.teams_it_admin_group
+    ):
+        log.warning(
+            "no Teams IT admins: set TEAMS_IT_ADMINS or TEAMS_IT_ADMIN_GROUP to decide requests"
+        )

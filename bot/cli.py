@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mfa-helpdesk", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
-        "serve", help="run the bot (HTTP, or Socket Mode with SLACK_APP_TOKEN)"
+        "serve",
+        help="run the bot for Slack (HTTP, or Socket Mode with SLACK_APP_TOKEN), Teams, or both",
     )
     serve.add_argument(
         "--no-migrate", action="store_true", help="do not migrate the database at start"
@@ -68,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     sandbox.add_argument("--port", type=int, help="port to listen on (PORT, else 3000; 0: any)")
     commands.add_parser(
-        "start", help="serve when SLACK_BOT_TOKEN or SLACK_APP_TOKEN is set, else the sandbox"
+        "start",
+        help="serve when Slack's or Teams' settings are set (SLACK_BOT_TOKEN, SLACK_APP_TOKEN, "
+        "TEAMS_APP_ID or TEAMS_ANONYMOUS), else the sandbox",
     )
     commands.add_parser(
         "migrate",
@@ -101,6 +104,18 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "check-idp", help="check the identity provider's credentials and permissions (read-only)"
     )
+    package = commands.add_parser(
+        "teams-package",
+        help="write the Teams app package (manifest, icons, zip) for TEAMS_APP_ID, then exit",
+    )
+    package.add_argument(
+        "--output", type=Path, default=Path("teams-app"), help="folder to write (teams-app)"
+    )
+    package.add_argument("--app-version", default="1.0.0", help="the app's version (1.0.0)")
+    package.add_argument("--developer", default="IT help desk", help="who publishes the app")
+    package.add_argument("--website-url", help="the publisher's https page (default: sign-in help)")
+    package.add_argument("--privacy-url", help="the privacy statement (default: the website)")
+    package.add_argument("--terms-url", help="the terms of use (default: the website)")
     check = commands.add_parser("check-guide", help="validate a guide file, then exit")
     check.add_argument(
         "path", nargs="?", help="the guide file (default: GUIDE_FILE or the built-in one)"
@@ -114,8 +129,11 @@ def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _start_command(settings: Settings, args: argparse.Namespace) -> int:
-    if settings.slack_bot_token is None and not settings.socket_mode:
-        log.info("no SLACK_BOT_TOKEN: starting the sandbox (set it to connect to Slack)")
+    if not settings.serves_slack and not settings.serves_teams:
+        log.info(
+            "no SLACK_BOT_TOKEN nor TEAMS_APP_ID: starting the sandbox "
+            "(set them to connect to Slack or Teams)"
+        )
         return asyncio.run(_sandbox("127.0.0.1", settings.port))
     settings.require_for_serve()
     return asyncio.run(_serve(settings, migrate=settings.migrates_at_start))
@@ -137,6 +155,29 @@ def _audit_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.audit_command == "verify":
         return asyncio.run(_verify_audit(settings, args.head))
     return asyncio.run(_export_audit(settings, args.since, args.format, args.output))
+
+
+def _teams_package_command(settings: Settings, args: argparse.Namespace) -> int:
+    from teams.package import AppInfo, write_package
+
+    if settings.teams_app_id is None:
+        raise SettingError("TEAMS_APP_ID", "is not set: the package names the bot by its app ID")
+    urls = [args.website_url, args.privacy_url, args.terms_url]
+    if any(url is not None and not url.startswith("https://") for url in urls):
+        return _fail("teams-package: the website, privacy and terms URLs must start with https://")
+    app = AppInfo(
+        bot_id=settings.teams_app_id,
+        version=args.app_version,
+        developer=args.developer,
+        website_url=args.website_url or str(settings.manage_settings_url),
+        privacy_url=args.privacy_url or "",
+        terms_url=args.terms_url or "",
+    )
+    target = write_package(app, args.output)
+    print(  # noqa: T201 - what to upload, for the operator
+        f"wrote {target}: upload it in the Teams admin centre (Manage apps, Upload new app)"
+    )
+    return 0
 
 
 def _check_guide_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -307,6 +348,8 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
         return _fail(str(exc))
     socket_handler = None
 
+    host = settings.listen_host
+
     async def started() -> None:
         nonlocal socket_handler
         if settings.slack_app_token is not None:
@@ -314,8 +357,10 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
                 runtime, settings.slack_app_token.get_secret_value()
             )
             log.info("connected to Slack in Socket Mode; /healthz on port %s", settings.port)
-        else:
-            log.info("listening on http://%s:%s/slack/events", settings.host, settings.port)
+        elif settings.serves_slack:
+            log.info("listening on http://%s:%s/slack/events", host, settings.port)
+        if runtime.teams is not None:
+            log.info("listening on http://%s:%s/api/messages for Teams", host, settings.port)
 
     async def stopping() -> None:
         if socket_handler is not None:
@@ -323,7 +368,7 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
 
     await _run(
         runtime,
-        lambda runner: web.TCPSite(runner, settings.host, settings.port),
+        lambda runner: web.TCPSite(runner, host, settings.port),
         started,
         stopping,
     )
@@ -421,4 +466,5 @@ _COMMANDS: dict[str, Command] = {
     "check-idp": lambda settings, _: asyncio.run(_check_idp(settings)),
     "audit": _audit_command,
     "check-guide": _check_guide_command,
+    "teams-package": _teams_package_command,
 }

@@ -16,12 +16,17 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.crypto import SecretBox, StepUpKeyError
 
 DEFAULT_MANAGE_SETTINGS_URL = "https://mysignins.microsoft.com/security-info"
+DEFAULT_TEAMS_OPENID_METADATA_URL = (
+    "https://login.botframework.com/v1/.well-known/openidconfiguration"
+)
+DEFAULT_TEAMS_LOGIN_URL = "https://login.microsoftonline.com"
 DEFAULT_APP_PASSWORDS_URL = (
     "https://support.microsoft.com/account-billing/"
     "manage-app-passwords-for-two-step-verification-d6dc8c6d-4bf7-4851-ad95-6d07799387e9"
 )
 
 CommaList = Annotated[list[str], NoDecode]
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class IdentityProviderName(StrEnum):
@@ -44,6 +49,18 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: AnyHttpUrl = AnyHttpUrl("https://slack.com/api/")
+
+    # Microsoft Teams (docs: README "Creating the Teams app").
+    teams_app_id: str | None = None
+    teams_app_password: SecretStr | None = None
+    teams_tenant_id: str | None = None
+    teams_helpdesk_channel: str | None = None
+    teams_it_admins: CommaList = Field(default_factory=list)
+    teams_it_admin_group: str | None = None
+    teams_openid_metadata_url: AnyHttpUrl = AnyHttpUrl(DEFAULT_TEAMS_OPENID_METADATA_URL)
+    teams_login_url: AnyHttpUrl = AnyHttpUrl(DEFAULT_TEAMS_LOGIN_URL)
+    # No app ID and no token checks, for the Agents Playground on this machine only.
+    teams_anonymous: bool = False
 
     database_url: str = "sqlite+aiosqlite:///mfa-helpdesk.db"
     # The tables' owner, for `migrate` only; set, `serve` runs as DATABASE_URL's role and never
@@ -94,7 +111,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     migrate_on_start: bool = True
 
-    @field_validator("it_admin_users", "privileged_users", mode="before")
+    @field_validator("it_admin_users", "privileged_users", "teams_it_admins", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -133,6 +150,38 @@ class Settings(BaseSettings):
         if value is not None and value.get_secret_value().strip():
             smtp_target(value)  # raises ValueError naming what is wrong, never the URL itself
         return value
+
+    @field_validator("teams_app_id", "teams_tenant_id", "teams_it_admin_group")
+    @classmethod
+    def _guid(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not _GUID.fullmatch(value.strip()):
+            raise ValueError("must be an ID like 00000000-0000-0000-0000-000000000000")
+        return value.strip().lower()
+
+    @field_validator("teams_it_admins")
+    @classmethod
+    def _guids(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not _GUID.fullmatch(item):
+                raise ValueError(
+                    f"{item!r} is not an Entra object ID (00000000-0000-0000-0000-000000000000)"
+                )
+        return [item.lower() for item in value]
+
+    @field_validator("teams_helpdesk_channel")
+    @classmethod
+    def _channel_conversation(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        channel = value.strip()
+        if ";" in channel or any(char.isspace() for char in channel):
+            raise ValueError(
+                "must be a channel's conversation ID like 19:...@thread.tacv2 "
+                "(without ;messageid=...)"
+            )
+        return channel
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -174,8 +223,76 @@ class Settings(BaseSettings):
         """Socket Mode when an app-level token is set, HTTP otherwise."""
         return self.slack_app_token is not None
 
+    @property
+    def serves_slack(self) -> bool:
+        """True when Slack's settings are present (a bot token or an app-level token)."""
+        return self.slack_bot_token is not None or self.slack_app_token is not None
+
+    @property
+    def teams_anonymous_mode(self) -> bool:
+        """Teams without an app ID, for the Agents Playground: no token checks, loopback only."""
+        return self.teams_anonymous and self.teams_app_id is None
+
+    @property
+    def serves_teams(self) -> bool:
+        """True when /api/messages is served: TEAMS_APP_ID set, or the anonymous mode."""
+        return self.teams_app_id is not None or self.teams_anonymous_mode
+
+    @property
+    def has_helpdesk(self) -> bool:
+        """True when a front end served has a help-desk channel: Contact IT becomes a form."""
+        return bool(self.helpdesk_channel) or (
+            self.serves_teams and bool(self.teams_helpdesk_channel)
+        )
+
+    @property
+    def listen_host(self) -> str:
+        """HOST, except in Teams' anonymous mode, which listens on 127.0.0.1 only."""
+        return "127.0.0.1" if self.teams_anonymous_mode else self.host
+
     def require_for_serve(self) -> None:
         """Raise SettingError for the first setting `serve` cannot run with."""
+        if not self.serves_slack and not self.serves_teams:
+            raise SettingError(
+                "SLACK_BOT_TOKEN",
+                "is not set: the bot token (xoxb-...) is required, or TEAMS_APP_ID for Teams",
+            )
+        if self.serves_slack:
+            self.require_for_slack()
+        if self.serves_teams or self.teams_anonymous:
+            self.require_for_teams()
+        self.require_for_provider()
+        if self.has_helpdesk and self.stepup_required:
+            self.stepup_box()
+        self.require_for_mail()
+
+    def require_for_teams(self) -> None:
+        """Raise SettingError for the first Teams setting that is missing or contradicts another."""
+        if self.teams_anonymous and self.teams_app_id is not None:
+            raise SettingError(
+                "TEAMS_ANONYMOUS",
+                "cannot be used with TEAMS_APP_ID: the anonymous mode is for local testing only",
+            )
+        if self.teams_app_id is not None:
+            if self.teams_app_password is None or not self.teams_app_password.get_secret_value():
+                raise SettingError(
+                    "TEAMS_APP_PASSWORD", "is not set: TEAMS_APP_ID needs the app's client secret"
+                )
+            if self.teams_tenant_id is None:
+                raise SettingError(
+                    "TEAMS_TENANT_ID", "is not set: the Teams app is single-tenant, name its tenant"
+                )
+        if self.teams_it_admin_group is not None:
+            for name in ("entra_tenant_id", "entra_client_id", "entra_client_secret"):
+                if not getattr(self, name):
+                    raise SettingError(
+                        name.upper(),
+                        "is not set: TEAMS_IT_ADMIN_GROUP is read through Microsoft Graph "
+                        "with the ENTRA_* app registration",
+                    )
+
+    def require_for_slack(self) -> None:
+        """Raise SettingError for the first Slack setting `serve` cannot run with."""
         if self.slack_bot_token is None:
             raise SettingError(
                 "SLACK_BOT_TOKEN", "is not set: the bot token (xoxb-...) is required"
@@ -186,10 +303,6 @@ class Settings(BaseSettings):
             raise SettingError(
                 "SLACK_SIGNING_SECRET", "is not set: the signing secret is required in HTTP mode"
             )
-        self.require_for_provider()
-        if self.helpdesk_channel and self.stepup_required:
-            self.stepup_box()
-        self.require_for_mail()
 
     def require_for_mail(self) -> None:
         """Raise SettingError when the email notice is configured but cannot be sent."""

@@ -1,4 +1,5 @@
-"""The HTTP surface: POST /slack/events (signature checked, body never logged), health checks."""
+"""The HTTP surface: POST /slack/events (signature checked, body never logged), POST /api/messages
+(Teams, its token checked by the Teams front end), health checks."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from handlers.payloads import DECODED, decode
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+TEAMS_PATH = "/api/messages"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 MAX_BODY_BYTES = 1024 * 1024
@@ -42,11 +44,13 @@ def create_web_app(
     database_ok: Callable[[], Awaitable[bool]],
     readiness: Callable[[], Awaitable[Readiness]],
     tasks: TaskTracker,
+    teams: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None,
 ) -> web.Application:
-    """An aiohttp application serving the health checks, and Slack's requests given a secret.
+    """An aiohttp application serving the health checks, Slack's requests given a secret, and
+    Teams' activities given the Teams front end.
 
-    Without a signing secret (Socket Mode) there is no /slack/events at all: nothing on HOST
-    accepts Slack's payloads.
+    Without a signing secret (Socket Mode, or Teams only) there is no /slack/events at all:
+    nothing on HOST accepts Slack's payloads; without Teams there is no /api/messages.
     """
     app = web.Application(client_max_size=MAX_BODY_BYTES)
 
@@ -72,6 +76,8 @@ def create_web_app(
         app.router.add_post(
             EVENTS_PATH, _slack_handler(bolt, SignatureVerifier(signing_secret), tasks)
         )
+    if teams is not None:
+        app.router.add_post(TEAMS_PATH, teams)
     return app
 
 

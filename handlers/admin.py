@@ -6,9 +6,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from bot import wording
 from bot.domain.errors import HelpdeskError, NotAnAdminError
 from bot.domain.helpdesk import Helpdesk
 from bot.domain.stepup import StepUpOffError
+from bot.qr import qr_png
 from handlers.blocks.guide import Message
 from handlers.blocks.helpdesk import (
     build_enroll_modal,
@@ -19,7 +21,6 @@ from handlers.blocks.helpdesk import (
 from handlers.deps import Deps
 from handlers.ids import ActionId, Command, FieldId, ViewId
 from handlers.payloads import Click, EnrollMeta, SlashCommand, Submission
-from handlers.qr import qr_png
 from handlers.refusals import answered, refusal_text, submitted, to_response_url
 
 _NOT_ADMIN = "`/mfa-admin` is for IT admins. This attempt has been recorded."
@@ -27,8 +28,8 @@ _USAGE = (
     "Usage: `/mfa-admin pending` lists the requests in progress; "
     "`/mfa-admin enroll` sets up your authenticator for approvals."
 )
-_ENROLLED = ":white_check_mark: Your authenticator is set up. Approvals will ask for its code."
-_STEPUP_OFF = "Step-up is turned off here (STEPUP_REQUIRED=false): there is nothing to set up."
+_ENROLLED = f":white_check_mark: {wording.ENROLLED}"
+_STEPUP_OFF = wording.STEPUP_OFF
 _UNCONFIGURED = "The help desk is not set up yet: its operator sets HELPDESK_CHANNEL."
 
 
@@ -111,7 +112,7 @@ class AdminListeners:
         replier = self.deps.replier
         channel = await replier.dm_channel(actor)
         file_id = await replier.upload_file(
-            channel, qr_png(uri), "authenticator-qr.png", "Scan with your authenticator app"
+            channel, qr_png(uri), "authenticator-qr.png", wording.QR_ALT
         )
         await replier.post(channel, build_enrollment(uri, secret, file_id))
         await self._say(url, "I sent you a direct message to set up your authenticator.")

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from bot import wording
 from bot.domain.helpdesk import Helpdesk, Submitted
 from bot.domain.requests import ContactForm, Remaining
 from handlers.blocks.guide import Message
@@ -109,7 +110,7 @@ class ContactListeners:
 
     async def _manager_answer(self, yes: bool, click: Click, request_id: int) -> None:
         await self.helpdesk.answer_manager(request_id, click.user_id, yes)
-        said = "Thank you: IT can go ahead." if yes else "Thank you: IT security has been alerted."
+        said = wording.MANAGER_THANKS_YES if yes else wording.MANAGER_THANKS_NO
         await self.deps.replier.replace(click, Message.plain(said))
 
     async def _report_not_me(self, click: Click, request_id: int) -> None:

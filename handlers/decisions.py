@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from bot import wording
 from bot.domain.helpdesk import Approve, Choice, Deny, Helpdesk, Place, Retry
 from bot.domain.identity import ResetAction
 from handlers.blocks.helpdesk import NO_REASON, build_deny_modal, build_stepup_modal
@@ -115,11 +116,7 @@ class DecisionListeners:
         meta = StepUpMeta(
             kind=kind, request_id=request_id, actions=ticked, channel_id=place.channel_id
         )
-        what = (
-            f"Approve request #{request_id}."
-            if kind == "approve"
-            else f"Retry the failed actions of request #{request_id}."
-        )
+        what = wording.stepup_what(request_id, retry=kind != "approve")
         replier = self.deps.replier
         view_id = await replier.open_modal(click.trigger_id, build_stepup_modal(meta, what))
         if view_id is not None:

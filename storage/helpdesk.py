@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.domain.errors import AlreadyOpenError, AlreadySubmittedError
 from bot.domain.identity import ResetAction
+from bot.domain.platform import Platform
 from bot.domain.requests import (
     ACTIVE,
     ActionItem,
@@ -578,6 +579,7 @@ def _request_row(request: HelpRequest) -> HelpRequestRow:
         privileged_reason=request.privileged_reason,
         submission_key=request.submission_key,
         announce_owner=request.announce_owner,
+        platform=request.platform.value,
     )
 
 
@@ -619,6 +621,7 @@ def _request(row: HelpRequestRow) -> HelpRequest:
         privileged_reason=row.privileged_reason,
         submission_key=row.submission_key,
         announce_owner=row.announce_owner,
+        platform=Platform(row.platform),
     )
 
 

@@ -19,6 +19,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# Widths of the chat platforms' ids (migration 0007): a person or a workspace (Slack's U…/T…
+# ids, an Entra object ID or tenant ID: 36 characters), a channel or conversation (a Teams
+# conversation id, with ";messageid=…" for a thread, runs past 70), a message (Teams activity id).
+PERSON_ID = 64
+CHANNEL_ID = 256
+MESSAGE_ID = 128
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -60,8 +67,8 @@ class Walk(Base):
     __tablename__ = "walks"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32))
-    user_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(PERSON_ID))
+    user_id: Mapped[str] = mapped_column(String(PERSON_ID))
     topic_id: Mapped[str] = mapped_column(String(64))
     surface: Mapped[str] = mapped_column(String(16))
     path: Mapped[list[str]] = mapped_column(JSON)
@@ -90,8 +97,8 @@ class HelpRequestRow(Base):
     __tablename__ = "help_requests"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(String(32))
-    requester_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(PERSON_ID))
+    requester_id: Mapped[str] = mapped_column(String(PERSON_ID))
     requester_name: Mapped[str] = mapped_column(String(200), default="")
     requester_email: Mapped[str] = mapped_column(String(320), default="")
     topic_id: Mapped[str] = mapped_column(String(64))
@@ -108,25 +115,27 @@ class HelpRequestRow(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-    channel_id: Mapped[str | None] = mapped_column(String(32))
-    message_ts: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(CHANNEL_ID))
+    message_ts: Mapped[str | None] = mapped_column(String(MESSAGE_ID))
     announce_started_at: Mapped[datetime | None]
     # Who holds the posting of the card (a replica's lease holder and its run): only they renew
     # the claim, post and store the card.
     announce_owner: Mapped[str | None] = mapped_column(String(40))
-    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_by: Mapped[str | None] = mapped_column(String(PERSON_ID))
     decided_at: Mapped[datetime | None]
     deny_reason: Mapped[str | None] = mapped_column(String(2000))
     privileged: Mapped[bool] = mapped_column(default=False)
-    first_approver: Mapped[str | None] = mapped_column(String(32))
+    first_approver: Mapped[str | None] = mapped_column(String(PERSON_ID))
     first_actions: Mapped[list[str] | None] = mapped_column(JSON)
     suspicious: Mapped[bool] = mapped_column(default=False)
     recent_reset_at: Mapped[datetime | None]
-    manager_id: Mapped[str | None] = mapped_column(String(32))
+    manager_id: Mapped[str | None] = mapped_column(String(PERSON_ID))
     manager_answer: Mapped[str | None] = mapped_column(String(8))
     privileged_reason: Mapped[str | None] = mapped_column(String(300))
     # The front end's id of the form submission (Slack's view id): a replayed form is one request.
     submission_key: Mapped[str | None] = mapped_column(String(64))
+    # The front end it came from (bot.domain.platform.Platform); rows older than Teams are Slack's.
+    platform: Mapped[str] = mapped_column(String(16), server_default="slack")
 
     __table_args__ = (
         # One request in progress per employee, enforced by the database across replicas.
@@ -159,7 +168,7 @@ class ActionRow(Base):
     lease_until: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(40))
     next_attempt_at: Mapped[datetime | None]
-    done_by: Mapped[str | None] = mapped_column(String(32))
+    done_by: Mapped[str | None] = mapped_column(String(PERSON_ID))
     updated_at: Mapped[datetime]
     idp_request_id: Mapped[str | None] = mapped_column(String(200))
     directory_object_id: Mapped[str | None] = mapped_column(String(200))
@@ -174,7 +183,7 @@ class AuditRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(index=True)
-    actor_id: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[str] = mapped_column(String(PERSON_ID))
     event: Mapped[str] = mapped_column(String(64))
     request_id: Mapped[int | None] = mapped_column(Integer, index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -203,10 +212,24 @@ class AuthenticatorRow(Base):
 
     __tablename__ = "admin_authenticators"
 
-    admin_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    admin_id: Mapped[str] = mapped_column(String(PERSON_ID), primary_key=True)
     sealed_secret: Mapped[str | None] = mapped_column(String(500))
     sealed_pending: Mapped[str | None] = mapped_column(String(500))
     last_step: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class ContactRow(Base):
+    """Where a person or a channel is reached proactively on a platform (bot.domain.contacts)."""
+
+    __tablename__ = "contacts"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(CHANNEL_ID), primary_key=True)
+    address: Mapped[dict[str, Any]] = mapped_column(JSON)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    updated_at: Mapped[datetime | None]

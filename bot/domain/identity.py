@@ -88,6 +88,12 @@ class TemporaryIdentityError(IdentityError):
         self.retry_after = retry_after
 
 
+def no_email(object_id: str | None) -> str:
+    """Why a person without an email cannot be looked up, naming the chat that showed none (a
+    lookup given an object ID comes from Teams)."""
+    return f"{'Teams' if object_id else 'Slack'} shows no email for this person"
+
+
 class IdentityProvider(Protocol):
     """One directory: Microsoft Entra ID, Okta, the embedded demo, or a human (manual)."""
 
@@ -99,8 +105,12 @@ class IdentityProvider(Protocol):
     # me" then asks for it instead of calling revoke_sessions again.
     revokes_sessions: bool
 
-    async def find_user(self, email: str) -> DirectoryUser:
-        """The one account for this email; UserNotFoundError when none or several match."""
+    async def find_user(self, email: str, object_id: str | None = None) -> DirectoryUser:
+        """The one account for this email; UserNotFoundError when none or several match.
+
+        `object_id` is the person's Entra object ID when a front end vouches for it (Teams): a
+        directory that knows such ids (Entra) looks the person up by it instead of the email;
+        the others ignore it."""
         ...
 
     async def admin_roles(self, user: DirectoryUser) -> tuple[str, ...]:

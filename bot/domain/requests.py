@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.domain.identity import ResetAction
+from bot.domain.platform import Platform
 
 
 class Status(StrEnum):
@@ -193,6 +194,8 @@ class HelpRequest:
     submission_key: str | None = None
     # Who holds the posting of its card until it is posted (see bot.domain.helpdesk.announce).
     announce_owner: str | None = None
+    # The front end it came from: its card, its decisions and its notices stay there.
+    platform: Platform = Platform.SLACK
 
     def is_expired(self, now: datetime) -> bool:
         """True once the request waited past its expiry without a decision."""

@@ -14,6 +14,7 @@ from bot.domain.identity import (
     ActionResult,
     DirectoryUser,
     UserNotFoundError,
+    no_email,
 )
 from bot.domain.ports import Clock
 
@@ -75,10 +76,10 @@ class DemoProvider:
         self._store = store
         self._clock = clock
 
-    async def find_user(self, email: str) -> DirectoryUser:
+    async def find_user(self, email: str, object_id: str | None = None) -> DirectoryUser:
         """The person by email, created on the fly when the directory does not know them yet."""
         if not email:
-            raise UserNotFoundError("Slack shows no email for this person")
+            raise UserNotFoundError(no_email(object_id))
         user = await self._store.get_demo_user(email.lower())
         if user is None:
             user = new_demo_user(email.lower())

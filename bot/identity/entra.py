@@ -20,7 +20,9 @@ from bot.domain.identity import (
     IdentityError,
     TemporaryIdentityError,
     UserNotFoundError,
+    no_email,
 )
+from bot.domain.platform import is_object_id
 from bot.domain.ports import Clock
 from bot.identity.manual import ENTRA_USERS, ManualProvider
 from bot.identity.trace import client_request_id, note_answer, traced
@@ -64,6 +66,7 @@ ROLE_READERS = frozenset(
 )
 DIRECTORY_ROLE = "#microsoft.graph.directoryRole"
 MAX_PAGES = 20
+_SELECT = "$select=id,userPrincipalName,mail,displayName"
 
 
 @dataclass(frozen=True)
@@ -95,12 +98,14 @@ class EntraProvider:
 
     # -- the protocol -----------------------------------------------------------------------
 
-    async def find_user(self, email: str) -> DirectoryUser:
-        """By UPN first, then `mail`, then `proxyAddresses`; none or several is refused."""
+    async def find_user(self, email: str, object_id: str | None = None) -> DirectoryUser:
+        """By object ID when a front end vouches for one (Teams); otherwise by UPN first, then
+        `mail`, then `proxyAddresses`. None or several is refused, never guessed."""
+        if object_id is not None:
+            return await self._by_object_id(object_id, email)
         if not email:
-            raise UserNotFoundError("Slack shows no email for this person")
-        select = "$select=id,userPrincipalName,mail,displayName"
-        status, body = await self._call("GET", f"/users/{quote(email)}?{select}", "users")
+            raise UserNotFoundError(no_email(object_id))
+        status, body = await self._call("GET", f"/users/{quote(email)}?{_SELECT}", "users")
         if status == 200:
             return _user(body, email)
         literal = email.replace("'", "''")
@@ -109,7 +114,7 @@ class EntraProvider:
             f"proxyAddresses/any(p:p eq 'smtp:{literal}')",
         ):
             status, body = await self._call(
-                "GET", f"/users?$filter={quote(condition)}&{select}", "users"
+                "GET", f"/users?$filter={quote(condition)}&{_SELECT}", "users"
             )
             found = body.get("value", []) if status == 200 else []
             if len(found) == 1:
@@ -120,6 +125,16 @@ class EntraProvider:
                     "find the right one in the admin center"
                 )
         raise UserNotFoundError(f"no account in Entra ID has the email {email}")
+
+    async def _by_object_id(self, object_id: str, email: str) -> DirectoryUser:
+        """GET /users/{id}: the one account with this object ID (the email is not asked: the
+        person may have changed it, and it names nobody more surely than the ID)."""
+        if not is_object_id(object_id):  # never put something else into Graph's path
+            raise UserNotFoundError(f"{object_id!r} is not an Entra object ID")
+        status, body = await self._call("GET", f"/users/{object_id}?{_SELECT}", "users")
+        if status == 200:
+            return _user(body, email)
+        raise UserNotFoundError(f"no account in Entra ID has the object ID {object_id}")
 
     async def admin_roles(self, user: DirectoryUser) -> tuple[str, ...]:
         """Directory roles held now, directly or through a role-assignable group, and the roles

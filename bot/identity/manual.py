@@ -8,6 +8,7 @@ from bot.domain.identity import (
     DirectoryUser,
     IdentityError,
     UserNotFoundError,
+    no_email,
 )
 
 ENTRA_USERS = "https://entra.microsoft.com/#view/Microsoft_AAD_UsersAndTenants/UserManagementMenuBlade/~/AllUsers"
@@ -27,12 +28,10 @@ class ManualProvider:
     checks_admin_roles = False
     revokes_sessions = False
 
-    async def find_user(self, email: str) -> DirectoryUser:
-        """The employee by the email Slack knows; no directory is asked."""
+    async def find_user(self, email: str, object_id: str | None = None) -> DirectoryUser:
+        """The employee by the email their chat profile gives; no directory is asked."""
         if not email:
-            raise UserNotFoundError(
-                "Slack shows no email for this person: find them in the directory by name"
-            )
+            raise UserNotFoundError(f"{no_email(object_id)}: find them in the directory by name")
         return DirectoryUser(id=email, email=email)
 
     async def admin_roles(self, user: DirectoryUser) -> tuple[str, ...]:

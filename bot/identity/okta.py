@@ -17,6 +17,7 @@ from bot.domain.identity import (
     IdentityError,
     TemporaryIdentityError,
     UserNotFoundError,
+    no_email,
 )
 from bot.identity.trace import note_answer, traced
 
@@ -42,10 +43,10 @@ class OktaProvider:
         self._config = config
         self._http = http
 
-    async def find_user(self, email: str) -> DirectoryUser:
+    async def find_user(self, email: str, object_id: str | None = None) -> DirectoryUser:
         """By login first, then by profile.email; none or several is refused."""
         if not email:
-            raise UserNotFoundError("Slack shows no email for this person")
+            raise UserNotFoundError(no_email(object_id))
         status, body = await self._call("GET", f"/api/v1/users/{quote(email, safe='@')}", allow=404)
         if status == 200 and isinstance(body, dict):
             return _user(body, email)

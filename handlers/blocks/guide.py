@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot import wording
 from bot.domain.guide import Guide, Step, Topic, WalkOutcome, WalkState
 from bot.domain.walks import WalkRecord
 from handlers.blocks.markup import to_mrkdwn
@@ -79,7 +80,7 @@ def _topic_sections(guide: Guide) -> list[Block]:
             block_id=f"{BlockId.MENU}-{topic.id}",
             text=MarkdownTextObject(text=f"*{topic.title}*\n{to_mrkdwn(topic.summary)}"),
             accessory=ButtonElement(
-                text=PlainTextObject(text="Choose"),
+                text=PlainTextObject(text=wording.CHOOSE),
                 action_id=f"{ActionId.TOPIC}{topic.id}",
                 value=topic.id,
             ),
@@ -125,14 +126,14 @@ def _step(topic: Topic, step: Step, depth: int, ref: str) -> Message:
                 ],
             )
         )
-    buttons = [_button("That worked", ActionId.WORKED, ref, style="primary")]
+    buttons = [_button(wording.WORKED, ActionId.WORKED, ref, style="primary")]
     if step.next:
-        buttons.append(_button("That didn't work", ActionId.NEXT, ref))
+        buttons.append(_button(wording.NOT_WORKED, ActionId.NEXT, ref))
     if step.contact_it:
-        buttons.append(_button("Contact IT", ActionId.CONTACT_IT, ref, style="danger"))
+        buttons.append(_button(wording.CONTACT_IT, ActionId.CONTACT_IT, ref, style="danger"))
     if depth > 1:
-        buttons.append(_button("Back", ActionId.BACK, ref))
-    buttons.append(_button("Start over", ActionId.RESTART, ref))
+        buttons.append(_button(wording.BACK, ActionId.BACK, ref))
+    buttons.append(_button(wording.START_OVER, ActionId.RESTART, ref))
     blocks.append(ActionsBlock(block_id=BlockId.STEP_BUTTONS, elements=buttons))
     if step.links:
         blocks.append(
@@ -158,8 +159,8 @@ def _ending(topic: Topic, text: str, ref: str) -> Message:
         ActionsBlock(
             block_id=BlockId.STEP_BUTTONS,
             elements=[
-                _button("Back", ActionId.BACK, ref),
-                _button("Start over", ActionId.RESTART, ref),
+                _button(wording.BACK, ActionId.BACK, ref),
+                _button(wording.START_OVER, ActionId.RESTART, ref),
             ],
         ),
     ]

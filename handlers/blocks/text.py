@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 def escape_mrkdwn(text: str) -> str:
     """Text typed by a person, made safe for mrkdwn: no mentions, links or formatting tokens."""
@@ -23,3 +25,52 @@ def escape_mrkdwn_within(text: str, limit: int) -> str:
         kept.append(piece)
         used += len(piece)
     return "".join(kept) + "…"
+
+
+class SlackPen:
+    """The shared words (bot.wording) written as Slack mrkdwn."""
+
+    br = "\n"
+    chat = "Slack"
+    dms = "our direct messages"
+
+    def bold(self, text: str) -> str:
+        """Bold."""
+        return f"*{text}*"
+
+    def italic(self, text: str) -> str:
+        """Italics."""
+        return f"_{text}_"
+
+    def said(self, text: str) -> str:
+        """Typed text, escaped."""
+        return escape_mrkdwn(text)
+
+    def person(self, user_id: str) -> str:
+        """A mention."""
+        return f"<@{user_id}>"
+
+    def when(self, at: datetime) -> str:
+        """A date Slack shows in the reader's time zone (UTC where it cannot)."""
+        return (
+            f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{at:%Y-%m-%d %H:%M} UTC>"
+        )
+
+    def emoji(self, name: str) -> str:
+        """An emoji shortcode."""
+        return f":{name}:"
+
+    def code(self, text: str) -> str:
+        """Code."""
+        return f"`{text}`"
+
+    def link(self, url: str, label: str) -> str:
+        """A link."""
+        return f"<{url}|{label}>"
+
+    def enroll_how(self) -> str:
+        """The slash command that starts an enrollment, and where its steps go."""
+        return "run `/mfa-admin enroll` and follow the steps in your DM"
+
+
+SLACK = SlackPen()

@@ -1,5 +1,6 @@
 """In-memory implementations of every storage port: plain dicts, the SQL ones' semantics."""
 
+from storage.memory.contacts import MemoryContactBook
 from storage.memory.demo import MemoryDemoStore
 from storage.memory.requests import MemoryRequestRepository
 from storage.memory.stepup import MemoryAuthenticatorStore
@@ -7,6 +8,7 @@ from storage.memory.walks import MemoryEventLedger, MemoryWalkRepository
 
 __all__ = [
     "MemoryAuthenticatorStore",
+    "MemoryContactBook",
     "MemoryDemoStore",
     "MemoryEventLedger",
     "MemoryRequestRepository",

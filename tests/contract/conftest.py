@@ -13,17 +13,20 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.domain.contacts import ContactBook
 from bot.domain.identity import ResetAction
 from bot.domain.repositories import EventLedger, RequestRepository, WalkRepository
 from bot.domain.requests import AuditEntry, ContactForm, HelpRequest, Remaining, Status
 from bot.domain.stepup import AuthenticatorStore
 from bot.identity.demo import DemoStore
+from storage.contacts import SqlContactBook
 from storage.demo import SqlDemoStore
 from storage.engine import create_engine, session_factory
 from storage.events import SqlEventLedger
 from storage.helpdesk import SqlRequestRepository
 from storage.memory import (
     MemoryAuthenticatorStore,
+    MemoryContactBook,
     MemoryDemoStore,
     MemoryEventLedger,
     MemoryRequestRepository,
@@ -50,6 +53,7 @@ class Stores:
     events: EventLedger
     authenticators: AuthenticatorStore
     demo: DemoStore
+    contacts: ContactBook
     # The same data as another replica sees it (its own connections; in memory, the same).
     replica: Callable[[], Awaitable[Stores]]
 
@@ -65,6 +69,7 @@ def _memory() -> Stores:
         MemoryEventLedger(),
         MemoryAuthenticatorStore(),
         MemoryDemoStore(),
+        MemoryContactBook(),
         same,
     )
     return stores
@@ -85,6 +90,7 @@ def _sql(kind: str, url: str, engines: list[AsyncEngine]) -> Stores:
         SqlEventLedger(engine),
         SqlAuthenticatorStore(sessions),
         SqlDemoStore(sessions),
+        SqlContactBook(sessions),
         replica,
     )
 

@@ -22,11 +22,13 @@ class FlakyDirectory:
     name: str = "flaky"
     errors: list[IdentityError] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    lookups: list[tuple[str, str | None]] = field(default_factory=list)  # (email, object ID)
     checks_admin_roles: bool = True
     revokes_sessions: bool = True
 
-    async def find_user(self, email: str) -> DirectoryUser:
-        return DirectoryUser(id="u-1", email=email)
+    async def find_user(self, email: str, object_id: str | None = None) -> DirectoryUser:
+        self.lookups.append((email, object_id))
+        return DirectoryUser(id=object_id or "u-1", email=email)
 
     async def admin_roles(self, user: DirectoryUser) -> tuple[str, ...]:
         return ()

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -176,12 +176,15 @@ async def test_lines_from_before_migration_0006_are_counted_and_the_chain_follow
     try:
         async with engine.begin() as conn:
             await conn.run_sync(upgrade, "0005")
+            # The time is bound as a DateTime: sqlite3's own datetime adapter is deprecated
+            # (Python 3.12), SQLAlchemy's type writes it as the tables' columns do.
+            at = bindparam("at", type_=DateTime())
             for n in range(3):  # as the bot wrote them before 0006
                 await conn.execute(
                     text(
                         "INSERT INTO audit_log (at, actor_id, event, request_id, detail) "
                         "VALUES (:at, 'U1', 'request.created', NULL, '{}')"
-                    ),
+                    ).bindparams(at),
                     {"at": (NOW + timedelta(seconds=n)).replace(tzinfo=None)},
                 )
         await migrate(engine)

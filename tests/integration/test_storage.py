@@ -11,20 +11,27 @@ from typing import Any
 
 import pytest
 from alembic import command
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, text
+from sqlalchemy import bindparam, event, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.guide import Move, WalkOutcome
+from bot.domain.platform import Platform
 from bot.domain.walks import Surface, WalkRecord, Walks
 from bot.guide import load_guide
-from storage.engine import create_engine, ping
+from storage.engine import create_engine, ping, session_factory
+from storage.helpdesk import SqlRequestRepository
 from storage.migrate import alembic_config, migrate, pending_revisions
+from storage.models import UtcDateTime
 from storage.walks import SqlWalkRepository
 from tests.conftest import FixedClock
 
 GUIDE = load_guide()
+# A time bound as the tables' own column type: sqlite3's default datetime adapter is deprecated
+# (Python 3.12), asyncpg takes a datetime.
+AT = bindparam("at", type_=UtcDateTime())
 
 
 @pytest.fixture
@@ -79,7 +86,7 @@ async def test_0006_marks_done_actions_told_and_its_downgrade_keeps_the_audit_ap
                 "details, proposed, tried, status, created_at, expires_at, updated_at, "
                 "privileged, suspicious) VALUES (1, 'T', 'U1', '', '', 'lost-phone', 'x', "
                 "false, 'none', 'c', '', '[]', '[]', 'failed', :at, :at, :at, false, false)"
-            ),
+            ).bindparams(AT),
             {"at": at},
         )
         for action_id, status in ((1, "done"), (2, "failed")):
@@ -88,13 +95,13 @@ async def test_0006_marks_done_actions_told_and_its_downgrade_keeps_the_audit_ap
                     "INSERT INTO request_actions (id, request_id, position, action, status, "
                     "summary, manual_steps, attempts, updated_at) "
                     "VALUES (:id, 1, :id, 'clear_mfa', :status, '', '[]', 1, :at)"
-                ),
+                ).bindparams(AT),
                 {"id": action_id, "status": status, "at": at},
             )
         await conn.execute(
             text(
                 "INSERT INTO audit_log (at, actor_id, event, detail) VALUES (:at, 'U1', 'e', '{}')"
-            ),
+            ).bindparams(AT),
             {"at": at},
         )
     async with engine.begin() as conn:
@@ -257,3 +264,100 @@ async def _drop_and_recover(engine: AsyncEngine, database_url: str) -> None:
     again = await asyncio.gather(*(walks.get_walk(walk.id) for _ in range(5)))
     assert again == [walk] * 5
     assert await ping(engine)
+
+
+def _at(revision: str) -> Any:
+    """Migrate up or down to `revision`, whichever way it is."""
+
+    def move(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        current = MigrationContext.configure(connection).get_current_revision()
+        script = ScriptDirectory.from_config(config)
+        newer = revision == "head" or any(
+            r.revision == revision for r in script.iterate_revisions("head", current or "base")
+        )
+        if newer and revision != current:
+            command.upgrade(config, revision)
+        else:
+            command.downgrade(config, revision)
+
+    return move
+
+
+async def _columns(engine: AsyncEngine, table: str) -> set[str]:
+    async with engine.connect() as conn:
+        return set(
+            await conn.run_sync(lambda sync: [c["name"] for c in inspect(sync).get_columns(table)])
+        )
+
+
+async def _tables(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as conn:
+        return set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+
+
+TEAMS_PERSON = "e5f6a7b8-0000-4000-8000-00000000e001"
+
+
+async def test_0007_makes_the_requests_before_it_slack_s_and_takes_teams_ids(
+    engine: AsyncEngine,
+) -> None:
+    try:
+        await _0007_up_and_down(engine)
+    finally:  # the next test finds the schema it expects, whatever happened here
+        async with engine.begin() as conn:
+            await conn.run_sync(_at("head"))
+
+
+async def _0007_up_and_down(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(_at("0006"))
+    assert "platform" not in await _columns(engine, "help_requests")
+    assert "contacts" not in await _tables(engine)
+    at = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO help_requests (id, team_id, requester_id, requester_name, "
+                "requester_email, topic_id, description, lost_or_stolen, remaining, contact, "
+                "details, proposed, tried, status, created_at, expires_at, updated_at, "
+                "privileged, suspicious) VALUES (1, 'T', 'U1', '', '', 'lost-phone', 'x', "
+                "false, 'none', 'c', '', '[]', '[]', 'open', :at, :at, :at, false, false)"
+            ).bindparams(AT),
+            {"at": at},
+        )
+    async with engine.begin() as conn:
+        await conn.run_sync(_at("head"))
+    repo = SqlRequestRepository(session_factory(engine))
+    before = await repo.get_request(1)
+    assert before is not None
+    assert before.platform is Platform.SLACK
+    assert "contacts" in await _tables(engine)
+    # A Teams request: an Entra tenant and object ID (36 characters) where Slack ids were.
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE help_requests SET team_id = :tenant, requester_id = :person, "
+                "platform = 'teams' WHERE id = 1"
+            ),
+            {"tenant": TEAMS_PERSON, "person": TEAMS_PERSON},
+        )
+    teams = await repo.get_request(1)
+    assert teams is not None
+    assert (teams.platform, teams.requester_id) == (Platform.TEAMS, TEAMS_PERSON)
+    if engine.dialect.name == "postgresql":
+        # Narrowing the columns again would cut the Teams ids: the downgrade is refused whole.
+        with pytest.raises(Exception, match="too long"):
+            async with engine.begin() as conn:
+                await conn.run_sync(_at("0006"))
+        assert "contacts" in await _tables(engine)
+        assert "platform" in await _columns(engine, "help_requests")
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE help_requests SET team_id = 'T', requester_id = 'U1'"))
+    async with engine.begin() as conn:
+        await conn.run_sync(_at("0006"))
+    assert "platform" not in await _columns(engine, "help_requests")
+    assert "contacts" not in await _tables(engine)
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT id FROM help_requests"))).scalars().all() == [1]

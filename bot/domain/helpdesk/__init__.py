@@ -19,9 +19,10 @@ from bot.domain.helpdesk.policy import Policy
 from bot.domain.helpdesk.reset_notice import ResetNotices
 from bot.domain.identity import IdentityProvider
 from bot.domain.notices import NotMeAnswer
+from bot.domain.platform import Platform
 from bot.domain.ports import AdminRoster, Background, Clock, Mailer, Notifier, PeopleDirectory
 from bot.domain.repositories import RequestRepository
-from bot.domain.requests import ContactForm, HelpRequest, Status
+from bot.domain.requests import ActionItem, ContactForm, HelpRequest, Status
 from bot.domain.stepup import StepUp
 from bot.domain.stepup.gate import StepUpGate
 from bot.domain.walks import Walks
@@ -97,9 +98,12 @@ class Helpdesk:
         walk_id: str | None,
         form: ContactForm,
         submission_key: str | None = None,
+        *,
+        platform: Platform = Platform.SLACK,
     ) -> Submitted:
-        """Store the contact form as a request and schedule its card (see Intake.submit)."""
-        sent = Form(team_id, user_id, topic_id, walk_id, form, submission_key)
+        """Store the contact form as a request of `platform`'s front end and schedule its card
+        (see Intake.submit)."""
+        sent = Form(team_id, user_id, topic_id, walk_id, form, submission_key, platform)
         return await self._intake.submit(sent)
 
     async def cancel(self, request_id: int, user_id: str) -> HelpRequest:
@@ -152,6 +156,10 @@ class Helpdesk:
     async def get(self, request_id: int) -> HelpRequest:
         """The request; RequestNotFoundError when there is none."""
         return await self._core.get(request_id)
+
+    async def actions_of(self, request_id: int) -> list[ActionItem]:
+        """The request's actions as stored, in order (what its card lists)."""
+        return await self._core.requests.actions_of(request_id)
 
     # -- step-up enrollment -----------------------------------------------------------------
 

@@ -103,21 +103,21 @@ class Announcer:
         except Exception:
             log.exception("could not read the admin lists for request #%s", request.id)
             reasons = ("the admin lists could not be read",)
-        verdict = assess(reasons, await self._role_check(request.requester_email))
+        verdict = assess(reasons, await self._role_check(request))
         event = "request.privileged" if verdict.privileged else "request.not_privileged"
         audit = AuditEntry(core.clock.now(), SYSTEM, event, request.id, {"reason": verdict.reason})
         await core.requests.record_privilege(request.id, verdict.privileged, verdict.reason, audit)
         return replace(request, privileged=verdict.privileged, privileged_reason=verdict.reason)
 
-    async def _role_check(self, email: str) -> RoleCheck:
-        """The person's admin roles at the identity provider, or why they could not be read."""
+    async def _role_check(self, request: HelpRequest) -> RoleCheck:
+        """The requester's admin roles at the identity provider, or why they could not be read."""
         provider = self._core.provider
         if not provider.checks_admin_roles:
             return RoleCheck(provider.name, checked=False)
         limit = self._core.config.role_check_timeout.total_seconds()
         try:
             async with asyncio.timeout(limit):
-                roles = await provider.admin_roles(await provider.find_user(email))
+                roles = await provider.admin_roles(await self._core.find_person(request))
         except TimeoutError:
             return RoleCheck(provider.name, error=f"no answer within {limit:g} seconds")
         except IdentityError as exc:

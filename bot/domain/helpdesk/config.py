@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.domain.platform import Platform
+
 SYSTEM = "system"
 # The window REQUESTS_PER_HOUR counts in.
 REQUEST_WINDOW = timedelta(hours=1)
@@ -24,7 +26,11 @@ def backoff(attempts: int) -> float:
 
 @dataclass(frozen=True)
 class HelpdeskConfig:
-    """The operator's choices for the help-desk path."""
+    """The operator's choices for the help-desk path.
+
+    `channel_id` is Slack's help-desk channel and `teams_channel_id` the Teams one (a
+    conversation id); "" means that platform has no help desk (Slack's is "" when only Teams is
+    served)."""
 
     channel_id: str
     ttl: timedelta = timedelta(hours=24)
@@ -38,11 +44,19 @@ class HelpdeskConfig:
     action_lease: timedelta = ACTION_LEASE
     # Waits before the second and later tries of the account holder's email.
     notice_retry_s: tuple[float, ...] = (5.0, 30.0)
+    teams_channel_id: str = ""
+
+    def channel_of(self, platform: Platform) -> str:
+        """The help-desk channel of a platform; "" when it has none."""
+        if platform is Platform.TEAMS:
+            return self.teams_channel_id
+        return self.channel_id
 
 
 @dataclass(frozen=True)
 class Place:
-    """Where a click came from: the workspace and the channel of the message clicked.
+    """Where a click came from: the workspace (Teams: the tenant), the channel of the message
+    clicked, and the front end it came through.
 
     The channel is required: a click that names none is refused (WrongPlaceError), so a
     missing value can never skip the help-desk channel check.
@@ -50,3 +64,4 @@ class Place:
 
     team_id: str
     channel_id: str
+    platform: Platform = Platform.SLACK

@@ -16,8 +16,9 @@ from bot.domain.errors import (
     RequestNotFoundError,
 )
 from bot.domain.helpdesk.config import SYSTEM, HelpdeskConfig
-from bot.domain.identity import IdentityProvider
+from bot.domain.identity import DirectoryUser, IdentityProvider
 from bot.domain.notices import RequestChanged
+from bot.domain.platform import Platform
 from bot.domain.ports import AdminRoster, Background, Clock, Notifier, PeopleDirectory, WorkKind
 from bot.domain.repositories import RequestRepository
 from bot.domain.requests import ACTIVE, ActionItem, AuditEntry, Change, HelpRequest, Status
@@ -65,6 +66,12 @@ class Core:
         if item is None:
             raise RequestNotFoundError("that action does not exist")
         return item, await self.get(item.request_id)
+
+    async def find_person(self, request: HelpRequest) -> DirectoryUser:
+        """The requester at the identity provider: by the email their chat profile gave, and for
+        a Teams request by their Entra object ID too (the Teams front end vouches for it)."""
+        object_id = request.requester_id if request.platform is Platform.TEAMS else None
+        return await self.provider.find_user(request.requester_email, object_id=object_id)
 
     async def notify(self, request_id: int, change: Change, actor: str | None) -> HelpRequest:
         """Tell of a change as stored; never raises for a notice that could not be sent."""

@@ -53,7 +53,7 @@ class _Person:
         if self.user is not None or self.error is not None:
             return
         try:
-            self.user = await core.provider.find_user(request.requester_email)
+            self.user = await core.find_person(request)
         except IdentityError as exc:
             self.error = exc
         except Exception:

@@ -23,6 +23,7 @@ from bot.domain.notices import (
     Revocation,
     RevokeOutcome,
 )
+from bot.domain.platform import Platform
 from bot.domain.ports import WorkKind
 from bot.domain.requests import (
     AuditEntry,
@@ -49,7 +50,8 @@ class Submitted:
 
 @dataclass(frozen=True)
 class Form:
-    """A contact form as sent: who sent it, from which walk and topic, under which key."""
+    """A contact form as sent: who sent it, from which walk and topic, under which key, through
+    which front end."""
 
     team_id: str
     user_id: str
@@ -57,6 +59,7 @@ class Form:
     walk_id: str | None
     form: ContactForm
     submission_key: str | None = None
+    platform: Platform = Platform.SLACK
 
 
 class Intake:
@@ -154,6 +157,7 @@ class Intake:
             recent_reset_at=recent,
             submission_key=sent.submission_key,
             announce_owner=self._core.run_owner(),  # its card's posting is claimed with it
+            platform=sent.platform,
         )
 
     def _replayed(self, stored: HelpRequest, user_id: str) -> Submitted:
@@ -204,7 +208,7 @@ class Intake:
         if not core.provider.revokes_sessions:
             return RevokeOutcome(Revocation.BY_HAND)
         try:
-            user = await core.provider.find_user(request.requester_email)
+            user = await core.find_person(request)
             result = await core.provider.revoke_sessions(user)
         except IdentityError as exc:
             log.warning("revoking sessions again for request #%s failed: %s", request.id, exc)

@@ -15,6 +15,7 @@ from bot.domain.errors import (
 from bot.domain.helpdesk.config import SYSTEM, Place
 from bot.domain.helpdesk.core import OPEN, Core, already
 from bot.domain.identity import ResetAction
+from bot.domain.platform import platform_of
 from bot.domain.requests import Change, HelpRequest, Status, with_revocation
 
 
@@ -26,15 +27,31 @@ class Policy:
 
     async def check_decider(self, request: HelpRequest, actor: str, place: Place) -> None:
         """WrongPlaceError, NotAnAdminError or OwnRequestError unless `actor` may decide on
-        `request` from `place` (the card in the help-desk channel); not audited here."""
-        if place.team_id != request.team_id or place.channel_id != self._core.config.channel_id:
+        `request` from `place` (the card in the help-desk channel of the request's own
+        platform); not audited here."""
+        if not self.in_place(request, place):
             raise WrongPlaceError(
                 "decisions are taken on the request's card in the help-desk channel"
             )
-        if not await self._core.admins.is_admin(actor):
+        # Admins are known per platform: a person of another platform than the request's is
+        # never asked about, whatever a front end passed.
+        same_platform = platform_of(actor) is request.platform
+        if not same_platform or not await self._core.admins.is_admin(actor):
             raise NotAnAdminError("only IT admins can decide on requests")
         if actor == request.requester_id:
             raise OwnRequestError("nobody decides on their own request")
+
+    def in_place(self, request: HelpRequest, place: Place) -> bool:
+        """True when `place` is the help-desk channel of the request's platform and workspace: a
+        Teams request is decided in Teams only, a Slack one in Slack only, and a platform with
+        no help-desk channel is no place at all."""
+        desk = self._core.config.channel_of(request.platform)
+        return (
+            place.platform is request.platform
+            and place.team_id == request.team_id
+            and bool(place.channel_id)
+            and place.channel_id == desk
+        )
 
     async def open_request(self, request_id: int, actor: str, place: Place) -> HelpRequest:
         """The open request, if `actor` may decide on it from `place`; refusals are audited,

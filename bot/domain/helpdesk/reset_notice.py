@@ -166,7 +166,7 @@ class ResetNotices:
         """(email, name) from the directory; the chat profile's email only when it has none."""
         if user is None:
             try:
-                user = await self._core.provider.find_user(request.requester_email)
+                user = await self._core.find_person(request)
             except Exception as exc:
                 log.warning("looking up request #%s's person for the email: %s", request.id, exc)
         if user is not None and user.email:

@@ -1,0 +1,150 @@
+"""Renders the guide for Teams: the topic menu, a step with its buttons, and the ends of a walk.
+
+The twin of handlers/blocks/guide.py: the same words (the guide's and bot.wording's), the same
+buttons, as one Adaptive Card per walk that is updated in place.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot import wording
+from bot.domain.guide import Guide, Step, Topic, WalkOutcome, WalkState
+from bot.domain.walks import WalkRecord
+from teams.cards.text import (
+    Card,
+    Element,
+    action_set,
+    bold,
+    card,
+    escape,
+    execute,
+    from_markup,
+    heading,
+    open_url,
+    subtle,
+    text_block,
+)
+from teams.ids import Verb
+from teams.payloads import ChoiceData, StepData, TopicData
+
+
+def build_menu(guide: Guide, intro: str | None = None) -> Card:
+    """The topics of the article, each with a button that starts its walk; `intro` is one of the
+    guide's texts (markup), the menu's own by default."""
+    body: list[Element] = [
+        heading(guide.texts.menu_header),
+        *from_markup(intro or guide.texts.menu_intro),
+        *(_topic(topic) for topic in guide.topics),
+    ]
+    return card(body, guide.texts.menu_header)
+
+
+def _topic(topic: Topic) -> Element:
+    return {
+        "type": "Container",
+        "separator": True,
+        "items": [
+            text_block(bold(escape(topic.title))),
+            *from_markup(topic.summary, spacing="None"),
+            action_set(
+                [execute(wording.CHOOSE, Verb.TOPIC, TopicData(topic_id=topic.id).to_data())]
+            ),
+        ],
+    }
+
+
+def build_walk(guide: Guide, walk: WalkRecord) -> Card:
+    """Whatever the walk shows now: its current step, the "worked" end, or how to reach IT."""
+    return render_walk(guide, walk.state, walk.id)
+
+
+def render_walk(guide: Guide, state: WalkState, walk_id: str) -> Card:
+    """The walk's card with `walk_id` in its buttons' data."""
+    topic = guide.topic(state.topic_id)
+    step = guide.step(topic.id, state.current)
+    ref = StepData(walk_id=walk_id, topic_id=topic.id, step_id=step.id)
+    if state.outcome is WalkOutcome.WORKED:
+        return _ending(topic, guide.texts.worked, ref)
+    if state.outcome is WalkOutcome.ESCALATED:
+        return _ending(topic, guide.texts.contact_it, ref)
+    return _step(topic, step, len(state.path), ref)
+
+
+def _step(topic: Topic, step: Step, depth: int, ref: StepData) -> Card:
+    data = ref.to_data()
+    body: list[Element] = [
+        subtle(f"{bold(escape(topic.title))} · step {depth}"),
+        *from_markup(step.text),
+    ]
+    if step.choices:
+        choices = [
+            execute(choice.label, Verb.CHOICE, {**data, **_choice(ref, index)})
+            for index, choice in enumerate(step.choices)
+        ]
+        body.append(action_set(choices))
+    buttons = [execute(wording.WORKED, Verb.WORKED, data, style="positive")]
+    if step.next:
+        buttons.append(execute(wording.NOT_WORKED, Verb.NEXT, data))
+    if step.contact_it:
+        buttons.append(execute(wording.CONTACT_IT, Verb.CONTACT_IT, data, style="destructive"))
+    if depth > 1:
+        buttons.append(execute(wording.BACK, Verb.BACK, data))
+    buttons.append(execute(wording.START_OVER, Verb.RESTART, data))
+    body.append(action_set(buttons))
+    if step.links:
+        body.append(action_set(open_url(link.label, link.url) for link in step.links))
+    return card(body, f"{topic.title}: step {depth}")
+
+
+def _choice(ref: StepData, index: int) -> dict[str, Any]:
+    picked = ChoiceData(
+        walk_id=ref.walk_id, topic_id=ref.topic_id, step_id=ref.step_id, choice=index
+    )
+    return picked.to_data()
+
+
+def _ending(topic: Topic, text: str, ref: StepData) -> Card:
+    data = ref.to_data()
+    body: list[Element] = [
+        subtle(bold(escape(topic.title))),
+        *from_markup(text),
+        action_set(
+            [
+                execute(wording.BACK, Verb.BACK, data),
+                execute(wording.START_OVER, Verb.RESTART, data),
+            ]
+        ),
+    ]
+    return card(body, topic.title)
+
+
+# A walk id no walk has: the cached card's placeholder for the walk's own id.
+_WALK = "0" * 32
+
+
+class TeamsScreens:
+    """The guide's cards rendered once and kept as JSON; a walk's card is its step's template
+    with the walk's id filled in (the guide does not change while the bot runs)."""
+
+    def __init__(self, guide: Guide) -> None:
+        self.guide = guide
+        self._menus: dict[str | None, str] = {}
+        self._walks: dict[tuple[str, str, str, int], str] = {}
+
+    def menu(self, intro: str | None = None) -> Card:
+        """The topic menu, with the default or the given introduction."""
+        if intro not in self._menus:
+            self._menus[intro] = json.dumps(build_menu(self.guide, intro))
+        loaded: Card = json.loads(self._menus[intro])
+        return loaded
+
+    def walk(self, walk: WalkRecord) -> Card:
+        """What the walk shows now (see build_walk)."""
+        state = walk.state
+        key = (state.topic_id, state.current, state.outcome.value, len(state.path))
+        if key not in self._walks:
+            self._walks[key] = json.dumps(render_walk(self.guide, state, _WALK))
+        filled: Card = json.loads(self._walks[key].replace(f'"{_WALK}"', json.dumps(walk.id)))
+        return filled

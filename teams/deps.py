@@ -1,0 +1,23 @@
+"""What the Teams handlers need, handed to them by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.helpdesk import Helpdesk
+from bot.domain.ports import Clock
+from bot.domain.walks import Walks
+from teams.addresses import Addresses
+from teams.cards.guide import TeamsScreens
+
+
+@dataclass(frozen=True)
+class TeamsDeps:
+    """The services behind the Teams front end."""
+
+    walks: Walks
+    screens: TeamsScreens
+    addresses: Addresses
+    clock: Clock
+    helpdesk: Helpdesk | None = None
+    provider: str = ""  # the identity provider's name, as the request card shows it

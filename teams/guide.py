@@ -1,0 +1,108 @@
+"""The troubleshooting walk in Teams: a message gets the menu or its topic, each step button
+moves the walk, and the walk's one card is updated in place."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.domain.guide import Move
+from bot.domain.walks import (
+    Surface,
+    WalkConflictError,
+    WalkNotFoundError,
+    WalkNotYoursError,
+    WalkRecord,
+)
+from teams.deps import TeamsDeps
+from teams.ids import Verb
+from teams.payloads import ChoiceData, StepData, TopicData
+from teams.routes import ActionHandler, Router
+from teams.turn import Answer, Turn
+
+log = logging.getLogger(__name__)
+
+HELP_WORDS = ("help", "menu", "start", "hi", "hello")
+_MOVES = {
+    Verb.WORKED: Move.WORKED,
+    Verb.NEXT: Move.NEXT,
+    Verb.BACK: Move.BACK,
+    Verb.RESTART: Move.RESTART,
+    Verb.CONTACT_IT: Move.CONTACT_IT,
+}
+_STALE = "This walk is no longer stored: send me a message to start again."
+
+
+def register(router: Router, deps: TeamsDeps) -> None:
+    """Attach the guide's words and buttons (Contact IT is the help desk's when it has one)."""
+    routes = GuideRoutes(deps)
+    router.word(HELP_WORDS, routes.handle_help)
+    router.other_text = routes.handle_text
+    router.action(Verb.TOPIC, TopicData, routes.handle_topic)
+    router.action(Verb.CHOICE, ChoiceData, routes.handle_choice)
+    for verb, move in _MOVES.items():
+        if verb is not Verb.CONTACT_IT or deps.helpdesk is None:
+            router.action(verb, StepData, routes.mover(move))
+
+
+class GuideRoutes:
+    """The guide's handlers: decode, one call to the walks, render, reply."""
+
+    def __init__(self, deps: TeamsDeps) -> None:
+        self.deps = deps
+
+    async def handle_help(self, turn: Turn, text: str) -> None:
+        await turn.send_card(self.deps.screens.menu())
+
+    async def handle_text(self, turn: Turn, text: str) -> None:
+        deps = self.deps
+        topic = deps.walks.guide.match_topic(text) if text else None
+        if topic is None:
+            intro = deps.walks.guide.texts.not_matched if text else None
+            await turn.send_card(deps.screens.menu(intro))
+            return
+        walk = await deps.walks.start(turn.origin.tenant_id, turn.user_id, topic.id, Surface.DM)
+        await turn.send_card(deps.screens.walk(walk))
+
+    async def handle_topic(self, turn: Turn, picked: TopicData) -> Answer:
+        try:
+            walk = await self.deps.walks.start(
+                turn.origin.tenant_id, turn.user_id, picked.topic_id, Surface.DM
+            )
+        except KeyError:
+            log.info("ignored a click on an unknown topic")
+            return Answer.say("That topic is not in the guide any more.")
+        return Answer.replace(self.deps.screens.walk(walk))
+
+    def mover(self, move: Move) -> ActionHandler[StepData]:
+        """The handler of a step button that makes `move`."""
+
+        async def handle_move(turn: Turn, step: StepData) -> Answer:
+            return await self._moved(turn, step, move)
+
+        return handle_move
+
+    async def handle_choice(self, turn: Turn, picked: ChoiceData) -> Answer:
+        return await self._moved(turn, picked, Move.CHOICE, picked.choice)
+
+    async def _moved(self, turn: Turn, step: StepData, move: Move, choice: int = 0) -> Answer:
+        walk = await self._move(turn.user_id, step, move, choice)
+        if walk is None:
+            return Answer.say(_STALE)
+        screens = self.deps.screens
+        return Answer.replace(screens.menu() if move is Move.RESTART else screens.walk(walk))
+
+    async def _move(
+        self, user_id: str, step: StepData, move: Move, choice: int
+    ) -> WalkRecord | None:
+        """The walk after the click, or None when the click is dropped (and why, in the log)."""
+        try:
+            return await self.deps.walks.move(step.walk_id, user_id, step.step_id, move, choice)
+        except WalkNotFoundError:
+            log.info("ignored a click on a walk that is not stored")
+        except WalkNotYoursError:
+            log.info("ignored a click on another person's walk")
+        except KeyError:
+            log.info("ignored a click on a step the guide no longer has")
+        except WalkConflictError:
+            log.warning("dropped a click on a walk that kept changing under it")
+        return None

@@ -1,0 +1,295 @@
+"""The core's ports answered by Teams: who is an admin, who a person is, and the notices."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+from bot.domain.contacts import Contact
+from microsoft_agents.activity import Activity
+
+from bot.domain.guide import Guide
+from bot.domain.notices import Notice, RequestChanged
+from bot.domain.ports import Clock
+from bot.domain.requests import ActionItem, Card, Change, HelpRequest
+from teams.addresses import Addresses
+from teams.cards.helpdesk import (
+    build_employee_notice,
+    build_manager_question,
+    build_notice,
+    build_request_card,
+    build_secret_notice,
+    build_thread_note,
+)
+from teams.cards.notices import build_alert
+from teams.cards.text import escape
+from teams.connector import Connector, UnsafeServiceUrlError
+from teams.conversation import card_message, thread_of
+from teams.graph import GraphError, GraphPeople
+
+log = logging.getLogger(__name__)
+
+GROUP_FRESH = timedelta(minutes=1)
+_KEPT = 4096
+_SENDING_FAILED = (aiohttp.ClientError, TimeoutError, UnsafeServiceUrlError)
+
+
+class NoPersonalChatError(Exception):
+    """The person never wrote to the bot nor installed it: there is no chat to reach them in."""
+
+
+class NoHelpdeskAddressError(Exception):
+    """The bot has heard from nobody in the tenant yet: it does not know where Teams is."""
+
+
+class TeamsAdminRoster:
+    """TEAMS_IT_ADMINS plus the members of TEAMS_IT_ADMIN_GROUP (Graph, a minute's cache, and
+    no answer from Graph is no admin)."""
+
+    def __init__(
+        self, admins: Iterable[str], group: str | None, graph: GraphPeople | None, clock: Clock
+    ) -> None:
+        self._admins = frozenset(admin.lower() for admin in admins)
+        self._group = group.lower() if group else None
+        self._graph = graph
+        self._clock = clock
+        self._answers: OrderedDict[str, tuple[bool, datetime]] = OrderedDict()
+        self._last_error = ""
+
+    async def is_admin(self, user_id: str) -> bool:
+        """A listed admin, or a member of the admin group as Graph says now (a minute's cache)."""
+        if user_id.lower() in self._admins:
+            return True
+        return await self._in_group(user_id) is True
+
+    async def is_privileged(self, user_id: str) -> bool:
+        """Every IT admin is privileged, and so is anyone whose group cannot be read."""
+        return bool(await self.privilege_reasons(user_id))
+
+    async def privilege_reasons(self, user_id: str) -> tuple[str, ...]:
+        """Why the Teams settings make the person privileged (fail closed on the group)."""
+        reasons = []
+        if user_id.lower() in self._admins:
+            reasons.append("an IT admin (TEAMS_IT_ADMINS)")
+        if self._group is not None:
+            member = await self._in_group(user_id)
+            if member is None:
+                why = self._last_error or "no answer"
+                reasons.append(f"the IT admin group {self._group} could not be read ({why})")
+            elif member:
+                reasons.append("an IT admin (TEAMS_IT_ADMIN_GROUP)")
+        return tuple(reasons)
+
+    async def _in_group(self, user_id: str) -> bool | None:
+        """Membership of the admin group; None when Graph cannot say (nothing is assumed)."""
+        if self._group is None or self._graph is None:
+            return False
+        key, now = user_id.lower(), self._clock.now()
+        known = self._answers.get(key)
+        if known is not None and now - known[1] < GROUP_FRESH:
+            return known[0]
+        try:
+            member = await self._graph.in_group(key, self._group)
+        except GraphError as exc:
+            log.warning("could not read the IT admin group %s: %s", self._group, exc)
+            self._last_error = str(exc)[:200]
+            self._answers.pop(key, None)
+            return None
+        self._answers[key] = (member, now)
+        self._answers.move_to_end(key)
+        while len(self._answers) > _KEPT:
+            self._answers.popitem(last=False)
+        return member
+
+
+class TeamsPeople:
+    """Names and emails as Teams last said them (kept with the person's address, refreshed from
+    the conversation's member list), managers from Graph when the ENTRA_* app is set."""
+
+    def __init__(
+        self, addresses: Addresses, connector: Connector, graph: GraphPeople | None = None
+    ) -> None:
+        self._addresses = addresses
+        self._connector = connector
+        self._graph = graph
+
+    async def profile(self, user_id: str) -> tuple[str, str]:
+        """(name, email); the email is asked of Teams once, then kept."""
+        contact = await self._addresses.person(user_id)
+        if contact is None:
+            return "", ""
+        if contact.email:
+            return contact.name, contact.email
+        name, email = await self._member(contact)
+        await self._addresses.learned(contact, name, email)
+        return name or contact.name, email
+
+    async def manager_of(self, user_id: str) -> str | None:
+        """The manager's Entra object ID from Graph; None without Graph or when it cannot say."""
+        if self._graph is None:
+            return None
+        try:
+            return await self._graph.manager_of(user_id)
+        except GraphError as exc:
+            log.warning("could not read the manager from Graph: %s", exc)
+            return None
+
+    async def _member(self, contact: Contact) -> tuple[str, str]:
+        """What the personal chat's member list says of the person: (name, email or UPN)."""
+        address = contact.address
+        account = str((address.get("user") or {}).get("id") or "")
+        conversation = str((address.get("conversation") or {}).get("id") or "")
+        service_url = str(address.get("serviceUrl") or "")
+        if not (account and conversation and service_url):
+            return "", ""
+        try:
+            member = await self._connector.member(service_url, conversation, account)
+        except _SENDING_FAILED as exc:
+            log.warning("could not read a member of a personal chat: %s", exc)
+            return "", ""
+        email = member.email or member.user_principal_name or ""
+        return member.name or "", email
+
+
+class TeamsNotifier:
+    """The request's card in the Teams help-desk channel (a thread of its own, its card updated
+    in place and each change replied in the thread), and the employee's personal chat."""
+
+    def __init__(
+        self,
+        connector: Connector,
+        addresses: Addresses,
+        channel_id: str,
+        guide: Guide,
+        provider: str,
+        it_contact: str,
+    ) -> None:
+        self._connector = connector
+        self._addresses = addresses
+        self._channel = channel_id
+        self._guide = guide
+        self._provider = provider
+        self._it_contact = it_contact
+
+    async def post_request(self, request: HelpRequest, actions: list[ActionItem]) -> Card:
+        """Start the request's thread in the help-desk channel with its card; where it is."""
+        service_url, tenant = await self._desk(request)
+        card = build_request_card(request, actions, self._guide, self._provider)
+        posted = await self._connector.start_thread(
+            service_url, tenant, self._channel, card_message(card)
+        )
+        return Card(self._channel, posted.activity_id)
+
+    async def tell(self, notice: Notice) -> None:
+        """A request's change on its card, in its thread and to its employee; an alert as a new
+        thread in the help-desk channel."""
+        if isinstance(notice, RequestChanged):
+            await self._request_changed(notice)
+            return
+        request = getattr(notice, "request", None)
+        service_url, tenant = await self._desk(request)
+        await self._connector.start_thread(
+            service_url, tenant, self._channel, card_message(build_alert(notice))
+        )
+
+    async def deliver_secret(self, request: HelpRequest, text: str) -> None:
+        """The secret in the employee's personal chat, sent once (never retried: a retry after
+        a lost answer could show it twice), and nowhere else."""
+        contact = await self._personal_chat(request.requester_id)
+        await self._send_to(contact, card_message(build_secret_notice(request, text)))
+
+    async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:
+        """The yes/no question in the manager's personal chat."""
+        contact = await self._personal_chat(manager_id)
+        await self._send_to(contact, card_message(build_manager_question(request)))
+
+    async def _request_changed(self, notice: RequestChanged) -> None:
+        """Update the card in place, note the change in its thread, and tell the employee."""
+        request, change, actions = notice.request, notice.change, list(notice.actions)
+        failures = 0
+        desk = None
+        if request.channel_id and request.message_ts:
+            desk = await self._desk(request)
+            thread = thread_of(request.channel_id, request.message_ts)
+            if change is not Change.CREATED:
+                card = build_request_card(request, actions, self._guide, self._provider)
+                failures += await _attempt(
+                    "update the card",
+                    self._connector.update(desk[0], thread, request.message_ts, card_message(card)),
+                )
+            note = build_thread_note(request, change, notice.actor, actions)
+            failures += await _attempt(
+                "write the thread", self._connector.send(desk[0], thread, card_message(note))
+            )
+        employee = build_employee_notice(request, change, actions, self._it_contact)
+        if employee is not None:
+            failures += await self._tell_employee(request, employee, desk)
+        if failures:
+            raise NoticeError(f"{failures} notice(s) about request #{request.id} failed")
+
+    async def _tell_employee(
+        self, request: HelpRequest, card: dict[str, Any], desk: tuple[str, str] | None
+    ) -> int:
+        """The employee's message in their personal chat; without one, the card's thread says
+        so (1 if that failed too)."""
+        contact = await self._addresses.person(request.requester_id)
+        if contact is not None:
+            return await _attempt("tell the employee", self._send_to(contact, card_message(card)))
+        log.warning("request #%s: the employee has no personal chat with the bot", request.id)
+        if desk is None or not request.message_ts:
+            return 1
+        text = escape(
+            f"{request.requester_name or 'The employee'} has no personal chat with the bot "
+            "(the app is not installed for them): tell them another way."
+        )
+        thread = thread_of(request.channel_id or self._channel, request.message_ts)
+        note = card_message(build_notice(f"\u26a0\ufe0f {text}"))
+        return await _attempt(
+            "say the employee cannot be reached", self._connector.send(desk[0], thread, note)
+        )
+
+    async def _desk(self, request: HelpRequest | None) -> tuple[str, str]:
+        """(service URL, tenant) of the help-desk channel: from the channel's own reference, or
+        from the requester's (one tenant, one service URL) before the channel was heard from."""
+        channel = await self._addresses.channel(self._channel)
+        contact = channel
+        if contact is None and request is not None:
+            contact = await self._addresses.person(request.requester_id)
+        if contact is None:
+            raise NoHelpdeskAddressError(
+                "the help-desk channel has not been heard from: install the app in its team"
+            )
+        address = contact.address
+        tenant = str(
+            address.get("tenantId") or (address.get("conversation") or {}).get("tenantId") or ""
+        )
+        return str(address.get("serviceUrl") or ""), tenant
+
+    async def _personal_chat(self, user_id: str) -> Contact:
+        contact = await self._addresses.person(user_id)
+        if contact is None:
+            raise NoPersonalChatError("the person has no personal chat with the bot")
+        return contact
+
+    async def _send_to(self, contact: Contact, activity: Activity) -> None:
+        address = contact.address
+        conversation = str((address.get("conversation") or {}).get("id") or "")
+        await self._connector.send(str(address.get("serviceUrl") or ""), conversation, activity)
+
+
+class NoticeError(Exception):
+    """Some notices could not be sent; the others were."""
+
+
+async def _attempt(what: str, send: Awaitable[object]) -> int:
+    """Send one notice on its own, so one failure does not stop the others; 1 if it failed."""
+    try:
+        await send
+    except _SENDING_FAILED as exc:
+        log.warning("could not %s: %s", what, exc)
+        return 1
+    return 0
