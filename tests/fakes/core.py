@@ -6,8 +6,10 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.domain.frontends import FrontEnd
 from bot.domain.identity import ActionOutcome, ActionResult, DirectoryUser, IdentityError
 from bot.domain.notices import Notice, RequestChanged
+from bot.domain.platform import Platform
 from bot.domain.ports import WorkKind
 from bot.domain.requests import ActionItem, Card, Change, HelpRequest
 
@@ -116,3 +118,58 @@ class Later:
         for work in self.waiting:
             work.close()
         self.waiting.clear()
+
+
+@dataclass
+class Side:
+    """One platform's front end (roster, directory and notifier in one), recording what reached
+    it: the double of a Slack or Teams front end under bot.domain.frontends.FrontEnds."""
+
+    platform: Platform
+    admins: frozenset[str]
+    desk: str = "C0DESK"  # where its cards are posted
+    privileged: frozenset[str] = frozenset()
+    emails: dict[str, str] = field(default_factory=dict)  # by id; else made up from the id
+    asked: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    cards: list[int] = field(default_factory=list)
+    secrets: list[int] = field(default_factory=list)
+    managers: list[str] = field(default_factory=list)
+
+    async def is_admin(self, user_id: str) -> bool:
+        self.asked.append(f"is_admin {user_id}")
+        return user_id in self.admins
+
+    async def is_privileged(self, user_id: str) -> bool:
+        self.asked.append(f"is_privileged {user_id}")
+        return user_id in self.privileged | self.admins
+
+    async def privilege_reasons(self, user_id: str) -> tuple[str, ...]:
+        self.asked.append(f"privilege_reasons {user_id}")
+        return (f"listed on {self.platform}",) if user_id in self.privileged else ()
+
+    async def profile(self, user_id: str) -> tuple[str, str]:
+        self.asked.append(f"profile {user_id}")
+        email = self.emails.get(user_id, f"{user_id[:4].lower()}@example.com")
+        return f"{self.platform} person", email
+
+    async def manager_of(self, user_id: str) -> str | None:
+        self.asked.append(f"manager_of {user_id}")
+        return f"manager on {self.platform}"
+
+    async def post_request(self, request: HelpRequest, actions: list[ActionItem]) -> Card:
+        self.cards.append(request.id)
+        return Card(self.desk, f"{self.platform}-{request.id}")
+
+    async def tell(self, notice: Notice) -> None:
+        self.notices.append(notice)
+
+    async def deliver_secret(self, request: HelpRequest, text: str) -> None:
+        self.secrets.append(request.id)
+
+    async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:
+        self.managers.append(manager_id)
+
+    def front_end(self) -> FrontEnd:
+        """The side as FrontEnds takes it."""
+        return FrontEnd(notifier=self, admins=self, people=self)

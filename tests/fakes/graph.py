@@ -130,10 +130,13 @@ class FakeGraph:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def add_user(self, upn: str, mail: str | None = None, **extra: Any) -> GraphUser:
-        """A person with the typical methods unless `methods` is given."""
+    def add_user(
+        self, upn: str, mail: str | None = None, object_id: str | None = None, **extra: Any
+    ) -> GraphUser:
+        """A person with the typical methods unless `methods` is given; `object_id` (the
+        aadObjectId a Teams activity carries) is a new one unless given."""
         user = GraphUser(
-            id=str(uuid.uuid4()),
+            id=(object_id or str(uuid.uuid4())).lower(),
             upn=upn,
             mail=mail if mail is not None else upn,
             display_name=upn.split("@")[0],
@@ -249,7 +252,9 @@ class FakeGraph:
         self, request: web.Request, user: GraphUser, rest: list[str]
     ) -> web.Response:
         """The calls on one user: read, revoke sessions, roles, mail, authentication methods."""
-        if not rest and request.method == "GET":
+        if not rest and request.method == "GET":  # by object ID or UPN
+            if "User.Read.All" not in self.granted:
+                return _error(403, "Authorization_RequestDenied", "Insufficient privileges.")
             return web.json_response(_user_json(user))
         if rest == ["revokeSignInSessions"] and request.method == "POST":
             if "User.RevokeSessions.All" not in self.granted:

@@ -225,3 +225,81 @@ async def test_check_idp_reports_what_works_and_the_missing_permission(graph: Fa
     assert "MISSING application permission User.RevokeSessions.All" in text
     assert "ok      read users" in text
     assert graph.secret not in text + err.decode()
+
+
+TEAMS_ID = "5d7e4c2a-91b3-4f0e-8a6d-2c1b0e9f7a31"
+
+
+async def test_a_person_teams_vouches_for_is_found_by_object_id_alone(
+    graph: FakeGraph, entra: EntraProvider
+) -> None:
+    # Their mail changed since Teams last showed it, and a stranger now has the old address:
+    # the object ID names the person, and the email is never asked.
+    kim = graph.add_user("kim@corp.onmicrosoft.com", mail="kim.new@example.com", object_id=TEAMS_ID)
+    graph.add_user("someone.else@example.com", mail="kim@example.com")
+    found = await entra.find_user("kim@example.com", object_id=TEAMS_ID.upper())
+    assert (found.id, found.email, found.display_name) == (TEAMS_ID, "kim.new@example.com", "kim")
+    assert found.id == kim.id
+    asked = [path for verb, path in graph.requests if verb == "GET"]
+    assert asked == [f"/users/{TEAMS_ID.upper()}?$select=id,userPrincipalName,mail,displayName"]
+    # No email at all (a Teams profile may show none): the object ID is enough.
+    assert (await entra.find_user("", object_id=TEAMS_ID)).id == TEAMS_ID
+    # What the person's actions then call is the account of that object ID.
+    await entra.revoke_sessions(found)
+    assert kim.sessions_revoked == 1
+
+
+async def test_an_object_id_nobody_has_is_not_found_and_never_guessed_by_email(
+    graph: FakeGraph, entra: EntraProvider
+) -> None:
+    graph.add_user("kim@example.com")  # has the email, but not that object ID
+    gone = "00000000-1111-4222-8333-444444444444"
+    with pytest.raises(UserNotFoundError, match=f"no account in Entra ID has the object ID {gone}"):
+        await entra.find_user("kim@example.com", object_id=gone)
+    assert [path for _, path in graph.requests if path.startswith("/users")] == [
+        f"/users/{gone}?$select=id,userPrincipalName,mail,displayName"
+    ]
+
+
+@pytest.mark.parametrize(
+    "object_id",
+    [
+        "kim@example.com",  # an email or a UPN is not an object ID
+        "../users?$filter=mail eq 'kim@example.com'",
+        "29:1a2b3c-teams-channel-account",  # Teams's channel account id, not the Entra one
+        f"{TEAMS_ID}/revokeSignInSessions",
+        "",
+    ],
+)
+async def test_only_an_object_id_goes_into_graph_s_path(
+    graph: FakeGraph, entra: EntraProvider, object_id: str
+) -> None:
+    graph.add_user("kim@example.com", object_id=TEAMS_ID)
+    with pytest.raises(UserNotFoundError, match="is not an Entra object ID"):
+        await entra.find_user("kim@example.com", object_id=object_id)
+    assert [path for _, path in graph.requests if path.startswith("/users")] == []
+
+
+async def test_reading_a_person_by_object_id_needs_user_read_all(
+    graph: FakeGraph, entra: EntraProvider
+) -> None:
+    graph.add_user("kim@example.com", object_id=TEAMS_ID)
+    graph.granted.discard("User.Read.All")
+    with pytest.raises(IdentityError, match=r"User\.Read\.All") as refused:
+        await entra.find_user("kim@example.com", object_id=TEAMS_ID)
+    assert not isinstance(refused.value, UserNotFoundError)
+
+
+async def test_the_other_providers_ignore_the_object_id(graph: FakeGraph) -> None:
+    from bot.identity.demo import DemoProvider
+    from bot.identity.manual import ManualProvider
+    from storage.memory import MemoryDemoStore
+
+    manual = ManualProvider()
+    assert (await manual.find_user("kim@example.com", object_id=TEAMS_ID)).id == "kim@example.com"
+    with pytest.raises(UserNotFoundError, match="Teams shows no email"):
+        await manual.find_user("", object_id=TEAMS_ID)
+    demo = DemoProvider(MemoryDemoStore(), FixedClock())
+    assert (await demo.find_user("kim@example.com", object_id=TEAMS_ID)).id == "kim@example.com"
+    with pytest.raises(UserNotFoundError, match="Teams shows no email"):
+        await demo.find_user("", object_id=TEAMS_ID)

@@ -38,6 +38,14 @@ async def test_finds_by_login_then_by_email(okta: FakeOkta, provider: OktaProvid
         await provider.find_user("nobody@example.com")
 
 
+async def test_an_entra_object_id_is_ignored(okta: FakeOkta, provider: OktaProvider) -> None:
+    ada = okta.add_user("ada@example.com")
+    teams_id = "5d7e4c2a-91b3-4f0e-8a6d-2c1b0e9f7a31"  # what a Teams request carries
+    assert (await provider.find_user("ada@example.com", object_id=teams_id)).id == ada.id
+    with pytest.raises(UserNotFoundError, match="Teams shows no email"):
+        await provider.find_user("", object_id=teams_id)
+
+
 async def test_reset_factors_and_clear_sessions(okta: FakeOkta, provider: OktaProvider) -> None:
     ada = okta.add_user("ada@example.com")
     user = await provider.find_user("ada@example.com")

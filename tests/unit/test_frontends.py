@@ -5,25 +5,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import pytest
 
 from bot.domain.errors import NotAnAdminError, WrongPlaceError
-from bot.domain.frontends import FrontEnd, FrontEnds, PlatformNotServedError
+from bot.domain.frontends import FrontEnds, PlatformNotServedError
 from bot.domain.helpdesk import Approve, Deny, Helpdesk, HelpdeskConfig, Place
 from bot.domain.identity import ResetAction
 from bot.domain.notices import (
     AuthenticatorEnrolled,
     ManagerSaidNo,
-    Notice,
     RequestChanged,
     StepUpLocked,
 )
 from bot.domain.platform import Platform, is_object_id, platform_of
 from bot.domain.requests import (
-    ActionItem,
     Card,
     Change,
     ContactForm,
@@ -35,7 +33,7 @@ from bot.domain.walks import Walks
 from bot.guide import load_guide
 from storage.memory import MemoryRequestRepository, MemoryWalkRepository
 from tests.conftest import FixedClock
-from tests.fakes.core import FlakyDirectory, Later
+from tests.fakes.core import FlakyDirectory, Later, Side
 
 GUIDE = load_guide()
 FORM = ContactForm("lost it", False, Remaining.NONE, None, "+1 555 0100")
@@ -47,57 +45,6 @@ TEAMS_ADMIN_2 = "a1b2c3d4-0000-4000-8000-00000000a002"
 TEAMS_PERSON = "e5f6a7b8-0000-4000-8000-00000000e001"
 SLACK_DESK = Place("T0TEAM", "C0DESK")
 IN_TEAMS = Place(TENANT, TEAMS_DESK, Platform.TEAMS)
-
-
-@dataclass
-class Side:
-    """One platform's roster, directory and notifier, recording what reached it."""
-
-    platform: Platform
-    admins: frozenset[str]
-    privileged: frozenset[str] = frozenset()
-    asked: list[str] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
-    cards: list[int] = field(default_factory=list)
-    secrets: list[int] = field(default_factory=list)
-    managers: list[str] = field(default_factory=list)
-
-    async def is_admin(self, user_id: str) -> bool:
-        self.asked.append(f"is_admin {user_id}")
-        return user_id in self.admins
-
-    async def is_privileged(self, user_id: str) -> bool:
-        self.asked.append(f"is_privileged {user_id}")
-        return user_id in self.privileged | self.admins
-
-    async def privilege_reasons(self, user_id: str) -> tuple[str, ...]:
-        self.asked.append(f"privilege_reasons {user_id}")
-        return (f"listed on {self.platform}",) if user_id in self.privileged else ()
-
-    async def profile(self, user_id: str) -> tuple[str, str]:
-        self.asked.append(f"profile {user_id}")
-        return f"{self.platform} person", f"{user_id[:4].lower()}@example.com"
-
-    async def manager_of(self, user_id: str) -> str | None:
-        self.asked.append(f"manager_of {user_id}")
-        return f"manager on {self.platform}"
-
-    async def post_request(self, request: HelpRequest, actions: list[ActionItem]) -> Card:
-        self.cards.append(request.id)
-        desk = TEAMS_DESK if self.platform is Platform.TEAMS else "C0DESK"
-        return Card(desk, f"{self.platform}-{request.id}")
-
-    async def tell(self, notice: Notice) -> None:
-        self.notices.append(notice)
-
-    async def deliver_secret(self, request: HelpRequest, text: str) -> None:
-        self.secrets.append(request.id)
-
-    async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:
-        self.managers.append(manager_id)
-
-    def front_end(self) -> FrontEnd:
-        return FrontEnd(notifier=self, admins=self, people=self)
 
 
 @dataclass
@@ -119,7 +66,7 @@ def _both(teams_channel: str = TEAMS_DESK) -> Iterator[Both]:
         FlakyDirectory(),
     )
     slack = Side(Platform.SLACK, frozenset({"UA1"}))
-    teams = Side(Platform.TEAMS, frozenset({TEAMS_ADMIN, TEAMS_ADMIN_2}))
+    teams = Side(Platform.TEAMS, frozenset({TEAMS_ADMIN, TEAMS_ADMIN_2}), TEAMS_DESK)
     ports = FrontEnds({Platform.SLACK: slack.front_end(), Platform.TEAMS: teams.front_end()})
     service = Helpdesk(
         HelpdeskConfig(channel_id="C0DESK", teams_channel_id=teams_channel),
@@ -351,7 +298,7 @@ def _request(platform: Platform, requester: str) -> HelpRequest:
 
 async def test_calls_with_a_request_go_by_its_platform_and_with_a_person_by_their_id() -> None:
     slack = Side(Platform.SLACK, frozenset({"UA1"}))
-    teams = Side(Platform.TEAMS, frozenset({TEAMS_ADMIN}))
+    teams = Side(Platform.TEAMS, frozenset({TEAMS_ADMIN}), TEAMS_DESK)
     ports = FrontEnds({Platform.SLACK: slack.front_end(), Platform.TEAMS: teams.front_end()})
     assert ports.platforms == frozenset(Platform)
     teams_request = _request(Platform.TEAMS, TEAMS_PERSON)
@@ -441,3 +388,11 @@ async def test_a_teams_request_in_a_slack_only_process_is_never_posted_nor_decid
     assert (slack.cards, slack.notices) == ([], [])
     with pytest.raises(WrongPlaceError):
         await service.decide(Approve(stored.id, (ResetAction.CLEAR_MFA,)), "UA1", SLACK_DESK)
+
+
+async def test_each_help_desk_lists_its_own_pending_requests(both: Both) -> None:
+    teams_request = await _teams_request(both)
+    slack_request = await _slack_request(both)
+    assert [r.id for r in await both.service.pending()] == [slack_request.id]
+    assert [r.id for r in await both.service.pending(Platform.SLACK)] == [slack_request.id]
+    assert [r.id for r in await both.service.pending(Platform.TEAMS)] == [teams_request.id]

@@ -147,11 +147,13 @@ class Helpdesk:
         """True when the person may decide on requests right now."""
         return await self._core.admins.is_admin(user_id)
 
-    async def pending(self) -> list[HelpRequest]:
-        """Requests waiting for a decision or being carried out, oldest first."""
-        return await self._core.requests.requests_in(
+    async def pending(self, platform: Platform = Platform.SLACK) -> list[HelpRequest]:
+        """A platform's requests waiting for a decision or being carried out, oldest first
+        (each help desk lists what it can decide)."""
+        waiting = await self._core.requests.requests_in(
             frozenset({Status.OPEN, Status.APPROVED, Status.EXECUTING, Status.FAILED})
         )
+        return [request for request in waiting if request.platform is platform]
 
     async def get(self, request_id: int) -> HelpRequest:
         """The request; RequestNotFoundError when there is none."""
