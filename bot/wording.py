@@ -155,6 +155,10 @@ NO_REASON = "Give a reason: the employee will read it."
 RETRY = "Retry failed actions"
 DONE = "Done"
 OPEN_ADMIN_CENTER = "Open the admin center"
+NO_PERSONAL_CHAT = (
+    "The employee has no personal chat with the bot yet, so it could not tell them: reach them "
+    "another way."
+)
 
 # The employee's buttons.
 CANCEL_REQUEST = "Cancel request"

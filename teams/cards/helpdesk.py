@@ -294,9 +294,11 @@ def build_request_card(
     provider: str,
     names: Mapping[str, str] | None = None,
     notice: str | None = None,
+    unreachable: bool = False,
 ) -> Card:
     """The help-desk channel's card for a request, always showing its current state; `notice`
-    (Markdown, for the clicker's own view only) says why a click was refused."""
+    (Markdown, for the clicker's own view only) says why a click was refused; `unreachable`
+    says the employee has no personal chat with the bot, so what they were to be told wasn't."""
     pen = TeamsPen(_with_requester(request, names))
     topic = _topic_title(guide, request.topic_id)
     body: list[Element] = []
@@ -304,6 +306,8 @@ def build_request_card(
         body.append(_attention(notice))
     body += [heading(wording.request_title(request.id, topic)), *_recap(request, topic, pen)]
     body.append(text_block(wording.status_line(pen, request), separator=True))
+    if unreachable:
+        body.append(_attention(f"{emoji('warning')} {escape(wording.NO_PERSONAL_CHAT)}"))
     if request.status is Status.OPEN:
         body += _decision(request)
     else:
@@ -603,7 +607,7 @@ def build_enrollment(uri: str, secret: str, *, replacing: bool, problem: str | N
             "type": "Image",
             "url": f"data:image/png;base64,{png}",
             "altText": wording.QR_ALT,
-            "size": "Medium",
+            "size": "Large",
         },
         text_block(wording.enrollment_steps(TEAMS, uri, secret, "above")),
     ]

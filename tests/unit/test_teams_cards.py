@@ -237,6 +237,9 @@ def test_the_card_shows_the_two_approver_rule_the_report_and_the_manager() -> No
     assert "**Manager** Max Manager" in suspicious
     assert "said the employee did NOT ask" in suspicious
     assert "This person's MFA was reset" in suspicious
+    done = VARIANTS["status done"]
+    unreachable = helpdesk.build_request_card(done, [], GUIDE, "x", unreachable=True)
+    assert escape(wording.NO_PERSONAL_CHAT) in _text(_ok(unreachable))
     expired = _text(helpdesk.build_request_card(VARIANTS["status expired"], [], GUIDE, "x"))
     assert "It can no longer be approved." in expired
 
