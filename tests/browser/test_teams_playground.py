@@ -35,8 +35,11 @@ from pathlib import Path
 from typing import IO, Any
 
 import aiohttp
+import pyotp
 import pytest
 import yaml
+
+from bot.crypto import new_key
 
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -63,6 +66,7 @@ from playwright.async_api import (  # noqa: E402
     Page,
     Route,
     async_playwright,
+    expect,
 )
 
 
@@ -177,7 +181,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         DEMO_DIRECTORY_FILE=str(FOLDER / "directory.yaml"),
         DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'teams.db'}",
         PORT=str(port),
-        STEPUP_REQUIRED="false",
+        STEPUP_KEY=new_key(),  # approvals ask for the admin's code: she enrolls in the story
     )
     log = (folder / "bot.log").open("w")
     process = subprocess.Popen(
@@ -332,3 +336,106 @@ async def open_chat(page: Page, name: str) -> None:
 def last_card(page: Page) -> Locator:
     """The newest Adaptive Card in the open conversation."""
     return page.locator(".ac-adaptiveCard").last
+
+
+def topic(card: Locator, title: str) -> Locator:
+    """The menu's "Choose" button of one topic."""
+    return card.locator(".ac-container", has_text=title).last.get_by_role("button", name="Choose")
+
+
+def authenticator(enrollment_text: str) -> pyotp.TOTP:
+    """The admin's authenticator app, set up from the key the enrollment card shows."""
+    found = re.search(r"otpauth://\S*[?&]secret=([A-Z2-7]+)", enrollment_text)
+    assert found, enrollment_text
+    return pyotp.TOTP(found.group(1))
+
+
+@pytest.mark.timeout(240)
+async def test_a_request_filed_and_decided_in_teams(people: People) -> None:
+    """Jordan walks the guide to Contact IT and files request #1; Priya enrolls, approves with
+    her code in the help-desk channel; Jordan reads what changed. All in the Playground's page."""
+    jordan, priya = people.employee, people.admin
+
+    # Priya opens the help-desk channel: the bot is installed in the team and keeps the channel.
+    await open_chat(priya, "IT - it-mfa-requests")
+    await expect(priya.get_by_text("Start a new post")).to_be_visible()
+
+    # In her personal chat, "enroll" shows the QR code and the key; her app's code confirms it.
+    await open_chat(priya, "Personal Chat")
+    await say(priya, "enroll")
+    enrollment = priya.locator(".ac-adaptiveCard", has_text="otpauth://").last
+    await expect(
+        enrollment.get_by_role("img", name="Scan with your authenticator app")
+    ).to_be_visible()
+    app = authenticator(await enrollment.inner_text())
+    await shot(priya, "01-admin-enroll")
+    await enrollment.get_by_label("The code your new app shows now").fill(app.now())
+    await enrollment.get_by_role("button", name="Confirm").click()
+    await expect(priya.get_by_text("Your authenticator is set up")).to_be_visible()
+    await expect(priya.get_by_text("otpauth://")).to_have_count(0)  # the key is gone from the chat
+
+    # Jordan's personal chat opens with the menu; "help" shows it again.
+    await expect(last_card(jordan)).to_contain_text("Get help with two-step verification")
+    await say(jordan, "help")
+    await expect(jordan.locator(".ac-adaptiveCard")).to_have_count(2)
+    menu = last_card(jordan)
+    await shot(jordan, "02-menu")
+
+    # A topic walked to Contact IT: each step replaces the card the button is on.
+    await topic(menu, "I lost my phone or got a new number").click()
+    await expect(menu).to_contain_text("step 1")
+    await menu.get_by_role("button", name="I have no other method").click()
+    await expect(menu).to_contain_text("step 2")
+    await expect(jordan.locator(".ac-adaptiveCard")).to_have_count(2)
+    await shot(jordan, "03-contact-it")
+    await menu.get_by_role("button", name="Contact IT").click()
+    form = menu
+    await expect(form.get_by_role("button", name="Send to IT")).to_be_visible()
+
+    # The form: an empty required answer is refused by Teams itself; a correlation ID that is
+    # not a GUID comes back from the bot inline, with every typed value kept.
+    await form.get_by_role("button", name="Send to IT").click()
+    await expect(form.get_by_text("Tell IT how to reach you")).to_be_visible()
+    await expect(form.get_by_text("Tell IT whether your phone was lost or stolen.")).to_be_visible()
+    lost = form.get_by_role("radiogroup", name="Was your phone lost or stolen?")
+    await lost.get_by_role("radio", name="Yes").check()
+    await form.get_by_role("radio", name="None of my methods").check()
+    await form.get_by_label("How can IT reach you?").fill("+1 555 0142, desk 4B")
+    await form.get_by_label("Correlation ID (optional)").fill("not-a-guid")
+    await form.get_by_role("button", name="Send to IT").click()
+    await expect(form.get_by_text("A correlation ID looks like")).to_be_visible()
+    await expect(form.get_by_label("How can IT reach you?")).to_have_value("+1 555 0142, desk 4B")
+    await expect(lost.get_by_role("radio", name="Yes")).to_be_checked()
+    await shot(jordan, "04-form-error")
+    await form.get_by_label("Correlation ID (optional)").fill("")
+    await form.get_by_role("button", name="Send to IT").click()
+    await expect(form).to_contain_text("Request #1 is with IT")
+    await expect(jordan.get_by_text("Your request #1 is with IT.")).to_be_visible()
+    await shot(jordan, "05-request-sent")
+
+    # The request's card in the help-desk channel, in Priya's Playground.
+    await open_chat(priya, "IT - it-mfa-requests")
+    card = priya.locator(".ac-adaptiveCard", has_text="Request #1").first
+    await expect(card).to_contain_text("Jordan Lee")
+    await expect(card).to_contain_text("Waiting for a decision")
+    await expect(card).to_contain_text("+1 555 0142, desk 4B")
+    await shot(priya, "06-card")
+
+    # Approve: her own view of the card, the actions as toggles and her code, masked.
+    await card.get_by_role("button", name="Approve").click()
+    await expect(card.get_by_role("checkbox", name="Delete app passwords")).to_be_checked()
+    code = card.get_by_label("Authenticator code")
+    await expect(code).to_have_attribute("type", "password")
+    await card.get_by_role("button", name="Confirm").click()  # empty: Teams refuses it
+    await expect(card.get_by_text("Enter the 6-digit code.")).to_be_visible()
+    await code.fill(app.at(time.time() + app.interval))  # the next step: enrollment used this one
+    await shot(priya, "07-approve")
+    await card.get_by_role("button", name="Confirm").click()
+    await expect(card).to_contain_text("Done", timeout=15_000)
+    await expect(card).to_contain_text("Removed 3 sign-in method(s)")
+    await shot(priya, "08-card-done")
+
+    # Jordan reads in his personal chat what changed.
+    done = jordan.locator(".fai-OutputCard", has_text="Your request #1 is done.")
+    await expect(done).to_contain_text("Removed 3 sign-in method(s)", timeout=15_000)
+    await shot(jordan, "09-employee-done")
