@@ -131,8 +131,8 @@ def _serve_command(settings: Settings, args: argparse.Namespace) -> int:
 def _start_command(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.serves_slack and not settings.serves_teams:
         log.info(
-            "no SLACK_BOT_TOKEN nor TEAMS_APP_ID: starting the sandbox "
-            "(set them to connect to Slack or Teams)"
+            "no SLACK_BOT_TOKEN: starting the sandbox "
+            "(set it to connect to Slack, or TEAMS_APP_ID for Teams)"
         )
         return asyncio.run(_sandbox("127.0.0.1", settings.port))
     settings.require_for_serve()

@@ -47,7 +47,7 @@ class AdminRoutes:
             return
         try:
             await self.helpdesk.require_admin(turn.user_id)
-            requests = await self.helpdesk.pending()
+            requests = await self.helpdesk.pending(Platform.TEAMS)
         except HelpdeskError as error:
             await turn.send_card(build_notice(_refused(error)))
             return

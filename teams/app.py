@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
 _OURS = re.compile(r"^mfa-")
 _SORRY = "Something went wrong on our side. Try again in a minute."
+_PERSONAL_CHAT = "I help one person at a time: write to me in our personal chat."
 _UNCONFIGURED = "The help desk is not set up yet: its operator sets TEAMS\\_HELPDESK\\_CHANNEL."
 
 
@@ -165,6 +166,9 @@ def build_teams(
     clock: Clock,
 ) -> TeamsBot:
     """The adapter, the application and its routes, and the inbound auth."""
+    # The SDK logs each message it sends at INFO and more at DEBUG; an activity can carry a
+    # temporary access pass, so its lines stay out of the log unless something goes wrong.
+    logging.getLogger("microsoft_agents").setLevel(logging.WARNING)
     connections = connection_manager(outbound.tokens)
     adapter = CloudAdapter(connection_manager=connections)
     application = AgentApplication[TurnState](
@@ -196,13 +200,23 @@ def _attach(application: AgentApplication[TurnState], router: Router, deps: Team
     Action.Execute invokes."""
 
     async def remember(context: TurnContext, _state: TurnState) -> bool:
-        await deps.addresses.remember(context.activity)
+        try:
+            await deps.addresses.remember(context.activity)
+        except Exception:  # the answer matters more; the address is kept next time
+            log.warning("could not keep where a Teams activity came from", exc_info=True)
         return True
+
+    async def ignore(_context: TurnContext, _state: TurnState) -> None:
+        """The app added or removed: its address is kept (above), nothing to answer."""
 
     async def on_message(context: TurnContext, _state: TurnState) -> None:
         turn = Turn.of(context)
-        if turn is not None:
-            await router.answer_text(turn, context.activity.text or "")
+        if turn is None:
+            return
+        if not turn.origin.personal:  # a mention in a channel or a group chat
+            await turn.send_text(_PERSONAL_CHAT)
+            return
+        await router.answer_text(turn, context.activity.text or "")
 
     async def on_action(
         context: TurnContext, _state: TurnState, _data: Any
@@ -215,6 +229,7 @@ def _attach(application: AgentApplication[TurnState], router: Router, deps: Team
     application.before_turn(remember)
     application.conversation_update("membersAdded")(welcome.greeter(deps))
     application.activity(ActivityTypes.message)(on_message)
+    application.activity(ActivityTypes.installation_update)(ignore)
     application.adaptive_card.action_execute(_OURS)(on_action)
     application.error(_application_failed)
 

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
-from bot.domain.contacts import Contact
 from microsoft_agents.activity import Activity
 
+from bot.domain.contacts import Contact
 from bot.domain.guide import Guide
 from bot.domain.notices import Notice, RequestChanged
 from bot.domain.ports import Clock
@@ -20,13 +20,11 @@ from teams.addresses import Addresses
 from teams.cards.helpdesk import (
     build_employee_notice,
     build_manager_question,
-    build_notice,
     build_request_card,
     build_secret_notice,
     build_thread_note,
 )
 from teams.cards.notices import build_alert
-from teams.cards.text import escape
 from teams.connector import Connector, UnsafeServiceUrlError
 from teams.conversation import card_message, thread_of
 from teams.graph import GraphError, GraphPeople
@@ -178,7 +176,11 @@ class TeamsNotifier:
     async def post_request(self, request: HelpRequest, actions: list[ActionItem]) -> Card:
         """Start the request's thread in the help-desk channel with its card; where it is."""
         service_url, tenant = await self._desk(request)
-        card = build_request_card(request, actions, self._guide, self._provider)
+        names = await self._names(request)
+        unreachable = await self._addresses.person(request.requester_id) is None
+        card = build_request_card(
+            request, actions, self._guide, self._provider, names, unreachable=unreachable
+        )
         posted = await self._connector.start_thread(
             service_url, tenant, self._channel, card_message(card)
         )
@@ -192,8 +194,11 @@ class TeamsNotifier:
             return
         request = getattr(notice, "request", None)
         service_url, tenant = await self._desk(request)
+        names = await self._addresses.names([getattr(notice, "actor", None)])
+        if request is not None:
+            names |= await self._names(request)
         await self._connector.start_thread(
-            service_url, tenant, self._channel, card_message(build_alert(notice))
+            service_url, tenant, self._channel, card_message(build_alert(notice, names))
         )
 
     async def deliver_secret(self, request: HelpRequest, text: str) -> None:
@@ -205,52 +210,50 @@ class TeamsNotifier:
     async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:
         """The yes/no question in the manager's personal chat."""
         contact = await self._personal_chat(manager_id)
-        await self._send_to(contact, card_message(build_manager_question(request)))
+        question = build_manager_question(request, await self._names(request, manager_id))
+        await self._send_to(contact, card_message(question))
 
     async def _request_changed(self, notice: RequestChanged) -> None:
         """Update the card in place, note the change in its thread, and tell the employee."""
         request, change, actions = notice.request, notice.change, list(notice.actions)
         failures = 0
         desk = None
+        names = await self._names(request, notice.actor)
         if request.channel_id and request.message_ts:
             desk = await self._desk(request)
             thread = thread_of(request.channel_id, request.message_ts)
             if change is not Change.CREATED:
-                card = build_request_card(request, actions, self._guide, self._provider)
+                unreachable = await self._addresses.person(request.requester_id) is None
+                card = build_request_card(
+                    request, actions, self._guide, self._provider, names, unreachable=unreachable
+                )
                 failures += await _attempt(
                     "update the card",
                     self._connector.update(desk[0], thread, request.message_ts, card_message(card)),
                 )
-            note = build_thread_note(request, change, notice.actor, actions)
+            note = build_thread_note(request, change, notice.actor, actions, names)
             failures += await _attempt(
                 "write the thread", self._connector.send(desk[0], thread, card_message(note))
             )
         employee = build_employee_notice(request, change, actions, self._it_contact)
         if employee is not None:
-            failures += await self._tell_employee(request, employee, desk)
+            failures += await self._tell_employee(request, employee)
         if failures:
             raise NoticeError(f"{failures} notice(s) about request #{request.id} failed")
 
-    async def _tell_employee(
-        self, request: HelpRequest, card: dict[str, Any], desk: tuple[str, str] | None
-    ) -> int:
-        """The employee's message in their personal chat; without one, the card's thread says
-        so (1 if that failed too)."""
+    async def _tell_employee(self, request: HelpRequest, card: dict[str, Any]) -> int:
+        """The employee's message in their personal chat (1 if it failed); without one, the
+        request's card says so (see `unreachable`) and nothing is sent."""
         contact = await self._addresses.person(request.requester_id)
-        if contact is not None:
-            return await _attempt("tell the employee", self._send_to(contact, card_message(card)))
-        log.warning("request #%s: the employee has no personal chat with the bot", request.id)
-        if desk is None or not request.message_ts:
-            return 1
-        text = escape(
-            f"{request.requester_name or 'The employee'} has no personal chat with the bot "
-            "(the app is not installed for them): tell them another way."
-        )
-        thread = thread_of(request.channel_id or self._channel, request.message_ts)
-        note = card_message(build_notice(f"\u26a0\ufe0f {text}"))
-        return await _attempt(
-            "say the employee cannot be reached", self._connector.send(desk[0], thread, note)
-        )
+        if contact is None:
+            log.warning("request #%s: the employee has no personal chat with the bot", request.id)
+            return 0
+        return await _attempt("tell the employee", self._send_to(contact, card_message(card)))
+
+    async def _names(self, request: HelpRequest, *more: str | None) -> dict[str, str]:
+        """Display names of the people the request's card and notes name."""
+        people = (request.requester_id, request.first_approver, request.decided_by, *more)
+        return await self._addresses.names(people)
 
     async def _desk(self, request: HelpRequest | None) -> tuple[str, str]:
         """(service URL, tenant) of the help-desk channel: from the channel's own reference, or

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+import aiohttp
 from microsoft_agents.activity import AdaptiveCardInvokeResponse
 
 from bot.domain.errors import HelpdeskError, StorageUnavailableError
@@ -65,7 +66,10 @@ class Router:
         if answer.card is None:
             return text_answer(answer.text or "")
         if answer.for_everyone:
-            await turn.update_clicked(answer.card)
+            try:
+                await turn.update_clicked(answer.card)
+            except (aiohttp.ClientError, TimeoutError) as exc:  # the clicker sees it anyway
+                log.warning("could not update the clicked card for good: %s", exc)
         return card_answer(answer.card)
 
     async def answer_text(self, turn: Turn, text: str) -> None:

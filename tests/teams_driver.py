@@ -325,6 +325,8 @@ class TeamsDriver:
             "settings": {"selectedChannel": {"id": channel}},
         }
         reply = await self.post(activity)
+        if reply.status < 300:
+            self.fake.installed_in_team = True  # Teams adds the bot to the team's roster
         await self.settle()
         return reply
 

@@ -150,11 +150,15 @@ class FakeTeams:
         self._tokens: set[str] = set()
         self.users: dict[str, TeamsUser] = {}
         self.channels = {TEAM_ID, DESK_CHANNEL}
-        self.no_personal_chat: set[str] = set()  # aad ids whose 1:1 cannot be created
+        # Teams lets a bot post in a team's channels only once the app is installed there.
+        self.installed_in_team = False
+        self.no_personal_chat: set[str] = set()  # aad ids who removed the app: no 1:1
+        self.anonymous = False  # the Agents Playground's connector: no token asked
         self.calls: list[Call] = []
         self.refused: list[Call] = []  # calls answered 401 (no or a wrong token)
         self.messages: dict[tuple[str, str], Message] = {}
         self.violations: list[str] = []
+        self._failures: dict[str, list[int]] = {}
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.origin = ""
@@ -283,6 +287,11 @@ class FakeTeams:
             }
         )
 
+    def fail_next(self, operation: str, status: int = 500) -> None:
+        """Answer the next `operation` ("create", "send", "reply", "update", "delete",
+        "member") with `status`, as Teams does when it has trouble."""
+        self._failures.setdefault(operation, []).append(status)
+
     def revoke_tokens(self) -> None:
         """Every token issued so far stops working (as when it has expired at Microsoft)."""
         self._tokens.clear()
@@ -302,7 +311,7 @@ class FakeTeams:
         if region != REGION:
             self.violations.append(f"a call outside the service URL: {request.method} /{region}/")
             return _connector_error(call, 404, "NotFound", "no such service")
-        if call.token not in self._tokens:
+        if call.token not in self._tokens and not (self.anonymous and not call.token):
             call.status = 401
             self.refused.append(call)
             return web.json_response({"message": "Authorization has been denied"}, status=401)
@@ -310,21 +319,32 @@ class FakeTeams:
 
     def _route(self, call: Call, parts: list[str]) -> web.Response:
         routes = {
-            ("POST", 2): self._create_conversation,
-            ("POST", 4): self._send,
-            ("POST", 5): self._reply,
-            ("PUT", 5): self._update,
-            ("DELETE", 5): self._delete,
-            ("GET", 4): self._members,
-            ("GET", 5): self._member,
+            ("POST", 2): ("create", self._create_conversation),
+            ("POST", 4): ("send", self._send),
+            ("POST", 5): ("reply", self._reply),
+            ("PUT", 5): ("update", self._update),
+            ("DELETE", 5): ("delete", self._delete),
+            ("GET", 4): ("member", self._members),
+            ("GET", 5): ("member", self._member),
         }
-        handler = None
+        route = None
         if parts[:2] == ["v3", "conversations"]:
-            handler = routes.get((call.method, len(parts)))
+            route = routes.get((call.method, len(parts)))
         expected = ("members", "pagedMembers") if call.method == "GET" else ("activities",)
-        if handler is None or (len(parts) > 3 and parts[3] not in expected):
+        if route is None or (len(parts) > 3 and parts[3] not in expected):
             self.violations.append(f"unknown Bot Connector call {call.method} {call.path}")
             return _connector_error(call, 404, "NotFound", "unknown operation")
+        operation, handler = route
+        failures = self._failures.get(operation)
+        if failures:
+            status = failures.pop(0)
+            headers = {"Retry-After": "1"} if status == 429 else {}
+            call.status = status
+            return web.json_response(
+                {"error": {"code": "ServiceError", "message": "injected"}},
+                status=status,
+                headers=headers,
+            )
         return handler(call, parts)
 
     def _create_conversation(self, call: Call, _parts: list[str]) -> web.Response:
@@ -335,6 +355,8 @@ class FakeTeams:
         if channel:
             if channel not in self.channels:
                 return _connector_error(call, 404, "ConversationNotFound", "no such channel")
+            if not self.installed_in_team:
+                return _not_in_roster(call)
             if not isinstance(activity, dict):
                 return _connector_error(call, 400, "BadArgument", "a channel thread needs a post")
             problem = self._refusal(call, activity, f"create in {channel}")
@@ -446,6 +468,11 @@ class FakeTeams:
 
     def _known(self, call: Call, conversation: str) -> web.Response | None:
         personal = {user.personal_chat for user in self.users.values()}
+        if conversation in self.channels and not self.installed_in_team:
+            return _not_in_roster(call)
+        blocked = {self.users[aad].personal_chat for aad in self.no_personal_chat}
+        if conversation in blocked:
+            return _connector_error(call, 403, "ConversationBlockedByUser", "User blocked the bot")
         if conversation in self.channels or conversation in personal:
             return None
         self.violations.append(f"a call to an unknown conversation: {call.method} {call.path}")
@@ -534,6 +561,13 @@ def _split(conversation: str) -> tuple[str, str | None]:
     """A conversation id and the root message it names (";messageid=...", a channel thread)."""
     base, _, rest = conversation.partition(";messageid=")
     return base, rest or None
+
+
+def _not_in_roster(call: Call) -> web.Response:
+    """Teams' answer to a bot posting in a team it is not installed in."""
+    return _connector_error(
+        call, 403, "BotNotInConversationRoster", "The bot is not part of the conversation roster."
+    )
 
 
 def _aad_error(status: int, error: str, description: str) -> web.Response:

@@ -151,6 +151,7 @@ async def test_the_sdk_client_sends_replies_and_updates_and_the_fake_records_the
 async def test_a_thread_in_a_channel_and_a_personal_chat_are_created(
     fake: FakeTeams, http: aiohttp.ClientSession
 ) -> None:
+    fake.installed_in_team = True
     client = await connector(fake, http)
     try:
         thread = await client.conversations.create_conversation(
@@ -178,6 +179,24 @@ async def test_a_thread_in_a_channel_and_a_personal_chat_are_created(
     assert root.id == thread.activity_id
     assert [m.activity["text"] for m in fake.thread(root)] == ["a note in the thread"]
     assert chat.id == ADA.personal_chat
+
+
+async def test_a_channel_of_a_team_without_the_app_is_refused(
+    fake: FakeTeams, http: aiohttp.ClientSession
+) -> None:
+    client = await connector(fake, http)
+    try:
+        with pytest.raises(Exception, match=r"403|roster|Forbidden"):
+            await client.conversations.create_conversation(
+                ConversationParameters(
+                    is_group=True,
+                    channel_data={"channel": {"id": DESK_CHANNEL}, "tenant": {"id": TENANT_ID}},
+                    activity=with_card(a_card()),
+                )
+            )
+    finally:
+        await client.close()
+    assert fake.channel(DESK_CHANNEL) == []
 
 
 async def test_a_member_is_read_by_teams_id_or_object_id(

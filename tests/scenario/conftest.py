@@ -24,9 +24,9 @@ from tests.fakes.teams import (
     DESK_CHANNEL,
     TENANT_ID,
     FakeTeams,
-    TeamsUser,
     Tripwire,
 )
+from tests.scenario.teams_flows import ADMIN, ADMIN2, ADMIN3, PEOPLE
 from tests.teams_driver import TeamsDriver
 
 # Teams settings in the environment would reach every bot built here: start from none.
@@ -35,11 +35,6 @@ for _name in list(os.environ):
         del os.environ[_name]
 
 MESSAGES_PATH = "/api/messages"
-EMPLOYEE = TeamsUser("8c2f3a6e-1b4d-4e5f-9a7b-6c5d4e3f2a1b", "Ada Lovelace", "ada@example.com")
-ADMIN = TeamsUser("1f0e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", "Ines Admin", "ines@example.com")
-ADMIN2 = TeamsUser("2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "Omar Admin", "omar@example.com")
-STRANGER = TeamsUser("3b2c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e", "Sam Stranger", "sam@example.com")
-PEOPLE = (EMPLOYEE, ADMIN, ADMIN2, STRANGER)
 
 
 @pytest.fixture
@@ -72,7 +67,7 @@ def teams_env(fake_teams: FakeTeams, database_url: str) -> dict[str, Any]:
         "teams_app_password": APP_PASSWORD,
         "teams_tenant_id": TENANT_ID,
         "teams_helpdesk_channel": DESK_CHANNEL,
-        "teams_it_admins": f"{ADMIN.aad},{ADMIN2.aad}",
+        "teams_it_admins": f"{ADMIN.aad},{ADMIN2.aad},{ADMIN3.aad}",
         "teams_openid_metadata_url": fake_teams.metadata_url,
         "teams_login_url": fake_teams.login_url,
         "database_url": database_url,
