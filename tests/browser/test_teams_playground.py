@@ -428,11 +428,13 @@ async def test_a_request_filed_and_decided_in_teams(people: People) -> None:
     await expect(code).to_have_attribute("type", "password")
     await card.get_by_role("button", name="Confirm").click()  # empty: Teams refuses it
     await expect(card.get_by_text("Enter the 6-digit code.")).to_be_visible()
-    await code.fill(app.at(time.time() + app.interval))  # the next step: enrollment used this one
+    typed = app.at(time.time() + app.interval)  # the next step: enrollment used this one
+    await code.fill(typed)
     await shot(priya, "07-approve")
     await card.get_by_role("button", name="Confirm").click()
-    await expect(card).to_contain_text("Done", timeout=15_000)
+    await expect(card).to_contain_text("Done by Priya Shah", timeout=15_000)
     await expect(card).to_contain_text("Removed 3 sign-in method(s)")
+    await expect(priya.get_by_text(typed)).to_have_count(0)  # the code is never echoed
     await shot(priya, "08-card-done")
 
     # Jordan reads in his personal chat what changed.
