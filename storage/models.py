@@ -21,7 +21,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Widths of the chat platforms' ids (migration 0007): a person or a workspace (Slack's U…/T…
 # ids, an Entra object ID or tenant ID: 36 characters), a channel or conversation (a Teams
-# conversation id, with ";messageid=…" for a thread, runs past 70), a message (Teams activity id).
+# conversation id, with ";messageid=…" for a thread, runs past 70), a message or an event (a
+# Teams activity id).
 PERSON_ID = 64
 CHANNEL_ID = 256
 MESSAGE_ID = 128
@@ -87,7 +88,7 @@ class ProcessedEvent(Base):
 
     __tablename__ = "processed_events"
 
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(MESSAGE_ID), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(index=True)
 
 

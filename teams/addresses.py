@@ -11,9 +11,9 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
-from bot.domain.contacts import Contact, ContactBook, ContactKind
 from microsoft_agents.activity import Activity
 
+from bot.domain.contacts import Contact, ContactBook, ContactKind
 from bot.domain.platform import Platform
 from bot.domain.ports import Clock
 from teams.conversation import origin_of, reference_of, sender_of
@@ -50,6 +50,29 @@ class Addresses:
     async def person(self, user_id: str) -> Contact | None:
         """The person's personal chat with the bot, if they ever wrote to it or installed it."""
         return await self._contacts.find_contact(Platform.TEAMS, ContactKind.PERSON, user_id)
+
+    async def chat_of(self, user_id: str) -> Contact | None:
+        """The person's personal chat, when the bot has one it may still write to."""
+        contact = await self.person(user_id)
+        if contact is None or not (contact.address.get("conversation") or {}).get("id"):
+            return None
+        return contact
+
+    async def unreachable(self, contact: Contact) -> None:
+        """Teams refused a message to the person's chat (the app removed, the bot blocked):
+        their address is forgotten, name and email kept, until they write to the bot again."""
+        await self._contacts.save_contact(
+            Contact(
+                platform=contact.platform,
+                kind=contact.kind,
+                key=contact.key,
+                address={},
+                name=contact.name,
+                email=contact.email,
+                updated_at=self._clock.now(),
+            )
+        )
+        self._saved.pop((contact.kind, contact.key), None)
 
     async def names(self, user_ids: Iterable[str | None]) -> dict[str, str]:
         """The display names Teams gave the people (those the bot has heard from)."""

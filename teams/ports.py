@@ -6,11 +6,13 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 
 import aiohttp
 from microsoft_agents.activity import Activity
 
+from bot import wording
 from bot.domain.contacts import Contact
 from bot.domain.guide import Guide
 from bot.domain.notices import Notice, RequestChanged
@@ -20,11 +22,13 @@ from teams.addresses import Addresses
 from teams.cards.helpdesk import (
     build_employee_notice,
     build_manager_question,
+    build_notice,
     build_request_card,
     build_secret_notice,
     build_thread_note,
 )
 from teams.cards.notices import build_alert
+from teams.cards.text import emoji, escape
 from teams.connector import Connector, UnsafeServiceUrlError
 from teams.conversation import card_message, thread_of
 from teams.graph import GraphError, GraphPeople
@@ -32,6 +36,8 @@ from teams.graph import GraphError, GraphPeople
 log = logging.getLogger(__name__)
 
 GROUP_FRESH = timedelta(minutes=1)
+# Teams' answers for a chat the bot may no longer write to (the app removed, the bot blocked).
+GONE = frozenset({403, 404})
 _KEPT = 4096
 _SENDING_FAILED = (aiohttp.ClientError, TimeoutError, UnsafeServiceUrlError)
 
@@ -205,7 +211,12 @@ class TeamsNotifier:
         """The secret in the employee's personal chat, sent once (never retried: a retry after
         a lost answer could show it twice), and nowhere else."""
         contact = await self._personal_chat(request.requester_id)
-        await self._send_to(contact, card_message(build_secret_notice(request, text)))
+        try:
+            await self._send_to(contact, card_message(build_secret_notice(request, text)))
+        except aiohttp.ClientResponseError as exc:
+            if exc.status in GONE:
+                await self._addresses.unreachable(contact)
+            raise
 
     async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:
         """The yes/no question in the manager's personal chat."""
@@ -214,41 +225,64 @@ class TeamsNotifier:
         await self._send_to(contact, card_message(question))
 
     async def _request_changed(self, notice: RequestChanged) -> None:
-        """Update the card in place, note the change in its thread, and tell the employee."""
+        """Tell the employee, then update the card in place (saying when the employee could not
+        be told) and note the change in its thread."""
         request, change, actions = notice.request, notice.change, list(notice.actions)
-        failures = 0
-        desk = None
-        names = await self._names(request, notice.actor)
-        if request.channel_id and request.message_ts:
-            desk = await self._desk(request)
-            thread = thread_of(request.channel_id, request.message_ts)
-            if change is not Change.CREATED:
-                unreachable = await self._addresses.person(request.requester_id) is None
-                card = build_request_card(
-                    request, actions, self._guide, self._provider, names, unreachable=unreachable
-                )
-                failures += await _attempt(
-                    "update the card",
-                    self._connector.update(desk[0], thread, request.message_ts, card_message(card)),
-                )
-            note = build_thread_note(request, change, notice.actor, actions, names)
-            failures += await _attempt(
-                "write the thread", self._connector.send(desk[0], thread, card_message(note))
-            )
         employee = build_employee_notice(request, change, actions, self._it_contact)
-        if employee is not None:
-            failures += await self._tell_employee(request, employee)
+        told = await self._tell_employee(request, employee) if employee is not None else Told.NONE
+        failures = int(told is Told.FAILED)
+        if request.channel_id and request.message_ts:
+            failures += await self._on_the_desk(notice, told)
         if failures:
             raise NoticeError(f"{failures} notice(s) about request #{request.id} failed")
 
-    async def _tell_employee(self, request: HelpRequest, card: dict[str, Any]) -> int:
-        """The employee's message in their personal chat (1 if it failed); without one, the
-        request's card says so (see `unreachable`) and nothing is sent."""
-        contact = await self._addresses.person(request.requester_id)
+    async def _on_the_desk(self, notice: RequestChanged, told: Told) -> int:
+        """The card updated (when the change shows on it, or the employee turned out to be
+        unreachable) and the thread's note; how many of the two failed."""
+        request, change, actions = notice.request, notice.change, list(notice.actions)
+        service_url, _ = await self._desk(request)
+        thread = thread_of(request.channel_id or self._channel, request.message_ts or "")
+        names = await self._names(request, notice.actor)
+        unreachable = told is Told.UNREACHABLE or (
+            await self._addresses.chat_of(request.requester_id) is None
+        )
+        failures = 0
+        if change is not Change.CREATED or told is Told.UNREACHABLE:
+            card = build_request_card(
+                request, actions, self._guide, self._provider, names, unreachable=unreachable
+            )
+            update = self._connector.update(
+                service_url, thread, request.message_ts or "", card_message(card)
+            )
+            failures += await _attempt("update the card", update)
+        if told is Told.UNREACHABLE and change is Change.DONE:
+            # The note for "done" says the employee was told: here they were not.
+            note = build_notice(f"{emoji('warning')} {escape(wording.NO_PERSONAL_CHAT)}")
+        else:
+            note = build_thread_note(request, change, notice.actor, actions, names)
+        send = self._connector.send(service_url, thread, card_message(note))
+        return failures + await _attempt("write the thread", send)
+
+    async def _tell_employee(self, request: HelpRequest, card: dict[str, Any]) -> Told:
+        """The employee's message in their personal chat. Without one (they never opened it, or
+        removed the app: Teams answers 403), the request's card says so."""
+        contact = await self._addresses.chat_of(request.requester_id)
         if contact is None:
             log.warning("request #%s: the employee has no personal chat with the bot", request.id)
-            return 0
-        return await _attempt("tell the employee", self._send_to(contact, card_message(card)))
+            return Told.UNREACHABLE
+        try:
+            await self._send_to(contact, card_message(card))
+        except aiohttp.ClientResponseError as exc:
+            if exc.status not in GONE:
+                log.warning("could not tell the employee: %s", exc)
+                return Told.FAILED
+            log.warning("request #%s: the employee's chat is gone (%s)", request.id, exc.status)
+            await self._addresses.unreachable(contact)
+            return Told.UNREACHABLE
+        except _SENDING_FAILED as exc:
+            log.warning("could not tell the employee: %s", exc)
+            return Told.FAILED
+        return Told.SENT
 
     async def _names(self, request: HelpRequest, *more: str | None) -> dict[str, str]:
         """Display names of the people the request's card and notes name."""
@@ -273,7 +307,7 @@ class TeamsNotifier:
         return str(address.get("serviceUrl") or ""), tenant
 
     async def _personal_chat(self, user_id: str) -> Contact:
-        contact = await self._addresses.person(user_id)
+        contact = await self._addresses.chat_of(user_id)
         if contact is None:
             raise NoPersonalChatError("the person has no personal chat with the bot")
         return contact
@@ -286,6 +320,15 @@ class TeamsNotifier:
 
 class NoticeError(Exception):
     """Some notices could not be sent; the others were."""
+
+
+class Told(Enum):
+    """What became of the employee's message about a change."""
+
+    NONE = "none"  # the change has nothing for them
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # no personal chat with the bot, or it is gone
+    FAILED = "failed"  # Teams did not take it (it may later)
 
 
 async def _attempt(what: str, send: Awaitable[object]) -> int:

@@ -309,7 +309,10 @@ class TeamsDriver:
         return reply
 
     async def install(self, user: TeamsUser) -> Reply:
-        """A person adds the app in personal chat (conversationUpdate, the bot added)."""
+        """A person adds the app in personal chat: Teams sends installationUpdate (add) and
+        conversationUpdate (the bot added); the answer to the latter."""
+        added = await self.post(self.personal("installationUpdate", user, action="add"))
+        assert added.status < 300, added
         activity = self.personal("conversationUpdate", user, membersAdded=[{"id": BOT_ID}])
         reply = await self.post(activity)
         await self.settle()
@@ -318,6 +321,8 @@ class TeamsDriver:
     async def install_in_team(self, installer: TeamsUser, channel: str = DESK_CHANNEL) -> Reply:
         """An owner adds the app to the team, picking `channel` (conversationUpdate with
         eventType teamMemberAdded, the bot added)."""
+        added = self.in_channel("installationUpdate", installer, channel)
+        assert (await self.post(added | {"action": "add"})).status < 300
         activity = self.in_channel("conversationUpdate", installer, channel)
         activity["membersAdded"] = [{"id": BOT_ID}]
         activity["channelData"] |= {

@@ -103,6 +103,8 @@ async def test_teams_ids_fit_every_column_they_go_to(stores: Stores) -> None:
     )
     assert await stores.walks.add_walk(walk)
     assert await stores.walks.get_walk(walk.id) == walk
+    assert await stores.events.claim_event(ACTIVITY, NOW)  # an activity handled once
+    assert not await stores.events.claim_event(ACTIVITY, NOW)
 
 
 def _person(**changes: object) -> Contact:

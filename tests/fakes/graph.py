@@ -55,6 +55,8 @@ class GraphUser:
     groups: list[str] = field(default_factory=lambda: ["All staff"])
     roles: list[str] = field(default_factory=list)
     eligible_roles: list[str] = field(default_factory=list)
+    group_ids: set[str] = field(default_factory=set)  # security groups, by object ID
+    manager_id: str | None = None
 
 
 def typical_methods() -> list[dict[str, Any]]:
@@ -98,6 +100,7 @@ class FakeGraph:
             "UserAuthenticationMethod.ReadWrite.All",
             "User.RevokeSessions.All",
             "RoleManagement.Read.Directory",
+            "GroupMember.Read.All",
         }
         self.pim_licensed = True
         self.page_size = 100
@@ -267,6 +270,8 @@ class FakeGraph:
             return web.json_response({"value": True})
         if rest == ["transitiveMemberOf"] and request.method == "GET":
             return self._transitive_member_of(request, user)
+        if (request.method, rest) in (("POST", ["checkMemberGroups"]), ("GET", ["manager"])):
+            return await self._groups_and_manager(request, user)
         if rest == ["sendMail"] and request.method == "POST":
             return await self._send_mail(request, user)
         if rest[:1] == ["authentication"]:
@@ -274,6 +279,26 @@ class FakeGraph:
                 return _error(403, "accessDenied", "Request Authorization failed")
             return await self._methods(request, user, rest[1:])
         return _error(400, "BadRequest", "No HTTP resource was found that matches the request URI.")
+
+    async def _groups_and_manager(self, request: web.Request, user: GraphUser) -> web.Response:
+        """POST /users/{id}/checkMemberGroups or GET /users/{id}/manager."""
+        if request.method == "GET":
+            return self._manager(user)
+        if not self.granted & {"GroupMember.Read.All", "Directory.Read.All"}:
+            return _error(403, "Authorization_RequestDenied", "Insufficient privileges.")
+        asked = (await request.json()).get("groupIds") or []
+        if not isinstance(asked, list) or len(asked) > 20:
+            return _error(400, "Request_BadRequest", "groupIds: at most 20 group ids.")
+        return web.json_response({"value": [g for g in asked if g in user.group_ids]})
+
+    def _manager(self, user: GraphUser) -> web.Response:
+        """GET /users/{id}/manager: the person's manager, 404 when they have none."""
+        if "User.Read.All" not in self.granted:
+            return _error(403, "Authorization_RequestDenied", "Insufficient privileges.")
+        manager = self.users.get(user.manager_id or "")
+        if manager is None:
+            return _error(404, "Request_ResourceNotFound", "Resource 'manager' does not exist.")
+        return web.json_response(_user_json(manager))
 
     def _list_users(self, request: web.Request) -> web.Response:
         if "User.Read.All" not in self.granted:

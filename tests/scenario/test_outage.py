@@ -17,7 +17,7 @@ from sqlalchemy import text
 from bot.app import Runtime, build_runtime
 from bot.settings import Settings
 from handlers.ids import ActionId, FieldId
-from storage.migrate import migrate
+from storage.migrate import Revisions, migrate
 from tests.conftest import POSTGRES_ADMIN_URL, FixedClock, _postgres_database, serving
 from tests.driver import SlackDriver
 from tests.fakes.slack import FakeSlack
@@ -89,7 +89,8 @@ async def test_readyz_refuses_a_schema_behind_this_version(slack: SlackDriver) -
         await conn.execute(text("UPDATE alembic_version SET version_num = '0005'"))
     status, body = await _get(slack, "/readyz")
     assert status == 503
-    assert body["reason"] == "the schema is at 0005, this version needs 0006: migrate"
+    head = Revisions.of_this_code().head
+    assert body["reason"] == f"the schema is at 0005, this version needs {head}: migrate"
     async with slack.runtime.engine.begin() as conn:  # a newer version's migration: usable
         await conn.execute(text("UPDATE alembic_version SET version_num = 'f00d'"))
     assert (await _get(slack, "/readyz"))[0] == 200

@@ -7,6 +7,7 @@ from bot.domain.guide import WalkOutcome
 from bot.guide import load_guide
 from storage.walks import SqlWalkRepository
 from teams.ids import Verb
+from tests.fakes.teams import BOT_ID, BOT_NAME
 from tests.scenario.teams_flows import EMPLOYEE, menu
 from tests.teams_driver import TeamsDriver
 
@@ -100,3 +101,29 @@ async def test_a_press_naming_a_walk_of_someone_else_is_not_theirs(teams: TeamsD
     assert invoked.reply.status < 500
     walks = await SqlWalkRepository(teams.runtime.engine).walks_of(EMPLOYEE.aad)
     assert walks[-1].state.outcome is not WalkOutcome.WORKED
+
+
+async def test_a_mention_in_a_channel_points_to_the_personal_chat(installed: TeamsDriver) -> None:
+    teams = installed
+    activity = teams.in_channel("message", EMPLOYEE)
+    activity["conversation"]["id"] += f";messageid={activity['id']}"
+    activity |= {
+        "text": "<at>MFA Helpdesk</at> I lost my phone",
+        "textFormat": "plain",
+        "entities": [
+            {
+                "type": "mention",
+                "text": "<at>MFA Helpdesk</at>",
+                "mentioned": {"id": BOT_ID, "name": BOT_NAME},
+            }
+        ],
+    }
+    before = len(teams.fake.calls)
+    reply = await teams.post(activity)
+    await teams.settle()
+    assert reply.status in (200, 201, 202)
+    answers = [c.body for c in teams.fake.calls[before:]]
+    assert answers, "the bot did not answer the mention"
+    assert "personal chat" in str(answers)
+    # The guide itself is not posted where everyone reads it.
+    assert "Two ways back into your account" not in str(answers)

@@ -68,8 +68,9 @@ class Core:
         return item, await self.get(item.request_id)
 
     async def find_person(self, request: HelpRequest) -> DirectoryUser:
-        """The requester at the identity provider: by the email their chat profile gave, and for
-        a Teams request by their Entra object ID too (the Teams front end vouches for it)."""
+        """The requester at the identity provider. A Teams request also gives their Entra object
+        ID, which the Teams front end vouches for: Entra finds them by it, the other directories
+        by the email their chat profile gave."""
         object_id = request.requester_id if request.platform is Platform.TEAMS else None
         return await self.provider.find_user(request.requester_email, object_id=object_id)
 

@@ -29,7 +29,7 @@ class Policy:
         """WrongPlaceError, NotAnAdminError or OwnRequestError unless `actor` may decide on
         `request` from `place` (the card in the help-desk channel of the request's own
         platform); not audited here."""
-        if not self.in_place(request, place):
+        if not self._in_place(request, place):
             raise WrongPlaceError(
                 "decisions are taken on the request's card in the help-desk channel"
             )
@@ -41,7 +41,7 @@ class Policy:
         if actor == request.requester_id:
             raise OwnRequestError("nobody decides on their own request")
 
-    def in_place(self, request: HelpRequest, place: Place) -> bool:
+    def _in_place(self, request: HelpRequest, place: Place) -> bool:
         """True when `place` is the help-desk channel of the request's platform and workspace: a
         Teams request is decided in Teams only, a Slack one in Slack only, and a platform with
         no help-desk channel is no place at all."""

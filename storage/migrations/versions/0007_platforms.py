@@ -22,8 +22,10 @@ branch_labels = None
 depends_on = None
 
 # (table, column, nullable, width before, width now). A person or workspace: an Entra object or
-# tenant ID is 36 characters; a channel: a Teams conversation id; a message: a Teams activity id.
+# tenant ID is 36 characters; a channel: a Teams conversation id; a message or an event: a Teams
+# activity id.
 _WIDENED = (
+    ("processed_events", "event_id", False, 64, 128),
     ("walks", "team_id", False, 32, 64),
     ("walks", "user_id", False, 32, 64),
     ("help_requests", "team_id", False, 32, 64),
