@@ -1,12 +1,13 @@
 # make run: set up the virtual environment and run the bot (the sandbox without Slack settings).
 # make test: set up and run every check.
+# make teams-playground: try the Teams side locally in Microsoft 365 Agents Playground.
 # The first Python 3.12 or newer on PATH (the Microsoft 365 Agents SDK needs 3.12).
 PYTHON ?= $(shell for p in python3 python3.13 python3.12; do $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo $$p && break; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test check lint typecheck imports pytest contract migrate clean bench
+.PHONY: run test check lint typecheck imports pytest contract migrate clean bench teams-playground
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 on PATH, or PYTHON=...)" >&2; exit 2; }
@@ -17,6 +18,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/mfa-helpdesk start
+
+# The bot in Teams' anonymous mode and two Playgrounds (an employee, an IT admin); README "Try Teams locally".
+teams-playground: $(STAMP)
+	teams-playground/run
 
 migrate: $(STAMP)
 	$(BIN)/mfa-helpdesk migrate

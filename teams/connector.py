@@ -99,7 +99,9 @@ class Connector:
         """Start a new thread in a team's channel with `activity` as its first message."""
         parameters = ConversationParameters(
             is_group=True,
-            agent=ChannelAccount(id=self.bot_id) if self.bot_id else None,
+            # The SDK requires the bot's account; the anonymous mode has no app ID to name it by
+            # (the Agents Playground, its only client, takes the bot from its own mock data).
+            agent=ChannelAccount(id=self.bot_id or "28:anonymous"),
             channel_data={"channel": {"id": channel_id}, "tenant": {"id": tenant_id}},
             activity=activity,
             tenant_id=tenant_id,
