@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Annotated, Self
@@ -12,11 +11,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     model_validator,
 )
 
 from bot.domain import markup
+from bot.domain.understand import Kind, Matcher, Understanding
 
 # The walk offers a few branches per step and a few links; how they are drawn is the front end's.
 MAX_CHOICES = 5
@@ -80,7 +81,8 @@ class Topic(_Strict):
     title: PlainText
     button: PlainText
     summary: MarkupText
-    keywords: list[str] = Field(default_factory=list)
+    keywords: list[PlainText] = Field(default_factory=list)
+    phrases: list[PlainText] = Field(default_factory=list)
     steps: list[Step] = Field(min_length=1)
 
     @property
@@ -99,6 +101,29 @@ class Texts(_Strict):
     contact_it: MarkupText
     not_matched: MarkupText
     abandoned: MarkupText
+    greeting: MarkupText
+    thanks: MarkupText
+    did_you_mean: MarkupText
+
+
+class Words(_Strict):
+    """How people put things: small talk, a plea for help that names no problem, words that name
+    none (filler), and other words for one thing (the thing -> its other words)."""
+
+    greeting: list[PlainText] = Field(min_length=1)
+    thanks: list[PlainText] = Field(min_length=1)
+    menu: list[PlainText] = Field(min_length=1)
+    filler: list[PlainText] = Field(default_factory=list)
+    synonyms: dict[str, list[PlainText]] = Field(default_factory=dict)
+
+    def of_kind(self) -> dict[Kind, list[str]]:
+        """The lists that set words aside, by the kind they are."""
+        return {
+            Kind.GREETING: self.greeting,
+            Kind.THANKS: self.thanks,
+            Kind.MENU: self.menu,
+            Kind.FILLER: self.filler,
+        }
 
 
 class Guide(_Strict):
@@ -108,7 +133,9 @@ class Guide(_Strict):
     title: PlainText
     variables: dict[str, str] = Field(default_factory=dict)
     texts: Texts
+    words: Words
     topics: list[Topic] = Field(min_length=1, max_length=20)
+    _matcher: Matcher = PrivateAttr()
 
     @model_validator(mode="after")
     def _check_graph(self) -> Self:
@@ -157,27 +184,50 @@ class Guide(_Strict):
                 return step
         raise KeyError(step_id)
 
-    def match_topic(self, text: str) -> Topic | None:
-        """The topic whose keywords best match free text, or None when nothing clearly does."""
-        words = _words(text)
-        if not words:
-            return None
-        scores: list[tuple[float, int, Topic]] = []
-        for index, topic in enumerate(self.topics):
-            score = 0.0
-            for keyword in topic.keywords:
-                kw_words = _words(keyword)
-                if kw_words and kw_words <= words:
-                    score += len(kw_words) * 2
-                else:
-                    score += len(kw_words & words) * 0.5
-            scores.append((score, -index, topic))
-        scores.sort(key=lambda item: (item[0], item[1]), reverse=True)
-        best = scores[0]
-        runner_up = scores[1][0] if len(scores) > 1 else 0.0
-        if best[0] < 1 or best[0] == runner_up:
-            return None
-        return best[2]
+    def understand(self, text: str) -> Understanding:
+        """What a message in the person's own words asks for: small talk, the menu, or the
+        topics that fit, best first (see bot.domain.understand)."""
+        return self._matcher.understand(text)
+
+    @model_validator(mode="after")
+    def _prepare_matcher(self) -> Self:
+        _check_words(self.words)
+        kinds = self.words.of_kind()
+        matcher = Matcher.prepare(
+            {topic.id: [*topic.keywords, *topic.phrases] for topic in self.topics},
+            kinds,
+            self.words.synonyms,
+        )
+        owner: dict[str, str] = {}
+        for t_index, topic in enumerate(self.topics):
+            for name, texts in (("keywords", topic.keywords), ("phrases", topic.phrases)):
+                for p_index, text in enumerate(texts):
+                    where = f"topics[{t_index}].{name}[{p_index}]"
+                    content = matcher.content(text)
+                    if not content:
+                        raise ValueError(
+                            f"{where}: {text!r} names no problem: all its words are "
+                            "small talk, a plea for help or filler (see 'words')"
+                        )
+                    if owner.setdefault(content, topic.id) != topic.id:
+                        raise ValueError(
+                            f"{where}: {text!r} reads as a phrase of topic {owner[content]!r} too"
+                        )
+        self._matcher = matcher
+        return self
+
+
+def _check_words(words: Words) -> None:
+    """Raise ValueError naming the first word listed as two things."""
+    seen: dict[str, str] = {}
+    lists = [(f"words.{kind.value}", entries) for kind, entries in words.of_kind().items()]
+    lists += [(f"words.synonyms.{word}", others) for word, others in words.synonyms.items()]
+    for where, entries in lists:
+        for index, entry in enumerate(entries):
+            key = " ".join(entry.lower().split())
+            if key in seen:
+                raise ValueError(f"{where}[{index}]: {entry!r} is already in {seen[key]}")
+            seen[key] = where
 
 
 def _reachable(topic: Topic) -> set[str]:
@@ -194,10 +244,6 @@ def _reachable(topic: Topic) -> set[str]:
         if step.next:
             todo.append(step.next)
     return seen
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9']+", text.lower()) if len(w) > 1}
 
 
 class Move(StrEnum):
