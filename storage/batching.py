@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
-
-Item = TypeVar("Item")
-Result = TypeVar("Result")
 
 
-class Batcher(Generic[Item, Result]):
+class Batcher[Item, Result]:
     """Runs `run_many` over the items queued since its last run, and hands each caller its result.
 
     A lone call runs at once, alone: nothing waits on a timer. During a burst, the calls made while

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     Insert,
@@ -32,8 +32,6 @@ _WALKS: Table = Walk.__table__  # type: ignore[assignment]
 _GET_WALKS = select(_WALKS).where(_WALKS.c.id.in_(bindparam("walk_ids", expanding=True)))
 _CHANGED = ("path", "seen", "choices", "outcome", "updated_at", "version")
 
-Item = TypeVar("Item")
-
 
 def _add_walks_statement(dialect: str) -> Insert:
     """INSERT of new walks that skips ids already stored and names the ones it stored."""
@@ -41,7 +39,7 @@ def _add_walks_statement(dialect: str) -> Insert:
     return make(_WALKS).on_conflict_do_nothing(index_elements=[_WALKS.c.id]).returning(_WALKS.c.id)
 
 
-async def _per_walk_once(
+async def _per_walk_once[Item](
     items: Sequence[Item],
     walk_id: Callable[[Item], str],
     write: Callable[[Sequence[Item]], Awaitable[set[str]]],

@@ -7,12 +7,9 @@ import uuid
 from collections.abc import Callable, Coroutine, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate
 
 from bot.domain.identity import ActionResult, IdentityError
-
-S = TypeVar("S")
-P = ParamSpec("P")
 
 
 @dataclass
@@ -45,7 +42,7 @@ def note_answer(headers: Mapping[str, str], header: str) -> None:
         trace.provider_request_id = value[:200]
 
 
-def traced(
+def traced[S, **P](
     action: Callable[Concatenate[S, P], Coroutine[Any, Any, ActionResult]],
 ) -> Callable[Concatenate[S, P], Coroutine[Any, Any, ActionResult]]:
     """Run an adapter's action with a trace; its result, or its IdentityError, carries the ids."""
