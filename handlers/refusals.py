@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import ValidationError
 from slack_bolt.async_app import AsyncAck
@@ -18,8 +18,6 @@ from handlers.payloads import Click
 from handlers.reply import Replier
 
 log = logging.getLogger(__name__)
-
-Stored = TypeVar("Stored")
 
 Answer = Callable[[str], Awaitable[None]]
 """Shows the person who was refused a sentence, where they are looking."""
@@ -104,7 +102,7 @@ async def submitted(
     return True
 
 
-async def contact_submitted(
+async def contact_submitted[Stored](
     ack: AsyncAck, work: Awaitable[Stored], *, field: str, contact_it: str
 ) -> Stored | None:
     """Run the contact form's work before its ack; None when the ack said why not.
