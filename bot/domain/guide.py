@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Annotated, Self
@@ -17,7 +18,7 @@ from pydantic import (
 )
 
 from bot.domain import markup
-from bot.domain.understand import Kind, Matcher, Understanding
+from bot.domain.understand import Kind, Matcher, Understanding, words_of
 
 # The walk offers a few branches per step and a few links; how they are drawn is the front end's.
 MAX_CHOICES = 5
@@ -192,29 +193,48 @@ class Guide(_Strict):
     @model_validator(mode="after")
     def _prepare_matcher(self) -> Self:
         _check_words(self.words)
-        kinds = self.words.of_kind()
-        matcher = Matcher.prepare(
-            {topic.id: [*topic.keywords, *topic.phrases] for topic in self.topics},
-            kinds,
-            self.words.synonyms,
+        self._matcher = _matcher(
+            tuple((t.id, tuple(t.keywords), tuple(t.phrases)) for t in self.topics),
+            tuple((kind, tuple(entries)) for kind, entries in self.words.of_kind().items()),
+            tuple((word, tuple(others)) for word, others in self.words.synonyms.items()),
         )
-        owner: dict[str, str] = {}
-        for t_index, topic in enumerate(self.topics):
-            for name, texts in (("keywords", topic.keywords), ("phrases", topic.phrases)):
-                for p_index, text in enumerate(texts):
-                    where = f"topics[{t_index}].{name}[{p_index}]"
-                    content = matcher.content(text)
-                    if not content:
-                        raise ValueError(
-                            f"{where}: {text!r} names no problem: all its words are "
-                            "small talk, a plea for help or filler (see 'words')"
-                        )
-                    if owner.setdefault(content, topic.id) != topic.id:
-                        raise ValueError(
-                            f"{where}: {text!r} reads as a phrase of topic {owner[content]!r} too"
-                        )
-        self._matcher = matcher
         return self
+
+
+_Phrases = tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+
+
+# A guide is validated again once its variables are filled in (and tests load it often): the
+# same phrases and words make the same matcher, prepared once.
+@functools.lru_cache(maxsize=8)
+def _matcher(
+    topics: _Phrases,
+    kinds: tuple[tuple[Kind, tuple[str, ...]], ...],
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...],
+) -> Matcher:
+    """The matcher over the topics' (id, keywords, phrases); ValueError naming the first keyword
+    or phrase that names no problem, or that reads the same as one of another topic."""
+    matcher = Matcher.prepare(
+        {topic_id: [*keywords, *phrases] for topic_id, keywords, phrases in topics},
+        dict(kinds),
+        dict(synonyms),
+    )
+    owner: dict[str, str] = {}
+    for t_index, (topic_id, keywords, phrases) in enumerate(topics):
+        for name, texts in (("keywords", keywords), ("phrases", phrases)):
+            for p_index, text in enumerate(texts):
+                where = f"topics[{t_index}].{name}[{p_index}]"
+                content = matcher.content(text)
+                if not content:
+                    raise ValueError(
+                        f"{where}: {text!r} names no problem: all its words are small talk, "
+                        "a plea for help or filler (see 'words')"
+                    )
+                if owner.setdefault(content, topic_id) != topic_id:
+                    raise ValueError(
+                        f"{where}: {text!r} reads as a phrase of topic {owner[content]!r} too"
+                    )
+    return matcher
 
 
 def _check_words(words: Words) -> None:
@@ -224,7 +244,7 @@ def _check_words(words: Words) -> None:
     lists += [(f"words.synonyms.{word}", others) for word, others in words.synonyms.items()]
     for where, entries in lists:
         for index, entry in enumerate(entries):
-            key = " ".join(entry.lower().split())
+            key = " ".join(words_of(entry))
             if key in seen:
                 raise ValueError(f"{where}[{index}]: {entry!r} is already in {seen[key]}")
             seen[key] = where

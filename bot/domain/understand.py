@@ -31,6 +31,7 @@ MAX_CHARS = 1000
 MAX_CLAUSES = 8
 _CLAUSE = re.compile(r"[.!?;,:\n]+")
 _WORD = re.compile(r"[a-z0-9]+")
+_POSSESSIVE = re.compile(r"'s\b")
 
 
 class Intent(StrEnum):
@@ -64,11 +65,13 @@ class Kind(StrEnum):
 _INTENT_OF = {Kind.MENU: Intent.MENU, Kind.THANKS: Intent.THANKS, Kind.GREETING: Intent.GREETING}
 
 
-def words(text: str) -> list[str]:
+def words_of(text: str) -> list[str]:
     """The words of a text: lower case, accents and apostrophes dropped ("phone's" is "phone")."""
-    plain = unicodedata.normalize("NFKD", text.lower().replace("\u2019", "'"))
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return _WORD.findall(re.sub(r"'s\b", "", plain).replace("'", ""))
+    plain = text.lower()
+    if not plain.isascii():
+        plain = unicodedata.normalize("NFKD", plain.replace("\u2019", "'"))
+        plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return _WORD.findall(_POSSESSIVE.sub("", plain).replace("'", ""))
 
 
 @dataclass(frozen=True)
@@ -102,13 +105,13 @@ class Matcher:
         of each kind, and the other words for a thing (the thing -> its other words)."""
         texts = [t for group in (*topics.values(), *kinds.values()) for t in group]
         texts += [t for word, others in synonyms.items() for t in (word, *others)]
-        vocabulary = frozenset(w for text in texts for w in words(text))
+        vocabulary = frozenset(w for text in texts for w in words_of(text))
         by_letter: dict[str, list[str]] = {}
         for word in sorted(vocabulary):
             by_letter.setdefault(word[0], []).append(word)
 
         def folded(text: str) -> tuple[str, ...]:
-            return tuple(_singular(w, vocabulary) for w in words(text))
+            return tuple(_singular(w, vocabulary) for w in words_of(text))
 
         same = {
             folded(other): folded(word) for word, others in synonyms.items() for other in others
@@ -140,21 +143,16 @@ class Matcher:
 
     def content(self, text: str) -> str:
         """The words of `text` that name a problem, as the matcher compares them."""
-        tokens = [_singular(w, self.vocabulary) for w in words(text)]
+        tokens = [_singular(w, self.vocabulary) for w in words_of(text)]
         return " ".join(_reading(tokens, self.synonyms, self.kinds).content)
-
-    def kind(self, text: str) -> Kind | None:
-        """The kind `text` is listed as, read as a message would be, or None."""
-        tokens = [_singular(w, self.vocabulary) for w in words(text)]
-        return self.kinds.get(tuple(_canonical(tokens, self.synonyms)))
 
     def understand(self, text: str) -> Understanding:
         """What the message asks for (see the module's docstring)."""
-        clauses = [c for c in _CLAUSE.split(text[:MAX_CHARS]) if words(c)][:MAX_CLAUSES]
+        clauses = [c for c in _CLAUSE.split(text[:MAX_CHARS]) if words_of(c)][:MAX_CLAUSES]
         if not clauses:
             return Understanding(Intent.MENU if not text.strip() else Intent.UNKNOWN)
         readings = [
-            _reading([self._spelled(w) for w in words(clause)], self.synonyms, self.kinds)
+            _reading([self._spelled(w) for w in words_of(clause)], self.synonyms, self.kinds)
             for clause in clauses
         ]
         whole = _Reading(
