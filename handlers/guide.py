@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.domain.guide import Move
+from bot.domain.understand import Intent
 from bot.domain.walks import (
     Surface,
     WalkConflictError,
@@ -81,14 +82,8 @@ class GuideListeners:
     async def handle_help(
         self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        asked, deps = SlashCommand.of(command, context), self.deps
-        text = asked.text.strip()
-        topic = deps.walks.guide.match_topic(text) if text else None
-        if topic is None:
-            message = deps.screens.menu(deps.walks.guide.texts.not_matched if text else None)
-        else:  # stored before it is shown (one insert), so the next click finds it
-            walk = await deps.walks.start(asked.team_id, asked.user_id, topic.id, Surface.COMMAND)
-            message = deps.screens.walk(walk)
+        asked = SlashCommand.of(command, context)
+        message = await self._answer(asked.team_id, asked.user_id, asked.text, Surface.COMMAND)
         await ack(text=message.text, blocks=message.blocks)
 
     async def handle_home_opened(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -151,13 +146,18 @@ class GuideListeners:
         event, deps = delivery.event, self.deps
         if not event.channel or not event.user or not await self._first_delivery(delivery):
             return
-        topic = deps.walks.guide.match_topic(event.text or "")
-        message: Message = deps.screens.menu()
-        if topic is not None:
-            team_id = delivery.team_id or event.team or ""
-            walk = await deps.walks.start(team_id, event.user, topic.id, Surface.DM)
-            message = deps.screens.walk(walk)
+        team_id = delivery.team_id or event.team or ""
+        message = await self._answer(team_id, event.user, event.text or "", Surface.DM)
         await deps.replier.post(event.channel, message)
+
+    async def _answer(self, team_id: str, user_id: str, text: str, surface: Surface) -> Message:
+        """The answer to what the person typed: the walk of the one topic that fits (stored
+        before it is shown, so the next click finds it), else what the guide says to it."""
+        understood = self.deps.walks.guide.understand(plain_words(text))
+        if understood.intent is Intent.TOPICS and len(understood.topics) == 1:
+            walk = await self.deps.walks.start(team_id, user_id, understood.topics[0], surface)
+            return self.deps.screens.walk(walk)
+        return self.deps.screens.answer(understood)
 
 
 def _surface(click: Click) -> Surface:
@@ -166,3 +166,16 @@ def _surface(click: Click) -> Surface:
     if click.ephemeral:
         return Surface.COMMAND
     return Surface.DM
+
+
+# Slack's markup in typed text: a mention or a reference (<@U1>, <!here>, <#C1|general>), a link
+# (<https://…|label>, <mailto:…>) and an emoji code (:wave:).
+_REFERENCE = re.compile(r"<(?:[@#!][^>]*|(?:https?|mailto):[^>|]*(?:\|([^>]*))?)>")
+_EMOJI = re.compile(r":[a-z0-9_+'-]*[a-z][a-z0-9_+'-]*:")
+
+
+def plain_words(text: str) -> str:
+    """What a person typed in Slack as plain words: mentions, references and emoji codes
+    dropped, a link read as its label, Slack's escapes undone."""
+    text = _EMOJI.sub(" ", _REFERENCE.sub(lambda link: f" {link.group(1) or ''} ", text))
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import functools
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Annotated, Self
@@ -12,11 +12,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     model_validator,
 )
 
 from bot.domain import markup
+from bot.domain.understand import Kind, Matcher, Understanding, words_of
 
 # The walk offers a few branches per step and a few links; how they are drawn is the front end's.
 MAX_CHOICES = 5
@@ -80,7 +82,8 @@ class Topic(_Strict):
     title: PlainText
     button: PlainText
     summary: MarkupText
-    keywords: list[str] = Field(default_factory=list)
+    keywords: list[PlainText] = Field(default_factory=list)
+    phrases: list[PlainText] = Field(default_factory=list)
     steps: list[Step] = Field(min_length=1)
 
     @property
@@ -99,6 +102,29 @@ class Texts(_Strict):
     contact_it: MarkupText
     not_matched: MarkupText
     abandoned: MarkupText
+    greeting: MarkupText
+    thanks: MarkupText
+    did_you_mean: MarkupText
+
+
+class Words(_Strict):
+    """How people put things: small talk, a plea for help that names no problem, words that name
+    none (filler), and other words for one thing (the thing -> its other words)."""
+
+    greeting: list[PlainText] = Field(min_length=1)
+    thanks: list[PlainText] = Field(min_length=1)
+    menu: list[PlainText] = Field(min_length=1)
+    filler: list[PlainText] = Field(default_factory=list)
+    synonyms: dict[str, list[PlainText]] = Field(default_factory=dict)
+
+    def of_kind(self) -> dict[Kind, list[str]]:
+        """The lists that set words aside, by the kind they are."""
+        return {
+            Kind.GREETING: self.greeting,
+            Kind.THANKS: self.thanks,
+            Kind.MENU: self.menu,
+            Kind.FILLER: self.filler,
+        }
 
 
 class Guide(_Strict):
@@ -108,7 +134,9 @@ class Guide(_Strict):
     title: PlainText
     variables: dict[str, str] = Field(default_factory=dict)
     texts: Texts
+    words: Words
     topics: list[Topic] = Field(min_length=1, max_length=20)
+    _matcher: Matcher = PrivateAttr()
 
     @model_validator(mode="after")
     def _check_graph(self) -> Self:
@@ -157,27 +185,69 @@ class Guide(_Strict):
                 return step
         raise KeyError(step_id)
 
-    def match_topic(self, text: str) -> Topic | None:
-        """The topic whose keywords best match free text, or None when nothing clearly does."""
-        words = _words(text)
-        if not words:
-            return None
-        scores: list[tuple[float, int, Topic]] = []
-        for index, topic in enumerate(self.topics):
-            score = 0.0
-            for keyword in topic.keywords:
-                kw_words = _words(keyword)
-                if kw_words and kw_words <= words:
-                    score += len(kw_words) * 2
-                else:
-                    score += len(kw_words & words) * 0.5
-            scores.append((score, -index, topic))
-        scores.sort(key=lambda item: (item[0], item[1]), reverse=True)
-        best = scores[0]
-        runner_up = scores[1][0] if len(scores) > 1 else 0.0
-        if best[0] < 1 or best[0] == runner_up:
-            return None
-        return best[2]
+    def understand(self, text: str) -> Understanding:
+        """What a message in the person's own words asks for: small talk, the menu, or the
+        topics that fit, best first (see bot.domain.understand)."""
+        return self._matcher.understand(text)
+
+    @model_validator(mode="after")
+    def _prepare_matcher(self) -> Self:
+        _check_words(self.words)
+        self._matcher = _matcher(
+            tuple((t.id, tuple(t.keywords), tuple(t.phrases)) for t in self.topics),
+            tuple((kind, tuple(entries)) for kind, entries in self.words.of_kind().items()),
+            tuple((word, tuple(others)) for word, others in self.words.synonyms.items()),
+        )
+        return self
+
+
+_Phrases = tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+
+
+# A guide is validated again once its variables are filled in (and tests load it often): the
+# same phrases and words make the same matcher, prepared once.
+@functools.lru_cache(maxsize=8)
+def _matcher(
+    topics: _Phrases,
+    kinds: tuple[tuple[Kind, tuple[str, ...]], ...],
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...],
+) -> Matcher:
+    """The matcher over the topics' (id, keywords, phrases); ValueError naming the first keyword
+    or phrase that names no problem, or that reads the same as one of another topic."""
+    matcher = Matcher.prepare(
+        {topic_id: [*keywords, *phrases] for topic_id, keywords, phrases in topics},
+        dict(kinds),
+        dict(synonyms),
+    )
+    owner: dict[str, str] = {}
+    for t_index, (topic_id, keywords, phrases) in enumerate(topics):
+        for name, texts in (("keywords", keywords), ("phrases", phrases)):
+            for p_index, text in enumerate(texts):
+                where = f"topics[{t_index}].{name}[{p_index}]"
+                content = matcher.content(text)
+                if not content:
+                    raise ValueError(
+                        f"{where}: {text!r} names no problem: all its words are small talk, "
+                        "a plea for help or filler (see 'words')"
+                    )
+                if owner.setdefault(content, topic_id) != topic_id:
+                    raise ValueError(
+                        f"{where}: {text!r} reads as a phrase of topic {owner[content]!r} too"
+                    )
+    return matcher
+
+
+def _check_words(words: Words) -> None:
+    """Raise ValueError naming the first word listed as two things."""
+    seen: dict[str, str] = {}
+    lists = [(f"words.{kind.value}", entries) for kind, entries in words.of_kind().items()]
+    lists += [(f"words.synonyms.{word}", others) for word, others in words.synonyms.items()]
+    for where, entries in lists:
+        for index, entry in enumerate(entries):
+            key = " ".join(words_of(entry))
+            if key in seen:
+                raise ValueError(f"{where}[{index}]: {entry!r} is already in {seen[key]}")
+            seen[key] = where
 
 
 def _reachable(topic: Topic) -> set[str]:
@@ -194,10 +264,6 @@ def _reachable(topic: Topic) -> set[str]:
         if step.next:
             todo.append(step.next)
     return seen
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9']+", text.lower()) if len(w) > 1}
 
 
 class Move(StrEnum):

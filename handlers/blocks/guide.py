@@ -22,6 +22,7 @@ from slack_sdk.models.views import View
 
 from bot import wording
 from bot.domain.guide import Guide, Step, Topic, WalkOutcome, WalkState
+from bot.domain.understand import Intent, Understanding
 from bot.domain.walks import WalkRecord
 from handlers.blocks.markup import to_mrkdwn
 from handlers.ids import ActionId, BlockId
@@ -61,6 +62,37 @@ def build_menu(guide: Guide, intro: str | None = None) -> Message:
         *_topic_sections(guide),
     ]
     return Message(text=guide.texts.menu_header, blocks=blocks)
+
+
+def build_answer(guide: Guide, understood: Understanding) -> Message:
+    """The answer to typed text that starts no walk: a short reply to a greeting or thanks, the
+    topics that fit about as well (a button for each), or the menu (saying so when nothing fit)."""
+    texts = guide.texts
+    if understood.intent is Intent.GREETING:
+        return Message.plain(to_mrkdwn(texts.greeting))
+    if understood.intent is Intent.THANKS:
+        return Message.plain(to_mrkdwn(texts.thanks))
+    if understood.intent is Intent.TOPICS:
+        return build_offer(guide, understood.topics)
+    return build_menu(guide, texts.not_matched if understood.intent is Intent.UNKNOWN else None)
+
+
+def build_offer(guide: Guide, topic_ids: Sequence[str]) -> Message:
+    """A short message offering the topics that fit, each button starting its walk."""
+    intro = to_mrkdwn(guide.texts.did_you_mean)
+    buttons = [
+        ButtonElement(
+            text=PlainTextObject(text=topic.button),
+            action_id=f"{ActionId.TOPIC}{topic.id}",
+            value=topic.id,
+        )
+        for topic in map(guide.topic, topic_ids)
+    ]
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=intro)),
+        ActionsBlock(block_id=BlockId.MENU, elements=buttons),
+    ]
+    return Message(text=intro, blocks=blocks)
 
 
 def build_home(guide: Guide) -> View:
@@ -188,6 +220,7 @@ class GuideScreens:
     def __init__(self, guide: Guide) -> None:
         self.guide = guide
         self._menus: dict[str | None, Message] = {}
+        self._answers: dict[Understanding, Message] = {}
         self._walks: dict[tuple[str, str, str, int], tuple[str, str]] = {}
         self._home: dict[str, Any] | None = None
 
@@ -196,6 +229,16 @@ class GuideScreens:
         if intro not in self._menus:
             self._menus[intro] = _as_dicts(build_menu(self.guide, intro))
         return self._menus[intro]
+
+    def answer(self, understood: Understanding) -> Message:
+        """The answer to typed text that starts no walk (see build_answer)."""
+        if understood.intent is Intent.MENU:
+            return self.menu()
+        if understood.intent is Intent.UNKNOWN:
+            return self.menu(self.guide.texts.not_matched)
+        if understood not in self._answers:
+            self._answers[understood] = _as_dicts(build_answer(self.guide, understood))
+        return self._answers[understood]
 
     def home(self) -> dict[str, Any]:
         """The Home tab view."""

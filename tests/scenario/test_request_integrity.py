@@ -70,7 +70,7 @@ async def test_a_retried_event_gets_2xx_and_no_second_reply(slack: SlackDriver) 
 
 async def test_a_429_from_slack_is_retried_and_the_reply_still_arrives(slack: SlackDriver) -> None:
     slack.fake.fail_next("chat.postMessage", 429, retry_after=1)
-    await slack.dm("hi")
+    await slack.dm("help")
     await slack.settle()
     posts = slack.fake.calls_to("chat.postMessage")
     assert len(posts) == 2  # the rate-limited attempt, then the retry after Retry-After

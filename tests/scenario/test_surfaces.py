@@ -72,7 +72,7 @@ async def test_mfa_help_with_text_that_matches_nothing_shows_the_menu(slack: Sla
 
 
 async def test_a_dm_gets_the_menu_and_clicks_update_that_message(slack: SlackDriver) -> None:
-    reply = await slack.dm("hello?")
+    reply = await slack.dm("menu")
     assert reply.status == 200
     await slack.settle()
     posts = slack.fake.calls_to("chat.postMessage")

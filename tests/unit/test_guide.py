@@ -1,4 +1,4 @@
-"""The guide's validation, its topic matching and the walk state machine, without I/O."""
+"""The guide's validation and the walk state machine, without I/O."""
 
 from __future__ import annotations
 
@@ -118,24 +118,6 @@ def test_operator_links_replace_microsofts(tmp_path: Path) -> None:
     assert "<https://myaccount.example.org/security|" in to_mrkdwn(
         guide.step("no-phone", "no-phone-no-link").text
     )
-
-
-@pytest.mark.parametrize(
-    ("text", "topic"),
-    [
-        ("lost phone", "lost-phone"),
-        ("new number", "lost-phone"),
-        ("forgot my phone at home", "no-phone"),
-        ("no sms", "not-receiving"),
-        ("app passwords", "app-passwords"),
-        ("why", "why"),
-        ("", None),
-        ("banana", None),
-    ],
-)
-def test_free_text_matches_the_best_topic(text: str, topic: str | None) -> None:
-    found = GUIDE.match_topic(text)
-    assert (found.id if found else None) == topic
 
 
 def test_the_state_machine_moves_back_and_ends() -> None:

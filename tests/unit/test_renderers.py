@@ -17,9 +17,18 @@ from bot.domain.errors import (
 )
 from bot.domain.guide import WalkOutcome, WalkState
 from bot.domain.stepup import ReplayedCodeError
+from bot.domain.understand import Intent, Understanding
 from bot.domain.walks import Surface, WalkRecord
 from bot.guide import load_guide
-from handlers.blocks.guide import GuideScreens, Message, build_home, build_menu, build_walk
+from handlers.blocks.guide import (
+    GuideScreens,
+    Message,
+    build_answer,
+    build_home,
+    build_menu,
+    build_offer,
+    build_walk,
+)
 from handlers.blocks.helpdesk import NO_REASON, build_refusal, build_stepup_refusal
 from handlers.blocks.text import escape_mrkdwn
 
@@ -58,6 +67,42 @@ def test_the_menu_and_home_render_within_limits() -> None:
     view = build_home(GUIDE).to_dict()
     assert view["type"] == "home"
     assert len(view["blocks"]) <= 100
+
+
+def test_the_answers_to_typed_text_render_within_limits_and_cache_as_rendered() -> None:
+    screens = GuideScreens(GUIDE)
+    answers = [
+        Understanding(Intent.GREETING),
+        Understanding(Intent.THANKS),
+        Understanding(Intent.TOPICS, ("no-phone",)),
+        *(
+            Understanding(Intent.TOPICS, (a.id, b.id))
+            for a in GUIDE.topics
+            for b in GUIDE.topics
+            if a != b
+        ),
+    ]
+    for understood in answers:
+        fresh = build_answer(GUIDE, understood)
+        _check(fresh)
+        for _ in range(2):
+            assert screens.answer(understood).blocks == [b.to_dict() for b in fresh.blocks]  # type: ignore[union-attr]
+    assert screens.answer(Understanding(Intent.MENU)) == screens.menu()
+    assert screens.answer(Understanding(Intent.UNKNOWN)) == screens.menu(GUIDE.texts.not_matched)
+
+
+def test_an_offer_is_a_short_message_with_a_button_per_topic() -> None:
+    offer = build_offer(GUIDE, ["lost-phone", "no-phone"])
+    dicts = [b.to_dict() for b in offer.blocks]  # type: ignore[union-attr]
+    assert [d["type"] for d in dicts] == ["section", "actions"]
+    assert [(e["text"]["text"], e["action_id"], e["value"]) for e in dicts[1]["elements"]] == [
+        ("I lost my phone or got a new number", "mfa-guide-topic-lost-phone", "lost-phone"),
+        ("I don't have my phone with me today", "mfa-guide-topic-no-phone", "no-phone"),
+    ]
+    assert "**" not in offer.text
+    greeting = build_answer(GUIDE, Understanding(Intent.GREETING))
+    assert "*help*" in greeting.text
+    assert len(greeting.blocks) == 1
 
 
 def test_escaping_defuses_mentions_and_links() -> None:
