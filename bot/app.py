@@ -21,7 +21,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from storage.contacts import SqlContactBook
 
 import handlers
 from bot.backoff import OutageBackoff
@@ -51,6 +50,7 @@ from handlers.bot_identity import BotIdentity
 from handlers.deps import Deps
 from handlers.reply import Replier
 from handlers.slack_ports import SlackAdminRoster, SlackNotifier, SlackPeople
+from storage.contacts import SqlContactBook
 from storage.demo import SqlDemoStore
 from storage.engine import create_engine, ping, session_factory
 from storage.events import SqlEventLedger
@@ -381,9 +381,10 @@ async def build_runtime(
             background=lambda work, name, kind: tasks.spawn(work, name, _LANES[kind]),
         )
         _warn_without_admins(settings, front_ends.platforms)
+    events = SqlEventLedger(engine)  # Slack's event ids and Teams' activity ids
     deps = Deps(
         walks=walks,
-        events=SqlEventLedger(engine),
+        events=events,
         replier=replier,
         tasks=tasks,
         clock=clock,
@@ -409,7 +410,7 @@ async def build_runtime(
     teams = None
     if outbound is not None:
         screens = TeamsScreens(guide)
-        teams_deps = TeamsDeps(walks, screens, addresses, clock, helpdesk, provider_name)
+        teams_deps = TeamsDeps(walks, screens, addresses, clock, events, helpdesk, provider_name)
         teams = _serve_teams(teams_config, teams_deps, outbound, http, clock)
     web_app = create_web_app(
         bolt, events_secret, database_ok, readiness, tasks, teams.handle if teams else None

@@ -3,6 +3,7 @@ their routes, and POST /api/messages as the web app serves it."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Mapping
@@ -195,6 +196,16 @@ def build_teams(
     return TeamsBot(auth, adapter, application, outbound.connector)
 
 
+async def _first_delivery(deps: TeamsDeps, activity: Activity) -> bool:
+    """False for a message Teams delivers again (a retry after a slow answer, or a replay on
+    another replica): its id within its conversation was claimed before."""
+    conversation = activity.conversation.id if activity.conversation else ""
+    if not activity.id:
+        return True
+    key = hashlib.sha256(f"{conversation}\n{activity.id}".encode()).hexdigest()[:40]
+    return await deps.events.claim_event(f"teams:{key}", deps.clock.now())
+
+
 def _attach(application: AgentApplication[TurnState], router: Router, deps: TeamsDeps) -> None:
     """The SDK's routes: remember where each activity came from, then messages, installs and
     Action.Execute invokes."""
@@ -211,7 +222,7 @@ def _attach(application: AgentApplication[TurnState], router: Router, deps: Team
 
     async def on_message(context: TurnContext, _state: TurnState) -> None:
         turn = Turn.of(context)
-        if turn is None:
+        if turn is None or not await _first_delivery(deps, context.activity):
             return
         if not turn.origin.personal:  # a mention in a channel or a group chat
             await turn.send_text(_PERSONAL_CHAT)

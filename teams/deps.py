@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.domain.helpdesk import Helpdesk
 from bot.domain.ports import Clock
+from bot.domain.repositories import EventLedger
 from bot.domain.walks import Walks
 from teams.addresses import Addresses
 from teams.cards.guide import TeamsScreens
@@ -19,5 +20,6 @@ class TeamsDeps:
     screens: TeamsScreens
     addresses: Addresses
     clock: Clock
+    events: EventLedger
     helpdesk: Helpdesk | None = None
     provider: str = ""  # the identity provider's name, as the request card shows it

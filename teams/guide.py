@@ -4,8 +4,11 @@ moves the walk, and the walk's one card is updated in place."""
 from __future__ import annotations
 
 import logging
+import re
+from html import unescape
 
 from bot.domain.guide import Move
+from bot.domain.understand import Intent
 from bot.domain.walks import (
     Surface,
     WalkConflictError,
@@ -13,6 +16,7 @@ from bot.domain.walks import (
     WalkNotYoursError,
     WalkRecord,
 )
+from teams.cards.guide import build_answer
 from teams.deps import TeamsDeps
 from teams.ids import Verb
 from teams.payloads import ChoiceData, StepData, TopicData
@@ -21,7 +25,9 @@ from teams.turn import Answer, Turn
 
 log = logging.getLogger(__name__)
 
-HELP_WORDS = ("help", "menu", "start", "hi", "hello")
+# A mention of the bot (channels, group chats) and any other markup Teams puts in a message.
+_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
 _MOVES = {
     Verb.WORKED: Move.WORKED,
     Verb.NEXT: Move.NEXT,
@@ -35,7 +41,6 @@ _STALE = "This walk is no longer stored: send me a message to start again."
 def register(router: Router, deps: TeamsDeps) -> None:
     """Attach the guide's words and buttons (Contact IT is the help desk's when it has one)."""
     routes = GuideRoutes(deps)
-    router.word(HELP_WORDS, routes.handle_help)
     router.other_text = routes.handle_text
     router.action(Verb.TOPIC, TopicData, routes.handle_topic)
     router.action(Verb.CHOICE, ChoiceData, routes.handle_choice)
@@ -50,18 +55,20 @@ class GuideRoutes:
     def __init__(self, deps: TeamsDeps) -> None:
         self.deps = deps
 
-    async def handle_help(self, turn: Turn, text: str) -> None:
-        await turn.send_card(self.deps.screens.menu())
-
     async def handle_text(self, turn: Turn, text: str) -> None:
+        """The walk of the one topic that fits (stored before it is shown), else what the guide
+        says to it: a short reply, the topics that fit about as well, or the menu."""
         deps = self.deps
-        topic = deps.walks.guide.match_topic(text) if text else None
-        if topic is None:
-            intro = deps.walks.guide.texts.not_matched if text else None
-            await turn.send_card(deps.screens.menu(intro))
-            return
-        walk = await deps.walks.start(turn.origin.tenant_id, turn.user_id, topic.id, Surface.DM)
-        await turn.send_card(deps.screens.walk(walk))
+        guide = deps.walks.guide
+        understood = guide.understand(plain_words(text))
+        if understood.intent is Intent.TOPICS and len(understood.topics) == 1:
+            topic_id = understood.topics[0]
+            walk = await deps.walks.start(turn.origin.tenant_id, turn.user_id, topic_id, Surface.DM)
+            await turn.send_card(deps.screens.walk(walk))
+        elif understood.intent is Intent.MENU:
+            await turn.send_card(deps.screens.menu())
+        else:
+            await turn.send_card(build_answer(guide, understood))
 
     async def handle_topic(self, turn: Turn, picked: TopicData) -> Answer:
         try:
@@ -106,3 +113,8 @@ class GuideRoutes:
         except WalkConflictError:
             log.warning("dropped a click on a walk that kept changing under it")
         return None
+
+
+def plain_words(text: str) -> str:
+    """What a person typed in Teams as plain words: mentions and markup dropped, entities undone."""
+    return unescape(_TAG.sub(" ", _MENTION.sub(" ", text)))

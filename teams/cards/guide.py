@@ -7,10 +7,12 @@ buttons, as one Adaptive Card per walk that is updated in place.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from bot import wording
 from bot.domain.guide import Guide, Step, Topic, WalkOutcome, WalkState
+from bot.domain.understand import Intent, Understanding
 from bot.domain.walks import WalkRecord
 from teams.cards.text import (
     Card,
@@ -53,6 +55,28 @@ def _topic(topic: Topic) -> Element:
             ),
         ],
     }
+
+
+def build_answer(guide: Guide, understood: Understanding) -> Card:
+    """The answer to typed text that starts no walk: a short reply to a greeting or thanks, the
+    topics that fit about as well (a button for each), or the menu (saying so when nothing fit)."""
+    texts = guide.texts
+    if understood.intent is Intent.GREETING:
+        return card(from_markup(texts.greeting), texts.greeting)
+    if understood.intent is Intent.THANKS:
+        return card(from_markup(texts.thanks), texts.thanks)
+    if understood.intent is Intent.TOPICS:
+        return build_offer(guide, understood.topics)
+    return build_menu(guide, texts.not_matched if understood.intent is Intent.UNKNOWN else None)
+
+
+def build_offer(guide: Guide, topic_ids: Sequence[str]) -> Card:
+    """A short card offering the topics that fit, each button starting its walk."""
+    buttons = [
+        execute(topic.button, Verb.TOPIC, TopicData(topic_id=topic.id).to_data())
+        for topic in map(guide.topic, topic_ids)
+    ]
+    return card([*from_markup(guide.texts.did_you_mean), action_set(buttons)], wording.CHOOSE)
 
 
 def build_walk(guide: Guide, walk: WalkRecord) -> Card:
