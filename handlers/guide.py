@@ -12,10 +12,6 @@ from bot.domain.guide import Move
 from bot.domain.understand import Intent
 from bot.domain.walks import (
     Surface,
-    WalkConflictError,
-    WalkNotFoundError,
-    WalkNotYoursError,
-    WalkRecord,
 )
 from handlers.blocks.guide import Message
 from handlers.deps import Deps
@@ -113,27 +109,11 @@ class GuideListeners:
         if ref is None:
             log.info("ignored a guide click whose value is not a step reference")
             return
-        walk = await self._moved(click.user_id, ref, move, choice)
+        walk = await self.deps.walks.press(ref.walk_id, click.user_id, ref.step_id, move, choice)
         if walk is not None:
             screens = self.deps.screens
             message = screens.menu() if move is Move.RESTART else screens.walk(walk)
             await self.deps.replier.replace(click, message)
-
-    async def _moved(
-        self, user_id: str, ref: StepRef, move: Move, choice: int
-    ) -> WalkRecord | None:
-        """The walk after the click, or None when the click is dropped (and why, in the log)."""
-        try:
-            return await self.deps.walks.move(ref.walk_id, user_id, ref.step_id, move, choice)
-        except WalkNotFoundError:
-            log.info("ignored a click on a walk that is not stored")
-        except WalkNotYoursError:
-            log.info("ignored a click on another person's walk")
-        except KeyError:
-            log.info("ignored a click on a step the guide no longer has")
-        except WalkConflictError:
-            log.warning("dropped a click on a walk that kept changing under it")
-        return None
 
     async def _first_delivery(self, delivery: EventCallback) -> bool:
         return await self.deps.events.claim_event(delivery.event_id, self.deps.clock.now())

@@ -11,10 +11,6 @@ from bot.domain.guide import Move
 from bot.domain.understand import Intent
 from bot.domain.walks import (
     Surface,
-    WalkConflictError,
-    WalkNotFoundError,
-    WalkNotYoursError,
-    WalkRecord,
 )
 from teams.cards.guide import build_answer
 from teams.deps import TeamsDeps
@@ -92,27 +88,11 @@ class GuideRoutes:
         return await self._moved(turn, picked, Move.CHOICE, picked.choice)
 
     async def _moved(self, turn: Turn, step: StepData, move: Move, choice: int = 0) -> Answer:
-        walk = await self._move(turn.user_id, step, move, choice)
+        walk = await self.deps.walks.press(step.walk_id, turn.user_id, step.step_id, move, choice)
         if walk is None:
             return Answer.say(_STALE)
         screens = self.deps.screens
         return Answer.replace(screens.menu() if move is Move.RESTART else screens.walk(walk))
-
-    async def _move(
-        self, user_id: str, step: StepData, move: Move, choice: int
-    ) -> WalkRecord | None:
-        """The walk after the click, or None when the click is dropped (and why, in the log)."""
-        try:
-            return await self.deps.walks.move(step.walk_id, user_id, step.step_id, move, choice)
-        except WalkNotFoundError:
-            log.info("ignored a click on a walk that is not stored")
-        except WalkNotYoursError:
-            log.info("ignored a click on another person's walk")
-        except KeyError:
-            log.info("ignored a click on a step the guide no longer has")
-        except WalkConflictError:
-            log.warning("dropped a click on a walk that kept changing under it")
-        return None
 
 
 def plain_words(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -15,6 +16,8 @@ from bot.domain.guide import Guide, Move, WalkOutcome, WalkState, advance
 if TYPE_CHECKING:
     from bot.domain.ports import Clock
     from bot.domain.repositories import WalkRepository
+
+log = logging.getLogger(__name__)
 
 
 class Surface(StrEnum):
@@ -117,6 +120,24 @@ class Walks:
             lines.append(markup.first_line(text))
         lines += [f"chose: {choice.split(':', 1)[1]}" for choice in walk.state.choices]
         return tuple(lines)
+
+    async def press(
+        self, walk_id: str, user_id: str, shown_step: str, move: Move, choice: int = 0
+    ) -> WalkRecord | None:
+        """A button press from a front end: the walk after it, or None when the press is dropped
+        (a walk not stored or not theirs, a step the guide lost, a walk that kept changing), with
+        why in the log."""
+        try:
+            return await self.move(walk_id, user_id, shown_step, move, choice)
+        except WalkNotFoundError:
+            log.info("ignored a click on a walk that is not stored")
+        except WalkNotYoursError:
+            log.info("ignored a click on another person's walk")
+        except KeyError:
+            log.info("ignored a click on a step the guide no longer has")
+        except WalkConflictError:
+            log.warning("dropped a click on a walk that kept changing under it")
+        return None
 
     async def move(
         self, walk_id: str, user_id: str, shown_step: str, move: Move, choice: int = 0
