@@ -89,9 +89,11 @@ class OpenIdKeys:
             keys = self._keys
             if keys is not None and now - keys.read_at < KEYS_FRESH and kid in keys.keys:
                 return keys
-            stale_try = self._last_try is not None and now - self._last_try < UNKNOWN_KEY_RETRY
-            if keys is not None and now - keys.read_at < KEYS_FRESH and stale_try:
-                return keys  # the kid is unknown and we looked a moment ago
+            if self._last_try is not None and now - self._last_try < UNKNOWN_KEY_RETRY:
+                # Looked a moment ago (read or failed): a token cannot make us look again.
+                if keys is None:
+                    raise KeysUnavailableError("the signing keys could not be read a moment ago")
+                return keys
             self._last_try = now
             try:
                 self._keys = await self._read(now)

@@ -87,6 +87,44 @@ async def test_an_approval_teams_did_not_sign_gets_401_and_decides_nothing(
     assert tripwire.hits == []
 
 
+async def test_tokens_naming_unknown_keys_reread_the_keys_at_most_once_a_minute(
+    teams: TeamsDriver, fake_teams: FakeTeams, clock: FixedClock
+) -> None:
+    # The keys cannot be read at first: each request is 503, and only the first one looks.
+    fake_teams.keys_down = True
+    for _ in range(5):
+        assert (await teams.post(teams.message("help", EMPLOYEE))).status == 503
+    assert fake_teams.reads["metadata"] == 1
+    clock.advance(seconds=30)
+    assert (await teams.post(teams.message("help", EMPLOYEE))).status == 503
+    assert fake_teams.reads["metadata"] == 1
+    fake_teams.keys_down = False
+    clock.advance(seconds=31)
+    assert (await teams.say("help", EMPLOYEE)).status in (200, 201, 202)
+    assert fake_teams.reads == {"metadata": 2, "keys": 1}
+    # Now someone sends tokens naming keys nobody published, as fast as they like.
+    clock.advance(seconds=61)
+    for n in range(10):
+        activity = teams.message("help", EMPLOYEE)
+        forged = teams.token(activity["serviceUrl"], key=rsa_key("forger"), kid=f"kid-{n}")
+        assert (await teams.post(activity, f"Bearer {forged}")).status == 401
+    assert fake_teams.reads == {"metadata": 3, "keys": 2}
+    clock.advance(seconds=59)
+    for n in range(3):
+        activity = teams.message("help", EMPLOYEE)
+        forged = teams.token(activity["serviceUrl"], key=rsa_key("forger"), kid=f"late-{n}")
+        assert (await teams.post(activity, f"Bearer {forged}")).status == 401
+    assert fake_teams.reads == {"metadata": 3, "keys": 2}
+    clock.advance(seconds=2)
+    activity = teams.message("help", EMPLOYEE)
+    forged = teams.token(activity["serviceUrl"], key=rsa_key("forger"), kid="a-minute-on")
+    assert (await teams.post(activity, f"Bearer {forged}")).status == 401
+    assert fake_teams.reads == {"metadata": 4, "keys": 3}
+    # Teams' own token still passes all along, on the keys already read.
+    assert (await teams.say("help", EMPLOYEE)).status in (200, 201, 202)
+    assert fake_teams.reads == {"metadata": 4, "keys": 3}
+
+
 async def test_a_service_url_from_an_unauthenticated_request_is_never_called(
     installed: TeamsDriver, tripwire: Tripwire
 ) -> None:
