@@ -3,6 +3,8 @@ nothing, and no call ever goes to a service URL an unauthenticated request named
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 import pytest
@@ -15,7 +17,7 @@ from tests.conftest import FixedClock
 from tests.fakes.teams import FakeTeams, Tripwire, rsa_key
 from tests.scenario.conftest import MESSAGES_PATH, listening
 from tests.scenario.teams_flows import ADMIN, EMPLOYEE, audit, menu, request
-from tests.teams_driver import TeamsDriver
+from tests.teams_driver import Reply, TeamsDriver
 
 FORGERIES = ["forged", "expired", "wrong_audience", "no token", "other service URL"]
 
@@ -85,6 +87,59 @@ async def test_an_approval_teams_did_not_sign_gets_401_and_decides_nothing(
     assert len(teams.fake.calls) == calls
     assert Verb.APPROVE in teams.current(card).verbs()
     assert tripwire.hits == []
+
+
+def _expired_since(teams: TeamsDriver, activity: dict[str, Any], seconds: int) -> str:
+    gone = int(time.time()) - seconds
+    return f"Bearer {teams.token(activity['serviceUrl'], exp=gone, nbf=gone - 3600)}"
+
+
+async def test_a_token_past_its_expiry_by_more_than_a_minute_is_refused(
+    installed: TeamsDriver,
+) -> None:
+    teams = installed
+    activity = teams.message("help", EMPLOYEE)
+    before = (len(teams.fake.calls), await _rows(teams))
+    # Two minutes past: within the SDK's five minutes, beyond our one.
+    reply = await teams.post(activity, _expired_since(teams, activity, 120))
+    await teams.settle()
+    assert reply.status == 401, reply
+    assert (len(teams.fake.calls), await _rows(teams)) == before
+    # A few seconds of clock skew between Bot Framework and us is still fine.
+    reply = await teams.post(activity, _expired_since(teams, activity, 20))
+    await teams.settle()
+    assert reply.status in (200, 201, 202), reply
+
+
+async def _post_raw(teams: TeamsDriver, body: str, authorization: str | None) -> Reply:
+    headers = {"Content-Type": "application/json"}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    async with teams.http.post(teams.url, data=body, headers=headers) as answer:
+        return Reply(answer.status, await answer.text(), 0.0)
+
+
+@pytest.mark.parametrize("body", ["no serviceUrl", "serviceUrl not text", "not JSON", "a list"])
+@pytest.mark.parametrize("forgery", ["no token", "forged"])
+async def test_a_request_without_teams_token_gets_401_whatever_its_body(
+    installed: TeamsDriver, body: str, forgery: str
+) -> None:
+    teams = installed
+    activity = teams.message("help", EMPLOYEE)
+    header = None if forgery == "no token" else teams.forged(activity)
+    if body == "no serviceUrl":
+        del activity["serviceUrl"]
+    if body == "serviceUrl not text":
+        activity["serviceUrl"] = {"url": teams.fake.service_url}
+    raw = {"not JSON": "{help", "a list": json.dumps([activity])}.get(body, json.dumps(activity))
+    before = (len(teams.fake.calls), await _rows(teams))
+    reply = await _post_raw(teams, raw, header)
+    await teams.settle()
+    assert reply.status == 401, reply  # never 400: the body's checks come after the token's
+    assert (len(teams.fake.calls), await _rows(teams)) == before
+    # Signed, the same malformed body is what it is: a bad request.
+    reply = await _post_raw(teams, raw, f"Bearer {teams.token()}")
+    assert reply.status == 400, reply
 
 
 async def test_tokens_naming_unknown_keys_reread_the_keys_at_most_once_a_minute(
