@@ -223,8 +223,12 @@ class TeamsAuth:
         return identity
 
     def admit(self, identity: ClaimsIdentity, activity: Mapping[str, Any]) -> None:
-        """Refused (401, 403, 400) unless the verified caller's activity is for our tenant,
-        and its serviceUrl the token's (loopback in the anonymous mode)."""
+        """Refused (401, 403, 400) unless the verified caller's activity is a Teams activity
+        for our tenant, whose serviceUrl the token names (loopback in the anonymous mode)."""
+        channel = activity.get("channelId")
+        if channel != TEAMS_CHANNEL:
+            # Bot Framework signs for Web Chat, Direct Line or the Emulator too: not ours.
+            raise Refused(403, f"an activity from the channel {str(channel)[:40]!r}, not Teams")
         service_url = activity.get("serviceUrl")
         if not isinstance(service_url, str) or not service_url:
             raise Refused(400, "an activity without a serviceUrl")

@@ -89,6 +89,24 @@ async def test_an_approval_teams_did_not_sign_gets_401_and_decides_nothing(
     assert tripwire.hits == []
 
 
+@pytest.mark.parametrize("channel", ["webchat", "emulator", "directline", "MSTEAMS", None])
+async def test_a_signed_activity_from_another_channel_is_refused_and_changes_nothing(
+    installed: TeamsDriver, channel: str | None
+) -> None:
+    teams = installed
+    before = (len(teams.fake.calls), await _rows(teams))
+    for activity in (
+        teams.message("help", EMPLOYEE),
+        teams.personal("conversationUpdate", EMPLOYEE, membersAdded=[{"id": "28:bot"}]),
+    ):
+        activity["channelId"] = channel
+        reply = await teams.post(activity)  # signed by Bot Framework's published key
+        await teams.settle()
+        assert reply.status == 403, reply
+    assert (len(teams.fake.calls), await _rows(teams)) == before
+    assert (await teams.say("help", EMPLOYEE)).status in (200, 201, 202)  # Teams still is
+
+
 def _expired_since(teams: TeamsDriver, activity: dict[str, Any], seconds: int) -> str:
     gone = int(time.time()) - seconds
     return f"Bearer {teams.token(activity['serviceUrl'], exp=gone, nbf=gone - 3600)}"
@@ -259,6 +277,10 @@ async def test_the_anonymous_mode_answers_loopback_only_and_asks_no_token(
             elsewhere = teams.message("help", EMPLOYEE)
             elsewhere["serviceUrl"] = "https://smba.trafficmanager.net/amer/"
             assert (await teams.post(elsewhere, None)).status == 401
+            emulator = teams.message("help", EMPLOYEE)
+            emulator["channelId"] = "emulator"
+            assert (await teams.post(emulator, None)).status == 403
+            assert fake_teams.calls == []
             reply = await teams.post(teams.message("help", EMPLOYEE), None)
             await teams.settle()
             assert reply.status in (200, 201, 202), reply
