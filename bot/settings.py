@@ -273,6 +273,8 @@ class Settings(BaseSettings):
                 "TEAMS_ANONYMOUS",
                 "cannot be used with TEAMS_APP_ID: the anonymous mode is for local testing only",
             )
+        if self.teams_anonymous_mode:
+            self.require_for_anonymous()
         if self.teams_app_id is not None:
             if self.teams_app_password is None or not self.teams_app_password.get_secret_value():
                 raise SettingError(
@@ -290,6 +292,22 @@ class Settings(BaseSettings):
                         "is not set: TEAMS_IT_ADMIN_GROUP is read through Microsoft Graph "
                         "with the ENTRA_* app registration",
                     )
+
+    def require_for_anonymous(self) -> None:
+        """Raise SettingError unless the anonymous mode (no token checked) runs with nothing
+        real behind it: the demo or manual provider, and no Slack."""
+        if self.identity_provider not in (IdentityProviderName.DEMO, IdentityProviderName.MANUAL):
+            raise SettingError(
+                "TEAMS_ANONYMOUS",
+                f"cannot be used with IDENTITY_PROVIDER={self.identity_provider.value}: "
+                "the anonymous mode checks no token; use IDENTITY_PROVIDER=demo or manual",
+            )
+        if self.serves_slack:
+            raise SettingError(
+                "TEAMS_ANONYMOUS",
+                "cannot be used with SLACK_BOT_TOKEN: the anonymous mode is for local testing "
+                "of Teams alone",
+            )
 
     def require_for_slack(self) -> None:
         """Raise SettingError for the first Slack setting `serve` cannot run with."""
