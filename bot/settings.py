@@ -261,6 +261,8 @@ class Settings(BaseSettings):
             self.require_for_slack()
         if self.serves_teams or self.teams_anonymous:
             self.require_for_teams()
+        if self.serves_slack and self.serves_teams:
+            self.require_both_desks()
         self.require_for_provider()
         if self.has_helpdesk and self.stepup_required:
             self.stepup_box()
@@ -307,6 +309,24 @@ class Settings(BaseSettings):
                 "TEAMS_ANONYMOUS",
                 "cannot be used with SLACK_BOT_TOKEN: the anonymous mode is for local testing "
                 "of Teams alone",
+            )
+
+    def require_both_desks(self) -> None:
+        """Raise SettingError when a process serving Slack and Teams has a help-desk channel
+        on one of them only (its requests from the other would have nowhere to go)."""
+        if not self.has_helpdesk:
+            return  # neither: Contact IT shows IT_CONTACT on both
+        if not self.helpdesk_channel:
+            raise SettingError(
+                "HELPDESK_CHANNEL",
+                "is not set: TEAMS_HELPDESK_CHANNEL is, and this process serves Slack and Teams; "
+                "set both (or neither)",
+            )
+        if not self.teams_helpdesk_channel:
+            raise SettingError(
+                "TEAMS_HELPDESK_CHANNEL",
+                "is not set: HELPDESK_CHANNEL is, and this process serves Slack and Teams; "
+                "set both (or neither)",
             )
 
     def require_for_slack(self) -> None:

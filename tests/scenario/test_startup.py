@@ -121,6 +121,18 @@ def bare_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             "SLACK_BOT_TOKEN",
             id="anonymous-with-slack",
         ),
+        pytest.param(
+            {**SLACK_APP, **TEAMS_APP, "TEAMS_HELPDESK_CHANNEL": "19:desk@thread.tacv2"},
+            "HELPDESK_CHANNEL",
+            "TEAMS_HELPDESK_CHANNEL",
+            id="both-without-slack-desk",
+        ),
+        pytest.param(
+            {**SLACK_APP, **TEAMS_APP, "HELPDESK_CHANNEL": "C0DESK"},
+            "TEAMS_HELPDESK_CHANNEL",
+            "serves Slack and Teams",
+            id="both-without-teams-desk",
+        ),
     ],
 )
 @pytest.mark.usefixtures("bare_environment")
@@ -146,6 +158,16 @@ def test_serve_refuses_settings_that_contradict_each_other_naming_them(
     [
         pytest.param({**ANONYMOUS, "IDENTITY_PROVIDER": "demo"}, id="anonymous-demo"),
         pytest.param({**ANONYMOUS, "IDENTITY_PROVIDER": "manual"}, id="anonymous-manual"),
+        pytest.param({**SLACK_APP, **TEAMS_APP}, id="both-guide-only"),
+        pytest.param(
+            {
+                **SLACK_APP,
+                **TEAMS_APP,
+                "HELPDESK_CHANNEL": "C0DESK",
+                "TEAMS_HELPDESK_CHANNEL": "19:desk@thread.tacv2",
+            },
+            id="both-desks",
+        ),
     ],
 )
 @pytest.mark.usefixtures("bare_environment")
