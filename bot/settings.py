@@ -286,6 +286,7 @@ class Settings(BaseSettings):
                 raise SettingError(
                     "TEAMS_TENANT_ID", "is not set: the Teams app is single-tenant, name its tenant"
                 )
+        self.require_one_tenant()
         if self.teams_it_admin_group is not None:
             for name in ("entra_tenant_id", "entra_client_id", "entra_client_secret"):
                 if not getattr(self, name):
@@ -294,6 +295,19 @@ class Settings(BaseSettings):
                         "is not set: TEAMS_IT_ADMIN_GROUP is read through Microsoft Graph "
                         "with the ENTRA_* app registration",
                     )
+
+    def require_one_tenant(self) -> None:
+        """Raise SettingError when TEAMS_TENANT_ID and ENTRA_TENANT_ID name two tenants."""
+        entra_tenant = (self.entra_tenant_id or "").strip().lower()
+        # ENTRA_TENANT_ID may be a domain name; only two IDs can be told apart here.
+        if not self.teams_tenant_id or not _GUID.fullmatch(entra_tenant):
+            return
+        if entra_tenant != self.teams_tenant_id:
+            raise SettingError(
+                "TEAMS_TENANT_ID",
+                f"({self.teams_tenant_id}) and ENTRA_TENANT_ID ({entra_tenant}) name "
+                "different tenants: the Teams app and the Graph app must be in one tenant",
+            )
 
     def require_for_anonymous(self) -> None:
         """Raise SettingError unless the anonymous mode (no token checked) runs with nothing

@@ -133,6 +133,17 @@ def bare_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             "serves Slack and Teams",
             id="both-without-teams-desk",
         ),
+        pytest.param(
+            {
+                **TEAMS_APP,
+                **ENTRA_APP,
+                "IDENTITY_PROVIDER": "entra",
+                "ENTRA_TENANT_ID": "99999999-8888-4777-8666-555555555555",
+            },
+            "TEAMS_TENANT_ID",
+            "ENTRA_TENANT_ID",
+            id="two-tenants",
+        ),
     ],
 )
 @pytest.mark.usefixtures("bare_environment")
@@ -167,6 +178,24 @@ def test_serve_refuses_settings_that_contradict_each_other_naming_them(
                 "TEAMS_HELPDESK_CHANNEL": "19:desk@thread.tacv2",
             },
             id="both-desks",
+        ),
+        pytest.param(
+            {
+                **TEAMS_APP,
+                **ENTRA_APP,
+                "IDENTITY_PROVIDER": "entra",
+                "ENTRA_TENANT_ID": TEAMS_APP["TEAMS_TENANT_ID"].upper(),
+            },
+            id="one-tenant",
+        ),
+        pytest.param(
+            {
+                **TEAMS_APP,
+                **ENTRA_APP,
+                "IDENTITY_PROVIDER": "entra",
+                "ENTRA_TENANT_ID": "contoso.onmicrosoft.com",
+            },
+            id="tenant-by-name",
         ),
     ],
 )
