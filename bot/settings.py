@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     teams_app_password: SecretStr | None = None
     teams_tenant_id: str | None = None
     teams_helpdesk_channel: str | None = None
+    # Where Teams' security alerts go too; unset: the help-desk channel alone has them.
+    teams_security_channel: str | None = None
     teams_it_admins: CommaList = Field(default_factory=list)
     teams_it_admin_group: str | None = None
     teams_openid_metadata_url: AnyHttpUrl = AnyHttpUrl(DEFAULT_TEAMS_OPENID_METADATA_URL)
@@ -170,7 +172,7 @@ class Settings(BaseSettings):
                 )
         return [item.lower() for item in value]
 
-    @field_validator("teams_helpdesk_channel")
+    @field_validator("teams_helpdesk_channel", "teams_security_channel")
     @classmethod
     def _channel_conversation(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
