@@ -512,7 +512,13 @@ def _teams_front_end(
         guide,
         provider,
         settings.it_contact,
+        settings.teams_security_channel,
     )
+    if not settings.teams_security_channel:
+        log.warning(
+            "TEAMS_SECURITY_CHANNEL is not set: Teams' security alerts go to the help-desk "
+            "channel (TEAMS_HELPDESK_CHANNEL) instead"
+        )
     people = TeamsPeople(addresses, outbound.connector, graph)
     return {Platform.TEAMS: FrontEnd(notifier, roster, people)}
 

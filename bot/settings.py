@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     teams_app_password: SecretStr | None = None
     teams_tenant_id: str | None = None
     teams_helpdesk_channel: str | None = None
+    # Where Teams' security alerts go too; unset: the help-desk channel alone has them.
+    teams_security_channel: str | None = None
     teams_it_admins: CommaList = Field(default_factory=list)
     teams_it_admin_group: str | None = None
     teams_openid_metadata_url: AnyHttpUrl = AnyHttpUrl(DEFAULT_TEAMS_OPENID_METADATA_URL)
@@ -170,7 +172,7 @@ class Settings(BaseSettings):
                 )
         return [item.lower() for item in value]
 
-    @field_validator("teams_helpdesk_channel")
+    @field_validator("teams_helpdesk_channel", "teams_security_channel")
     @classmethod
     def _channel_conversation(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
@@ -261,6 +263,8 @@ class Settings(BaseSettings):
             self.require_for_slack()
         if self.serves_teams or self.teams_anonymous:
             self.require_for_teams()
+        if self.serves_slack and self.serves_teams:
+            self.require_both_desks()
         self.require_for_provider()
         if self.has_helpdesk and self.stepup_required:
             self.stepup_box()
@@ -273,6 +277,8 @@ class Settings(BaseSettings):
                 "TEAMS_ANONYMOUS",
                 "cannot be used with TEAMS_APP_ID: the anonymous mode is for local testing only",
             )
+        if self.teams_anonymous_mode:
+            self.require_for_anonymous()
         if self.teams_app_id is not None:
             if self.teams_app_password is None or not self.teams_app_password.get_secret_value():
                 raise SettingError(
@@ -282,6 +288,7 @@ class Settings(BaseSettings):
                 raise SettingError(
                     "TEAMS_TENANT_ID", "is not set: the Teams app is single-tenant, name its tenant"
                 )
+        self.require_one_tenant()
         if self.teams_it_admin_group is not None:
             for name in ("entra_tenant_id", "entra_client_id", "entra_client_secret"):
                 if not getattr(self, name):
@@ -290,6 +297,53 @@ class Settings(BaseSettings):
                         "is not set: TEAMS_IT_ADMIN_GROUP is read through Microsoft Graph "
                         "with the ENTRA_* app registration",
                     )
+
+    def require_one_tenant(self) -> None:
+        """Raise SettingError when TEAMS_TENANT_ID and ENTRA_TENANT_ID name two tenants."""
+        entra_tenant = (self.entra_tenant_id or "").strip().lower()
+        # ENTRA_TENANT_ID may be a domain name; only two IDs can be told apart here.
+        if not self.teams_tenant_id or not _GUID.fullmatch(entra_tenant):
+            return
+        if entra_tenant != self.teams_tenant_id:
+            raise SettingError(
+                "TEAMS_TENANT_ID",
+                f"({self.teams_tenant_id}) and ENTRA_TENANT_ID ({entra_tenant}) name "
+                "different tenants: the Teams app and the Graph app must be in one tenant",
+            )
+
+    def require_for_anonymous(self) -> None:
+        """Raise SettingError unless the anonymous mode (no token checked) runs with nothing
+        real behind it: the demo or manual provider, and no Slack."""
+        if self.identity_provider not in (IdentityProviderName.DEMO, IdentityProviderName.MANUAL):
+            raise SettingError(
+                "TEAMS_ANONYMOUS",
+                f"cannot be used with IDENTITY_PROVIDER={self.identity_provider.value}: "
+                "the anonymous mode checks no token; use IDENTITY_PROVIDER=demo or manual",
+            )
+        if self.serves_slack:
+            raise SettingError(
+                "TEAMS_ANONYMOUS",
+                "cannot be used with SLACK_BOT_TOKEN: the anonymous mode is for local testing "
+                "of Teams alone",
+            )
+
+    def require_both_desks(self) -> None:
+        """Raise SettingError when a process serving Slack and Teams has a help-desk channel
+        on one of them only (its requests from the other would have nowhere to go)."""
+        if not self.has_helpdesk:
+            return  # neither: Contact IT shows IT_CONTACT on both
+        if not self.helpdesk_channel:
+            raise SettingError(
+                "HELPDESK_CHANNEL",
+                "is not set: TEAMS_HELPDESK_CHANNEL is, and this process serves Slack and Teams; "
+                "set both (or neither)",
+            )
+        if not self.teams_helpdesk_channel:
+            raise SettingError(
+                "TEAMS_HELPDESK_CHANNEL",
+                "is not set: HELPDESK_CHANNEL is, and this process serves Slack and Teams; "
+                "set both (or neither)",
+            )
 
     def require_for_slack(self) -> None:
         """Raise SettingError for the first Slack setting `serve` cannot run with."""

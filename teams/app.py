@@ -83,8 +83,13 @@ class TeamsBot:
         self.connector = connector
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        """POST /api/messages: 401/403/503 unless Teams' own, 400 malformed, else the turn's
-        answer (202, or an invoke's response)."""
+        """POST /api/messages: 401/503 without Teams' token (before the body is looked at),
+        403 for another channel or tenant, 400 malformed, else the turn's answer (202, or an
+        invoke's response)."""
+        try:
+            identity = await self.auth.verify(request.headers.get("Authorization"))
+        except Refused as refused:
+            return _refuse(refused, request)
         try:
             body = await request.json()
         except (ValueError, UnicodeDecodeError):
@@ -92,7 +97,7 @@ class TeamsBot:
         if not isinstance(body, dict):
             return _refuse(Refused(400, "a body that is not an activity"), request)
         try:
-            identity = await self.auth.authenticate(request.headers.get("Authorization"), body)
+            self.auth.admit(identity, body)
             Activity.model_validate(body)
         except Refused as refused:
             return _refuse(refused, request)

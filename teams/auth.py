@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +31,9 @@ TEAMS_CHANNEL = "msteams"
 KEYS_FRESH = timedelta(hours=24)
 UNKNOWN_KEY_RETRY = timedelta(minutes=1)
 FETCH_TIMEOUT_S = 10
+# The SDK lets a token run 300 s past its expiry; Bot Framework's tokens live an hour and are
+# renewed well before, so a minute covers clock skew without keeping a stolen one alive.
+EXPIRY_LEEWAY_S = 60
 LOOPBACK_NAMES = frozenset({"localhost"})
 
 
@@ -89,9 +93,11 @@ class OpenIdKeys:
             keys = self._keys
             if keys is not None and now - keys.read_at < KEYS_FRESH and kid in keys.keys:
                 return keys
-            stale_try = self._last_try is not None and now - self._last_try < UNKNOWN_KEY_RETRY
-            if keys is not None and now - keys.read_at < KEYS_FRESH and stale_try:
-                return keys  # the kid is unknown and we looked a moment ago
+            if self._last_try is not None and now - self._last_try < UNKNOWN_KEY_RETRY:
+                # Looked a moment ago (read or failed): a token cannot make us look again.
+                if keys is None:
+                    raise KeysUnavailableError("the signing keys could not be read a moment ago")
+                return keys
             self._last_try = now
             try:
                 self._keys = await self._read(now)
@@ -168,10 +174,12 @@ class TeamsAuth:
         app_id: str | None,
         keys: OpenIdKeys | None,
         tenant_id: str | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._app_id = app_id
         self._keys = keys
         self._tenant_id = tenant_id
+        self._wall_clock = wall_clock  # the tokens' exp is in the issuer's Unix time
         self._validator = (
             TeamsTokenValidator(AgentAuthConfiguration(client_id=app_id), keys)
             if app_id is not None and keys is not None
@@ -186,34 +194,52 @@ class TeamsAuth:
     async def authenticate(
         self, authorization: str | None, activity: Mapping[str, Any]
     ) -> ClaimsIdentity:
-        """The caller's claims; Refused (401, 403, 503) for anything that is not Teams'."""
+        """The caller's claims; Refused (401, 403, 400, 503) for anything that is not Teams'."""
+        identity = await self.verify(authorization)
+        self.admit(identity, activity)
+        return identity
+
+    async def verify(self, authorization: str | None) -> ClaimsIdentity:
+        """The token's claims (none in the anonymous mode), checked before the request's body is
+        looked at, so a caller without a token learns nothing of the other rules; Refused (401,
+        503) otherwise."""
+        if self._validator is None:
+            return ClaimsIdentity()  # anonymous: the SDK replies without a token
+        identity = await _verified(self._validator, authorization)
+        claims = identity.claims
+        if claims.get("iss") != BOT_FRAMEWORK_ISSUER:
+            raise Refused(401, "a token not issued by Bot Framework")
+        expiry, not_before = claims.get("exp"), claims.get("nbf")
+        if not isinstance(expiry, int | float):
+            raise Refused(401, "a token without an expiry")
+        now = self._wall_clock()
+        if expiry + EXPIRY_LEEWAY_S < now:
+            raise Refused(401, "an expired token")
+        if isinstance(not_before, int | float) and not_before - EXPIRY_LEEWAY_S > now:
+            raise Refused(401, "a token not valid yet")
+        endorsed = self._keys.endorsements(_kid(identity)) if self._keys else None
+        if endorsed is not None and TEAMS_CHANNEL not in endorsed:
+            raise Refused(401, "a token signed with a key not endorsed for Teams")
+        return identity
+
+    def admit(self, identity: ClaimsIdentity, activity: Mapping[str, Any]) -> None:
+        """Refused (401, 403, 400) unless the verified caller's activity is a Teams activity
+        for our tenant, whose serviceUrl the token names (loopback in the anonymous mode)."""
+        channel = activity.get("channelId")
+        if channel != TEAMS_CHANNEL:
+            # Bot Framework signs for Web Chat, Direct Line or the Emulator too: not ours.
+            raise Refused(403, f"an activity from the channel {str(channel)[:40]!r}, not Teams")
         service_url = activity.get("serviceUrl")
         if not isinstance(service_url, str) or not service_url:
             raise Refused(400, "an activity without a serviceUrl")
         if self._validator is None:
             if not is_loopback_url(service_url):
                 raise Refused(401, "an anonymous activity whose serviceUrl is not on loopback")
-            identity = ClaimsIdentity()  # anonymous: the SDK replies without a token
         else:
-            identity = await _verified(self._validator, authorization)
-            self._check_claims(identity, activity, service_url)
+            claimed = identity.claims.get(SERVICE_URL_CLAIM)
+            if not isinstance(claimed, str) or _same_url(claimed) != _same_url(service_url):
+                raise Refused(401, "an activity whose serviceUrl is not the token's")
         self._check_tenant(activity)
-        return identity
-
-    def _check_claims(
-        self, identity: ClaimsIdentity, activity: Mapping[str, Any], service_url: str
-    ) -> None:
-        claims = identity.claims
-        if claims.get("iss") != BOT_FRAMEWORK_ISSUER:
-            raise Refused(401, "a token not issued by Bot Framework")
-        if not isinstance(claims.get("exp"), int | float):
-            raise Refused(401, "a token without an expiry")
-        claimed = claims.get(SERVICE_URL_CLAIM)
-        if not isinstance(claimed, str) or _same_url(claimed) != _same_url(service_url):
-            raise Refused(401, "an activity whose serviceUrl is not the token's")
-        endorsed = self._keys.endorsements(_kid(identity)) if self._keys else None
-        if endorsed is not None and str(activity.get("channelId", "")) not in endorsed:
-            raise Refused(401, "a token signed with a key not endorsed for the channel")
 
     def _check_tenant(self, activity: Mapping[str, Any]) -> None:
         if self._tenant_id is None:

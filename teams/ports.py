@@ -171,10 +171,12 @@ class TeamsNotifier:
         guide: Guide,
         provider: str,
         it_contact: str,
+        security_channel: str | None = None,
     ) -> None:
         self._connector = connector
         self._addresses = addresses
         self._channel = channel_id
+        self._security_channel = security_channel
         self._guide = guide
         self._provider = provider
         self._it_contact = it_contact
@@ -194,18 +196,29 @@ class TeamsNotifier:
 
     async def tell(self, notice: Notice) -> None:
         """A request's change on its card, in its thread and to its employee; an alert as a new
-        thread in the help-desk channel."""
+        thread in the help-desk channel, and in the security channel too when it is for
+        security. Each channel is tried even when the other refuses; then the first failure
+        is raised."""
         if isinstance(notice, RequestChanged):
             await self._request_changed(notice)
             return
         request = getattr(notice, "request", None)
-        service_url, tenant = await self._desk(request)
         names = await self._addresses.names([getattr(notice, "actor", None)])
         if request is not None:
             names |= await self._names(request)
-        await self._connector.start_thread(
-            service_url, tenant, self._channel, card_message(build_alert(notice, names))
-        )
+        channels = [self._channel]
+        if notice.for_security and self._security_channel:
+            channels.append(self._security_channel)
+        failure: Exception | None = None
+        for channel in channels:
+            try:
+                service_url, tenant = await self._desk(request, channel)
+                alert = card_message(build_alert(notice, names))
+                await self._connector.start_thread(service_url, tenant, channel, alert)
+            except Exception as exc:  # an alert must still reach security if the desk's fails
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
     async def deliver_secret(self, request: HelpRequest, text: str) -> None:
         """The secret in the employee's personal chat, sent once (never retried: a retry after
@@ -289,11 +302,15 @@ class TeamsNotifier:
         people = (request.requester_id, request.first_approver, request.decided_by, *more)
         return await self._addresses.names(people)
 
-    async def _desk(self, request: HelpRequest | None) -> tuple[str, str]:
-        """(service URL, tenant) of the help-desk channel: from the channel's own reference, or
-        from the requester's (one tenant, one service URL) before the channel was heard from."""
-        channel = await self._addresses.channel(self._channel)
-        contact = channel
+    async def _desk(
+        self, request: HelpRequest | None, channel_id: str | None = None
+    ) -> tuple[str, str]:
+        """(service URL, tenant) of the help-desk channel (or `channel_id`): from the channel's
+        own reference, else the help desk's, else the requester's (one tenant, one service URL)
+        before the channel was heard from."""
+        contact = await self._addresses.channel(channel_id or self._channel)
+        if contact is None and channel_id not in (None, self._channel):
+            contact = await self._addresses.channel(self._channel)
         if contact is None and request is not None:
             contact = await self._addresses.person(request.requester_id)
         if contact is None:

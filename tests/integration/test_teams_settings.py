@@ -32,6 +32,10 @@ def bare(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             {"TEAMS_ANONYMOUS": "true", "TEAMS_HELPDESK_CHANNEL": "19:a@thread.tacv2;messageid=1"},
             "TEAMS_HELPDESK_CHANNEL",
         ),
+        (
+            {"TEAMS_ANONYMOUS": "true", "TEAMS_SECURITY_CHANNEL": "19:s@thread.tacv2;messageid=1"},
+            "TEAMS_SECURITY_CHANNEL",
+        ),
         ({"TEAMS_ANONYMOUS": "true", "TEAMS_IT_ADMIN_GROUP": APP_ID}, "ENTRA_TENANT_ID"),
         (
             {

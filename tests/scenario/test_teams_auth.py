@@ -3,6 +3,8 @@ nothing, and no call ever goes to a service URL an unauthenticated request named
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 import pytest
@@ -15,7 +17,7 @@ from tests.conftest import FixedClock
 from tests.fakes.teams import FakeTeams, Tripwire, rsa_key
 from tests.scenario.conftest import MESSAGES_PATH, listening
 from tests.scenario.teams_flows import ADMIN, EMPLOYEE, audit, menu, request
-from tests.teams_driver import TeamsDriver
+from tests.teams_driver import Reply, TeamsDriver
 
 FORGERIES = ["forged", "expired", "wrong_audience", "no token", "other service URL"]
 
@@ -85,6 +87,115 @@ async def test_an_approval_teams_did_not_sign_gets_401_and_decides_nothing(
     assert len(teams.fake.calls) == calls
     assert Verb.APPROVE in teams.current(card).verbs()
     assert tripwire.hits == []
+
+
+@pytest.mark.parametrize("channel", ["webchat", "emulator", "directline", "MSTEAMS", None])
+async def test_a_signed_activity_from_another_channel_is_refused_and_changes_nothing(
+    installed: TeamsDriver, channel: str | None
+) -> None:
+    teams = installed
+    before = (len(teams.fake.calls), await _rows(teams))
+    for activity in (
+        teams.message("help", EMPLOYEE),
+        teams.personal("conversationUpdate", EMPLOYEE, membersAdded=[{"id": "28:bot"}]),
+    ):
+        activity["channelId"] = channel
+        reply = await teams.post(activity)  # signed by Bot Framework's published key
+        await teams.settle()
+        assert reply.status == 403, reply
+    assert (len(teams.fake.calls), await _rows(teams)) == before
+    assert (await teams.say("help", EMPLOYEE)).status in (200, 201, 202)  # Teams still is
+
+
+def _expired_since(teams: TeamsDriver, activity: dict[str, Any], seconds: int) -> str:
+    gone = int(time.time()) - seconds
+    return f"Bearer {teams.token(activity['serviceUrl'], exp=gone, nbf=gone - 3600)}"
+
+
+async def test_a_token_past_its_expiry_by_more_than_a_minute_is_refused(
+    installed: TeamsDriver,
+) -> None:
+    teams = installed
+    activity = teams.message("help", EMPLOYEE)
+    before = (len(teams.fake.calls), await _rows(teams))
+    # Two minutes past: within the SDK's five minutes, beyond our one.
+    reply = await teams.post(activity, _expired_since(teams, activity, 120))
+    await teams.settle()
+    assert reply.status == 401, reply
+    assert (len(teams.fake.calls), await _rows(teams)) == before
+    # A few seconds of clock skew between Bot Framework and us is still fine.
+    reply = await teams.post(activity, _expired_since(teams, activity, 20))
+    await teams.settle()
+    assert reply.status in (200, 201, 202), reply
+
+
+async def _post_raw(teams: TeamsDriver, body: str, authorization: str | None) -> Reply:
+    headers = {"Content-Type": "application/json"}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    async with teams.http.post(teams.url, data=body, headers=headers) as answer:
+        return Reply(answer.status, await answer.text(), 0.0)
+
+
+@pytest.mark.parametrize("body", ["no serviceUrl", "serviceUrl not text", "not JSON", "a list"])
+@pytest.mark.parametrize("forgery", ["no token", "forged"])
+async def test_a_request_without_teams_token_gets_401_whatever_its_body(
+    installed: TeamsDriver, body: str, forgery: str
+) -> None:
+    teams = installed
+    activity = teams.message("help", EMPLOYEE)
+    header = None if forgery == "no token" else teams.forged(activity)
+    if body == "no serviceUrl":
+        del activity["serviceUrl"]
+    if body == "serviceUrl not text":
+        activity["serviceUrl"] = {"url": teams.fake.service_url}
+    raw = {"not JSON": "{help", "a list": json.dumps([activity])}.get(body, json.dumps(activity))
+    before = (len(teams.fake.calls), await _rows(teams))
+    reply = await _post_raw(teams, raw, header)
+    await teams.settle()
+    assert reply.status == 401, reply  # never 400: the body's checks come after the token's
+    assert (len(teams.fake.calls), await _rows(teams)) == before
+    # Signed, the same malformed body is what it is: a bad request.
+    reply = await _post_raw(teams, raw, f"Bearer {teams.token()}")
+    assert reply.status == 400, reply
+
+
+async def test_tokens_naming_unknown_keys_reread_the_keys_at_most_once_a_minute(
+    teams: TeamsDriver, fake_teams: FakeTeams, clock: FixedClock
+) -> None:
+    # The keys cannot be read at first: each request is 503, and only the first one looks.
+    fake_teams.keys_down = True
+    for _ in range(5):
+        assert (await teams.post(teams.message("help", EMPLOYEE))).status == 503
+    assert fake_teams.reads["metadata"] == 1
+    clock.advance(seconds=30)
+    assert (await teams.post(teams.message("help", EMPLOYEE))).status == 503
+    assert fake_teams.reads["metadata"] == 1
+    fake_teams.keys_down = False
+    clock.advance(seconds=31)
+    assert (await teams.say("help", EMPLOYEE)).status in (200, 201, 202)
+    assert fake_teams.reads == {"metadata": 2, "keys": 1}
+    # Now someone sends tokens naming keys nobody published, as fast as they like.
+    clock.advance(seconds=61)
+    for n in range(10):
+        activity = teams.message("help", EMPLOYEE)
+        forged = teams.token(activity["serviceUrl"], key=rsa_key("forger"), kid=f"kid-{n}")
+        assert (await teams.post(activity, f"Bearer {forged}")).status == 401
+    assert fake_teams.reads == {"metadata": 3, "keys": 2}
+    clock.advance(seconds=59)
+    for n in range(3):
+        activity = teams.message("help", EMPLOYEE)
+        forged = teams.token(activity["serviceUrl"], key=rsa_key("forger"), kid=f"late-{n}")
+        assert (await teams.post(activity, f"Bearer {forged}")).status == 401
+    assert fake_teams.reads == {"metadata": 3, "keys": 2}
+    clock.advance(seconds=2)
+    activity = teams.message("help", EMPLOYEE)
+    forged = teams.token(activity["serviceUrl"], key=rsa_key("forger"), kid="a-minute-on")
+    assert (await teams.post(activity, f"Bearer {forged}")).status == 401
+    assert fake_teams.reads == {"metadata": 4, "keys": 3}
+    # Teams' own token still passes all along, on the keys already read.
+    assert (await teams.say("help", EMPLOYEE)).status in (200, 201, 202)
+    assert fake_teams.reads == {"metadata": 4, "keys": 3}
 
 
 async def test_a_service_url_from_an_unauthenticated_request_is_never_called(
@@ -166,6 +277,10 @@ async def test_the_anonymous_mode_answers_loopback_only_and_asks_no_token(
             elsewhere = teams.message("help", EMPLOYEE)
             elsewhere["serviceUrl"] = "https://smba.trafficmanager.net/amer/"
             assert (await teams.post(elsewhere, None)).status == 401
+            emulator = teams.message("help", EMPLOYEE)
+            emulator["channelId"] = "emulator"
+            assert (await teams.post(emulator, None)).status == 403
+            assert fake_teams.calls == []
             reply = await teams.post(teams.message("help", EMPLOYEE), None)
             await teams.settle()
             assert reply.status in (200, 201, 202), reply
