@@ -10,8 +10,72 @@ from typing import Any
 import pytest
 
 from teams.ids import InputId, Verb
-from tests.scenario.teams_flows import ADMIN, audit, request
-from tests.teams_driver import TeamsDriver
+from tests.scenario.teams_flows import ADMIN, ADMIN2, STRANGER, audit, deny, request, said
+from tests.teams_driver import Invoked, TeamsDriver
+
+# What the employee typed and who they are: a refused clicker reads none of it.
+PRIVATE = ("Ada Lovelace", "555 0101", "desk 4B")
+
+
+def _shows_nothing_of_the_request(answer: Invoked) -> None:
+    assert answer.status == 200, answer.reply
+    assert answer.card is None, said(answer)
+    assert answer.reply is not None
+    for private in PRIVATE:
+        assert private not in answer.reply.body
+
+
+def _versions(teams: TeamsDriver, conversation: str, activity_id: str) -> int:
+    """How often the bot has updated a message."""
+    return len(teams.fake.messages[(conversation, activity_id)].versions)
+
+
+# -- 1. the request card for an IT admin in the help-desk channel only -----------------------
+
+
+async def test_someone_not_an_admin_in_the_channel_reads_a_refusal_and_no_card(
+    installed: TeamsDriver,
+) -> None:
+    teams = installed
+    card = await request(teams)
+    view = await teams.press(card, Verb.APPROVE)  # an admin's view, with its Back button
+    before = len(await audit(teams.runtime))
+    stranger = view.as_seen_by(STRANGER)
+    answers = [
+        await teams.invoke(stranger, Verb.DESK_BACK),
+        await teams.invoke(card.as_seen_by(STRANGER), Verb.APPROVE),
+        await teams.invoke(card.as_seen_by(STRANGER), Verb.DENY),
+        await teams.send(card, Verb.RETRY, {"request": 1}, STRANGER),
+        await teams.invoke(stranger, Verb.APPROVE_CONFIRM),
+        await teams.send(
+            card, Verb.DENY_CONFIRM, {"request": 1, InputId.DENY_REASON.value: "no"}, STRANGER
+        ),
+    ]
+    await teams.settle()
+    for answer in answers:
+        _shows_nothing_of_the_request(answer)
+        assert "Only IT admins" in said(answer)
+    refused = (await audit(teams.runtime))[before:]
+    assert refused == [("decision.refused", STRANGER.aad, {"reason": "not_an_admin"})] * 6
+    assert Verb.APPROVE in teams.current(card).verbs()
+
+
+async def test_an_admin_in_the_channel_still_reads_the_card_with_the_refusal(
+    installed: TeamsDriver,
+) -> None:
+    teams = installed
+    card = await request(teams)
+    view = await teams.press(card.as_seen_by(ADMIN2), Verb.APPROVE)
+    await deny(teams, card, "We could not reach you")
+    late = await teams.invoke(view, Verb.APPROVE_CONFIRM)
+    assert late.card is not None, said(late)
+    assert "already denied" in said(late)
+    assert "Request #1" in said(late)
+    back = await teams.invoke(view, Verb.DESK_BACK)
+    assert back.card is not None, said(back)
+    assert "Denied" in said(back)
+    assert "Ada Lovelace" in said(back)
+
 
 # -- 3. an invoke no card of ours sends ----------------------------------------------------
 
