@@ -10,6 +10,7 @@ view's input and goes to the core only.
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from functools import partial
 
 from bot.domain.errors import (
     HelpdeskError,
@@ -21,6 +22,7 @@ from bot.domain.errors import (
 )
 from bot.domain.helpdesk import Approve, Choice, Deny, Helpdesk, Retry
 from bot.domain.identity import ResetAction
+from bot.domain.platform import Platform
 from bot.domain.requests import HelpRequest
 from bot.domain.stepup import WrongCodeError
 from teams.cards.helpdesk import (
@@ -30,6 +32,7 @@ from teams.cards.helpdesk import (
     build_retry_view,
     refusal_text,
 )
+from teams.conversation import Origin
 from teams.deps import TeamsDeps
 from teams.ids import Verb
 from teams.payloads import ApproveData, DenyData, ManualDoneData, RequestData, RetryData
@@ -47,6 +50,7 @@ _UNSEEN = (WrongPlaceError, NotAnAdminError, RequestNotFoundError)
 def register(router: Router, deps: TeamsDeps, helpdesk: Helpdesk) -> None:
     """Attach the help-desk card's buttons and those of the views they open."""
     routes = DecisionRoutes(deps, helpdesk)
+    router.at_desk = partial(_at_desk, helpdesk)
     router.action(Verb.APPROVE, RequestData, routes.handle_approve)
     router.action(Verb.APPROVE_CONFIRM, ApproveData, routes.handle_approve_confirm)
     router.action(Verb.DENY, RequestData, routes.handle_deny)
@@ -55,6 +59,12 @@ def register(router: Router, deps: TeamsDeps, helpdesk: Helpdesk) -> None:
     router.action(Verb.RETRY_CONFIRM, RetryData, routes.handle_retry_confirm)
     router.action(Verb.DESK_BACK, RequestData, routes.handle_back)
     router.action(Verb.MANUAL_DONE, ManualDoneData, routes.handle_manual_done)
+
+
+def _at_desk(helpdesk: Helpdesk, origin: Origin) -> bool:
+    """True in the Teams help-desk channel (as configured now: the tests change it live)."""
+    channel = helpdesk.config.channel_of(Platform.TEAMS)
+    return bool(channel) and origin.conversation_id == channel
 
 
 class DecisionRoutes:

@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 
 from teams.ids import InputId, Verb
-from tests.scenario.teams_flows import ADMIN, ADMIN2, STRANGER, audit, deny, request, said
+from tests.scenario.teams_flows import (
+    ADMIN,
+    ADMIN2,
+    EMPLOYEE,
+    STRANGER,
+    audit,
+    deny,
+    request,
+    said,
+)
 from tests.teams_driver import Invoked, TeamsDriver
 
 # What the employee typed and who they are: a refused clicker reads none of it.
@@ -75,6 +84,56 @@ async def test_an_admin_in_the_channel_still_reads_the_card_with_the_refusal(
     assert back.card is not None, said(back)
     assert "Denied" in said(back)
     assert "Ada Lovelace" in said(back)
+
+
+# -- 2. each button answered only where its card lives -------------------------------------
+
+
+async def test_an_employees_button_sent_on_the_help_desk_card_leaves_it_as_it_is(
+    installed: TeamsDriver,
+) -> None:
+    teams = installed
+    card = await request(teams)
+    updates = _versions(teams, card.conversation, card.activity_id)
+    answers = [
+        await teams.send(card, Verb.TOPIC, {"topic": "lost-phone"}, STRANGER),
+        await teams.send(card, Verb.CANCEL_REQUEST, {"request": 1}, EMPLOYEE),
+    ]
+    await teams.settle()
+    for answer in answers:
+        _shows_nothing_of_the_request(answer)
+        assert "personal chat" in said(answer)
+    assert _versions(teams, card.conversation, card.activity_id) == updates
+    waiting = teams.current(card)
+    assert waiting.card == card.card
+    assert Verb.APPROVE in waiting.verbs()
+    assert "request.cancelled" not in [event for event, _, _ in await audit(teams.runtime)]
+
+
+async def test_a_help_desk_button_sent_in_a_personal_chat_is_refused_there(
+    installed: TeamsDriver,
+) -> None:
+    teams = installed
+    card = await request(teams)
+    before = await audit(teams.runtime)
+    sent = teams.last_card(EMPLOYEE)  # "your request is with IT"
+    menu = teams.last_card(ADMIN)
+    answers = [
+        await teams.send(sent, Verb.DESK_BACK, {"request": 1}, EMPLOYEE),
+        await teams.send(menu, Verb.DESK_BACK, {"request": 1}, ADMIN),
+        await teams.send(menu, Verb.APPROVE, {"request": 1}, ADMIN),
+        await teams.send(menu, Verb.RETRY, {"request": 1}, ADMIN),
+        await teams.send(menu, Verb.MANUAL_DONE, {"request": 1, "item": 1}, ADMIN),
+    ]
+    await teams.settle()
+    for answer in answers:
+        _shows_nothing_of_the_request(answer)
+        assert "help-desk channel" in said(answer)
+    for view in (sent, menu):
+        assert _versions(teams, view.conversation, view.activity_id) == 0
+        assert teams.current(view).card == view.card
+    assert await audit(teams.runtime) == before
+    assert Verb.APPROVE in teams.current(card).verbs()
 
 
 # -- 3. an invoke no card of ours sends ----------------------------------------------------
