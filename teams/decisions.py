@@ -9,6 +9,7 @@ view's input and goes to the core only.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable
 from functools import partial
 
@@ -38,6 +39,8 @@ from teams.ids import Verb
 from teams.payloads import ApproveData, DenyData, ManualDoneData, RequestData, RetryData
 from teams.routes import Router
 from teams.turn import Answer, Card, Turn
+
+log = logging.getLogger(__name__)
 
 # What a view can be sent again with: a wrong code, nothing ticked, no reason. Any other refusal
 # (decided meanwhile, their own request) shows the admin the card as it is, saying why...
@@ -165,8 +168,13 @@ class DecisionRoutes:
         return await self._card(await self.helpdesk.card_of(asked.request_id, turn.user_id, place))
 
     async def handle_manual_done(self, turn: Turn, done: ManualDoneData) -> Answer:
-        await self.helpdesk.mark_manual_done(done.item_id, turn.user_id, turn.origin.place)
-        return await self._card(await self.helpdesk.get(done.request_id))
+        """The step's own request (the core finds it from the step; the request the click
+        names steers nothing)."""
+        place = turn.origin.place
+        request = await self.helpdesk.mark_manual_done(done.item_id, turn.user_id, place)
+        if request.id != done.request_id:  # not what our card carries: a forged click
+            log.warning("a Done named request #%s for a step of #%s", done.request_id, request.id)
+        return await self._card(request)
 
     async def _decided(self, choice: Choice, turn: Turn, code: str | None) -> Answer:
         """Decide; a refusal the view cannot fix shows the card as it is, saying why."""

@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 
+from storage.engine import session_factory
+from storage.helpdesk import SqlRequestRepository
 from teams.ids import InputId, Verb
 from tests.scenario.teams_flows import (
     ADMIN,
     ADMIN2,
     EMPLOYEE,
     STRANGER,
+    approve,
     audit,
     deny,
     request,
@@ -171,3 +174,47 @@ async def test_an_invoke_no_card_of_ours_sends_is_answered_400_and_changes_nothi
     assert len(refused) == len(NOT_OURS)
     assert all(len(r.getMessage()) < 300 for r in refused)  # a value is never logged whole
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+# -- 4. a manual step's Done answered with the step's own request ---------------------------
+
+
+class TestManualStepDone:
+    """With IDENTITY_PROVIDER=manual every approved action waits for an admin's Done."""
+
+    @pytest.fixture
+    def teams_env(self, teams_env: dict[str, Any]) -> dict[str, Any]:
+        return {**teams_env, "identity_provider": "manual"}
+
+    async def test_a_done_naming_another_request_marks_and_shows_the_steps_own(
+        self, installed: TeamsDriver, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        teams = installed
+        first = await request(teams)  # Ada's request #1
+        second = await request(teams, user=STRANGER)  # Sam's request #2
+        for card in (first, second):
+            await approve(teams, card)
+        first, second = teams.current(first), teams.current(second)
+        steps = [a["data"]["item"] for a in first.actions() if a.get("verb") == Verb.MANUAL_DONE]
+        waiting = second.card
+        assert steps
+        assert Verb.MANUAL_DONE in second.verbs()
+        # Done for a step of #1, sent on #2's card naming #2.
+        answer = await teams.send(second, Verb.MANUAL_DONE, {"request": 2, "item": steps[0]}, ADMIN)
+        await teams.settle()
+        assert answer.card is not None, said(answer)
+        assert "Request #1" in said(answer)
+        assert "Request #2" not in said(answer)
+        assert "Ada Lovelace" in said(answer)
+        assert teams.current(second).card == waiting  # #2 neither marked nor updated
+        assert (await _actions(teams, 2)) == ["manual"] * len(steps)
+        assert (await _actions(teams, 1)) == ["done"] + ["manual"] * (len(steps) - 1)
+        left = teams.current(first).actions()
+        assert [a["data"]["item"] for a in left if a.get("verb") == Verb.MANUAL_DONE] == steps[1:]
+        assert any("named request #2 for a step of #1" in r.getMessage() for r in caplog.records)
+
+
+async def _actions(teams: TeamsDriver, request_id: int) -> list[str]:
+    """The status of each of a request's actions, as stored."""
+    repo = SqlRequestRepository(session_factory(teams.runtime.engine))
+    return [item.status.value for item in await repo.actions_of(request_id)]
