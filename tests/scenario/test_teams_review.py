@@ -176,6 +176,39 @@ async def test_an_invoke_no_card_of_ours_sends_is_answered_400_and_changes_nothi
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
+# Invoke values the SDK cannot read as an Action.Execute, or that name no verb of ours at all.
+UNREADABLE: list[Any] = [
+    {"action": {"type": "Action.Execute", "verb": Verb.APPROVE.value, "data": [1]}},
+    {"action": {"type": "Action.Execute", "verb": Verb.APPROVE.value, "data": "1"}},
+    {"action": {"type": "Action.Execute", "verb": "", "data": {"request": 1}}},
+    {"action": {"type": "Action.Execute", "verb": 5, "data": {"request": 1}}},
+    {"action": {"type": "Action.Execute", "verb": "approve", "data": {"request": 1}}},
+    {"verb": Verb.APPROVE.value, "data": {"request": 1}},
+    Verb.APPROVE.value,
+    [1],
+    None,
+]
+
+
+async def test_an_invoke_the_sdk_cannot_read_is_answered_400_too(
+    installed: TeamsDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    teams = installed
+    card = await request(teams)
+    before = await audit(teams.runtime)
+    for value in UNREADABLE:
+        activity = teams.invoke_activity(card, {"verb": Verb.APPROVE.value}, {}, ADMIN)
+        activity["value"] = value
+        reply = await teams.post(activity)
+        assert reply.status == 200, (value, reply)
+        assert reply.json()["statusCode"] == 400, (value, reply)
+        assert "not an action of this bot" in reply.body
+    await teams.settle()
+    assert await audit(teams.runtime) == before
+    assert teams.current(card).card == card.card
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
 # -- 4. a manual step's Done answered with the step's own request ---------------------------
 
 
