@@ -88,10 +88,10 @@ class Router:
             log.info("ignored the verb %s: nothing answers it here", verb.value)
             return text_answer("This button does nothing here any more.")
         if not self.in_place(verb, turn.origin):
-            # A stale or forged click: its answer could replace a card of another place for
-            # everyone (an employee's card over the channel's, or the other way round).
-            kind = turn.origin.conversation_type or "unnamed"
-            log.info("refused the verb %s from a %s conversation", verb.value, kind)
+            # No card of ours carries the verb there: a forged click, whose answer could
+            # replace a card of another place for everyone (an employee's over the channel's).
+            kind = turn.origin.conversation_type
+            log.warning("refused the verb %s from a conversation of type %r", verb.value, kind)
             return text_answer(DESK_ONLY if verb in DESK_VERBS else PERSONAL_ONLY)
         return await _answered(turn, await _refusals_said(handler(turn, payload), verb))
 
