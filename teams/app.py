@@ -89,7 +89,7 @@ class TeamsBot:
         answer (202, or an invoke's response)."""
         try:
             body = await request.json()
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the parser's depth
             return _refuse(Refused(400, "a body that is not JSON"), request)
         if not isinstance(body, dict):
             return _refuse(Refused(400, "a body that is not an activity"), request)

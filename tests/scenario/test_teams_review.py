@@ -4,6 +4,7 @@ of ours sends answered 400, and a manual step's Done answered with the step's ow
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -206,6 +207,19 @@ async def test_an_invoke_the_sdk_cannot_read_is_answered_400_too(
     await teams.settle()
     assert await audit(teams.runtime) == before
     assert teams.current(card).card == card.card
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_body_nested_past_the_json_parsers_depth_is_a_400(
+    teams: TeamsDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    activity = teams.personal("invoke", EMPLOYEE, name="adaptiveCard/action")
+    activity["value"] = {"action": {"type": "Action.Execute", "verb": Verb.TOPIC.value}}
+    nested = "[" * 50_000 + "]" * 50_000
+    body = json.dumps(activity)[:-1] + f', "extra": {nested}}}'
+    headers = {"Content-Type": "application/json", "Authorization": teams.signed(activity)}
+    async with teams.http.post(teams.url, data=body, headers=headers) as answer:
+        assert answer.status == 400, await answer.text()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
