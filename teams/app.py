@@ -26,6 +26,7 @@ from microsoft_agents.hosting.core import (
     ApplicationOptions,
     ClaimsIdentity,
     MemoryStorage,
+    RouteRank,
     TurnContext,
     TurnState,
 )
@@ -35,7 +36,7 @@ from bot.domain.ports import Clock
 from teams import admin, contact, decisions, guide, welcome
 from teams.auth import OpenIdKeys, Refused, TeamsAuth
 from teams.connector import Connector
-from teams.conversation import text_answer
+from teams.conversation import error_answer, text_answer
 from teams.deps import TeamsDeps
 from teams.routes import Router
 from teams.tokens import AppCredentials, BotTokens, ClientCredentials, connection_manager
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 MESSAGES_PATH = "/api/messages"
 _OURS = re.compile(r"^mfa-")
+_CARD_ACTION = "adaptiveCard/action"
 _SORRY = "Something went wrong on our side. Try again in a minute."
 _PERSONAL_CHAT = "I help one person at a time: write to me in our personal chat."
 _UNCONFIGURED = "The help desk is not set up yet: its operator sets TEAMS\\_HELPDESK\\_CHANNEL."
@@ -92,7 +94,7 @@ class TeamsBot:
             return _refuse(refused, request)
         try:
             body = await request.json()
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the parser's depth
             return _refuse(Refused(400, "a body that is not JSON"), request)
         if not isinstance(body, dict):
             return _refuse(Refused(400, "a body that is not an activity"), request)
@@ -247,7 +249,28 @@ def _attach(application: AgentApplication[TurnState], router: Router, deps: Team
     application.activity(ActivityTypes.message)(on_message)
     application.activity(ActivityTypes.installation_update)(ignore)
     application.adaptive_card.action_execute(_OURS)(on_action)
+    application.add_route(_card_action, _not_ours, is_invoke=True, rank=RouteRank.LAST)
     application.error(_application_failed)
+
+
+def _card_action(context: TurnContext) -> bool:
+    """An Action.Execute invoke; the route above takes every one of ours the SDK can read."""
+    activity = context.activity
+    return activity.type == ActivityTypes.invoke and activity.name == _CARD_ACTION
+
+
+async def _not_ours(context: TurnContext, _state: TurnState) -> None:
+    """An Action.Execute no card of ours sends (no verb of ours, or its value unreadable): 400,
+    as the router answers data our card never carried, not the SDK's 501."""
+    log.info("refused an Action.Execute that is not ours: no verb of ours, or unreadable")
+    await _answer_invoke(context, error_answer(400, "not an action of this bot"))
+
+
+async def _answer_invoke(context: TurnContext, answer: AdaptiveCardInvokeResponse) -> None:
+    body = answer.model_dump(mode="json", by_alias=True, exclude_none=True)
+    await context.send_activity(
+        Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
+    )
 
 
 async def _unconfigured(turn: Turn, _text: str) -> None:
@@ -270,13 +293,7 @@ async def _turn_failed(context: TurnContext, error: Exception) -> None:
 async def _say_sorry(context: TurnContext) -> None:
     try:
         if context.activity.type == ActivityTypes.invoke:
-            answer = text_answer(_SORRY).model_dump(mode="json", by_alias=True, exclude_none=True)
-            await context.send_activity(
-                Activity(
-                    type=ActivityTypes.invoke_response,
-                    value=InvokeResponse(status=200, body=answer),
-                )
-            )
+            await _answer_invoke(context, text_answer(_SORRY))
         elif context.activity.type == ActivityTypes.message:
             await context.send_activity(_SORRY)
     except Exception:  # the apology itself failed: the log has the cause already

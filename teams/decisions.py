@@ -2,16 +2,28 @@
 (each first a view of the card for the clicker alone), and manual steps done.
 
 The invoke answers with the card as recorded; the notifier updates the channel's message for
-everyone. The authenticator code is read from the view's input and goes to the core only.
+everyone. Only an IT admin in the help-desk channel is ever answered with the card: anyone else
+reads why they were refused, and nothing of the request. The authenticator code is read from the
+view's input and goes to the core only.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable
+from functools import partial
 
-from bot.domain.errors import HelpdeskError, NoReasonError, NothingSelectedError
+from bot.domain.errors import (
+    HelpdeskError,
+    NoReasonError,
+    NotAnAdminError,
+    NothingSelectedError,
+    RequestNotFoundError,
+    WrongPlaceError,
+)
 from bot.domain.helpdesk import Approve, Choice, Deny, Helpdesk, Retry
 from bot.domain.identity import ResetAction
+from bot.domain.platform import Platform
 from bot.domain.requests import HelpRequest
 from bot.domain.stepup import WrongCodeError
 from teams.cards.helpdesk import (
@@ -21,20 +33,27 @@ from teams.cards.helpdesk import (
     build_retry_view,
     refusal_text,
 )
+from teams.conversation import Origin
 from teams.deps import TeamsDeps
 from teams.ids import Verb
 from teams.payloads import ApproveData, DenyData, ManualDoneData, RequestData, RetryData
 from teams.routes import Router
 from teams.turn import Answer, Card, Turn
 
+log = logging.getLogger(__name__)
+
 # What a view can be sent again with: a wrong code, nothing ticked, no reason. Any other refusal
-# (decided meanwhile, not an admin, the wrong place) shows the card as it is, saying why.
+# (decided meanwhile, their own request) shows the admin the card as it is, saying why...
 _FIXABLE = (WrongCodeError, NothingSelectedError, NoReasonError)
+# ...except a refusal of who clicked or from where (the core checks these first): that person
+# may not see the card, so they read the refusal alone.
+_UNSEEN = (WrongPlaceError, NotAnAdminError, RequestNotFoundError)
 
 
 def register(router: Router, deps: TeamsDeps, helpdesk: Helpdesk) -> None:
     """Attach the help-desk card's buttons and those of the views they open."""
     routes = DecisionRoutes(deps, helpdesk)
+    router.at_desk = partial(_at_desk, helpdesk)
     router.action(Verb.APPROVE, RequestData, routes.handle_approve)
     router.action(Verb.APPROVE_CONFIRM, ApproveData, routes.handle_approve_confirm)
     router.action(Verb.DENY, RequestData, routes.handle_deny)
@@ -43,6 +62,12 @@ def register(router: Router, deps: TeamsDeps, helpdesk: Helpdesk) -> None:
     router.action(Verb.RETRY_CONFIRM, RetryData, routes.handle_retry_confirm)
     router.action(Verb.DESK_BACK, RequestData, routes.handle_back)
     router.action(Verb.MANUAL_DONE, ManualDoneData, routes.handle_manual_done)
+
+
+def _at_desk(helpdesk: Helpdesk, origin: Origin) -> bool:
+    """True in the Teams help-desk channel (as configured now: the tests change it live)."""
+    channel = helpdesk.config.channel_of(Platform.TEAMS)
+    return bool(channel) and origin.conversation_id == channel
 
 
 class DecisionRoutes:
@@ -58,9 +83,9 @@ class DecisionRoutes:
         refused = await self._refusal(
             self.helpdesk.precheck(every, turn.user_id, turn.origin.place)
         )
-        request = await self.helpdesk.get(asked.request_id)
         if refused is not None:
-            return await self._card(request, refused)
+            return await self._refused(asked.request_id, refused)
+        request = await self.helpdesk.get(asked.request_id)
         view = build_approve_view(
             request,
             self.deps.walks.guide,
@@ -87,14 +112,14 @@ class DecisionRoutes:
             )
             return Answer.view(view)
         except HelpdeskError as error:
-            return await self._card(await self.helpdesk.get(sent.request_id), refusal_text(error))
+            return await self._refused(sent.request_id, error)
 
     async def handle_deny(self, turn: Turn, asked: RequestData) -> Answer:
         checked = self.helpdesk.precheck(Deny(asked.request_id), turn.user_id, turn.origin.place)
         refused = await self._refusal(checked)
-        request = await self.helpdesk.get(asked.request_id)
         if refused is not None:
-            return await self._card(request, refused)
+            return await self._refused(asked.request_id, refused)
+        request = await self.helpdesk.get(asked.request_id)
         names = await self._names(request)
         return Answer.view(build_deny_view(request, self.deps.walks.guide, names=names))
 
@@ -115,7 +140,7 @@ class DecisionRoutes:
             )
             return Answer.view(view)
         except HelpdeskError as error:
-            return await self._card(await self.helpdesk.get(sent.request_id), refusal_text(error))
+            return await self._refused(sent.request_id, error)
 
     async def handle_retry(self, turn: Turn, asked: RequestData) -> Answer:
         """The retry view when step-up is on; without it, the retry at once."""
@@ -123,9 +148,9 @@ class DecisionRoutes:
         if not self.helpdesk.stepup_required:
             return await self._decided(choice, turn, None)
         refused = await self._refusal(self.helpdesk.precheck(choice, turn.user_id, place))
-        request = await self.helpdesk.get(asked.request_id)
         if refused is not None:
-            return await self._card(request, refused)
+            return await self._refused(asked.request_id, refused)
+        request = await self.helpdesk.get(asked.request_id)
         return Answer.view(build_retry_view(request, self.deps.walks.guide))
 
     async def handle_retry_confirm(self, turn: Turn, sent: RetryData) -> Answer:
@@ -138,11 +163,18 @@ class DecisionRoutes:
             return Answer.view(build_retry_view(request, self.deps.walks.guide, problem=problem))
 
     async def handle_back(self, turn: Turn, asked: RequestData) -> Answer:
-        return await self._card(await self.helpdesk.get(asked.request_id))
+        """The card again, for an admin in the help-desk channel (the core says who may see it)."""
+        place = turn.origin.place
+        return await self._card(await self.helpdesk.card_of(asked.request_id, turn.user_id, place))
 
     async def handle_manual_done(self, turn: Turn, done: ManualDoneData) -> Answer:
-        await self.helpdesk.mark_manual_done(done.item_id, turn.user_id, turn.origin.place)
-        return await self._card(await self.helpdesk.get(done.request_id))
+        """The step's own request (the core finds it from the step; the request the click
+        names steers nothing)."""
+        place = turn.origin.place
+        request = await self.helpdesk.mark_manual_done(done.item_id, turn.user_id, place)
+        if request.id != done.request_id:  # not what our card carries: a forged click
+            log.warning("a Done named request #%s for a step of #%s", done.request_id, request.id)
+        return await self._card(request)
 
     async def _decided(self, choice: Choice, turn: Turn, code: str | None) -> Answer:
         """Decide; a refusal the view cannot fix shows the card as it is, saying why."""
@@ -153,7 +185,14 @@ class DecisionRoutes:
         except _FIXABLE:
             raise
         except HelpdeskError as error:
-            return await self._card(await self.helpdesk.get(choice.request_id), refusal_text(error))
+            return await self._refused(choice.request_id, error)
+
+    async def _refused(self, request_id: int, error: HelpdeskError) -> Answer:
+        """Why the click did nothing: on the card as it is for an admin in the help-desk
+        channel, and alone for anyone the core refused as not one (or not there)."""
+        if isinstance(error, _UNSEEN):
+            return Answer.say(refusal_text(error))
+        return await self._card(await self.helpdesk.get(request_id), refusal_text(error))
 
     async def _card(self, request: HelpRequest, notice: str | None = None) -> Answer:
         """The channel card as recorded, for the clicker (`notice`: why their click did nothing)."""
@@ -172,10 +211,10 @@ class DecisionRoutes:
         return await self.deps.addresses.names(ids)
 
     @staticmethod
-    async def _refusal(check: Awaitable[None]) -> str | None:
-        """Why the precheck refuses (audited by the core), or None when it passes."""
+    async def _refusal(check: Awaitable[None]) -> HelpdeskError | None:
+        """The precheck's refusal (audited by the core), or None when it passes."""
         try:
             await check
         except HelpdeskError as error:
-            return refusal_text(error)
+            return error
         return None

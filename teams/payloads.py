@@ -232,9 +232,9 @@ MODELS: dict[Verb, type[Payload]] = {
 def decode(verb: str, data: object) -> Payload:
     """The model of what a button of `verb` sent; MalformedActionError when the verb is not ours
     or the data is not what our card carries."""
-    if verb not in MODELS:
-        raise MalformedActionError(f"unknown verb {verb[:40]!r}")
-    model = MODELS[Verb(verb)]
+    model = MODELS.get(_verb(verb))
+    if model is None:
+        raise MalformedActionError(f"no data known for the verb {verb!r}")
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
@@ -250,7 +250,16 @@ def decode_invoke(value: object) -> tuple[Verb, Payload]:
         invoke = _INVOKE.validate_python(value)
     except ValidationError:
         raise MalformedActionError("not an Action.Execute invoke") from None
-    return Verb(invoke.action.verb), decode(invoke.action.verb, invoke.action.data)
+    verb = invoke.action.verb
+    return _verb(verb), decode(verb, invoke.action.data)
+
+
+def _verb(verb: str) -> Verb:
+    """The verb named; MalformedActionError for one no card of ours carries (shortened)."""
+    try:
+        return Verb(verb)
+    except ValueError:
+        raise MalformedActionError(f"unknown verb {verb[:40]!r}") from None
 
 
 def _path_part(part: str | int) -> str:

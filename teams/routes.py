@@ -1,5 +1,6 @@
 """The Teams front end's routes: a handler per Action.Execute verb and per word a person types,
-decoded once here (teams.payloads) before any handler runs."""
+decoded once here (teams.payloads) before any handler runs, and each verb answered only where
+its card lives."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from microsoft_agents.activity import AdaptiveCardInvokeResponse
 
 from bot.domain.errors import HelpdeskError, StorageUnavailableError
 from teams.cards.helpdesk import refusal_text
-from teams.conversation import card_answer, error_answer, text_answer
+from teams.conversation import Origin, card_answer, error_answer, text_answer
 from teams.ids import Verb
 from teams.payloads import MalformedActionError, Payload, decode_invoke
 from teams.turn import Answer, Turn
@@ -21,6 +22,24 @@ from teams.turn import Answer, Turn
 log = logging.getLogger(__name__)
 
 STORAGE_DOWN = "The help desk's database is not answering; nothing was done. Try again in a minute."
+DESK_ONLY = "That button works on the request's card in the help-desk channel only."
+PERSONAL_ONLY = "That button works in your personal chat with me only."
+
+# The buttons of the request card in the help-desk channel and of the views it opens for the
+# clicker. Every other button (the guide, the employee's request, the manager's answer, the
+# admin's enrollment) is on a card in a person's personal chat with the bot.
+DESK_VERBS = frozenset(
+    {
+        Verb.APPROVE,
+        Verb.APPROVE_CONFIRM,
+        Verb.DENY,
+        Verb.DENY_CONFIRM,
+        Verb.RETRY,
+        Verb.RETRY_CONFIRM,
+        Verb.DESK_BACK,
+        Verb.MANUAL_DONE,
+    }
+)
 
 P = TypeVar("P", bound=Payload)
 ActionHandler = Callable[[Turn, P], Awaitable[Answer]]
@@ -28,13 +47,19 @@ WordHandler = Callable[[Turn, str], Awaitable[None]]
 _Bound = Callable[[Turn, Payload], Awaitable[Answer]]
 
 
+def _nowhere(_origin: Origin) -> bool:
+    return False
+
+
 @dataclass
 class Router:
-    """Which handler answers each verb and each first word of a message."""
+    """Which handler answers each verb and each first word of a message, and where the help
+    desk's channel is (`at_desk`: none until the help desk registers its buttons)."""
 
     actions: dict[Verb, _Bound] = field(default_factory=dict)
     words: dict[str, WordHandler] = field(default_factory=dict)
     other_text: WordHandler | None = None
+    at_desk: Callable[[Origin], bool] = _nowhere
 
     def action(self, verb: Verb, kind: type[P], handler: ActionHandler[P]) -> None:
         """`handler` answers the buttons of `verb`, whose data decodes to `kind`."""
@@ -62,15 +87,18 @@ class Router:
         if handler is None:
             log.info("ignored the verb %s: nothing answers it here", verb.value)
             return text_answer("This button does nothing here any more.")
-        answer = await _refusals_said(handler(turn, payload), verb)
-        if answer.card is None:
-            return text_answer(answer.text or "")
-        if answer.for_everyone:
-            try:
-                await turn.update_clicked(answer.card)
-            except (aiohttp.ClientError, TimeoutError) as exc:  # the clicker sees it anyway
-                log.warning("could not update the clicked card for good: %s", exc)
-        return card_answer(answer.card)
+        if not self.in_place(verb, turn.origin):
+            # No card of ours carries the verb there: a forged click, whose answer could
+            # replace a card of another place for everyone (an employee's over the channel's).
+            kind = turn.origin.conversation_type
+            log.warning("refused the verb %s from a conversation of type %r", verb.value, kind)
+            return text_answer(DESK_ONLY if verb in DESK_VERBS else PERSONAL_ONLY)
+        return await _answered(turn, await _refusals_said(handler(turn, payload), verb))
+
+    def in_place(self, verb: Verb, origin: Origin) -> bool:
+        """True when `origin` is where the cards carrying `verb` live: the help-desk channel
+        for the desk's buttons, the person's personal chat for every other."""
+        return self.at_desk(origin) if verb in DESK_VERBS else origin.personal
 
     async def answer_text(self, turn: Turn, text: str) -> None:
         """Run the handler of the message's first word, or the one for any other text."""
@@ -79,6 +107,19 @@ class Router:
         handler = handler or self.other_text
         if handler is not None:
             await handler(turn, text.strip())
+
+
+async def _answered(turn: Turn, answer: Answer) -> AdaptiveCardInvokeResponse:
+    """The handler's answer as the invoke's response; the clicked message itself is updated
+    too when the answer is for everyone (the verb was checked to be in its place)."""
+    if answer.card is None:
+        return text_answer(answer.text or "")
+    if answer.for_everyone:
+        try:
+            await turn.update_clicked(answer.card)
+        except (aiohttp.ClientError, TimeoutError) as exc:  # the clicker sees it anyway
+            log.warning("could not update the clicked card for good: %s", exc)
+    return card_answer(answer.card)
 
 
 async def _refusals_said(work: Awaitable[Answer], verb: Verb) -> Answer:

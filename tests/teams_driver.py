@@ -391,6 +391,14 @@ class TeamsDriver:
         reply = await self.post(activity, authorization)
         return self._invoked(view, who, reply)
 
+    async def send(
+        self, view: CardView, verb: str, data: dict[str, Any], user: TeamsUser
+    ) -> Invoked:
+        """`user` sends an Action.Execute of `verb` with `data` on `view`'s message, whatever
+        the card shows (a forged or replayed click)."""
+        activity = self.invoke_activity(view, {"verb": verb}, data, user)
+        return self._invoked(view, user, await self.post(activity))
+
     def _invoked(self, view: CardView, who: TeamsUser, reply: Reply) -> Invoked:
         if reply.status != 200 or not reply.body.startswith("{"):
             return Invoked(reply)

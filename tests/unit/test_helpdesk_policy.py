@@ -373,3 +373,21 @@ async def test_five_wrong_codes_lock_step_up_and_alert_security(guarded: Desk) -
     with pytest.raises(LockedOutError):
         await guarded.service.decide(choice, "UA1", DESK, "123456")
     assert (await guarded.service.get(request_id)).status is Status.OPEN
+
+
+async def test_the_card_is_for_an_admin_in_the_help_desk_channel_whatever_its_state(
+    desk: Desk,
+) -> None:
+    own = await _request(desk, "UA1")
+    request_id = await _request(desk)
+    await desk.service.decide(Deny(request_id, "not you"), "UA2", DESK)
+    assert (await desk.service.card_of(request_id, "UA1", DESK)).status is Status.DENIED
+    assert (await desk.service.card_of(own, "UA1", DESK)).requester_id == "UA1"
+    for actor, place, refusal in (
+        ("USTRANGER", DESK, NotAnAdminError),
+        ("UA1", Place("T0TEAM", "C0ELSEWHERE"), WrongPlaceError),
+        ("UA1", Place("T0OTHER", "C0DESK"), WrongPlaceError),
+    ):
+        with pytest.raises(refusal):
+            await desk.service.card_of(request_id, actor, place)
+    assert await _refusals(desk) == ["not_an_admin", "wrong_place", "wrong_place"]

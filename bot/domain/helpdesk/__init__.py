@@ -66,7 +66,8 @@ class Helpdesk:
         execution = Execution(core, ResetNotices(core, mailer))
         self._gate = StepUpGate(core, stepup)
         self._intake = Intake(core, walks, announcer)
-        self._decisions = Decisions(core, Policy(core), self._gate, execution)
+        self._policy = Policy(core)
+        self._decisions = Decisions(core, self._policy, self._gate, execution)
         self._execution = execution
         self._housekeeping = Housekeeping(core, announcer)
 
@@ -135,9 +136,15 @@ class Helpdesk:
         """Approve, deny or retry: checked, recorded, and its follow-up scheduled."""
         return await self._decisions.decide(choice, actor, place, code)
 
-    async def mark_manual_done(self, action_id: int, actor: str, place: Place) -> None:
-        """An admin did a manual step in the admin portal and says so."""
-        await self._decisions.mark_manual_done(action_id, actor, place)
+    async def mark_manual_done(self, action_id: int, actor: str, place: Place) -> HelpRequest:
+        """An admin did a manual step in the admin portal and says so; the request the step
+        belongs to (whatever the click named), as it stands after."""
+        return await self._decisions.mark_manual_done(action_id, actor, place)
+
+    async def card_of(self, request_id: int, actor: str, place: Place) -> HelpRequest:
+        """The request, if `actor` may see its card from `place` (an IT admin in its help-desk
+        channel); WrongPlaceError or NotAnAdminError (audited) otherwise."""
+        return await self._policy.viewable(request_id, actor, place)
 
     async def require_admin(self, actor: str) -> None:
         """NotAnAdminError (audited) unless `actor` is an IT admin right now."""

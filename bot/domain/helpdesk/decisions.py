@@ -159,8 +159,9 @@ class Decisions:
         await self._core.notify(request_id, change, actor)
         await self._execution.execute(request_id)
 
-    async def mark_manual_done(self, action_id: int, actor: str, place: Place) -> None:
-        """An admin did a manual step in the admin portal and says so."""
+    async def mark_manual_done(self, action_id: int, actor: str, place: Place) -> HelpRequest:
+        """An admin did a manual step in the admin portal and says so; the step's own request as
+        it stands after."""
         core = self._core
         item, request = await core.action(action_id)
         try:
@@ -176,10 +177,10 @@ class Decisions:
             ActionRecord(ActionStatus.DONE, done_by=actor),
             audit,
         )
-        if not done:
-            return
-        await core.notify(request.id, Change.ACTION_DONE, actor)
-        await self._execution.settle(request.id)
+        if done:
+            await core.notify(request.id, Change.ACTION_DONE, actor)
+            await self._execution.settle(request.id)
+        return await core.get(request.id)
 
 
 def _approval(

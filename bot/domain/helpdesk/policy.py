@@ -29,6 +29,14 @@ class Policy:
         """WrongPlaceError, NotAnAdminError or OwnRequestError unless `actor` may decide on
         `request` from `place` (the card in the help-desk channel of the request's own
         platform); not audited here."""
+        await self.check_viewer(request, actor, place)
+        if actor == request.requester_id:
+            raise OwnRequestError("nobody decides on their own request")
+
+    async def check_viewer(self, request: HelpRequest, actor: str, place: Place) -> None:
+        """WrongPlaceError or NotAnAdminError unless `actor` may see `request`'s card from
+        `place` (an admin, in the help-desk channel of the request's platform); not audited
+        here."""
         if not self._in_place(request, place):
             raise WrongPlaceError(
                 "decisions are taken on the request's card in the help-desk channel"
@@ -38,8 +46,16 @@ class Policy:
         same_platform = platform_of(actor) is request.platform
         if not same_platform or not await self._core.admins.is_admin(actor):
             raise NotAnAdminError("only IT admins can decide on requests")
-        if actor == request.requester_id:
-            raise OwnRequestError("nobody decides on their own request")
+
+    async def viewable(self, request_id: int, actor: str, place: Place) -> HelpRequest:
+        """The request, if `actor` may see its card from `place`; refusals are audited."""
+        core = self._core
+        request = await core.get(request_id)
+        try:
+            await self.check_viewer(request, actor, place)
+        except HelpdeskError as refusal:
+            raise await core.refused(actor, request.id, refusal) from None
+        return request
 
     def _in_place(self, request: HelpRequest, place: Place) -> bool:
         """True when `place` is the help-desk channel of the request's platform and workspace: a
