@@ -19,6 +19,7 @@ from bot.domain.errors import (
     NotAnAdminError,
     NothingSelectedError,
     RequestNotFoundError,
+    StorageUnavailableError,
     WrongPlaceError,
 )
 from bot.domain.helpdesk import Approve, Choice, Deny, Helpdesk, Retry
@@ -36,7 +37,14 @@ from teams.cards.helpdesk import (
 from teams.conversation import Origin
 from teams.deps import TeamsDeps
 from teams.ids import Verb
-from teams.payloads import ApproveData, DenyData, ManualDoneData, RequestData, RetryData
+from teams.payloads import (
+    ApproveData,
+    DenyData,
+    ManualDoneData,
+    Payload,
+    RequestData,
+    RetryData,
+)
 from teams.routes import Router
 from teams.turn import Answer, Card, Turn
 
@@ -54,6 +62,7 @@ def register(router: Router, deps: TeamsDeps, helpdesk: Helpdesk) -> None:
     """Attach the help-desk card's buttons and those of the views they open."""
     routes = DecisionRoutes(deps, helpdesk)
     router.at_desk = partial(_at_desk, helpdesk)
+    router.misplaced = routes.audit_misplaced
     router.action(Verb.APPROVE, RequestData, routes.handle_approve)
     router.action(Verb.APPROVE_CONFIRM, ApproveData, routes.handle_approve_confirm)
     router.action(Verb.DENY, RequestData, routes.handle_deny)
@@ -76,6 +85,18 @@ class DecisionRoutes:
     def __init__(self, deps: TeamsDeps, helpdesk: Helpdesk) -> None:
         self.deps = deps
         self.helpdesk = helpdesk
+
+    async def audit_misplaced(self, turn: Turn, payload: Payload) -> None:
+        """A help-desk button pressed outside the help-desk channel: the core's viewer check
+        refuses it and audits who tried, on which request, from where."""
+        if not isinstance(payload, RequestData):
+            return
+        try:
+            await self.helpdesk.card_of(payload.request_id, turn.user_id, turn.origin.place)
+        except HelpdeskError:
+            return
+        except StorageUnavailableError:
+            log.warning("the database is not answering: a misplaced click was not audited")
 
     async def handle_approve(self, turn: Turn, asked: RequestData) -> Answer:
         """The approve view, once the precheck passes (before any code is asked)."""

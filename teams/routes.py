@@ -60,6 +60,7 @@ class Router:
     words: dict[str, WordHandler] = field(default_factory=dict)
     other_text: WordHandler | None = None
     at_desk: Callable[[Origin], bool] = _nowhere
+    misplaced: Callable[[Turn, Payload], Awaitable[None]] | None = None
 
     def action(self, verb: Verb, kind: type[P], handler: ActionHandler[P]) -> None:
         """`handler` answers the buttons of `verb`, whose data decodes to `kind`."""
@@ -92,6 +93,8 @@ class Router:
             # replace a card of another place for everyone (an employee's over the channel's).
             kind = turn.origin.conversation_type
             log.warning("refused the verb %s from a conversation of type %r", verb.value, kind)
+            if verb in DESK_VERBS and self.misplaced is not None:
+                await self.misplaced(turn, payload)  # the core audits who tried, from where
             return text_answer(DESK_ONLY if verb in DESK_VERBS else PERSONAL_ONLY)
         return await _answered(turn, await _refusals_said(handler(turn, payload), verb))
 
