@@ -594,7 +594,7 @@ def alert(pen: Pen, alert: HelpdeskAlert) -> str:
         case NotMeReported(request=request, revoked=revoked):
             return (
                 f"{siren} {pen.person(request.requester_id)} says they did NOT ask for request "
-                f"#{request.id}. Treat the account as compromised. {revocation(revoked)}"
+                f"#{request.id}. Treat the account as compromised. {revocation(pen, revoked)}"
             )
         case ManagerSaidNo(request=request):
             return (
@@ -633,12 +633,13 @@ def _privileged_reset(pen: Pen, alert: PrivilegedReset) -> str:
     )
 
 
-def revocation(revoked: RevokeOutcome) -> str:
-    """What became of signing the person out again, in one sentence."""
+def revocation(pen: Pen, revoked: RevokeOutcome) -> str:
+    """What became of signing the person out again, in one sentence (the provider's error as
+    the text it sent, never as markup)."""
     if revoked.revocation is Revocation.BY_HAND:
         return "Sign-in sessions must be revoked by hand (manual provider)."
     if revoked.revocation is Revocation.FAILED:
-        return f"Revoking the sign-in sessions again failed: {revoked.error}"
+        return f"Revoking the sign-in sessions again failed: {pen.said(revoked.error or '')}"
     return "The account's sign-in sessions were revoked again."
 
 
@@ -650,5 +651,5 @@ def not_me_reply(pen: Pen, answer: NotMeAnswer) -> str:
         )
     return (
         f"{pen.emoji('rotating_light')} Thank you. IT security has been alerted. "
-        f"{revocation(answer.revoked)}"
+        f"{revocation(pen, answer.revoked)}"
     )

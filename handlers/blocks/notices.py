@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from bot import wording
-from bot.domain.notices import HelpdeskAlert, NotMeAnswer, RevokeOutcome
+from bot.domain.notices import HelpdeskAlert, NotMeAnswer
 from handlers.blocks.text import SLACK
 
 
 def build_alert_text(alert: HelpdeskAlert) -> str:
     """The help-desk channel's (and security's) line for an alert."""
     return wording.alert(SLACK, alert)
-
-
-def build_revocation(revoked: RevokeOutcome) -> str:
-    """What became of signing the person out again, in one sentence."""
-    return wording.revocation(revoked)
 
 
 def build_not_me_reply(answer: NotMeAnswer) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -22,6 +23,7 @@ from bot.domain.notices import (
 )
 from bot.domain.requests import ContactForm, HelpRequest, Remaining, Status
 from handlers.blocks.notices import build_alert_text, build_not_me_reply
+from teams.cards.notices import build_alert as build_teams_alert
 
 NOW = datetime(2026, 12, 2, 9, tzinfo=UTC)
 REQUEST = HelpRequest(
@@ -134,3 +136,15 @@ def test_the_employee_who_reported_reads_what_was_done() -> None:
         ":rotating_light: Thank you. IT security has been alerted. "
         "Revoking the sign-in sessions again failed: throttled (429)"
     )
+
+
+def test_a_providers_error_is_shown_as_sent_never_as_markup() -> None:
+    hostile = RevokeOutcome(
+        Revocation.FAILED, "<!channel> *urgent* [reset here](https://evil.test)"
+    )
+    slack = build_alert_text(NotMeReported(REQUEST, hostile))
+    assert "<!channel>" not in slack
+    assert "&lt;!channel&gt;" in slack
+    body = json.dumps(build_teams_alert(NotMeReported(REQUEST, hostile))["body"])
+    assert "[reset here](https://evil.test)" not in body
+    assert "\\\\[reset here\\\\]" in body
