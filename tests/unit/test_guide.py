@@ -157,6 +157,30 @@ def test_an_over_long_step_text_is_refused(tmp_path: Path) -> None:
     assert "3000" in message
 
 
+def test_an_over_long_worked_text_or_alt_text_is_refused(tmp_path: Path) -> None:
+    message = guide_error(tmp_path, lambda d: d["topics"][2]["worked"].update(text="x" * 3001))
+    assert "topics[2].worked.text: 3001 characters" in message
+    message = guide_error(
+        tmp_path, lambda d: d["topics"][1]["steps"][0]["picture"].update(alt="x" * 2001)
+    )
+    assert "topics[1].steps[0].picture.alt: 2001 characters" in message
+
+
+def test_a_worked_text_and_a_picture_fill_in_their_variables(tmp_path: Path) -> None:
+    lost = GUIDE.topic("lost-phone")
+    assert lost.worked is not None
+    assert "https://mysignins.microsoft.com/security-info" in lost.worked.text
+    message = guide_error(
+        tmp_path, lambda d: d["topics"][2]["worked"].update(text="see {helpdesk_url}")
+    )
+    assert "topics[2].worked.text: unknown variable {helpdesk_url}" in message
+    message = guide_error(
+        tmp_path, lambda d: d["topics"][2]["worked"].update(text="[x](http://example.org)")
+    )
+    assert "topics[2].worked.text" in message
+    assert "not a valid https URL" in message
+
+
 def test_an_unknown_variable_is_refused(tmp_path: Path) -> None:
     message = guide_error(
         tmp_path, lambda d: d["topics"][2]["steps"][0].update(text="see {helpdesk_url}")
