@@ -69,6 +69,8 @@ class Picture(_Strict):
 
     file: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,60}\.png$")]
     alt: PlainText
+    # A line shown with the picture, for what the sighted reader should notice in it.
+    caption: PlainText | None = None
 
 
 class Step(_Strict):

@@ -26,9 +26,7 @@ def with_variables(guide: Guide, overrides: Mapping[str, str]) -> Guide:
             here = f"topics[{t_index}].steps[{s_index}]"
             step["text"] = _fill(step["text"], values, f"{here}.text")
             if step["picture"] is not None:
-                step["picture"]["alt"] = _fill(
-                    step["picture"]["alt"], values, f"{here}.picture.alt"
-                )
+                _fill_picture(step["picture"], values, f"{here}.picture")
             for l_index, link in enumerate(step["links"]):
                 for key in ("label", "url"):
                     link[key] = _fill(link[key], values, f"{here}.links[{l_index}].{key}")
@@ -60,6 +58,13 @@ def _links(guide: Guide) -> Iterator[tuple[str, str]]:
             yield from ((where, url) for url in markup.links(topic.worked.text))
     for name, text in guide.texts.model_dump(exclude={"menu_header"}).items():
         yield from ((f"texts.{name}", url) for url in markup.links(text))
+
+
+def _fill_picture(picture: dict[str, str | None], values: Mapping[str, str], where: str) -> None:
+    for key in ("alt", "caption"):
+        text = picture[key]
+        if text is not None:
+            picture[key] = _fill(text, values, f"{where}.{key}")
 
 
 def _fill(text: str, values: Mapping[str, str], where: str) -> str:

@@ -165,7 +165,8 @@ def _picture(picture: Picture, pictures: Mapping[str, str]) -> Block:
     url = pictures.get(picture.file)
     if url is None:
         return ContextBlock(elements=[MarkdownTextObject(text=escape_mrkdwn(picture.alt))])
-    return ImageBlock(image_url=url, alt_text=picture.alt)
+    title = PlainTextObject(text=picture.caption) if picture.caption else None
+    return ImageBlock(image_url=url, alt_text=picture.alt, title=title)
 
 
 def _step(topic: Topic, step: Step, depth: int, ref: str, pictures: Mapping[str, str]) -> Message:

@@ -40,6 +40,8 @@ def _texts(guide: Guide) -> Iterator[tuple[str, str, int]]:
             yield f"{here}.text", to_mrkdwn(step.text), SECTION_TEXT_LIMIT
             if step.picture is not None:
                 yield f"{here}.picture.alt", step.picture.alt, ALT_TEXT_LIMIT
+                if step.picture.caption:
+                    yield f"{here}.picture.caption", step.picture.caption, ALT_TEXT_LIMIT
             for c_index, choice in enumerate(step.choices):
                 yield f"{here}.choices[{c_index}].label", choice.label, BUTTON_TEXT_LIMIT
             for l_index, link in enumerate(step.links):

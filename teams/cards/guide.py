@@ -134,6 +134,8 @@ def _step(topic: Topic, step: Step, depth: int, ref: StepData, pictures: Mapping
     ]
     if step.picture is not None:
         body.append(_picture(step.picture, pictures))
+        if step.picture.caption and step.picture.file in pictures:
+            body.append(subtle(escape(step.picture.caption)))
     if step.choices:
         choices = [
             execute(choice.label, Verb.CHOICE, {**data, **_choice(ref, index)})

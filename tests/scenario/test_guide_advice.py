@@ -178,6 +178,7 @@ class TestWithAPublicAddress:
         assert image["image_url"] == f"{PUBLIC_URL}{PICTURES_PATH}/{PICTURE}"
         assert "Sign in another way" in image["alt_text"]
         assert "Use a different verification option" in image["alt_text"]
+        assert 'call it "Sign in another way"' in image["title"]["text"]
 
         # The bot's own server serves it at that path.
         origin = slack.url.removesuffix("/slack/events")

@@ -112,6 +112,7 @@ async def test_the_step_that_names_the_link_shows_its_picture_inline(teams: Team
     assert image["url"] == "data:image/png;base64," + base64.b64encode(png).decode()
     assert "Sign in another way" in image["altText"]
     assert "Use a different verification option" in image["altText"]
+    assert 'call it "Sign in another way"' in other.all_text()
 
 
 async def test_the_why_topic_and_the_endings_in_teams(teams: TeamsDriver) -> None:
