@@ -33,7 +33,7 @@ from bot.domain.platform import Platform
 from bot.domain.ports import Clock, Mailer, WorkKind
 from bot.domain.stepup import StepUp
 from bot.domain.walks import Walks
-from bot.guide import guide_variables, load_guide
+from bot.guide import data_uris, guide_variables, load_guide, picture_files, picture_urls
 from bot.identity.demo import DemoProvider, demo_users_from
 from bot.identity.entra import EntraConfig, EntraProvider
 from bot.identity.manual import ManualProvider
@@ -286,6 +286,7 @@ async def build_runtime(
     clock = clock or SystemClock()
     keep_libraries_quiet()
     guide = load_guide(settings.guide_file, guide_variables(settings), GUIDE_CHECKS)
+    pictures = picture_files()
     box = settings.stepup_box() if settings.has_helpdesk and settings.stepup_required else None
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     handlers_for_retries = retry_handlers()
@@ -388,7 +389,7 @@ async def build_runtime(
         replier=replier,
         tasks=tasks,
         clock=clock,
-        screens=GuideScreens(guide),
+        screens=GuideScreens(guide, picture_urls(_public_url(settings), pictures)),
         helpdesk=helpdesk,
     )
     handlers.register(bolt, deps)
@@ -409,11 +410,17 @@ async def build_runtime(
     events_secret = None if settings.socket_mode else signing_secret
     teams = None
     if outbound is not None:
-        screens = TeamsScreens(guide)
+        screens = TeamsScreens(guide, data_uris(pictures))
         teams_deps = TeamsDeps(walks, screens, addresses, clock, events, helpdesk, provider_name)
         teams = _serve_teams(teams_config, teams_deps, outbound, http, clock)
     web_app = create_web_app(
-        bolt, events_secret, database_ok, readiness, tasks, teams.handle if teams else None
+        bolt,
+        events_secret,
+        database_ok,
+        readiness,
+        tasks,
+        teams.handle if teams else None,
+        pictures=pictures,
     )
     return Runtime(settings, engine, http, bolt, web_app, deps, identity, teams)
 
@@ -521,6 +528,10 @@ def _teams_front_end(
         )
     people = TeamsPeople(addresses, outbound.connector, graph)
     return {Platform.TEAMS: FrontEnd(notifier, roster, people)}
+
+
+def _public_url(settings: Settings) -> str | None:
+    return str(settings.public_url) if settings.public_url else None
 
 
 def _warn_without_admins(settings: Settings, platforms: frozenset[Platform]) -> None:

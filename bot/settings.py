@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     action_lease: timedelta = timedelta(seconds=60)
     shutdown_timeout: timedelta = timedelta(seconds=10)
 
+    # The bot's address as the internet reaches it (https), for the guide's pictures in Slack.
+    public_url: AnyHttpUrl | None = None
+
     host: str = "0.0.0.0"  # noqa: S104 - a server listens on every interface unless told otherwise
     port: int = Field(default=3000, ge=0, le=65535)
     log_level: str = "INFO"

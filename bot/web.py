@@ -1,10 +1,10 @@
 """The HTTP surface: POST /slack/events (signature checked, body never logged), POST /api/messages
-(Teams, its token checked by the Teams front end), health checks."""
+(Teams, its token checked by the Teams front end), health checks, the guide's pictures."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.guide import PICTURES_PATH
 from bot.tasks import TaskTracker
 from handlers.payloads import DECODED, decode
 
@@ -45,12 +46,14 @@ def create_web_app(
     readiness: Callable[[], Awaitable[Readiness]],
     tasks: TaskTracker,
     teams: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None,
+    pictures: Mapping[str, bytes] | None = None,
 ) -> web.Application:
     """An aiohttp application serving the health checks, Slack's requests given a secret, and
     Teams' activities given the Teams front end.
 
     Without a signing secret (Socket Mode, or Teams only) there is no /slack/events at all:
-    nothing on HOST accepts Slack's payloads; without Teams there is no /api/messages.
+    nothing on HOST accepts Slack's payloads; without Teams there is no /api/messages. The
+    guide's pictures (file name -> PNG) are served at /guide/pictures/<file name>.
     """
     app = web.Application(client_max_size=MAX_BODY_BYTES)
 
@@ -70,7 +73,16 @@ def create_web_app(
             body["reason"] = state.reason
         return web.json_response(body, status=200 if state.ready else 503)
 
+    async def handle_picture(request: web.Request) -> web.StreamResponse:
+        png = (pictures or {}).get(request.match_info["name"])
+        if png is None:
+            return web.json_response({"error": "not found"}, status=404)
+        return web.Response(
+            body=png, content_type="image/png", headers={"Cache-Control": "public, max-age=86400"}
+        )
+
     app.router.add_get(HEALTH_PATH, handle_health)
+    app.router.add_get(PICTURES_PATH + "/{name}", handle_picture)
     app.router.add_get(READY_PATH, handle_ready)
     if signing_secret:
         app.router.add_post(

@@ -98,6 +98,10 @@ class Pen(Protocol):
 
 # The guide's buttons.
 CHOOSE = "Choose"
+# The menu's button beside a topic: it starts that topic's steps.
+SHOW_STEPS = "Show me the steps"
+# On a topic that explains rather than fixes, the button to its next part.
+READ_ON = "Next"
 WORKED = "That worked"
 NOT_WORKED = "That didn't work"
 CONTACT_IT = "Contact IT"

@@ -56,6 +56,7 @@ def sandbox_settings(origin: str, database_url: str) -> Settings:
         slack_signing_secret=SecretStr(secrets.token_hex(16)),
         slack_app_token=None,
         slack_api_url=AnyHttpUrl(f"{origin}/api/"),
+        public_url=AnyHttpUrl(origin),  # the page fetches the guide's pictures from the bot
         database_url=database_url,
         helpdesk_channel=HELPDESK,
         security_channel=SECURITY,

@@ -64,15 +64,33 @@ class Choice(_Strict):
     goto: StepId
 
 
+class Picture(_Strict):
+    """A picture of what the step's text points at: one of the bot's own files, and its alt text."""
+
+    file: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,60}\.png$")]
+    alt: PlainText
+    # A line shown with the picture, for what the sighted reader should notice in it.
+    caption: PlainText | None = None
+
+
 class Step(_Strict):
     """One message of a walk."""
 
     id: StepId
     text: MarkupText
+    picture: Picture | None = None
     next: StepId | None = None
     choices: list[Choice] = Field(default_factory=list, max_length=MAX_CHOICES)
     contact_it: bool = False
     links: list[Link] = Field(default_factory=list, max_length=MAX_LINKS)
+
+
+class Worked(_Strict):
+    """What a topic says once its walk worked, in place of the guide's own words."""
+
+    text: MarkupText
+    # The topic asks people to tell IT even when they got back in (a lost phone).
+    contact_it: bool = False
 
 
 class Topic(_Strict):
@@ -84,6 +102,9 @@ class Topic(_Strict):
     summary: MarkupText
     keywords: list[PlainText] = Field(default_factory=list)
     phrases: list[PlainText] = Field(default_factory=list)
+    # A topic that explains rather than fixes: nothing to have worked, its steps read on.
+    informational: bool = False
+    worked: Worked | None = None
     steps: list[Step] = Field(min_length=1)
 
     @property
@@ -105,6 +126,15 @@ class Texts(_Strict):
     greeting: MarkupText
     thanks: MarkupText
     did_you_mean: MarkupText
+
+
+class Menu(_Strict):
+    """How the menu is laid out: the topics people bring most often first, with their summaries,
+    the others as a row of buttons under `more`, the `last` ones at its end."""
+
+    first: list[StepId] = Field(default_factory=list)
+    more: PlainText = "More problems"
+    last: list[StepId] = Field(default_factory=list)
 
 
 class Words(_Strict):
@@ -134,6 +164,7 @@ class Guide(_Strict):
     title: PlainText
     variables: dict[str, str] = Field(default_factory=dict)
     texts: Texts
+    menu: Menu = Field(default_factory=Menu)
     words: Words
     topics: list[Topic] = Field(min_length=1, max_length=20)
     _matcher: Matcher = PrivateAttr()
@@ -169,6 +200,7 @@ class Guide(_Strict):
                     f"{where}.steps: step {sorted(unreachable)[0]!r} cannot be reached "
                     f"from {topic.first_step.id!r}"
                 )
+        _check_menu(self.menu, [topic.id for topic in self.topics])
         return self
 
     def topic(self, topic_id: str) -> Topic:
@@ -184,6 +216,27 @@ class Guide(_Strict):
             if step.id == step_id:
                 return step
         raise KeyError(step_id)
+
+    def menu_groups(self) -> tuple[list[Topic], list[Topic]]:
+        """The menu's topics: those shown first with their summaries, and the rest, in order."""
+        if not self.menu.first:
+            return list(self.topics), []
+        listed = {*self.menu.first, *self.menu.last}
+        first = [self.topic(topic_id) for topic_id in self.menu.first]
+        rest = [topic for topic in self.topics if topic.id not in listed]
+        last = [
+            self.topic(topic_id) for topic_id in self.menu.last if topic_id not in self.menu.first
+        ]
+        return first, rest + last
+
+    def menu_order(self) -> list[str]:
+        """The topic ids in the order the menu shows them."""
+        first, more = self.menu_groups()
+        return [topic.id for topic in (*first, *more)]
+
+    def worked_text(self, topic: Topic) -> str:
+        """What the walk of `topic` says once it worked."""
+        return topic.worked.text if topic.worked else self.texts.worked
 
     def understand(self, text: str) -> Understanding:
         """What a message in the person's own words asks for: small talk, the menu, or the
@@ -235,6 +288,18 @@ def _matcher(
                         f"{where}: {text!r} reads as a phrase of topic {owner[content]!r} too"
                     )
     return matcher
+
+
+def _check_menu(menu: Menu, topic_ids: list[str]) -> None:
+    """Raise ValueError naming the first menu entry that is no topic, or is listed twice."""
+    seen: set[str] = set()
+    for name, entries in (("first", menu.first), ("last", menu.last)):
+        for index, topic_id in enumerate(entries):
+            if topic_id not in topic_ids:
+                raise ValueError(f"menu.{name}[{index}]: no topic {topic_id!r}")
+            if topic_id in seen:
+                raise ValueError(f"menu.{name}[{index}]: topic {topic_id!r} is listed twice")
+            seen.add(topic_id)
 
 
 def _check_words(words: Words) -> None:

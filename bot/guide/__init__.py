@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -15,11 +16,15 @@ from bot.guide.prepare import check_links, with_variables
 from bot.settings import DEFAULT_APP_PASSWORDS_URL, DEFAULT_MANAGE_SETTINGS_URL, Settings
 
 DEFAULT_GUIDE = Path(__file__).with_name("en.yaml")
+# The guide's pictures are the bot's own files, served by its HTTP server (see bot.web).
+PICTURES = Path(__file__).with_name("pictures")
 DEFAULT_VARIABLES = {
     "manage_settings_url": DEFAULT_MANAGE_SETTINGS_URL,
     "app_passwords_url": DEFAULT_APP_PASSWORDS_URL,
     "it_contact": "your IT department",
 }
+
+PICTURES_PATH = "/guide/pictures"
 
 # libyaml's safe loader when PyYAML has it: the guide's phrases and words make the file long.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -58,10 +63,44 @@ def load_guide(
         raise GuideError(f"{source}: {_problem(exc.errors()[0])}") from exc
     except ValueError as exc:
         raise GuideError(f"{source}: {exc}") from exc
+    missing = _missing_pictures(guide)
+    if missing:
+        raise GuideError(f"{source}: {missing}")
     problems = [problem for check in checks for problem in check(guide)]
     if problems:
         raise GuideError(f"{source}: {problems[0]}")
     return guide
+
+
+def _missing_pictures(guide: Guide) -> str | None:
+    """ "field: why" for the first step whose picture is not one of the bot's pictures."""
+    for t_index, topic in enumerate(guide.topics):
+        for s_index, step in enumerate(topic.steps):
+            if step.picture is not None and not (PICTURES / step.picture.file).is_file():
+                where = f"topics[{t_index}].steps[{s_index}].picture.file"
+                return f"{where}: no picture {step.picture.file!r} in {PICTURES}"
+    return None
+
+
+def picture_files() -> dict[str, bytes]:
+    """The guide's pictures by file name, read once by whoever serves or embeds them."""
+    return {path.name: path.read_bytes() for path in sorted(PICTURES.glob("*.png"))}
+
+
+def data_uris(pictures: Mapping[str, bytes]) -> dict[str, str]:
+    """Each picture as a data: URI, for a card that carries its images inline."""
+    return {
+        name: "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+        for name, data in pictures.items()
+    }
+
+
+def picture_urls(public_url: str | None, pictures: Mapping[str, bytes]) -> dict[str, str]:
+    """Each picture's address on the bot's own server, when the bot knows its public address."""
+    if not public_url:
+        return {}
+    base = public_url.rstrip("/")
+    return {name: f"{base}{PICTURES_PATH}/{name}" for name in pictures}
 
 
 def _problem(error: ErrorDetails) -> str:

@@ -19,9 +19,14 @@ def with_variables(guide: Guide, overrides: Mapping[str, str]) -> Guide:
     for t_index, topic in enumerate(data["topics"]):
         for field_name in ("title", "button", "summary"):
             topic[field_name] = _fill(topic[field_name], values, f"topics[{t_index}].{field_name}")
+        if topic["worked"] is not None:
+            where = f"topics[{t_index}].worked.text"
+            topic["worked"]["text"] = _fill(topic["worked"]["text"], values, where)
         for s_index, step in enumerate(topic["steps"]):
             here = f"topics[{t_index}].steps[{s_index}]"
             step["text"] = _fill(step["text"], values, f"{here}.text")
+            if step["picture"] is not None:
+                _fill_picture(step["picture"], values, f"{here}.picture")
             for l_index, link in enumerate(step["links"]):
                 for key in ("label", "url"):
                     link[key] = _fill(link[key], values, f"{here}.links[{l_index}].{key}")
@@ -48,8 +53,18 @@ def _links(guide: Guide) -> Iterator[tuple[str, str]]:
             for l_index, link in enumerate(step.links):
                 yield f"{here}.links[{l_index}].url", link.url
         yield from ((f"topics[{t_index}].summary", url) for url in markup.links(topic.summary))
+        if topic.worked is not None:
+            where = f"topics[{t_index}].worked.text"
+            yield from ((where, url) for url in markup.links(topic.worked.text))
     for name, text in guide.texts.model_dump(exclude={"menu_header"}).items():
         yield from ((f"texts.{name}", url) for url in markup.links(text))
+
+
+def _fill_picture(picture: dict[str, str | None], values: Mapping[str, str], where: str) -> None:
+    for key in ("alt", "caption"):
+        text = picture[key]
+        if text is not None:
+            picture[key] = _fill(text, values, f"{where}.{key}")
 
 
 def _fill(text: str, values: Mapping[str, str], where: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    ImageBlock,
     MarkdownTextObject,
     PlainTextObject,
     SectionBlock,
@@ -21,10 +22,11 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import wording
-from bot.domain.guide import Guide, Step, Topic, WalkOutcome, WalkState
+from bot.domain.guide import Guide, Picture, Step, Topic, WalkOutcome, WalkState
 from bot.domain.understand import Intent, Understanding
 from bot.domain.walks import WalkRecord
 from handlers.blocks.markup import to_mrkdwn
+from handlers.blocks.text import escape_mrkdwn
 from handlers.ids import ActionId, BlockId
 from handlers.payloads import StepRef
 
@@ -54,8 +56,9 @@ class Message:
 
 
 def build_menu(guide: Guide, intro: str | None = None) -> Message:
-    """The six topics of the article, each with a button that starts its walk; `intro` is one of
-    the guide's texts (markup), the menu's own by default."""
+    """The topics people bring most often, each with a button that starts its walk, then a row
+    of buttons for the others; `intro` is one of the guide's texts (markup), the menu's own by
+    default."""
     blocks: list[Block] = [
         HeaderBlock(text=guide.texts.menu_header),
         SectionBlock(text=MarkdownTextObject(text=to_mrkdwn(intro or guide.texts.menu_intro))),
@@ -107,43 +110,72 @@ def build_home(guide: Guide) -> View:
 
 
 def _topic_sections(guide: Guide) -> list[Block]:
-    return [
+    """The menu's topics: the first ones with their summaries, the others as one row of buttons."""
+    first, more = guide.menu_groups()
+    blocks: list[Block] = [
         SectionBlock(
             block_id=f"{BlockId.MENU}-{topic.id}",
             text=MarkdownTextObject(text=f"*{topic.title}*\n{to_mrkdwn(topic.summary)}"),
-            accessory=ButtonElement(
-                text=PlainTextObject(text=wording.CHOOSE),
-                action_id=f"{ActionId.TOPIC}{topic.id}",
-                value=topic.id,
-            ),
+            accessory=_topic_button(topic, wording.SHOW_STEPS),
         )
-        for topic in guide.topics
+        for topic in first
     ]
+    if more:
+        blocks += [
+            SectionBlock(text=MarkdownTextObject(text=f"*{escape_mrkdwn(guide.menu.more)}*")),
+            ActionsBlock(
+                block_id=f"{BlockId.MENU}-more",
+                elements=[_topic_button(topic, topic.button) for topic in more],
+            ),
+        ]
+    return blocks
 
 
-def build_walk(guide: Guide, walk: WalkRecord) -> Message:
+def _topic_button(topic: Topic, label: str) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=label), action_id=f"{ActionId.TOPIC}{topic.id}", value=topic.id
+    )
+
+
+def build_walk(
+    guide: Guide, walk: WalkRecord, pictures: Mapping[str, str] | None = None
+) -> Message:
     """Whatever the walk shows now: its current step, the "worked" end, or how to reach IT."""
     state = walk.state
     ref = StepRef(walk_id=walk.id, topic_id=state.topic_id, step_id=state.current).encode()
-    return render_walk(guide, state, ref)
+    return render_walk(guide, state, ref, pictures)
 
 
-def render_walk(guide: Guide, state: WalkState, ref: str) -> Message:
-    """The walk's screen with `ref` in its buttons' values."""
+def render_walk(
+    guide: Guide, state: WalkState, ref: str, pictures: Mapping[str, str] | None = None
+) -> Message:
+    """The walk's screen with `ref` in its buttons' values; `pictures` are the addresses of the
+    guide's pictures (file -> https URL), none when the bot has no public address."""
     topic = guide.topic(state.topic_id)
     step = guide.step(topic.id, state.current)
     if state.outcome is WalkOutcome.WORKED:
-        return _ending(topic, guide.texts.worked, ref)
+        return _worked(guide, topic, ref)
     if state.outcome is WalkOutcome.ESCALATED:
-        return _ending(topic, guide.texts.contact_it, ref)
-    return _step(topic, step, len(state.path), ref)
+        return _escalated(topic, guide.texts.contact_it, ref)
+    return _step(topic, step, len(state.path), ref, pictures or {})
 
 
-def _step(topic: Topic, step: Step, depth: int, ref: str) -> Message:
+def _picture(picture: Picture, pictures: Mapping[str, str]) -> Block:
+    """The picture when Slack can fetch it, else its description in words."""
+    url = pictures.get(picture.file)
+    if url is None:
+        return ContextBlock(elements=[MarkdownTextObject(text=escape_mrkdwn(picture.alt))])
+    title = PlainTextObject(text=picture.caption) if picture.caption else None
+    return ImageBlock(image_url=url, alt_text=picture.alt, title=title)
+
+
+def _step(topic: Topic, step: Step, depth: int, ref: str, pictures: Mapping[str, str]) -> Message:
     blocks: list[Block] = [
         ContextBlock(elements=[MarkdownTextObject(text=f"*{topic.title}* · step {depth}")]),
         SectionBlock(text=MarkdownTextObject(text=to_mrkdwn(step.text))),
     ]
+    if step.picture is not None:
+        blocks.append(_picture(step.picture, pictures))
     if step.choices:
         blocks.append(
             ActionsBlock(
@@ -158,11 +190,14 @@ def _step(topic: Topic, step: Step, depth: int, ref: str) -> Message:
                 ],
             )
         )
-    buttons = [_button(wording.WORKED, ActionId.WORKED, ref, style="primary")]
+    buttons = (
+        [] if topic.informational else [_button(wording.WORKED, ActionId.WORKED, ref, "primary")]
+    )
     if step.next:
-        buttons.append(_button(wording.NOT_WORKED, ActionId.NEXT, ref))
+        label = wording.READ_ON if topic.informational else wording.NOT_WORKED
+        buttons.append(_button(label, ActionId.NEXT, ref))
     if step.contact_it:
-        buttons.append(_button(wording.CONTACT_IT, ActionId.CONTACT_IT, ref, style="danger"))
+        buttons.append(_button(wording.CONTACT_IT, ActionId.CONTACT_IT, ref))
     if depth > 1:
         buttons.append(_button(wording.BACK, ActionId.BACK, ref))
     buttons.append(_button(wording.START_OVER, ActionId.RESTART, ref))
@@ -184,7 +219,21 @@ def _step(topic: Topic, step: Step, depth: int, ref: str) -> Message:
     return Message(text=f"{topic.title}: step {depth}", blocks=blocks)
 
 
-def _ending(topic: Topic, text: str, ref: str) -> Message:
+def _worked(guide: Guide, topic: Topic, ref: str) -> Message:
+    """The end of a walk that worked: nothing to go back to, IT's button where the topic asks
+    people to tell IT anyway."""
+    buttons = [_button(wording.START_OVER, ActionId.RESTART, ref)]
+    if topic.worked is not None and topic.worked.contact_it:
+        buttons.insert(0, _button(wording.CONTACT_IT, ActionId.CONTACT_IT, ref))
+    blocks: list[Block] = [
+        ContextBlock(elements=[MarkdownTextObject(text=f"*{topic.title}*")]),
+        SectionBlock(text=MarkdownTextObject(text=to_mrkdwn(guide.worked_text(topic)))),
+        ActionsBlock(block_id=BlockId.STEP_BUTTONS, elements=buttons),
+    ]
+    return Message(text=topic.title, blocks=blocks)
+
+
+def _escalated(topic: Topic, text: str, ref: str) -> Message:
     blocks: list[Block] = [
         ContextBlock(elements=[MarkdownTextObject(text=f"*{topic.title}*")]),
         SectionBlock(text=MarkdownTextObject(text=to_mrkdwn(text))),
@@ -217,8 +266,9 @@ class GuideScreens:
     screen is its cached template with the walk's reference filled into the button values.
     """
 
-    def __init__(self, guide: Guide) -> None:
+    def __init__(self, guide: Guide, pictures: Mapping[str, str] | None = None) -> None:
         self.guide = guide
+        self.pictures = dict(pictures or {})
         self._menus: dict[str | None, Message] = {}
         self._answers: dict[Understanding, Message] = {}
         self._walks: dict[tuple[str, str, str, int], tuple[str, str]] = {}
@@ -251,7 +301,7 @@ class GuideScreens:
         state = walk.state
         key = (state.topic_id, state.current, state.outcome.value, len(state.path))
         if key not in self._walks:
-            template = render_walk(self.guide, state, _REF)
+            template = render_walk(self.guide, state, _REF, self.pictures)
             blocks = json.dumps([_dict(block) for block in template.blocks])
             self._walks[key] = (template.text, blocks)
         text, blocks = self._walks[key]

@@ -23,18 +23,22 @@ BULLET = "• "
 
 @lru_cache(maxsize=1024)
 def to_mrkdwn(text: str) -> str:
-    """The markup `text` as Slack mrkdwn: one line per paragraph and per list item."""
-    lines: list[str] = []
+    """The markup `text` as Slack mrkdwn: a blank line between paragraphs (and around a list),
+    one line per list item."""
+    blocks: list[str] = []
     for block in markup.parse(text):
         if isinstance(block, Paragraph):
-            lines.append(_inlines(block.children))
+            blocks.append(_inlines(block.children))
             continue
         markers = markup.list_markers(block)
         if isinstance(block, markup.BulletList):
             markers = [BULLET] * len(markers)
-        for marker, item in zip(markers, block.items, strict=True):
-            lines.append(marker + "\n".join(_inlines(p.children) for p in item))
-    return "\n".join(lines)
+        items = (
+            marker + "\n".join(_inlines(p.children) for p in item)
+            for marker, item in zip(markers, block.items, strict=True)
+        )
+        blocks.append("\n".join(items))
+    return "\n\n".join(blocks)
 
 
 def _inlines(children: tuple[Inline, ...]) -> str:

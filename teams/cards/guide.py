@@ -7,11 +7,11 @@ buttons, as one Adaptive Card per walk that is updated in place.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot import wording
-from bot.domain.guide import Guide, Step, Topic, WalkOutcome, WalkState
+from bot.domain.guide import Guide, Picture, Step, Topic, WalkOutcome, WalkState
 from bot.domain.understand import Intent, Understanding
 from bot.domain.walks import WalkRecord
 from teams.cards.text import (
@@ -31,15 +31,32 @@ from teams.cards.text import (
 from teams.ids import Verb
 from teams.payloads import ChoiceData, StepData, TopicData
 
+# Buttons per row under "More problems": Teams cuts a long title short in a fuller row.
+MORE_PER_ROW = 2
+
 
 def build_menu(guide: Guide, intro: str | None = None) -> Card:
-    """The topics of the article, each with a button that starts its walk; `intro` is one of the
-    guide's texts (markup), the menu's own by default."""
+    """The topics people bring most often, each with a button that starts its walk, then rows of
+    buttons for the others; `intro` is one of the guide's texts (markup), the menu's own by
+    default."""
+    first, more = guide.menu_groups()
     body: list[Element] = [
         heading(guide.texts.menu_header),
         *from_markup(intro or guide.texts.menu_intro),
-        *(_topic(topic) for topic in guide.topics),
+        *(_topic(topic) for topic in first),
     ]
+    if more:
+        rows = [more[i : i + MORE_PER_ROW] for i in range(0, len(more), MORE_PER_ROW)]
+        body.append(
+            {
+                "type": "Container",
+                "separator": True,
+                "items": [
+                    text_block(bold(escape(guide.menu.more))),
+                    *(action_set(_start(topic, topic.button) for topic in row) for row in rows),
+                ],
+            }
+        )
     return card(body, guide.texts.menu_header)
 
 
@@ -50,11 +67,13 @@ def _topic(topic: Topic) -> Element:
         "items": [
             text_block(bold(escape(topic.title))),
             *from_markup(topic.summary, spacing="None"),
-            action_set(
-                [execute(wording.CHOOSE, Verb.TOPIC, TopicData(topic_id=topic.id).to_data())]
-            ),
+            action_set([_start(topic, wording.SHOW_STEPS)]),
         ],
     }
+
+
+def _start(topic: Topic, title: str) -> Element:
+    return execute(title, Verb.TOPIC, TopicData(topic_id=topic.id).to_data())
 
 
 def build_answer(guide: Guide, understood: Understanding) -> Card:
@@ -79,40 +98,58 @@ def build_offer(guide: Guide, topic_ids: Sequence[str]) -> Card:
     return card([*from_markup(guide.texts.did_you_mean), action_set(buttons)], wording.CHOOSE)
 
 
-def build_walk(guide: Guide, walk: WalkRecord) -> Card:
+def build_walk(guide: Guide, walk: WalkRecord, pictures: Mapping[str, str] | None = None) -> Card:
     """Whatever the walk shows now: its current step, the "worked" end, or how to reach IT."""
-    return render_walk(guide, walk.state, walk.id)
+    return render_walk(guide, walk.state, walk.id, pictures)
 
 
-def render_walk(guide: Guide, state: WalkState, walk_id: str) -> Card:
-    """The walk's card with `walk_id` in its buttons' data."""
+def render_walk(
+    guide: Guide, state: WalkState, walk_id: str, pictures: Mapping[str, str] | None = None
+) -> Card:
+    """The walk's card with `walk_id` in its buttons' data; `pictures` are the guide's pictures
+    (file -> data: or https URL)."""
     topic = guide.topic(state.topic_id)
     step = guide.step(topic.id, state.current)
     ref = StepData(walk_id=walk_id, topic_id=topic.id, step_id=step.id)
     if state.outcome is WalkOutcome.WORKED:
-        return _ending(topic, guide.texts.worked, ref)
+        return _worked(guide, topic, ref)
     if state.outcome is WalkOutcome.ESCALATED:
-        return _ending(topic, guide.texts.contact_it, ref)
-    return _step(topic, step, len(state.path), ref)
+        return _escalated(topic, guide.texts.contact_it, ref)
+    return _step(topic, step, len(state.path), ref, pictures or {})
 
 
-def _step(topic: Topic, step: Step, depth: int, ref: StepData) -> Card:
+def _picture(picture: Picture, pictures: Mapping[str, str]) -> Element:
+    """The picture, else its description in words."""
+    url = pictures.get(picture.file)
+    if url is None:
+        return subtle(escape(picture.alt))
+    return {"type": "Image", "url": url, "altText": picture.alt, "size": "Large"}
+
+
+def _step(topic: Topic, step: Step, depth: int, ref: StepData, pictures: Mapping[str, str]) -> Card:
     data = ref.to_data()
     body: list[Element] = [
         subtle(f"{bold(escape(topic.title))} · step {depth}"),
         *from_markup(step.text),
     ]
+    if step.picture is not None:
+        body.append(_picture(step.picture, pictures))
+        if step.picture.caption and step.picture.file in pictures:
+            body.append(subtle(escape(step.picture.caption)))
     if step.choices:
         choices = [
             execute(choice.label, Verb.CHOICE, {**data, **_choice(ref, index)})
             for index, choice in enumerate(step.choices)
         ]
         body.append(action_set(choices))
-    buttons = [execute(wording.WORKED, Verb.WORKED, data, style="positive")]
+    buttons = []
+    if not topic.informational:
+        buttons.append(execute(wording.WORKED, Verb.WORKED, data, style="positive"))
     if step.next:
-        buttons.append(execute(wording.NOT_WORKED, Verb.NEXT, data))
+        label = wording.READ_ON if topic.informational else wording.NOT_WORKED
+        buttons.append(execute(label, Verb.NEXT, data))
     if step.contact_it:
-        buttons.append(execute(wording.CONTACT_IT, Verb.CONTACT_IT, data, style="destructive"))
+        buttons.append(execute(wording.CONTACT_IT, Verb.CONTACT_IT, data))
     if depth > 1:
         buttons.append(execute(wording.BACK, Verb.BACK, data))
     buttons.append(execute(wording.START_OVER, Verb.RESTART, data))
@@ -129,7 +166,22 @@ def _choice(ref: StepData, index: int) -> dict[str, Any]:
     return picked.to_data()
 
 
-def _ending(topic: Topic, text: str, ref: StepData) -> Card:
+def _worked(guide: Guide, topic: Topic, ref: StepData) -> Card:
+    """The end of a walk that worked: nothing to go back to, IT's button where the topic asks
+    people to tell IT anyway."""
+    data = ref.to_data()
+    buttons = [execute(wording.START_OVER, Verb.RESTART, data)]
+    if topic.worked is not None and topic.worked.contact_it:
+        buttons.insert(0, execute(wording.CONTACT_IT, Verb.CONTACT_IT, data))
+    body: list[Element] = [
+        subtle(bold(escape(topic.title))),
+        *from_markup(guide.worked_text(topic)),
+        action_set(buttons),
+    ]
+    return card(body, topic.title)
+
+
+def _escalated(topic: Topic, text: str, ref: StepData) -> Card:
     data = ref.to_data()
     body: list[Element] = [
         subtle(bold(escape(topic.title))),
@@ -152,8 +204,9 @@ class TeamsScreens:
     """The guide's cards rendered once and kept as JSON; a walk's card is its step's template
     with the walk's id filled in (the guide does not change while the bot runs)."""
 
-    def __init__(self, guide: Guide) -> None:
+    def __init__(self, guide: Guide, pictures: Mapping[str, str] | None = None) -> None:
         self.guide = guide
+        self.pictures = dict(pictures or {})
         self._menus: dict[str | None, str] = {}
         self._walks: dict[tuple[str, str, str, int], str] = {}
 
@@ -169,6 +222,6 @@ class TeamsScreens:
         state = walk.state
         key = (state.topic_id, state.current, state.outcome.value, len(state.path))
         if key not in self._walks:
-            self._walks[key] = json.dumps(render_walk(self.guide, state, _WALK))
+            self._walks[key] = json.dumps(render_walk(self.guide, state, _WALK, self.pictures))
         filled: Card = json.loads(self._walks[key].replace(f'"{_WALK}"', json.dumps(walk.id)))
         return filled

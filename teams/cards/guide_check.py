@@ -48,5 +48,7 @@ def _markup(guide: Guide) -> Iterator[tuple[str, str]]:
         yield f"texts.{name}", text
     for t_index, topic in enumerate(guide.topics):
         yield f"topics[{t_index}].summary", topic.summary
+        if topic.worked is not None:
+            yield f"topics[{t_index}].worked.text", topic.worked.text
         for s_index, step in enumerate(topic.steps):
             yield f"topics[{t_index}].steps[{s_index}].text", step.text

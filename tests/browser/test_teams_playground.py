@@ -39,6 +39,7 @@ import pyotp
 import pytest
 import yaml
 
+from bot import wording
 from bot.crypto import new_key
 
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
@@ -339,8 +340,9 @@ def last_card(page: Page) -> Locator:
 
 
 def topic(card: Locator, title: str) -> Locator:
-    """The menu's "Choose" button of one topic."""
-    return card.locator(".ac-container", has_text=title).last.get_by_role("button", name="Choose")
+    """The menu's button that starts the steps of one topic."""
+    button = card.locator(".ac-container", has_text=title).last
+    return button.get_by_role("button", name=wording.SHOW_STEPS)
 
 
 def authenticator(enrollment_text: str) -> pyotp.TOTP:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.guide import DEFAULT_GUIDE
+from bot.guide import DEFAULT_GUIDE, load_guide
 from tests.fakes.slack import FakeSlack
 
 
@@ -110,7 +110,8 @@ def test_an_invalid_guide_file_stops_start_up_naming_file_and_field(
     assert "Traceback" not in result.stderr
     check = _run(["check-guide", str(broken)], env)
     assert check.returncode == 2
-    assert _run(["check-guide"], env).stdout.startswith("guide OK: 6 topics")
+    topics = len(load_guide().topics)
+    assert _run(["check-guide"], env).stdout.startswith(f"guide OK: {topics} topics")
 
 
 def test_migrate_creates_the_schema(env: dict[str, str], tmp_path: Path) -> None:

@@ -101,3 +101,26 @@ async def test_the_app_password_form_asks_neither_and_its_card_claims_nothing(
     created = next(d for e, _, d in await _audit(slack) if e == "request.created")
     assert created["lost_or_stolen"] is None
     assert created["proposed"] == ["delete_app_passwords"]
+
+
+async def test_a_lost_phone_walk_that_worked_sends_its_request_to_it_too(
+    slack: SlackDriver,
+) -> None:
+    """Back in with another device, the person is still asked to tell IT: the form opens."""
+    _, menu = await slack.command()
+    assert menu is not None
+    step = await slack.click_and_see(menu, f"{ActionId.TOPIC}lost-phone")
+    worked = await slack.click_and_see(step, ActionId.WORKED)
+    assert "tell IT now" in worked.all_text()
+    await slack.click(worked, ActionId.CONTACT_IT)
+    await slack.settle()
+    view = slack.opened_view()
+    assert _block(view, FieldId.LOST) is not None
+    answers = {FieldId.LOST: "yes", FieldId.REMAINING: "other_phone", FieldId.CONTACT: "+1 555"}
+    reply = await slack.submit(view, answers)
+    assert reply.json()["response_action"] == "update"
+    await slack.settle()
+    assert "Request #1" in _cards(slack)[0].params["text"]
+    created = next(d for e, _, d in await _audit(slack) if e == "request.created")
+    assert created["lost_or_stolen"] is True
+    assert "Lost or stolen*\n:rotating_light: Yes" in _card(slack).all_text()

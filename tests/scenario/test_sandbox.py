@@ -537,3 +537,19 @@ async def test_the_sandbox_works_on_another_address_it_is_given(tmp_path: Path) 
         answer = await other.page("send", user=EMPLOYEE, channel=GENERAL, text="/mfa-help")
         assert answer == {"ok": True}
         assert any(e.user == EMPLOYEE for e in other.sandbox.workspace.ephemerals.values())
+
+
+async def test_the_page_shows_the_guides_picture_from_the_bot(running: Running) -> None:
+    """The sandbox is the bot's public address: its page shows the picture the bot serves."""
+    ws = running.sandbox.workspace
+    await running.page("send", user=EMPLOYEE, channel=GENERAL, text="/mfa-help lost phone")
+    [walk] = [e for e in ws.ephemerals.values() if e.user == EMPLOYEE]
+    await running.click(EMPLOYEE, {"kind": "ephemeral", "id": walk.id}, "mfa-guide-choice-0")
+    picture = f"{running.url}/guide/pictures/sign-in-another-way.png"
+    [image] = [b for b in ws.ephemerals[walk.id].blocks if b["type"] == "image"]
+    assert image["image_url"] == picture
+    [shown] = (await running.state(EMPLOYEE))["ephemerals"]
+    assert f'src="{picture}"' in shown["html"]
+    async with running.http.get(picture) as served:
+        assert served.status == 200
+        assert (await served.read()).startswith(b"\x89PNG")

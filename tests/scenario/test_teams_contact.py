@@ -17,6 +17,7 @@ from tests.scenario.teams_flows import (
     GUID,
     audit,
     contact_form,
+    menu,
     request,
     said,
     to_contact_it,
@@ -198,3 +199,18 @@ async def test_a_card_teams_refused_before_the_app_was_in_the_team_is_posted_lat
     await teams.runtime.housekeeping_once()
     await teams.settle()
     assert len(teams.desk_cards(ADMIN)) == 1
+
+
+async def test_a_lost_phone_walk_that_worked_opens_the_form_too(installed: TeamsDriver) -> None:
+    """Back in with another device, the person is still asked to tell IT: the form opens, and
+    Cancel goes back to what the walk said."""
+    teams = installed
+    step = await teams.press(await menu(teams), Verb.TOPIC, match={"topic": "lost-phone"})
+    worked = await teams.press(step, Verb.WORKED)
+    assert "tell IT now" in worked.all_text()
+    form = await teams.press(worked, Verb.CONTACT_IT)
+    assert form.activity_id == worked.activity_id
+    assert form.input(LOST)["type"] == "Input.ChoiceSet"
+    back = await teams.press(form, Verb.CONTACT_CANCEL)
+    assert "tell IT now" in back.all_text()
+    assert back.verbs() == [Verb.CONTACT_IT, Verb.RESTART]

@@ -3,13 +3,16 @@ in the one card of the walk."""
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
 import pytest
 
+from bot import wording
 from bot.domain.guide import WalkOutcome
 from bot.domain.markup import first_line
+from bot.guide import PICTURES
 from handlers.ids import ActionId
 from storage.walks import SqlWalkRepository
 from teams.ids import Verb
@@ -58,7 +61,9 @@ async def test_every_route_of_every_topic_in_one_card(
         step = GUIDE.step(topic_id, step_id)
         assert first_line(step.text) in _title(card)
         verbs = set(card.verbs())
-        assert {Verb.WORKED, Verb.RESTART, Verb.BACK} <= verbs
+        assert {Verb.RESTART, Verb.BACK} <= verbs
+        assert (Verb.WORKED in verbs) == (not topic.informational)
+        assert "destructive" not in {a.get("style") for a in card.actions()}
         assert (Verb.NEXT in verbs) == (step.next is not None)
         assert (Verb.CONTACT_IT in verbs) == step.contact_it
         urls = {a.get("url") for a in card.actions() if a.get("type") == "Action.OpenUrl"}
@@ -71,9 +76,66 @@ async def test_every_route_of_every_topic_in_one_card(
         expected = WalkOutcome.ESCALATED
     else:
         end = await teams.press(card, Verb.WORKED)
-        assert "Glad that worked" in end.all_text()
+        assert first_line(GUIDE.worked_text(topic)) in _title(end)
+        assert Verb.BACK not in end.verbs()
         expected = WalkOutcome.WORKED
     assert len(teams.chat(EMPLOYEE)) == posted  # every press replaced the one card
     (walk,) = await SqlWalkRepository(teams.runtime.engine).walks_of(EMPLOYEE.aad)
     assert walk.state.outcome is expected
     assert walk.state.seen == (topic.first_step.id, *(s for _, s in route))
+
+
+def _images(card: CardView) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Image":
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card.card)
+    return found
+
+
+async def test_the_step_that_names_the_link_shows_its_picture_inline(teams: TeamsDriver) -> None:
+    card = await menu(teams)
+    step = await teams.press(card, Verb.TOPIC, match={"topic": "not-receiving"})
+    assert _images(step) == []
+    other = await teams.press(step, Verb.NEXT)
+    (image,) = _images(other)
+    png = (PICTURES / "sign-in-another-way.png").read_bytes()
+    assert image["url"] == "data:image/png;base64," + base64.b64encode(png).decode()
+    assert "Sign in another way" in image["altText"]
+    assert "Use a different verification option" in image["altText"]
+    assert 'call it "Sign in another way"' in other.all_text()
+
+
+async def test_the_why_topic_and_the_endings_in_teams(teams: TeamsDriver) -> None:
+    card = await menu(teams)
+    why = await teams.press(card, Verb.TOPIC, match={"topic": "why"})
+    assert Verb.WORKED not in why.verbs()
+    assert wording.READ_ON in why.titles()
+    opt_out = await teams.press(why, Verb.NEXT)
+    assert Verb.WORKED not in opt_out.verbs()
+    assert "add more than one" not in why.all_text() + opt_out.all_text()
+
+    lost = await teams.press(await menu(teams), Verb.TOPIC, match={"topic": "lost-phone"})
+    worked = await teams.press(lost, Verb.WORKED)
+    assert "tell IT now" in worked.all_text()
+    assert worked.verbs() == [Verb.CONTACT_IT, Verb.RESTART]
+    told = await teams.press(worked, Verb.CONTACT_IT)
+    assert "call 555-0100 or mail it@example.com" in told.all_text()
+
+    receiving = await teams.press(await menu(teams), Verb.TOPIC, match={"topic": "not-receiving"})
+    signal = await teams.press(receiving, Verb.WORKED)
+    assert "bad cell signal" in signal.all_text()
+    assert signal.verbs() == [Verb.RESTART]
+
+    answer = await teams.press(await menu(teams), Verb.TOPIC, match={"topic": "no-answer"})
+    faq = answer.button("Microsoft Authenticator FAQ")
+    assert faq["url"].startswith("https://support.microsoft.com/account-billing/common-questions")

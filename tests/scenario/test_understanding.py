@@ -62,7 +62,7 @@ async def test_a_dm_asking_for_help_gets_the_menu(
     guide = slack.runtime.deps.walks.guide
     screen = await _dm(slack, text)
     assert screen.blocks[0]["type"] == "header"
-    assert _topic_buttons(screen) == [t.id for t in guide.topics]
+    assert _topic_buttons(screen) == guide.menu_order()
     assert to_mrkdwn(guide.texts.menu_intro) in screen.all_text()
     assert "not sure which problem" not in screen.all_text()
     assert await _walks(database_url) == []  # not "I didn't find an answer"
@@ -72,11 +72,11 @@ async def test_i_cant_sign_in_gets_the_menu_not_a_shrug(slack: SlackDriver) -> N
     guide = slack.runtime.deps.walks.guide
     _, screen = await slack.command("I can't sign in")
     assert screen is not None
-    assert _topic_buttons(screen) == [t.id for t in guide.topics]
+    assert _topic_buttons(screen) == guide.menu_order()
     assert to_mrkdwn(guide.texts.menu_intro) in screen.all_text()
     assert "not sure which problem" not in screen.all_text()
     dm = await _dm(slack, "i cant log in!!")
-    assert _topic_buttons(dm) == [t.id for t in guide.topics]
+    assert _topic_buttons(dm) == guide.menu_order()
     assert "not sure which problem" not in dm.all_text()
 
 
@@ -100,23 +100,41 @@ async def test_two_close_topics_are_both_offered_and_a_click_starts_one_in_place
     slack: SlackDriver, database_url: str
 ) -> None:
     guide = slack.runtime.deps.walks.guide
-    offer = await _dm(slack, "my mobile")
-    assert _topic_buttons(offer) == ["no-phone", "lost-phone"]
+    offer = await _dm(slack, "new mobile and new number")
+    assert _topic_buttons(offer) == ["new-number", "new-phone"]
     assert to_mrkdwn(guide.texts.did_you_mean) in offer.all_text()
-    assert guide.topic("lost-phone").button in offer.all_text()
+    assert guide.topic("new-phone").button in offer.all_text()
     assert await _walks(database_url) == []
 
-    step = await slack.click_and_see(offer, f"{ActionId.TOPIC}lost-phone")
-    assert _first_step(slack, "lost-phone") in step.all_text()
+    step = await slack.click_and_see(offer, f"{ActionId.TOPIC}new-phone")
+    assert _first_step(slack, "new-phone") in step.all_text()
     assert slack.fake.calls_to("chat.update")[-1].params["ts"] == offer.ts
     (walk,) = await _walks(database_url)
-    assert walk.state.topic_id == "lost-phone"
+    assert walk.state.topic_id == "new-phone"
 
-    _, ephemeral = await slack.command("phone")
+    _, ephemeral = await slack.command("a new phone number on my new phone")
     assert ephemeral is not None
-    assert _topic_buttons(ephemeral) == ["no-phone", "lost-phone"]
-    replaced = await slack.click_and_see(ephemeral, f"{ActionId.TOPIC}no-phone")
-    assert _first_step(slack, "no-phone") in replaced.all_text()
+    assert _topic_buttons(ephemeral) == ["new-number", "new-phone"]
+    replaced = await slack.click_and_see(ephemeral, f"{ActionId.TOPIC}new-number")
+    assert _first_step(slack, "new-number") in replaced.all_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "topic_id"),
+    [
+        ("do not disturb blocks the authenticator notification", "no-code"),
+        ("it never asks me for the second step", "no-second-step"),
+        ("how do I update my phone number", "new-number"),
+        ("how do I move the authenticator to my new iphone", "new-phone"),
+        ("roaming abroad and the sms never comes", "travelling"),
+        ("the authenticator code is rejected every time", "codes-refused"),
+    ],
+)
+async def test_the_later_topics_are_understood_from_a_dm(
+    slack: SlackDriver, text: str, topic_id: str
+) -> None:
+    screen = await _dm(slack, text)
+    assert _first_step(slack, topic_id) in screen.all_text()
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,8 +15,8 @@ from tests.unit.guide_files import guide_error
 GUIDE = load_guide()
 
 
-def test_the_shipped_guide_has_the_six_topics_of_the_article() -> None:
-    assert [t.id for t in GUIDE.topics] == [
+def test_the_shipped_guide_has_the_six_topics_of_the_article_then_the_later_ones() -> None:
+    assert [t.id for t in GUIDE.topics][:6] == [
         "why",
         "no-phone",
         "lost-phone",
@@ -23,6 +24,68 @@ def test_the_shipped_guide_has_the_six_topics_of_the_article() -> None:
         "app-passwords",
         "no-answer",
     ]
+    assert [t.id for t in GUIDE.topics][6:12] == [
+        "no-code",
+        "no-second-step",
+        "new-number",
+        "new-phone",
+        "travelling",
+        "codes-refused",
+    ]
+
+
+def test_the_later_articles_advice_is_in_the_new_topics() -> None:
+    def text(topic_id: str) -> str:
+        topic = GUIDE.topic(topic_id)
+        return " ".join([s.text for s in topic.steps] + [GUIDE.worked_text(topic)]).replace(
+            "\n", " "
+        )
+
+    for topic_id, phrases in {
+        "no-code": [
+            "turn your phone off and on again",
+            "security info",
+            "Notifications are on",
+            "Do Not Disturb",
+            "Battery optimisation",
+            "blocks calls or texts",
+        ],
+        "no-second-step": ["probably not set up yet", "security info"],
+        "new-number": ["Update your security info", "new number"],
+        "new-phone": ["delete the old phone", "Microsoft Authenticator", "not to ask again"],
+        "travelling": ["roaming", "work offline", "over Wi-Fi"],
+        "codes-refused": ["clock", "automatically", "time correction"],
+    }.items():
+        for phrase in phrases:
+            assert phrase in text(topic_id), (topic_id, phrase)
+
+
+def test_the_menu_shows_the_most_common_topics_first_and_the_rest_once() -> None:
+    first, more = GUIDE.menu_groups()
+    assert [t.id for t in first] == [
+        "no-phone",
+        "lost-phone",
+        "not-receiving",
+        "no-code",
+        "new-phone",
+    ]
+    assert more[-1].id == "no-answer"
+    assert sorted(GUIDE.menu_order()) == sorted(t.id for t in GUIDE.topics)
+
+
+def test_a_menu_entry_that_is_no_topic_is_refused(tmp_path: Path) -> None:
+    message = guide_error(tmp_path, lambda d: d["menu"]["first"].append("gone"))
+    assert "menu.first[5]: no topic 'gone'" in message
+    message = guide_error(tmp_path, lambda d: d["menu"]["last"].append("no-phone"))
+    assert "menu.last[1]: topic 'no-phone' is listed twice" in message
+
+
+def test_a_picture_the_bot_does_not_have_is_refused(tmp_path: Path) -> None:
+    def missing(d: dict[str, Any]) -> None:
+        d["topics"][1]["steps"][0]["picture"]["file"] = "nowhere.png"
+
+    message = guide_error(tmp_path, missing)
+    assert "topics[1].steps[0].picture.file: no picture 'nowhere.png'" in message
 
 
 def test_the_article_advice_is_intact() -> None:
@@ -92,6 +155,30 @@ def test_an_over_long_step_text_is_refused(tmp_path: Path) -> None:
     message = guide_error(tmp_path, lambda d: d["topics"][2]["steps"][0].update(text="x" * 3001))
     assert "topics[2].steps[0].text" in message
     assert "3000" in message
+
+
+def test_an_over_long_worked_text_or_alt_text_is_refused(tmp_path: Path) -> None:
+    message = guide_error(tmp_path, lambda d: d["topics"][2]["worked"].update(text="x" * 3001))
+    assert "topics[2].worked.text: 3001 characters" in message
+    message = guide_error(
+        tmp_path, lambda d: d["topics"][1]["steps"][0]["picture"].update(alt="x" * 2001)
+    )
+    assert "topics[1].steps[0].picture.alt: 2001 characters" in message
+
+
+def test_a_worked_text_and_a_picture_fill_in_their_variables(tmp_path: Path) -> None:
+    lost = GUIDE.topic("lost-phone")
+    assert lost.worked is not None
+    assert "https://mysignins.microsoft.com/security-info" in lost.worked.text
+    message = guide_error(
+        tmp_path, lambda d: d["topics"][2]["worked"].update(text="see {helpdesk_url}")
+    )
+    assert "topics[2].worked.text: unknown variable {helpdesk_url}" in message
+    message = guide_error(
+        tmp_path, lambda d: d["topics"][2]["worked"].update(text="[x](http://example.org)")
+    )
+    assert "topics[2].worked.text" in message
+    assert "not a valid https URL" in message
 
 
 def test_an_unknown_variable_is_refused(tmp_path: Path) -> None:

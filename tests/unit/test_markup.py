@@ -68,12 +68,12 @@ def test_the_subset_parses_into_the_tree() -> None:
     )
 
 
-def test_slack_gets_mrkdwn_one_line_per_paragraph_and_item() -> None:
+def test_slack_gets_mrkdwn_paragraphs_apart_and_one_line_per_item() -> None:
     assert to_mrkdwn(SAMPLE) == (
-        "*Try this*\n"
-        "Sign in and open <https://example.org/a?b=1&c=2|your settings> :warning: `/mfa-help`\n"
+        "*Try this*\n\n"
+        "Sign in and open <https://example.org/a?b=1&c=2|your settings> :warning: `/mfa-help`\n\n"
         "1. First step.\n"
-        "2. Second\n"
+        "2. Second\n\n"
         "• one\n"
         "• two"
     )

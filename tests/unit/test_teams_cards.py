@@ -201,7 +201,7 @@ def test_a_steps_buttons_carry_the_walk_and_step() -> None:
 def test_the_menu_offers_every_topic() -> None:
     card = _ok(build_menu(GUIDE))
     picks = [decode(a["verb"], a["data"]) for a in _of_type(card, "Action.Execute")]
-    assert picks == [TopicData(topic_id=topic.id) for topic in GUIDE.topics]
+    assert picks == [TopicData(topic_id=topic_id) for topic_id in GUIDE.menu_order()]
     assert GUIDE.texts.menu_header in _text(card)
     _ok(build_menu(GUIDE, GUIDE.texts.not_matched))
 
