@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from handlers.ids import ActionId
+from tests.conftest import FixedClock
 from tests.driver import SlackDriver
 from tests.fakes.graph import FakeGraph
 from tests.fakes.slack import FakeSlack
@@ -96,3 +97,26 @@ async def test_without_a_time_zone_the_pass_expiry_is_written_in_utc(
     await slack.settle()
     notice = next(dm for dm in _dms(slack) if graph.tap_issued[-1] in dm)
     assert "expires at 09:00 UTC on Friday 27 November" in notice
+
+
+async def test_without_it_contact_the_employees_sentences_read_whole(
+    slack: SlackDriver, clock: FixedClock
+) -> None:
+    card = await _request(slack)
+    await slack.click(card, ActionId.APPROVE, user=ADMIN, selected=["revoke_sessions"])
+    await slack.settle()
+    done = next(dm for dm in _dms(slack) if "is done" in dm)
+    assert "Or contact your IT department at once." in done
+    assert ": your IT department" not in "\n".join(_dms(slack))  # once: "Or tell IT: your IT..."
+
+
+async def test_without_it_contact_an_expired_request_says_whom_to_contact(
+    slack: SlackDriver, clock: FixedClock
+) -> None:
+    await _request(slack)
+    clock.advance(hours=25)
+    await slack.runtime.housekeeping_once()
+    await slack.settle()
+    expired = next(dm for dm in _dms(slack) if "expired without a decision" in dm)
+    assert "press *Contact IT* again or contact your IT department." in expired
+    assert "contact IT: your IT department" not in expired
