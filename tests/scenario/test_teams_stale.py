@@ -131,3 +131,16 @@ async def test_a_failed_action_is_retried_while_a_manual_step_is_still_open(
     assert Verb.MANUAL_DONE in retried.verbs()
     events = [(event, actor) for event, actor, _ in await audit(teams.runtime)]
     assert ("request.retried", ADMIN.aad) in events
+
+
+async def test_the_pass_says_when_it_expires(
+    installed: TeamsDriver, graph_directory: FakeGraph
+) -> None:
+    teams = installed
+    card = await request(teams)
+    await approve(teams, card, actions=["issue_tap"])
+    tap = graph_directory.tap_issued[-1]
+    notice = next(text for text in teams.chat_texts(EMPLOYEE) if tap in text)
+    # 08:00 UTC now, a pass of 60 minutes; Teams tells no time zone: UTC, written out.
+    assert "expires at 09:00 UTC on Friday 27 November" in notice
+    assert "expires soon" not in notice
