@@ -268,7 +268,7 @@ class Change(StrEnum):
 
     CREATED = "created"
     APPROVED = "approved"
-    UNDERWAY = "underway"  # the approved actions outlast their first run: the employee hears
+    UNDERWAY = "underway"  # the approval outlasts its first run: the employee hears of it now
     DENIED = "denied"
     ACTION_WAITING = "action_waiting"
     ACTION_DONE = "action_done"
