@@ -247,6 +247,11 @@ def entra_config(settings: Settings) -> EntraConfig:
     )
 
 
+def _it_for_mail(settings: Settings) -> str:
+    """Whom the email tells a person to contact ("Contact ... at once")."""
+    return settings.it_contact or "your IT department"
+
+
 def build_mailer(settings: Settings, provider: IdentityProvider) -> Mailer:
     """How the account holder is emailed after a reset: SMTP_URL, else Graph's sendMail from
     MAIL_FROM's mailbox when the provider is Entra, else not at all (with a warning)."""
@@ -254,10 +259,10 @@ def build_mailer(settings: Settings, provider: IdentityProvider) -> Mailer:
     if settings.smtp_url is not None and settings.mail_from:
         target = smtp_target(settings.smtp_url)
         log.info("account holders are emailed after a reset via SMTP at %s", target.host)
-        return SmtpMailer(target, settings.mail_from, settings.it_contact)
+        return SmtpMailer(target, settings.mail_from, _it_for_mail(settings))
     if isinstance(provider, EntraProvider) and settings.mail_from:
         log.info("account holders are emailed after a reset via Graph from %s", settings.mail_from)
-        return GraphMailer(provider, settings.mail_from, settings.it_contact)
+        return GraphMailer(provider, settings.mail_from, _it_for_mail(settings))
     log.warning(
         "the second-channel notice is off: set SMTP_URL and MAIL_FROM (or MAIL_FROM with "
         "IDENTITY_PROVIDER=entra) to email people when their sign-in settings are reset"
@@ -480,8 +485,9 @@ def _slack_front_end(
         settings.helpdesk_channel or "",
         guide,
         provider,
-        escape_mrkdwn(settings.it_contact),
+        escape_mrkdwn(settings.it_contact) if settings.it_contact else None,
         settings.security_channel,
+        escape_mrkdwn(settings.helpdesk_hours) if settings.helpdesk_hours else None,
     )
     people = SlackPeople(client, settings.manager_profile_field)
     return {Platform.SLACK: FrontEnd(notifier, roster, people)}
@@ -519,7 +525,8 @@ def _teams_front_end(
         guide,
         provider,
         settings.it_contact,
-        settings.teams_security_channel,
+        security_channel=settings.teams_security_channel,
+        hours=settings.helpdesk_hours,
     )
     if not settings.teams_security_channel:
         log.warning(

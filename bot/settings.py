@@ -72,7 +72,10 @@ class Settings(BaseSettings):
     helpdesk_channel: str | None = None
     it_admin_users: CommaList = Field(default_factory=list)
     it_admin_usergroup: str | None = None
-    it_contact: str = "your IT department"
+    # Unset, the sentences that name it say "your IT department" instead (bot/wording.py).
+    it_contact: str | None = None
+    # When IT usually answers, free text ("Mon-Fri 8:00-18:00 CET"), told after a request is sent.
+    helpdesk_hours: str | None = None
     privileged_users: CommaList = Field(default_factory=list)
     privileged_usergroup: str | None = None
     security_channel: str | None = None

@@ -7,8 +7,9 @@ say the same thing in their own markup.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.errors import (
     AlreadyDecidedError,
@@ -448,29 +449,31 @@ def marked_done(pen: Pen, user_id: str) -> str:
 
 def thread_note(
     pen: Pen, request: HelpRequest, change: Change, actor: str | None, actions: list[ActionItem]
-) -> str:
-    """One line for the card's history."""
+) -> str | None:
+    """One line for the card's history, or None for a step the card shows and the request's
+    next change sums up (an action's own state: one execution is one line, not one per action)."""
     by = f" by {pen.person(actor)}" if actor else ""
     if change is Change.APPROVED:
         chosen = ", ".join(item.action.label for item in actions)
         return f"{pen.emoji('large_green_circle')} Approved{by}: {chosen}."
     if change is Change.DENIED:
         return f"{pen.emoji('red_circle')} Denied{by}: {pen.said(request.deny_reason or '')}"
-    if change in (
-        Change.ACTION_DONE,
-        Change.ACTION_WAITING,
-        Change.ACTION_FAILED,
-        Change.ACTION_RETRYING,
-    ):
-        return pen.br.join(
-            f"{pen.emoji(ACTION_ICON[item.status])} {item.action.label}: {item.status.value}"
-            for item in actions
+    if change in (Change.ACTION_DONE, Change.ACTION_FAILED):
+        return _action_note(pen, change, by, actions)
+    if change in (Change.ACTION_WAITING, Change.ACTION_RETRYING, Change.UNDERWAY):
+        return None
+    if change is Change.DONE:
+        done = ", ".join(item.action.label for item in actions)
+        return (
+            f"{pen.emoji('white_check_mark')} Done: {done}. The employee has been told."
+            if done
+            else f"{pen.emoji('white_check_mark')} Done. The employee has been told."
         )
+    if change is Change.FAILED:
+        failed = ", ".join(i.action.label for i in actions if i.status is ActionStatus.FAILED)
+        return f"{pen.emoji('x')} Failed: {failed or 'some actions'}. See the card to retry."
     return {
         Change.CREATED: "Request received.",
-        Change.DONE: f"{pen.emoji('white_check_mark')} All actions done. The employee has been "
-        "told.",
-        Change.FAILED: f"{pen.emoji('x')} Some actions failed: see the card.",
         Change.RETRIED: f"{pen.emoji('repeat')} Failed actions tried again{by}.",
         Change.FIRST_APPROVAL: f"{pen.emoji('one')} First of two approvals{by}.",
         Change.MANAGER_ASKED: "The employee's manager was asked to confirm.",
@@ -482,62 +485,141 @@ def thread_note(
     }.get(change, change.value)
 
 
+def _action_note(pen: Pen, change: Change, by: str, actions: list[ActionItem]) -> str | None:
+    """A line for an action's own change only when a person made it (a manual step marked
+    done), or when it failed while a manual step keeps the request from settling: the admins
+    must hear of it now to retry it."""
+    if change is Change.ACTION_DONE:
+        return f"{pen.emoji('white_check_mark')} A manual step was marked done{by}." if by else None
+    if not any(item.status is ActionStatus.MANUAL for item in actions):
+        return None  # the request settles as failed at once, and says so in one line
+    failed = ", ".join(i.action.label for i in actions if i.status is ActionStatus.FAILED)
+    return f"{pen.emoji('x')} Failed: {failed}. It can be retried now, while the manual step waits."
+
+
+def reach_it(it_contact: str | None) -> str:
+    """How to reach IT, to end a sentence ("... or contact IT (call 555-0100)"); `it_contact` is
+    the IT_CONTACT setting already written, None when the operator did not set it."""
+    return f"contact IT ({it_contact})" if it_contact else "contact your IT department"
+
+
 def employee_notice(
-    pen: Pen, request: HelpRequest, change: Change, actions: list[ActionItem], it_contact: str
+    pen: Pen,
+    request: HelpRequest,
+    change: Change,
+    actions: list[ActionItem],
+    it_contact: str | None,
+    hours: str | None = None,
 ) -> str | None:
     """What the employee is told at a change that concerns them; None when there is nothing.
-    `it_contact` is already written for the pen."""
+    `it_contact` (IT_CONTACT) and `hours` (HELPDESK_HOURS) are already written, None when unset.
+    An approval is told once: with the result when it is carried out at once, else as UNDERWAY."""
     number = f"request #{request.id}"
     br = pen.br
     if change is Change.CREATED:
+        when = f" IT usually answers {hours}." if hours else ""
         return (
             f"{pen.emoji('inbox_tray')} Your {number} is with IT."
             f"{br}{pen.bold('What happens next:')} "
             "someone from IT checks it and may call you back on the number you gave. I'll message "
-            "you here as soon as they decide.\n\n"
+            f"you here as soon as they decide.{when}\n\n"
             f"{pen.emoji('lock')} {NEVER_ASK} If someone does, it isn't IT."
         )
-    if change is Change.APPROVED:
+    if change is Change.UNDERWAY:
         chosen = br.join(f"• {item.action.label}" for item in actions)
         return (
             f"{pen.emoji('large_green_circle')} IT approved your {number} and is making these "
-            f"changes:{br}{chosen}"
+            f"changes:{br}{chosen}{br}I'll message you again when they are done."
         )
     if change is Change.DENIED:
+        call = f" Or call IT: {it_contact}." if it_contact else ""
         return (
             f"{pen.emoji('red_circle')} IT declined your {number}.{br}{pen.bold('Reason:')} "
             f"{pen.said(request.deny_reason or '')}{br}{pen.bold('What next:')} if you still "
-            f"can't sign in, contact IT: {it_contact}."
+            f"can't sign in, send a new request with more detail: what happened, what you "
+            f"tried, and how IT can check it is really you (press {pen.bold(CONTACT_IT)} in the "
+            f"guide).{call}"
         )
+    return _employee_end(pen, request, change, actions, it_contact)
+
+
+def _employee_end(
+    pen: Pen,
+    request: HelpRequest,
+    change: Change,
+    actions: list[ActionItem],
+    it_contact: str | None,
+) -> str | None:
+    """What the employee is told when their request ends without a denial."""
+    number = f"request #{request.id}"
+    br = pen.br
     if change is Change.DONE:
         changed = br.join(f"• {pen.said(item.summary)}" for item in actions)
         steps = br.join(f"• {NEXT_STEPS[item.action]}" for item in actions)
         return (
-            f"{pen.emoji('white_check_mark')} Your {number} is done.{br}"
+            f"{pen.emoji('white_check_mark')} Your {number} is done: IT approved it and made "
+            f"the changes.{br}"
             f"{pen.bold('What changed:')}{br}{changed}{br}"
             f"{pen.bold('What to do next:')}{br}{steps}\n\n"
             f"If you didn't ask for this, press {pen.bold(NOT_ME)} at once: IT security is "
-            f"alerted and your sessions are revoked. Or tell IT: {it_contact}."
+            f"alerted and your sessions are revoked. Or {reach_it(it_contact)} at once."
         )
     if change is Change.FAILED:
         return (
-            f"{pen.emoji('warning')} IT couldn't finish every change of your {number}. They have "
-            f"been told and will follow up with you. Questions: {it_contact}."
+            f"{pen.emoji('warning')} IT approved your {number} but couldn't finish every "
+            "change. They have been told and will follow up with you. If you have questions, "
+            f"{reach_it(it_contact)}."
         )
     if change is Change.EXPIRED:
         return (
             f"{pen.emoji('hourglass')} Your {number} expired without a decision. If you still "
-            f"need help, press {pen.bold(CONTACT_IT)} again or contact IT: {it_contact}."
+            f"need help, press {pen.bold(CONTACT_IT)} again or {reach_it(it_contact)}."
         )
     return None
 
 
-def secret_notice(pen: Pen, request: HelpRequest, secret: str) -> str:
-    """The temporary access pass, for the employee's eyes only."""
+def request_status_dm(pen: Pen, request: HelpRequest) -> str:
+    """The employee's first message about a request, once it can no longer be cancelled: where
+    it stands now (the later messages say the rest)."""
+    return (
+        f"{pen.emoji('inbox_tray')} Your request #{request.id} went to IT. "
+        f"{pen.bold('Now:')} {STATUS_WORDS[request.status]}.\n\n"
+        f"{pen.emoji('lock')} {NEVER_ASK} If someone does, it isn't IT."
+    )
+
+
+def request_sent_note(pen: Pen, request_id: int) -> str:
+    """What the guide message that led to a request says once it was sent (its Contact IT
+    button gone: the request is with IT)."""
+    return (
+        f"{pen.emoji('white_check_mark')} {pen.bold(f'Request #{request_id} sent')}. "
+        f"I'll tell you in {pen.dms} as soon as IT decides."
+    )
+
+
+def pass_expiry(at: datetime, zone: str | None = None) -> str:
+    """When a temporary access pass expires, for its holder: in their time zone (an IANA name
+    such as "Europe/Berlin") with UTC beside it, or in UTC alone when the zone is not known."""
+    utc = at.astimezone(UTC)
+    day = f"{utc:%A} {utc.day} {utc:%B}"
+    try:
+        local = utc.astimezone(ZoneInfo(zone)) if zone and zone != "UTC" else None
+    except (ZoneInfoNotFoundError, ValueError):
+        local = None
+    if local is None:
+        return f"at {utc:%H:%M} UTC on {day}"
+    local_day = f"{local:%A} {local.day} {local:%B}"
+    return f"at {local:%H:%M} {zone} time on {local_day} ({utc:%H:%M} UTC)"
+
+
+def secret_notice(pen: Pen, request: HelpRequest, secret: str, expires: str | None = None) -> str:
+    """The temporary access pass, for the employee's eyes only; `expires` is when, written for
+    the reader (None: not known)."""
+    until = f"expires {expires}" if expires else "expires soon"
     return (
         f"{pen.emoji('key')} Your temporary access pass for request #{request.id}: "
-        f"{pen.code(secret)}{pen.br}It works once and expires soon. Use it to sign in, then set "
-        "up your sign-in methods. Don't share it with anyone, IT included."
+        f"{pen.code(secret)}{pen.br}It works once and {until}. Use it to sign in before then, "
+        "then set up your sign-in methods. Don't share it with anyone, IT included."
     )
 
 

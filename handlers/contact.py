@@ -18,11 +18,11 @@ from handlers.blocks.helpdesk import (
     build_request_sent,
 )
 from handlers.blocks.markup import to_mrkdwn
-from handlers.blocks.notices import build_not_me_reply
+from handlers.blocks.notices import build_not_me_reply, build_request_sent_note
 from handlers.buttons import on_request_button
 from handlers.deps import Deps
 from handlers.ids import ActionId, FieldId, ViewId
-from handlers.payloads import Click, ContactMeta, StepRef, Submission
+from handlers.payloads import Click, ContactMeta, GuideMessage, StepRef, Submission
 from handlers.refusals import contact_submitted
 
 
@@ -59,6 +59,9 @@ class ContactListeners:
         stored = await self._submit(ack, sent, meta, form)
         if stored is not None:
             await ack(response_action="update", view=build_request_sent(stored.request))
+            if meta.origin is not None:
+                work = self._mark_sent(meta.origin, stored.request.id)
+                self.deps.tasks.spawn(work, "request-sent")
 
     async def handle_manager_yes(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
@@ -99,14 +102,28 @@ class ContactListeners:
 
     async def _open_contact_form(self, click: Click) -> None:
         """The form, or the request already in progress in place of the clicked step."""
-        active = await self.helpdesk.active_request_of(click.user_id)
-        if active is not None:
-            await self.deps.replier.replace(click, build_open_request(active))
-            return
         ref = StepRef.decode(click.value)
-        topic_id = ref.topic_id if ref else "no-answer"
-        modal = build_contact_modal(self.deps.walks.guide, topic_id, ref.walk_id if ref else None)
+        topic_id, walk_id = (ref.topic_id, ref.walk_id) if ref else ("no-answer", None)
+        start = await self.helpdesk.start_form(click.user_id, topic_id, walk_id)
+        if start.active is not None:
+            await self.deps.replier.replace(click, build_open_request(start.active))
+            return
+        modal = build_contact_modal(
+            self.deps.walks.guide,
+            topic_id,
+            walk_id,
+            description=start.description,
+            origin=GuideMessage.of(click),
+        )
         await self.deps.replier.open_modal(click.trigger_id, modal)
+
+    async def _mark_sent(self, origin: GuideMessage, request_id: int) -> None:
+        """The guide message that led to the request says it was sent, its Contact IT gone."""
+        note = build_request_sent_note(request_id)
+        if origin.channel_id and origin.message_ts:
+            await self.deps.replier.update(origin.channel_id, origin.message_ts, note)
+        elif origin.response_url:
+            await self.deps.replier.respond(origin.response_url, note, replace_original=True)
 
     async def _manager_answer(self, yes: bool, click: Click, request_id: int) -> None:
         await self.helpdesk.answer_manager(request_id, click.user_id, yes)

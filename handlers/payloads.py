@@ -288,11 +288,31 @@ class _Ours(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class GuideMessage(_Ours):
+    """The guide message whose Contact IT opened the form: a message's channel and ts, or an
+    ephemeral one's response_url (it says "Request #N sent" once the form is sent)."""
+
+    channel_id: str | None = Field(default=None, max_length=256)
+    message_ts: str | None = Field(default=None, max_length=128)
+    response_url: str | None = Field(default=None, max_length=1000)
+
+    @classmethod
+    def of(cls, click: Click) -> GuideMessage | None:
+        """Where the clicked message is; None for a click on the Home tab or in a modal."""
+        if click.in_view:
+            return None
+        if click.ephemeral or not (click.channel_id and click.message_ts):
+            return cls(response_url=click.response_url) if click.response_url else None
+        return cls(channel_id=click.channel_id, message_ts=click.message_ts)
+
+
 class ContactMeta(_Ours):
-    """The contact form's private_metadata: which walk and topic it was opened from."""
+    """The contact form's private_metadata: which walk and topic it was opened from, and the
+    guide message it was opened on."""
 
     walk_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
     topic_id: str = Field(max_length=64)
+    origin: GuideMessage | None = None
 
 
 class DenyMeta(_Ours):

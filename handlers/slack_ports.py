@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Awaitable
@@ -11,10 +12,12 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import wording
 from bot.domain.guide import Guide
 from bot.domain.notices import Notice, RequestChanged
 from bot.domain.ports import Clock
 from bot.domain.requests import ActionItem, Card, Change, HelpRequest
+from handlers.blocks.guide import Message
 from handlers.blocks.helpdesk import (
     build_employee_notice,
     build_manager_question,
@@ -22,7 +25,7 @@ from handlers.blocks.helpdesk import (
     build_secret_notice,
     build_thread_note,
 )
-from handlers.blocks.notices import build_alert_text
+from handlers.blocks.notices import build_alert_text, build_request_status
 from handlers.reply import Replier
 
 log = logging.getLogger(__name__)
@@ -161,15 +164,17 @@ class SlackNotifier:
         channel_id: str,
         guide: Guide,
         provider: str,
-        it_contact: str,
+        it_contact: str | None,
         security_channel: str | None = None,
+        hours: str | None = None,
     ) -> None:
         self._replier = replier
         self._channel = channel_id
         self._security_channel = security_channel
         self._guide = guide
         self._provider = provider
-        self._it_contact = it_contact
+        self._it_contact = it_contact  # escaped; None when IT_CONTACT is not set
+        self._hours = hours  # escaped; None when HELPDESK_HOURS is not set
 
     async def post_request(self, request: HelpRequest, actions: list[ActionItem]) -> Card:
         """Post the card; where it is."""
@@ -177,39 +182,58 @@ class SlackNotifier:
         ts = await self._replier.post(self._channel, card)
         return Card(self._channel, ts)
 
-    async def tell(self, notice: Notice) -> None:
-        """A request's change on its card, thread and DM; an alert in the help-desk channel."""
+    async def tell(self, notice: Notice) -> str | None:
+        """A request's change on its card, thread and DM (for a new request, where its DM is);
+        an alert in the help-desk channel."""
         if isinstance(notice, RequestChanged):
-            await self._request_changed(notice)
-        else:
-            await self._alert(build_alert_text(notice), security=notice.for_security)
+            return await self._request_changed(notice)
+        await self._alert(build_alert_text(notice), security=notice.for_security)
+        return None
 
-    async def _request_changed(self, notice: RequestChanged) -> None:
-        """Update the card in place, note the change in its thread, and tell the employee."""
+    async def _request_changed(self, notice: RequestChanged) -> str | None:
+        """Update the card in place, note the change in its thread, tell the employee, and take
+        the Cancel button off their first message once it can no longer be used; where the
+        employee's message about a new request is."""
         request, change, actor = notice.request, notice.change, notice.actor
         actions = list(notice.actions)
         failures = 0
         if request.channel_id and request.message_ts:
             channel, ts = request.channel_id, request.message_ts
-            if change is not Change.CREATED:
+            if change not in _NOT_ON_THE_CARD:
                 card = build_request_card(request, actions, self._guide, self._provider)
                 failures += await _attempt(
                     "update the card",
                     self._replier.update(channel, ts, card),
                 )
-            failures += await _attempt(
-                "write the thread",
-                self._replier.post_text(
-                    channel, build_thread_note(request, change, actor, actions), thread_ts=ts
-                ),
-            )
-        employee = build_employee_notice(request, change, actions, self._it_contact)
+            note = build_thread_note(request, change, actor, actions)
+            if note is not None:
+                failures += await _attempt(
+                    "write the thread", self._replier.post_text(channel, note, thread_ts=ts)
+                )
+        employee = build_employee_notice(request, change, actions, self._it_contact, self._hours)
+        sent: list[str] = []
         if employee is not None:
             failures += await _attempt(
-                "tell the employee", self._replier.post_dm(request.requester_id, employee)
+                "tell the employee", self._tell_employee(request.requester_id, employee, sent)
             )
-        if failures:
+        if request.employee_message and change in _ENDS_CANCELLING:
+            channel, ts = json.loads(request.employee_message)
+            failures += await _attempt(
+                "update the employee's first message",
+                self._replier.update(channel, ts, build_request_status(request)),
+            )
+        message = sent[0] if sent and change is Change.CREATED else None
+        if failures and message is None:
             raise NoticeError(f"{failures} notice(s) about request #{request.id} failed")
+        if failures:  # the employee's message is kept all the same: its button must go later
+            log.warning("%s notice(s) about request #%s failed", failures, request.id)
+        return message
+
+    async def _tell_employee(self, user_id: str, message: Message, sent: list[str]) -> None:
+        """DM the employee; where the message is goes to `sent` (a reference to store)."""
+        channel = await self._replier.dm_channel(user_id)
+        ts = await self._replier.post(channel, message)
+        sent.append(json.dumps([channel, ts]))
 
     async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:
         """DM the manager a yes/no question about the request."""
@@ -230,9 +254,37 @@ class SlackNotifier:
         if failure is not None:
             raise failure
 
-    async def deliver_secret(self, request: HelpRequest, text: str) -> None:
-        """DM the employee a secret; never anywhere else."""
-        await self._replier.post_dm(request.requester_id, build_secret_notice(request, text))
+    async def deliver_secret(self, request: HelpRequest, text: str, expires_at: datetime) -> None:
+        """DM the employee a secret and when it expires, in their time zone; never anywhere
+        else."""
+        expires = wording.pass_expiry(expires_at, await self._time_zone(request.requester_id))
+        notice = build_secret_notice(request, text, expires)
+        await self._replier.post_dm(request.requester_id, notice)
+
+    async def _time_zone(self, user_id: str) -> str | None:
+        """The person's time zone as their Slack profile gives it (users.info), or None."""
+        try:
+            response = await self._replier.client.users_info(user=user_id)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("could not read a time zone: %s", exc)
+            return None
+        zone = (response.get("user") or {}).get("tz")
+        return str(zone) if zone else None
+
+
+# Changes the card does not show (the employee's alone), or shows already as it was posted.
+_NOT_ON_THE_CARD = frozenset({Change.CREATED, Change.UNDERWAY})
+# Changes after which a request can no longer be cancelled: its Cancel button goes.
+_ENDS_CANCELLING = frozenset(
+    {
+        Change.APPROVED,
+        Change.DENIED,
+        Change.EXPIRED,
+        Change.CANCELLED,
+        Change.DONE,
+        Change.FAILED,
+    }
+)
 
 
 class NoticeError(Exception):

@@ -175,6 +175,13 @@ class SqlRequestRepository:
                 _REQUESTS.update().where(_REQUESTS.c.id == request_id), {"manager_id": manager_id}
             )
 
+    async def record_employee_message(self, request_id: int, message: str) -> None:
+        async with self._statements.begin() as conn:
+            await conn.execute(
+                _REQUESTS.update().where(_REQUESTS.c.id == request_id),
+                {"employee_message": message},
+            )
+
     async def approve(
         self,
         request_id: int,
@@ -622,6 +629,7 @@ def _request(row: HelpRequestRow) -> HelpRequest:
         submission_key=row.submission_key,
         announce_owner=row.announce_owner,
         platform=Platform(row.platform),
+        employee_message=row.employee_message,
     )
 
 

@@ -26,6 +26,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 PERSON_ID = 64
 CHANNEL_ID = 256
 MESSAGE_ID = 128
+# Where a front end told the employee of a request (migration 0008): a channel and a message.
+EMPLOYEE_MESSAGE = CHANNEL_ID + MESSAGE_ID + 16
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -137,6 +139,8 @@ class HelpRequestRow(Base):
     submission_key: Mapped[str | None] = mapped_column(String(64))
     # The front end it came from (bot.domain.platform.Platform); rows older than Teams are Slack's.
     platform: Mapped[str] = mapped_column(String(16), server_default="slack")
+    # Where the employee was told of it (the front end's reference; see bot.domain.requests).
+    employee_message: Mapped[str | None] = mapped_column(String(EMPLOYEE_MESSAGE))
 
     __table_args__ = (
         # One request in progress per employee, enforced by the database across replicas.

@@ -54,11 +54,12 @@ class ContactRoutes:
         self.helpdesk = helpdesk
 
     async def handle_contact_it(self, turn: Turn, step: StepData) -> Answer:
-        active = await self.helpdesk.active_request_of(turn.user_id)
-        if active is not None:
-            return Answer.replace(build_open_request(active))
+        start = await self.helpdesk.start_form(turn.user_id, step.topic_id, step.walk_id)
+        if start.active is not None:
+            return Answer.replace(build_open_request(start.active))
         ref = FormRef(walk_id=step.walk_id, topic_id=step.topic_id, step_id=step.step_id)
-        return Answer.replace(build_contact_form(self.deps.walks.guide, ref))
+        form = build_contact_form(self.deps.walks.guide, ref, description=start.description)
+        return Answer.replace(form)
 
     async def handle_contact_sent(self, turn: Turn, sent: ContactData) -> Answer:
         """Stored as request #N; a field the core refuses comes back inline, typed values kept.

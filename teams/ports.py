@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Iterable
@@ -27,7 +28,7 @@ from teams.cards.helpdesk import (
     build_secret_notice,
     build_thread_note,
 )
-from teams.cards.notices import build_alert
+from teams.cards.notices import build_alert, build_request_status
 from teams.cards.text import emoji, escape
 from teams.connector import Connector, UnsafeServiceUrlError
 from teams.conversation import card_message, thread_of
@@ -170,8 +171,9 @@ class TeamsNotifier:
         channel_id: str,
         guide: Guide,
         provider: str,
-        it_contact: str,
+        it_contact: str | None,
         security_channel: str | None = None,
+        hours: str | None = None,
     ) -> None:
         self._connector = connector
         self._addresses = addresses
@@ -179,7 +181,8 @@ class TeamsNotifier:
         self._security_channel = security_channel
         self._guide = guide
         self._provider = provider
-        self._it_contact = it_contact
+        self._it_contact = it_contact  # plain text; None when IT_CONTACT is not set
+        self._hours = hours  # plain text; None when HELPDESK_HOURS is not set
 
     async def post_request(self, request: HelpRequest, actions: list[ActionItem]) -> Card:
         """Start the request's thread in the help-desk channel with its card; where it is."""
@@ -194,14 +197,13 @@ class TeamsNotifier:
         )
         return Card(self._channel, posted.activity_id)
 
-    async def tell(self, notice: Notice) -> None:
-        """A request's change on its card, in its thread and to its employee; an alert as a new
-        thread in the help-desk channel, and in the security channel too when it is for
-        security. Each channel is tried even when the other refuses; then the first failure
-        is raised."""
+    async def tell(self, notice: Notice) -> str | None:
+        """A request's change on its card, in its thread and to its employee (for a new request,
+        where the employee's message is); an alert as a new thread in the help-desk channel,
+        and in the security channel too when it is for security. Each channel is tried even
+        when the other refuses; then the first failure is raised."""
         if isinstance(notice, RequestChanged):
-            await self._request_changed(notice)
-            return
+            return await self._request_changed(notice)
         request = getattr(notice, "request", None)
         names = await self._addresses.names([getattr(notice, "actor", None)])
         if request is not None:
@@ -219,13 +221,16 @@ class TeamsNotifier:
                 failure = failure or exc
         if failure is not None:
             raise failure
+        return None
 
-    async def deliver_secret(self, request: HelpRequest, text: str) -> None:
-        """The secret in the employee's personal chat, sent once (never retried: a retry after
-        a lost answer could show it twice), and nowhere else."""
+    async def deliver_secret(self, request: HelpRequest, text: str, expires_at: datetime) -> None:
+        """The secret in the employee's personal chat with when it expires (in UTC: Teams does
+        not tell the bot a person's time zone), sent once (never retried: a retry after a lost
+        answer could show it twice), and nowhere else."""
         contact = await self._personal_chat(request.requester_id)
+        notice = build_secret_notice(request, text, wording.pass_expiry(expires_at))
         try:
-            await self._send_to(contact, card_message(build_secret_notice(request, text)))
+            await self._send_to(contact, card_message(notice))
         except aiohttp.ClientResponseError as exc:
             if exc.status in GONE:
                 await self._addresses.unreachable(contact)
@@ -237,17 +242,38 @@ class TeamsNotifier:
         question = build_manager_question(request, await self._names(request, manager_id))
         await self._send_to(contact, card_message(question))
 
-    async def _request_changed(self, notice: RequestChanged) -> None:
+    async def _request_changed(self, notice: RequestChanged) -> str | None:
         """Tell the employee, then update the card in place (saying when the employee could not
-        be told) and note the change in its thread."""
+        be told) and note the change in its thread, and take the Cancel button off the
+        employee's first message once it can no longer be used; where the employee's message
+        about a new request is."""
         request, change, actions = notice.request, notice.change, list(notice.actions)
-        employee = build_employee_notice(request, change, actions, self._it_contact)
-        told = await self._tell_employee(request, employee) if employee is not None else Told.NONE
+        employee = build_employee_notice(request, change, actions, self._it_contact, self._hours)
+        sent: list[str] = []
+        told = Told.NONE
+        if employee is not None:
+            told = await self._tell_employee(request, employee, sent)
         failures = int(told is Told.FAILED)
         if request.channel_id and request.message_ts:
             failures += await self._on_the_desk(notice, told)
-        if failures:
+        if request.employee_message and change in _ENDS_CANCELLING:
+            failures += await _attempt("update the employee's first message", self._ended(request))
+        message = sent[0] if sent and change is Change.CREATED else None
+        if failures and message is None:
             raise NoticeError(f"{failures} notice(s) about request #{request.id} failed")
+        if failures:  # the employee's message is kept all the same: its button must go later
+            log.warning("%s notice(s) about request #%s failed", failures, request.id)
+        return message
+
+    async def _ended(self, request: HelpRequest) -> None:
+        """The employee's first message about the request, now without its Cancel button."""
+        contact = await self._addresses.chat_of(request.requester_id)
+        if contact is None or not request.employee_message:
+            return
+        conversation, activity_id = json.loads(request.employee_message)
+        service_url = str(contact.address.get("serviceUrl") or "")
+        status = card_message(build_request_status(request))
+        await self._connector.update(service_url, conversation, activity_id, status)
 
     async def _on_the_desk(self, notice: RequestChanged, told: Told) -> int:
         """The card updated (when the change shows on it, or the employee turned out to be
@@ -260,7 +286,7 @@ class TeamsNotifier:
             await self._addresses.chat_of(request.requester_id) is None
         )
         failures = 0
-        if change is not Change.CREATED or told is Told.UNREACHABLE:
+        if change not in _NOT_ON_THE_CARD or told is Told.UNREACHABLE:
             card = build_request_card(
                 request, actions, self._guide, self._provider, names, unreachable=unreachable
             )
@@ -268,23 +294,29 @@ class TeamsNotifier:
                 service_url, thread, request.message_ts or "", card_message(card)
             )
             failures += await _attempt("update the card", update)
+        note: dict[str, Any] | None = build_thread_note(
+            request, change, notice.actor, actions, names
+        )
         if told is Told.UNREACHABLE and change is Change.DONE:
             # The note for "done" says the employee was told: here they were not.
             note = build_notice(f"{emoji('warning')} {escape(wording.NO_PERSONAL_CHAT)}")
-        else:
-            note = build_thread_note(request, change, notice.actor, actions, names)
+        if note is None:
+            return failures
         send = self._connector.send(service_url, thread, card_message(note))
         return failures + await _attempt("write the thread", send)
 
-    async def _tell_employee(self, request: HelpRequest, card: dict[str, Any]) -> Told:
-        """The employee's message in their personal chat. Without one (they never opened it, or
-        removed the app: Teams answers 403), the request's card says so."""
+    async def _tell_employee(
+        self, request: HelpRequest, card: dict[str, Any], sent: list[str]
+    ) -> Told:
+        """The employee's message in their personal chat (where it is goes to `sent`). Without
+        one (they never opened it, or removed the app: Teams answers 403), the request's card
+        says so."""
         contact = await self._addresses.chat_of(request.requester_id)
         if contact is None:
             log.warning("request #%s: the employee has no personal chat with the bot", request.id)
             return Told.UNREACHABLE
         try:
-            await self._send_to(contact, card_message(card))
+            conversation, activity_id = await self._send_to(contact, card_message(card))
         except aiohttp.ClientResponseError as exc:
             if exc.status not in GONE:
                 log.warning("could not tell the employee: %s", exc)
@@ -295,6 +327,7 @@ class TeamsNotifier:
         except _SENDING_FAILED as exc:
             log.warning("could not tell the employee: %s", exc)
             return Told.FAILED
+        sent.append(json.dumps([conversation, activity_id]))
         return Told.SENT
 
     async def _names(self, request: HelpRequest, *more: str | None) -> dict[str, str]:
@@ -329,10 +362,29 @@ class TeamsNotifier:
             raise NoPersonalChatError("the person has no personal chat with the bot")
         return contact
 
-    async def _send_to(self, contact: Contact, activity: Activity) -> None:
+    async def _send_to(self, contact: Contact, activity: Activity) -> tuple[str, str]:
+        """Send to the contact's chat; (the conversation, the message's activity id)."""
         address = contact.address
         conversation = str((address.get("conversation") or {}).get("id") or "")
-        await self._connector.send(str(address.get("serviceUrl") or ""), conversation, activity)
+        sent = await self._connector.send(
+            str(address.get("serviceUrl") or ""), conversation, activity
+        )
+        return conversation, sent
+
+
+# Changes the card does not show (the employee's alone), or shows already as it was posted.
+_NOT_ON_THE_CARD = frozenset({Change.CREATED, Change.UNDERWAY})
+# Changes after which a request can no longer be cancelled: its Cancel button goes.
+_ENDS_CANCELLING = frozenset(
+    {
+        Change.APPROVED,
+        Change.DENIED,
+        Change.EXPIRED,
+        Change.CANCELLED,
+        Change.DONE,
+        Change.FAILED,
+    }
+)
 
 
 class NoticeError(Exception):

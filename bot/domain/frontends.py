@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.domain.notices import AuthenticatorEnrolled, Notice, StepUpLocked
 from bot.domain.platform import Platform, platform_of
@@ -96,7 +97,7 @@ class FrontEnds:
         front_end = self._of_request(request, "the card")
         return await front_end.notifier.post_request(request, actions)
 
-    async def tell(self, notice: Notice) -> None:
+    async def tell(self, notice: Notice) -> str | None:
         """Deliver the notice through its request's platform, or its person's (an admin's
         step-up alerts); dropped, with a warning, for a platform not served."""
         if isinstance(notice, StepUpLocked | AuthenticatorEnrolled):
@@ -110,12 +111,13 @@ class FrontEnds:
                 type(notice).__name__,
                 platform.value,
             )
-            return
-        await front_end.notifier.tell(notice)
+            return None
+        return await front_end.notifier.tell(notice)
 
-    async def deliver_secret(self, request: HelpRequest, text: str) -> None:
+    async def deliver_secret(self, request: HelpRequest, text: str, expires_at: datetime) -> None:
         """Give the employee the secret on their own platform; refused for one not served."""
-        await self._of_request(request, "a secret").notifier.deliver_secret(request, text)
+        front_end = self._of_request(request, "a secret")
+        await front_end.notifier.deliver_secret(request, text, expires_at)
 
     async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:
         """Ask the manager on the request's platform; refused for one not served."""

@@ -62,6 +62,9 @@ class Choice(_Strict):
 
     label: PlainText
     goto: StepId
+    # What the choice tells IT of what happened: the contact form's "What happened" says it
+    # instead of the topic's title (which may name two problems: "lost ... or new number").
+    tells_it: PlainText | None = None
 
 
 class Picture(_Strict):

@@ -60,13 +60,16 @@ class Notifier(Protocol):
         """Post the new request to the help-desk channel; where its card is."""
         ...
 
-    async def tell(self, notice: Notice) -> None:
+    async def tell(self, notice: Notice) -> str | None:
         """Deliver one notice: a request's change (its card, thread and employee) or an alert
-        for the help desk (and security, when the alert is `for_security`)."""
+        for the help desk (and security, when the alert is `for_security`). For a new request,
+        where the employee's message about it is (the front end's own reference, stored with the
+        request so that the message can be updated once the request ends); else None."""
         ...
 
-    async def deliver_secret(self, request: HelpRequest, text: str) -> None:
-        """Give the employee, and only them, something secret (a temporary access pass)."""
+    async def deliver_secret(self, request: HelpRequest, text: str, expires_at: datetime) -> None:
+        """Give the employee, and only them, something secret (a temporary access pass) and
+        when it expires."""
         ...
 
     async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:

@@ -91,6 +91,9 @@ class RequestRepository(Protocol):
     async def record_manager(self, request_id: int, manager_id: str) -> None:
         """Store who the requester's manager is (asked to confirm the request)."""
 
+    async def record_employee_message(self, request_id: int, message: str) -> None:
+        """Store where the front end told the employee of their request (its reference)."""
+
     async def approve(
         self,
         request_id: int,

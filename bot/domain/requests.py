@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -196,6 +197,9 @@ class HelpRequest:
     announce_owner: str | None = None
     # The front end it came from: its card, its decisions and its notices stay there.
     platform: Platform = Platform.SLACK
+    # Where the front end showed the employee their request (its own reference): that message
+    # loses its Cancel button, updated in place, once the request can no longer be cancelled.
+    employee_message: str | None = None
 
     def is_expired(self, now: datetime) -> bool:
         """True once the request waited past its expiry without a decision."""
@@ -264,6 +268,7 @@ class Change(StrEnum):
 
     CREATED = "created"
     APPROVED = "approved"
+    UNDERWAY = "underway"  # the approval outlasts its first run: the employee hears of it now
     DENIED = "denied"
     ACTION_WAITING = "action_waiting"
     ACTION_DONE = "action_done"
@@ -278,3 +283,12 @@ class Change(StrEnum):
     REPORTED = "reported"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+
+
+def retryable(request: HelpRequest, actions: Sequence[ActionItem]) -> bool:
+    """True when an admin may retry the request's failed actions now: the request failed, or an
+    action failed while another (a manual step) keeps the request from settling."""
+    if request.status is Status.FAILED:
+        return True
+    failed = any(item.status is ActionStatus.FAILED for item in actions)
+    return request.status is Status.EXECUTING and failed

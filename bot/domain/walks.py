@@ -121,6 +121,23 @@ class Walks:
         lines += [f"chose: {choice.split(':', 1)[1]}" for choice in walk.state.choices]
         return tuple(lines)
 
+    async def told(self, walk_id: str, user_id: str) -> str | None:
+        """What the person's choices on their walk say happened (the last choice that says),
+        or None (a walk not theirs or not stored, or no choice that tells)."""
+        walk = await self._walks.get_walk(walk_id)
+        if walk is None or walk.user_id != user_id:
+            return None
+        for made in reversed(walk.state.choices):
+            step_id, _, label = made.partition(":")
+            try:
+                step = self.guide.step(walk.state.topic_id, step_id)
+            except KeyError:  # the guide changed since
+                continue
+            said = next((c.tells_it for c in step.choices if c.label == label), None)
+            if said:
+                return said
+        return None
+
     async def press(
         self, walk_id: str, user_id: str, shown_step: str, move: Move, choice: int = 0
     ) -> WalkRecord | None:

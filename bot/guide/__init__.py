@@ -22,6 +22,8 @@ DEFAULT_VARIABLES = {
     "manage_settings_url": DEFAULT_MANAGE_SETTINGS_URL,
     "app_passwords_url": DEFAULT_APP_PASSWORDS_URL,
     "it_contact": "your IT department",
+    # The end of the sentence that sends a person to IT: how to reach them, when IT_CONTACT says.
+    "it_reach": "",
 }
 
 PICTURES_PATH = "/guide/pictures"
@@ -123,8 +125,11 @@ def _location(loc: tuple[int | str, ...]) -> str:
 def guide_variables(settings: Settings) -> dict[str, str]:
     """The variables that come from settings: the organisation's links and IT contact (text typed
     by an operator, escaped so that it shows as typed rather than as markup)."""
-    return {
+    variables = {
         "manage_settings_url": str(settings.manage_settings_url),
         "app_passwords_url": str(settings.app_passwords_url),
-        "it_contact": markup.escape(settings.it_contact),
     }
+    if settings.it_contact:
+        contact = markup.escape(settings.it_contact)
+        variables |= {"it_contact": contact, "it_reach": f" Reach them at: {contact}."}
+    return variables

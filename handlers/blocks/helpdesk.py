@@ -42,11 +42,12 @@ from bot.domain.requests import (
     Remaining,
     Status,
     questions_for,
+    retryable,
 )
 from handlers.blocks.guide import Message
 from handlers.blocks.text import SLACK, escape_mrkdwn, escape_mrkdwn_within
 from handlers.ids import ActionId, FieldId, ViewId
-from handlers.payloads import ContactMeta, DenyMeta, EnrollMeta, StepUpMeta
+from handlers.payloads import ContactMeta, DenyMeta, EnrollMeta, GuideMessage, StepUpMeta
 from handlers.slack_rules.basics import SECTION_TEXT_LIMIT
 
 NO_REASON = wording.NO_REASON
@@ -60,10 +61,14 @@ def build_contact_modal(
     walk_id: str | None,
     filled: ContactForm | None = None,
     problem: str | None = None,
+    *,
+    description: str | None = None,
+    origin: GuideMessage | None = None,
 ) -> View:
-    """The form behind Contact IT, pre-filled from the topic the employee was on, or with what
-    they typed before when it has to be shown again (`problem` says why)."""
-    title = guide.topic(topic_id).title if topic_id else ""
+    """The form behind Contact IT, pre-filled from the topic the employee was on (`description`
+    when the walk told more), or with what they typed before when it has to be shown again
+    (`problem` says why); `origin` is the guide message it was opened on."""
+    title = description or (guide.topic(topic_id).title if topic_id else "")
     top = f":warning: *{problem}*\n\n" if problem else ""
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"{top}:lock: *{NEVER_ASK}*")),
@@ -117,7 +122,9 @@ def build_contact_modal(
         title=wording.CONTACT_IT,
         submit=wording.SEND_TO_IT,
         close=wording.CANCEL,
-        private_metadata=ContactMeta(walk_id=walk_id, topic_id=topic_id).model_dump_json(),
+        private_metadata=ContactMeta(
+            walk_id=walk_id, topic_id=topic_id, origin=origin
+        ).model_dump_json(exclude_none=True),
         blocks=blocks,
     )
 
@@ -260,7 +267,7 @@ def build_request_card(
         blocks += _decision_blocks(request)
     else:
         blocks += _action_blocks(actions)
-        if request.status is Status.FAILED:
+        if retryable(request, actions):
             blocks.append(
                 ActionsBlock(
                     elements=[
@@ -282,16 +289,22 @@ def build_request_card(
 
 def build_thread_note(
     request: HelpRequest, change: Change, actor: str | None, actions: list[ActionItem]
-) -> str:
-    """One line for the card's thread, so the history stays readable."""
+) -> str | None:
+    """One line for the card's thread, so the history stays readable; None when the change
+    has no line of its own (see wording.thread_note)."""
     return wording.thread_note(SLACK, request, change, actor, actions)
 
 
 def build_employee_notice(
-    request: HelpRequest, change: Change, actions: list[ActionItem], it_contact: str
+    request: HelpRequest,
+    change: Change,
+    actions: list[ActionItem],
+    it_contact: str | None,
+    hours: str | None = None,
 ) -> Message | None:
-    """The DM the employee gets at each change that concerns them; None when there is none."""
-    text = wording.employee_notice(SLACK, request, change, actions, it_contact)
+    """The DM the employee gets at each change that concerns them; None when there is none.
+    `it_contact` and `hours` are the settings escaped, None when unset."""
+    text = wording.employee_notice(SLACK, request, change, actions, it_contact, hours)
     if text is None:
         return None
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text[:3000]))]
@@ -323,9 +336,9 @@ def build_cancelled(request: HelpRequest) -> Message:
     return Message.plain(wording.cancelled(SLACK, request))
 
 
-def build_secret_notice(request: HelpRequest, secret: str) -> Message:
-    """The temporary access pass, for the employee's eyes only."""
-    text = wording.secret_notice(SLACK, request, secret)
+def build_secret_notice(request: HelpRequest, secret: str, expires: str | None = None) -> Message:
+    """The temporary access pass, for the employee's eyes only; `expires` says when."""
+    text = wording.secret_notice(SLACK, request, secret, expires)
     return Message(
         text="Your temporary access pass", blocks=[SectionBlock(text=MarkdownTextObject(text=text))]
     )

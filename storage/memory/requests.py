@@ -109,6 +109,9 @@ class MemoryRequestRepository(MemoryActions):
     async def record_manager(self, request_id: int, manager_id: str) -> None:
         await self._change(request_id, lambda _: True, None, manager_id=manager_id)
 
+    async def record_employee_message(self, request_id: int, message: str) -> None:
+        await self._change(request_id, lambda _: True, None, employee_message=message)
+
     async def approve(
         self,
         request_id: int,

@@ -29,6 +29,7 @@ from bot.domain.requests import (
     Remaining,
     Status,
     questions_for,
+    retryable,
 )
 from bot.qr import qr_png
 from teams.cards.text import (
@@ -83,12 +84,15 @@ def build_contact_form(
     filled: ContactForm | None = None,
     problems: Mapping[str, str] | None = None,
     problem: str | None = None,
+    *,
+    description: str | None = None,
 ) -> Card:
-    """The form behind Contact IT, in place of the walk's card: pre-filled from the topic, or
-    with what the employee typed when it comes back with `problems` (field -> what is wrong, as
-    ContactForm.problems names them) shown under each field; `problem` is shown on top."""
+    """The form behind Contact IT, in place of the walk's card: pre-filled from the topic
+    (`description` when the walk told more), or with what the employee typed when it comes back
+    with `problems` (field -> what is wrong, as ContactForm.problems names them) shown under each
+    field; `problem` is shown on top."""
     topic_id = ref.topic_id
-    title = _topic_title(guide, topic_id) if topic_id else ""
+    title = description or (_topic_title(guide, topic_id) if topic_id else "")
     wrong = problems or {}
     body: list[Element] = [heading(wording.CONTACT_IT)]
     if problem:
@@ -312,7 +316,7 @@ def build_request_card(
         body += _decision(request)
     else:
         body += _action_items(actions, pen)
-        if request.status is Status.FAILED:
+        if retryable(request, actions):
             body.append(action_set([_desk(wording.RETRY, Verb.RETRY, request, "positive")]))
     body.append(subtle(escape(wording.provider_note(provider))))
     summary = f"{wording.request_title(request.id, topic)} ({wording.STATUS_WORDS[request.status]})"
@@ -537,18 +541,26 @@ def build_thread_note(
     actor: str | None,
     actions: Sequence[ActionItem],
     names: Mapping[str, str] | None = None,
-) -> Card:
-    """One line for the card's thread (a reply to it), so the history stays readable."""
+) -> Card | None:
+    """One line for the card's thread (a reply to it), so the history stays readable; None when
+    the change has no line of its own (see wording.thread_note)."""
     pen = TeamsPen(_with_requester(request, names))
-    return build_notice(wording.thread_note(pen, request, change, actor, list(actions)))
+    note = wording.thread_note(pen, request, change, actor, list(actions))
+    return None if note is None else build_notice(note)
 
 
 def build_employee_notice(
-    request: HelpRequest, change: Change, actions: Sequence[ActionItem], it_contact: str
+    request: HelpRequest,
+    change: Change,
+    actions: Sequence[ActionItem],
+    it_contact: str | None,
+    hours: str | None = None,
 ) -> Card | None:
     """The personal-chat message the employee gets at each change that concerns them (None when
-    there is none); `it_contact` is plain text (the IT_CONTACT setting)."""
-    text = wording.employee_notice(TEAMS, request, change, list(actions), escape(it_contact))
+    there is none); `it_contact` and `hours` are plain text (the settings), None when unset."""
+    contact = escape(it_contact) if it_contact else None
+    when = escape(hours) if hours else None
+    text = wording.employee_notice(TEAMS, request, change, list(actions), contact, when)
     if text is None:
         return None
     buttons: list[Element] = []
@@ -569,11 +581,11 @@ def _not_me(request: HelpRequest) -> Element:
     return _asked_first(wording.NOT_ME, wording.NOT_ME_QUESTION, wording.NOT_ME_CHECK, confirm)
 
 
-def build_secret_notice(request: HelpRequest, secret: str) -> Card:
-    """The temporary access pass, for the employee's eyes only (their personal chat)."""
-    return card(
-        [text_block(wording.secret_notice(TEAMS, request, secret))], "Your temporary access pass"
-    )
+def build_secret_notice(request: HelpRequest, secret: str, expires: str | None = None) -> Card:
+    """The temporary access pass, for the employee's eyes only (their personal chat); `expires`
+    says when."""
+    text = wording.secret_notice(TEAMS, request, secret, expires)
+    return card([text_block(text)], "Your temporary access pass")
 
 
 def build_manager_question(request: HelpRequest, names: Mapping[str, str] | None = None) -> Card:

@@ -143,8 +143,8 @@ async def test_the_whole_story_in_the_browser(page: Page) -> None:
     await shot(tab, "01-menu")
 
     await menu.locator('[data-block-id="mfa-guide-menu-lost-phone"] [data-kind="button"]').click()
-    await expect(menu).to_contain_text("I have no other method")
-    await menu.get_by_role("button", name="I have no other method").click()
+    await expect(menu).to_contain_text("and I have no other method")
+    await menu.get_by_role("button", name="It's lost or stolen, and I have no other method").click()
     contact = menu.locator('[data-action-id="mfa-guide-contact-it"]')
     await expect(contact).to_be_visible()
     await shot(tab, "02-contact-it")

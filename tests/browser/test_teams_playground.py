@@ -386,7 +386,7 @@ async def test_a_request_filed_and_decided_in_teams(people: People) -> None:
     # A topic walked to Contact IT: each step replaces the card the button is on.
     await topic(menu, "I lost my phone or got a new number").click()
     await expect(menu).to_contain_text("step 1")
-    await menu.get_by_role("button", name="I have no other method").click()
+    await menu.get_by_role("button", name="It's lost or stolen, and I have no other method").click()
     await expect(menu).to_contain_text("step 2")
     await expect(jordan.locator(".ac-adaptiveCard")).to_have_count(2)
     await shot(jordan, "03-contact-it")

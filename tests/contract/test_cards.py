@@ -79,3 +79,17 @@ async def test_cards_still_to_post_are_the_open_requests_without_one(stores: Sto
     assert await repo.record_card(posted.id, "p1:a", Card("C0DESK", "1.0"), "", "")
     waiting = [r for r in await repo.requests_in(frozenset({Status.OPEN})) if r.message_ts is None]
     assert [r.id for r in waiting] == [unposted.id]
+
+
+async def test_where_the_employee_was_told_is_stored_with_the_request(stores: Stores) -> None:
+    repo = stores.requests
+    request = await created(stores, owner="p1:run")
+    assert request.employee_message is None
+    where = '["D0ADA", "1700000000.000200"]'
+    await repo.record_employee_message(request.id, where)
+    stored = await repo.get_request(request.id)
+    assert stored is not None
+    assert stored.employee_message == where
+    assert stored.updated_at == request.updated_at  # a fact, not a change of state
+    (listed,) = await repo.requests_in(frozenset({Status.OPEN}))
+    assert listed.employee_message == where

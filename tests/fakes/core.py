@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.domain.frontends import FrontEnd
@@ -92,7 +93,7 @@ class Notices:
         if isinstance(notice, RequestChanged):
             self.changes.append(notice.change)
 
-    async def deliver_secret(self, request: HelpRequest, text: str) -> None:
+    async def deliver_secret(self, request: HelpRequest, text: str, expires_at: datetime) -> None:
         return None
 
     async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:
@@ -164,7 +165,7 @@ class Side:
     async def tell(self, notice: Notice) -> None:
         self.notices.append(notice)
 
-    async def deliver_secret(self, request: HelpRequest, text: str) -> None:
+    async def deliver_secret(self, request: HelpRequest, text: str, expires_at: datetime) -> None:
         self.secrets.append(request.id)
 
     async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:

@@ -42,7 +42,7 @@ async def to_contact_it(teams: TeamsDriver, user: TeamsUser = EMPLOYEE) -> CardV
     """The lost-phone topic walked to its "Have IT clear your settings" step."""
     card = await menu(teams, user)
     step = await teams.press(card, Verb.TOPIC, match={"topic": "lost-phone"})
-    return await teams.press(step, Verb.CHOICE, match={"choice": 1})  # "I have no other method"
+    return await teams.press(step, Verb.CHOICE, match={"choice": 1})  # lost, no other method
 
 
 async def contact_form(teams: TeamsDriver, user: TeamsUser = EMPLOYEE) -> CardView:

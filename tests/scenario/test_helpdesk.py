@@ -49,7 +49,7 @@ async def _to_contact_it(slack: SlackDriver, user: str = "U1") -> Screen:
     _, menu = await slack.command(user=user)
     assert menu is not None
     step = await slack.click_and_see(menu, f"{ActionId.TOPIC}lost-phone")
-    return await slack.click_and_see(step, f"{ActionId.CHOICE}1")  # "I have no other method"
+    return await slack.click_and_see(step, f"{ActionId.CHOICE}1")  # lost, no other method
 
 
 async def _request(slack: SlackDriver, user: str = "U1", **values: str) -> Screen:
@@ -111,7 +111,9 @@ async def test_from_a_topic_to_a_done_request(slack: SlackDriver) -> None:
     form = slack.opened_view()
     assert "never ask you for your password" in json.dumps(form)
     description = next(b for b in form["blocks"] if b.get("block_id") == FieldId.DESCRIPTION)
-    assert description["element"]["initial_value"] == "I lost my phone or got a new number"
+    # What the walk's choice told, rather than the topic's title (which names two problems).
+    lost = "My phone was lost or stolen, and I have no other way to sign in."
+    assert description["element"]["initial_value"] == lost
 
     card = await _request(slack)
     text = card.all_text()
@@ -123,7 +125,7 @@ async def test_from_a_topic_to_a_done_request(slack: SlackDriver) -> None:
     assert "+1 555 0101, desk 4B" in text
     assert ":rotating_light: Yes" in text
     assert "Two ways back into your account" in text
-    assert "chose: I have no other method" in text
+    assert "chose: It's lost or stolen, and I have no other method" in text
     ticked = card.element(ActionId.SELECT_ACTIONS)["initial_options"]
     assert [o["value"] for o in ticked] == ["clear_mfa", "delete_app_passwords", "revoke_sessions"]
     assert "Your request #1 is with IT" in _dms(slack)[0]
@@ -139,8 +141,9 @@ async def test_from_a_topic_to_a_done_request(slack: SlackDriver) -> None:
     assert ActionId.APPROVE not in done.action_ids()
     assert done.all_text().count(":white_check_mark:") >= 3
     dms = _dms(slack)
-    assert any("IT approved your request #1" in dm for dm in dms)
-    finished = next(dm for dm in dms if "is done" in dm)
+    # Approved and done at once: one message says both, not two a second apart.
+    assert not any("IT approved your request #1 and is making" in dm for dm in dms)
+    finished = next(dm for dm in dms if "is done: IT approved it" in dm)
     assert "Removed 3 sign-in method(s)" in finished
     assert "asked to set up two-step verification" in finished
     assert any("Approved by <@UADMIN1>" in note for note in _thread(slack))
@@ -569,7 +572,7 @@ async def test_a_card_update_slack_refuses_does_not_stop_the_actions(slack: Slac
     assert person is not None
     assert person.methods == ()
     assert "*Done*" in _card(slack).all_text()  # later updates brought the card up to date
-    assert any("IT approved your request #1" in dm for dm in _dms(slack))
+    assert any("is done: IT approved it" in dm for dm in _dms(slack))
 
 
 async def test_two_announcements_of_one_request_post_one_card(slack: SlackDriver) -> None:

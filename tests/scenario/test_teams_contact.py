@@ -37,7 +37,9 @@ async def test_the_form_replaces_the_walks_card_and_marks_what_is_required(
     form = await teams.press(step, Verb.CONTACT_IT)
     assert form.activity_id == step.activity_id
     assert "never ask you for your password" in form.all_text()
-    assert form.input(DESCRIPTION).get("value") == "I lost my phone or got a new number"
+    # What the walk's choice told, rather than the topic's title (which names two problems).
+    lost = "My phone was lost or stolen, and I have no other way to sign in."
+    assert form.input(DESCRIPTION).get("value") == lost
     for question in (LOST, REMAINING):
         element = form.input(question)
         assert element["type"] == "Input.ChoiceSet"
@@ -124,7 +126,7 @@ async def test_the_request_lands_in_the_teams_help_desk_channel(installed: Teams
     assert GUID in text
     assert "+1 555 0101, desk 4B" in text
     assert "Two ways back into your account" in text
-    assert "I have no other method" in text
+    assert "lost or stolen, and I have no other method" in text
     assert {Verb.APPROVE, Verb.DENY} <= set(card.verbs())
     # Posted as a new thread in the help-desk channel, with the bot's own token.
     [created] = [c for c in teams.fake.calls if c.path == "v3/conversations"]

@@ -73,8 +73,9 @@ async def test_approve_shows_the_clicker_a_recap_then_decides_and_refreshes_the_
     assert "Done" in done.all_text()
     assert Verb.APPROVE not in done.verbs()
     chat = teams.chat_texts(EMPLOYEE)
-    assert any("IT approved your request #1" in text for text in chat)
-    finished = next(text for text in chat if "is done" in text)
+    # Approved and done at once: one message says both.
+    assert not any("IT approved your request #1 and is making" in text for text in chat)
+    finished = next(text for text in chat if "is done: IT approved it" in text)
     assert "Removed 3 sign-in method(s)" in finished
     person = await _person(teams)
     assert (person.methods, person.app_passwords, person.sessions) == ((), 0, 0)
@@ -341,7 +342,7 @@ async def test_a_card_update_teams_refuses_does_not_stop_the_actions(
     person = await _person(teams)
     assert person.methods == ()
     assert "Done" in teams.current(card).all_text()  # later updates brought it up to date
-    assert any("IT approved your request #1" in text for text in teams.chat_texts(EMPLOYEE))
+    assert any("is done: IT approved it" in text for text in teams.chat_texts(EMPLOYEE))
 
 
 def _text(message: object) -> str:

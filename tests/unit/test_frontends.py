@@ -305,7 +305,7 @@ async def test_calls_with_a_request_go_by_its_platform_and_with_a_person_by_thei
     slack_request = _request(Platform.SLACK, "U1")
 
     assert await ports.post_request(teams_request, []) == Card(TEAMS_DESK, "teams-7")
-    await ports.deliver_secret(teams_request, "TAP")
+    await ports.deliver_secret(teams_request, "TAP", FixedClock().now())
     await ports.ask_manager(teams_request, "m-1")
     await ports.tell(ManagerSaidNo(teams_request))
     await ports.tell(RequestChanged(slack_request, (), Change.CREATED, None))
@@ -350,7 +350,7 @@ async def test_a_platform_not_served_fails_closed(caplog: pytest.LogCaptureFixtu
     with pytest.raises(PlatformNotServedError, match="card of request #7 needs teams"):
         await ports.post_request(request, [])
     with pytest.raises(PlatformNotServedError, match="secret"):
-        await ports.deliver_secret(request, "TAP-secret")
+        await ports.deliver_secret(request, "TAP-secret", FixedClock().now())
     with pytest.raises(PlatformNotServedError, match="manager"):
         await ports.ask_manager(request, "m-1")
     assert (slack.asked, slack.notices, slack.cards) == ([], [], [])

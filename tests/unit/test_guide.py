@@ -212,7 +212,8 @@ def test_the_state_machine_moves_back_and_ends() -> None:
     assert state.current == "lost-phone-ways"
     chosen = advance(GUIDE, state, Move.CHOICE, choice=1)
     assert chosen.current == "lost-phone-clear"
-    assert chosen.choices == ("lost-phone-ways:I have no other method",)
+    lost = "lost-phone-ways:It's lost or stolen, and I have no other method"
+    assert chosen.choices == (lost,)
     assert advance(GUIDE, chosen, Move.NEXT) == chosen  # no next on the last step
     back = advance(GUIDE, chosen, Move.BACK)
     assert back.current == "lost-phone-ways"

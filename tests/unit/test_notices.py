@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot import wording
 from bot.domain.identity import ResetAction
 from bot.domain.notices import (
     AuthenticatorEnrolled,
@@ -21,7 +22,16 @@ from bot.domain.notices import (
     RevokeOutcome,
     StepUpLocked,
 )
-from bot.domain.requests import ContactForm, HelpRequest, Remaining, Status
+from bot.domain.requests import (
+    ActionItem,
+    ActionStatus,
+    Change,
+    ContactForm,
+    HelpRequest,
+    Remaining,
+    Status,
+)
+from handlers.blocks.helpdesk import build_employee_notice, build_secret_notice, build_thread_note
 from handlers.blocks.notices import build_alert_text, build_not_me_reply
 from teams.cards.notices import build_alert as build_teams_alert
 
@@ -148,3 +158,64 @@ def test_a_providers_error_is_shown_as_sent_never_as_markup() -> None:
     body = json.dumps(build_teams_alert(NotMeReported(REQUEST, hostile))["body"])
     assert "[reset here](https://evil.test)" not in body
     assert "\\\\[reset here\\\\]" in body
+
+
+@pytest.mark.parametrize(
+    ("zone", "said"),
+    [
+        ("America/New_York", "at 04:00 America/New_York time on Wednesday 2 December (09:00 UTC)"),
+        ("Asia/Tokyo", "at 18:00 Asia/Tokyo time on Wednesday 2 December (09:00 UTC)"),
+        (
+            "Pacific/Kiritimati",
+            "at 23:00 Pacific/Kiritimati time on Wednesday 2 December (09:00 UTC)",
+        ),
+        ("UTC", "at 09:00 UTC on Wednesday 2 December"),
+        (None, "at 09:00 UTC on Wednesday 2 December"),
+        ("Not/AZone", "at 09:00 UTC on Wednesday 2 December"),  # a zone Slack gave and we lack
+    ],
+)
+def test_a_pass_expiry_is_written_in_the_persons_zone_with_utc_beside_it(
+    zone: str | None, said: str
+) -> None:
+    assert wording.pass_expiry(NOW, zone) == said
+
+
+def test_a_pass_notice_says_when_it_expires() -> None:
+    text = build_secret_notice(REQUEST, "TAP-1", wording.pass_expiry(NOW)).text
+    assert text == "Your temporary access pass"
+    shown = build_secret_notice(REQUEST, "TAP-1", wording.pass_expiry(NOW)).blocks[0].text.text
+    assert "expires at 09:00 UTC on Wednesday 2 December" in shown
+
+
+def test_how_to_reach_it_reads_whole_with_and_without_the_setting() -> None:
+    assert wording.reach_it("+1 555 0100") == "contact IT (+1 555 0100)"
+    assert wording.reach_it(None) == "contact your IT department"
+
+
+def test_an_approval_is_told_to_the_employee_once_with_its_result_or_as_underway() -> None:
+    items = [ActionItem(1, 7, ResetAction.CLEAR_MFA, ActionStatus.DONE, "Cleared 2 methods")]
+    assert build_employee_notice(REQUEST, Change.APPROVED, items, None) is None
+    underway = build_employee_notice(REQUEST, Change.UNDERWAY, items, None)
+    assert underway is not None
+    assert "IT approved your request #7 and is making these changes" in underway.text
+    assert "I'll message you again" in underway.blocks[0].text.text
+
+
+@pytest.mark.parametrize(
+    "change", [Change.ACTION_WAITING, Change.ACTION_RETRYING, Change.UNDERWAY, Change.ACTION_DONE]
+)
+def test_an_actions_own_progress_writes_no_thread_line(change: Change) -> None:
+    items = [ActionItem(1, 7, ResetAction.CLEAR_MFA, ActionStatus.DONE, "Cleared 2 methods")]
+    assert build_thread_note(REQUEST, change, None, items) is None
+
+
+def test_a_failure_while_a_manual_step_waits_is_a_thread_line() -> None:
+    items = [
+        ActionItem(1, 7, ResetAction.DELETE_APP_PASSWORDS, ActionStatus.MANUAL, "by hand"),
+        ActionItem(2, 7, ResetAction.REVOKE_SESSIONS, ActionStatus.FAILED, "403"),
+    ]
+    note = build_thread_note(REQUEST, Change.ACTION_FAILED, None, items)
+    assert note is not None
+    assert "It can be retried now" in note
+    alone = [replace(items[1])]
+    assert build_thread_note(REQUEST, Change.ACTION_FAILED, None, alone) is None

@@ -112,8 +112,14 @@ def test_escaping_defuses_mentions_and_links() -> None:
 
 
 def test_an_it_contact_with_markup_shows_as_typed() -> None:
-    guide = load_guide(None, {"it_contact": escape_mrkdwn("<!here> x & y")})
+    guide = load_guide(None, {"it_reach": f" Reach them at: {escape_mrkdwn('<!here> x & y')}."})
     assert "&lt;!here&gt; x &amp; y" in guide.texts.contact_it
+
+
+def test_without_an_it_contact_the_guide_names_nobody_twice() -> None:
+    text = load_guide(None).texts.contact_it
+    assert "account: your IT department" not in text
+    assert text.startswith("Contact your IT department to get help signing in to your account.\n")
 
 
 @pytest.mark.parametrize(("topic", "step"), [(t.id, s.id) for t in GUIDE.topics for s in t.steps])

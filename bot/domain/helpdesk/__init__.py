@@ -14,7 +14,7 @@ from bot.domain.helpdesk.core import Core
 from bot.domain.helpdesk.decisions import Approve, Choice, Decisions, Deny, Retry
 from bot.domain.helpdesk.execution import Execution
 from bot.domain.helpdesk.housekeeping import Housekeeping
-from bot.domain.helpdesk.intake import Form, Intake, Submitted
+from bot.domain.helpdesk.intake import Form, FormStart, Intake, Submitted
 from bot.domain.helpdesk.policy import Policy
 from bot.domain.helpdesk.reset_notice import ResetNotices
 from bot.domain.identity import IdentityProvider
@@ -34,6 +34,7 @@ __all__ = [
     "Approve",
     "Choice",
     "Deny",
+    "FormStart",
     "Helpdesk",
     "HelpdeskConfig",
     "Place",
@@ -90,6 +91,11 @@ class Helpdesk:
     async def active_request_of(self, user_id: str) -> HelpRequest | None:
         """The employee's request still in progress, if any."""
         return await self._intake.active_request_of(user_id)
+
+    async def start_form(self, user_id: str, topic_id: str, walk_id: str | None) -> FormStart:
+        """What Contact IT opens: the request in progress, or the form pre-filled from the walk
+        (see Intake.start_form)."""
+        return await self._intake.start_form(user_id, topic_id, walk_id)
 
     async def submit(
         self,

@@ -57,7 +57,9 @@ class Announcer:
         if posted is None:
             return
         try:
-            await core.notifier.tell(RequestChanged(posted, (), Change.CREATED, None))
+            message = await core.notifier.tell(RequestChanged(posted, (), Change.CREATED, None))
+            if message is not None:  # kept, to take its Cancel button away once the request ends
+                await core.requests.record_employee_message(request.id, message)
         except Exception:
             log.exception("could not confirm request #%s to the employee", request.id)
         if core.config.manager_attestation:

@@ -140,11 +140,18 @@ class Decisions:
         request = await self._policy.failed_request(choice.request_id, actor, place)
         await self._gate.verify(actor, request.id, code)
         audit = AuditEntry(core.clock.now(), actor, "request.retried", request.id)
-        if not await core.requests.transition(
-            request.id, frozenset({Status.FAILED}), Status.EXECUTING, audit, not_suspicious=True
-        ):
-            raise already(await core.get(request.id))
-        await core.requests.reopen_failed_actions(request.id, core.clock.now())
+        if request.status is Status.FAILED:
+            if not await core.requests.transition(
+                request.id, frozenset({Status.FAILED}), Status.EXECUTING, audit, not_suspicious=True
+            ):
+                raise already(await core.get(request.id))
+            await core.requests.reopen_failed_actions(request.id, core.clock.now())
+        else:
+            # Still executing (a manual step open): the failed actions alone are reopened, and
+            # only once however many admins press Retry at the same time.
+            if not await core.requests.reopen_failed_actions(request.id, core.clock.now()):
+                raise already(await core.get(request.id))
+            await core.requests.record_audit(audit)
         self._follow_up(self._carry_out(request.id, Change.RETRIED, actor), "retry")
         return replace(request, status=Status.EXECUTING)
 

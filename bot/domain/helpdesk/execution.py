@@ -72,7 +72,8 @@ class Execution:
         """Carry out the approved actions, each at most once, and settle the request."""
         core = self._core
         request = await core.get(request_id)
-        if request.status is Status.APPROVED:
+        first_run = request.status is Status.APPROVED
+        if first_run:
             audit = AuditEntry(core.clock.now(), SYSTEM, "request.executing", request.id)
             if not await core.requests.transition(
                 request.id, frozenset({Status.APPROVED}), Status.EXECUTING, audit
@@ -91,9 +92,19 @@ class Execution:
         owner = core.run_owner()
         for item in due:
             if core.stopping:
-                return  # shutting down: what is left is for another replica, or a restart
+                break  # shutting down: what is left is for another replica, or a restart
             await self._claimed(request, item, person, owner)
         await self.settle(request.id, person.user)
+        if first_run:
+            await self._tell_underway(request.id)
+
+    async def _tell_underway(self, request_id: int) -> None:
+        """The approval's first run is over and the request is not settled (a manual step, a
+        retry later): the employee hears of the approval now. One settled at once tells of the
+        approval with its result, in one message rather than two a second apart."""
+        request = await self._core.get(request_id)
+        if request.status is Status.EXECUTING:
+            await self._core.notify(request_id, Change.UNDERWAY, None)
 
     async def _claimed(
         self, request: HelpRequest, item: ActionItem, person: _Person, owner: str
@@ -172,12 +183,13 @@ class Execution:
         core = self._core
         if person.user is None:
             raise person.error or IdentityError("the person was not found")
-        result = await run_action(
-            core.provider, item.action, person.user, core.config.tap_lifetime_minutes
-        )
+        lifetime = core.config.tap_lifetime_minutes
+        # A pass is valid from its making: counted from before the call, never later than it is.
+        expires_at = core.clock.now() + timedelta(minutes=lifetime)
+        result = await run_action(core.provider, item.action, person.user, lifetime)
         if result.secret_for_user is not None:
             try:
-                await core.notifier.deliver_secret(request, result.secret_for_user)
+                await core.notifier.deliver_secret(request, result.secret_for_user, expires_at)
             except Exception as exc:
                 undelivered = IdentityError(
                     "the pass was created but could not be sent to the employee; issue a new one"

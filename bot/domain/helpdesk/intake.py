@@ -62,6 +62,15 @@ class Form:
     platform: Platform = Platform.SLACK
 
 
+@dataclass(frozen=True)
+class FormStart:
+    """What pressing Contact IT opens: the request already in progress (`active`), or the form
+    with "What happened" pre-filled (`description`)."""
+
+    active: HelpRequest | None
+    description: str
+
+
 class Intake:
     """Requests as their employees make, withdraw and question them."""
 
@@ -73,6 +82,20 @@ class Intake:
     async def active_request_of(self, user_id: str) -> HelpRequest | None:
         """The employee's request still in progress, if any."""
         return await self._core.requests.active_request_of(user_id)
+
+    async def start_form(self, user_id: str, topic_id: str, walk_id: str | None) -> FormStart:
+        """What Contact IT opens: the request in progress, or the form, its "What happened"
+        saying what the walk's choices told (else the topic's title)."""
+        active = await self.active_request_of(user_id)
+        if active is not None:
+            return FormStart(active, "")
+        told = await self._walks.told(walk_id, user_id) if walk_id else None
+        if told:
+            return FormStart(None, told)
+        try:
+            return FormStart(None, self._walks.guide.topic(topic_id).title)
+        except KeyError:  # a topic the guide no longer has
+            return FormStart(None, "")
 
     async def submit(self, sent: Form) -> Submitted:
         """Store request #N, before the form is acked (database work only, no chat and no

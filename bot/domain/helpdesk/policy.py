@@ -16,7 +16,7 @@ from bot.domain.helpdesk.config import SYSTEM, Place
 from bot.domain.helpdesk.core import OPEN, Core, already
 from bot.domain.identity import ResetAction
 from bot.domain.platform import platform_of
-from bot.domain.requests import Change, HelpRequest, Status, with_revocation
+from bot.domain.requests import Change, HelpRequest, Status, retryable, with_revocation
 
 
 class Policy:
@@ -86,12 +86,13 @@ class Policy:
         return request
 
     async def failed_request(self, request_id: int, actor: str, place: Place) -> HelpRequest:
-        """The failed request, if `actor` may retry it from `place`; refusals are audited."""
+        """The request with failed actions (failed, or still waiting for a manual step), if
+        `actor` may retry it from `place`; refusals are audited."""
         core = self._core
         request = await core.get(request_id)
         try:
             await self.check_decider(request, actor, place)
-            if request.status is not Status.FAILED:
+            if not retryable(request, await core.requests.actions_of(request.id)):
                 raise already(request)
             if request.suspicious:
                 raise SuspiciousError("reported")
