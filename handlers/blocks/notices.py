@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import wording
-from bot.domain.notices import HelpdeskAlert, NotMeAnswer, RevokeOutcome
+from bot.domain.notices import HelpdeskAlert, NotMeAnswer
 from bot.domain.requests import HelpRequest, Status
 from handlers.blocks.guide import Message
 from handlers.blocks.text import SLACK
