@@ -368,6 +368,7 @@ async def build_runtime(
                 manager_attestation=settings.manager_attestation,
                 requests_per_hour=settings.requests_per_hour,
                 action_lease=settings.action_lease,
+                password_url=str(settings.manage_settings_url),
             ),
             SqlRequestRepository(sessions),
             walks,
@@ -390,6 +391,7 @@ async def build_runtime(
         clock=clock,
         screens=GuideScreens(guide),
         helpdesk=helpdesk,
+        it_contact=escape_mrkdwn(settings.it_contact),
     )
     handlers.register(bolt, deps)
     keep_libraries_quiet()  # again, now that Bolt and the clients have made their loggers
@@ -410,7 +412,9 @@ async def build_runtime(
     teams = None
     if outbound is not None:
         screens = TeamsScreens(guide)
-        teams_deps = TeamsDeps(walks, screens, addresses, clock, events, helpdesk, provider_name)
+        teams_deps = TeamsDeps(
+            walks, screens, addresses, clock, events, helpdesk, provider_name, settings.it_contact
+        )
         teams = _serve_teams(teams_config, teams_deps, outbound, http, clock)
     web_app = create_web_app(
         bolt, events_secret, database_ok, readiness, tasks, teams.handle if teams else None

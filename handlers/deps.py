@@ -24,3 +24,4 @@ class Deps:
     clock: Clock
     screens: GuideScreens
     helpdesk: Helpdesk | None = None
+    it_contact: str = ""  # IT_CONTACT, escaped for mrkdwn (a notice rendered again names it)

@@ -15,6 +15,7 @@ from bot.domain.guide import Guide
 from bot.domain.notices import Notice, RequestChanged
 from bot.domain.ports import Clock
 from bot.domain.requests import ActionItem, Card, Change, HelpRequest
+from handlers.blocks.guide import Message
 from handlers.blocks.helpdesk import (
     build_employee_notice,
     build_manager_question,
@@ -22,7 +23,7 @@ from handlers.blocks.helpdesk import (
     build_secret_notice,
     build_thread_note,
 )
-from handlers.blocks.notices import build_alert_text
+from handlers.blocks.notices import build_alert
 from handlers.reply import Replier
 
 log = logging.getLogger(__name__)
@@ -182,7 +183,7 @@ class SlackNotifier:
         if isinstance(notice, RequestChanged):
             await self._request_changed(notice)
         else:
-            await self._alert(build_alert_text(notice), security=notice.for_security)
+            await self._alert(build_alert(notice), security=notice.for_security)
 
     async def _request_changed(self, notice: RequestChanged) -> None:
         """Update the card in place, note the change in its thread, and tell the employee."""
@@ -215,7 +216,7 @@ class SlackNotifier:
         """DM the manager a yes/no question about the request."""
         await self._replier.post_dm(manager_id, build_manager_question(request))
 
-    async def _alert(self, text: str, *, security: bool) -> None:
+    async def _alert(self, message: Message | str, *, security: bool) -> None:
         """Post a notice in the help-desk channel (and the security channel when `security`);
         each channel is tried even when the other refuses, then the first failure is raised."""
         channels = [self._channel]
@@ -224,7 +225,10 @@ class SlackNotifier:
         failure: Exception | None = None
         for channel in channels:
             try:
-                await self._replier.post_text(channel, text)
+                if isinstance(message, str):
+                    await self._replier.post_text(channel, message)
+                else:
+                    await self._replier.post(channel, message)
             except Exception as exc:  # an alert must still reach security if the desk's fails
                 failure = failure or exc
         if failure is not None:

@@ -23,3 +23,4 @@ class TeamsDeps:
     events: EventLedger
     helpdesk: Helpdesk | None = None
     provider: str = ""  # the identity provider's name, as the request card shows it
+    it_contact: str = ""  # IT_CONTACT as typed (a notice rendered again names it)

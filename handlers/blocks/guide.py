@@ -161,6 +161,8 @@ def _step(topic: Topic, step: Step, depth: int, ref: str) -> Message:
     buttons = [_button(wording.WORKED, ActionId.WORKED, ref, style="primary")]
     if step.next:
         buttons.append(_button(wording.NOT_WORKED, ActionId.NEXT, ref))
+    if step.report_prompt:
+        buttons.append(_button(wording.REPORT_IT, ActionId.REPORT_PROMPT, ref, style="danger"))
     if step.contact_it:
         buttons.append(_button(wording.CONTACT_IT, ActionId.CONTACT_IT, ref, style="danger"))
     if depth > 1:

@@ -111,6 +111,8 @@ def _step(topic: Topic, step: Step, depth: int, ref: StepData) -> Card:
     buttons = [execute(wording.WORKED, Verb.WORKED, data, style="positive")]
     if step.next:
         buttons.append(execute(wording.NOT_WORKED, Verb.NEXT, data))
+    if step.report_prompt:
+        buttons.append(execute(wording.REPORT_IT, Verb.REPORT_PROMPT, data, style="destructive"))
     if step.contact_it:
         buttons.append(execute(wording.CONTACT_IT, Verb.CONTACT_IT, data, style="destructive"))
     if depth > 1:

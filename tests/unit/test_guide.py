@@ -15,7 +15,7 @@ GUIDE = load_guide()
 
 
 def test_the_shipped_guide_has_the_six_topics_of_the_article() -> None:
-    assert [t.id for t in GUIDE.topics] == [
+    assert [t.id for t in GUIDE.topics][:6] == [
         "why",
         "no-phone",
         "lost-phone",
@@ -23,6 +23,18 @@ def test_the_shipped_guide_has_the_six_topics_of_the_article() -> None:
         "app-passwords",
         "no-answer",
     ]
+    assert GUIDE.topics[-1].id == "unexpected-prompt"  # the later topics come after them
+
+
+def test_the_prompt_topic_denies_never_approves_and_ends_on_report_it() -> None:
+    topic = GUIDE.topic("unexpected-prompt")
+    text = "\n".join(step.text for step in topic.steps)
+    assert "Never approve a prompt you didn't start" in text
+    assert "**Deny**" in text
+    last = topic.steps[-1]
+    assert last.report_prompt
+    assert last.next is None
+    assert not any(step.report_prompt for step in topic.steps[:-1])
 
 
 def test_the_article_advice_is_intact() -> None:

@@ -1,4 +1,5 @@
-"""The employee's side: a contact form becomes a request; cancel, the manager's answer, "not me"."""
+"""The employee's side: a contact form becomes a request; cancel, the manager's answer, "not me",
+and a sign-in prompt they didn't start."""
 
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ from bot.domain.notices import (
     ManagerSaidNo,
     NotMeAnswer,
     NotMeReported,
+    PromptAnswer,
+    PromptReported,
     Revocation,
     RevokeOutcome,
 )
 from bot.domain.platform import Platform
 from bot.domain.ports import WorkKind
 from bot.domain.requests import (
+    PROMPT_TOPIC,
     AuditEntry,
     Change,
     ContactForm,
@@ -60,6 +64,24 @@ class Form:
     form: ContactForm
     submission_key: str | None = None
     platform: Platform = Platform.SLACK
+
+
+@dataclass(frozen=True)
+class PromptReport:
+    """Report it, pressed on the last step of the walk about a prompt the person didn't start."""
+
+    team_id: str
+    user_id: str
+    walk_id: str
+    platform: Platform = Platform.SLACK
+
+
+# What the request filed by Report it says IT was told (no form is shown: the person is asked
+# nothing while someone may be signing in as them).
+_PROMPT_DESCRIPTION = (
+    "Got a sign-in prompt they didn't start, and reported it from the guide. Someone may know "
+    "their password."
+)
 
 
 class Intake:
@@ -104,6 +126,7 @@ class Intake:
                 "lost_or_stolen": sent.form.lost_or_stolen,
                 "proposed": [a.value for a in request.proposed],
                 "recent_reset": request.recent_reset_at is not None,
+                "reported_before": request.reported_before,
             },
         )
         try:
@@ -155,6 +178,7 @@ class Intake:
             privileged=True,
             privileged_reason=None,
             recent_reset_at=recent,
+            reported_before=intake.reported_not_me,
             submission_key=sent.submission_key,
             announce_owner=self._core.run_owner(),  # its card's posting is claimed with it
             platform=sent.platform,
@@ -196,12 +220,85 @@ class Intake:
         if request.requester_id != user_id:
             raise await core.refused(user_id, request.id, NotRequesterError("not yours"))
         audit = AuditEntry(core.clock.now(), user_id, "request.reported_not_me", request.id)
+        password_url = core.config.password_url
         if not await core.requests.mark_suspicious(request.id, audit):
-            return NotMeAnswer(revoked=None)
+            return NotMeAnswer(None, request.id, password_url)
         revoked = await self._revoke_again(request)
         await core.notify(request.id, Change.REPORTED, user_id)
         await core.notifier.tell(NotMeReported(request, revoked))
-        return NotMeAnswer(revoked)
+        return NotMeAnswer(revoked, request.id, password_url)
+
+    async def report_prompt(self, sent: PromptReport) -> PromptAnswer:
+        """The employee got a sign-in prompt they didn't start: security and the help desk are
+        alerted at once, and a request proposing to revoke their sessions is filed (IT resets
+        the password by hand). A second press of the same walk's button files nothing more; with
+        another request of theirs in progress, the alert names that one and nothing is filed.
+        Not held to `requests_per_hour`: a report of an attack is never turned away."""
+        core = self._core
+        now = core.clock.now()
+        key = f"prompt:{sent.walk_id}"
+        intake = await core.requests.intake_of(sent.user_id, key, now - REQUEST_WINDOW)
+        if intake.submitted_as is not None:
+            return self._prompt_answer(intake.submitted_as, again=True)
+        if intake.open_request is not None:
+            return await self._prompt_beside(await core.get(intake.open_request), sent)
+        request = self._prompt_request(sent, intake, key)
+        audit = AuditEntry(
+            now, sent.user_id, "request.created", detail={"topic": PROMPT_TOPIC, "reported": True}
+        )
+        try:
+            stored = await core.requests.create_request(request, audit, announcing_at=now)
+        except AlreadySubmittedError as replay:  # the same press, stored by another replica
+            return self._prompt_answer(replay.request_id, again=True)
+        except AlreadyOpenError as other:
+            return await self._prompt_beside(await core.get(other.request_id), sent)
+        core.later(self._announcer.announce_new(stored), "announce-request", WorkKind.CARD)
+        core.later(
+            self._walks.escalate(sent.walk_id, sent.user_id), "walk-escalated", WorkKind.CARD
+        )
+        await core.notifier.tell(PromptReported(stored, filed=True))
+        return self._prompt_answer(stored.id, filed=True)
+
+    async def _prompt_beside(self, other: HelpRequest, sent: PromptReport) -> PromptAnswer:
+        """A prompt reported while `other`, a request of theirs, is in progress: the one filed
+        by an earlier report is that report; another is named in the alert (audited)."""
+        if other.topic_id == PROMPT_TOPIC:
+            return self._prompt_answer(other.id, again=True)
+        core = self._core
+        audit = AuditEntry(core.clock.now(), sent.user_id, "request.prompt_reported", other.id)
+        await core.requests.record_audit(audit)
+        await self._walks.escalate(sent.walk_id, sent.user_id)
+        await core.notifier.tell(PromptReported(other, filed=False))
+        return self._prompt_answer(other.id)
+
+    def _prompt_answer(
+        self, request_id: int, *, filed: bool = False, again: bool = False
+    ) -> PromptAnswer:
+        return PromptAnswer(request_id, filed, again, self._core.config.password_url)
+
+    def _prompt_request(self, sent: PromptReport, intake: IntakeFacts, key: str) -> HelpRequest:
+        config, now = self._core.config, self._core.clock.now()
+        form = ContactForm(_PROMPT_DESCRIPTION, None, None, None, contact="")
+        return HelpRequest(
+            id=0,
+            team_id=sent.team_id,
+            requester_id=sent.user_id,
+            topic_id=PROMPT_TOPIC,
+            walk_id=sent.walk_id,
+            form=form,
+            proposed=propose_actions(PROMPT_TOPIC, None),
+            tried=(),
+            status=Status.OPEN,
+            created_at=now,
+            expires_at=now + config.ttl,
+            updated_at=now,
+            privileged=True,  # not assessed yet (announce_new does it)
+            privileged_reason=None,
+            reported_before=intake.reported_not_me,
+            submission_key=key,
+            announce_owner=self._core.run_owner(),
+            platform=sent.platform,
+        )
 
     async def _revoke_again(self, request: HelpRequest) -> RevokeOutcome:
         core = self._core
