@@ -82,6 +82,7 @@ _PROMPT_DESCRIPTION = (
     "Got a sign-in prompt they didn't start, and reported it from the guide. Someone may know "
     "their password."
 )
+_PROMPT_CONTACT = "Not asked: call them back on a number you already know."
 
 
 class Intake:
@@ -278,7 +279,7 @@ class Intake:
 
     def _prompt_request(self, sent: PromptReport, intake: IntakeFacts, key: str) -> HelpRequest:
         config, now = self._core.config, self._core.clock.now()
-        form = ContactForm(_PROMPT_DESCRIPTION, None, None, None, contact="")
+        form = ContactForm(_PROMPT_DESCRIPTION, None, None, None, contact=_PROMPT_CONTACT)
         return HelpRequest(
             id=0,
             team_id=sent.team_id,
