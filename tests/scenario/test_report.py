@@ -111,11 +111,24 @@ async def test_report_it_beside_a_request_in_progress_alerts_and_files_nothing(
         "with your request #1, which is still in progress"
         in (slack.fake.response_posts(url)[-1]["text"])
     )
-    [(_, ts), _] = sorted(_alerts(slack, "Their request #1 is still in progress"))
-    assert ts
+    assert len(_alerts(slack, "Their request #1 is still in progress")) == 2
     events = [(event, actor) for event, actor, _ in await _audit(slack)]
     assert events.count(("request.created", "U1")) == 1
     assert ("request.prompt_reported", "U1") in events
+    # Pressed again: once per walk.
+    again = await _press(slack, step, ActionId.REPORT_PROMPT)
+    assert "You reported this already" in slack.fake.response_posts(again)[-1]["text"]
+    assert len(_alerts(slack, "Their request #1 is still in progress")) == 2
+
+
+async def test_nobody_reports_on_another_persons_walk(slack: SlackDriver) -> None:
+    step = await _report_step(slack)
+    refused = await _press(slack, step, ActionId.REPORT_PROMPT, user=STRANGER)
+    assert slack.fake.response_posts(refused)[-1]["replace_original"] is False
+    assert _alerts(slack, "got a sign-in prompt") == []
+    assert [(e, a, d) for e, a, d in await _audit(slack)] == [
+        ("decision.refused", STRANGER, {"reason": "not_requester"})
+    ]
 
 
 async def test_an_admin_claims_the_alert_and_the_next_learns_who_has_it(

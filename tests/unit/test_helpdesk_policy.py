@@ -17,13 +17,14 @@ from bot.domain.errors import (
     NoReasonError,
     NotAnAdminError,
     NothingSelectedError,
+    NotRequesterError,
     OwnRequestError,
     RequestExpiredError,
     SameApproverError,
     SuspiciousError,
     WrongPlaceError,
 )
-from bot.domain.guide import WalkOutcome
+from bot.domain.guide import Move, WalkOutcome
 from bot.domain.helpdesk import (
     ACTION_LEASE,
     Approve,
@@ -272,9 +273,13 @@ async def test_after_a_report_a_pass_needs_two_admins_and_other_actions_one(desk
 
 
 async def test_a_prompt_reported_twice_files_one_request_and_alerts_once(desk: Desk) -> None:
-    walk = await Walks(GUIDE, desk.walks, desk.clock).start(
-        "T0TEAM", "U1", "unexpected-prompt", Surface.DM
-    )
+    walks = Walks(GUIDE, desk.walks, desk.clock)
+    walk = await walks.start("T0TEAM", "U1", "unexpected-prompt", Surface.DM)
+    with pytest.raises(NotRequesterError):  # its first step offers no Report it
+        await desk.service.report_prompt("T0TEAM", "U1", walk.id)
+    walk = await walks.move(walk.id, "U1", walk.state.current, Move.NEXT)
+    with pytest.raises(NotRequesterError):  # nor is it anyone else's to report
+        await desk.service.report_prompt("T0TEAM", "U2", walk.id)
     answer = await desk.service.report_prompt("T0TEAM", "U1", walk.id)
     assert (answer.filed, answer.again) == (True, False)
     again = await desk.service.report_prompt("T0TEAM", "U1", walk.id)

@@ -13,6 +13,7 @@ from bot.domain.errors import (
     NotRequesterError,
     TooManyRequestsError,
 )
+from bot.domain.guide import WalkOutcome
 from bot.domain.helpdesk.announce import Announcer
 from bot.domain.helpdesk.config import REQUEST_WINDOW, SYSTEM
 from bot.domain.helpdesk.core import OPEN, Core, provider_ids
@@ -38,7 +39,7 @@ from bot.domain.requests import (
     propose_actions,
 )
 from bot.domain.requests import Intake as IntakeFacts
-from bot.domain.walks import Walks
+from bot.domain.walks import WalkRecord, Walks
 
 log = logging.getLogger(__name__)
 
@@ -236,13 +237,14 @@ class Intake:
         another request of theirs in progress, the alert names that one and nothing is filed.
         Not held to `requests_per_hour`: a report of an attack is never turned away."""
         core = self._core
+        walk = await self._reporting_walk(sent)
         now = core.clock.now()
-        key = f"prompt:{sent.walk_id}"
+        key = f"prompt:{walk.id}"
         intake = await core.requests.intake_of(sent.user_id, key, now - REQUEST_WINDOW)
         if intake.submitted_as is not None:
             return self._prompt_answer(intake.submitted_as, again=True)
         if intake.open_request is not None:
-            return await self._prompt_beside(await core.get(intake.open_request), sent)
+            return await self._prompt_beside(await core.get(intake.open_request), walk)
         request = self._prompt_request(sent, intake, key)
         audit = AuditEntry(
             now, sent.user_id, "request.created", detail={"topic": PROMPT_TOPIC, "reported": True}
@@ -252,7 +254,7 @@ class Intake:
         except AlreadySubmittedError as replay:  # the same press, stored by another replica
             return self._prompt_answer(replay.request_id, again=True)
         except AlreadyOpenError as other:
-            return await self._prompt_beside(await core.get(other.request_id), sent)
+            return await self._prompt_beside(await core.get(other.request_id), walk)
         core.later(self._announcer.announce_new(stored), "announce-request", WorkKind.CARD)
         core.later(
             self._walks.escalate(sent.walk_id, sent.user_id), "walk-escalated", WorkKind.CARD
@@ -260,15 +262,31 @@ class Intake:
         await core.notifier.tell(PromptReported(stored, filed=True))
         return self._prompt_answer(stored.id, filed=True)
 
-    async def _prompt_beside(self, other: HelpRequest, sent: PromptReport) -> PromptAnswer:
+    async def _reporting_walk(self, sent: PromptReport) -> WalkRecord:
+        """The person's walk, on a step that offers Report it; NotRequesterError (audited)
+        for any other: a report is theirs, from where the guide offers it."""
+        walk = await self._walks.mine(sent.walk_id, sent.user_id)
+        if walk is None or not self._offers_report(walk):
+            refusal = NotRequesterError("no walk of theirs offers Report it")
+            raise await self._core.refused(sent.user_id, None, refusal)
+        return walk
+
+    def _offers_report(self, walk: WalkRecord) -> bool:
+        try:
+            return self._walks.guide.step(walk.state.topic_id, walk.state.current).report_prompt
+        except KeyError:  # the guide changed since the step was shown
+            return False
+
+    async def _prompt_beside(self, other: HelpRequest, walk: WalkRecord) -> PromptAnswer:
         """A prompt reported while `other`, a request of theirs, is in progress: the one filed
-        by an earlier report is that report; another is named in the alert (audited)."""
-        if other.topic_id == PROMPT_TOPIC:
+        by an earlier report is that report; another is named in the alert (audited), once per
+        walk."""
+        if other.topic_id == PROMPT_TOPIC or walk.state.outcome is WalkOutcome.ESCALATED:
             return self._prompt_answer(other.id, again=True)
         core = self._core
-        audit = AuditEntry(core.clock.now(), sent.user_id, "request.prompt_reported", other.id)
+        audit = AuditEntry(core.clock.now(), walk.user_id, "request.prompt_reported", other.id)
         await core.requests.record_audit(audit)
-        await self._walks.escalate(sent.walk_id, sent.user_id)
+        await self._walks.escalate(walk.id, walk.user_id)
         await core.notifier.tell(PromptReported(other, filed=False))
         return self._prompt_answer(other.id)
 
@@ -278,6 +296,7 @@ class Intake:
         return PromptAnswer(request_id, filed, again, self._core.config.password_url)
 
     def _prompt_request(self, sent: PromptReport, intake: IntakeFacts, key: str) -> HelpRequest:
+        """The request a report files: no form was shown, so it asks and claims nothing."""
         config, now = self._core.config, self._core.clock.now()
         form = ContactForm(_PROMPT_DESCRIPTION, None, None, None, contact=_PROMPT_CONTACT)
         return HelpRequest(
