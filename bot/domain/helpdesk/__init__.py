@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.domain.helpdesk.alerts import Alerts
 from bot.domain.helpdesk.announce import Announcer
 from bot.domain.helpdesk.config import (
     ACTION_LEASE,
@@ -15,8 +14,9 @@ from bot.domain.helpdesk.core import Core
 from bot.domain.helpdesk.decisions import Approve, Choice, Decisions, Deny, Retry
 from bot.domain.helpdesk.execution import Execution
 from bot.domain.helpdesk.housekeeping import Housekeeping
-from bot.domain.helpdesk.intake import Form, Intake, PromptReport, Submitted
+from bot.domain.helpdesk.intake import Form, Intake, Submitted
 from bot.domain.helpdesk.policy import Policy
+from bot.domain.helpdesk.reports import PromptReport, Reports
 from bot.domain.helpdesk.reset_notice import ResetNotices
 from bot.domain.identity import IdentityProvider
 from bot.domain.notices import AlertClaim, NotMeAnswer, PromptAnswer
@@ -70,7 +70,7 @@ class Helpdesk:
         self._decisions = Decisions(core, Policy(core), self._gate, execution)
         self._execution = execution
         self._housekeeping = Housekeeping(core, announcer)
-        self._alerts = Alerts(core)
+        self._reports = Reports(core, walks, announcer)
 
     @property
     def config(self) -> HelpdeskConfig:
@@ -118,14 +118,14 @@ class Helpdesk:
 
     async def report_not_me(self, request_id: int, user_id: str) -> NotMeAnswer:
         """The employee says they never asked: flagged, security alerted, signed out again."""
-        return await self._intake.report_not_me(request_id, user_id)
+        return await self._reports.report_not_me(request_id, user_id)
 
     async def report_prompt(
         self, team_id: str, user_id: str, walk_id: str, *, platform: Platform = Platform.SLACK
     ) -> PromptAnswer:
         """The employee got a sign-in prompt they didn't start (Report it at the end of that
-        walk): security alerted, a request filed, once per walk (see Intake.report_prompt)."""
-        return await self._intake.report_prompt(PromptReport(team_id, user_id, walk_id, platform))
+        walk): security alerted, a request filed, once per walk (see Reports.report_prompt)."""
+        return await self._reports.report_prompt(PromptReport(team_id, user_id, walk_id, platform))
 
     # -- the help desk ----------------------------------------------------------------------
 
@@ -146,7 +146,7 @@ class Helpdesk:
 
     async def claim_alert(self, request_id: int, actor: str) -> AlertClaim:
         """An admin claims the security alert about a request, or learns who has it."""
-        return await self._alerts.claim(request_id, actor)
+        return await self._reports.claim_alert(request_id, actor)
 
     async def mark_manual_done(self, action_id: int, actor: str, place: Place) -> None:
         """An admin did a manual step in the admin portal and says so."""
