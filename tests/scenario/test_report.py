@@ -87,6 +87,7 @@ async def test_report_it_alerts_security_and_the_desk_and_files_one_request(
     assert "Request #1: I got a sign-in prompt I didn't start" in card.all_text()
     assert "Reset their password by hand" in card.all_text()
     assert "Lost or stolen" not in card.all_text()  # nothing was asked, nothing is claimed
+    assert "chose: I denied it, what now?" in card.all_text()
     ticked = card.element(ActionId.SELECT_ACTIONS)["initial_options"]
     assert [o["value"] for o in ticked] == ["revoke_sessions"]
     assert ("request.created", "U1", {"topic": "unexpected-prompt", "reported": True}) in (

@@ -101,7 +101,9 @@ class Reports:
             return self._prompt_answer(intake.submitted_as, again=True)
         if intake.open_request is not None:
             return await self._prompt_beside(await core.get(intake.open_request), walk)
-        request = self._prompt_request(sent, intake, key)
+        # What they chose on the way ("I approved it by mistake") is on the card.
+        tried = await self._walks.tried(walk.id, walk.user_id)
+        request = self._prompt_request(sent, intake, key, tried)
         audit = AuditEntry(
             now, sent.user_id, "request.created", detail={"topic": PROMPT_TOPIC, "reported": True}
         )
@@ -151,7 +153,9 @@ class Reports:
     ) -> PromptAnswer:
         return PromptAnswer(request_id, filed, again, self._core.config.password_url)
 
-    def _prompt_request(self, sent: PromptReport, intake: Intake, key: str) -> HelpRequest:
+    def _prompt_request(
+        self, sent: PromptReport, intake: Intake, key: str, tried: tuple[str, ...]
+    ) -> HelpRequest:
         """The request a report files: no form was shown, so it asks and claims nothing."""
         config, now = self._core.config, self._core.clock.now()
         form = ContactForm(_PROMPT_DESCRIPTION, None, None, None, contact=_PROMPT_CONTACT)
@@ -163,7 +167,7 @@ class Reports:
             walk_id=sent.walk_id,
             form=form,
             proposed=propose_actions(PROMPT_TOPIC, None),
-            tried=(),
+            tried=tried,
             status=Status.OPEN,
             created_at=now,
             expires_at=now + config.ttl,
