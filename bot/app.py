@@ -374,6 +374,7 @@ async def build_runtime(
                 manager_attestation=settings.manager_attestation,
                 requests_per_hour=settings.requests_per_hour,
                 action_lease=settings.action_lease,
+                password_url=str(settings.manage_settings_url),
             ),
             SqlRequestRepository(sessions),
             walks,
@@ -396,6 +397,7 @@ async def build_runtime(
         clock=clock,
         screens=GuideScreens(guide, picture_urls(_public_url(settings), pictures)),
         helpdesk=helpdesk,
+        it_contact=escape_mrkdwn(settings.it_contact) if settings.it_contact else None,
     )
     handlers.register(bolt, deps)
     keep_libraries_quiet()  # again, now that Bolt and the clients have made their loggers
@@ -416,7 +418,9 @@ async def build_runtime(
     teams = None
     if outbound is not None:
         screens = TeamsScreens(guide, data_uris(pictures))
-        teams_deps = TeamsDeps(walks, screens, addresses, clock, events, helpdesk, provider_name)
+        teams_deps = TeamsDeps(
+            walks, screens, addresses, clock, events, helpdesk, provider_name, settings.it_contact
+        )
         teams = _serve_teams(teams_config, teams_deps, outbound, http, clock)
     web_app = create_web_app(
         bolt,

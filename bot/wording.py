@@ -26,18 +26,29 @@ from bot.domain.errors import (
 )
 from bot.domain.identity import ResetAction
 from bot.domain.notices import (
+    AlertClaim,
     AuthenticatorEnrolled,
     HelpdeskAlert,
     ManagerSaidNo,
     NotMeAnswer,
     NotMeReported,
     PrivilegedReset,
+    PromptAnswer,
+    PromptReported,
     ResetEmailFailed,
     Revocation,
     RevokeOutcome,
     StepUpLocked,
 )
-from bot.domain.requests import ACTIVE, ActionItem, ActionStatus, Change, HelpRequest, Status
+from bot.domain.requests import (
+    ACTIVE,
+    PROMPT_TOPIC,
+    ActionItem,
+    ActionStatus,
+    Change,
+    HelpRequest,
+    Status,
+)
 from bot.domain.stepup import LockedOutError, NotEnrolledError, ReplayedCodeError, WrongCodeError
 
 
@@ -173,6 +184,8 @@ NOT_ME = "This wasn't me"
 NOT_ME_QUESTION = "Report this change?"
 NOT_ME_CHECK = "IT security will treat your account as compromised."
 NOT_ME_CONFIRM = "It wasn't me"
+REPORT_IT = "Report it"
+CLAIM = "Claim"
 MANAGER_YES = "Yes, they asked"
 MANAGER_NO = "No"
 MANAGER_THANKS_YES = "Thank you: IT can go ahead."
@@ -401,6 +414,12 @@ def warnings(pen: Pen, request: HelpRequest) -> list[str]:
             f"{pen.bold('The employee says they did not ask for this.')} "
             "Treat the account as compromised."
         )
+    if request.topic_id == PROMPT_TOPIC:
+        lines.append(
+            f"{pen.emoji('closed_lock_with_key')} {pen.bold('Reset their password by hand')} in "
+            "the admin portal: this bot can't reset passwords. Approving here signs them out "
+            "everywhere."
+        )
     lines += _privilege_lines(pen, request)
     if request.manager_id:
         answer = {
@@ -556,13 +575,21 @@ def _employee_end(
     if change is Change.DONE:
         changed = br.join(f"• {pen.said(item.summary)}" for item in actions)
         steps = br.join(f"• {NEXT_STEPS[item.action]}" for item in actions)
+        if request.reported_not_me_at is not None:
+            last = (
+                f"{pen.emoji('rotating_light')} You reported this as not you: IT security has "
+                "been alerted."
+            )
+        else:
+            last = (
+                f"If you didn't ask for this, press {pen.bold(NOT_ME)} at once: IT security is "
+                f"alerted and your sessions are revoked. Or {reach_it(it_contact)} at once."
+            )
         return (
             f"{pen.emoji('white_check_mark')} Your {number} is done: IT approved it and made "
             f"the changes.{br}"
             f"{pen.bold('What changed:')}{br}{changed}{br}"
-            f"{pen.bold('What to do next:')}{br}{steps}\n\n"
-            f"If you didn't ask for this, press {pen.bold(NOT_ME)} at once: IT security is "
-            f"alerted and your sessions are revoked. Or {reach_it(it_contact)} at once."
+            f"{pen.bold('What to do next:')}{br}{steps}\n\n{last}"
         )
     if change is Change.FAILED:
         return (
@@ -682,6 +709,8 @@ def alert(pen: Pen, alert: HelpdeskAlert) -> str:
                 f"{siren} {pen.person(request.requester_id)} says they did NOT ask for request "
                 f"#{request.id}. Treat the account as compromised. {revocation(pen, revoked)}"
             )
+        case PromptReported(request=request, filed=filed):
+            return _prompt_alert(pen, request, filed=filed)
         case ManagerSaidNo(request=request):
             return (
                 f"{siren} The manager of {pen.person(request.requester_id)} says they did NOT ask "
@@ -707,6 +736,56 @@ def alert(pen: Pen, alert: HelpdeskAlert) -> str:
     raise TypeError(f"no words for {type(alert).__name__}")
 
 
+def _prompt_alert(pen: Pen, request: HelpRequest, *, filed: bool) -> str:
+    who = pen.person(request.requester_id)
+    head = (
+        f"{pen.emoji('rotating_light')} {who} got a sign-in prompt they didn't start: someone "
+        "may know their password."
+    )
+    if filed:
+        return (
+            f"{head} Request #{request.id} proposes revoking their sign-in sessions; reset their "
+            "password in the admin portal. Call them back on a number you already know."
+        )
+    return (
+        f"{head} Their request #{request.id} is still in progress: decide on it with this in "
+        "mind, and reset their password in the admin portal."
+    )
+
+
+def reported_before(pen: Pen, request: HelpRequest) -> str | None:
+    """The line at the top of a request's card when the person reported an earlier request as
+    not theirs; None otherwise."""
+    if request.reported_before is None:
+        return None
+    reported = f"Reported request #{request.reported_before} as not them"
+    return (
+        f"{pen.emoji('rotating_light')} {pen.bold(reported)}. A temporary access pass needs two "
+        "different admins."
+    )
+
+
+def claim_line(pen: Pen, claim: AlertClaim) -> str:
+    """Who handles the alert, as the alert shows it once claimed."""
+    return f"{pen.emoji('raising_hand')} {pen.person(claim.claimed_by)} is on it."
+
+
+def claimed_alert(pen: Pen, claim: AlertClaim) -> str:
+    """A security alert once claimed: what it was about, and who handles it."""
+    request = claim.request
+    who = pen.person(request.requester_id)
+    if request.reported_not_me_at is not None:
+        what = f"{who} says they did NOT ask for request #{request.id}."
+    else:
+        what = f"{who} got a sign-in prompt they didn't start (request #{request.id})."
+    return f"{pen.emoji('rotating_light')} {what} {claim_line(pen, claim)}"
+
+
+def claim_refusal(pen: Pen, claim: AlertClaim) -> str:
+    """Said to an admin who claims an alert someone has already."""
+    return f"{pen.person(claim.claimed_by)} has this one already. Thank you for checking."
+
+
 def _privileged_reset(pen: Pen, alert: PrivilegedReset) -> str:
     request = alert.request
     reason = request.privileged_reason
@@ -730,12 +809,52 @@ def revocation(pen: Pen, revoked: RevokeOutcome) -> str:
 
 
 def not_me_reply(pen: Pen, answer: NotMeAnswer) -> str:
-    """What the employee who reported "this wasn't me" reads."""
+    """What the employee who reported "this wasn't me" reads: what to do now, and who calls."""
+    number = f"request #{answer.request_id}" if answer.request_id else "this request"
     if answer.revoked is None:
         return (
-            f"{pen.emoji('rotating_light')} You reported this already; IT security has been told."
+            f"{pen.emoji('rotating_light')} You reported {number} already, thank you: IT "
+            f"security has it and nothing more is needed from you.{pen.br}"
+            f"{_change_password(pen, answer.password_url, again=True)}"
         )
     return (
-        f"{pen.emoji('rotating_light')} Thank you. IT security has been alerted. "
-        f"{revocation(pen, answer.revoked)}"
+        f"{pen.emoji('rotating_light')} Thank you. IT security has been alerted about {number}. "
+        f"{revocation(pen, answer.revoked)}{pen.br}"
+        f"{_change_password(pen, answer.password_url)}{pen.br}"
+        "Someone from the IT help desk will contact you about it. IT will never ask you for "
+        "your password or your verification codes."
     )
+
+
+def prompt_reply(pen: Pen, answer: PromptAnswer) -> str:
+    """What the employee who reported a sign-in prompt they didn't start reads."""
+    number = f"request #{answer.request_id}"
+    change = _change_password(pen, answer.password_url, again=answer.again)
+    if answer.again:
+        return (
+            f"{pen.emoji('rotating_light')} You reported this already, thank you: IT security "
+            f"has it as {number}. Nothing more is needed from you.{pen.br}{change}"
+        )
+    filed = (
+        f"IT will sign you out everywhere once an admin approves {number}."
+        if answer.filed
+        else f"IT will look at it with your {number}, which is still in progress."
+    )
+    return (
+        f"{pen.emoji('rotating_light')} Thank you. IT security and the help desk have been "
+        f"alerted. {filed}{pen.br}{change}{pen.br}"
+        "Someone from the IT help desk will contact you. Until then, deny every prompt you "
+        "didn't start. IT will never ask you for your password or your verification codes."
+    )
+
+
+def _change_password(pen: Pen, url: str | None, *, again: bool = False) -> str:
+    """Tell them to change their password now, with the link when there is one."""
+    where = (
+        f": open {pen.link(url, 'your security info')} and choose Password"
+        if url
+        else " from a device you trust"
+    )
+    if again:
+        return f"If you haven't yet, change your password now{where}."
+    return f"{pen.bold('Change your password now')}{where}."

@@ -1,4 +1,5 @@
-"""The employee's side of the help desk: the contact form, cancelling, and the manager's answer."""
+"""The employee's side of the help desk: the contact form, cancelling, the manager's answer,
+"this wasn't me", Report it, and an admin's claim of the security alert these raise."""
 
 from __future__ import annotations
 
@@ -9,21 +10,28 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot import wording
 from bot.domain.helpdesk import Helpdesk, Submitted
-from bot.domain.requests import ContactForm, Remaining
+from bot.domain.requests import Change, ContactForm, Remaining
 from handlers.blocks.guide import Message
 from handlers.blocks.helpdesk import (
     build_cancelled,
     build_contact_modal,
+    build_employee_notice,
     build_open_request,
     build_request_sent,
 )
 from handlers.blocks.markup import to_mrkdwn
-from handlers.blocks.notices import build_not_me_reply, build_request_sent_note
+from handlers.blocks.notices import (
+    build_claim_refusal,
+    build_claimed_alert,
+    build_not_me_reply,
+    build_prompt_reply,
+    build_request_sent_note,
+)
 from handlers.buttons import on_request_button
 from handlers.deps import Deps
 from handlers.ids import ActionId, FieldId, ViewId
 from handlers.payloads import Click, ContactMeta, GuideMessage, StepRef, Submission
-from handlers.refusals import contact_submitted
+from handlers.refusals import answered, contact_submitted, to_clicker
 
 
 def register(app: AsyncApp, deps: Deps, helpdesk: Helpdesk) -> None:
@@ -34,6 +42,8 @@ def register(app: AsyncApp, deps: Deps, helpdesk: Helpdesk) -> None:
     app.action(ActionId.MANAGER_YES)(listeners.handle_manager_yes)
     app.action(ActionId.MANAGER_NO)(listeners.handle_manager_no)
     app.action(ActionId.NOT_ME)(listeners.handle_not_me)
+    app.action(ActionId.REPORT_PROMPT)(listeners.handle_report_prompt)
+    app.action(ActionId.CLAIM_ALERT)(listeners.handle_claim_alert)
     app.action(ActionId.CANCEL_REQUEST)(listeners.handle_cancel)
 
 
@@ -85,6 +95,21 @@ class ContactListeners:
     ) -> None:
         await on_request_button(self.deps, ack, body, context, "cancel-request", self._cancel)
 
+    async def handle_report_prompt(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        click = Click.of(body, context)
+        await ack()
+        ref = StepRef.decode(click.value)
+        if ref is not None:
+            work = answered(self._report_prompt(click, ref), to_clicker(self.deps.replier, click))
+            self.deps.tasks.spawn(work, "report-prompt")
+
+    async def handle_claim_alert(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await on_request_button(self.deps, ack, body, context, "claim-alert", self._claim_alert)
+
     async def _submit(
         self, ack: AsyncAck, sent: Submission, meta: ContactMeta, form: ContactForm
     ) -> Submitted | None:
@@ -132,8 +157,24 @@ class ContactListeners:
 
     async def _report_not_me(self, click: Click, request_id: int) -> None:
         answer = await self.helpdesk.report_not_me(request_id, click.user_id)
-        # A new message, so the one saying what changed stays readable.
+        # The message saying what changed stays readable, without the button now used.
+        request = await self.helpdesk.get(request_id)
+        actions = await self.helpdesk.actions_of(request_id)
+        done = build_employee_notice(request, Change.DONE, actions, self.deps.it_contact)
+        if done is not None:
+            await self.deps.replier.replace(click, done)
         await self.deps.replier.post_dm(click.user_id, Message.plain(build_not_me_reply(answer)))
+
+    async def _report_prompt(self, click: Click, ref: StepRef) -> None:
+        answer = await self.helpdesk.report_prompt(click.team_id, click.user_id, ref.walk_id)
+        await self.deps.replier.replace(click, build_prompt_reply(answer))
+
+    async def _claim_alert(self, click: Click, request_id: int) -> None:
+        claim = await self.helpdesk.claim_alert(request_id, click.user_id)
+        await self.deps.replier.replace(click, build_claimed_alert(claim))
+        if not claim.taken:
+            answer = to_clicker(self.deps.replier, click)
+            await answer(build_claim_refusal(claim))
 
     async def _cancel(self, click: Click, request_id: int) -> None:
         request = await self.helpdesk.cancel(request_id, click.user_id)

@@ -24,3 +24,4 @@ class Deps:
     clock: Clock
     screens: GuideScreens
     helpdesk: Helpdesk | None = None
+    it_contact: str | None = None  # IT_CONTACT escaped for mrkdwn, None when unset

@@ -26,7 +26,10 @@ _MOVES = {
     ActionId.BACK: Move.BACK,
     ActionId.RESTART: Move.RESTART,
     ActionId.CONTACT_IT: Move.CONTACT_IT,
+    # Without a help desk, Report it ends the walk as Contact IT does: how to reach IT.
+    ActionId.REPORT_PROMPT: Move.CONTACT_IT,
 }
+_DESK_IDS = (ActionId.CONTACT_IT, ActionId.REPORT_PROMPT)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -48,8 +51,8 @@ class GuideListeners:
         self.moves = {
             action_id.value: move
             for action_id, move in _MOVES.items()
-            # The help desk's form takes over Contact IT.
-            if action_id is not ActionId.CONTACT_IT or deps.helpdesk is None
+            # The help desk takes over Contact IT (its form) and Report it.
+            if action_id not in _DESK_IDS or deps.helpdesk is None
         }
 
     def guide_ids(self) -> re.Pattern[str]:

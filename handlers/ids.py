@@ -16,6 +16,7 @@ class ActionId(StrEnum):
     RESTART = "mfa-guide-restart"
     CHOICE = "mfa-guide-choice-"
     CONTACT_IT = "mfa-guide-contact-it"
+    REPORT_PROMPT = "mfa-guide-report-prompt"
     LINK = "mfa-guide-link-"
     CANCEL_REQUEST = "mfa-request-cancel"
     APPROVE = "mfa-desk-approve"
@@ -27,6 +28,7 @@ class ActionId(StrEnum):
     NOT_ME = "mfa-request-not-me"
     MANAGER_YES = "mfa-manager-yes"
     MANAGER_NO = "mfa-manager-no"
+    CLAIM_ALERT = "mfa-alert-claim"
 
     @property
     def with_suffix(self) -> str:

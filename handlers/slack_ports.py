@@ -25,7 +25,7 @@ from handlers.blocks.helpdesk import (
     build_secret_notice,
     build_thread_note,
 )
-from handlers.blocks.notices import build_alert_text, build_request_status
+from handlers.blocks.notices import build_alert, build_request_status
 from handlers.reply import Replier
 
 log = logging.getLogger(__name__)
@@ -187,7 +187,7 @@ class SlackNotifier:
         an alert in the help-desk channel."""
         if isinstance(notice, RequestChanged):
             return await self._request_changed(notice)
-        await self._alert(build_alert_text(notice), security=notice.for_security)
+        await self._alert(build_alert(notice), security=notice.for_security)
         return None
 
     async def _request_changed(self, notice: RequestChanged) -> str | None:
@@ -239,7 +239,7 @@ class SlackNotifier:
         """DM the manager a yes/no question about the request."""
         await self._replier.post_dm(manager_id, build_manager_question(request))
 
-    async def _alert(self, text: str, *, security: bool) -> None:
+    async def _alert(self, message: Message | str, *, security: bool) -> None:
         """Post a notice in the help-desk channel (and the security channel when `security`);
         each channel is tried even when the other refuses, then the first failure is raised."""
         channels = [self._channel]
@@ -248,7 +248,10 @@ class SlackNotifier:
         failure: Exception | None = None
         for channel in channels:
             try:
-                await self._replier.post_text(channel, text)
+                if isinstance(message, str):
+                    await self._replier.post_text(channel, message)
+                else:
+                    await self._replier.post(channel, message)
             except Exception as exc:  # an alert must still reach security if the desk's fails
                 failure = failure or exc
         if failure is not None:

@@ -89,15 +89,19 @@ class SqlRequestRepository:
         reset = select(func.max(table.c.updated_at)).where(
             mine, table.c.status == Status.DONE.value
         )
+        reported = select(func.max(table.c.id)).where(mine, table.c.reported_not_me_at.is_not(None))
         query = select(
             same.scalar_subquery() if submission_key else null(),
             active.scalar_subquery(),
             sent.scalar_subquery(),
             reset.scalar_subquery(),
+            reported.scalar_subquery(),
         )
         async with self._statements.connect() as conn:
-            submitted_as, open_request, count, last_reset = (await conn.execute(query)).one()
-        return Intake(submitted_as, open_request, int(count or 0), last_reset)
+            submitted_as, open_request, count, last_reset, not_me = (
+                await conn.execute(query)
+            ).one()
+        return Intake(submitted_as, open_request, int(count or 0), last_reset, not_me)
 
     async def get_request(self, request_id: int) -> HelpRequest | None:
         async with self._single() as session:
@@ -299,7 +303,19 @@ class SqlRequestRepository:
             result = await session.execute(
                 update(HelpRequestRow)
                 .where(HelpRequestRow.id == request_id, HelpRequestRow.suspicious.is_(False))
-                .values(suspicious=True, updated_at=audit.at)
+                .values(suspicious=True, reported_not_me_at=audit.at, updated_at=audit.at)
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return False
+            await append_audit(session, audit, request_id)
+        return True
+
+    async def claim_alert(self, request_id: int, audit: AuditEntry) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(HelpRequestRow)
+                .where(HelpRequestRow.id == request_id, HelpRequestRow.alert_claimed_by.is_(None))
+                .values(alert_claimed_by=audit.actor_id, updated_at=audit.at)
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False
@@ -587,6 +603,7 @@ def _request_row(request: HelpRequest) -> HelpRequestRow:
         submission_key=request.submission_key,
         announce_owner=request.announce_owner,
         platform=request.platform.value,
+        reported_before=request.reported_before,
     )
 
 
@@ -630,6 +647,9 @@ def _request(row: HelpRequestRow) -> HelpRequest:
         announce_owner=row.announce_owner,
         platform=Platform(row.platform),
         employee_message=row.employee_message,
+        reported_before=row.reported_before,
+        reported_not_me_at=row.reported_not_me_at,
+        alert_claimed_by=row.alert_claimed_by,
     )
 
 

@@ -141,6 +141,11 @@ class HelpRequestRow(Base):
     platform: Mapped[str] = mapped_column(String(16), server_default="slack")
     # Where the employee was told of it (the front end's reference; see bot.domain.requests).
     employee_message: Mapped[str | None] = mapped_column(String(EMPLOYEE_MESSAGE))
+    # "This wasn't me" on this request, and the person's earlier request so reported (if any).
+    reported_not_me_at: Mapped[datetime | None]
+    reported_before: Mapped[int | None]
+    # The admin who claimed the security alert about this request.
+    alert_claimed_by: Mapped[str | None] = mapped_column(String(PERSON_ID))
 
     __table_args__ = (
         # One request in progress per employee, enforced by the database across replicas.

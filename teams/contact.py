@@ -1,5 +1,6 @@
 """The employee's side of the help desk in Teams: the contact form in place of the walk's card,
-cancelling, "this wasn't me", and the manager's answer."""
+cancelling, "this wasn't me", Report it, the manager's answer, and an admin's claim of the
+security alert a report raises."""
 
 from __future__ import annotations
 
@@ -9,16 +10,18 @@ from bot.domain.errors import HelpdeskError, IncompleteFormError, StorageUnavail
 from bot.domain.guide import Move
 from bot.domain.helpdesk import Helpdesk
 from bot.domain.platform import Platform
+from bot.domain.requests import Change
 from bot.domain.walks import WalkNotFoundError, WalkNotYoursError
 from teams.cards.helpdesk import (
     build_cancelled,
     build_contact_form,
     build_contact_refusal,
+    build_employee_notice,
     build_manager_thanks,
     build_open_request,
     build_request_sent,
 )
-from teams.cards.notices import build_not_me_reply
+from teams.cards.notices import build_claimed_alert, build_not_me_reply, build_prompt_reply
 from teams.deps import TeamsDeps
 from teams.ids import Verb
 from teams.payloads import ContactData, FormRef, RequestData, StepData
@@ -42,6 +45,8 @@ def register(router: Router, deps: TeamsDeps, helpdesk: Helpdesk) -> None:
     router.action(Verb.CONTACT_CANCEL, FormRef, routes.handle_contact_cancel)
     router.action(Verb.CANCEL_REQUEST, RequestData, routes.handle_cancel)
     router.action(Verb.NOT_ME, RequestData, routes.handle_not_me)
+    router.action(Verb.REPORT_PROMPT, StepData, routes.handle_report_prompt)
+    router.action(Verb.CLAIM_ALERT, RequestData, routes.handle_claim_alert)
     router.action(Verb.MANAGER_YES, RequestData, routes.manager_answer(yes=True))
     router.action(Verb.MANAGER_NO, RequestData, routes.manager_answer(yes=False))
 
@@ -105,9 +110,24 @@ class ContactRoutes:
 
     async def handle_not_me(self, turn: Turn, asked: RequestData) -> Answer:
         answer = await self.helpdesk.report_not_me(asked.request_id, turn.user_id)
-        # A new message, so the one saying what was done stays readable.
         await turn.send_card(build_not_me_reply(answer))
-        return Answer.say("Reported to IT security.")
+        # The card saying what was done stays readable, without the button now used.
+        request = await self.helpdesk.get(asked.request_id)
+        actions = await self.helpdesk.actions_of(asked.request_id)
+        done = build_employee_notice(request, Change.DONE, actions, self.deps.it_contact)
+        return Answer.replace(done) if done is not None else Answer.say("Reported to IT security.")
+
+    async def handle_report_prompt(self, turn: Turn, step: StepData) -> Answer:
+        answer = await self.helpdesk.report_prompt(
+            turn.origin.tenant_id, turn.user_id, step.walk_id, platform=Platform.TEAMS
+        )
+        return Answer.replace(build_prompt_reply(answer))
+
+    async def handle_claim_alert(self, turn: Turn, asked: RequestData) -> Answer:
+        """The alert updated for everyone to say who has it (also when someone had it before)."""
+        claim = await self.helpdesk.claim_alert(asked.request_id, turn.user_id)
+        names = await self.deps.addresses.names([claim.claimed_by, claim.request.requester_id])
+        return Answer.replace(build_claimed_alert(claim, names))
 
     def manager_answer(self, *, yes: bool) -> ActionHandler[RequestData]:
         """The handler of the manager's Yes or No."""

@@ -23,3 +23,4 @@ class TeamsDeps:
     events: EventLedger
     helpdesk: Helpdesk | None = None
     provider: str = ""  # the identity provider's name, as the request card shows it
+    it_contact: str | None = None  # IT_CONTACT as typed, None when unset (a notice names it)

@@ -30,18 +30,22 @@ _MOVES = {
     Verb.BACK: Move.BACK,
     Verb.RESTART: Move.RESTART,
     Verb.CONTACT_IT: Move.CONTACT_IT,
+    # Without a help desk, Report it ends the walk as Contact IT does: how to reach IT.
+    Verb.REPORT_PROMPT: Move.CONTACT_IT,
 }
+_DESK_VERBS = (Verb.CONTACT_IT, Verb.REPORT_PROMPT)
 _STALE = "This walk is no longer stored: send me a message to start again."
 
 
 def register(router: Router, deps: TeamsDeps) -> None:
-    """Attach the guide's words and buttons (Contact IT is the help desk's when it has one)."""
+    """Attach the guide's words and buttons (Contact IT and Report it are the help desk's when
+    it has one)."""
     routes = GuideRoutes(deps)
     router.other_text = routes.handle_text
     router.action(Verb.TOPIC, TopicData, routes.handle_topic)
     router.action(Verb.CHOICE, ChoiceData, routes.handle_choice)
     for verb, move in _MOVES.items():
-        if verb is not Verb.CONTACT_IT or deps.helpdesk is None:
+        if verb not in _DESK_VERBS or deps.helpdesk is None:
             router.action(verb, StepData, routes.mover(move))
 
 

@@ -16,6 +16,7 @@ class Verb(StrEnum):
     RESTART = "mfa-guide-restart"
     CHOICE = "mfa-guide-choice"
     CONTACT_IT = "mfa-guide-contact-it"
+    REPORT_PROMPT = "mfa-guide-report-prompt"
     # The contact form that replaces the walk's card, and the employee's request.
     CONTACT_SEND = "mfa-contact-send"
     CONTACT_CANCEL = "mfa-contact-cancel"
@@ -33,6 +34,7 @@ class Verb(StrEnum):
     # The employee's manager, and an admin setting up step-up.
     MANAGER_YES = "mfa-manager-yes"
     MANAGER_NO = "mfa-manager-no"
+    CLAIM_ALERT = "mfa-alert-claim"
     ENROLL_CONFIRM = "mfa-admin-enroll-confirm"
 
 

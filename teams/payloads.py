@@ -215,6 +215,8 @@ MODELS: dict[Verb, type[Payload]] = {
     Verb.CONTACT_CANCEL: FormRef,
     Verb.CANCEL_REQUEST: RequestData,
     Verb.NOT_ME: RequestData,
+    Verb.REPORT_PROMPT: StepData,
+    Verb.CLAIM_ALERT: RequestData,
     Verb.APPROVE: RequestData,
     Verb.APPROVE_CONFIRM: ApproveData,
     Verb.DENY: RequestData,

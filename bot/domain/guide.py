@@ -85,6 +85,9 @@ class Step(_Strict):
     next: StepId | None = None
     choices: list[Choice] = Field(default_factory=list, max_length=MAX_CHOICES)
     contact_it: bool = False
+    # Report it: security and the help desk are alerted at once (a prompt the person didn't
+    # start); the help desk's to handle, like contact_it.
+    report_prompt: bool = False
     links: list[Link] = Field(default_factory=list, max_length=MAX_LINKS)
 
 
@@ -192,8 +195,10 @@ class Guide(_Strict):
                 for name, target in targets:
                     if target is not None and target not in ids:
                         raise ValueError(f"{here}.{name}: no step {target!r} in topic {topic.id!r}")
-                if step.next is None and not step.contact_it:
-                    raise ValueError(f"{here}: a step without 'next' must offer 'contact_it'")
+                if step.next is None and not (step.contact_it or step.report_prompt):
+                    raise ValueError(
+                        f"{here}: a step without 'next' must offer 'contact_it' or 'report_prompt'"
+                    )
                 labels = [c.label for c in step.choices]
                 if len(set(labels)) != len(labels):
                     raise ValueError(f"{here}.choices: two choices have the same label")

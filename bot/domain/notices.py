@@ -44,6 +44,11 @@ class HelpdeskAlert:
         """True when security must hear of it as well."""
         return True
 
+    @property
+    def to_claim(self) -> HelpRequest | None:
+        """The request an admin claims the alert by (Claim), when someone must follow it up."""
+        return None
+
 
 @dataclass(frozen=True)
 class NotMeReported(HelpdeskAlert):
@@ -51,6 +56,26 @@ class NotMeReported(HelpdeskAlert):
 
     request: HelpRequest
     revoked: RevokeOutcome
+
+    @property
+    def to_claim(self) -> HelpRequest | None:
+        """Someone must call the person back: claimed by the request."""
+        return self.request
+
+
+@dataclass(frozen=True)
+class PromptReported(HelpdeskAlert):
+    """The employee got a sign-in prompt they didn't start: someone may know their password.
+    `filed` is False when no request was filed because `request`, another of theirs, is still
+    in progress."""
+
+    request: HelpRequest
+    filed: bool
+
+    @property
+    def to_claim(self) -> HelpRequest | None:
+        """Someone must call the person back: claimed by the request."""
+        return self.request
 
 
 @dataclass(frozen=True)
@@ -105,14 +130,39 @@ class ResetEmailFailed(HelpdeskAlert):
 @dataclass(frozen=True)
 class NotMeAnswer:
     """What the employee who reported "this wasn't me" is told: `revoked` is None when they had
-    reported it already."""
+    reported it already; the request reported, and where they change their password."""
 
     revoked: RevokeOutcome | None
+    request_id: int | None = None
+    password_url: str | None = None
+
+
+@dataclass(frozen=True)
+class PromptAnswer:
+    """What the employee who reported a prompt they didn't start is told: the request that has
+    it (`filed` when this press filed it), `again` when they had reported it already, and where
+    they change their password."""
+
+    request_id: int
+    filed: bool
+    again: bool
+    password_url: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertClaim:
+    """Who handles the security alert about a request: `taken` when this click claimed it,
+    False when `claimed_by` had it already."""
+
+    request: HelpRequest
+    claimed_by: str
+    taken: bool
 
 
 Notice = (
     RequestChanged
     | NotMeReported
+    | PromptReported
     | ManagerSaidNo
     | StepUpLocked
     | AuthenticatorEnrolled

@@ -59,7 +59,7 @@ class RequestRepository(Protocol):
     async def intake_of(self, user_id: str, submission_key: str | None, since: datetime) -> Intake:
         """Before storing a form: the request this submission made already, the employee's
         request in progress, how many requests they made at or after `since` (whatever became
-        of them), their last reset."""
+        of them), their last reset, their last request reported as "this wasn't me"."""
 
     async def get_request(self, request_id: int) -> HelpRequest | None:
         """The request with this number, or None."""
@@ -130,7 +130,12 @@ class RequestRepository(Protocol):
         """The first of two approvals (by `audit.actor_id`), if none was recorded yet."""
 
     async def mark_suspicious(self, request_id: int, audit: AuditEntry) -> bool:
-        """Flag the request as reported by its employee; False if it was already."""
+        """Flag the request as reported by its employee ("this wasn't me": a later request of
+        theirs names it); False if it was flagged already."""
+
+    async def claim_alert(self, request_id: int, audit: AuditEntry) -> bool:
+        """Record `audit.actor_id` as handling the security alert about the request (audited);
+        False when someone claimed it before."""
 
     async def record_manager_answer(self, request_id: int, answer: str, audit: AuditEntry) -> bool:
         """The manager's yes or no (by `audit.actor_id`), once; a no marks it suspicious."""

@@ -65,12 +65,18 @@ class Question(StrEnum):
     REMAINING = "remaining"
 
 
+# The guide's topic "I got a sign-in prompt I didn't start": its walk ends with Report it, which
+# files a request of this topic at once (Intake.report_prompt).
+PROMPT_TOPIC = "unexpected-prompt"
+
 # Which of those each topic of the guide asks. Why two-step verification is required and app
 # passwords concern no lost phone nor any way left to sign in; with no phone today or no code
 # arriving the phone is not lost, but what else still works decides what IT does. Lost phone,
 # "no answer" and a topic an operator added ask both.
 _ASKED: dict[str, frozenset[Question]] = {
     "why": frozenset(),
+    # Filed by "Report it", with no form: the phone is in the person's hand.
+    PROMPT_TOPIC: frozenset(),
     "app-passwords": frozenset(),
     "no-phone": frozenset({Question.REMAINING}),
     "not-receiving": frozenset({Question.REMAINING}),
@@ -146,6 +152,10 @@ def propose_actions(topic_id: str, lost_or_stolen: bool | None) -> tuple[ResetAc
         )
     if topic_id == "app-passwords":
         return (ResetAction.DELETE_APP_PASSWORDS,)
+    if topic_id == PROMPT_TOPIC:
+        # Someone who knows the password may be signed in: sign every session out. No provider
+        # resets passwords here: the card asks IT to do that in the admin portal.
+        return (ResetAction.REVOKE_SESSIONS,)
     if topic_id in {"lost-phone", "no-phone", "not-receiving"}:
         return with_revocation((ResetAction.CLEAR_MFA,))
     return ()
@@ -200,6 +210,13 @@ class HelpRequest:
     # Where the front end showed the employee their request (its own reference): that message
     # loses its Cancel button, updated in place, once the request can no longer be cancelled.
     employee_message: str | None = None
+    # An earlier request of the same person that they reported as "this wasn't me", found as this
+    # one was made: a temporary access pass on this one needs two approvers.
+    reported_before: int | None = None
+    # When the employee reported this very request as "this wasn't me".
+    reported_not_me_at: datetime | None = None
+    # The admin handling the security alert about this request (Claim), if any.
+    alert_claimed_by: str | None = None
 
     def is_expired(self, now: datetime) -> bool:
         """True once the request waited past its expiry without a decision."""
@@ -214,6 +231,7 @@ class Intake:
     open_request: int | None  # the employee's request in progress, if any
     sent_since: int  # the employee's requests since the start of the limit's window
     last_reset: datetime | None  # when a request of theirs was last done
+    reported_not_me: int | None = None  # their last request reported as "this wasn't me"
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,11 @@ class Walks:
                 self._remember(escalated)
                 return
 
+    async def mine(self, walk_id: str, user_id: str) -> WalkRecord | None:
+        """The walk as stored, if it is the person's (None for a walk not stored or another's)."""
+        walk = await self._walks.get_walk(walk_id)
+        return walk if walk is not None and walk.user_id == user_id else None
+
     async def tried(self, walk_id: str, user_id: str) -> tuple[str, ...]:
         """What the person tried on their walk before asking IT: each step's first line, in plain
         text, and the choices they made (nothing for a walk not theirs or not stored)."""

@@ -196,6 +196,8 @@ def _step(topic: Topic, step: Step, depth: int, ref: str, pictures: Mapping[str,
     if step.next:
         label = wording.READ_ON if topic.informational else wording.NOT_WORKED
         buttons.append(_button(label, ActionId.NEXT, ref))
+    if step.report_prompt:
+        buttons.append(_button(wording.REPORT_IT, ActionId.REPORT_PROMPT, ref, style="primary"))
     if step.contact_it:
         buttons.append(_button(wording.CONTACT_IT, ActionId.CONTACT_IT, ref))
     if depth > 1:

@@ -247,6 +247,7 @@ def build_request_card(
     ]
     blocks: list[Block] = [
         HeaderBlock(text=wording.request_title(request.id, topic)[:150]),
+        *_reported_before(request),
         SectionBlock(text=MarkdownTextObject(text=f"*{wording.REQUESTER}* {who}")),
         SectionBlock(fields=fields),
         SectionBlock(text=MarkdownTextObject(text=_quote(wording.WHAT_HAPPENED, form.description))),
@@ -287,6 +288,12 @@ def build_request_card(
     )
 
 
+def _reported_before(request: HelpRequest) -> list[Block]:
+    """At the top of the card: the person reported an earlier request as not theirs."""
+    line = wording.reported_before(SLACK, request)
+    return [SectionBlock(text=MarkdownTextObject(text=line))] if line else []
+
+
 def build_thread_note(
     request: HelpRequest, change: Change, actor: str | None, actions: list[ActionItem]
 ) -> str | None:
@@ -311,7 +318,7 @@ def build_employee_notice(
     if change is Change.CREATED:
         blocks.append(ActionsBlock(elements=[_cancel_button(request)]))
         return Message(text=f"Your request #{request.id} is with IT.", blocks=blocks)
-    if change is Change.DONE:
+    if change is Change.DONE and request.reported_not_me_at is None:
         blocks.append(ActionsBlock(elements=[_not_me_button(request)]))
     return Message(text=text.split("\n", 1)[0], blocks=blocks)
 

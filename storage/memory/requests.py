@@ -53,11 +53,13 @@ class MemoryRequestRepository(MemoryActions):
         active = self._active_of(user_id)
         mine = [r for r in self._tables.requests.values() if r.requester_id == user_id]
         resets = [r.updated_at for r in mine if r.status is Status.DONE]
+        reported = [r.id for r in mine if r.reported_not_me_at is not None]
         return Intake(
             None if same is None else same.id,
             None if active is None else active.id,
             sum(1 for r in mine if r.created_at >= since),
             max(resets, default=None),
+            max(reported, default=None),
         )
 
     async def get_request(self, request_id: int) -> HelpRequest | None:
@@ -176,7 +178,19 @@ class MemoryRequestRepository(MemoryActions):
         return await self._change(request_id, first, audit, **values)
 
     async def mark_suspicious(self, request_id: int, audit: AuditEntry) -> bool:
-        return await self._change(request_id, lambda r: not r.suspicious, audit, suspicious=True)
+        return await self._change(
+            request_id,
+            lambda r: not r.suspicious,
+            audit,
+            suspicious=True,
+            reported_not_me_at=audit.at,
+        )
+
+    async def claim_alert(self, request_id: int, audit: AuditEntry) -> bool:
+        def unclaimed(request: HelpRequest) -> bool:
+            return request.alert_claimed_by is None
+
+        return await self._change(request_id, unclaimed, audit, alert_claimed_by=audit.actor_id)
 
     async def record_manager_answer(self, request_id: int, answer: str, audit: AuditEntry) -> bool:
         def unanswered(request: HelpRequest) -> bool:
@@ -270,4 +284,6 @@ def _as_new(request: HelpRequest, request_id: int) -> HelpRequest:
         suspicious=False,
         manager_id=None,
         manager_answer=None,
+        reported_not_me_at=None,
+        alert_claimed_by=None,
     )

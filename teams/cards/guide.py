@@ -148,6 +148,8 @@ def _step(topic: Topic, step: Step, depth: int, ref: StepData, pictures: Mapping
     if step.next:
         label = wording.READ_ON if topic.informational else wording.NOT_WORKED
         buttons.append(execute(label, Verb.NEXT, data))
+    if step.report_prompt:
+        buttons.append(execute(wording.REPORT_IT, Verb.REPORT_PROMPT, data, style="positive"))
     if step.contact_it:
         buttons.append(execute(wording.CONTACT_IT, Verb.CONTACT_IT, data))
     if depth > 1:

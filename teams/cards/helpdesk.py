@@ -308,7 +308,11 @@ def build_request_card(
     body: list[Element] = []
     if notice:
         body.append(_attention(notice))
-    body += [heading(wording.request_title(request.id, topic)), *_recap(request, topic, pen)]
+    body.append(heading(wording.request_title(request.id, topic)))
+    reported = wording.reported_before(pen, request)
+    if reported:
+        body.append(_attention(reported))
+    body += _recap(request, topic, pen)
     body.append(text_block(wording.status_line(pen, request), separator=True))
     if unreachable:
         body.append(_attention(f"{emoji('warning')} {escape(wording.NO_PERSONAL_CHAT)}"))
@@ -566,7 +570,7 @@ def build_employee_notice(
     buttons: list[Element] = []
     if change is Change.CREATED:
         buttons.append(_cancel_request(request))
-    if change is Change.DONE:
+    if change is Change.DONE and request.reported_not_me_at is None:
         buttons.append(_not_me(request))
     return card([text_block(text)], _summary(text), buttons)
 

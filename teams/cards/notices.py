@@ -5,20 +5,35 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot import wording
-from bot.domain.notices import HelpdeskAlert, NotMeAnswer
+from bot.domain.notices import AlertClaim, HelpdeskAlert, NotMeAnswer, PromptAnswer
 from bot.domain.requests import HelpRequest, Status
 from teams.cards.helpdesk import build_notice
-from teams.cards.text import TEAMS, Card, TeamsPen
+from teams.cards.text import TEAMS, Card, TeamsPen, execute
+from teams.ids import Verb
+from teams.payloads import RequestData
 
 
 def build_alert(alert: HelpdeskAlert, names: Mapping[str, str] | None = None) -> Card:
-    """The help-desk channel's (and security's) card for an alert; `names` maps the Entra
-    object ids it names to display names."""
+    """The help-desk channel's (and security's) card for an alert, with a Claim button when
+    someone must follow it up; `names` maps the Entra object ids it names to display names."""
     known = dict(names or {})
     request = getattr(alert, "request", None)
     if request is not None and request.requester_name:
         known.setdefault(request.requester_id, request.requester_name)
-    return build_notice(wording.alert(TeamsPen(known), alert))
+    shown = build_notice(wording.alert(TeamsPen(known), alert))
+    claimed = alert.to_claim
+    if claimed is not None:
+        data = RequestData(request_id=claimed.id).to_data()
+        shown["actions"] = [execute(wording.CLAIM, Verb.CLAIM_ALERT, data, style="positive")]
+    return shown
+
+
+def build_claimed_alert(claim: AlertClaim, names: Mapping[str, str] | None = None) -> Card:
+    """An alert once claimed, in place of the one with the button: who handles it."""
+    known = dict(names or {})
+    if claim.request.requester_name:
+        known.setdefault(claim.request.requester_id, claim.request.requester_name)
+    return build_notice(wording.claimed_alert(TeamsPen(known), claim))
 
 
 def build_not_me_reply(answer: NotMeAnswer) -> Card:
@@ -37,3 +52,8 @@ def build_request_status(request: HelpRequest) -> Card:
 def build_request_sent_note(request_id: int) -> Card:
     """The guide card whose Contact IT led to a request, once the request is sent."""
     return build_notice(wording.request_sent_note(TEAMS, request_id))
+
+
+def build_prompt_reply(answer: PromptAnswer) -> Card:
+    """What replaces the walk's card once the employee pressed Report it (its button gone)."""
+    return build_notice(wording.prompt_reply(TEAMS, answer))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -279,3 +280,43 @@ async def test_the_audit_log_reads_back_in_order_from_a_time_on(stores: Stores) 
         ("c", None, "system", None),
     ]
     assert entries[0].at == NOW
+
+
+async def test_a_later_request_learns_of_the_last_one_reported_as_not_theirs(
+    stores: Stores,
+) -> None:
+    repo = stores.requests
+    first = await created(stores, "U1", key="VFIRST")
+    other = await created(stores, "U2", key="VOTHER")
+    assert (await repo.intake_of("U1", None, NOW)).reported_not_me is None
+    # A manager's no flags a request too, but it is no report of the employee's own.
+    await repo.record_manager(other.id, "UMGR")
+    said_no = line("manager.no", other.id, actor="UMGR")
+    assert await repo.record_manager_answer(other.id, "no", said_no)
+    reported = line("request.reported_not_me", first.id, actor="U1", at=LATER)
+    assert await repo.mark_suspicious(first.id, reported)
+    stored = await repo.get_request(first.id)
+    assert stored is not None
+    assert stored.reported_not_me_at == LATER
+    assert (await repo.intake_of("U1", None, NOW)).reported_not_me == first.id
+    assert (await repo.intake_of("U2", None, NOW)).reported_not_me is None
+    assert await repo.transition(first.id, OPEN, Status.CANCELLED, line("request.cancelled"))
+    later = await repo.create_request(
+        replace(new_request("U1", key="VLATER"), reported_before=first.id),
+        line("request.created", actor="U1"),
+    )
+    assert (await repo.get_request(later.id)) == later
+    assert later.reported_before == first.id
+
+
+async def test_a_security_alert_is_claimed_once(stores: Stores) -> None:
+    repo = stores.requests
+    request = await created(stores)
+    assert await repo.claim_alert(request.id, line("alert.claimed", request.id, actor="UADMIN"))
+    assert not await repo.claim_alert(request.id, line("alert.claimed", request.id, actor="UA2"))
+    assert not await repo.claim_alert(99, line("alert.claimed", 99, actor="UA2"))
+    stored = await repo.get_request(request.id)
+    assert stored is not None
+    assert stored.alert_claimed_by == "UADMIN"
+    claims = [(e.event, e.actor_id) for e in await repo.audit_since(NOW)][1:]
+    assert claims == [("alert.claimed", "UADMIN")]

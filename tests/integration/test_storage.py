@@ -361,3 +361,51 @@ async def _0007_up_and_down(engine: AsyncEngine) -> None:
     assert "contacts" not in await _tables(engine)
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT id FROM help_requests"))).scalars().all() == [1]
+
+
+async def test_0009_dates_the_reports_made_before_it_and_downgrades(engine: AsyncEngine) -> None:
+    try:
+        await _0009_up_and_down(engine)
+    finally:  # the next test finds the schema it expects, whatever happened here
+        async with engine.begin() as conn:
+            await conn.run_sync(_at("head"))
+
+
+async def _0009_up_and_down(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(_at("0008_stale"))
+    assert "reported_not_me_at" not in await _columns(engine, "help_requests")
+    at = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    async with engine.begin() as conn:
+        # 1: the employee said "this wasn't me"; 2: their manager said no (no report of theirs).
+        for request_id in (1, 2):
+            await conn.execute(
+                text(
+                    "INSERT INTO help_requests (id, team_id, requester_id, requester_name, "
+                    "requester_email, topic_id, description, lost_or_stolen, remaining, contact, "
+                    "details, proposed, tried, status, created_at, expires_at, updated_at, "
+                    "privileged, suspicious) VALUES (:id, 'T', 'U1', '', '', 'lost-phone', 'x', "
+                    "false, 'none', 'c', '', '[]', '[]', 'done', :at, :at, :at, false, true)"
+                ).bindparams(AT),
+                {"id": request_id, "at": at},
+            )
+        await conn.execute(
+            text(
+                "INSERT INTO audit_log (at, actor_id, event, request_id, detail) "
+                "VALUES (:at, 'U1', 'request.reported_not_me', 1, '{}')"
+            ).bindparams(AT),
+            {"at": at},
+        )
+    async with engine.begin() as conn:
+        await conn.run_sync(_at("head"))
+    repo = SqlRequestRepository(session_factory(engine))
+    reported, said_no = await repo.get_request(1), await repo.get_request(2)
+    assert reported is not None
+    assert said_no is not None
+    assert (reported.reported_not_me_at, said_no.reported_not_me_at) == (at, None)
+    assert (reported.reported_before, reported.alert_claimed_by) == (None, None)
+    assert (await repo.intake_of("U1", None, at)).reported_not_me == 1
+    async with engine.begin() as conn:
+        await conn.run_sync(_at("0008_stale"))
+    columns = await _columns(engine, "help_requests")
+    assert not {"reported_not_me_at", "reported_before", "alert_claimed_by"} & columns

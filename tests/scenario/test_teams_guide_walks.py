@@ -66,12 +66,14 @@ async def test_every_route_of_every_topic_in_one_card(
         assert "destructive" not in {a.get("style") for a in card.actions()}
         assert (Verb.NEXT in verbs) == (step.next is not None)
         assert (Verb.CONTACT_IT in verbs) == step.contact_it
+        assert (Verb.REPORT_PROMPT in verbs) == step.report_prompt
         urls = {a.get("url") for a in card.actions() if a.get("type") == "Action.OpenUrl"}
         assert {link.url for link in step.links} <= urls
 
     last = GUIDE.step(topic_id, route[-1][1] if route else topic.first_step.id)
-    if last.contact_it:
-        end = await teams.press(card, Verb.CONTACT_IT)  # no help desk here: how to reach IT
+    if last.contact_it or last.report_prompt:
+        button = Verb.CONTACT_IT if last.contact_it else Verb.REPORT_PROMPT
+        end = await teams.press(card, button)  # no help desk here: how to reach IT
         assert "call 555-0100 or mail it@example.com" in end.all_text()
         expected = WalkOutcome.ESCALATED
     else:

@@ -32,6 +32,7 @@ def test_the_shipped_guide_has_the_six_topics_of_the_article_then_the_later_ones
         "travelling",
         "codes-refused",
     ]
+    assert GUIDE.topics[-1].id == "unexpected-prompt"
 
 
 def test_the_later_articles_advice_is_in_the_new_topics() -> None:
@@ -86,6 +87,17 @@ def test_a_picture_the_bot_does_not_have_is_refused(tmp_path: Path) -> None:
 
     message = guide_error(tmp_path, missing)
     assert "topics[1].steps[0].picture.file: no picture 'nowhere.png'" in message
+
+
+def test_the_prompt_topic_denies_never_approves_and_ends_on_report_it() -> None:
+    topic = GUIDE.topic("unexpected-prompt")
+    text = "\n".join(step.text for step in topic.steps)
+    assert "Never approve a prompt you didn't start" in text
+    assert "**Deny**" in text
+    last = topic.steps[-1]
+    assert last.report_prompt
+    assert last.next is None
+    assert not any(step.report_prompt for step in topic.steps[:-1])
 
 
 def test_the_article_advice_is_intact() -> None:

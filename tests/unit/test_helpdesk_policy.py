@@ -17,13 +17,14 @@ from bot.domain.errors import (
     NoReasonError,
     NotAnAdminError,
     NothingSelectedError,
+    NotRequesterError,
     OwnRequestError,
     RequestExpiredError,
     SameApproverError,
     SuspiciousError,
     WrongPlaceError,
 )
-from bot.domain.guide import WalkOutcome
+from bot.domain.guide import Move, WalkOutcome
 from bot.domain.helpdesk import (
     ACTION_LEASE,
     Approve,
@@ -34,7 +35,7 @@ from bot.domain.helpdesk import (
     Retry,
 )
 from bot.domain.identity import ResetAction, TemporaryIdentityError
-from bot.domain.notices import Notice, StepUpLocked
+from bot.domain.notices import Notice, PromptReported, StepUpLocked
 from bot.domain.requests import ActionStatus, AuditEntry, ContactForm, Remaining, Status
 from bot.domain.stepup import (
     LockedOutError,
@@ -242,6 +243,65 @@ async def test_a_reported_request_is_neither_approved_nor_retried(desk: Desk) ->
     with pytest.raises(SuspiciousError):
         await desk.service.decide(Approve(request_id, (ResetAction.CLEAR_MFA,)), "UA1", DESK)
     assert (await desk.service.report_not_me(request_id, "U1")).revoked is None  # once
+
+
+async def test_after_a_report_a_pass_needs_two_admins_and_other_actions_one(desk: Desk) -> None:
+    reported = await _request(desk)
+    await desk.service.report_not_me(reported, "U1")
+    await desk.service.cancel(reported, "U1")
+    later = await _request(desk)
+    assert (await desk.service.get(later)).reported_before == reported
+    tap = (ResetAction.DELETE_APP_PASSWORDS, ResetAction.ISSUE_TAP)
+    first = await desk.service.decide(Approve(later, tap), "UA1", DESK)
+    assert (first.status, first.first_approver) == (Status.OPEN, "UA1")
+    with pytest.raises(SameApproverError):
+        await desk.service.decide(Approve(later, tap), "UA1", DESK)
+    # The second admin unticks the pass: only what both approved runs, and no pass.
+    second = await desk.service.decide(
+        Approve(later, (ResetAction.DELETE_APP_PASSWORDS,)), "UA2", DESK
+    )
+    assert second.status is Status.APPROVED
+    await desk.later.run()
+    assert desk.directory.calls[-1:] == ["delete_app_passwords"]
+    assert "issue_tap" not in desk.directory.calls
+    # Without a pass, one admin is enough.
+    third = await _request(desk)
+    done = await desk.service.decide(
+        Approve(third, (ResetAction.DELETE_APP_PASSWORDS,)), "UA1", DESK
+    )
+    assert done.status is Status.APPROVED
+
+
+async def test_a_prompt_reported_twice_files_one_request_and_alerts_once(desk: Desk) -> None:
+    walks = Walks(GUIDE, desk.walks, desk.clock)
+    walk = await walks.start("T0TEAM", "U1", "unexpected-prompt", Surface.DM)
+    with pytest.raises(NotRequesterError):  # its first step offers no Report it
+        await desk.service.report_prompt("T0TEAM", "U1", walk.id)
+    walk = await walks.move(walk.id, "U1", walk.state.current, Move.NEXT)
+    with pytest.raises(NotRequesterError):  # nor is it anyone else's to report
+        await desk.service.report_prompt("T0TEAM", "U2", walk.id)
+    answer = await desk.service.report_prompt("T0TEAM", "U1", walk.id)
+    assert (answer.filed, answer.again) == (True, False)
+    again = await desk.service.report_prompt("T0TEAM", "U1", walk.id)
+    assert (again.request_id, again.filed, again.again) == (answer.request_id, False, True)
+    request = await desk.service.get(answer.request_id)
+    assert request.proposed == (ResetAction.REVOKE_SESSIONS,)
+    assert (request.form.lost_or_stolen, request.form.remaining) == (None, None)
+    alerts = [n for n in desk.notices.alerts if isinstance(n, PromptReported)]
+    assert len(alerts) == 1
+    await desk.later.run()
+    assert (await desk.walks.get_walk(walk.id)).state.outcome is WalkOutcome.ESCALATED  # type: ignore[union-attr]
+
+
+async def test_only_an_admin_claims_an_alert_and_the_first_keeps_it(desk: Desk) -> None:
+    request_id = await _request(desk)
+    with pytest.raises(NotAnAdminError):
+        await desk.service.claim_alert(request_id, "U1")
+    first = await desk.service.claim_alert(request_id, "UA1")
+    second = await desk.service.claim_alert(request_id, "UA2")
+    assert (first.taken, first.claimed_by) == (True, "UA1")
+    assert (second.taken, second.claimed_by) == (False, "UA1")
+    assert "not_an_admin" in await _refusals(desk)
 
 
 async def test_a_request_past_its_time_is_expired_by_the_click(desk: Desk) -> None:

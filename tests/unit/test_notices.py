@@ -11,12 +11,15 @@ import pytest
 from bot import wording
 from bot.domain.identity import ResetAction
 from bot.domain.notices import (
+    AlertClaim,
     AuthenticatorEnrolled,
     HelpdeskAlert,
     ManagerSaidNo,
     NotMeAnswer,
     NotMeReported,
     PrivilegedReset,
+    PromptAnswer,
+    PromptReported,
     ResetEmailFailed,
     Revocation,
     RevokeOutcome,
@@ -32,7 +35,15 @@ from bot.domain.requests import (
     Status,
 )
 from handlers.blocks.helpdesk import build_employee_notice, build_secret_notice, build_thread_note
-from handlers.blocks.notices import build_alert_text, build_not_me_reply
+from handlers.blocks.notices import (
+    build_alert,
+    build_alert_text,
+    build_claim_refusal,
+    build_claimed_alert,
+    build_not_me_reply,
+    build_prompt_reply,
+)
+from handlers.ids import ActionId
 from teams.cards.notices import build_alert as build_teams_alert
 
 NOW = datetime(2026, 12, 2, 9, tzinfo=UTC)
@@ -74,6 +85,20 @@ FAILED = RevokeOutcome(Revocation.FAILED, "throttled (429)")
             NotMeReported(REQUEST, FAILED),
             ":rotating_light: <@U1> says they did NOT ask for request #7. Treat the account as "
             "compromised. Revoking the sign-in sessions again failed: throttled (429)",
+            True,
+        ),
+        (
+            PromptReported(replace(REQUEST, topic_id="unexpected-prompt"), filed=True),
+            ":rotating_light: <@U1> got a sign-in prompt they didn't start: someone may know "
+            "their password. Request #7 proposes revoking their sign-in sessions; reset their "
+            "password in the admin portal. Call them back on a number you already know.",
+            True,
+        ),
+        (
+            PromptReported(REQUEST, filed=False),
+            ":rotating_light: <@U1> got a sign-in prompt they didn't start: someone may know "
+            "their password. Their request #7 is still in progress: decide on it with this in "
+            "mind, and reset their password in the admin portal.",
             True,
         ),
         (
@@ -135,16 +160,62 @@ def test_a_privileged_reset_without_a_reason_names_none() -> None:
 
 
 def test_the_employee_who_reported_reads_what_was_done() -> None:
-    assert build_not_me_reply(NotMeAnswer(None)) == (
-        ":rotating_light: You reported this already; IT security has been told."
+    url = "https://mysignins.microsoft.com/security-info"
+    assert build_not_me_reply(NotMeAnswer(None, 7, url)) == (
+        ":rotating_light: You reported request #7 already, thank you: IT security has it and "
+        "nothing more is needed from you.\nIf you haven't yet, change your password now: open "
+        f"<{url}|your security info> and choose Password."
     )
-    assert build_not_me_reply(NotMeAnswer(RevokeOutcome(Revocation.REVOKED))) == (
-        ":rotating_light: Thank you. IT security has been alerted. "
-        "The account's sign-in sessions were revoked again."
+    assert build_not_me_reply(NotMeAnswer(RevokeOutcome(Revocation.REVOKED), 7, url)) == (
+        ":rotating_light: Thank you. IT security has been alerted about request #7. "
+        "The account's sign-in sessions were revoked again.\n"
+        f"*Change your password now*: open <{url}|your security info> and choose Password.\n"
+        "Someone from the IT help desk will contact you about it. IT will never ask you for "
+        "your password or your verification codes."
     )
-    assert build_not_me_reply(NotMeAnswer(FAILED)) == (
-        ":rotating_light: Thank you. IT security has been alerted. "
-        "Revoking the sign-in sessions again failed: throttled (429)"
+    assert "Revoking the sign-in sessions again failed: throttled (429)" in build_not_me_reply(
+        NotMeAnswer(FAILED)
+    )
+    # Without a link, the sentence still reads.
+    assert "change your password now from a device you trust." in build_not_me_reply(
+        NotMeAnswer(None)
+    )
+
+
+def test_the_employee_who_reported_a_prompt_reads_what_to_do_now() -> None:
+    url = "https://mysignins.microsoft.com/security-info"
+    filed = build_prompt_reply(PromptAnswer(12, filed=True, again=False, password_url=url)).text
+    assert "IT security and the help desk have been alerted" in filed
+    assert "once an admin approves request #12" in filed
+    assert f"*Change your password now*: open <{url}|your security info>" in filed
+    assert "Someone from the IT help desk will contact you" in filed
+    beside = build_prompt_reply(PromptAnswer(3, filed=False, again=False, password_url=url)).text
+    assert "with your request #3, which is still in progress" in beside
+    again = build_prompt_reply(PromptAnswer(12, filed=False, again=True, password_url=url)).text
+    assert "You reported this already, thank you: IT security has it as request #12" in again
+    assert "Thank you. IT security and the help desk" not in again
+
+
+def test_an_alert_about_a_request_has_a_claim_button_and_others_none() -> None:
+    claimable = build_alert(NotMeReported(REQUEST, FAILED))
+    assert not isinstance(claimable, str)
+    buttons = [e for b in claimable.blocks for e in getattr(b, "elements", None) or []]
+    assert [(e.action_id, e.value) for e in buttons] == [(ActionId.CLAIM_ALERT, "7")]
+    assert claimable.text == build_alert_text(NotMeReported(REQUEST, FAILED))
+    assert build_alert(StepUpLocked("UADMIN")) == build_alert_text(StepUpLocked("UADMIN"))
+
+
+def test_a_claimed_alert_says_who_has_it() -> None:
+    reported = replace(REQUEST, reported_not_me_at=NOW, alert_claimed_by="UADMIN")
+    claim = AlertClaim(reported, "UADMIN", taken=True)
+    assert build_claimed_alert(claim).text == (
+        ":rotating_light: <@U1> says they did NOT ask for request #7. "
+        ":raising_hand: <@UADMIN> is on it."
+    )
+    prompt = AlertClaim(replace(REQUEST, topic_id="unexpected-prompt"), "UADMIN", taken=False)
+    assert "got a sign-in prompt they didn't start (request #7)" in build_claimed_alert(prompt).text
+    assert build_claim_refusal(prompt) == (
+        "<@UADMIN> has this one already. Thank you for checking."
     )
 
 

@@ -17,11 +17,14 @@ from bot.domain.errors import AlreadyDecidedError, NoReasonError, TooManyRequest
 from bot.domain.guide import WalkOutcome, WalkState
 from bot.domain.identity import ResetAction
 from bot.domain.notices import (
+    AlertClaim,
     AuthenticatorEnrolled,
     ManagerSaidNo,
     NotMeAnswer,
     NotMeReported,
     PrivilegedReset,
+    PromptAnswer,
+    PromptReported,
     ResetEmailFailed,
     Revocation,
     RevokeOutcome,
@@ -441,6 +444,8 @@ def test_pending_lists_requests_with_links() -> None:
     [
         NotMeReported(REQUEST, RevokeOutcome(Revocation.REVOKED)),
         NotMeReported(REQUEST, RevokeOutcome(Revocation.FAILED, "throttled")),
+        PromptReported(REQUEST, filed=True),
+        PromptReported(REQUEST, filed=False),
         ManagerSaidNo(REQUEST),
         StepUpLocked(ADMIN),
         AuthenticatorEnrolled(ADMIN, replaced=True),
@@ -451,6 +456,22 @@ def test_pending_lists_requests_with_links() -> None:
 def test_every_alert_renders(alert: Any) -> None:
     text = _text(_ok(notices.build_alert(alert, NAMES)))
     assert "Ada Admin" in text or "request #7" in text.lower() or "Request #7" in text
+
+
+def test_an_alert_about_a_request_can_be_claimed_and_then_says_who_has_it() -> None:
+    alert = _ok(notices.build_alert(NotMeReported(REQUEST, RevokeOutcome(Revocation.REVOKED))))
+    [claim] = alert["actions"]
+    assert (claim["verb"], claim["data"]) == (Verb.CLAIM_ALERT, {"request": 7})
+    assert "actions" not in _ok(notices.build_alert(StepUpLocked(ADMIN)))
+    claimed = _ok(notices.build_claimed_alert(AlertClaim(REQUEST, ADMIN, taken=True), NAMES))
+    assert "Ada Admin is on it" in _text(claimed)
+    assert "actions" not in claimed
+
+
+def test_the_prompt_reply_renders() -> None:
+    url = "https://mysignins.microsoft.com/security-info"
+    text = _text(_ok(notices.build_prompt_reply(PromptAnswer(7, True, False, url))))
+    assert f"[your security info]({url})" in text
 
 
 def test_the_not_me_reply_and_refusals() -> None:

@@ -16,9 +16,10 @@ from bot.domain.helpdesk.execution import Execution
 from bot.domain.helpdesk.housekeeping import Housekeeping
 from bot.domain.helpdesk.intake import Form, FormStart, Intake, Submitted
 from bot.domain.helpdesk.policy import Policy
+from bot.domain.helpdesk.reports import PromptReport, Reports
 from bot.domain.helpdesk.reset_notice import ResetNotices
 from bot.domain.identity import IdentityProvider
-from bot.domain.notices import NotMeAnswer
+from bot.domain.notices import AlertClaim, NotMeAnswer, PromptAnswer
 from bot.domain.platform import Platform
 from bot.domain.ports import AdminRoster, Background, Clock, Mailer, Notifier, PeopleDirectory
 from bot.domain.repositories import RequestRepository
@@ -71,6 +72,7 @@ class Helpdesk:
         self._decisions = Decisions(core, self._policy, self._gate, execution)
         self._execution = execution
         self._housekeeping = Housekeeping(core, announcer)
+        self._reports = Reports(core, walks, announcer)
 
     @property
     def config(self) -> HelpdeskConfig:
@@ -123,7 +125,14 @@ class Helpdesk:
 
     async def report_not_me(self, request_id: int, user_id: str) -> NotMeAnswer:
         """The employee says they never asked: flagged, security alerted, signed out again."""
-        return await self._intake.report_not_me(request_id, user_id)
+        return await self._reports.report_not_me(request_id, user_id)
+
+    async def report_prompt(
+        self, team_id: str, user_id: str, walk_id: str, *, platform: Platform = Platform.SLACK
+    ) -> PromptAnswer:
+        """The employee got a sign-in prompt they didn't start (Report it at the end of that
+        walk): security alerted, a request filed, once per walk (see Reports.report_prompt)."""
+        return await self._reports.report_prompt(PromptReport(team_id, user_id, walk_id, platform))
 
     # -- the help desk ----------------------------------------------------------------------
 
@@ -151,6 +160,10 @@ class Helpdesk:
         """The request, if `actor` may see its card from `place` (an IT admin in its help-desk
         channel); WrongPlaceError or NotAnAdminError (audited) otherwise."""
         return await self._policy.viewable(request_id, actor, place)
+
+    async def claim_alert(self, request_id: int, actor: str) -> AlertClaim:
+        """An admin claims the security alert about a request, or learns who has it."""
+        return await self._reports.claim_alert(request_id, actor)
 
     async def require_admin(self, actor: str) -> None:
         """NotAnAdminError (audited) unless `actor` is an IT admin right now."""

@@ -45,6 +45,9 @@ class HelpdeskConfig:
     # Waits before the second and later tries of the account holder's email.
     notice_retry_s: tuple[float, ...] = (5.0, 30.0)
     teams_channel_id: str = ""
+    # Where an employee changes their password (MANAGE_SETTINGS_URL): told after they report
+    # "this wasn't me" or a prompt they didn't start.
+    password_url: str | None = None
 
     def channel_of(self, platform: Platform) -> str:
         """The help-desk channel of a platform; "" when it has none."""

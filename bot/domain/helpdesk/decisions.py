@@ -96,7 +96,7 @@ class Decisions:
         await self._gate.verify(actor, request.id, code)
         now = core.clock.now()
         first = request.first_approver
-        if await policy.needs_two(request):
+        if await policy.needs_two(request, actions):
             if first is None:
                 audit = AuditEntry(
                     now, actor, "request.first_approval", request.id, _approval(selected, actions)

@@ -1,8 +1,7 @@
-"""The employee's side: a contact form becomes a request; cancel, the manager's answer, "not me"."""
+"""The employee's side: a contact form becomes a request; cancel, and the manager's answer."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from bot.domain.errors import (
@@ -13,15 +12,10 @@ from bot.domain.errors import (
     TooManyRequestsError,
 )
 from bot.domain.helpdesk.announce import Announcer
-from bot.domain.helpdesk.config import REQUEST_WINDOW, SYSTEM
-from bot.domain.helpdesk.core import OPEN, Core, provider_ids
-from bot.domain.identity import IdentityError
+from bot.domain.helpdesk.config import REQUEST_WINDOW
+from bot.domain.helpdesk.core import OPEN, Core
 from bot.domain.notices import (
     ManagerSaidNo,
-    NotMeAnswer,
-    NotMeReported,
-    Revocation,
-    RevokeOutcome,
 )
 from bot.domain.platform import Platform
 from bot.domain.ports import WorkKind
@@ -35,8 +29,6 @@ from bot.domain.requests import (
 )
 from bot.domain.requests import Intake as IntakeFacts
 from bot.domain.walks import Walks
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -127,6 +119,7 @@ class Intake:
                 "lost_or_stolen": sent.form.lost_or_stolen,
                 "proposed": [a.value for a in request.proposed],
                 "recent_reset": request.recent_reset_at is not None,
+                "reported_before": request.reported_before,
             },
         )
         try:
@@ -178,6 +171,7 @@ class Intake:
             privileged=True,
             privileged_reason=None,
             recent_reset_at=recent,
+            reported_before=intake.reported_not_me,
             submission_key=sent.submission_key,
             announce_owner=self._core.run_owner(),  # its card's posting is claimed with it
             platform=sent.platform,
@@ -210,44 +204,3 @@ class Intake:
         if not yes:
             await core.notifier.tell(ManagerSaidNo(request))
         return changed
-
-    async def report_not_me(self, request_id: int, user_id: str) -> NotMeAnswer:
-        """The employee says they never asked: flag the request, alert the help desk (and
-        security), and sign them out again where the provider can."""
-        core = self._core
-        request = await core.get(request_id)
-        if request.requester_id != user_id:
-            raise await core.refused(user_id, request.id, NotRequesterError("not yours"))
-        audit = AuditEntry(core.clock.now(), user_id, "request.reported_not_me", request.id)
-        if not await core.requests.mark_suspicious(request.id, audit):
-            return NotMeAnswer(revoked=None)
-        revoked = await self._revoke_again(request)
-        await core.notify(request.id, Change.REPORTED, user_id)
-        await core.notifier.tell(NotMeReported(request, revoked))
-        return NotMeAnswer(revoked)
-
-    async def _revoke_again(self, request: HelpRequest) -> RevokeOutcome:
-        core = self._core
-        if not core.provider.revokes_sessions:
-            return RevokeOutcome(Revocation.BY_HAND)
-        try:
-            user = await core.find_person(request)
-            result = await core.provider.revoke_sessions(user)
-        except IdentityError as exc:
-            log.warning("revoking sessions again for request #%s failed: %s", request.id, exc)
-            return RevokeOutcome(Revocation.FAILED, str(exc))
-        await core.requests.record_audit(
-            AuditEntry(
-                core.clock.now(),
-                SYSTEM,
-                "action.done",
-                request.id,
-                {
-                    "action": "revoke_sessions",
-                    "why": "reported_not_me",
-                    "directory_object_id": user.id,
-                    **provider_ids(result.provider_request_id, result.client_request_id),
-                },
-            )
-        )
-        return RevokeOutcome(Revocation.REVOKED)

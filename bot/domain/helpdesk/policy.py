@@ -112,8 +112,15 @@ class Policy:
             raise await self._core.refused(actor, request.id, SuspiciousError("reported"))
         return request
 
-    async def needs_two(self, request: HelpRequest) -> bool:
-        """True when a second admin must approve: a privileged (or not yet assessed) account."""
+    async def needs_two(self, request: HelpRequest, actions: tuple[ResetAction, ...]) -> bool:
+        """True when a second admin must approve: a privileged (or not yet assessed) account, or
+        a temporary access pass for someone who reported an earlier request as not theirs (a
+        pass is the account itself: an attacker on the phone must convince two people). Once a
+        first admin approved such a pass, the second approval carries only what both chose."""
+        if request.reported_before is not None and (
+            ResetAction.ISSUE_TAP in actions or request.first_approver is not None
+        ):
+            return True
         return request.privileged or await self._core.admins.is_privileged(request.requester_id)
 
     async def second_approval(
