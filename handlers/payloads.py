@@ -302,6 +302,19 @@ class DenyMeta(_Ours):
     channel_id: str | None = None
 
 
+class AskMeta(_Ours):
+    """The question modal's private_metadata: the request and where its card was clicked."""
+
+    request_id: int
+    channel_id: str | None = None
+
+
+class AnswerMeta(_Ours):
+    """The answer modal's private_metadata: the request; only its requester's answer counts."""
+
+    request_id: int
+
+
 class EnrollMeta(_Ours):
     """The enrollment modal's private_metadata: the DM message and QR file to delete after."""
 

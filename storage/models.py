@@ -137,6 +137,9 @@ class HelpRequestRow(Base):
     submission_key: Mapped[str | None] = mapped_column(String(64))
     # The front end it came from (bot.domain.platform.Platform); rows older than Teams are Slack's.
     platform: Mapped[str] = mapped_column(String(16), server_default="slack")
+    # The admin calling the employee back ("I'm on it"), and since when.
+    callback_by: Mapped[str | None] = mapped_column(String(PERSON_ID))
+    callback_at: Mapped[datetime | None]
 
     __table_args__ = (
         # One request in progress per employee, enforced by the database across replicas.

@@ -126,7 +126,8 @@ class DecisionRoutes:
         request = await self.helpdesk.get(asked.request_id)
         if refused is not None:
             return await self._card(request, refused)
-        return Answer.view(build_retry_view(request, self.deps.walks.guide))
+        failed = await self.helpdesk.actions_of(request.id)
+        return Answer.view(build_retry_view(request, self.deps.walks.guide, items=failed))
 
     async def handle_retry_confirm(self, turn: Turn, sent: RetryData) -> Answer:
         code = sent.code.get_secret_value() if sent.code else None
@@ -172,7 +173,7 @@ class DecisionRoutes:
         return await self.deps.addresses.names(ids)
 
     @staticmethod
-    async def _refusal(check: Awaitable[None]) -> str | None:
+    async def _refusal(check: Awaitable[object]) -> str | None:
         """Why the precheck refuses (audited by the core), or None when it passes."""
         try:
             await check

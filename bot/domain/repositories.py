@@ -126,6 +126,9 @@ class RequestRepository(Protocol):
     ) -> bool:
         """The first of two approvals (by `audit.actor_id`), if none was recorded yet."""
 
+    async def claim_callback(self, request_id: int, audit: AuditEntry) -> bool:
+        """Record `audit.actor_id` as calling the employee back, if no admin is yet."""
+
     async def mark_suspicious(self, request_id: int, audit: AuditEntry) -> bool:
         """Flag the request as reported by its employee; False if it was already."""
 

@@ -196,6 +196,9 @@ class HelpRequest:
     announce_owner: str | None = None
     # The front end it came from: its card, its decisions and its notices stay there.
     platform: Platform = Platform.SLACK
+    # The admin calling the employee back ("I'm on it"), so that a second one does not.
+    callback_by: str | None = None
+    callback_at: datetime | None = None
 
     def is_expired(self, now: datetime) -> bool:
         """True once the request waited past its expiry without a decision."""
@@ -278,3 +281,4 @@ class Change(StrEnum):
     REPORTED = "reported"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    CALLBACK = "callback"
