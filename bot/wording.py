@@ -24,6 +24,7 @@ from bot.domain.errors import (
     RequestExpiredError,
     SameApproverError,
     SuspiciousError,
+    UnreachableError,
     WrongPlaceError,
 )
 from bot.domain.identity import ResetAction
@@ -243,6 +244,10 @@ _REFUSALS: dict[type[HelpdeskError], str] = {
     NothingSelectedError: "Tick at least one action before approving, or deny the request.",
     NoReasonError: NO_REASON,
     NoTextError: "Type something first: nothing was sent.",
+    UnreachableError: (
+        "I couldn't reach the employee in chat, so your question was not sent: call them on the "
+        "number they gave instead."
+    ),
 }
 
 

@@ -103,6 +103,12 @@ class CallbackTakenError(HelpdeskError):
         self.mine = mine
 
 
+class UnreachableError(HelpdeskError):
+    """IT's question could not be delivered to the employee in chat."""
+
+    code = "unreachable"
+
+
 class NoTextError(HelpdeskError):
     """A question to the employee, or their answer, with nothing in it."""
 

@@ -267,3 +267,20 @@ async def test_a_topic_pressed_on_home_says_where_the_walk_went(slack: SlackDriv
     opened = "I opened *App passwords are not working* in <https://fake.slack.test/archives/D1/"
     assert opened in said
     assert "|our direct messages>" in said
+
+
+async def test_a_question_that_cannot_reach_the_employee_tells_the_admin(
+    slack: SlackDriver,
+) -> None:
+    await _request(slack)
+    modal = await _press(slack, ActionId.ASK, ADMIN)
+    slack.fake.fail_next("chat.postMessage", 200, error="cannot_dm_bot")
+    await slack.submit(modal, {FieldId.QUESTION: "Which phone?"}, user=ADMIN)
+    await slack.settle()
+    told = [c.params for c in slack.fake.calls_to("chat.postEphemeral")]
+    assert [(t["channel"], t["user"]) for t in told] == [(DESK, ADMIN)]
+    assert "couldn't reach the employee in chat" in told[0]["text"]
+    assert not any("asked the employee" in line for line in _thread(slack))
+    audit = await _audit(slack)
+    assert ("decision.refused", ADMIN, {"reason": "unreachable"}) in audit
+    assert "request.question_asked" not in [e for e, _, _ in audit]

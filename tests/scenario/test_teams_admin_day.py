@@ -97,3 +97,17 @@ async def test_ask_the_requester_and_the_answer_lands_in_the_cards_thread(
     events = await audit(teams.runtime)
     assert ("request.question_asked", ADMIN.aad, {"length": len(question)}) in events
     assert ("request.question_answered", EMPLOYEE.aad, {"length": len(answer)}) in events
+
+
+async def test_a_question_to_an_employee_without_a_personal_chat_is_refused_in_the_view(
+    installed: TeamsDriver,
+) -> None:
+    teams = installed
+    card = await request(teams)
+    teams.fake.no_personal_chat.add(EMPLOYEE.aad)  # they removed the app: Teams answers 403
+    view = await teams.press(card.as_seen_by(ADMIN), Verb.ASK)
+    answer = await teams.press(view, Verb.ASK_CONFIRM, inputs={InputId.QUESTION.value: "Which?"})
+    assert "couldn't reach the employee in chat" in answer.all_text()
+    assert not any("asked the employee" in note for note in teams.thread(card))
+    events = await audit(teams.runtime)
+    assert ("decision.refused", ADMIN.aad, {"reason": "unreachable"}) in events

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+
 from bot.domain.errors import (
     CallbackTakenError,
     HelpdeskError,
     NoTextError,
     NotRequesterError,
+    UnreachableError,
 )
 from bot.domain.helpdesk.config import Place
 from bot.domain.helpdesk.core import Core, already
 from bot.domain.helpdesk.policy import Policy
 from bot.domain.notices import RequesterAnswered, RequesterAsked
 from bot.domain.requests import ACTIVE, AuditEntry, Change, HelpRequest, Status
+
+log = logging.getLogger(__name__)
 
 # While IT may still call or ask: a request in progress, or one whose actions failed.
 REACHABLE = ACTIVE | {Status.FAILED}
@@ -51,11 +56,16 @@ class Outreach:
         question = question.strip()
         if not question:
             raise NoTextError("type a question")
+        try:
+            await core.notifier.tell(RequesterAsked(request, actor, question[:QUESTION_MAX]))
+        except Exception:
+            # No chat with the employee (or the chat refused): the admin calls them instead.
+            log.warning("request #%s: the question could not reach the employee", request.id)
+            raise await core.refused(actor, request.id, UnreachableError("not delivered")) from None
         detail = {"length": len(question)}
         await core.requests.record_audit(
             AuditEntry(core.clock.now(), actor, "request.question_asked", request.id, detail)
         )
-        await core.notifier.tell(RequesterAsked(request, actor, question[:QUESTION_MAX]))
         return request
 
     async def answer(self, request_id: int, user_id: str, answer: str) -> HelpRequest:
