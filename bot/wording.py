@@ -453,6 +453,14 @@ def question_for_requester(pen: Pen, request: HelpRequest, actor: str, question:
     )
 
 
+def question_answered(pen: Pen, request_id: int, answer: str) -> str:
+    """The employee's message with IT's question, once answered (`answer` as typed)."""
+    return (
+        f"{pen.emoji('white_check_mark')} {ANSWER_SENT} (request #{request_id}){pen.br}"
+        f"{pen.bold('You answered:')} {pen.said(answer)}"
+    )
+
+
 def question_note(pen: Pen, actor: str, question: str) -> str:
     """The card's thread: what an admin asked the employee."""
     return f"{pen.emoji('question')} {pen.person(actor)} asked the employee: {pen.said(question)}"

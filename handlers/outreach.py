@@ -15,6 +15,7 @@ from handlers.blocks.helpdesk import (
     build_answer_modal,
     build_ask_modal,
     build_notice_modal,
+    build_question_answered,
 )
 from handlers.buttons import on_request_button
 from handlers.deps import Deps
@@ -75,8 +76,12 @@ class OutreachListeners:
         click = Click.of(body, context)
         await ack()
         if click.request_id is not None:
-            modal = build_answer_modal(click.request_id)
-            self.deps.tasks.spawn(self._open(click, modal), "answer-it")
+            meta = AnswerMeta(
+                request_id=click.request_id,
+                channel_id=click.channel_id,
+                message_ts=click.message_ts,
+            )
+            self.deps.tasks.spawn(self._open(click, build_answer_modal(meta)), "answer-it")
 
     async def handle_answer_submitted(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
@@ -88,8 +93,15 @@ class OutreachListeners:
         meta = sent.meta(AnswerMeta)
         thanks = build_notice_modal(wording.ANSWER_TITLE, wording.ANSWER_SENT)
         await ack(response_action="update", view=thanks)
-        work = self.helpdesk.answer_question(meta.request_id, sent.user_id, text)
+        work = self._answer(meta, sent.user_id, text)
         self.deps.tasks.spawn(answered(work, self._to_dm(sent.user_id)), "answer-it")
+
+    async def _answer(self, meta: AnswerMeta, user_id: str, text: str) -> None:
+        """Hand the answer to IT, then the question's DM says so, its button gone."""
+        await self.helpdesk.answer_question(meta.request_id, user_id, text)
+        if meta.channel_id and meta.message_ts and meta.channel_id.startswith("D"):
+            answered_dm = build_question_answered(meta.request_id, text)
+            await self.deps.replier.update(meta.channel_id, meta.message_ts, answered_dm)
 
     async def _on_it(self, click: Click, request_id: int) -> None:
         await self.helpdesk.take_callback(request_id, click.user_id, _place(click))

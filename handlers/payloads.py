@@ -310,9 +310,12 @@ class AskMeta(_Ours):
 
 
 class AnswerMeta(_Ours):
-    """The answer modal's private_metadata: the request; only its requester's answer counts."""
+    """The answer modal's private_metadata: the request (only its requester's answer counts)
+    and the DM message whose Answer button opened it (it loses the button once answered)."""
 
     request_id: int
+    channel_id: str | None = None
+    message_ts: str | None = None
 
 
 class EnrollMeta(_Ours):

@@ -170,7 +170,7 @@ class DecisionRoutes:
 
     async def _names(self, request: HelpRequest) -> dict[str, str]:
         ids = (request.requester_id, request.first_approver, request.decided_by)
-        return await self.deps.addresses.names(ids)
+        return await self.deps.addresses.names((*ids, request.callback_by))
 
     @staticmethod
     async def _refusal(check: Awaitable[object]) -> str | None:

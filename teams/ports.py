@@ -309,7 +309,13 @@ class TeamsNotifier:
 
     async def _names(self, request: HelpRequest, *more: str | None) -> dict[str, str]:
         """Display names of the people the request's card and notes name."""
-        people = (request.requester_id, request.first_approver, request.decided_by, *more)
+        people = (
+            request.requester_id,
+            request.first_approver,
+            request.decided_by,
+            request.callback_by,
+            *more,
+        )
         return await self._addresses.names(people)
 
     async def _desk(self, request: HelpRequest | None) -> tuple[str, str]:

@@ -502,7 +502,7 @@ def build_question(request: HelpRequest, actor: str, question: str) -> Message:
     )
 
 
-def build_answer_modal(request_id: int) -> View:
+def build_answer_modal(meta: AnswerMeta) -> View:
     """The employee's answer to IT's question."""
     return View(
         type="modal",
@@ -510,7 +510,7 @@ def build_answer_modal(request_id: int) -> View:
         title=wording.ANSWER_TITLE,
         submit=wording.SEND,
         close=wording.CANCEL,
-        private_metadata=AnswerMeta(request_id=request_id).model_dump_json(),
+        private_metadata=meta.model_dump_json(),
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=f":lock: *{NEVER_ASK}*")),
             InputBlock(
@@ -521,6 +521,14 @@ def build_answer_modal(request_id: int) -> View:
                 ),
             ),
         ],
+    )
+
+
+def build_question_answered(request_id: int, answer: str) -> Message:
+    """The employee's DM with IT's question once answered: what they said, and no button."""
+    text = wording.question_answered(SLACK, request_id, answer)[:SECTION_TEXT_LIMIT]
+    return Message(
+        text=wording.ANSWER_SENT, blocks=[SectionBlock(text=MarkdownTextObject(text=text))]
     )
 
 

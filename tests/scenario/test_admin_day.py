@@ -192,6 +192,9 @@ async def test_ask_the_requester_and_the_answer_lands_in_the_cards_thread(
     assert "your answer is with IT" in json.dumps(sent.json()["view"])
     await slack.settle()
     assert ":speech_balloon: <@U1> answered: Yesterday, ask &lt;@U999&gt;" in _thread(slack)
+    done = slack.channel_screen(dm.channel, dm.ts or "", "U1")  # the question's DM, updated
+    assert ActionId.ANSWER not in done.action_ids()
+    assert "*You answered:* Yesterday, ask &lt;@U999&gt;" in done.all_text()
     audit = await _audit(slack)
     assert ("request.question_asked", ADMIN, {"length": len(question)}) in audit
     assert ("request.question_answered", "U1", {"length": 22}) in audit

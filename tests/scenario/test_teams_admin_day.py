@@ -111,3 +111,15 @@ async def test_a_question_to_an_employee_without_a_personal_chat_is_refused_in_t
     assert not any("asked the employee" in note for note in teams.thread(card))
     events = await audit(teams.runtime)
     assert ("decision.refused", ADMIN.aad, {"reason": "unreachable"}) in events
+
+
+async def test_the_card_keeps_the_callers_name_after_another_admin_decides(
+    installed: TeamsDriver,
+) -> None:
+    teams = installed
+    card = await request(teams)
+    await teams.press(card.as_seen_by(ADMIN), Verb.ON_IT)
+    await approve(teams, teams.current(card), ADMIN2)
+    done = teams.current(card).all_text()
+    assert "Ines Admin is calling the employee back" in done
+    assert ADMIN.aad not in done
