@@ -382,7 +382,7 @@ def build_home_desk(
         blocks.append(SectionBlock(text=MarkdownTextObject(text=mine)))
     if home is not None and home.queue is not None:
         blocks += _queue(home.queue, links, guide)
-    return [*blocks, DividerBlock()] if blocks else []
+    return [DividerBlock(), *blocks] if blocks else []  # the guide's own divider follows
 
 
 def _queue(queue: Sequence[HelpRequest], links: Sequence[str | None], guide: Guide) -> list[Block]:
