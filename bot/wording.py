@@ -519,10 +519,10 @@ def _privilege_lines(pen: Pen, request: HelpRequest) -> list[str]:
 
 
 def action_line(pen: Pen, item: ActionItem) -> str:
-    """One approved action and where it stands."""
-    return (
-        f"{pen.emoji(ACTION_ICON[item.status])} {pen.bold(item.action.label)}: {item.status.value}"
-    )
+    """One approved action and where it stands (its label without the aside in brackets: the
+    result below it says what it did)."""
+    label = item.action.label.split(" (", 1)[0]
+    return f"{pen.emoji(ACTION_ICON[item.status])} {pen.bold(label)}: {item.status.value}"
 
 
 def marked_done(pen: Pen, user_id: str) -> str:

@@ -228,11 +228,10 @@ def build_request_card(
     """The help-desk channel's card for a request, always showing its current state."""
     topic = _topic_title(guide, request.topic_id)
     form = request.form
+    # Slack shows the mention as the person's name: the name again would read twice.
     who = f"<@{request.requester_id}>"
-    if request.requester_name or request.requester_email:
-        who += (
-            f" · {escape_mrkdwn(request.requester_name)} · {escape_mrkdwn(request.requester_email)}"
-        )
+    if request.requester_email:
+        who += f" · {escape_mrkdwn(request.requester_email)}"
     correlation = escape_mrkdwn(form.correlation_id or wording.NONE_GIVEN)
     fields = [  # the topic is the card's title already
         MarkdownTextObject(text=f"*{wording.SUBMITTED}*\n{_when(request.created_at)}"),

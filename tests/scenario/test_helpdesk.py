@@ -116,9 +116,8 @@ async def test_from_a_topic_to_a_done_request(slack: SlackDriver) -> None:
     card = await _request(slack)
     text = card.all_text()
     assert "Request #1: I lost my phone or got a new number" in text
-    assert "<@U1>" in text
-    assert "Ada Lovelace" in text
-    assert "ada@example.com" in text
+    assert "*Requester* <@U1> · ada@example.com" in text  # the mention shows the name once
+    assert "Ada Lovelace" not in text
     assert GUID in text
     assert "+1 555 0101, desk 4B" in text
     assert ":rotating_light: Yes" in text
@@ -620,7 +619,6 @@ async def test_acks_never_wait_for_a_slow_slack(slack: SlackDriver) -> None:
 async def test_names_from_slack_and_the_deny_reason_are_escaped(slack: SlackDriver) -> None:
     slack.fake.users["U1"]["profile"]["real_name"] = "<!everyone> Eve"
     card = await _request(slack)
-    assert "&lt;!everyone&gt; Eve" in card.all_text()
     assert "<!everyone>" not in json.dumps(card.blocks)
     await slack.click(card, ActionId.DENY, user=ADMIN)
     await slack.settle()
