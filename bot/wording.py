@@ -7,6 +7,7 @@ say the same thing in their own markup.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,14 +15,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.domain.errors import (
     AlreadyDecidedError,
     AlreadyOpenError,
+    CallbackTakenError,
     HelpdeskError,
     NoReasonError,
     NotAnAdminError,
+    NoTextError,
     NothingSelectedError,
     OwnRequestError,
     RequestExpiredError,
     SameApproverError,
     SuspiciousError,
+    UnreachableError,
     WrongPlaceError,
 )
 from bot.domain.identity import ResetAction
@@ -169,6 +173,12 @@ DENY = "Deny"
 DENY_REASON_LABEL = "Why? The employee will read this."
 NO_REASON = "Give a reason: the employee will read it."
 RETRY = "Retry failed actions"
+ON_IT = "I'm on it"
+ON_IT_QUESTION = "Call the employee back?"
+ON_IT_CHECK = "The card will show that you are calling them, so that nobody else does."
+ASK_REQUESTER = "Ask the requester"
+ASK_LABEL = "Your question (the employee reads it in their chat with the bot)"
+ASK_HINT = "Never ask for their password or their verification codes."
 DONE = "Done"
 OPEN_ADMIN_CENTER = "Open the admin center"
 NO_PERSONAL_CHAT = (
@@ -186,6 +196,11 @@ NOT_ME_CHECK = "IT security will treat your account as compromised."
 NOT_ME_CONFIRM = "It wasn't me"
 REPORT_IT = "Report it"
 CLAIM = "Claim"
+ANSWER = "Answer IT"
+ANSWER_TITLE = "Answer IT"
+ANSWER_LABEL = "Your answer"
+ANSWER_SENT = "Thank you: your answer is with IT."
+SEND = "Send"
 MANAGER_YES = "Yes, they asked"
 MANAGER_NO = "No"
 MANAGER_THANKS_YES = "Thank you: IT can go ahead."
@@ -246,6 +261,11 @@ _REFUSALS: dict[type[HelpdeskError], str] = {
     SameApproverError: "You approved this already: a second, different admin has to approve it.",
     NothingSelectedError: "Tick at least one action before approving, or deny the request.",
     NoReasonError: NO_REASON,
+    NoTextError: "Type something first: nothing was sent.",
+    UnreachableError: (
+        "I couldn't reach the employee in chat, so your question was not sent: call them on the "
+        "number they gave instead."
+    ),
 }
 
 
@@ -264,11 +284,16 @@ def cancel_check(request_id: int) -> str:
     return f"IT will stop working on request #{request_id}."
 
 
-def stepup_what(request_id: int, *, retry: bool) -> str:
-    """What the code the admin is asked for will confirm."""
-    if retry:
-        return f"Retry the failed actions of request #{request_id}."
-    return f"Approve request #{request_id}."
+def stepup_what(
+    pen: Pen, request: HelpRequest, actions: Sequence[ResetAction], *, retry: bool
+) -> str:
+    """What the code the admin is asked for will confirm: whose request, and which actions
+    (none given: those ticked beside the code)."""
+    verb = "Retry" if retry else "Approve"
+    head = f"{pen.bold(f'{verb} request #{request.id}')} of {pen.person(request.requester_id)}"
+    if not actions:
+        return f"{head}: {'its failed actions' if retry else 'the actions ticked above'}."
+    return f"{head}:{pen.br}" + pen.br.join(f"• {action.label}" for action in actions)
 
 
 def provider_note(provider: str) -> str:
@@ -339,6 +364,13 @@ def refusal(pen: Pen, error: HelpdeskError) -> str:
         return f"Request #{error.request_id} is already {error.status}{by}."
     if isinstance(error, AlreadyOpenError):
         return f"You already have request #{error.request_id} with IT."
+    if isinstance(error, CallbackTakenError):
+        if error.mine:
+            return f"You are on request #{error.request_id} already: the card says so."
+        return (
+            f"{pen.person(error.by)} is already calling the employee back about request "
+            f"#{error.request_id}: check with them before you call."
+        )
     fixed = next((text for kind, text in _REFUSALS.items() if isinstance(error, kind)), None)
     return fixed or f"That didn't work: {error}"
 
@@ -361,10 +393,20 @@ def stepup_refusal(pen: Pen, error: HelpdeskError) -> str:
     return refusal(pen, error)
 
 
+def approvers(pen: Pen, request: HelpRequest) -> str:
+    """Who approved a decided request: both admins when two had to, the first one first."""
+    first, last = request.first_approver, request.decided_by
+    if request.status is Status.DENIED or last is None:
+        return ""
+    if first and first != last:
+        return f" by {pen.person(first)} and {pen.person(last)}"
+    return f" by {pen.person(last)}"
+
+
 def status_line(pen: Pen, request: HelpRequest, deny_reason: str | None = None) -> str:
     """Where the request stands, in one line; `deny_reason` is the reason already written (a
     front end may have to shorten it), else the request's own."""
-    by = f" by {pen.person(request.decided_by)}" if request.decided_by else ""
+    by = approvers(pen, request)
     when = f" {pen.when(request.decided_at)}" if request.decided_at else ""
     yellow = pen.emoji("large_yellow_circle")
     expires = pen.when(request.expires_at)
@@ -402,6 +444,52 @@ def denied_head(pen: Pen, request: HelpRequest) -> str:
     by = f" by {pen.person(request.decided_by)}" if request.decided_by else ""
     when = f" {pen.when(request.decided_at)}" if request.decided_at else ""
     return f"{pen.emoji('red_circle')} {pen.bold('Denied')}{by}{when}: "
+
+
+def callback_line(pen: Pen, request: HelpRequest) -> str | None:
+    """Who is calling the employee back, when an admin pressed "I'm on it"."""
+    if request.callback_by is None:
+        return None
+    since = f" (since {pen.when(request.callback_at)})" if request.callback_at else ""
+    return (
+        f"{pen.emoji('telephone_receiver')} {pen.person(request.callback_by)} is "
+        f"calling the employee back{since}."
+    )
+
+
+def ask_title(request_id: int) -> str:
+    """The title of the form an admin types a question in."""
+    return f"Ask about #{request_id}"
+
+
+def question_for_requester(pen: Pen, request: HelpRequest, actor: str, question: str) -> str:
+    """The employee's message: IT's question about their request (`question` as typed)."""
+    return (
+        f"{pen.emoji('question')} {pen.bold(f'IT has a question about your request #{request.id}')}"
+        f" ({pen.person(actor)} asks):{pen.br}{pen.said(question)}{pen.br}"
+        f"Press {pen.bold(ANSWER)} to reply. {NEVER_ASK}"
+    )
+
+
+def question_answered(pen: Pen, request_id: int, answer: str) -> str:
+    """The employee's message with IT's question, once answered (`answer` as typed)."""
+    return (
+        f"{pen.emoji('white_check_mark')} {ANSWER_SENT} (request #{request_id}){pen.br}"
+        f"{pen.bold('You answered:')} {pen.said(answer)}"
+    )
+
+
+def question_note(pen: Pen, actor: str, question: str) -> str:
+    """The card's thread: what an admin asked the employee."""
+    return f"{pen.emoji('question')} {pen.person(actor)} asked the employee: {pen.said(question)}"
+
+
+def answer_note(pen: Pen, request: HelpRequest, answer: str) -> str:
+    """The card's thread: the employee's answer, as typed."""
+    return (
+        f"{pen.emoji('speech_balloon')} {pen.person(request.requester_id)} answered: "
+        f"{pen.said(answer)}"
+    )
 
 
 def warnings(pen: Pen, request: HelpRequest) -> list[str]:
@@ -455,10 +543,10 @@ def _privilege_lines(pen: Pen, request: HelpRequest) -> list[str]:
 
 
 def action_line(pen: Pen, item: ActionItem) -> str:
-    """One approved action and where it stands."""
-    return (
-        f"{pen.emoji(ACTION_ICON[item.status])} {pen.bold(item.action.label)}: {item.status.value}"
-    )
+    """One approved action and where it stands (its label without the aside in brackets: the
+    result below it says what it did)."""
+    label = item.action.label.split(" (", 1)[0]
+    return f"{pen.emoji(ACTION_ICON[item.status])} {pen.bold(label)}: {item.status.value}"
 
 
 def marked_done(pen: Pen, user_id: str) -> str:
@@ -501,6 +589,7 @@ def thread_note(
         "ask for this.",
         Change.EXPIRED: f"{pen.emoji('hourglass')} Expired without a decision.",
         Change.CANCELLED: f"{pen.emoji('leftwards_arrow_with_hook')} Cancelled by the employee.",
+        Change.CALLBACK: f"{pen.emoji('telephone_receiver')} Calling the employee back{by}.",
     }.get(change, change.value)
 
 
@@ -681,9 +770,19 @@ def enrollment_steps(pen: Pen, uri: str, secret: str, qr_where: str) -> str:
     )
 
 
+def plural(count: int, noun: str) -> str:
+    """`count` and the noun, in the singular for one ("1 request", "2 requests")."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def in_progress(count: int) -> str:
+    """How many requests are in progress, in words."""
+    return f"{plural(count, 'request')} in progress"
+
+
 def pending_header(pen: Pen, count: int) -> str:
     """The title of the list of requests in progress."""
-    return pen.bold(f"{count} request(s) in progress")
+    return pen.bold(in_progress(count))
 
 
 def pending_line(pen: Pen, request: HelpRequest, title: str, link: str | None) -> str:
@@ -693,6 +792,29 @@ def pending_line(pen: Pen, request: HelpRequest, title: str, link: str | None) -
         f"• {shown}: {pen.person(request.requester_id)}, {STATUS_WORDS[request.status]}, "
         f"since {pen.when(request.created_at)}"
     )
+
+
+def your_request(pen: Pen, request: HelpRequest, topic: str) -> str:
+    """The employee's Home: where their request in progress stands (`topic` is plain)."""
+    return (
+        f"{pen.bold(f'Your request #{request.id}')}: {pen.said(topic)}{pen.br}"
+        f"{STATUS_WORDS[request.status].capitalize()}, sent {pen.when(request.created_at)}. "
+        "I'll message you as soon as it changes."
+    )
+
+
+def queue_counts(requests: Sequence[HelpRequest]) -> str:
+    """The admin's Home: how many requests stand where ("2 waiting for a decision · 1 failed")."""
+    counts = dict.fromkeys(STATUS_WORDS, 0)
+    for request in requests:
+        counts[request.status] += 1
+    return " · ".join(f"{n} {STATUS_WORDS[status]}" for status, n in counts.items() if n)
+
+
+def opened_in_dms(pen: Pen, topic: str, link: str | None) -> str:
+    """The Home tab after a topic was pressed there: where its walk went (`topic` is plain)."""
+    where = pen.link(link, pen.dms) if link else pen.dms
+    return f"{pen.emoji('point_right')} I opened {pen.bold(pen.said(topic))} in {where}."
 
 
 def nothing_pending(pen: Pen) -> str:

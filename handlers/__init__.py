@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import admin, contact, decisions, guide
+from handlers import admin, contact, decisions, guide, outreach
 from handlers.deps import Deps
 from handlers.refusals import answer_listener_error
 
@@ -17,3 +17,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
     if deps.helpdesk is not None:
         contact.register(app, deps, deps.helpdesk)
         decisions.register(app, deps, deps.helpdesk)
+        outreach.register(app, deps, deps.helpdesk)

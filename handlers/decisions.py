@@ -9,14 +9,22 @@ from typing import Any, Literal
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot import wording
+from bot.domain.errors import HelpdeskError
 from bot.domain.helpdesk import Approve, Choice, Deny, Helpdesk, Place, Retry
 from bot.domain.identity import ResetAction
-from handlers.blocks.helpdesk import NO_REASON, build_deny_modal, build_stepup_modal
+from bot.domain.requests import ActionStatus, with_revocation
+from handlers.blocks.helpdesk import (
+    NO_REASON,
+    build_deny_modal,
+    build_notice_modal,
+    build_stepup_modal,
+)
+from handlers.blocks.text import SLACK
 from handlers.buttons import on_request_button
 from handlers.deps import Deps
 from handlers.ids import ActionId, FieldId, ViewId
 from handlers.payloads import Click, DenyMeta, StepUpMeta, Submission
-from handlers.refusals import answered, in_channel, in_modal, submitted
+from handlers.refusals import answered, in_channel, refusal_text, submitted
 
 Kind = Literal["approve", "retry"]
 
@@ -110,29 +118,44 @@ class DecisionListeners:
         await self.helpdesk.decide(choice, click.user_id, _place(click))
 
     async def _ask_code(self, click: Click, request_id: int, kind: Kind) -> None:
-        """Open the step-up modal at once (the trigger expires), then check; refused, says why."""
+        """Check first, then open the step-up modal with who and what it confirms; a click that
+        cannot succeed opens, instead, why (no code is asked for in vain)."""
         place = _place(click)
         ticked = [action.value for action in _actions(click.ticked)] if kind == "approve" else []
+        choice = _choice(kind, request_id, ticked)
+        try:
+            request = await self.helpdesk.precheck(choice, click.user_id, place)
+            runs = await self._what_runs(choice, request_id)
+        except HelpdeskError as refusal:
+            await self._open_refusal(click, wording.STEPUP_TITLE, refusal)
+            return
         meta = StepUpMeta(
             kind=kind, request_id=request_id, actions=ticked, channel_id=place.channel_id
         )
-        what = wording.stepup_what(request_id, retry=kind != "approve")
-        replier = self.deps.replier
-        view_id = await replier.open_modal(click.trigger_id, build_stepup_modal(meta, what))
-        if view_id is not None:
-            choice = _choice(kind, request_id, ticked)
-            checked = self.helpdesk.precheck(choice, click.user_id, place)
-            await answered(checked, in_modal(replier, view_id, "Confirm it's you"))
+        what = wording.stepup_what(SLACK, request, runs, retry=kind != "approve")
+        await self.deps.replier.open_modal(click.trigger_id, build_stepup_modal(meta, what))
+
+    async def _what_runs(self, choice: Choice, request_id: int) -> tuple[ResetAction, ...]:
+        """What the code confirms: the ticked actions (revocation added), or the failed ones."""
+        if isinstance(choice, Approve):
+            return with_revocation(choice.actions)
+        failed = await self.helpdesk.actions_of(request_id)
+        return tuple(item.action for item in failed if item.status is ActionStatus.FAILED)
 
     async def _ask_deny_reason(self, click: Click, request_id: int) -> None:
-        """Open the deny modal at once (the trigger expires), then check; refused, says why."""
-        place, replier = _place(click), self.deps.replier
-        view_id = await replier.open_modal(
-            click.trigger_id, build_deny_modal(request_id, place.channel_id)
-        )
-        if view_id is not None:
-            checked = self.helpdesk.precheck(Deny(request_id), click.user_id, place)
-            await answered(checked, in_modal(replier, view_id, "Deny"))
+        """Check first, then open the deny modal; a click that cannot succeed opens why."""
+        place = _place(click)
+        try:
+            await self.helpdesk.precheck(Deny(request_id), click.user_id, place)
+        except HelpdeskError as refusal:
+            await self._open_refusal(click, wording.DENY, refusal)
+            return
+        modal = build_deny_modal(request_id, place.channel_id)
+        await self.deps.replier.open_modal(click.trigger_id, modal)
+
+    async def _open_refusal(self, click: Click, title: str, refusal: HelpdeskError) -> None:
+        modal = build_notice_modal(title, refusal_text(refusal))
+        await self.deps.replier.open_modal(click.trigger_id, modal)
 
     async def _deny(self, sent: Submission, meta: DenyMeta, reason: str) -> None:
         place = _place_of(sent, meta.channel_id)

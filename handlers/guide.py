@@ -13,7 +13,8 @@ from bot.domain.understand import Intent
 from bot.domain.walks import (
     Surface,
 )
-from handlers.blocks.guide import Message
+from handlers.blocks.guide import Message, home_with
+from handlers.blocks.helpdesk import HOME_QUEUE_MAX, build_home_desk, build_opened_in_dms
 from handlers.deps import Deps
 from handlers.ids import ActionId, Command
 from handlers.payloads import Click, EventCallback, SlashCommand, StepRef
@@ -105,7 +106,16 @@ class GuideListeners:
         except KeyError:
             log.info("ignored a click on an unknown topic")
             return
-        await self.deps.replier.replace(click, self.deps.screens.walk(walk))
+        if surface is not Surface.HOME:
+            await self.deps.replier.replace(click, self.deps.screens.walk(walk))
+            return
+        # The walk goes to the DM; the Home tab says so, with a link there.
+        replier = self.deps.replier
+        channel = await replier.dm_channel(click.user_id)
+        ts = await replier.post(channel, self.deps.screens.walk(walk))
+        title = self.deps.walks.guide.topic(walk.state.topic_id).title
+        note = build_opened_in_dms(title, await replier.permalink(channel, ts))
+        await self._show_home(click.user_id, note)
 
     async def _move(self, click: Click, move: Move, choice: int = 0) -> None:
         ref = StepRef.decode(click.value)
@@ -123,7 +133,17 @@ class GuideListeners:
 
     async def _publish_home(self, delivery: EventCallback, user_id: str) -> None:
         if await self._first_delivery(delivery):
-            await self.deps.replier.publish_home(user_id, self.deps.screens.home())
+            await self._show_home(user_id)
+
+    async def _show_home(self, user_id: str, note: str | None = None) -> None:
+        """The Home tab: the help desk's part for this person (see build_home_desk), the guide."""
+        deps, home, links = self.deps, None, []
+        if deps.helpdesk is not None:
+            home = await deps.helpdesk.home_of(user_id)
+            queue = (home.queue or ())[:HOME_QUEUE_MAX]
+            links = [await deps.replier.permalink(r.channel_id, r.message_ts) for r in queue]
+        top = build_home_desk(home, links, deps.walks.guide, note)
+        await deps.replier.publish_home(user_id, home_with(deps.screens.home(), top))
 
     async def _answer_dm(self, delivery: EventCallback) -> None:
         event, deps = delivery.event, self.deps

@@ -24,6 +24,9 @@ class ActionId(StrEnum):
     SELECT_ACTIONS = "mfa-desk-actions"
     MANUAL_DONE = "mfa-desk-done-"
     RETRY = "mfa-desk-retry"
+    ON_IT = "mfa-desk-on-it"
+    ASK = "mfa-desk-ask"
+    ANSWER = "mfa-request-answer"
     ENROLL_CONFIRM = "mfa-admin-enroll-confirm"
     NOT_ME = "mfa-request-not-me"
     MANAGER_YES = "mfa-manager-yes"
@@ -61,6 +64,8 @@ class FieldId(StrEnum):
     DENY_REASON = "mfa-deny-reason"
     CODE = "mfa-stepup-code"
     CURRENT_CODE = "mfa-stepup-current-code"
+    QUESTION = "mfa-desk-question"
+    ANSWER = "mfa-request-answer-text"
 
 
 class ViewId(StrEnum):
@@ -70,6 +75,8 @@ class ViewId(StrEnum):
     DENY = "mfa-desk-deny-reason"
     STEPUP = "mfa-desk-stepup"
     ENROLL = "mfa-admin-enroll"
+    ASK = "mfa-desk-ask-question"
+    ANSWER = "mfa-request-answer-question"
 
 
 class Command(StrEnum):

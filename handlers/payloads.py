@@ -322,6 +322,22 @@ class DenyMeta(_Ours):
     channel_id: str | None = None
 
 
+class AskMeta(_Ours):
+    """The question modal's private_metadata: the request and where its card was clicked."""
+
+    request_id: int
+    channel_id: str | None = None
+
+
+class AnswerMeta(_Ours):
+    """The answer modal's private_metadata: the request (only its requester's answer counts)
+    and the DM message whose Answer button opened it (it loses the button once answered)."""
+
+    request_id: int
+    channel_id: str | None = None
+    message_ts: str | None = None
+
+
 class EnrollMeta(_Ours):
     """The enrollment modal's private_metadata: the DM message and QR file to delete after."""
 

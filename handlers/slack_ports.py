@@ -14,13 +14,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import wording
 from bot.domain.guide import Guide
-from bot.domain.notices import Notice, RequestChanged
+from bot.domain.notices import Notice, RequestChanged, RequesterAnswered, RequesterAsked
 from bot.domain.ports import Clock
 from bot.domain.requests import ActionItem, Card, Change, HelpRequest
 from handlers.blocks.guide import Message
 from handlers.blocks.helpdesk import (
+    build_answer_note,
     build_employee_notice,
     build_manager_question,
+    build_question,
+    build_question_note,
     build_request_card,
     build_secret_notice,
     build_thread_note,
@@ -187,7 +190,12 @@ class SlackNotifier:
         an alert in the help-desk channel."""
         if isinstance(notice, RequestChanged):
             return await self._request_changed(notice)
-        await self._alert(build_alert(notice), security=notice.for_security)
+        if isinstance(notice, RequesterAsked):
+            await self._asked(notice)
+        elif isinstance(notice, RequesterAnswered):
+            await self._in_thread(notice.request, build_answer_note(notice.request, notice.answer))
+        else:
+            await self._alert(build_alert(notice), security=notice.for_security)
         return None
 
     async def _request_changed(self, notice: RequestChanged) -> str | None:
@@ -234,6 +242,19 @@ class SlackNotifier:
         channel = await self._replier.dm_channel(user_id)
         ts = await self._replier.post(channel, message)
         sent.append(json.dumps([channel, ts]))
+
+    async def _asked(self, notice: RequesterAsked) -> None:
+        """DM the employee IT's question (raises when it could not be: the admin is told), then
+        note it in the card's thread."""
+        request = notice.request
+        question = build_question(request, notice.actor, notice.question)
+        await self._replier.post_dm(request.requester_id, question)
+        await self._in_thread(request, build_question_note(notice.actor, notice.question))
+
+    async def _in_thread(self, request: HelpRequest, text: str) -> None:
+        """A line in the request card's thread (none before the card is posted)."""
+        if request.channel_id and request.message_ts:
+            await self._replier.post_text(request.channel_id, text, thread_ts=request.message_ts)
 
     async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:
         """DM the manager a yes/no question about the request."""

@@ -100,6 +100,7 @@ EMOJI: Final[Mapping[str, str]] = {
     "stopwatch": "\u23f1\ufe0f",
     "tada": "\U0001f389",
     "telephone": "\u260e\ufe0f",
+    "telephone_receiver": "\U0001f4de",
     "thinking_face": "\U0001f914",
     "three": "3\ufe0f\u20e3",
     "thumbsdown": "\U0001f44e",

@@ -298,6 +298,18 @@ class SqlRequestRepository:
             await append_audit(session, audit, request_id)
         return True
 
+    async def claim_callback(self, request_id: int, audit: AuditEntry) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(HelpRequestRow)
+                .where(HelpRequestRow.id == request_id, HelpRequestRow.callback_by.is_(None))
+                .values(callback_by=audit.actor_id, callback_at=audit.at, updated_at=audit.at)
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return False
+            await append_audit(session, audit, request_id)
+        return True
+
     async def mark_suspicious(self, request_id: int, audit: AuditEntry) -> bool:
         async with self._sessions.begin() as session:
             result = await session.execute(
@@ -650,6 +662,8 @@ def _request(row: HelpRequestRow) -> HelpRequest:
         reported_before=row.reported_before,
         reported_not_me_at=row.reported_not_me_at,
         alert_claimed_by=row.alert_claimed_by,
+        callback_by=row.callback_by,
+        callback_at=row.callback_at,
     )
 
 

@@ -146,6 +146,9 @@ class HelpRequestRow(Base):
     reported_before: Mapped[int | None]
     # The admin who claimed the security alert about this request.
     alert_claimed_by: Mapped[str | None] = mapped_column(String(PERSON_ID))
+    # The admin calling the employee back ("I'm on it"), and since when.
+    callback_by: Mapped[str | None] = mapped_column(String(PERSON_ID))
+    callback_at: Mapped[datetime | None]
 
     __table_args__ = (
         # One request in progress per employee, enforced by the database across replicas.

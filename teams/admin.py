@@ -6,17 +6,31 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from bot import wording
-from bot.domain.errors import HelpdeskError, NotAnAdminError, StorageUnavailableError
+from bot.domain.errors import (
+    CallbackTakenError,
+    HelpdeskError,
+    NotAnAdminError,
+    NoTextError,
+    StorageUnavailableError,
+)
 from bot.domain.helpdesk import Helpdesk
 from bot.domain.platform import Platform
 from bot.domain.requests import HelpRequest
 from bot.domain.stepup import StepUpOffError, WrongCodeError
-from teams.cards.helpdesk import build_enrolled, build_enrollment, build_notice, build_pending
+from teams.cards.helpdesk import (
+    build_answer_sent,
+    build_ask_view,
+    build_enrolled,
+    build_enrollment,
+    build_notice,
+    build_pending,
+    build_request_card,
+)
 from teams.cards.helpdesk import refusal_text as card_refusal
 from teams.cards.text import escape
 from teams.deps import TeamsDeps
 from teams.ids import Verb
-from teams.payloads import EnrollData
+from teams.payloads import AnswerData, EnrollData, QuestionData, RequestData
 from teams.routes import STORAGE_DOWN, Router
 from teams.turn import Answer, Turn
 
@@ -31,6 +45,10 @@ def register(router: Router, deps: TeamsDeps, helpdesk: Helpdesk) -> None:
     router.word(("pending", "list"), routes.handle_pending)
     router.word(("enroll", "enrol"), routes.handle_enroll)
     router.action(Verb.ENROLL_CONFIRM, EnrollData, routes.handle_enroll_confirm)
+    router.action(Verb.ON_IT, RequestData, routes.handle_on_it)
+    router.action(Verb.ASK, RequestData, routes.handle_ask)
+    router.action(Verb.ASK_CONFIRM, QuestionData, routes.handle_ask_confirm)
+    router.action(Verb.ANSWER, AnswerData, routes.handle_answer)
 
 
 class AdminRoutes:
@@ -85,6 +103,63 @@ class AdminRoutes:
         except StorageUnavailableError:
             return Answer.say(STORAGE_DOWN)
         return Answer.replace(build_enrolled())
+
+    async def handle_on_it(self, turn: Turn, asked: RequestData) -> Answer:
+        """ "I'm on it": the card as recorded, saying who has it when another admin does."""
+        try:
+            request = await self.helpdesk.take_callback(
+                asked.request_id, turn.user_id, turn.origin.place
+            )
+        except HelpdeskError as error:
+            request = await self.helpdesk.get(asked.request_id)
+            return await self._card(request, error)
+        return await self._card(request)
+
+    async def handle_ask(self, turn: Turn, asked: RequestData) -> Answer:
+        """The question view, once the check passes; else the card saying why."""
+        try:
+            request = await self.helpdesk.check_ask(
+                asked.request_id, turn.user_id, turn.origin.place
+            )
+        except HelpdeskError as error:
+            return await self._card(await self.helpdesk.get(asked.request_id), error)
+        names = await self._names(request)
+        return Answer.view(build_ask_view(request, self.deps.walks.guide, names=names))
+
+    async def handle_ask_confirm(self, turn: Turn, sent: QuestionData) -> Answer:
+        """Send the question to the employee; the card again, or the view saying why not."""
+        place = turn.origin.place
+        try:
+            request = await self.helpdesk.ask_requester(
+                sent.request_id, turn.user_id, place, sent.question
+            )
+        except NoTextError as error:
+            request = await self.helpdesk.get(sent.request_id)
+            problem = card_refusal(error)
+            view = build_ask_view(request, self.deps.walks.guide, problem=problem)
+            return Answer.view(view)
+        except HelpdeskError as error:
+            return await self._card(await self.helpdesk.get(sent.request_id), error)
+        return await self._card(request)
+
+    async def handle_answer(self, turn: Turn, sent: AnswerData) -> Answer:
+        """The employee's answer: to the card's thread; their card says it is sent."""
+        await self.helpdesk.answer_question(sent.request_id, turn.user_id, sent.answer)
+        return Answer.replace(build_answer_sent())
+
+    async def _card(self, request: HelpRequest, error: HelpdeskError | None = None) -> Answer:
+        """The channel card as recorded, for the clicker (`error`: why their click did nothing)."""
+        names = await self._names(request)
+        if isinstance(error, CallbackTakenError):
+            names |= await self.deps.addresses.names([error.by])
+        notice = card_refusal(error, names) if error is not None else None
+        actions = await self.helpdesk.actions_of(request.id)
+        guide, provider = self.deps.walks.guide, self.deps.provider
+        return Answer.view(build_request_card(request, actions, guide, provider, names, notice))
+
+    async def _names(self, request: HelpRequest) -> dict[str, str]:
+        ids = (request.requester_id, request.first_approver, request.decided_by)
+        return await self.deps.addresses.names((*ids, request.callback_by))
 
 
 def _refused(error: HelpdeskError) -> str:

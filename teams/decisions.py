@@ -172,7 +172,8 @@ class DecisionRoutes:
         if refused is not None:
             return await self._refused(asked.request_id, refused)
         request = await self.helpdesk.get(asked.request_id)
-        return Answer.view(build_retry_view(request, self.deps.walks.guide))
+        failed = await self.helpdesk.actions_of(request.id)
+        return Answer.view(build_retry_view(request, self.deps.walks.guide, items=failed))
 
     async def handle_retry_confirm(self, turn: Turn, sent: RetryData) -> Answer:
         code = sent.code.get_secret_value() if sent.code else None
@@ -229,10 +230,10 @@ class DecisionRoutes:
 
     async def _names(self, request: HelpRequest) -> dict[str, str]:
         ids = (request.requester_id, request.first_approver, request.decided_by)
-        return await self.deps.addresses.names(ids)
+        return await self.deps.addresses.names((*ids, request.callback_by))
 
     @staticmethod
-    async def _refusal(check: Awaitable[None]) -> HelpdeskError | None:
+    async def _refusal(check: Awaitable[object]) -> HelpdeskError | None:
         """The precheck's refusal (audited by the core), or None when it passes."""
         try:
             await check

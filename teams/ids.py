@@ -31,6 +31,10 @@ class Verb(StrEnum):
     RETRY_CONFIRM = "mfa-desk-retry-confirm"
     DESK_BACK = "mfa-desk-back"
     MANUAL_DONE = "mfa-desk-done"
+    ON_IT = "mfa-desk-on-it"
+    ASK = "mfa-desk-ask"
+    ASK_CONFIRM = "mfa-desk-ask-confirm"
+    ANSWER = "mfa-request-answer"
     # The employee's manager, and an admin setting up step-up.
     MANAGER_YES = "mfa-manager-yes"
     MANAGER_NO = "mfa-manager-no"
@@ -50,6 +54,8 @@ class InputId(StrEnum):
     DENY_REASON = "mfa-deny-reason"
     CODE = "mfa-stepup-code"
     CURRENT_CODE = "mfa-stepup-current-code"
+    QUESTION = "mfa-desk-question"
+    ANSWER = "mfa-request-answer-text"
     ACTION = "mfa-desk-action-"  # + a ResetAction value: one toggle per action
 
     def of(self, suffix: str) -> str:

@@ -170,6 +170,22 @@ class RetryData(RequestData):
     _empty_is_none = field_validator("code", mode="before")(_secret)
 
 
+class QuestionData(RequestData):
+    """The ask view confirmed, with the question the employee will read."""
+
+    question: str = Field(default="", alias=InputId.QUESTION, max_length=REASON_MAX)
+
+    _empty_is_blank = field_validator("question", mode="before")(_text)
+
+
+class AnswerData(RequestData):
+    """The employee's answer to IT's question, typed in their personal chat."""
+
+    answer: str = Field(default="", alias=InputId.ANSWER, max_length=REASON_MAX)
+
+    _empty_is_blank = field_validator("answer", mode="before")(_text)
+
+
 class ManualDoneData(RequestData):
     """An admin marks a manual action of the request done."""
 
@@ -199,6 +215,8 @@ Payload = (
     | DenyData
     | RetryData
     | ManualDoneData
+    | QuestionData
+    | AnswerData
     | EnrollData
 )
 
@@ -225,6 +243,10 @@ MODELS: dict[Verb, type[Payload]] = {
     Verb.RETRY_CONFIRM: RetryData,
     Verb.DESK_BACK: RequestData,
     Verb.MANUAL_DONE: ManualDoneData,
+    Verb.ON_IT: RequestData,
+    Verb.ASK: RequestData,
+    Verb.ASK_CONFIRM: QuestionData,
+    Verb.ANSWER: AnswerData,
     Verb.MANAGER_YES: RequestData,
     Verb.MANAGER_NO: RequestData,
     Verb.ENROLL_CONFIRM: EnrollData,

@@ -16,14 +16,17 @@ from microsoft_agents.activity import Activity
 from bot import wording
 from bot.domain.contacts import Contact
 from bot.domain.guide import Guide
-from bot.domain.notices import Notice, RequestChanged
+from bot.domain.notices import Notice, RequestChanged, RequesterAnswered, RequesterAsked
 from bot.domain.ports import Clock
 from bot.domain.requests import ActionItem, Card, Change, HelpRequest
 from teams.addresses import Addresses
 from teams.cards.helpdesk import (
+    build_answer_note,
     build_employee_notice,
     build_manager_question,
     build_notice,
+    build_question,
+    build_question_note,
     build_request_card,
     build_secret_notice,
     build_thread_note,
@@ -204,6 +207,9 @@ class TeamsNotifier:
         when the other refuses; then the first failure is raised."""
         if isinstance(notice, RequestChanged):
             return await self._request_changed(notice)
+        if isinstance(notice, RequesterAsked | RequesterAnswered):
+            await self._outreach(notice)
+            return None
         request = getattr(notice, "request", None)
         names = await self._addresses.names([getattr(notice, "actor", None)])
         if request is not None:
@@ -222,6 +228,23 @@ class TeamsNotifier:
         if failure is not None:
             raise failure
         return None
+
+    async def _outreach(self, notice: RequesterAsked | RequesterAnswered) -> None:
+        """IT's question in the employee's personal chat (raises when it could not be sent: the
+        admin is told), or their answer; each a reply in the card's thread."""
+        request = notice.request
+        names = await self._names(request, getattr(notice, "actor", None))
+        if isinstance(notice, RequesterAsked):
+            contact = await self._personal_chat(request.requester_id)
+            question = build_question(request, notice.actor, notice.question, names)
+            await self._send_to(contact, card_message(question))
+            note = build_question_note(request, notice.actor, notice.question, names)
+        else:
+            note = build_answer_note(request, notice.answer, names)
+        if request.channel_id and request.message_ts:
+            service_url, _ = await self._desk(request)
+            thread = thread_of(request.channel_id, request.message_ts)
+            await self._connector.send(service_url, thread, card_message(note))
 
     async def deliver_secret(self, request: HelpRequest, text: str, expires_at: datetime) -> None:
         """The secret in the employee's personal chat with when it expires (in UTC: Teams does
@@ -332,7 +355,13 @@ class TeamsNotifier:
 
     async def _names(self, request: HelpRequest, *more: str | None) -> dict[str, str]:
         """Display names of the people the request's card and notes name."""
-        people = (request.requester_id, request.first_approver, request.decided_by, *more)
+        people = (
+            request.requester_id,
+            request.first_approver,
+            request.decided_by,
+            request.callback_by,
+            *more,
+        )
         return await self._addresses.names(people)
 
     async def _desk(

@@ -91,6 +91,30 @@ class AlreadyOpenError(HelpdeskError):
         self.request_id = request_id
 
 
+class CallbackTakenError(HelpdeskError):
+    """Another admin (or the clicker already) is calling the employee back."""
+
+    code = "callback_taken"
+
+    def __init__(self, request_id: int, by: str, mine: bool) -> None:
+        super().__init__(f"request #{request_id} is being called back already")
+        self.request_id = request_id
+        self.by = by
+        self.mine = mine
+
+
+class UnreachableError(HelpdeskError):
+    """IT's question could not be delivered to the employee in chat."""
+
+    code = "unreachable"
+
+
+class NoTextError(HelpdeskError):
+    """A question to the employee, or their answer, with nothing in it."""
+
+    code = "no_text"
+
+
 class StorageUnavailableError(Exception):
     """The database is not answering (down, unreachable, or dropped its connections).
 

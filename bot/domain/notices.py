@@ -128,6 +128,24 @@ class ResetEmailFailed(HelpdeskAlert):
 
 
 @dataclass(frozen=True)
+class RequesterAsked:
+    """An admin asks the employee a question about their request (in their DM, with a way to
+    answer); the card's thread notes it."""
+
+    request: HelpRequest
+    actor: str
+    question: str
+
+
+@dataclass(frozen=True)
+class RequesterAnswered:
+    """The employee's answer to an admin's question, for the card's thread."""
+
+    request: HelpRequest
+    answer: str
+
+
+@dataclass(frozen=True)
 class NotMeAnswer:
     """What the employee who reported "this wasn't me" is told: `revoked` is None when they had
     reported it already; the request reported, and where they change their password."""
@@ -161,6 +179,8 @@ class AlertClaim:
 
 Notice = (
     RequestChanged
+    | RequesterAsked
+    | RequesterAnswered
     | NotMeReported
     | PromptReported
     | ManagerSaidNo

@@ -129,6 +129,9 @@ class RequestRepository(Protocol):
     ) -> bool:
         """The first of two approvals (by `audit.actor_id`), if none was recorded yet."""
 
+    async def claim_callback(self, request_id: int, audit: AuditEntry) -> bool:
+        """Record `audit.actor_id` as calling the employee back, if no admin is yet."""
+
     async def mark_suspicious(self, request_id: int, audit: AuditEntry) -> bool:
         """Flag the request as reported by its employee ("this wasn't me": a later request of
         theirs names it); False if it was flagged already."""

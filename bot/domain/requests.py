@@ -217,6 +217,9 @@ class HelpRequest:
     reported_not_me_at: datetime | None = None
     # The admin handling the security alert about this request (Claim), if any.
     alert_claimed_by: str | None = None
+    # The admin calling the employee back ("I'm on it"), so that a second one does not.
+    callback_by: str | None = None
+    callback_at: datetime | None = None
 
     def is_expired(self, now: datetime) -> bool:
         """True once the request waited past its expiry without a decision."""
@@ -301,6 +304,7 @@ class Change(StrEnum):
     REPORTED = "reported"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    CALLBACK = "callback"
 
 
 def retryable(request: HelpRequest, actions: Sequence[ActionItem]) -> bool:

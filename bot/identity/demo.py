@@ -17,6 +17,7 @@ from bot.domain.identity import (
     no_email,
 )
 from bot.domain.ports import Clock
+from bot.wording import plural
 
 _TAP_ALPHABET = string.ascii_letters + string.digits + "!#$%&*+-=?@"
 TAP_LENGTH = 12
@@ -98,7 +99,7 @@ class DemoProvider:
         if not removed:
             return _done("No MFA methods were registered; nothing to remove.")
         return _done(
-            f"Removed {len(removed)} sign-in method(s): {', '.join(removed)}. "
+            f"Removed {plural(len(removed), 'sign-in method')}: {', '.join(removed)}. "
             "They register again at the next sign-in."
         )
 
@@ -106,15 +107,15 @@ class DemoProvider:
         """Delete all app passwords."""
         person = await self._load(user)
         await self._save(replace(person, app_passwords=0))
-        return _done(f"Deleted {person.app_passwords} app password(s).")
+        return _done(f"Deleted {plural(person.app_passwords, 'app password')}.")
 
     async def revoke_sessions(self, user: DirectoryUser) -> ActionResult:
         """End every sign-in session and forget remembered devices."""
         person = await self._load(user)
         await self._save(replace(person, sessions=0, remembered_devices=0))
         return _done(
-            f"Revoked {person.sessions} sign-in session(s) and forgot "
-            f"{person.remembered_devices} remembered device(s)."
+            f"Revoked {plural(person.sessions, 'sign-in session')} and forgot "
+            f"{plural(person.remembered_devices, 'remembered device')}."
         )
 
     async def issue_temporary_access_pass(

@@ -26,6 +26,7 @@ from bot.domain.platform import is_object_id
 from bot.domain.ports import Clock
 from bot.identity.manual import ENTRA_USERS, ManualProvider
 from bot.identity.trace import client_request_id, note_answer, traced
+from bot.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +176,7 @@ class EntraProvider:
             )
         return ActionResult(
             ActionOutcome.DONE,
-            f"Removed {len(removed)} method(s): {', '.join(removed)}. "
+            f"Removed {plural(len(removed), 'method')}: {', '.join(removed)}. "
             "They register again at the next sign-in.",
         )
 

@@ -109,6 +109,15 @@ def build_home(guide: Guide) -> View:
     return View(type="home", blocks=blocks)
 
 
+def home_with(home: dict[str, Any], top: Sequence[Block]) -> dict[str, Any]:
+    """The Home tab (as `GuideScreens.home` keeps it) with `top` under its introduction."""
+    if not top:
+        return home
+    blocks = list(home["blocks"])
+    at = next((n for n, b in enumerate(blocks) if b.get("type") == "divider"), len(blocks))
+    return {**home, "blocks": [*blocks[:at], *(b.to_dict() for b in top), *blocks[at:]]}
+
+
 def _topic_sections(guide: Guide) -> list[Block]:
     """The menu's topics: the first ones with their summaries, the others as one row of buttons."""
     first, more = guide.menu_groups()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from slack_sdk.models.blocks import (
@@ -28,6 +29,8 @@ from bot.domain.errors import (
     TooManyRequestsError,
 )
 from bot.domain.guide import Guide
+from bot.domain.helpdesk import Home
+from bot.domain.helpdesk.outreach import QUESTION_MAX, REACHABLE
 from bot.domain.identity import ResetAction
 from bot.domain.requests import (
     CONTACT_MAX,
@@ -47,7 +50,15 @@ from bot.domain.requests import (
 from handlers.blocks.guide import Message
 from handlers.blocks.text import SLACK, escape_mrkdwn, escape_mrkdwn_within
 from handlers.ids import ActionId, FieldId, ViewId
-from handlers.payloads import ContactMeta, DenyMeta, EnrollMeta, GuideMessage, StepUpMeta
+from handlers.payloads import (
+    AnswerMeta,
+    AskMeta,
+    ContactMeta,
+    DenyMeta,
+    EnrollMeta,
+    GuideMessage,
+    StepUpMeta,
+)
 from handlers.slack_rules.basics import SECTION_TEXT_LIMIT
 
 NO_REASON = wording.NO_REASON
@@ -232,14 +243,12 @@ def build_request_card(
     """The help-desk channel's card for a request, always showing its current state."""
     topic = _topic_title(guide, request.topic_id)
     form = request.form
+    # Slack shows the mention as the person's name: the name again would read twice.
     who = f"<@{request.requester_id}>"
-    if request.requester_name or request.requester_email:
-        who += (
-            f" · {escape_mrkdwn(request.requester_name)} · {escape_mrkdwn(request.requester_email)}"
-        )
+    if request.requester_email:
+        who += f" · {escape_mrkdwn(request.requester_email)}"
     correlation = escape_mrkdwn(form.correlation_id or wording.NONE_GIVEN)
-    fields = [
-        MarkdownTextObject(text=f"*{wording.TOPIC}*\n{topic}"),
+    fields = [  # the topic is the card's title already
         MarkdownTextObject(text=f"*{wording.SUBMITTED}*\n{_when(request.created_at)}"),
         *_answers(form),
         MarkdownTextObject(text=f"*{wording.REACH_THEM}*\n{escape_mrkdwn(form.contact)}"),
@@ -264,10 +273,14 @@ def build_request_card(
         blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(warnings))))
     blocks.append(DividerBlock())
     blocks.append(SectionBlock(text=MarkdownTextObject(text=_status_line(request))))
+    if (calling := wording.callback_line(SLACK, request)) is not None:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=calling)))
     if request.status is Status.OPEN:
         blocks += _decision_blocks(request)
     else:
         blocks += _action_blocks(actions)
+        if request.status in REACHABLE:
+            blocks.append(ActionsBlock(elements=_reach_buttons(request)))
         if retryable(request, actions):
             blocks.append(
                 ActionsBlock(
@@ -368,9 +381,51 @@ def build_pending(requests: list[tuple[HelpRequest, str | None]], guide: Guide) 
     ]
     text = f"{wording.pending_header(SLACK, len(requests))}\n" + "\n".join(lines)
     return Message(
-        text=f"{len(requests)} request(s) in progress",
+        text=wording.in_progress(len(requests)),
         blocks=[SectionBlock(text=MarkdownTextObject(text=text[:3000]))],
     )
+
+
+HOME_QUEUE_MAX = 20
+
+
+def build_opened_in_dms(topic: str, link: str | None) -> str:
+    """The Home tab's note after a topic was pressed there: where its walk went."""
+    return wording.opened_in_dms(SLACK, topic, link)
+
+
+def build_home_desk(
+    home: Home | None, links: Sequence[str | None], guide: Guide, note: str | None = None
+) -> list[Block]:
+    """The top of the Home tab: `note` (where a walk went), the person's request in progress,
+    and for an admin the queue, oldest first, each linked to its card (`links`); `home` is None
+    without a help desk."""
+    blocks: list[Block] = []
+    if note:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=note)))
+    if home is not None and home.request is not None:
+        topic = _topic_title(guide, home.request.topic_id)
+        mine = wording.your_request(SLACK, home.request, topic)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=mine)))
+    if home is not None and home.queue is not None:
+        blocks += _queue(home.queue, links, guide)
+    return [DividerBlock(), *blocks] if blocks else []  # the guide's own divider follows
+
+
+def _queue(queue: Sequence[HelpRequest], links: Sequence[str | None], guide: Guide) -> list[Block]:
+    if not queue:
+        return [SectionBlock(text=MarkdownTextObject(text=wording.nothing_pending(SLACK)))]
+    lines = [
+        wording.pending_line(SLACK, request, _pending_title(guide, request), link)
+        for request, link in zip(queue[:HOME_QUEUE_MAX], links, strict=False)
+    ]
+    head = f"{wording.pending_header(SLACK, len(queue))}\n{wording.queue_counts(queue)}"
+    text = "\n".join([head, *lines])
+    return [SectionBlock(text=MarkdownTextObject(text=text[:SECTION_TEXT_LIMIT]))]
+
+
+def _pending_title(guide: Guide, request: HelpRequest) -> str:
+    return f"#{request.id} {_topic_title(guide, request.topic_id)}"
 
 
 def _decision_blocks(request: HelpRequest) -> list[Block]:
@@ -408,9 +463,110 @@ def _decision_blocks(request: HelpRequest) -> list[Block]:
                     value=str(request.id),
                     style="danger",
                 ),
+                *_reach_buttons(request),
             ]
         ),
     ]
+
+
+def _reach_buttons(request: HelpRequest) -> list[ButtonElement]:
+    """Ask the requester a question, and "I'm on it" until an admin is calling them back."""
+    buttons = [
+        ButtonElement(text=wording.ASK_REQUESTER, action_id=ActionId.ASK, value=str(request.id))
+    ]
+    if request.callback_by is None:
+        on_it = ButtonElement(
+            text=wording.ON_IT,
+            action_id=ActionId.ON_IT,
+            value=str(request.id),
+            confirm=ConfirmObject(
+                title=wording.ON_IT_QUESTION,
+                text=wording.ON_IT_CHECK,
+                confirm=wording.ON_IT,
+                deny=wording.NOT_YET,
+            ),
+        )
+        buttons.insert(0, on_it)
+    return buttons
+
+
+def build_ask_modal(request_id: int, channel_id: str | None) -> View:
+    """Asks the admin for the question the employee will read in their DM."""
+    return View(
+        type="modal",
+        callback_id=ViewId.ASK,
+        title=wording.ask_title(request_id)[:24],
+        submit=wording.SEND,
+        close=wording.CANCEL,
+        private_metadata=AskMeta(request_id=request_id, channel_id=channel_id).model_dump_json(),
+        blocks=[
+            InputBlock(
+                block_id=FieldId.QUESTION,
+                label=wording.ASK_LABEL,
+                hint=wording.ASK_HINT,
+                element=PlainTextInputElement(
+                    action_id=f"{FieldId.QUESTION}-input",
+                    multiline=True,
+                    max_length=QUESTION_MAX,
+                ),
+            )
+        ],
+    )
+
+
+def build_question(request: HelpRequest, actor: str, question: str) -> Message:
+    """The employee's DM: IT's question, and the button that opens the answer form."""
+    text = wording.question_for_requester(SLACK, request, actor, question)
+    answer = ButtonElement(
+        text=wording.ANSWER, action_id=ActionId.ANSWER, value=str(request.id), style="primary"
+    )
+    return Message(
+        text=f"IT has a question about your request #{request.id}",
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=text[:SECTION_TEXT_LIMIT])),
+            ActionsBlock(elements=[answer]),
+        ],
+    )
+
+
+def build_answer_modal(meta: AnswerMeta) -> View:
+    """The employee's answer to IT's question."""
+    return View(
+        type="modal",
+        callback_id=ViewId.ANSWER,
+        title=wording.ANSWER_TITLE,
+        submit=wording.SEND,
+        close=wording.CANCEL,
+        private_metadata=meta.model_dump_json(),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=f":lock: *{NEVER_ASK}*")),
+            InputBlock(
+                block_id=FieldId.ANSWER,
+                label=wording.ANSWER_LABEL,
+                element=PlainTextInputElement(
+                    action_id=f"{FieldId.ANSWER}-input", multiline=True, max_length=QUESTION_MAX
+                ),
+            ),
+        ],
+    )
+
+
+def build_question_answered(request_id: int, answer: str) -> Message:
+    """The employee's DM with IT's question once answered: what they said, and no button."""
+    text = wording.question_answered(SLACK, request_id, answer)[:SECTION_TEXT_LIMIT]
+    return Message(
+        text=wording.ANSWER_SENT, blocks=[SectionBlock(text=MarkdownTextObject(text=text))]
+    )
+
+
+def build_question_note(actor: str, question: str) -> str:
+    """The card's thread: what an admin asked the employee."""
+    return wording.question_note(SLACK, actor, question)[:SECTION_TEXT_LIMIT]
+
+
+def build_answer_note(request: HelpRequest, answer: str) -> str:
+    """The card's thread: the employee's answer."""
+    return wording.answer_note(SLACK, request, answer)[:SECTION_TEXT_LIMIT]
 
 
 def _action_blocks(actions: list[ActionItem]) -> list[Block]:

@@ -177,6 +177,15 @@ class MemoryRequestRepository(MemoryActions):
         }
         return await self._change(request_id, first, audit, **values)
 
+    async def claim_callback(self, request_id: int, audit: AuditEntry) -> bool:
+        return await self._change(
+            request_id,
+            lambda r: r.callback_by is None,
+            audit,
+            callback_by=audit.actor_id,
+            callback_at=audit.at,
+        )
+
     async def mark_suspicious(self, request_id: int, audit: AuditEntry) -> bool:
         return await self._change(
             request_id,

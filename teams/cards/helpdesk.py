@@ -13,8 +13,9 @@ import base64
 from collections.abc import Mapping, Sequence
 
 from bot import wording
-from bot.domain.errors import HelpdeskError, TooManyRequestsError
+from bot.domain.errors import HelpdeskError, NoTextError, TooManyRequestsError
 from bot.domain.guide import Guide
+from bot.domain.helpdesk.outreach import REACHABLE
 from bot.domain.identity import ResetAction
 from bot.domain.requests import (
     CONTACT_MAX,
@@ -312,8 +313,10 @@ def build_request_card(
     reported = wording.reported_before(pen, request)
     if reported:
         body.append(_attention(reported))
-    body += _recap(request, topic, pen)
+    body += _recap(request, pen)
     body.append(text_block(wording.status_line(pen, request), separator=True))
+    if (calling := wording.callback_line(pen, request)) is not None:
+        body.append(text_block(calling))
     if unreachable:
         body.append(_attention(f"{emoji('warning')} {escape(wording.NO_PERSONAL_CHAT)}"))
     if request.status is Status.OPEN:
@@ -322,16 +325,17 @@ def build_request_card(
         body += _action_items(actions, pen)
         if retryable(request, actions):
             body.append(action_set([_desk(wording.RETRY, Verb.RETRY, request, "positive")]))
+        if request.status in REACHABLE:
+            body.append(action_set(_reach_buttons(request)))
     body.append(subtle(escape(wording.provider_note(provider))))
     summary = f"{wording.request_title(request.id, topic)} ({wording.STATUS_WORDS[request.status]})"
     return card(body, summary)
 
 
-def _recap(request: HelpRequest, topic: str, pen: TeamsPen) -> list[Element]:
+def _recap(request: HelpRequest, pen: TeamsPen) -> list[Element]:
     """Who asked and what they said and tried, and what to heed before deciding."""
     form = request.form
-    facts = [
-        (wording.TOPIC, escape(topic)),
+    facts = [  # the topic is the card's title already
         (wording.SUBMITTED, pen.when(request.created_at)),
         *_answers(form, pen),
         (wording.REACH_THEM, escape(form.contact)),
@@ -377,9 +381,95 @@ def _decision(request: HelpRequest) -> list[Element]:
             [
                 _desk(wording.APPROVE, Verb.APPROVE, request, "positive"),
                 _desk(wording.DENY, Verb.DENY, request, "destructive"),
+                *_reach_buttons(request),
             ]
         ),
     ]
+
+
+def _reach_buttons(request: HelpRequest) -> list[Element]:
+    """Ask the requester a question, and "I'm on it" until an admin is calling them back."""
+    buttons = [_desk(wording.ASK_REQUESTER, Verb.ASK, request)]
+    if request.callback_by is None:
+        buttons.insert(0, _desk(wording.ON_IT, Verb.ON_IT, request))
+    return buttons
+
+
+def build_ask_view(
+    request: HelpRequest,
+    guide: Guide,
+    *,
+    question: str = "",
+    problem: str | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Card:
+    """The clicker's own view after "Ask the requester": the recap and the question the
+    employee will read in their personal chat."""
+    pen = TeamsPen(_with_requester(request, names))
+    topic = _topic_title(guide, request.topic_id)
+    body: list[Element] = [heading(wording.request_title(request.id, topic))]
+    if problem:
+        body.append(_attention(problem))
+    body += _recap(request, pen)
+    body += [
+        _text_input(
+            InputId.QUESTION,
+            wording.ASK_LABEL,
+            question,
+            REASON_MAX,
+            multiline=True,
+            required=wording.refusal(pen, NoTextError()),
+        ),
+        subtle(escape(wording.ASK_HINT)),
+    ]
+    actions = [
+        _desk(wording.SEND, Verb.ASK_CONFIRM, request, "positive"),
+        _back(request, wording.CANCEL),
+    ]
+    return card(body, wording.ask_title(request.id), actions)
+
+
+def build_question(
+    request: HelpRequest, actor: str, question: str, names: Mapping[str, str] | None = None
+) -> Card:
+    """The employee's personal-chat card: IT's question, where to type the answer, and Send."""
+    pen = TeamsPen(_with_requester(request, names))
+    text = wording.question_for_requester(pen, request, actor, question)
+    body = [
+        text_block(text),
+        _text_input(
+            InputId.ANSWER,
+            wording.ANSWER_LABEL,
+            "",
+            REASON_MAX,
+            multiline=True,
+            required=wording.refusal(pen, NoTextError()),
+        ),
+    ]
+    data = RequestData(request_id=request.id).to_data()
+    send = execute(wording.ANSWER, Verb.ANSWER, data, style="positive")
+    return card(body, f"IT has a question about your request #{request.id}", [send])
+
+
+def build_answer_sent() -> Card:
+    """What the question's card turns into once answered."""
+    return build_notice(f"{emoji('white_check_mark')} {escape(wording.ANSWER_SENT)}")
+
+
+def build_question_note(
+    request: HelpRequest, actor: str, question: str, names: Mapping[str, str] | None = None
+) -> Card:
+    """The card's thread: what an admin asked the employee."""
+    pen = TeamsPen(_with_requester(request, names))
+    return build_notice(wording.question_note(pen, actor, question))
+
+
+def build_answer_note(
+    request: HelpRequest, answer: str, names: Mapping[str, str] | None = None
+) -> Card:
+    """The card's thread: the employee's answer."""
+    pen = TeamsPen(_with_requester(request, names))
+    return build_notice(wording.answer_note(pen, request, answer))
 
 
 def _bullets(lines: Sequence[str]) -> str:
@@ -438,7 +528,7 @@ def build_approve_view(
     body: list[Element] = [heading(wording.request_title(request.id, topic))]
     if problem:
         body.append(_attention(problem))
-    body += [*_recap(request, topic, pen), text_block(wording.status_line(pen, request))]
+    body += [*_recap(request, pen), text_block(wording.status_line(pen, request))]
     body += [
         text_block(bold(escape(wording.APPROVE_QUESTION)), separator=True),
         text_block(escape(wording.APPROVE_CHECK)),
@@ -446,7 +536,7 @@ def build_approve_view(
         *(_toggle(action, action in chosen) for action in ResetAction),
     ]
     if ask_code:
-        body += _code_inputs(wording.stepup_what(request.id, retry=False))
+        body += _code_inputs(wording.stepup_what(pen, request, (), retry=False))
     actions = [
         _desk(wording.CONFIRM, Verb.APPROVE_CONFIRM, request, "positive"),
         _back(request, wording.CANCEL),
@@ -466,9 +556,9 @@ def _toggle(action: ResetAction, on: bool) -> Element:
 
 
 def _code_inputs(what: str) -> list[Element]:
-    """What the code confirms, and the masked input for it (never filled in)."""
+    """What the code confirms (Markdown), and the masked input for it (never filled in)."""
     return [
-        text_block(f"{escape(what)}{TEAMS.br}{escape(wording.STEPUP_ASK)}", separator=True),
+        text_block(f"{what}{TEAMS.br}{escape(wording.STEPUP_ASK)}", separator=True),
         _code(InputId.CODE, wording.CODE_LABEL),
     ]
 
@@ -504,10 +594,10 @@ def build_deny_view(
     (required; what they typed is kept when it comes back with a `problem`)."""
     pen = TeamsPen(_with_requester(request, names))
     topic = _topic_title(guide, request.topic_id)
-    body: list[Element] = [heading(wording.deny_title(request.id))]
+    body: list[Element] = [heading(wording.deny_title(request.id)), text_block(escape(topic))]
     if problem:
         body.append(_attention(problem))
-    body += _recap(request, topic, pen)
+    body += _recap(request, pen)
     body.append(
         _text_input(
             InputId.DENY_REASON,
@@ -525,13 +615,23 @@ def build_deny_view(
     return card(body, wording.deny_title(request.id), actions)
 
 
-def build_retry_view(request: HelpRequest, guide: Guide, *, problem: str | None = None) -> Card:
-    """The clicker's own view after Retry: what the code confirms, the code, Confirm or Cancel."""
+def build_retry_view(
+    request: HelpRequest,
+    guide: Guide,
+    *,
+    problem: str | None = None,
+    items: Sequence[ActionItem] = (),
+    names: Mapping[str, str] | None = None,
+) -> Card:
+    """The clicker's own view after Retry: whose request and which of its `items` (the failed
+    ones) the code confirms, the code, Confirm or Cancel."""
+    pen = TeamsPen(_with_requester(request, names))
     topic = _topic_title(guide, request.topic_id)
     body: list[Element] = [heading(wording.request_title(request.id, topic))]
     if problem:
         body.append(_attention(problem))
-    body += _code_inputs(wording.stepup_what(request.id, retry=True))
+    failed = tuple(item.action for item in items if item.status is ActionStatus.FAILED)
+    body += _code_inputs(wording.stepup_what(pen, request, failed, retry=True))
     actions = [
         _desk(wording.CONFIRM, Verb.RETRY_CONFIRM, request, "positive"),
         _back(request, wording.CANCEL),
@@ -661,7 +761,7 @@ def build_pending(
     header = wording.pending_header(pen, len(requests))
     return card(
         [text_block(header), text_block(pen.br.join(lines))],
-        f"{len(requests)} request(s) in progress",
+        wording.in_progress(len(requests)),
     )
 
 

@@ -435,11 +435,11 @@ async def test_a_request_filed_and_decided_in_teams(people: People) -> None:
     await shot(priya, "07-approve")
     await card.get_by_role("button", name="Confirm").click()
     await expect(card).to_contain_text("Done by Priya Shah", timeout=15_000)
-    await expect(card).to_contain_text("Removed 3 sign-in method(s)")
+    await expect(card).to_contain_text("Removed 3 sign-in methods")
     await expect(priya.get_by_text(typed)).to_have_count(0)  # the code is never echoed
     await shot(priya, "08-card-done")
 
     # Jordan reads in his personal chat what changed.
     done = jordan.locator(".fai-OutputCard", has_text="Your request #1 is done.")
-    await expect(done).to_contain_text("Removed 3 sign-in method(s)", timeout=15_000)
+    await expect(done).to_contain_text("Removed 3 sign-in methods", timeout=15_000)
     await shot(jordan, "09-employee-done")

@@ -320,3 +320,19 @@ async def test_a_security_alert_is_claimed_once(stores: Stores) -> None:
     assert stored.alert_claimed_by == "UADMIN"
     claims = [(e.event, e.actor_id) for e in await repo.audit_since(NOW)][1:]
     assert claims == [("alert.claimed", "UADMIN")]
+
+
+async def test_one_admin_at_a_time_calls_the_employee_back(stores: Stores) -> None:
+    repo = stores.requests
+    request = await created(stores)
+    assert request.callback_by is None
+    first = line("request.callback", request.id, actor="UADMIN", at=LATER)
+    assert await repo.claim_callback(request.id, first)
+    second = line("request.callback", request.id, actor="UOTHER", at=LATER)
+    assert not await repo.claim_callback(request.id, second)
+    stored = await repo.get_request(request.id)
+    assert stored is not None
+    assert (stored.callback_by, stored.callback_at, stored.updated_at) == ("UADMIN", LATER, LATER)
+    events = [(e.event, e.actor_id) for e in await repo.audit_since(NOW)]
+    assert events.count(("request.callback", "UADMIN")) == 1
+    assert ("request.callback", "UOTHER") not in events

@@ -81,7 +81,7 @@ async def test_clear_mfa_deletes_each_method_by_type_default_last_never_the_pass
     user = await entra.find_user("ada@example.com")
     result = await entra.clear_mfa(user)
     assert result.outcome is ActionOutcome.DONE
-    assert "Removed 4 method(s)" in result.summary
+    assert "Removed 4 methods" in result.summary
     assert [m["id"] for m in person.methods] == [PASSWORD]
     deletes = [path for verb, path in graph.requests if verb == "DELETE"]
     assert deletes.index(f"/users/{person.id}/authentication/phoneMethods/{ALTERNATE_MOBILE}") < (

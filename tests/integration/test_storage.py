@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.guide import Move, WalkOutcome
 from bot.domain.platform import Platform
+from bot.domain.requests import AuditEntry
 from bot.domain.walks import Surface, WalkRecord, Walks
 from bot.guide import load_guide
 from storage.engine import create_engine, ping, session_factory
@@ -409,3 +410,48 @@ async def _0009_up_and_down(engine: AsyncEngine) -> None:
         await conn.run_sync(_at("0008_stale"))
     columns = await _columns(engine, "help_requests")
     assert not {"reported_not_me_at", "reported_before", "alert_claimed_by"} & columns
+
+
+async def test_0010_adds_who_calls_back_and_its_downgrade_keeps_the_requests(
+    engine: AsyncEngine,
+) -> None:
+    try:
+        await _0010_up_and_down(engine)
+    finally:  # the next test finds the schema it expects, whatever happened here
+        async with engine.begin() as conn:
+            await conn.run_sync(_at("head"))
+
+
+async def _0010_up_and_down(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(_at("0009_report"))
+    assert "callback_by" not in await _columns(engine, "help_requests")
+    at = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO help_requests (id, team_id, requester_id, requester_name, "
+                "requester_email, topic_id, description, lost_or_stolen, remaining, contact, "
+                "details, proposed, tried, status, created_at, expires_at, updated_at, "
+                "privileged, suspicious) VALUES (1, 'T', 'U1', '', '', 'lost-phone', 'x', "
+                "false, 'none', 'c', '', '[]', '[]', 'open', :at, :at, :at, false, false)"
+            ).bindparams(AT),
+            {"at": at},
+        )
+    async with engine.begin() as conn:
+        await conn.run_sync(_at("head"))
+    repo = SqlRequestRepository(session_factory(engine))
+    before = await repo.get_request(1)
+    assert before is not None
+    assert (before.callback_by, before.callback_at) == (None, None)
+    audit = AuditEntry(at, "UADMIN", "request.callback", 1)
+    assert await repo.claim_callback(1, audit)
+    taken = await repo.get_request(1)
+    assert taken is not None
+    assert (taken.callback_by, taken.callback_at) == ("UADMIN", at)
+    async with engine.begin() as conn:
+        await conn.run_sync(_at("0009_report"))
+    assert "callback_by" not in await _columns(engine, "help_requests")
+    assert "callback_at" not in await _columns(engine, "help_requests")
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT id FROM help_requests"))).scalars().all() == [1]

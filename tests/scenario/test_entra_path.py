@@ -45,7 +45,7 @@ async def test_approving_changes_entra_and_the_pass_reaches_only_the_employee(
     assert remaining == ["passwordAuthenticationMethod", "temporaryAccessPassAuthenticationMethod"]
     assert person.sessions_revoked == 1
     text = _card(slack).all_text()
-    assert "Removed 4 method(s)" in text
+    assert "Removed 4 methods" in text
     assert "no API" in text
     assert any(a.startswith(ActionId.MANUAL_DONE) for a in _card(slack).action_ids())
     tap = graph.tap_issued[-1]

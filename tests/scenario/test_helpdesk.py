@@ -123,9 +123,8 @@ async def test_from_a_topic_to_a_done_request(slack: SlackDriver) -> None:
     card = await _request(slack)
     text = card.all_text()
     assert "Request #1: I lost my phone or got a new number" in text
-    assert "<@U1>" in text
-    assert "Ada Lovelace" in text
-    assert "ada@example.com" in text
+    assert "*Requester* <@U1> · ada@example.com" in text  # the mention shows the name once
+    assert "Ada Lovelace" not in text
     assert GUID in text
     assert "+1 555 0101, desk 4B" in text
     assert ":rotating_light: Yes" in text
@@ -149,7 +148,7 @@ async def test_from_a_topic_to_a_done_request(slack: SlackDriver) -> None:
     # Approved and done at once: one message says both, not two a second apart.
     assert not any("IT approved your request #1 and is making" in dm for dm in dms)
     finished = next(dm for dm in dms if "is done: IT approved it" in dm)
-    assert "Removed 3 sign-in method(s)" in finished
+    assert "Removed 3 sign-in methods" in finished
     assert "asked to set up two-step verification" in finished
     assert any("Approved by <@UADMIN1>" in note for note in _thread(slack))
 
@@ -255,7 +254,7 @@ async def test_an_admin_cannot_decide_on_their_own_request(slack: SlackDriver) -
     await slack.click(first, ActionId.APPROVE, user=GROUP_ADMIN, selected=["clear_mfa"])
     await slack.settle()
     done = _card(slack).all_text()
-    assert "*Done* by <@UGROUP1>" in done
+    assert "*Done* by <@UADMIN2> and <@UGROUP1>" in done
     events = [(e, a, d) for e, a, d in await _audit(slack)]
     assert ("request.first_approval", ADMIN2) in [(e, a) for e, a, _ in events]
     approved = next(d for e, _, d in events if e == "request.approved")
@@ -446,7 +445,7 @@ async def test_admins_list_pending_requests_with_links(slack: SlackDriver) -> No
     assert reply.status == 200
     await slack.settle()
     answer = [c for c in slack.fake.calls if c.method == "response_url"][-1].params
-    assert "1 request(s) in progress" in answer["text"]
+    assert "1 request in progress" in answer["text"]
     assert "https://fake.slack.test/archives/C0DESK/p" in json.dumps(answer["blocks"])
     await slack.command("pending", user=STRANGER, command="/mfa-admin")
     await slack.settle()
@@ -534,12 +533,12 @@ async def test_a_click_on_a_card_outside_the_help_desk_channel_is_refused(
     assert ("decision.refused", ADMIN, {"reason": "wrong_place"}) in await _audit(slack)
 
 
-async def test_a_non_admin_pressing_deny_sees_the_refusal_in_the_form(slack: SlackDriver) -> None:
+async def test_a_non_admin_pressing_deny_sees_the_refusal_not_the_form(slack: SlackDriver) -> None:
     card = await _request(slack)
     await slack.click(card, ActionId.DENY, user=STRANGER)
     await slack.settle()
-    update = slack.fake.calls_to("views.update")[-1].params
-    view = json.loads(update["view"]) if isinstance(update["view"], str) else update["view"]
+    view = slack.opened_view()
+    assert FieldId.DENY_REASON not in json.dumps(view)
     assert "Only IT admins" in json.dumps(view)
     assert ("decision.refused", STRANGER, {"reason": "not_an_admin"}) in await _audit(slack)
 
@@ -628,7 +627,6 @@ async def test_acks_never_wait_for_a_slow_slack(slack: SlackDriver) -> None:
 async def test_names_from_slack_and_the_deny_reason_are_escaped(slack: SlackDriver) -> None:
     slack.fake.users["U1"]["profile"]["real_name"] = "<!everyone> Eve"
     card = await _request(slack)
-    assert "&lt;!everyone&gt; Eve" in card.all_text()
     assert "<!everyone>" not in json.dumps(card.blocks)
     await slack.click(card, ActionId.DENY, user=ADMIN)
     await slack.settle()

@@ -66,7 +66,7 @@ async def test_a_privileged_person_needs_two_different_admins(slack: SlackDriver
     assert "Only IT admins" in slack.fake.response_posts(url)[-1]["text"]  # the requester
     await slack.click(waiting, ActionId.APPROVE, user=ADMIN2)
     await slack.settle()
-    assert "*Done* by <@UADMIN2>" in _card(slack).all_text()
+    assert "*Done* by <@UADMIN1> and <@UADMIN2>" in _card(slack).all_text()
     assert ("decision.refused", ADMIN, {"reason": "same_approver"}) in await _audit(slack)
 
 

@@ -77,7 +77,7 @@ async def _needs_two(slack: SlackDriver, card: Screen, left: int, factors: Any) 
     assert "second, different admin" in slack.fake.response_posts(url)[-1]["text"]
     await slack.click(waiting, ActionId.APPROVE, user=ADMIN2, selected=["clear_mfa"])
     await slack.settle()
-    assert "*Done* by <@UADMIN2>" in _card(slack).all_text()
+    assert "*Done* by <@UADMIN1> and <@UADMIN2>" in _card(slack).all_text()
     assert factors() == 0
 
 

@@ -120,8 +120,9 @@ async def test_an_admin_without_an_authenticator_is_told_how_to_enroll(slack: Sl
     card = await _request(slack)
     await slack.click(card, ActionId.APPROVE, user=ADMIN2)
     await slack.settle()
-    update = _view(slack.fake.calls_to("views.update")[-1].params)
-    assert "/mfa-admin enroll" in json.dumps(update)
+    refused = slack.opened_view()
+    assert "/mfa-admin enroll" in json.dumps(refused)
+    assert FieldId.CODE not in json.dumps(refused)  # no code asked for in vain
     assert "Waiting for a decision" in _card(slack).all_text()
 
 

@@ -76,7 +76,7 @@ async def test_approve_shows_the_clicker_a_recap_then_decides_and_refreshes_the_
     # Approved and done at once: one message says both.
     assert not any("IT approved your request #1 and is making" in text for text in chat)
     finished = next(text for text in chat if "is done: IT approved it" in text)
-    assert "Removed 3 sign-in method(s)" in finished
+    assert "Removed 3 sign-in methods" in finished
     person = await _person(teams)
     assert (person.methods, person.app_passwords, person.sessions) == ((), 0, 0)
     events = [event for event, _, _ in await audit(teams.runtime)]
@@ -281,7 +281,7 @@ async def test_an_admin_writing_pending_gets_the_open_requests(installed: TeamsD
     await request(teams)
     await menu(teams, ADMIN, text="pending")
     answer = teams.chat_texts(ADMIN)[-1]
-    assert "1 request(s) in progress" in answer
+    assert "1 request in progress" in answer
     assert "#1" in answer
     await teams.say("pending", STRANGER)
     assert "for IT admins" in teams.chat_texts(STRANGER)[-1]

@@ -147,6 +147,6 @@ async def test_pending_in_teams_lists_the_teams_requests_only(both: Both) -> Non
     await request(both.teams)
     await both.teams.say("pending", ADMIN)
     answer = both.teams.chat_texts(ADMIN)[-1]
-    assert "1 request(s) in progress" in answer
+    assert "1 request in progress" in answer
     assert "#2" in answer
     assert "#1" not in answer

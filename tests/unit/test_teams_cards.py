@@ -223,7 +223,7 @@ def test_every_request_card_is_valid_and_says_what_slack_says(name: str) -> None
     assert wording.provider_note("entra") in text
     buttons = {a["verb"] for a in _of_type(card, "Action.Execute")}
     if request.status is Status.OPEN:
-        assert buttons == {Verb.APPROVE, Verb.DENY}
+        assert buttons == {Verb.APPROVE, Verb.DENY, Verb.ON_IT, Verb.ASK}
     else:
         assert Verb.APPROVE not in buttons
         assert "Open the user" in text
@@ -329,8 +329,12 @@ def test_the_deny_view_requires_a_reason_and_keeps_what_was_typed() -> None:
 
 
 def test_the_retry_view_asks_for_a_code() -> None:
-    card = _ok(helpdesk.build_retry_view(VARIANTS["status failed"], GUIDE))
-    assert "Retry the failed actions of request #7." in _text(card)
+    card = _ok(helpdesk.build_retry_view(VARIANTS["status failed"], GUIDE, items=ITEMS))
+    text = _text(card)
+    assert "**Retry request #7** of " in text
+    failed = [item.action.label for item in ITEMS if item.status is ActionStatus.FAILED]
+    assert failed
+    assert all(f"• {label}" in text for label in failed)
     assert [i["style"] for i in _of_type(card, "Input.Text")] == ["Password"]
 
 
@@ -431,7 +435,7 @@ def test_pending_lists_requests_with_links() -> None:
     assert "No requests are waiting." in _text(_ok(helpdesk.build_pending([], GUIDE)))
     listed = [(REQUEST, "https://teams.example.com/l/message/1"), (VARIANTS["status failed"], None)]
     text = _text(_ok(helpdesk.build_pending(listed, GUIDE)))
-    assert "**2 request(s) in progress**" in text
+    assert "**2 requests in progress**" in text
     assert (
         "• [#7 I lost my phone or got a new number](https://teams.example.com/l/message/1): "
         in text

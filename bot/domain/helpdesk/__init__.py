@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.domain.helpdesk.announce import Announcer
 from bot.domain.helpdesk.config import (
     ACTION_LEASE,
@@ -15,6 +17,7 @@ from bot.domain.helpdesk.decisions import Approve, Choice, Decisions, Deny, Retr
 from bot.domain.helpdesk.execution import Execution
 from bot.domain.helpdesk.housekeeping import Housekeeping
 from bot.domain.helpdesk.intake import Form, FormStart, Intake, Submitted
+from bot.domain.helpdesk.outreach import Outreach
 from bot.domain.helpdesk.policy import Policy
 from bot.domain.helpdesk.reports import PromptReport, Reports
 from bot.domain.helpdesk.reset_notice import ResetNotices
@@ -28,6 +31,16 @@ from bot.domain.stepup import StepUp
 from bot.domain.stepup.gate import StepUpGate
 from bot.domain.walks import Walks
 
+
+@dataclass(frozen=True)
+class Home:
+    """The help desk on a person's Home: their `request` in progress, and the `queue` of
+    requests in progress, oldest first (None: they are no admin)."""
+
+    request: HelpRequest | None
+    queue: tuple[HelpRequest, ...] | None
+
+
 __all__ = [
     "ACTION_LEASE",
     "ANNOUNCE_LEASE",
@@ -38,6 +51,7 @@ __all__ = [
     "FormStart",
     "Helpdesk",
     "HelpdeskConfig",
+    "Home",
     "Place",
     "Retry",
     "Submitted",
@@ -70,6 +84,7 @@ class Helpdesk:
         self._intake = Intake(core, walks, announcer)
         self._policy = Policy(core)
         self._decisions = Decisions(core, self._policy, self._gate, execution)
+        self._outreach = Outreach(core, self._policy)
         self._execution = execution
         self._housekeeping = Housekeeping(core, announcer)
         self._reports = Reports(core, walks, announcer)
@@ -141,9 +156,10 @@ class Helpdesk:
         """True when decisions are confirmed with the admin's authenticator code."""
         return self._gate.required
 
-    async def precheck(self, choice: Choice, actor: str, place: Place) -> None:
-        """The refusal (audited) a decision would meet, checked as its form opens."""
-        await self._decisions.precheck(choice, actor, place)
+    async def precheck(self, choice: Choice, actor: str, place: Place) -> HelpRequest:
+        """The refusal (audited) a decision would meet, checked before its form opens; the
+        request when there is none."""
+        return await self._decisions.precheck(choice, actor, place)
 
     async def decide(
         self, choice: Choice, actor: str, place: Place, code: str | None = None
@@ -165,6 +181,24 @@ class Helpdesk:
         """An admin claims the security alert about a request, or learns who has it."""
         return await self._reports.claim_alert(request_id, actor)
 
+    async def take_callback(self, request_id: int, actor: str, place: Place) -> HelpRequest:
+        """ "I'm on it": `actor` calls the employee back (CallbackTakenError when an admin is)."""
+        return await self._outreach.take_callback(request_id, actor, place)
+
+    async def check_ask(self, request_id: int, actor: str, place: Place) -> HelpRequest:
+        """The refusal (audited) a question to the employee would meet, before it is typed."""
+        return await self._outreach.check_ask(request_id, actor, place)
+
+    async def ask_requester(
+        self, request_id: int, actor: str, place: Place, question: str
+    ) -> HelpRequest:
+        """An admin's question, sent to the employee with a way to answer (audited)."""
+        return await self._outreach.ask(request_id, actor, place, question)
+
+    async def answer_question(self, request_id: int, user_id: str, answer: str) -> HelpRequest:
+        """The employee answers IT's question; it lands in the card's thread (audited)."""
+        return await self._outreach.answer(request_id, user_id, answer)
+
     async def require_admin(self, actor: str) -> None:
         """NotAnAdminError (audited) unless `actor` is an IT admin right now."""
         await self._core.require_admin(actor)
@@ -180,6 +214,13 @@ class Helpdesk:
             frozenset({Status.OPEN, Status.APPROVED, Status.EXECUTING, Status.FAILED})
         )
         return [request for request in waiting if request.platform is platform]
+
+    async def home_of(self, user_id: str, platform: Platform = Platform.SLACK) -> Home:
+        """What a person's Home shows of the help desk: their request in progress, and the
+        queue (oldest first) when they are an admin."""
+        mine = await self._intake.active_request_of(user_id)
+        queue = await self.pending(platform) if await self.is_admin(user_id) else None
+        return Home(mine, None if queue is None else tuple(queue))
 
     async def get(self, request_id: int) -> HelpRequest:
         """The request; RequestNotFoundError when there is none."""

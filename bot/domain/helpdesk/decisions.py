@@ -6,7 +6,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.domain.errors import HelpdeskError, NoReasonError, NothingSelectedError
+from bot.domain.errors import HelpdeskError, NoReasonError
 from bot.domain.helpdesk.config import Place
 from bot.domain.helpdesk.core import Core, already
 from bot.domain.helpdesk.execution import Execution
@@ -61,20 +61,19 @@ class Decisions:
         self._gate = gate
         self._execution = execution
 
-    async def precheck(self, choice: Choice, actor: str, place: Place) -> None:
+    async def precheck(self, choice: Choice, actor: str, place: Place) -> HelpRequest:
         """The refusal (audited) the decision would meet now, before its form is filled in:
-        who decides from where, the request's state, something ticked, an authenticator."""
+        who decides from where, the request's state, something ticked, a report, an approval
+        of the clicker's already, an authenticator; the request when none."""
         policy = self._policy
         if isinstance(choice, Deny):
-            await policy.open_request(choice.request_id, actor, place)
-            return
+            return await policy.open_request(choice.request_id, actor, place)
         if isinstance(choice, Approve):
-            await policy.open_request(choice.request_id, actor, place)
-            if not choice.actions:
-                raise NothingSelectedError("nothing ticked")
+            request = await policy.approvable(choice.request_id, actor, place, choice.actions)
         else:
-            await policy.failed_request(choice.request_id, actor, place)
+            request = await policy.failed_request(choice.request_id, actor, place)
         await self._gate.check_enrolled(actor)
+        return request
 
     async def decide(
         self, choice: Choice, actor: str, place: Place, code: str | None = None

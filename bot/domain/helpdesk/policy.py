@@ -103,13 +103,17 @@ class Policy:
     async def approvable(
         self, request_id: int, actor: str, place: Place, actions: tuple[ResetAction, ...]
     ) -> HelpRequest:
-        """The open request, if `actor` may approve `actions` on it: something ticked, and not
-        reported as not the employee's."""
+        """The open request, if `actor` may approve `actions` on it: something ticked, not
+        reported as not the employee's, and not approved by `actor` already."""
         request = await self.open_request(request_id, actor, place)
         if not actions:
             raise NothingSelectedError("tick at least one action to approve")
         if request.suspicious:
             raise await self._core.refused(actor, request.id, SuspiciousError("reported"))
+        if request.first_approver == actor:
+            raise await self._core.refused(
+                actor, request.id, SameApproverError("a second admin has to approve")
+            )
         return request
 
     async def needs_two(self, request: HelpRequest, actions: tuple[ResetAction, ...]) -> bool:
