@@ -440,6 +440,6 @@ async def test_a_request_filed_and_decided_in_teams(people: People) -> None:
     await shot(priya, "08-card-done")
 
     # Jordan reads in his personal chat what changed.
-    done = jordan.locator(".fai-OutputCard", has_text="Your request #1 is done.")
+    done = jordan.locator(".fai-OutputCard", has_text="Your request #1 is done")
     await expect(done).to_contain_text("Removed 3 sign-in methods", timeout=15_000)
     await shot(jordan, "09-employee-done")
