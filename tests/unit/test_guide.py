@@ -69,6 +69,7 @@ def test_the_menu_shows_the_most_common_topics_first_and_the_rest_once() -> None
         "not-receiving",
         "no-code",
         "new-phone",
+        "unexpected-prompt",
     ]
     assert more[-1].id == "no-answer"
     assert sorted(GUIDE.menu_order()) == sorted(t.id for t in GUIDE.topics)
@@ -76,7 +77,7 @@ def test_the_menu_shows_the_most_common_topics_first_and_the_rest_once() -> None
 
 def test_a_menu_entry_that_is_no_topic_is_refused(tmp_path: Path) -> None:
     message = guide_error(tmp_path, lambda d: d["menu"]["first"].append("gone"))
-    assert "menu.first[5]: no topic 'gone'" in message
+    assert "menu.first[6]: no topic 'gone'" in message
     message = guide_error(tmp_path, lambda d: d["menu"]["last"].append("no-phone"))
     assert "menu.last[1]: topic 'no-phone' is listed twice" in message
 
