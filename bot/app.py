@@ -419,7 +419,15 @@ async def build_runtime(
     if outbound is not None:
         screens = TeamsScreens(guide, data_uris(pictures))
         teams_deps = TeamsDeps(
-            walks, screens, addresses, clock, events, helpdesk, provider_name, settings.it_contact
+            walks,
+            screens,
+            addresses,
+            clock,
+            events,
+            helpdesk,
+            provider_name,
+            settings.it_contact,
+            settings.teams_security_channel,
         )
         teams = _serve_teams(teams_config, teams_deps, outbound, http, clock)
     web_app = create_web_app(

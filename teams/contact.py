@@ -5,6 +5,7 @@ security alert a report raises."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from bot.domain.errors import HelpdeskError, IncompleteFormError, StorageUnavailableError
 from bot.domain.guide import Move
@@ -22,6 +23,7 @@ from teams.cards.helpdesk import (
     build_request_sent,
 )
 from teams.cards.notices import build_claimed_alert, build_not_me_reply, build_prompt_reply
+from teams.conversation import Origin
 from teams.deps import TeamsDeps
 from teams.ids import Verb
 from teams.payloads import ContactData, FormRef, RequestData, StepData
@@ -47,8 +49,15 @@ def register(router: Router, deps: TeamsDeps, helpdesk: Helpdesk) -> None:
     router.action(Verb.NOT_ME, RequestData, routes.handle_not_me)
     router.action(Verb.REPORT_PROMPT, StepData, routes.handle_report_prompt)
     router.action(Verb.CLAIM_ALERT, RequestData, routes.handle_claim_alert)
+    router.at_alerts = partial(_at_alerts, helpdesk, deps.security_channel)
     router.action(Verb.MANAGER_YES, RequestData, routes.manager_answer(yes=True))
     router.action(Verb.MANAGER_NO, RequestData, routes.manager_answer(yes=False))
+
+
+def _at_alerts(helpdesk: Helpdesk, security_channel: str | None, origin: Origin) -> bool:
+    """True in the Teams help-desk channel or security channel, where the alerts are posted."""
+    channels = {helpdesk.config.channel_of(Platform.TEAMS), security_channel} - {None, ""}
+    return origin.conversation_id in channels
 
 
 class ContactRoutes:

@@ -24,3 +24,4 @@ class TeamsDeps:
     helpdesk: Helpdesk | None = None
     provider: str = ""  # the identity provider's name, as the request card shows it
     it_contact: str | None = None  # IT_CONTACT as typed, None when unset (a notice names it)
+    security_channel: str | None = None  # TEAMS_SECURITY_CHANNEL: alerts are claimed there too

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 STORAGE_DOWN = "The help desk's database is not answering; nothing was done. Try again in a minute."
 DESK_ONLY = "That button works on the request's card in the help-desk channel only."
 PERSONAL_ONLY = "That button works in your personal chat with me only."
+ALERTS_ONLY = "That button works on the alert in the help-desk or security channel only."
 
 # The buttons of the request card in the help-desk channel and of the views it opens for the
 # clicker. Every other button (the guide, the employee's request, the manager's answer, the
@@ -38,8 +39,13 @@ DESK_VERBS = frozenset(
         Verb.RETRY_CONFIRM,
         Verb.DESK_BACK,
         Verb.MANUAL_DONE,
+        Verb.ON_IT,
+        Verb.ASK,
+        Verb.ASK_CONFIRM,
     }
 )
+# The buttons of the security alerts, posted in the help-desk channel and the security channel.
+ALERT_VERBS = frozenset({Verb.CLAIM_ALERT})
 
 P = TypeVar("P", bound=Payload)
 ActionHandler = Callable[[Turn, P], Awaitable[Answer]]
@@ -60,6 +66,7 @@ class Router:
     words: dict[str, WordHandler] = field(default_factory=dict)
     other_text: WordHandler | None = None
     at_desk: Callable[[Origin], bool] = _nowhere
+    at_alerts: Callable[[Origin], bool] = _nowhere
     misplaced: Callable[[Turn, Payload], Awaitable[None]] | None = None
 
     def action(self, verb: Verb, kind: type[P], handler: ActionHandler[P]) -> None:
@@ -95,13 +102,18 @@ class Router:
             log.warning("refused the verb %s from a conversation of type %r", verb.value, kind)
             if verb in DESK_VERBS and self.misplaced is not None:
                 await self.misplaced(turn, payload)  # the core audits who tried, from where
-            return text_answer(DESK_ONLY if verb in DESK_VERBS else PERSONAL_ONLY)
+            return text_answer(_only_there(verb))
         return await _answered(turn, await _refusals_said(handler(turn, payload), verb))
 
     def in_place(self, verb: Verb, origin: Origin) -> bool:
         """True when `origin` is where the cards carrying `verb` live: the help-desk channel
-        for the desk's buttons, the person's personal chat for every other."""
-        return self.at_desk(origin) if verb in DESK_VERBS else origin.personal
+        for the desk's buttons, the help-desk or security channel for an alert's, the person's
+        personal chat for every other."""
+        if verb in DESK_VERBS:
+            return self.at_desk(origin)
+        if verb in ALERT_VERBS:
+            return self.at_alerts(origin)
+        return origin.personal
 
     async def answer_text(self, turn: Turn, text: str) -> None:
         """Run the handler of the message's first word, or the one for any other text."""
@@ -110,6 +122,13 @@ class Router:
         handler = handler or self.other_text
         if handler is not None:
             await handler(turn, text.strip())
+
+
+def _only_there(verb: Verb) -> str:
+    """Why a button pressed where its card does not live did nothing."""
+    if verb in DESK_VERBS:
+        return DESK_ONLY
+    return ALERTS_ONLY if verb in ALERT_VERBS else PERSONAL_ONLY
 
 
 async def _answered(turn: Turn, answer: Answer) -> AdaptiveCardInvokeResponse:

@@ -216,6 +216,6 @@ async def test_a_later_request_names_the_report_and_a_pass_needs_two_admins(
     assert "second, different admin" in slack.fake.response_posts(url)[-1]["text"]
     await slack.click(_card(slack), ActionId.APPROVE, user=ADMIN2, selected=chosen)
     await slack.settle()
-    assert f"*Done* by <@{ADMIN2}>" in _card(slack).all_text()
+    assert f"*Done* by <@{ADMIN}> and <@{ADMIN2}>" in _card(slack).all_text()
     created = [d for e, _, d in await _audit(slack) if e == "request.created"]
     assert created[-1]["reported_before"] == 1

@@ -12,7 +12,7 @@ from bot.settings import Settings
 from teams.ids import Verb
 from tests.conftest import FixedClock
 from tests.fakes.teams import DESK_CHANNEL, FakeTeams
-from tests.scenario.teams_flows import EMPLOYEE, approve, audit, request
+from tests.scenario.teams_flows import ADMIN, EMPLOYEE, approve, audit, request, said
 from tests.teams_driver import TeamsDriver, message_text
 
 SECURITY = "19:it-security@thread.tacv2"
@@ -64,3 +64,23 @@ async def test_start_up_warns_once_when_teams_security_alerts_have_no_channel_of
             assert "help-desk channel" in warnings[0].getMessage()
     finally:
         await runtime.close()
+
+
+async def test_the_alert_is_claimed_in_the_security_channel_and_nowhere_else(
+    installed: TeamsDriver,
+) -> None:
+    teams = installed
+    card = await request(teams)
+    await approve(teams, card, actions=["delete_app_passwords"])
+    done = next(view for view in teams.chat_cards(EMPLOYEE) if Verb.NOT_ME in view.verbs())
+    await teams.press(done, Verb.NOT_ME)
+    [alert] = [v for v in teams.desk_cards(ADMIN, SECURITY) if Verb.CLAIM_ALERT in v.verbs()]
+    forged = await teams.send(teams.last_card(ADMIN), Verb.CLAIM_ALERT, {"request": 1}, ADMIN)
+    await teams.settle()
+    assert "help-desk or security channel" in said(forged)
+    assert "alert.claimed" not in [event for event, _, _ in await audit(teams.runtime)]
+    claimed = await teams.press(alert, Verb.CLAIM_ALERT)
+    assert "Ines Admin is on it" in claimed.all_text()
+    assert teams.current(alert).verbs() == []
+    claims = [(e, a) for e, a, _ in await audit(teams.runtime) if e == "alert.claimed"]
+    assert claims == [("alert.claimed", ADMIN.aad)]
