@@ -16,7 +16,14 @@ from bot import wording
 from bot.domain.guide import Guide
 from bot.domain.notices import Notice, RequestChanged, RequesterAnswered, RequesterAsked
 from bot.domain.ports import Clock
-from bot.domain.requests import ActionItem, Card, Change, HelpRequest
+from bot.domain.requests import (
+    ENDS_CANCELLING,
+    NOT_ON_THE_CARD,
+    ActionItem,
+    Card,
+    Change,
+    HelpRequest,
+)
 from handlers.blocks.guide import Message
 from handlers.blocks.helpdesk import (
     build_answer_note,
@@ -207,7 +214,7 @@ class SlackNotifier:
         failures = 0
         if request.channel_id and request.message_ts:
             channel, ts = request.channel_id, request.message_ts
-            if change not in _NOT_ON_THE_CARD:
+            if change not in NOT_ON_THE_CARD:
                 card = build_request_card(request, actions, self._guide, self._provider)
                 failures += await _attempt(
                     "update the card",
@@ -224,7 +231,7 @@ class SlackNotifier:
             failures += await _attempt(
                 "tell the employee", self._tell_employee(request.requester_id, employee, sent)
             )
-        if request.employee_message and change in _ENDS_CANCELLING:
+        if request.employee_message and change in ENDS_CANCELLING:
             channel, ts = json.loads(request.employee_message)
             failures += await _attempt(
                 "update the employee's first message",
@@ -294,21 +301,6 @@ class SlackNotifier:
             return None
         zone = (response.get("user") or {}).get("tz")
         return str(zone) if zone else None
-
-
-# Changes the card does not show (the employee's alone), or shows already as it was posted.
-_NOT_ON_THE_CARD = frozenset({Change.CREATED, Change.UNDERWAY})
-# Changes after which a request can no longer be cancelled: its Cancel button goes.
-_ENDS_CANCELLING = frozenset(
-    {
-        Change.APPROVED,
-        Change.DENIED,
-        Change.EXPIRED,
-        Change.CANCELLED,
-        Change.DONE,
-        Change.FAILED,
-    }
-)
 
 
 class NoticeError(Exception):

@@ -18,7 +18,14 @@ from bot.domain.contacts import Contact
 from bot.domain.guide import Guide
 from bot.domain.notices import Notice, RequestChanged, RequesterAnswered, RequesterAsked
 from bot.domain.ports import Clock
-from bot.domain.requests import ActionItem, Card, Change, HelpRequest
+from bot.domain.requests import (
+    ENDS_CANCELLING,
+    NOT_ON_THE_CARD,
+    ActionItem,
+    Card,
+    Change,
+    HelpRequest,
+)
 from teams.addresses import Addresses
 from teams.cards.helpdesk import (
     build_answer_note,
@@ -279,7 +286,7 @@ class TeamsNotifier:
         failures = int(told is Told.FAILED)
         if request.channel_id and request.message_ts:
             failures += await self._on_the_desk(notice, told)
-        if request.employee_message and change in _ENDS_CANCELLING:
+        if request.employee_message and change in ENDS_CANCELLING:
             failures += await _attempt("update the employee's first message", self._ended(request))
         message = sent[0] if sent and change is Change.CREATED else None
         if failures and message is None:
@@ -309,7 +316,7 @@ class TeamsNotifier:
             await self._addresses.chat_of(request.requester_id) is None
         )
         failures = 0
-        if change not in _NOT_ON_THE_CARD or told is Told.UNREACHABLE:
+        if change not in NOT_ON_THE_CARD or told is Told.UNREACHABLE:
             card = build_request_card(
                 request, actions, self._guide, self._provider, names, unreachable=unreachable
             )
@@ -399,21 +406,6 @@ class TeamsNotifier:
             str(address.get("serviceUrl") or ""), conversation, activity
         )
         return conversation, sent
-
-
-# Changes the card does not show (the employee's alone), or shows already as it was posted.
-_NOT_ON_THE_CARD = frozenset({Change.CREATED, Change.UNDERWAY})
-# Changes after which a request can no longer be cancelled: its Cancel button goes.
-_ENDS_CANCELLING = frozenset(
-    {
-        Change.APPROVED,
-        Change.DENIED,
-        Change.EXPIRED,
-        Change.CANCELLED,
-        Change.DONE,
-        Change.FAILED,
-    }
-)
 
 
 class NoticeError(Exception):

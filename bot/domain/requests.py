@@ -307,6 +307,21 @@ class Change(StrEnum):
     CALLBACK = "callback"
 
 
+# Changes the channel card does not show (the employee's alone), or shows already as posted.
+NOT_ON_THE_CARD = frozenset({Change.CREATED, Change.UNDERWAY})
+# Changes after which a request can no longer be cancelled: the Cancel button goes.
+ENDS_CANCELLING = frozenset(
+    {
+        Change.APPROVED,
+        Change.DENIED,
+        Change.EXPIRED,
+        Change.CANCELLED,
+        Change.DONE,
+        Change.FAILED,
+    }
+)
+
+
 def retryable(request: HelpRequest, actions: Sequence[ActionItem]) -> bool:
     """True when an admin may retry the request's failed actions now: the request failed, or an
     action failed while another (a manual step) keeps the request from settling."""
