@@ -138,6 +138,7 @@ class ContactListeners:
             topic_id,
             walk_id,
             description=start.description,
+            answered=start.answered,
             origin=GuideMessage.of(click),
         )
         await self.deps.replier.open_modal(click.trigger_id, modal)
