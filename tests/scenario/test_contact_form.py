@@ -239,3 +239,32 @@ async def test_another_persons_walk_answers_nothing(slack: SlackDriver) -> None:
     assert set(body["errors"]) == {FieldId.LOST, FieldId.REMAINING}
     await slack.settle()
     assert _cards(slack) == []
+
+
+async def test_a_walk_changed_after_the_form_opened_brings_back_its_questions(
+    slack: SlackDriver,
+) -> None:
+    """Slack takes no inline error on a field the modal lacks: the form is shown again with it."""
+    view, step = await _form_after(slack, "lost-phone", 1)  # lost or stolen: nothing asked
+    # On another device, the walk goes back and on with another phone, which didn't work.
+    step = await slack.click_and_see(step, ActionId.BACK)
+    step = await slack.click_and_see(step, f"{ActionId.CHOICE}0")
+    step = await slack.click_and_see(step, ActionId.NEXT)
+    reply = await slack.submit(view, {FieldId.CONTACT: "+1 555 0101"}, view_id="V7")
+    body = reply.json()
+    assert body["response_action"] == "update", body
+    again = body["view"]
+    for field in QUESTIONS:
+        assert _block(again, field) is not None, field
+    assert "Tell IT whether your phone was lost or stolen." in json.dumps(again)
+    assert "You told me" not in json.dumps(again)
+    await slack.settle()
+    assert _cards(slack) == []
+
+    answers = {FieldId.LOST: "no", FieldId.REMAINING: "other_phone", FieldId.CONTACT: "+1 555"}
+    reply = await slack.submit(again, answers, view_id="V7")
+    assert reply.json()["response_action"] == "update", reply.body
+    await slack.settle()
+    created = next(d for e, _, d in await _audit(slack) if e == "request.created")
+    assert created["lost_or_stolen"] is False
+    assert "Can still use*\nAnother phone" in _card(slack).all_text()
