@@ -49,8 +49,10 @@ from bot.domain.requests import (
     PROMPT_TOPIC,
     ActionItem,
     ActionStatus,
+    Answered,
     Change,
     HelpRequest,
+    Remaining,
     Status,
 )
 from bot.domain.stepup import LockedOutError, NotEnrolledError, ReplayedCodeError, WrongCodeError
@@ -307,6 +309,25 @@ def provider_note(provider: str) -> str:
 def proposed(pen: Pen) -> str:
     """The line above the actions an admin may tick."""
     return f"{pen.bold(PROPOSED_ACTIONS)} {PROPOSED_NOTE}"
+
+
+_STILL_USE = {
+    Remaining.NONE: "you can't use any of your sign-in methods",
+    Remaining.OTHER_PHONE: "you can still sign in with another phone",
+    Remaining.AUTHENTICATOR_ELSEWHERE: "you can still use an authenticator app on another device",
+}
+
+
+def you_told_me(pen: Pen, answered: Answered) -> str | None:
+    """The one line the form shows in place of the questions the walk answered (None: none)."""
+    said = []
+    if answered.lost_or_stolen is not None:
+        said.append(f"your phone was {'' if answered.lost_or_stolen else 'not '}lost or stolen")
+    if answered.remaining is not None:
+        said.append(_STILL_USE[answered.remaining])
+    if not said:
+        return None
+    return f"{pen.emoji('speech_balloon')} You told me: {', and '.join(said)}."
 
 
 def lost_answer(pen: Pen, lost: bool) -> str:

@@ -7,8 +7,10 @@ from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.models.views import View
 
 from bot import wording
+from bot.domain.errors import IncompleteFormError
 from bot.domain.helpdesk import Helpdesk, Submitted
 from bot.domain.requests import Change, ContactForm, Remaining
 from handlers.blocks.guide import Message
@@ -123,7 +125,34 @@ class ContactListeners:
             sent.team_id, sent.user_id, meta.topic_id, meta.walk_id, form, sent.view.id
         )
         contact_it = to_mrkdwn(self.deps.walks.guide.texts.contact_it)
-        return await contact_submitted(ack, work, field=FieldId.DESCRIPTION, contact_it=contact_it)
+        again = partial(self._asked_again, sent, meta, form)
+        return await contact_submitted(
+            ack, work, field=FieldId.DESCRIPTION, contact_it=contact_it, again=again
+        )
+
+    def _asked_again(
+        self,
+        sent: Submission,
+        meta: ContactMeta,
+        form: ContactForm,
+        error: IncompleteFormError,
+        errors: dict[str, str],
+    ) -> View | None:
+        """The form again, with the questions the walk no longer answers (it changed since the
+        form opened): Slack takes no inline error for a field the modal does not have. None when
+        every field with a problem is there."""
+        if all(sent.has(field) for field in errors):
+            return None
+        guide = self.deps.walks.guide
+        return build_contact_modal(
+            guide,
+            meta.topic_id,
+            meta.walk_id,
+            form,
+            problem=str(error),
+            answered=error.answered,
+            origin=meta.origin,
+        )
 
     async def _open_contact_form(self, click: Click) -> None:
         """The form, or the request already in progress in place of the clicked step."""
@@ -138,6 +167,7 @@ class ContactListeners:
             topic_id,
             walk_id,
             description=start.description,
+            answered=start.answered,
             origin=GuideMessage.of(click),
         )
         await self.deps.replier.open_modal(click.trigger_id, modal)

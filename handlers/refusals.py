@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from slack_bolt.async_app import AsyncAck
 from slack_bolt.response import BoltResponse
+from slack_sdk.models.views import View
 
 from bot.domain.errors import HelpdeskError, IncompleteFormError, StorageUnavailableError
 from handlers.blocks.guide import Message
@@ -103,18 +104,29 @@ async def submitted(
 
 
 async def contact_submitted[Stored](
-    ack: AsyncAck, work: Awaitable[Stored], *, field: str, contact_it: str
+    ack: AsyncAck,
+    work: Awaitable[Stored],
+    *,
+    field: str,
+    contact_it: str,
+    again: Callable[[IncompleteFormError, dict[str, str]], View | None] | None = None,
 ) -> Stored | None:
     """Run the contact form's work before its ack; None when the ack said why not.
 
     A refusal turns the form into why and how else to reach IT; any other failure may have
     stored the request already, so the form stays open to be sent again (once per view id).
+    A form the core sends back shows its problems inline, or becomes the form `again` builds
+    from them (field -> problem) when the modal lacks a field that has one.
     """
     try:
         return await work
     except IncompleteFormError as error:  # checked by the core, before anything is stored
         errors = {_FORM_FIELDS[name].value: text for name, text in error.problems.items()}
-        await ack(response_action="errors", errors=errors)
+        shown_again = again(error, errors) if again else None
+        if shown_again is not None:
+            await ack(response_action="update", view=shown_again)
+        else:
+            await ack(response_action="errors", errors=errors)
     except HelpdeskError as error:
         await ack(response_action="update", view=build_contact_refusal(error, contact_it))
     except Exception as error:  # the form stays open with what was typed: send again

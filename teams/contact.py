@@ -11,7 +11,7 @@ from bot.domain.errors import HelpdeskError, IncompleteFormError, StorageUnavail
 from bot.domain.guide import Move
 from bot.domain.helpdesk import Helpdesk
 from bot.domain.platform import Platform
-from bot.domain.requests import Change
+from bot.domain.requests import Answered, Change
 from bot.domain.walks import WalkNotFoundError, WalkNotYoursError
 from teams.cards.helpdesk import (
     build_cancelled,
@@ -72,7 +72,10 @@ class ContactRoutes:
         if start.active is not None:
             return Answer.replace(build_open_request(start.active))
         ref = FormRef(walk_id=step.walk_id, topic_id=step.topic_id, step_id=step.step_id)
-        form = build_contact_form(self.deps.walks.guide, ref, description=start.description)
+        guide = self.deps.walks.guide
+        form = build_contact_form(
+            guide, ref, description=start.description, answered=start.answered
+        )
         return Answer.replace(form)
 
     async def handle_contact_sent(self, turn: Turn, sent: ContactData) -> Answer:
@@ -94,14 +97,28 @@ class ContactRoutes:
                 platform=Platform.TEAMS,
             )
         except IncompleteFormError as error:
-            return Answer.view(build_contact_form(guide, ref, form, error.problems))
+            shown = build_contact_form(guide, ref, form, error.problems, answered=error.answered)
+            return Answer.view(shown)
         except HelpdeskError as error:
             return Answer.replace(build_contact_refusal(error, guide))
         except Exception as error:  # maybe stored: the form stays, to be sent again
             if not isinstance(error, StorageUnavailableError):
                 log.error("a contact form may not have been stored", exc_info=error)
-            return Answer.view(build_contact_form(guide, ref, form, problem=_MAYBE_STORED))
+            answered = await self._answered(turn.user_id, sent.walk_id)
+            again = build_contact_form(guide, ref, form, problem=_MAYBE_STORED, answered=answered)
+            return Answer.view(again)
         return Answer.replace(build_request_sent(stored.request))
+
+    async def _answered(self, user_id: str, walk_id: str | None) -> Answered | None:
+        """What the walk answered, for the form shown again; None while storage fails (the form
+        then asks everything, and the core still takes the walk's answers)."""
+        if walk_id is None:
+            return None
+        try:
+            return await self.deps.walks.answered(walk_id, user_id)
+        except Exception:
+            log.info("the walk's answers could not be read: the form asks everything")
+            return None
 
     async def handle_contact_cancel(self, turn: Turn, ref: FormRef) -> Answer:
         screens = self.deps.screens

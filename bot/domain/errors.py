@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.domain.requests import Answered
+
 
 class HelpdeskError(Exception):
     """A refusal the person who clicked should read; `code` names it in the audit log."""
@@ -148,6 +153,8 @@ class IncompleteFormError(HelpdeskError):
 
     code = "incomplete_form"
 
-    def __init__(self, problems: dict[str, str]) -> None:
+    def __init__(self, problems: dict[str, str], answered: Answered | None = None) -> None:
         super().__init__("; ".join(problems.values()))
         self.problems = problems
+        # The questions the walk answered: a form shown again does not ask them either.
+        self.answered = answered

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from bot.domain import markup
+from bot.domain.requests import Answered, Question, Remaining, questions_for
 from bot.domain.understand import Kind, Matcher, Understanding, words_of
 
 # The walk offers a few branches per step and a few links; how they are drawn is the front end's.
@@ -57,6 +58,27 @@ class Link(_Strict):
     url: str
 
 
+class Answers(_Strict):
+    """The contact form's questions a choice answers (bot.domain.requests.Question), which the
+    form then does not ask again."""
+
+    lost_or_stolen: bool | None = None
+    remaining: Remaining | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known(cls, data: object) -> object:
+        unknown = sorted(set(data) - set(Question)) if isinstance(data, dict) else []
+        if unknown:
+            known = ", ".join(Question)
+            raise ValueError(f"no question {unknown[0]!r} in the form (it has: {known})")
+        return data
+
+    def answered(self) -> Answered:
+        """The answers as the help desk takes them."""
+        return Answered(self.lost_or_stolen, self.remaining)
+
+
 class Choice(_Strict):
     """A branch of the article ("if you don't see ...") as a button that jumps to a step."""
 
@@ -65,6 +87,7 @@ class Choice(_Strict):
     # What the choice tells IT of what happened: the contact form's "What happened" says it
     # instead of the topic's title (which may name two problems: "lost ... or new number").
     tells_it: PlainText | None = None
+    answers: Answers | None = None
 
 
 class Picture(_Strict):
@@ -202,6 +225,7 @@ class Guide(_Strict):
                 labels = [c.label for c in step.choices]
                 if len(set(labels)) != len(labels):
                     raise ValueError(f"{here}.choices: two choices have the same label")
+                _check_answers(topic.id, here, step)
             unreachable = set(ids) - _reachable(topic)
             if unreachable:
                 raise ValueError(
@@ -296,6 +320,23 @@ def _matcher(
                         f"{where}: {text!r} reads as a phrase of topic {owner[content]!r} too"
                     )
     return matcher
+
+
+def _check_answers(topic_id: str, here: str, step: Step) -> None:
+    """Raise ValueError naming the first answer of a choice to a question its topic's form
+    does not ask (it would claim, on the card, what the person was never asked)."""
+    asked = questions_for(topic_id)
+    for c_index, choice in enumerate(step.choices):
+        given = choice.answers.answered().questions if choice.answers else frozenset()
+        for question in sorted(given - asked):
+            raise ValueError(
+                f"{here}.choices[{c_index}].answers.{question}: the form of topic "
+                f"{topic_id!r} does not ask it (it asks: {_names(asked)})"
+            )
+
+
+def _names(questions: frozenset[Question]) -> str:
+    return ", ".join(sorted(questions)) or "nothing"
 
 
 def _check_menu(menu: Menu, topic_ids: list[str]) -> None:

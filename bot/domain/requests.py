@@ -88,6 +88,30 @@ def questions_for(topic_id: str) -> frozenset[Question]:
     return _ASKED.get(topic_id, frozenset(Question))
 
 
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """The form's questions that the choices of a walk answered already (None: not answered)."""
+
+    lost_or_stolen: bool | None = None
+    remaining: Remaining | None = None
+
+    @property
+    def questions(self) -> frozenset[Question]:
+        """The questions answered, which the form does not ask again."""
+        given = {Question.LOST: self.lost_or_stolen, Question.REMAINING: self.remaining}
+        return frozenset(question for question, answer in given.items() if answer is not None)
+
+    def then(self, later: Answered) -> Answered:
+        """These answers, with those of a later choice in place of what it answers again."""
+        lost = self.lost_or_stolen if later.lost_or_stolen is None else later.lost_or_stolen
+        return Answered(lost, later.remaining or self.remaining)
+
+    def fill(self, form: ContactForm) -> ContactForm:
+        """The form with these answers in place of whatever was sent for the same questions."""
+        lost = form.lost_or_stolen if self.lost_or_stolen is None else self.lost_or_stolen
+        return replace(form, lost_or_stolen=lost, remaining=self.remaining or form.remaining)
+
+
 DESCRIPTION_MAX = 500
 CONTACT_MAX = 200
 DETAILS_MAX = 1000

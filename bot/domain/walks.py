@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import uuid
 from collections import OrderedDict
@@ -11,7 +12,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.domain import markup
-from bot.domain.guide import Guide, Move, WalkOutcome, WalkState, advance
+from bot.domain.guide import Choice, Guide, Move, WalkOutcome, WalkState, advance
+from bot.domain.requests import Answered
 
 if TYPE_CHECKING:
     from bot.domain.ports import Clock
@@ -127,21 +129,38 @@ class Walks:
         return tuple(lines)
 
     async def told(self, walk_id: str, user_id: str) -> str | None:
-        """What the person's choices on their walk say happened (the last choice that says),
-        or None (a walk not theirs or not stored, or no choice that tells)."""
-        walk = await self._walks.get_walk(walk_id)
-        if walk is None or walk.user_id != user_id:
-            return None
-        for made in reversed(walk.state.choices):
-            step_id, _, label = made.partition(":")
+        """What the person's choices on their walk say happened (the last choice on the way to
+        the step shown that says), or None (a walk not theirs or not stored, or no such choice)."""
+        walk = await self.mine(walk_id, user_id)
+        said = [choice.tells_it for choice in self._trail(walk) if choice.tells_it]
+        return said[-1] if said else None
+
+    async def answered(self, walk_id: str, user_id: str) -> Answered:
+        """The form's questions that the person's choices on the way to the step shown answered
+        (none for a walk not theirs or not stored): the help desk takes them from here, never
+        from the form."""
+        answered = Answered()
+        for choice in self._trail(await self.mine(walk_id, user_id)):
+            if choice.answers is not None:
+                answered = answered.then(choice.answers.answered())
+        return answered
+
+    def _trail(self, walk: WalkRecord | None) -> list[Choice]:
+        """The choices that led along the walk's path to the step shown, in order: a choice
+        undone with Back, or passed by with Next, is not on it."""
+        if walk is None:
+            return []
+        state, trail = walk.state, []
+        for here, there in itertools.pairwise(state.path):
+            made = [m.partition(":")[2] for m in state.choices if m.partition(":")[0] == here]
             try:
-                step = self.guide.step(walk.state.topic_id, step_id)
+                step = self.guide.step(state.topic_id, here)
             except KeyError:  # the guide changed since
                 continue
-            said = next((c.tells_it for c in step.choices if c.label == label), None)
-            if said:
-                return said
-        return None
+            last = next((c for c in step.choices if made and c.label == made[-1]), None)
+            if last is not None and last.goto == there:
+                trail.append(last)
+        return trail
 
     async def press(
         self, walk_id: str, user_id: str, shown_step: str, move: Move, choice: int = 0

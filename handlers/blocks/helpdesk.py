@@ -38,6 +38,7 @@ from bot.domain.requests import (
     DETAILS_MAX,
     ActionItem,
     ActionStatus,
+    Answered,
     Change,
     ContactForm,
     HelpRequest,
@@ -74,12 +75,16 @@ def build_contact_modal(
     problem: str | None = None,
     *,
     description: str | None = None,
+    answered: Answered | None = None,
     origin: GuideMessage | None = None,
 ) -> View:
     """The form behind Contact IT, pre-filled from the topic the employee was on (`description`
-    when the walk told more), or with what they typed before when it has to be shown again
-    (`problem` says why); `origin` is the guide message it was opened on."""
+    when the walk told more), without the questions the walk `answered` (one line says what it
+    took from there), or with what they typed before when it has to be shown again (`problem`
+    says why); `origin` is the guide message it was opened on."""
     title = description or (guide.topic(topic_id).title if topic_id else "")
+    answered = answered or Answered()
+    told = wording.you_told_me(SLACK, answered)
     top = f":warning: *{problem}*\n\n" if problem else ""
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"{top}:lock: *{NEVER_ASK}*")),
@@ -93,7 +98,8 @@ def build_contact_modal(
                 max_length=DESCRIPTION_MAX,
             ),
         ),
-        *_questions(questions_for(topic_id), filled),
+        *([ContextBlock(elements=[MarkdownTextObject(text=told)])] if told else []),
+        *_questions(questions_for(topic_id) - answered.questions, filled),
         InputBlock(
             block_id=FieldId.CORRELATION,
             label=wording.CORRELATION_LABEL,

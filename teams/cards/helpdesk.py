@@ -23,6 +23,7 @@ from bot.domain.requests import (
     DETAILS_MAX,
     ActionItem,
     ActionStatus,
+    Answered,
     Change,
     ContactForm,
     HelpRequest,
@@ -87,12 +88,15 @@ def build_contact_form(
     problem: str | None = None,
     *,
     description: str | None = None,
+    answered: Answered | None = None,
 ) -> Card:
     """The form behind Contact IT, in place of the walk's card: pre-filled from the topic
-    (`description` when the walk told more), or with what the employee typed when it comes back
-    with `problems` (field -> what is wrong, as ContactForm.problems names them) shown under each
+    (`description` when the walk told more), without the questions the walk `answered` (one line
+    says what it took from there), or with what the employee typed when it comes back with
+    `problems` (field -> what is wrong, as ContactForm.problems names them) shown under each
     field; `problem` is shown on top."""
     topic_id = ref.topic_id
+    answered = answered or Answered()
     title = description or (_topic_title(guide, topic_id) if topic_id else "")
     wrong = problems or {}
     body: list[Element] = [heading(wording.CONTACT_IT)]
@@ -110,7 +114,10 @@ def build_contact_form(
         ),
         wrong.get("description"),
     )
-    body += _questions(topic_id, filled, wrong)
+    told = wording.you_told_me(TEAMS, answered)
+    if told:
+        body.append(text_block(escape(told)))
+    body += _questions(topic_id, answered, filled, wrong)
     body += _field(
         _text_input(
             InputId.CORRELATION,
@@ -157,11 +164,11 @@ def _required(topic_id: str, field: str) -> str | None:
 
 
 def _questions(
-    topic_id: str, filled: ContactForm | None, wrong: Mapping[str, str]
+    topic_id: str, answered: Answered, filled: ContactForm | None, wrong: Mapping[str, str]
 ) -> list[Element]:
-    """The topic's questions, none answered in advance: a preselected answer is one a hurried
-    person leaves, and IT then reads it as theirs."""
-    asked = questions_for(topic_id)
+    """The topic's questions the walk did not answer, none answered in advance: a preselected
+    answer is one a hurried person leaves, and IT then reads it as theirs."""
+    asked = questions_for(topic_id) - answered.questions
     elements: list[Element] = []
     if Question.LOST in asked:
         answer = None if filled is None else filled.lost_or_stolen

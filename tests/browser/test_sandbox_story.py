@@ -153,8 +153,8 @@ async def test_the_whole_story_in_the_browser(page: Page) -> None:
     await contact.click()
     modal = tab.locator("#modal-host")
     await expect(modal).to_contain_text("Contact IT")
-    await modal.locator('[data-block-id="mfa-contact-lost"] input[value="yes"]').check()
-    await modal.locator('[data-block-id="mfa-contact-remaining"] input[value="none"]').check()
+    # The walk's choice answered both questions: the form says so instead of asking them.
+    await expect(modal).to_contain_text("You told me: your phone was lost or stolen")
     await modal.locator('[data-block-id="mfa-contact-reach"] input').fill("+1 555 0142, desk 4B")
     await modal.locator('[data-block-id="mfa-contact-correlation"] input').fill("not-a-guid")
     await modal.locator('[data-kind="view-submit"]').click()

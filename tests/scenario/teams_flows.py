@@ -51,6 +51,16 @@ async def contact_form(teams: TeamsDriver, user: TeamsUser = EMPLOYEE) -> CardVi
     return await teams.press(step, Verb.CONTACT_IT)
 
 
+async def asking_form(teams: TeamsDriver, user: TeamsUser = EMPLOYEE) -> CardView:
+    """The lost-phone contact form of a walk whose choices answered none of its questions:
+    another device, which didn't work."""
+    card = await menu(teams, user)
+    step = await teams.press(card, Verb.TOPIC, match={"topic": "lost-phone"})
+    step = await teams.press(step, Verb.CHOICE, match={"choice": 0})  # another phone or device
+    step = await teams.press(step, Verb.NEXT)
+    return await teams.press(step, Verb.CONTACT_IT)
+
+
 async def request(teams: TeamsDriver, user: TeamsUser = EMPLOYEE, **values: str) -> CardView:
     """Walk, press Contact IT, send the form; the request's card in the help-desk channel, as
     the first admin sees it."""

@@ -45,16 +45,18 @@ def bot_env(bot_env: dict[str, Any], fake_slack: FakeSlack) -> dict[str, Any]:
     }
 
 
-async def _to_contact_it(slack: SlackDriver, user: str = "U1") -> Screen:
+async def _to_contact_it(slack: SlackDriver, user: str = "U1", choice: int = 1) -> Screen:
+    """The lost-phone topic walked to "Have IT clear your settings" by its `choice`: 1 lost or
+    stolen, 2 a new number (each with no other method)."""
     _, menu = await slack.command(user=user)
     assert menu is not None
     step = await slack.click_and_see(menu, f"{ActionId.TOPIC}lost-phone")
-    return await slack.click_and_see(step, f"{ActionId.CHOICE}1")  # lost, no other method
+    return await slack.click_and_see(step, f"{ActionId.CHOICE}{choice}")
 
 
-async def _request(slack: SlackDriver, user: str = "U1", **values: str) -> Screen:
+async def _request(slack: SlackDriver, user: str = "U1", choice: int = 1, **values: str) -> Screen:
     """Walk, press Contact IT, submit the form; the request's card in the help-desk channel."""
-    step = await _to_contact_it(slack, user)
+    step = await _to_contact_it(slack, user, choice)
     reply, _ = await slack.click(step, ActionId.CONTACT_IT)
     assert reply.status == 200
     await slack.settle()

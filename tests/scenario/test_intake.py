@@ -160,14 +160,14 @@ async def test_one_form_sent_to_two_replicas_at_once_makes_one_card(
 
 
 async def test_clearing_mfa_is_proposed_with_revoking_the_sessions(slack: SlackDriver) -> None:
-    card = await _request(slack, **{FieldId.LOST: "no"})
+    card = await _request(slack, choice=2)  # a new number: not lost
     ticked = [o["value"] for o in card.element(ActionId.SELECT_ACTIONS)["initial_options"]]
     assert ticked == ["clear_mfa", "revoke_sessions"]
     assert "always revokes the sign-in sessions too" in card.all_text()
 
 
 async def test_clearing_mfa_revokes_the_sessions_even_when_unticked(slack: SlackDriver) -> None:
-    card = await _request(slack, **{FieldId.LOST: "no"})
+    card = await _request(slack, choice=2)  # a new number: not lost
     await slack.click(card, ActionId.APPROVE, user=ADMIN, selected=["clear_mfa"])
     await slack.settle()
     assert "*Done*" in _card(slack).all_text()

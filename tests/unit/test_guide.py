@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.domain.guide import Move, WalkOutcome, WalkState, advance
+from bot.domain.requests import Answered, Remaining
 from bot.guide import GuideError, load_guide
 from handlers.blocks.markup import to_mrkdwn
 from tests.unit.guide_files import guide_error
@@ -211,6 +212,59 @@ def test_unknown_fields_and_bad_yaml_are_refused(tmp_path: Path) -> None:
         load_guide(bad)
     with pytest.raises(GuideError, match="cannot read"):
         load_guide(tmp_path / "missing.yaml")
+
+
+def _first_choice(data: dict[str, Any], topic_id: str) -> dict[str, Any]:
+    topic = next(t for t in data["topics"] if t["id"] == topic_id)
+    choice: dict[str, Any] = topic["steps"][0]["choices"][0]
+    return choice
+
+
+def test_the_choices_that_answer_the_forms_questions() -> None:
+    guide = load_guide()
+    answered = {
+        (topic.id, choice.label): choice.answers.answered()
+        for topic in guide.topics
+        for step in topic.steps
+        for choice in step.choices
+        if choice.answers
+    }
+    stolen, new_number = Answered(True, Remaining.NONE), Answered(False, Remaining.NONE)
+    none_left = Answered(remaining=Remaining.NONE)
+    assert answered == {
+        ("lost-phone", "It's lost or stolen, and I have no other method"): stolen,
+        ("lost-phone", "I have a new number, and no other method"): new_number,
+        ("no-phone", 'I don\'t see "Use a different verification option"'): none_left,
+        ("no-phone", "I see it, but can't reach my other methods"): none_left,
+        ("not-receiving", "I don't have another method"): none_left,
+        ("new-number", "I can't sign in without my old number"): none_left,
+    }
+
+
+def test_an_answer_to_no_question_or_of_no_such_value_is_refused(tmp_path: Path) -> None:
+    message = guide_error(
+        tmp_path, lambda d: _first_choice(d, "lost-phone").update(answers={"stolen": True})
+    )
+    assert "topics[2].steps[0].choices[0].answers" in message
+    assert "no question 'stolen'" in message
+    message = guide_error(
+        tmp_path, lambda d: _first_choice(d, "lost-phone").update(answers={"remaining": "some"})
+    )
+    assert "topics[2].steps[0].choices[0].answers.remaining" in message
+    assert "'none'" in message
+    message = guide_error(
+        tmp_path,
+        lambda d: _first_choice(d, "lost-phone").update(answers={"lost_or_stolen": "perhaps"}),
+    )
+    assert "topics[2].steps[0].choices[0].answers.lost_or_stolen" in message
+
+
+def test_an_answer_to_a_question_the_topic_does_not_ask_is_refused(tmp_path: Path) -> None:
+    message = guide_error(
+        tmp_path, lambda d: _first_choice(d, "no-phone").update(answers={"lost_or_stolen": True})
+    )
+    assert "topics[1].steps[0].choices[0].answers.lost_or_stolen" in message
+    assert "'no-phone' does not ask it" in message
 
 
 def test_operator_links_replace_microsofts(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.guide import Move, WalkOutcome
+from bot.domain.requests import Answered, Remaining
 from bot.domain.walks import (
     Surface,
     WalkConflictError,
@@ -84,3 +85,43 @@ async def test_a_stale_copy_is_read_again_and_a_walk_that_keeps_changing_is_drop
     walk = await walks.start("T", "U1", "why", Surface.DM)
     with pytest.raises(WalkConflictError):
         await walks.move(walk.id, "U1", walk.state.current, Move.WORKED)
+
+
+async def _lost_phone_walk(walks: Walks, *moves: tuple[Move, int]) -> WalkRecord:
+    walk = await walks.start("T", "U1", "lost-phone", Surface.DM)
+    for move, choice in moves:
+        walk = await walks.move(walk.id, "U1", walk.state.current, move, choice)
+    return walk
+
+
+async def test_a_choice_answers_the_forms_questions_for_its_walker_only() -> None:
+    walks = Walks(GUIDE, MemoryWalkRepository(), FixedClock())
+    walk = await _lost_phone_walk(walks, (Move.CHOICE, 1))  # lost or stolen, no other method
+    assert await walks.answered(walk.id, "U1") == Answered(True, Remaining.NONE)
+    assert await walks.answered(walk.id, "U2") == Answered()
+    assert await walks.answered("0" * 32, "U1") == Answered()
+    new_number = await _lost_phone_walk(walks, (Move.CHOICE, 2))
+    assert await walks.answered(new_number.id, "U1") == Answered(False, Remaining.NONE)
+
+
+async def test_a_choice_undone_with_back_neither_answers_nor_tells() -> None:
+    walks = Walks(GUIDE, MemoryWalkRepository(), FixedClock())
+    walk = await _lost_phone_walk(walks, (Move.CHOICE, 1), (Move.BACK, 0))
+    assert await walks.answered(walk.id, "U1") == Answered()
+    assert await walks.told(walk.id, "U1") is None
+    # Another device, then That didn't work: the same step as the stolen phone's, no answer.
+    walk = await _lost_phone_walk(walks, (Move.CHOICE, 1), (Move.BACK, 0), (Move.CHOICE, 0))
+    walk = await walks.move(walk.id, "U1", walk.state.current, Move.NEXT)
+    assert walk.state.current == "lost-phone-clear"
+    assert await walks.answered(walk.id, "U1") == Answered()
+    # Chosen again after Back: the later choice is the one that counts.
+    walk = await _lost_phone_walk(walks, (Move.CHOICE, 1), (Move.BACK, 0), (Move.CHOICE, 2))
+    assert await walks.answered(walk.id, "U1") == Answered(False, Remaining.NONE)
+    assert (await walks.told(walk.id, "U1") or "").startswith("I got a new phone number")
+
+
+async def test_the_answers_of_a_walk_that_ended_with_contact_it_stay() -> None:
+    walks = Walks(GUIDE, MemoryWalkRepository(), FixedClock())
+    walk = await _lost_phone_walk(walks, (Move.CHOICE, 1), (Move.CONTACT_IT, 0))
+    assert walk.state.outcome is WalkOutcome.ESCALATED
+    assert await walks.answered(walk.id, "U1") == Answered(True, Remaining.NONE)

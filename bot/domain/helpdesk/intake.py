@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from bot.domain.errors import (
     AlreadyOpenError,
@@ -20,6 +20,7 @@ from bot.domain.notices import (
 from bot.domain.platform import Platform
 from bot.domain.ports import WorkKind
 from bot.domain.requests import (
+    Answered,
     AuditEntry,
     Change,
     ContactForm,
@@ -57,10 +58,12 @@ class Form:
 @dataclass(frozen=True)
 class FormStart:
     """What pressing Contact IT opens: the request already in progress (`active`), or the form
-    with "What happened" pre-filled (`description`)."""
+    with "What happened" pre-filled (`description`), without the questions the walk's choices
+    answered (`answered`)."""
 
     active: HelpRequest | None
     description: str
+    answered: Answered = field(default_factory=Answered)
 
 
 class Intake:
@@ -81,13 +84,17 @@ class Intake:
         active = await self.active_request_of(user_id)
         if active is not None:
             return FormStart(active, "")
-        told = await self._walks.told(walk_id, user_id) if walk_id else None
+        if walk_id is None:
+            told, answered = None, Answered()
+        else:
+            told = await self._walks.told(walk_id, user_id)
+            answered = await self._walks.answered(walk_id, user_id)
         if told:
-            return FormStart(None, told)
+            return FormStart(None, told, answered)
         try:
-            return FormStart(None, self._walks.guide.topic(topic_id).title)
+            return FormStart(None, self._walks.guide.topic(topic_id).title, answered)
         except KeyError:  # a topic the guide no longer has
-            return FormStart(None, "")
+            return FormStart(None, "", answered)
 
     async def submit(self, sent: Form) -> Submitted:
         """Store request #N, before the form is acked (database work only, no chat and no
@@ -95,10 +102,15 @@ class Intake:
         escalated. The form stored under the same key before gives its request back (a replay,
         nothing scheduled again). AlreadyOpenError while one is in progress;
         TooManyRequestsError (audited) past `requests_per_hour`; IncompleteFormError for a form
-        its front end should have sent back (each front end shows `problems` in the form)."""
+        its front end should have sent back (each front end shows `problems` in the form).
+        The questions the walk's choices answered take the walk's answers, read from the
+        stored walk: the form neither asks them nor decides them."""
+        walk_id = sent.walk_id
+        answered = await self._walks.answered(walk_id, sent.user_id) if walk_id else Answered()
+        sent = replace(sent, form=answered.fill(sent.form))
         problems = sent.form.problems(sent.topic_id)
         if problems:
-            raise IncompleteFormError(problems)
+            raise IncompleteFormError(problems, answered)
         core = self._core
         now = core.clock.now()
         intake = await core.requests.intake_of(
