@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         return _COMMANDS[args.command](settings, args)
     except ValidationError as exc:
         error = exc.errors()[0]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     host: str = "0.0.0.0"  # noqa: S104 - a server listens on every interface unless told otherwise
     port: int = Field(default=3000, ge=0, le=65535)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    # Unset: no /metrics; set: /metrics answers a request bearing it (README "Metrics").
+    metrics_token: SecretStr | None = None
     migrate_on_start: bool = True
 
     @field_validator("it_admin_users", "privileged_users", "teams_it_admins", mode="before")
@@ -190,6 +193,11 @@ class Settings(BaseSettings):
                 "(without ;messageid=...)"
             )
         return channel
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("slack_bot_token")
     @classmethod

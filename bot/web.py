@@ -1,8 +1,10 @@
 """The HTTP surface: POST /slack/events (signature checked, body never logged), POST /api/messages
-(Teams, its token checked by the Teams front end), health checks, the guide's pictures."""
+(Teams, its token checked by the Teams front end), health checks, the guide's pictures, /metrics."""
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -14,7 +16,9 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot import correlation
 from bot.guide import PICTURES_PATH
+from bot.metrics import CONTENT_TYPE, Metrics
 from bot.tasks import TaskTracker
 from handlers.payloads import DECODED, decode
 
@@ -24,10 +28,36 @@ EVENTS_PATH = "/slack/events"
 TEAMS_PATH = "/api/messages"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 1024 * 1024
 # Slack's timestamps are Unix seconds (10 digits); a longer one is not Slack's, and converting a
 # very long one costs the CPU an attacker wants us to spend.
 MAX_TIMESTAMP_DIGITS = 12
+# The payload kinds a metric's label may name; anything else is "other" (labels stay few).
+SLACK_KINDS = frozenset(
+    {
+        "command",
+        "block_actions",
+        "view_submission",
+        "view_closed",
+        "event_callback",
+        "url_verification",
+        "block_suggestion",
+        "shortcut",
+        "message_action",
+    }
+)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsEndpoint:
+    """/metrics: the app's series, the text they render to, and the bearer token it asks for."""
+
+    metrics: Metrics
+    render: Callable[[], Awaitable[bytes]]
+    token: str | None  # None: /metrics is not served (404)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +75,17 @@ def create_web_app(
     database_ok: Callable[[], Awaitable[bool]],
     readiness: Callable[[], Awaitable[Readiness]],
     tasks: TaskTracker,
-    teams: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None,
+    teams: Handler | None = None,
     pictures: Mapping[str, bytes] | None = None,
+    metrics: MetricsEndpoint | None = None,
 ) -> web.Application:
     """An aiohttp application serving the health checks, Slack's requests given a secret, and
     Teams' activities given the Teams front end.
 
     Without a signing secret (Socket Mode, or Teams only) there is no /slack/events at all:
     nothing on HOST accepts Slack's payloads; without Teams there is no /api/messages. The
-    guide's pictures (file name -> PNG) are served at /guide/pictures/<file name>.
+    guide's pictures (file name -> PNG) are served at /guide/pictures/<file name>. /metrics is
+    served only with a token to ask for (METRICS_TOKEN).
     """
     app = web.Application(client_max_size=MAX_BODY_BYTES)
 
@@ -84,13 +116,53 @@ def create_web_app(
     app.router.add_get(HEALTH_PATH, handle_health)
     app.router.add_get(PICTURES_PATH + "/{name}", handle_picture)
     app.router.add_get(READY_PATH, handle_ready)
+    meter = metrics.metrics if metrics is not None else None
     if signing_secret:
-        app.router.add_post(
-            EVENTS_PATH, _slack_handler(bolt, SignatureVerifier(signing_secret), tasks)
-        )
+        slack = _slack_handler(bolt, SignatureVerifier(signing_secret), tasks)
+        app.router.add_post(EVENTS_PATH, _measured("slack", slack, meter))
     if teams is not None:
-        app.router.add_post(TEAMS_PATH, teams)
+        app.router.add_post(TEAMS_PATH, _measured("teams", teams, meter))
+    if metrics is not None and metrics.token:
+        app.router.add_get(METRICS_PATH, _metrics_handler(metrics.render, metrics.token))
     return app
+
+
+def _measured(front_end: str, handler: Handler, metrics: Metrics | None) -> Handler:
+    """The handler under a fresh correlation id, its answer counted and its time measured."""
+
+    async def measured(request: web.Request) -> web.StreamResponse:
+        started = asyncio.get_running_loop().time()
+        correlation.begin()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        finally:
+            if metrics is not None:
+                elapsed = asyncio.get_running_loop().time() - started
+                metrics.answered(front_end, correlation.kind() or "unread", status, elapsed)
+
+    return measured
+
+
+def _metrics_handler(render: Callable[[], Awaitable[bytes]], token: str) -> Handler:
+    """GET /metrics: 401 without the bearer token (compared in constant time), else the text."""
+    expected = f"Bearer {token}".encode()
+
+    async def handle_metrics(request: web.Request) -> web.StreamResponse:
+        given = request.headers.get("Authorization", "").encode("utf-8", "replace")
+        if not hmac.compare_digest(given, expected):
+            return web.json_response(
+                {"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"}
+            )
+        body = await render()
+        response = web.Response(body=body)
+        response.content_type = CONTENT_TYPE.split(";")[0]
+        response.charset = "utf-8"
+        return response
+
+    return handle_metrics
 
 
 def _slack_handler(
@@ -117,6 +189,7 @@ def _slack_handler(
             )
         except Exception as exc:
             return _malformed(f"whose body does not parse ({type(exc).__name__})")
+        _note_slack_request(bolt_request.body)
         payload, problem = decode(bolt_request.body)
         if problem is not None:
             return _malformed(f"of the wrong shape ({problem})")
@@ -125,6 +198,14 @@ def _slack_handler(
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     return handle_slack
+
+
+def _note_slack_request(body: dict[str, Any]) -> None:
+    """Log the work under the envelope's event id, and note the payload's kind for the metrics."""
+    event_id = body.get("event_id")
+    correlation.identify(event_id if isinstance(event_id, str) else None)
+    kind = "command" if "command" in body else body.get("type")
+    correlation.note_kind(kind if isinstance(kind, str) and kind in SLACK_KINDS else "other")
 
 
 def _verified_text(verifier: SignatureVerifier, body: bytes, headers: Any) -> str | None:
