@@ -23,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import handlers
+from bot import correlation
 from bot.backoff import OutageBackoff
 from bot.clock import SystemClock
 from bot.domain.frontends import FrontEnd, FrontEnds
@@ -143,6 +144,7 @@ class Runtime:
     async def _repeat(self, work: Callable[[], Awaitable[object]], backoff: OutageBackoff) -> None:
         """Run `work` until shutdown begins, waiting as `backoff` says after each run."""
         while not self._stopped.is_set():
+            correlation.begin()  # each round's lines share an id of their own
             try:
                 await work()
             except Exception as error:

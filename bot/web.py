@@ -87,7 +87,7 @@ def create_web_app(
     guide's pictures (file name -> PNG) are served at /guide/pictures/<file name>. /metrics is
     served only with a token to ask for (METRICS_TOKEN).
     """
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_correlated])
 
     async def handle_health(_request: web.Request) -> web.StreamResponse:
         reachable = await database_ok()
@@ -127,21 +127,30 @@ def create_web_app(
     return app
 
 
+@web.middleware
+async def _correlated(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Each request's work under an id of its own: a connection kept alive serves several
+    requests in one task, whose context would otherwise carry the last one's id over."""
+    correlation.begin()
+    return await handler(request)
+
+
 def _measured(front_end: str, handler: Handler, metrics: Metrics | None) -> Handler:
     """The handler under a fresh correlation id, its answer counted and its time measured."""
 
     async def measured(request: web.Request) -> web.StreamResponse:
         started = asyncio.get_running_loop().time()
-        correlation.begin()
         status = 500
         try:
             response = await handler(request)
             status = response.status
             return response
         finally:
+            elapsed = asyncio.get_running_loop().time() - started
+            kind = correlation.kind() or "unread"
             if metrics is not None:
-                elapsed = asyncio.get_running_loop().time() - started
-                metrics.answered(front_end, correlation.kind() or "unread", status, elapsed)
+                metrics.answered(front_end, kind, status, elapsed)
+            log.debug("answered %s %s with %d in %.1f ms", front_end, kind, status, elapsed * 1000)
 
     return measured
 
