@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -13,10 +13,12 @@ from bot.domain.identity import (
     ActionResult,
     DirectoryUser,
     IdentityError,
+    IdentityProvider,
     TemporaryIdentityError,
 )
 from bot.domain.requests import Status
 
+T = TypeVar("T")
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # Slack wants an ack within 3 s; the buckets are dense below that and stop soon after.
 _ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
@@ -130,9 +132,6 @@ class Metrics:
         self.ack_seconds.labels(front_end=front_end).observe(seconds)
 
 
-Scrape = Callable[[], Awaitable[None]]
-
-
 def exposition(
     metrics: Metrics,
     states: Callable[[], Awaitable[Mapping[str, int]]],
@@ -158,29 +157,20 @@ def exposition(
 class MeteredProvider:
     """An identity provider whose calls are timed and counted; it answers as the one it wraps."""
 
-    def __init__(self, inner: Any, metrics: Metrics) -> None:
+    def __init__(self, inner: IdentityProvider, metrics: Metrics) -> None:
         self._inner = inner
         self._metrics = metrics
-        self.name: str = inner.name
-        self.checks_admin_roles: bool = inner.checks_admin_roles
-        self.revokes_sessions: bool = inner.revokes_sessions
-
-    @property
-    def inner(self) -> Any:
-        """The provider wrapped (for what needs the concrete one, like Graph's mail)."""
-        return self._inner
+        self.name = inner.name
+        self.checks_admin_roles = inner.checks_admin_roles
+        self.revokes_sessions = inner.revokes_sessions
 
     async def find_user(self, email: str, object_id: str | None = None) -> DirectoryUser:
         """The inner provider's answer, timed."""
-        user: DirectoryUser = await self._timed(
-            "find_user", self._inner.find_user(email, object_id)
-        )
-        return user
+        return await self._timed("find_user", self._inner.find_user(email, object_id))
 
     async def admin_roles(self, user: DirectoryUser) -> tuple[str, ...]:
         """The inner provider's answer, timed."""
-        roles: tuple[str, ...] = await self._timed("admin_roles", self._inner.admin_roles(user))
-        return roles
+        return await self._timed("admin_roles", self._inner.admin_roles(user))
 
     async def clear_mfa(self, user: DirectoryUser) -> ActionResult:
         """The inner provider's action, timed and counted."""
@@ -203,7 +193,7 @@ class MeteredProvider:
 
     async def _action(self, action: str, call: Awaitable[ActionResult]) -> ActionResult:
         try:
-            result: ActionResult = await self._timed(action, call)
+            result = await self._timed(action, call)
         except TemporaryIdentityError:
             self._count(action, "temporary_error")
             raise
@@ -216,7 +206,7 @@ class MeteredProvider:
     def _count(self, action: str, outcome: str) -> None:
         self._metrics.actions.labels(provider=self.name, action=action, outcome=outcome).inc()
 
-    async def _timed(self, call: str, work: Awaitable[Any]) -> Any:
+    async def _timed(self, call: str, work: Awaitable[T]) -> T:
         started = time.perf_counter()
         try:
             return await work
@@ -229,10 +219,6 @@ class MeteredProvider:
             self._metrics.provider_seconds.labels(provider=self.name, call=call).observe(
                 time.perf_counter() - started
             )
-
-    def __getattr__(self, name: str) -> Any:
-        # Provider-specific extras (the demo's directory, Entra's mail) reach the inner one.
-        return getattr(self._inner, name)
 
 
 def _error_kind(exc: BaseException) -> str:

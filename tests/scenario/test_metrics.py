@@ -15,6 +15,7 @@ from handlers.ids import ActionId, FieldId
 from teams.ids import Verb
 from tests.conftest import FixedClock, serving
 from tests.driver import SlackDriver
+from tests.fakes.graph import FakeGraph
 from tests.fakes.slack import FakeSlack
 from tests.scenario.teams_flows import EMPLOYEE, approve, request
 from tests.scenario.test_helpdesk import ADMIN, ADMIN2, DESK, GUID, _card, _request
@@ -221,6 +222,48 @@ async def test_two_apps_in_one_process_count_apart(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_graph_that_throttles_counts_temporary_errors_then_the_action_done(
+    bot_env: dict[str, Any], clock: FixedClock, fake_slack: FakeSlack, graph: FakeGraph
+) -> None:
+    env = {
+        **bot_env,
+        "stepup_required": False,
+        "identity_provider": "entra",
+        "entra_tenant_id": graph.tenant,
+        "entra_client_id": "app-1",
+        "entra_client_secret": graph.secret,
+        "entra_login_url": graph.origin,
+        "entra_graph_url": f"{graph.origin}/v1.0",
+    }
+    runtime = await build_runtime(Settings(_env_file=None, **env), clock)  # type: ignore[call-arg]
+    try:
+        async with serving(runtime, fake_slack) as slack:
+            card = await _request(slack)
+            graph.fail("POST", "revokeSignInSessions", 503, times=2)
+            await slack.click(card, ActionId.APPROVE, user=ADMIN, selected=["revoke_sessions"])
+            await slack.settle()
+            assert runtime.deps.helpdesk is not None
+            for wait in (2, 4):
+                clock.advance(seconds=wait)
+                await runtime.deps.helpdesk.work_due()
+            await slack.settle()
+            assert "*Done*" in _card(slack).all_text()
+            samples = await _scrape(slack.http, _metrics_url(slack))
+    finally:
+        await runtime.close()
+    actions = "mfa_helpdesk_actions_total"
+    revoke = {"provider": "entra", "action": "revoke_sessions"}
+    assert _value(samples, actions, outcome="temporary_error", **revoke) == 2
+    assert _value(samples, actions, outcome="done", **revoke) == 1
+    errors = "mfa_helpdesk_identity_provider_errors_total"
+    assert _value(samples, errors, provider="entra", call="revoke_sessions", error="temporary") == 2
+    assert _value(samples, errors, error="refused") == 0
+    seconds = "mfa_helpdesk_identity_provider_seconds_count"
+    assert _value(samples, seconds, provider="entra", call="revoke_sessions") == 3
+    assert _value(samples, "mfa_helpdesk_help_requests", state="done") == 1
+    assert "ada@example.com" not in samples["__text__"][0][0]["text"]
 
 
 @pytest.fixture
