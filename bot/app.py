@@ -101,6 +101,8 @@ class Runtime:
     identity: BotIdentity
     teams: TeamsBot | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    # METRICS_PORT's listener: /metrics alone (None: /metrics is on PORT, or nowhere).
+    metrics_web: aiohttp.web.Application | None = None
     _loops: list[asyncio.Task[None]] = field(default_factory=list)
     _stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -430,6 +432,17 @@ async def build_runtime(
             walks, screens, addresses, clock, events, helpdesk, provider_name, settings.it_contact
         )
         teams = _serve_teams(teams_config, teams_deps, outbound, http, clock)
+    endpoint = MetricsEndpoint(
+        metrics,
+        exposition(
+            metrics,
+            lambda: requests_by_state(sessions),
+            tasks.pending_by_lane,
+            lambda: pool_use(engine),
+        ),
+        _metrics_token(settings),
+        own_port=settings.metrics_port is not None,
+    )
     web_app = create_web_app(
         bolt,
         events_secret,
@@ -438,18 +451,12 @@ async def build_runtime(
         tasks,
         teams.handle if teams else None,
         pictures=pictures,
-        metrics=MetricsEndpoint(
-            metrics,
-            exposition(
-                metrics,
-                lambda: requests_by_state(sessions),
-                tasks.pending_by_lane,
-                lambda: pool_use(engine),
-            ),
-            _metrics_token(settings),
-        ),
+        metrics=endpoint,
     )
-    return Runtime(settings, engine, http, bolt, web_app, deps, identity, teams, metrics)
+    metrics_web = endpoint.app() if endpoint.own_port else None
+    return Runtime(
+        settings, engine, http, bolt, web_app, deps, identity, teams, metrics, metrics_web
+    )
 
 
 def _serve_teams(

@@ -120,6 +120,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # Unset: no /metrics; set: /metrics answers a request bearing it (README "Metrics").
     metrics_token: SecretStr | None = None
+    # Set: /metrics is served on this port of HOST alone, not on PORT.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
     migrate_on_start: bool = True
 
     @field_validator("it_admin_users", "privileged_users", "teams_it_admins", mode="before")
@@ -283,6 +285,10 @@ class Settings(BaseSettings):
         if self.has_helpdesk and self.stepup_required:
             self.stepup_box()
         self.require_for_mail()
+        if self.metrics_port is not None and self.metrics_port == self.port:
+            raise SettingError(
+                "METRICS_PORT", f"is PORT ({self.port}): give the metrics a port of their own"
+            )
 
     def require_for_teams(self) -> None:
         """Raise SettingError for the first Teams setting that is missing or contradicts another."""

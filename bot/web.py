@@ -28,7 +28,7 @@ EVENTS_PATH = "/slack/events"
 TEAMS_PATH = "/api/messages"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
-METRICS_PATH = "/metrics"
+METRICS_PATH = METRICS_PORT_PATH = "/metrics"
 MAX_BODY_BYTES = 1024 * 1024
 # Slack's timestamps are Unix seconds (10 digits); a longer one is not Slack's, and converting a
 # very long one costs the CPU an attacker wants us to spend.
@@ -57,7 +57,15 @@ class MetricsEndpoint:
 
     metrics: Metrics
     render: Callable[[], Awaitable[bytes]]
-    token: str | None  # None: /metrics is not served (404)
+    token: str | None  # None: /metrics is served on a port of its own only, if at all
+    own_port: bool = False  # METRICS_PORT: /metrics is not on the main listener
+
+    def app(self) -> web.Application:
+        """The metrics listener's application (METRICS_PORT): /metrics alone, with the token
+        asked for when one is set."""
+        app = web.Application(middlewares=[_correlated])
+        app.router.add_get(METRICS_PORT_PATH, _metrics_handler(self.render, self.token))
+        return app
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +130,7 @@ def create_web_app(
         app.router.add_post(EVENTS_PATH, _measured("slack", slack, meter))
     if teams is not None:
         app.router.add_post(TEAMS_PATH, _measured("teams", teams, meter))
-    if metrics is not None and metrics.token:
+    if metrics is not None and metrics.token and not metrics.own_port:
         app.router.add_get(METRICS_PATH, _metrics_handler(metrics.render, metrics.token))
     return app
 
@@ -155,13 +163,14 @@ def _measured(front_end: str, handler: Handler, metrics: Metrics | None) -> Hand
     return measured
 
 
-def _metrics_handler(render: Callable[[], Awaitable[bytes]], token: str) -> Handler:
-    """GET /metrics: 401 without the bearer token (compared in constant time), else the text."""
-    expected = f"Bearer {token}".encode()
+def _metrics_handler(render: Callable[[], Awaitable[bytes]], token: str | None) -> Handler:
+    """GET /metrics: 401 without the bearer token (compared in constant time) when there is
+    one to ask for, else the text."""
+    expected = f"Bearer {token}".encode() if token else None
 
     async def handle_metrics(request: web.Request) -> web.StreamResponse:
         given = request.headers.get("Authorization", "").encode("utf-8", "replace")
-        if not hmac.compare_digest(given, expected):
+        if expected is not None and not hmac.compare_digest(given, expected):
             return web.json_response(
                 {"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"}
             )

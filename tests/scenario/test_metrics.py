@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -10,16 +14,18 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import build_runtime
 from bot.crypto import new_key
-from bot.settings import Settings
+from bot.settings import SettingError, Settings
 from handlers.ids import ActionId, FieldId
 from teams.ids import Verb
 from tests.conftest import FixedClock, serving
-from tests.driver import SlackDriver
+from tests.driver import SIGNING_SECRET, SlackDriver
 from tests.fakes.graph import FakeGraph
 from tests.fakes.slack import FakeSlack
+from tests.processes import until_healthy
 from tests.scenario.teams_flows import EMPLOYEE, approve, request
 from tests.scenario.test_helpdesk import ADMIN, ADMIN2, DESK, GUID, _card, _request
 from tests.scenario.test_stepup import _enroll
+from tests.scenario.test_teams_process import ROOT, _free_port
 from tests.teams_driver import TeamsDriver
 
 TOKEN = "metrics-scrape-token-7f3a"
@@ -303,3 +309,66 @@ async def test_teams_activities_and_an_approval_move_the_series(installed: Teams
     text = again["__text__"][0][0]["text"]
     for personal in ("Ada", "ada@example.com", "8c2f3a6e", GUID):
         assert personal not in text
+
+
+def test_a_metrics_port_that_is_port_is_refused(bot_env: dict[str, Any]) -> None:
+    settings = Settings(_env_file=None, **{**bot_env, "port": 3000, "metrics_port": 3000})  # type: ignore[call-arg]
+    with pytest.raises(SettingError, match="METRICS_PORT is PORT"):
+        settings.require_for_serve()
+    Settings(_env_file=None, **{**bot_env, "metrics_port": 9100}).require_for_serve()  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("token", [None, TOKEN])
+@pytest.mark.timeout(90)
+async def test_serve_with_a_metrics_port_serves_metrics_there_alone(
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path, token: str | None
+) -> None:
+    port, metrics_port = _free_port(), _free_port()
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": ROOT,
+        "HOME": str(tmp_path),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "METRICS_PORT": str(metrics_port),
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.base_url,
+        **({"METRICS_TOKEN": token} if token else {}),
+    }
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "serve", env=env, cwd=str(tmp_path), stdout=out, stderr=out
+        )
+    origin = f"http://127.0.0.1:{port}"
+
+    async def describe() -> str:
+        return log.read_text()
+
+    try:
+        await until_healthy(origin, process, describe)
+        async with aiohttp.ClientSession() as http:
+            slack = SlackDriver(f"{origin}/slack/events", fake_slack, None, http)  # type: ignore[arg-type]
+            reply, menu = await slack.command()
+            assert reply.status == 200
+            assert menu is not None
+            bearer = {"Authorization": f"Bearer {TOKEN}"}
+            async with http.get(f"{origin}/metrics", headers=bearer) as on_port:
+                assert on_port.status == 404  # never on PORT once METRICS_PORT is set
+            metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
+            if token:
+                async with http.get(metrics_url) as refused:
+                    assert refused.status == 401
+            samples = await _scrape(http, metrics_url, token)
+            async with http.get(f"http://127.0.0.1:{metrics_port}/healthz") as other:
+                assert other.status == 404  # the metrics listener serves nothing else
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            await process.wait()
+    requests = "mfa_helpdesk_http_requests_total"
+    assert _value(samples, requests, front_end="slack", kind="command", outcome="200") == 1
+    assert "Traceback" not in log.read_text(), log.read_text()
