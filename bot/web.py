@@ -28,7 +28,7 @@ EVENTS_PATH = "/slack/events"
 TEAMS_PATH = "/api/messages"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
-METRICS_PATH = METRICS_PORT_PATH = "/metrics"
+METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 1024 * 1024
 # Slack's timestamps are Unix seconds (10 digits); a longer one is not Slack's, and converting a
 # very long one costs the CPU an attacker wants us to spend.
@@ -64,7 +64,7 @@ class MetricsEndpoint:
         """The metrics listener's application (METRICS_PORT): /metrics alone, with the token
         asked for when one is set."""
         app = web.Application(middlewares=[_correlated])
-        app.router.add_get(METRICS_PORT_PATH, _metrics_handler(self.render, self.token))
+        app.router.add_get(METRICS_PATH, _metrics_handler(self.render, self.token))
         return app
 
 
@@ -144,7 +144,7 @@ async def _correlated(request: web.Request, handler: Handler) -> web.StreamRespo
 
 
 def _measured(front_end: str, handler: Handler, metrics: Metrics | None) -> Handler:
-    """The handler under a fresh correlation id, its answer counted and its time measured."""
+    """The handler with its answer counted and its time measured (and logged at DEBUG)."""
 
     async def measured(request: web.Request) -> web.StreamResponse:
         started = asyncio.get_running_loop().time()
@@ -153,6 +153,9 @@ def _measured(front_end: str, handler: Handler, metrics: Metrics | None) -> Hand
             response = await handler(request)
             status = response.status
             return response
+        except web.HTTPException as answer:  # an answer raised rather than returned
+            status = answer.status
+            raise
         finally:
             elapsed = asyncio.get_running_loop().time() - started
             kind = correlation.kind() or "unread"
@@ -175,10 +178,7 @@ def _metrics_handler(render: Callable[[], Awaitable[bytes]], token: str | None) 
                 {"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"}
             )
         body = await render()
-        response = web.Response(body=body)
-        response.content_type = CONTENT_TYPE.split(";")[0]
-        response.charset = "utf-8"
-        return response
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
     return handle_metrics
 
