@@ -372,3 +372,35 @@ async def test_serve_with_a_metrics_port_serves_metrics_there_alone(
     requests = "mfa_helpdesk_http_requests_total"
     assert _value(samples, requests, front_end="slack", kind="command", outcome="200") == 1
     assert "Traceback" not in log.read_text(), log.read_text()
+
+
+def _move(source: Path, target: Path) -> None:
+    """Put `source` in `target`'s place (an empty database made meanwhile is dropped)."""
+    target.unlink(missing_ok=True)
+    source.rename(target)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_database_that_fails_leaves_the_other_series_served(
+    slack: SlackDriver, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _request(slack)
+    url = _metrics_url(slack)
+    assert _value(await _scrape(slack.http, url), "mfa_helpdesk_help_requests", state="open") == 1
+    # The database file goes away: the next connection finds no tables.
+    path = Path(database_url.removeprefix("sqlite+aiosqlite:///"))
+    await slack.runtime.engine.dispose()
+    moved = path.with_suffix(".away")
+    _move(path, moved)
+    try:
+        failed = await _scrape(slack.http, url)
+    finally:
+        await slack.runtime.engine.dispose()
+        _move(moved, path)
+    assert _value(failed, "mfa_helpdesk_help_requests_read_failures_total") == 1
+    assert _value(failed, "mfa_helpdesk_help_requests", state="open") == 1  # as last read
+    assert _value(failed, "mfa_helpdesk_http_requests_total", front_end="slack") > 0
+    assert "could not count requests by state" in caplog.text
+    again = await _scrape(slack.http, url)
+    assert _value(again, "mfa_helpdesk_help_requests_read_failures_total") == 1
+    assert _value(again, "mfa_helpdesk_help_requests", state="open") == 1
