@@ -23,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import handlers
+from bot import correlation
 from bot.backoff import OutageBackoff
 from bot.clock import SystemClock
 from bot.domain.frontends import FrontEnd, FrontEnds
@@ -40,9 +41,10 @@ from bot.identity.manual import ManualProvider
 from bot.identity.okta import OktaConfig, OktaProvider
 from bot.logs import keep_libraries_quiet
 from bot.mail import GraphMailer, LogOnlyMailer, SmtpMailer
+from bot.metrics import MeteredProvider, Metrics, exposition
 from bot.settings import IdentityProviderName, SettingError, Settings, smtp_target
 from bot.tasks import Lane, TaskTracker
-from bot.web import Readiness, create_web_app
+from bot.web import MetricsEndpoint, Readiness, create_web_app
 from handlers.blocks.guide import GuideScreens
 from handlers.blocks.guide_check import guide_problems as slack_guide_problems
 from handlers.blocks.text import escape_mrkdwn
@@ -54,6 +56,7 @@ from storage.contacts import SqlContactBook
 from storage.demo import SqlDemoStore
 from storage.engine import create_engine, ping, session_factory
 from storage.events import SqlEventLedger
+from storage.gauges import pool_use, requests_by_state
 from storage.helpdesk import SqlRequestRepository
 from storage.migrate import Revisions, check_schema, migrate, require_current_schema
 from storage.stepup import SqlAuthenticatorStore
@@ -97,6 +100,9 @@ class Runtime:
     deps: Deps
     identity: BotIdentity
     teams: TeamsBot | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    # METRICS_PORT's listener: /metrics alone (None: /metrics is on PORT, or nowhere).
+    metrics_web: aiohttp.web.Application | None = None
     _loops: list[asyncio.Task[None]] = field(default_factory=list)
     _stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -140,6 +146,7 @@ class Runtime:
     async def _repeat(self, work: Callable[[], Awaitable[object]], backoff: OutageBackoff) -> None:
         """Run `work` until shutdown begins, waiting as `backoff` says after each run."""
         while not self._stopped.is_set():
+            correlation.begin()  # each round's lines share an id of their own
             try:
                 await work()
             except Exception as error:
@@ -346,16 +353,19 @@ async def build_runtime(
     )
     bolt_log.setLevel(logging.NOTSET)
     tasks = TaskTracker()
-    walks = Walks(guide, SqlWalkRepository(engine), clock)  # one service: one cache of walks
+    metrics = Metrics()  # this app's own registry: several apps in one process never collide
+    # one service: one cache of walks
+    walks = Walks(guide, SqlWalkRepository(engine), clock, metrics)
     replier = Replier(client, handlers_for_retries)
     teams_config = teams_config_of(settings)
     outbound = build_outbound(teams_config, http, clock) if settings.serves_teams else None
     addresses = Addresses(SqlContactBook(sessions), clock)
     helpdesk, provider_name = None, ""
     if settings.has_helpdesk:
-        provider = await build_provider(settings, sessions, clock, http)
+        directory = await build_provider(settings, sessions, clock, http)
+        provider = MeteredProvider(directory, metrics)
         provider_name = provider.name
-        stepup = StepUp(SqlAuthenticatorStore(sessions), box, clock) if box else None
+        stepup = StepUp(SqlAuthenticatorStore(sessions), box, clock, metrics) if box else None
         front_ends = FrontEnds(
             {
                 **_slack_front_end(settings, client, replier, guide, provider.name, clock),
@@ -384,7 +394,7 @@ async def build_runtime(
             front_ends,
             clock,
             stepup,
-            mailer=build_mailer(settings, provider),
+            mailer=build_mailer(settings, directory),
             background=lambda work, name, kind: tasks.spawn(work, name, _LANES[kind]),
         )
         _warn_without_admins(settings, front_ends.platforms)
@@ -430,6 +440,17 @@ async def build_runtime(
             settings.teams_security_channel,
         )
         teams = _serve_teams(teams_config, teams_deps, outbound, http, clock)
+    endpoint = MetricsEndpoint(
+        metrics,
+        exposition(
+            metrics,
+            lambda: requests_by_state(sessions),
+            tasks.pending_by_lane,
+            lambda: pool_use(engine),
+        ),
+        _metrics_token(settings),
+        own_port=settings.metrics_port is not None,
+    )
     web_app = create_web_app(
         bolt,
         events_secret,
@@ -438,8 +459,12 @@ async def build_runtime(
         tasks,
         teams.handle if teams else None,
         pictures=pictures,
+        metrics=endpoint,
     )
-    return Runtime(settings, engine, http, bolt, web_app, deps, identity, teams)
+    metrics_web = endpoint.app() if endpoint.own_port else None
+    return Runtime(
+        settings, engine, http, bolt, web_app, deps, identity, teams, metrics, metrics_web
+    )
 
 
 def _serve_teams(
@@ -547,6 +572,12 @@ def _teams_front_end(
         )
     people = TeamsPeople(addresses, outbound.connector, graph)
     return {Platform.TEAMS: FrontEnd(notifier, roster, people)}
+
+
+def _metrics_token(settings: Settings) -> str | None:
+    """METRICS_TOKEN, or None (no /metrics) when unset or blank."""
+    token = settings.metrics_token.get_secret_value().strip() if settings.metrics_token else ""
+    return token or None
 
 
 def _public_url(settings: Settings) -> str | None:

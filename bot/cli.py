@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         return _COMMANDS[args.command](settings, args)
     except ValidationError as exc:
         error = exc.errors()[0]
@@ -347,11 +347,13 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
     except SchemaNotCurrentError as exc:
         return _fail(str(exc))
     socket_handler = None
+    metrics_runner = None
 
     host = settings.listen_host
 
     async def started() -> None:
-        nonlocal socket_handler
+        nonlocal socket_handler, metrics_runner
+        metrics_runner = await _serve_metrics(runtime, host)
         if settings.slack_app_token is not None:
             socket_handler = await connect_socket_mode(
                 runtime, settings.slack_app_token.get_secret_value()
@@ -365,6 +367,8 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
     async def stopping() -> None:
         if socket_handler is not None:
             await socket_handler.close_async()  # type: ignore[no-untyped-call]
+        if metrics_runner is not None:
+            await metrics_runner.cleanup()
 
     await _run(
         runtime,
@@ -373,6 +377,18 @@ async def _serve(settings: Settings, *, migrate: bool) -> int:
         stopping,
     )
     return 0
+
+
+async def _serve_metrics(runtime: Runtime, host: str) -> web.AppRunner | None:
+    """METRICS_PORT's listener (/metrics alone), started; None without METRICS_PORT."""
+    port = runtime.settings.metrics_port
+    if runtime.metrics_web is None or port is None:
+        return None
+    runner = web.AppRunner(runtime.metrics_web, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    log.info("serving metrics on http://%s:%s/metrics", host, port)
+    return runner
 
 
 async def _sandbox(host: str, port: int) -> int:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from bot import correlation
 
 _SECRET = re.compile(
     r"(xox[abeprs]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|SSWS\s+\S+|Bearer\s+[A-Za-z0-9._~+/=-]+"
@@ -31,11 +36,50 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str) -> None:
-    """One stream handler on stderr; libraries that log request details stay at INFO or above."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+class Correlate(logging.Filter):
+    """Stamps each record with the correlation id (and help request) of the work in hand."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.correlation_id = correlation.correlation_id()
+        record.help_request_id = correlation.help_request_id()
+        return True
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, correlation id, help request."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("correlation_id", "help_request_id"):
+            value = getattr(record, key, None)
+            if value is not None:
+                line[key] = value
+        if record.exc_info:
+            # A traceback's text can quote a secret the message itself did not: masked too.
+            line["exception"] = _SECRET.sub("[redacted]", self.formatException(record.exc_info))
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def build_handler(log_format: str = "text", stream: Any = None) -> logging.Handler:
+    """A stream handler (stderr) writing text for people or JSON lines, secrets masked."""
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    if log_format == "json":
+        handler.setFormatter(JsonLines())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets())
+    handler.addFilter(Correlate())
+    return handler
+
+
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """One stream handler on stderr; libraries that log request details stay at INFO or above."""
+    handler = build_handler(log_format)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     host: str = "0.0.0.0"  # noqa: S104 - a server listens on every interface unless told otherwise
     port: int = Field(default=3000, ge=0, le=65535)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    # Unset: no /metrics; set: /metrics answers a request bearing it (README "Metrics").
+    metrics_token: SecretStr | None = None
+    # Set: /metrics is served on this port of HOST alone, not on PORT.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
     migrate_on_start: bool = True
 
     @field_validator("it_admin_users", "privileged_users", "teams_it_admins", mode="before")
@@ -190,6 +195,11 @@ class Settings(BaseSettings):
                 "(without ;messageid=...)"
             )
         return channel
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -275,6 +285,10 @@ class Settings(BaseSettings):
         if self.has_helpdesk and self.stepup_required:
             self.stepup_box()
         self.require_for_mail()
+        if self.metrics_port is not None and self.metrics_port == self.port:
+            raise SettingError(
+                "METRICS_PORT", f"is PORT ({self.port}): give the metrics a port of their own"
+            )
 
     def require_for_teams(self) -> None:
         """Raise SettingError for the first Teams setting that is missing or contradicts another."""

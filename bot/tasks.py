@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections import deque
 from collections.abc import Coroutine
@@ -23,13 +24,18 @@ class Lane(Enum):
 EXPECTED_FAILURES: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
 
 
+# Waiting work: the coroutine, its name, when it was spawned, and the spawner's context (so that
+# the log lines of work started later still carry the request's correlation id).
+_Waiting = tuple[Coroutine[Any, Any, Any], str, float, contextvars.Context]
+
+
 class _Queue:
     """One lane: how many of its tasks run, and the work waiting for a turn (oldest first)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.running = 0
-        self.waiting: deque[tuple[Coroutine[Any, Any, Any], str, float]] = deque()
+        self.waiting: deque[_Waiting] = deque()
         self.timer: asyncio.TimerHandle | None = None
 
 
@@ -86,7 +92,8 @@ class TaskTracker:
     ) -> None:
         """Run `work` in the background under a name that says what it is (never a payload)."""
         queue = self._lanes[lane]
-        queue.waiting.append((work, name, asyncio.get_running_loop().time()))
+        loop = asyncio.get_running_loop()
+        queue.waiting.append((work, name, loop.time(), contextvars.copy_context()))
         self._fill(queue)
 
     def _fill(self, queue: _Queue) -> None:
@@ -101,9 +108,9 @@ class TaskTracker:
                     due = min(self._last_request + self._quiet_s, since + self._max_wait_s)
                     queue.timer = loop.call_at(due, self._look_again, queue)
                 return
-            work, name, _since = queue.waiting.popleft()
+            work, name, _since, context = queue.waiting.popleft()
             queue.running += 1
-            task = loop.create_task(work, name=name)
+            task = loop.create_task(work, name=name, context=context)
             self._tasks.add(task)
             task.add_done_callback(lambda done: self._finished(queue, done))
 
@@ -135,6 +142,12 @@ class TaskTracker:
         """How much work is still running or waiting for its turn."""
         return len(self._tasks) + sum(len(queue.waiting) for queue in self._lanes.values())
 
+    def pending_by_lane(self) -> dict[str, int]:
+        """Per lane, how much work is running or waiting for its turn (for the metrics)."""
+        return {
+            lane.value: queue.running + len(queue.waiting) for lane, queue in self._lanes.items()
+        }
+
     async def drain(self, limit_s: float = 10.0) -> None:
         """Start all waiting work and wait for it (and what it starts), up to `limit_s` seconds."""
         loop = asyncio.get_running_loop()
@@ -158,7 +171,7 @@ class TaskTracker:
                 queue.timer.cancel()
                 queue.timer = None
             while queue.waiting:
-                work, _name, _since = queue.waiting.popleft()
+                work, _name, _since, _context = queue.waiting.popleft()
                 work.close()  # never started: closed, so nothing warns it was never awaited
         tasks = set(self._tasks)
         for task in tasks:

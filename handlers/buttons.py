@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
+from bot import correlation
 from handlers.deps import Deps
 from handlers.payloads import Click
 from handlers.refusals import answered, to_clicker
@@ -28,5 +29,6 @@ async def on_request_button(
     click = Click.of(body, context)
     await ack()
     if click.request_id is not None:
+        correlation.about_request(click.request_id)
         work = answered(act(click, click.request_id), to_clicker(deps.replier, click))
         deps.tasks.spawn(work, name)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
-from bot import wording
+from bot import correlation, wording
 from bot.domain.errors import HelpdeskError
 from bot.domain.helpdesk import Approve, Choice, Deny, Helpdesk, Place, Retry
 from bot.domain.identity import ResetAction
@@ -66,6 +66,7 @@ class DecisionListeners:
     ) -> None:
         sent = Submission.of(body, context)
         meta = sent.meta(StepUpMeta)
+        correlation.about_request(meta.request_id)
         place, code = _place_of(sent, meta.channel_id), sent.text(FieldId.CODE)
         choice = _choice(meta.kind, meta.request_id, meta.actions)
         decided = self.helpdesk.decide(choice, sent.user_id, place, code)
@@ -80,6 +81,7 @@ class DecisionListeners:
         click = Click.of(body, context)
         await ack()
         if click.request_id is not None:
+            correlation.about_request(click.request_id)
             self.deps.tasks.spawn(self._ask_deny_reason(click, click.request_id), "deny-request")
 
     async def handle_deny_submitted(
@@ -91,6 +93,7 @@ class DecisionListeners:
             await ack(response_action="errors", errors=errors)
             return
         meta = sent.meta(DenyMeta)  # before the ack: metadata not ours gets a 400
+        correlation.about_request(meta.request_id)
         await ack()
         self.deps.tasks.spawn(self._deny(sent, meta, reason), "deny-request")
 
@@ -110,6 +113,7 @@ class DecisionListeners:
         click = Click.of(body, context)
         await ack()
         if click.request_id is not None:
+            correlation.about_request(click.request_id)
             asked = self._ask_code(click, click.request_id, kind)
             self.deps.tasks.spawn(asked, f"{kind}-stepup")
 

@@ -32,6 +32,7 @@ from microsoft_agents.hosting.core import (
 )
 from pydantic import ValidationError
 
+from bot import correlation
 from bot.domain.ports import Clock
 from teams import admin, contact, decisions, guide, welcome
 from teams.auth import OpenIdKeys, Refused, TeamsAuth
@@ -98,6 +99,7 @@ class TeamsBot:
             return _refuse(Refused(400, "a body that is not JSON"), request)
         if not isinstance(body, dict):
             return _refuse(Refused(400, "a body that is not an activity"), request)
+        _note_activity(body)
         try:
             self.auth.admit(identity, body)
             Activity.model_validate(body)
@@ -111,6 +113,20 @@ class TeamsBot:
         if answer.body is None:
             return web.Response(status=answer.status_code, headers=answer.headers)
         return web.json_response(answer.body, status=answer.status_code, headers=answer.headers)
+
+
+# The activity types a metric's label may name; anything else is "other" (labels stay few).
+_ACTIVITY_KINDS = frozenset(
+    {"message", "invoke", "conversationUpdate", "installationUpdate", "messageReaction", "event"}
+)
+
+
+def _note_activity(body: dict[str, Any]) -> None:
+    """Log the turn's work under the activity's id, and note its type for the metrics."""
+    activity_id = body.get("id")
+    correlation.identify(activity_id if isinstance(activity_id, str) else None)
+    kind = body.get("type")
+    correlation.note_kind(kind if isinstance(kind, str) and kind in _ACTIVITY_KINDS else "other")
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ from typing import TypeVar
 import aiohttp
 from microsoft_agents.activity import AdaptiveCardInvokeResponse
 
+from bot import correlation
 from bot.domain.errors import HelpdeskError, StorageUnavailableError
 from teams.cards.helpdesk import refusal_text
 from teams.conversation import Origin, card_answer, error_answer, text_answer
 from teams.ids import Verb
-from teams.payloads import MalformedActionError, Payload, decode_invoke
+from teams.payloads import MalformedActionError, Payload, RequestData, decode_invoke
 from teams.turn import Answer, Turn
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,8 @@ class Router:
         except MalformedActionError as exc:
             log.info("refused an Action.Execute that is not ours: %s", exc)
             return error_answer(400, "not an action of this bot")
+        if isinstance(payload, RequestData):
+            correlation.about_request(payload.request_id)
         handler = self.actions.get(verb)
         if handler is None:
             log.info("ignored the verb %s: nothing answers it here", verb.value)

@@ -101,3 +101,33 @@ class Mailer(Protocol):
     async def send_reset_notice(self, notice: ResetNotice) -> None:
         """Hand the notice to the mail system; MailError when it could not be."""
         ...
+
+
+class Meter(Protocol):
+    """Counts what the core did, for the operator's metrics: topic ids and outcomes only,
+    never a person's data. Each call is a counter bump: nothing slow, nothing awaited."""
+
+    def walk(self, topic_id: str, outcome: str, count: int = 1) -> None:
+        """Walks of `topic_id` that started ("started") or ended (a WalkOutcome's value)."""
+        ...
+
+    def stepup_failed(self, *, locked: bool) -> None:
+        """A step-up code was refused (wrong or used already); `locked`: it used the last try."""
+        ...
+
+    def stepup_locked_out(self) -> None:
+        """A step-up attempt was refused without a look at the code: the admin is locked out."""
+        ...
+
+
+class NoMeter:
+    """The Meter when nobody reads the metrics: counts nothing."""
+
+    def walk(self, topic_id: str, outcome: str, count: int = 1) -> None:
+        """Count nothing."""
+
+    def stepup_failed(self, *, locked: bool) -> None:
+        """Count nothing."""
+
+    def stepup_locked_out(self) -> None:
+        """Count nothing."""

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 
 from bot.domain import markup
 from bot.domain.guide import Choice, Guide, Move, WalkOutcome, WalkState, advance
+from bot.domain.ports import NoMeter
 from bot.domain.requests import Answered
 
 if TYPE_CHECKING:
-    from bot.domain.ports import Clock
+    from bot.domain.ports import Clock, Meter
     from bot.domain.repositories import WalkRepository
 
 log = logging.getLogger(__name__)
@@ -76,10 +77,13 @@ class Walks:
     already and their next click finds it.
     """
 
-    def __init__(self, guide: Guide, walks: WalkRepository, clock: Clock) -> None:
+    def __init__(
+        self, guide: Guide, walks: WalkRepository, clock: Clock, meter: Meter | None = None
+    ) -> None:
         self.guide = guide
         self._walks = walks
         self._clock = clock
+        self._meter = meter or NoMeter()
         self._recent: OrderedDict[str, WalkRecord] = OrderedDict()
 
     async def start(
@@ -89,6 +93,7 @@ class Walks:
         walk = WalkRecord.new(self.guide, team_id, user_id, topic_id, surface, self._clock.now())
         if not await self._walks.add_walk(walk):  # a fresh uuid4 is never taken
             raise WalkConflictError(walk.id)
+        self._meter.walk(topic_id, "started")
         return self._remember(walk)
 
     async def escalate(self, walk_id: str, user_id: str) -> None:
@@ -104,6 +109,8 @@ class Walks:
                 version=walk.version + 1,
             )
             if await self._walks.update_walk(escalated, expected_version=walk.version):
+                if walk.state.outcome is not WalkOutcome.ESCALATED:
+                    self._meter.walk(walk.state.topic_id, WalkOutcome.ESCALATED.value)
                 self._remember(escalated)
                 return
 
@@ -207,13 +214,19 @@ class Walks:
                 version=walk.version + 1,
             )
             if await self._walks.update_walk(moved, expected_version=walk.version):
+                ended = moved.state.outcome
+                if ended is not walk.state.outcome and ended is not WalkOutcome.IN_PROGRESS:
+                    self._meter.walk(moved.state.topic_id, ended.value)
                 return self._remember(moved)
         raise WalkConflictError(walk_id)
 
     async def close_stale_walks(self) -> int:
         """Walks nobody touched for a day end as abandoned; how many."""
         self._recent.clear()  # what is remembered may be one of them
-        return await self._walks.abandon_walks_before(self._clock.now() - WALK_IDLE_LIMIT)
+        abandoned = await self._walks.abandon_walks_before(self._clock.now() - WALK_IDLE_LIMIT)
+        if abandoned:  # the repository says how many, not of which topics
+            self._meter.walk("", WalkOutcome.ABANDONED.value, abandoned)
+        return abandoned
 
     def _remember(self, walk: WalkRecord) -> WalkRecord:
         self._recent[walk.id] = walk

@@ -8,6 +8,7 @@ import logging
 
 import pytest
 
+from bot import correlation
 from bot.tasks import Lane, TaskTracker
 
 
@@ -244,3 +245,26 @@ async def test_cancel_all_drops_work_waiting_for_a_quiet_moment() -> None:
 
     assert gate.started == []
     assert tracker.pending == 0
+
+
+async def test_waiting_work_runs_in_its_spawners_context_not_the_one_that_freed_its_turn() -> None:
+    tracker = TaskTracker(interactive_limit=1)
+    gate = Gate()
+    seen: dict[str, str | None] = {}
+
+    async def noted(name: str) -> None:
+        seen[name] = correlation.correlation_id()
+        await gate.work(name)
+
+    for name in ("first", "second", "third"):
+        correlation.begin(f"request-{name}")
+        tracker.spawn(noted(name), name)
+    correlation.begin("the test itself")
+    await _settle()
+    assert tracker.pending_by_lane() == {"interactive": 3, "bulk": 0, "notice": 0}
+    gate.open.set()
+    await gate.until_finished(3)
+    # Each started from the done callback of the one before it, yet under its own request's id.
+    assert seen == {name: f"request-{name}" for name in ("first", "second", "third")}
+    await _settle()
+    assert tracker.pending_by_lane() == {"interactive": 0, "bulk": 0, "notice": 0}

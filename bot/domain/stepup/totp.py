@@ -10,7 +10,7 @@ from typing import Protocol
 import pyotp
 
 from bot.domain.errors import HelpdeskError
-from bot.domain.ports import Clock
+from bot.domain.ports import Clock, Meter, NoMeter
 
 ISSUER = "MFA Helpdesk"
 MAX_FAILURES = 5  # attempts without a success; each is counted before its code is compared
@@ -126,10 +126,13 @@ class AuthenticatorStore(Protocol):
 class StepUp:
     """Enrolls admins' authenticators and checks their codes."""
 
-    def __init__(self, store: AuthenticatorStore, box: Box, clock: Clock) -> None:
+    def __init__(
+        self, store: AuthenticatorStore, box: Box, clock: Clock, meter: Meter | None = None
+    ) -> None:
         self._store = store
         self._box = box
         self._clock = clock
+        self._meter = meter or NoMeter()
 
     async def begin_enrollment(self, admin_id: str, label: str) -> tuple[str, str]:
         """A new 160-bit secret, stored sealed until confirmed; (otpauth URI, secret)."""
@@ -178,6 +181,18 @@ class StepUp:
         return row is not None and row.sealed_secret is not None
 
     async def verify(self, admin_id: str, code: str) -> None:
+        """Accept a current code once; raise NotEnrolled, LockedOut, WrongCode or Replayed
+        (each refusal counted for the metrics)."""
+        try:
+            await self._verify(admin_id, code)
+        except WrongCodeError as wrong:
+            self._meter.stepup_failed(locked=wrong.locked)
+            raise
+        except LockedOutError:
+            self._meter.stepup_locked_out()
+            raise
+
+    async def _verify(self, admin_id: str, code: str) -> None:
         """Accept a current code once; raise NotEnrolled, LockedOut, WrongCode or Replayed.
 
         The attempt is counted before the code is compared: an admin locked out, or out of
