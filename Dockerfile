@@ -14,8 +14,12 @@ COPY storage ./storage
 COPY sandbox ./sandbox
 COPY teams ./teams
 # Every dependency ships a wheel for CPython 3.12 on Linux: no compiler is needed, here or later.
-RUN /opt/mfa-helpdesk/bin/pip install --only-binary=:all: --no-binary=mfa-helpdesk . \
-    && /opt/mfa-helpdesk/bin/pip uninstall --yes pip \
+RUN /opt/mfa-helpdesk/bin/pip install --only-binary=:all: --no-binary=mfa-helpdesk .
+# microsoft-agents-hosting-msteams requires the Microsoft Graph SDK (380 of the environment's
+# 530 MB), which only its own Graph helpers import; the bot calls Graph itself (bot/identity,
+# teams/). Remove it, then import every module of the bot, so that a build fails if one needs it.
+RUN /opt/mfa-helpdesk/bin/pip uninstall --yes msgraph-sdk pip \
+    && /opt/mfa-helpdesk/bin/python -P -c "import importlib, pkgutil; [importlib.import_module(m.name) for top in ('bot', 'handlers', 'storage', 'sandbox', 'teams') for m in pkgutil.walk_packages(importlib.import_module(top).__path__, top + '.') if not m.name.endswith('__main__') and '.migrations' not in m.name]" \
     && /opt/mfa-helpdesk/bin/python -m compileall -q /opt/mfa-helpdesk
 
 FROM python:3.12-slim

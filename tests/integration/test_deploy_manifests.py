@@ -555,3 +555,23 @@ def _serve_and_probe(server: Manifest, env: dict[str, str], cwd: Path, pod: Mani
     assert answers["readinessProbe"] == '{"status": "ready", "database": "up"}'
     assert answers["livenessProbe"] == '{"status": "ok", "database": "up", "background": 0}'
     assert process.returncode == 0, stderr
+
+
+def test_the_bot_imports_without_the_graph_sdk_the_image_removes(tmp_path: Path) -> None:
+    """The Dockerfile's own import check, with msgraph unimportable as in the image."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip uninstall --yes msgraph-sdk" in dockerfile
+    check = re.search(r'python -P -c "([^"]+)"', dockerfile)
+    assert check is not None
+    blocked = "import sys; sys.modules['msgraph'] = None; "  # None: `import msgraph` fails
+    result = subprocess.run(  # noqa: S603 - our own interpreter and modules
+        [sys.executable, "-P", "-c", blocked + check.group(1) + "; print(len(sys.modules))"],
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert int(result.stdout) > 500  # the whole bot was imported, not nothing
