@@ -99,7 +99,10 @@ def _files(root: Path, components: list[Path]) -> list[Manifest]:
                 {
                     "apiVersion": "v1",
                     "kind": kind,
-                    "metadata": {"name": generator["name"]},
+                    "metadata": {
+                        "name": generator["name"],
+                        "labels": generator.get("options", {}).get("labels", {}),
+                    },
                     field: data,
                 }
             )
@@ -349,6 +352,7 @@ def test_three_replicas_in_a_roll_fit_postgresql_default_connection_limit(
     assert f"{per_replica} connections" in (ROOT / "docs" / "deploy.md").read_text()
 
 
+@pytest.mark.skipif(not _has_kustomize(), reason="the component's patch needs Kustomize")
 def test_the_service_monitor_scrapes_the_services_port_with_the_replicas_token(
     with_metrics: list[Manifest],
 ) -> None:
@@ -575,3 +579,18 @@ def test_the_bot_imports_without_the_graph_sdk_the_image_removes(tmp_path: Path)
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert int(result.stdout) > 500  # the whole bot was imported, not nothing
+
+
+def test_the_job_applies_alone_with_the_migrate_label(base: list[Manifest]) -> None:
+    """docs/deploy.md applies `-l app.kubernetes.io/component=migrate` before the rest: all
+    the Job refers to must come with it."""
+    selected = [
+        o
+        for o in base
+        if o["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "migrate"
+    ]
+    assert sorted(o["kind"] for o in selected) == ["Job", "Secret"]
+    job = _one(selected, "Job")
+    assert "serviceAccountName" not in _pod(job)
+    for container in _containers(job):
+        assert _environment(selected, container)  # raises StopIteration for a missing source
