@@ -582,11 +582,15 @@ def test_the_bot_imports_without_the_graph_sdk_the_image_removes(tmp_path: Path)
 
 
 def test_the_job_applies_alone_with_the_migrate_label(base: list[Manifest]) -> None:
+    _job_applies_alone(base)
+
+
+def _job_applies_alone(objects: list[Manifest]) -> None:
     """docs/deploy.md applies `-l app.kubernetes.io/component=migrate` before the rest: all
     the Job refers to must come with it."""
     selected = [
         o
-        for o in base
+        for o in objects
         if o["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "migrate"
     ]
     assert sorted(o["kind"] for o in selected) == ["Job", "Secret"]
@@ -594,3 +598,49 @@ def test_the_job_applies_alone_with_the_migrate_label(base: list[Manifest]) -> N
     assert "serviceAccountName" not in _pod(job)
     for container in _containers(job):
         assert _environment(selected, container)  # raises StopIteration for a missing source
+
+
+@pytest.mark.skipif(not _has_kustomize(), reason="no kubectl or kustomize here")
+@pytest.mark.parametrize("metrics", [False, True], ids=["overlay", "overlay+metrics"])
+def test_the_overlay_in_docs_deploy_renders_and_validates(tmp_path: Path, metrics: bool) -> None:
+    """docs/deploy.md's overlay, next to a checkout, with its two secret files filled in."""
+    docs = (ROOT / "docs" / "deploy.md").read_text()
+    found = re.search(r"```yaml\n(# my-deployment/kustomization\.yaml\n.*?)```", docs, re.DOTALL)
+    assert found is not None
+    overlay = found.group(1)
+    if metrics:
+        overlay = overlay.replace("# components:", "components:").replace("#   - ../", "  - ../")
+    (tmp_path / "mfa-helpdesk").symlink_to(ROOT)
+    folder = tmp_path / "my-deployment"
+    folder.mkdir()
+    (folder / "kustomization.yaml").write_text(overlay)
+    (folder / "app-secrets.env").write_text(
+        "DATABASE_URL=postgresql+asyncpg://mfa_helpdesk_app:s3cret@db/mfa_helpdesk\n"
+        "SLACK_BOT_TOKEN=xoxb-1\nSLACK_SIGNING_SECRET=signing\nSTEPUP_KEY=key\n"
+    )
+    (folder / "migrate-secrets.env").write_text(
+        "MIGRATION_DATABASE_URL=postgresql+asyncpg://mfa_owner:0wner@db/mfa_helpdesk\n"
+    )
+    command = (
+        [str(shutil.which("kubectl")), "kustomize"]
+        if shutil.which("kubectl")
+        else [str(shutil.which("kustomize")), "build"]
+    )
+    result = subprocess.run(  # noqa: S603 - a local binary on our own files
+        [*command, str(folder)], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    objects = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    assert ("ServiceMonitor" in {o["kind"] for o in objects}) is metrics
+    for item in objects:
+        assert item["metadata"]["namespace"] == "mfa-helpdesk"
+        if item["kind"] not in CUSTOM_KINDS:
+            kubernetes_validate.validate(item, KUBERNETES_VERSIONS[-1], strict=True)
+    (server,) = _pod(_one(objects, "Deployment"))["containers"]
+    assert server["image"] == "registry.example.com/mfa-helpdesk:0.1.0"
+    serving = _environment(objects, server)
+    assert serving["HELPDESK_CHANNEL"] == "C0123456789"
+    assert serving["MIGRATE_ON_START"] == "false"  # merged into the base's, not replacing it
+    assert serving["DATABASE_URL"].endswith(":s3cret@db/mfa_helpdesk")
+    assert "MIGRATION_DATABASE_URL" not in serving
+    _job_applies_alone(objects)
