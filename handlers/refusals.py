@@ -13,7 +13,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.errors import HelpdeskError, IncompleteFormError, StorageUnavailableError
 from handlers.blocks.guide import Message
-from handlers.blocks.helpdesk import build_contact_refusal, build_notice_modal, build_stepup_refusal
+from handlers.blocks.helpdesk import build_contact_refusal, build_stepup_refusal
 from handlers.ids import FieldId
 from handlers.payloads import Click
 from handlers.reply import Replier
@@ -61,15 +61,6 @@ def to_response_url(replier: Replier, response_url: str) -> Answer:
 
     async def answer(text: str) -> None:
         await replier.respond(response_url, Message.plain(text), replace_original=False)
-
-    return answer
-
-
-def in_modal(replier: Replier, view_id: str, title: str) -> Answer:
-    """Answer in place of an open modal's form."""
-
-    async def answer(text: str) -> None:
-        await replier.update_modal(view_id, build_notice_modal(title, text))
 
     return answer
 

@@ -10,7 +10,6 @@ view's input and goes to the core only.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
 from functools import partial
 
 from bot.domain.errors import (
@@ -55,7 +54,7 @@ log = logging.getLogger(__name__)
 _FIXABLE = (WrongCodeError, NothingSelectedError, NoReasonError)
 # ...except a refusal of who clicked or from where (the core checks these first): that person
 # may not see the card, so they read the refusal alone.
-_UNSEEN = (WrongPlaceError, NotAnAdminError, RequestNotFoundError)
+UNSEEN = (WrongPlaceError, NotAnAdminError, RequestNotFoundError)
 
 
 def register(router: Router, deps: TeamsDeps, helpdesk: Helpdesk) -> None:
@@ -101,12 +100,10 @@ class DecisionRoutes:
     async def handle_approve(self, turn: Turn, asked: RequestData) -> Answer:
         """The approve view, once the precheck passes (before any code is asked)."""
         every = Approve(asked.request_id, tuple(ResetAction))  # what is ticked comes later
-        refused = await self._refusal(
-            self.helpdesk.precheck(every, turn.user_id, turn.origin.place)
-        )
-        if refused is not None:
+        try:
+            request = await self.helpdesk.precheck(every, turn.user_id, turn.origin.place)
+        except HelpdeskError as refused:
             return await self._refused(asked.request_id, refused)
-        request = await self.helpdesk.get(asked.request_id)
         view = build_approve_view(
             request,
             self.deps.walks.guide,
@@ -136,11 +133,12 @@ class DecisionRoutes:
             return await self._refused(sent.request_id, error)
 
     async def handle_deny(self, turn: Turn, asked: RequestData) -> Answer:
-        checked = self.helpdesk.precheck(Deny(asked.request_id), turn.user_id, turn.origin.place)
-        refused = await self._refusal(checked)
-        if refused is not None:
+        try:
+            request = await self.helpdesk.precheck(
+                Deny(asked.request_id), turn.user_id, turn.origin.place
+            )
+        except HelpdeskError as refused:
             return await self._refused(asked.request_id, refused)
-        request = await self.helpdesk.get(asked.request_id)
         names = await self._names(request)
         return Answer.view(build_deny_view(request, self.deps.walks.guide, names=names))
 
@@ -168,10 +166,10 @@ class DecisionRoutes:
         choice, place = Retry(asked.request_id), turn.origin.place
         if not self.helpdesk.stepup_required:
             return await self._decided(choice, turn, None)
-        refused = await self._refusal(self.helpdesk.precheck(choice, turn.user_id, place))
-        if refused is not None:
+        try:
+            request = await self.helpdesk.precheck(choice, turn.user_id, place)
+        except HelpdeskError as refused:
             return await self._refused(asked.request_id, refused)
-        request = await self.helpdesk.get(asked.request_id)
         failed = await self.helpdesk.actions_of(request.id)
         return Answer.view(build_retry_view(request, self.deps.walks.guide, items=failed))
 
@@ -212,7 +210,7 @@ class DecisionRoutes:
     async def _refused(self, request_id: int, error: HelpdeskError) -> Answer:
         """Why the click did nothing: on the card as it is for an admin in the help-desk
         channel, and alone for anyone the core refused as not one (or not there)."""
-        if isinstance(error, _UNSEEN):
+        if isinstance(error, UNSEEN):
             return Answer.say(refusal_text(error))
         return await self._card(await self.helpdesk.get(request_id), refusal_text(error))
 
@@ -229,14 +227,10 @@ class DecisionRoutes:
         return Answer.view(card)
 
     async def _names(self, request: HelpRequest) -> dict[str, str]:
-        ids = (request.requester_id, request.first_approver, request.decided_by)
-        return await self.deps.addresses.names((*ids, request.callback_by))
+        return await card_names(self.deps, request)
 
-    @staticmethod
-    async def _refusal(check: Awaitable[object]) -> HelpdeskError | None:
-        """The precheck's refusal (audited by the core), or None when it passes."""
-        try:
-            await check
-        except HelpdeskError as error:
-            return error
-        return None
+
+async def card_names(deps: TeamsDeps, request: HelpRequest) -> dict[str, str]:
+    """The display names of the people a request card names."""
+    ids = (request.requester_id, request.first_approver, request.decided_by)
+    return await deps.addresses.names((*ids, request.callback_by))

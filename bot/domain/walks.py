@@ -6,7 +6,7 @@ import itertools
 import logging
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -29,6 +29,16 @@ class Surface(StrEnum):
     COMMAND = "command"
     DM = "dm"
     HOME = "home"
+
+
+@dataclass(frozen=True)
+class WalkFacts:
+    """What a person's walk tells the help desk: what they tried, what their choices say
+    happened (for "What happened"), and the form's questions those choices answered."""
+
+    tried: tuple[str, ...] = ()
+    told: str | None = None
+    answered: Answered = field(default_factory=Answered)
 
 
 @dataclass(frozen=True)
@@ -119,12 +129,16 @@ class Walks:
         walk = await self._walks.get_walk(walk_id)
         return walk if walk is not None and walk.user_id == user_id else None
 
-    async def tried(self, walk_id: str, user_id: str) -> tuple[str, ...]:
-        """What the person tried on their walk before asking IT: each step's first line, in plain
-        text, and the choices they made (nothing for a walk not theirs or not stored)."""
-        walk = await self._walks.get_walk(walk_id)
-        if walk is None or walk.user_id != user_id:
-            return ()
+    async def facts(self, walk_id: str | None, user_id: str) -> WalkFacts:
+        """What the person's walk tells the help desk, from one read of it (nothing for no walk,
+        a walk not stored or another's)."""
+        return self.facts_of(await self.mine(walk_id, user_id) if walk_id else None)
+
+    def facts_of(self, walk: WalkRecord | None) -> WalkFacts:
+        """What a walk read already tells the help desk: what was tried on it, what its choices
+        on the way to the step shown say happened, and the form's questions they answered."""
+        if walk is None:
+            return WalkFacts()
         lines = []
         for step_id in walk.state.seen:
             try:
@@ -133,30 +147,33 @@ class Walks:
                 continue
             lines.append(markup.first_line(text))
         lines += [f"chose: {choice.split(':', 1)[1]}" for choice in walk.state.choices]
-        return tuple(lines)
+        trail = self._trail(walk)
+        said = [choice.tells_it for choice in trail if choice.tells_it]
+        answered = Answered()
+        for choice in trail:
+            if choice.answers is not None:
+                answered = answered.then(choice.answers.answered())
+        return WalkFacts(tuple(lines), said[-1] if said else None, answered)
+
+    async def tried(self, walk_id: str, user_id: str) -> tuple[str, ...]:
+        """What the person tried on their walk before asking IT: each step's first line, in plain
+        text, and the choices they made (nothing for a walk not theirs or not stored)."""
+        return (await self.facts(walk_id, user_id)).tried
 
     async def told(self, walk_id: str, user_id: str) -> str | None:
         """What the person's choices on their walk say happened (the last choice on the way to
         the step shown that says), or None (a walk not theirs or not stored, or no such choice)."""
-        walk = await self.mine(walk_id, user_id)
-        said = [choice.tells_it for choice in self._trail(walk) if choice.tells_it]
-        return said[-1] if said else None
+        return (await self.facts(walk_id, user_id)).told
 
     async def answered(self, walk_id: str, user_id: str) -> Answered:
         """The form's questions that the person's choices on the way to the step shown answered
         (none for a walk not theirs or not stored): the help desk takes them from here, never
         from the form."""
-        answered = Answered()
-        for choice in self._trail(await self.mine(walk_id, user_id)):
-            if choice.answers is not None:
-                answered = answered.then(choice.answers.answered())
-        return answered
+        return (await self.facts(walk_id, user_id)).answered
 
-    def _trail(self, walk: WalkRecord | None) -> list[Choice]:
+    def _trail(self, walk: WalkRecord) -> list[Choice]:
         """The choices that led along the walk's path to the step shown, in order: a choice
         undone with Back, or passed by with Next, is not on it."""
-        if walk is None:
-            return []
         state, trail = walk.state, []
         for here, there in itertools.pairwise(state.path):
             made = [m.partition(":")[2] for m in state.choices if m.partition(":")[0] == here]

@@ -49,11 +49,6 @@ def build_request_status(request: HelpRequest) -> Card:
     return build_notice(wording.request_status_dm(TEAMS, request))
 
 
-def build_request_sent_note(request_id: int) -> Card:
-    """The guide card whose Contact IT led to a request, once the request is sent."""
-    return build_notice(wording.request_sent_note(TEAMS, request_id))
-
-
 def build_prompt_reply(answer: PromptAnswer) -> Card:
     """What replaces the walk's card once the employee pressed Report it (its button gone)."""
     return build_notice(wording.prompt_reply(TEAMS, answer))

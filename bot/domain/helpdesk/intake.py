@@ -84,11 +84,8 @@ class Intake:
         active = await self.active_request_of(user_id)
         if active is not None:
             return FormStart(active, "")
-        if walk_id is None:
-            told, answered = None, Answered()
-        else:
-            told = await self._walks.told(walk_id, user_id)
-            answered = await self._walks.answered(walk_id, user_id)
+        facts = await self._walks.facts(walk_id, user_id)
+        told, answered = facts.told, facts.answered
         if told:
             return FormStart(None, told, answered)
         try:
@@ -105,12 +102,11 @@ class Intake:
         its front end should have sent back (each front end shows `problems` in the form).
         The questions the walk's choices answered take the walk's answers, read from the
         stored walk: the form neither asks them nor decides them."""
-        walk_id = sent.walk_id
-        answered = await self._walks.answered(walk_id, sent.user_id) if walk_id else Answered()
-        sent = replace(sent, form=answered.fill(sent.form))
+        facts = await self._walks.facts(sent.walk_id, sent.user_id)
+        sent = replace(sent, form=facts.answered.fill(sent.form))
         problems = sent.form.problems(sent.topic_id)
         if problems:
-            raise IncompleteFormError(problems, answered)
+            raise IncompleteFormError(problems, facts.answered)
         core = self._core
         now = core.clock.now()
         intake = await core.requests.intake_of(
@@ -121,7 +117,7 @@ class Intake:
         if intake.open_request is not None:  # before the limit: the person can follow this one
             raise AlreadyOpenError(intake.open_request)
         await self._within_limit(sent.user_id, intake)
-        request = await self._new_request(sent, intake)
+        request = self._new_request(sent, intake, facts.tried)
         audit = AuditEntry(
             now,
             sent.user_id,
@@ -161,7 +157,7 @@ class Intake:
         )
         raise TooManyRequestsError(limit)
 
-    async def _new_request(self, sent: Form, intake: IntakeFacts) -> HelpRequest:
+    def _new_request(self, sent: Form, intake: IntakeFacts, tried: tuple[str, ...]) -> HelpRequest:
         config, now = self._core.config, self._core.clock.now()
         last_reset = intake.last_reset
         recent = last_reset if last_reset and now - last_reset < config.reset_cooldown else None
@@ -174,7 +170,7 @@ class Intake:
             walk_id=sent.walk_id,
             form=form,
             proposed=propose_actions(sent.topic_id, form.lost_or_stolen),
-            tried=await self._walks.tried(sent.walk_id, sent.user_id) if sent.walk_id else (),
+            tried=tried,
             status=Status.OPEN,
             created_at=now,
             expires_at=now + config.ttl,

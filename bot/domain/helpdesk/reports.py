@@ -102,7 +102,7 @@ class Reports:
         if intake.open_request is not None:
             return await self._prompt_beside(await core.get(intake.open_request), walk)
         # What they chose on the way ("I approved it by mistake") is on the card.
-        tried = await self._walks.tried(walk.id, walk.user_id)
+        tried = self._walks.facts_of(walk).tried
         request = self._prompt_request(sent, intake, key, tried)
         audit = AuditEntry(
             now, sent.user_id, "request.created", detail={"topic": PROMPT_TOPIC, "reported": True}
