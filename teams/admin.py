@@ -28,6 +28,7 @@ from teams.cards.helpdesk import (
 )
 from teams.cards.helpdesk import refusal_text as card_refusal
 from teams.cards.text import escape
+from teams.decisions import UNSEEN, card_names
 from teams.deps import TeamsDeps
 from teams.ids import Verb
 from teams.payloads import AnswerData, EnrollData, QuestionData, RequestData
@@ -92,8 +93,6 @@ class AdminRoutes:
     async def handle_enroll_confirm(self, turn: Turn, sent: EnrollData) -> Answer:
         """Set up: the card loses its QR code and key for good; a wrong code is said and the
         card stays, to be tried again."""
-        if not turn.origin.personal:
-            return Answer.say(PERSONAL_ONLY)
         code = sent.code.get_secret_value() if sent.code else ""
         current = sent.current_code.get_secret_value() if sent.current_code else None
         try:
@@ -111,8 +110,7 @@ class AdminRoutes:
                 asked.request_id, turn.user_id, turn.origin.place
             )
         except HelpdeskError as error:
-            request = await self.helpdesk.get(asked.request_id)
-            return await self._card(request, error)
+            return await self._refused(asked.request_id, error)
         return await self._card(request)
 
     async def handle_ask(self, turn: Turn, asked: RequestData) -> Answer:
@@ -122,8 +120,8 @@ class AdminRoutes:
                 asked.request_id, turn.user_id, turn.origin.place
             )
         except HelpdeskError as error:
-            return await self._card(await self.helpdesk.get(asked.request_id), error)
-        names = await self._names(request)
+            return await self._refused(asked.request_id, error)
+        names = await card_names(self.deps, request)
         return Answer.view(build_ask_view(request, self.deps.walks.guide, names=names))
 
     async def handle_ask_confirm(self, turn: Turn, sent: QuestionData) -> Answer:
@@ -139,7 +137,7 @@ class AdminRoutes:
             view = build_ask_view(request, self.deps.walks.guide, problem=problem)
             return Answer.view(view)
         except HelpdeskError as error:
-            return await self._card(await self.helpdesk.get(sent.request_id), error)
+            return await self._refused(sent.request_id, error)
         return await self._card(request)
 
     async def handle_answer(self, turn: Turn, sent: AnswerData) -> Answer:
@@ -147,19 +145,22 @@ class AdminRoutes:
         await self.helpdesk.answer_question(sent.request_id, turn.user_id, sent.answer)
         return Answer.replace(build_answer_sent())
 
+    async def _refused(self, request_id: int, error: HelpdeskError) -> Answer:
+        """Why the click did nothing: on the card for an admin in the help-desk channel, alone
+        for anyone the core refused as not one (or not there)."""
+        if isinstance(error, UNSEEN):
+            return Answer.say(card_refusal(error))
+        return await self._card(await self.helpdesk.get(request_id), error)
+
     async def _card(self, request: HelpRequest, error: HelpdeskError | None = None) -> Answer:
         """The channel card as recorded, for the clicker (`error`: why their click did nothing)."""
-        names = await self._names(request)
+        names = await card_names(self.deps, request)
         if isinstance(error, CallbackTakenError):
             names |= await self.deps.addresses.names([error.by])
         notice = card_refusal(error, names) if error is not None else None
         actions = await self.helpdesk.actions_of(request.id)
         guide, provider = self.deps.walks.guide, self.deps.provider
         return Answer.view(build_request_card(request, actions, guide, provider, names, notice))
-
-    async def _names(self, request: HelpRequest) -> dict[str, str]:
-        ids = (request.requester_id, request.first_approver, request.decided_by)
-        return await self.deps.addresses.names((*ids, request.callback_by))
 
 
 def _refused(error: HelpdeskError) -> str:

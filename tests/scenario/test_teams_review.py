@@ -272,3 +272,16 @@ async def _actions(teams: TeamsDriver, request_id: int) -> list[str]:
     """The status of each of a request's actions, as stored."""
     repo = SqlRequestRepository(session_factory(teams.runtime.engine))
     return [item.status.value for item in await repo.actions_of(request_id)]
+
+
+async def test_someone_not_an_admin_pressing_on_it_or_ask_reads_a_refusal_and_no_card(
+    installed: TeamsDriver,
+) -> None:
+    teams = installed
+    card = await request(teams)
+    for verb in (Verb.ON_IT, Verb.ASK):
+        answer = await teams.invoke(card.as_seen_by(STRANGER), verb)
+        await teams.settle()
+        _shows_nothing_of_the_request(answer)
+        assert "Only IT admins" in said(answer)
+    assert teams.current(card).card == card.card
