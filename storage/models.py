@@ -82,7 +82,10 @@ class Walk(Base):
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_walks_user_started", "user_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_walks_user_started", "user_id", "started_at"),
+        Index("ix_walks_started_at", "started_at"),  # the figures' periods (migration 0011)
+    )
 
 
 class ProcessedEvent(Base):
@@ -161,6 +164,7 @@ class HelpRequestRow(Base):
         ),
         Index("uq_help_requests_submission_key", "submission_key", unique=True),
         Index("ix_help_requests_requester_created", "requester_id", "created_at"),
+        Index("ix_help_requests_created_at", "created_at"),
     )
 
 
@@ -202,6 +206,8 @@ class AuditRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     row_hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_log_event_at", "event", "at"),)
 
 
 class DemoUserRow(Base):
