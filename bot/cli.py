@@ -1,4 +1,5 @@
-"""The `mfa-helpdesk` command: serve, sandbox, migrate, audit export and verify, keys, checks."""
+"""The `mfa-helpdesk` command: serve, sandbox, migrate, audit export and verify, the figures'
+report, keys, checks."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.domain.errors import StorageUnavailableError
+from bot.domain.insights import Period
 from bot.guide import GuideError, guide_variables, load_guide
 from bot.logs import configure_logging
 from bot.settings import SettingError, Settings
@@ -96,6 +98,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument(
         "--head", help="a head hash an earlier verify printed: it must still be on the chain"
+    )
+    report = commands.add_parser(
+        "report",
+        help="write the help desk's figures for a period, against the period before it: one "
+        "HTML file with its charts (or CSV, JSON)",
+    )
+    report.add_argument("--since", required=True, type=_since, help="YYYY-MM-DD (UTC)")
+    report.add_argument("--until", type=_until, help="YYYY-MM-DD, that day included (default: now)")
+    report.add_argument("--format", choices=("html", "csv", "json"), default="html")
+    report.add_argument("--output", type=Path, help="a file (default: standard output)")
+    report.add_argument(
+        "--workspace", help="one workspace only: its Slack team ID or Teams tenant ID"
+    )
+    report.add_argument(
+        "--with-admins",
+        action="store_true",
+        help="add the approvals of each admin (left out by default: the file is handed on)",
     )
     commands.add_parser("keygen", help="print a new key for STEPUP_KEY")
     commands.add_parser(
@@ -204,6 +223,54 @@ def _since(value: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-01") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _until(value: str) -> datetime:
+    """The end of a period: a bare day counts whole."""
+    moment = _since(value)
+    return moment + timedelta(days=1) if "T" not in value and " " not in value else moment
+
+
+def _report_command(settings: Settings, args: argparse.Namespace) -> int:
+    until = args.until or datetime.now(UTC)
+    if until <= args.since:
+        return _fail("report: --until must be after --since")
+    written = asyncio.run(
+        _report(settings, Period(args.since, until), args.format, args.workspace, args.with_admins)
+    )
+    if args.output is None:
+        sys.stdout.write(written)
+    else:
+        args.output.write_text(written, encoding="utf-8")
+        log.info("wrote the %s report to %s", args.format, args.output)
+    return 0
+
+
+async def _report(
+    settings: Settings, period: Period, fmt: str, workspace: str | None, with_admins: bool
+) -> str:
+    from bot import report
+    from bot.charts import draw_all
+    from bot.clock import SystemClock
+    from bot.domain.insights import Insights
+    from storage.engine import create_engine
+    from storage.insights import SqlInsights
+
+    engine = create_engine(settings.database_url)
+    try:
+        insights = Insights(SqlInsights(engine), SystemClock(), settings.office_hours())
+        this, before = await insights.compared(period, workspace)
+    finally:
+        await engine.dispose()
+    names = report.Names(load_guide(settings.guide_file, guide_variables(settings)))
+    lines = [row for row in report.rows(this, before, names) if with_admins or not row.admins_only]
+    if fmt == "csv":
+        return report.to_csv(lines)
+    if fmt == "json":
+        return report.to_json(this, lines)
+    pictures = await asyncio.to_thread(draw_all, this, before)
+    scope = f"Workspace {workspace}" if workspace else "Every workspace"
+    return report.to_html(this, lines, pictures, scope)
 
 
 async def _export_audit(settings: Settings, since: datetime, fmt: str, output: Path | None) -> int:
@@ -483,4 +550,5 @@ _COMMANDS: dict[str, Command] = {
     "audit": _audit_command,
     "check-guide": _check_guide_command,
     "teams-package": _teams_package_command,
+    "report": _report_command,
 }

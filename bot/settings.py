@@ -14,6 +14,7 @@ from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.crypto import SecretBox, StepUpKeyError
+from bot.domain.hours import HoursError, OfficeHours
 
 DEFAULT_MANAGE_SETTINGS_URL = "https://mysignins.microsoft.com/security-info"
 DEFAULT_TEAMS_OPENID_METADATA_URL = (
@@ -386,6 +387,16 @@ class Settings(BaseSettings):
             raise SettingError(
                 "MAIL_FROM", "must be an email address, e.g. it-helpdesk@example.com"
             )
+
+    def office_hours(self) -> OfficeHours | None:
+        """HELPDESK_HOURS read as days, hours and a zone for the figures' office-hours waits;
+        None when unset or unreadable (it stays free text for the employee: a warning at start)."""
+        if not self.helpdesk_hours:
+            return None
+        try:
+            return OfficeHours.parse(self.helpdesk_hours)
+        except HoursError:
+            return None
 
     def stepup_box(self) -> SecretBox:
         """The box sealing admins' TOTP secrets, from STEPUP_KEY (SettingError when unusable)."""

@@ -3,10 +3,12 @@ statements over indexed columns, and one row per request for the waits."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, cast, func, select
+from sqlalchemy import ColumnElement, Select, Table, and_, cast, func, insert, or_, select, update
 from sqlalchemy import String as SqlString
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.guide import WalkOutcome
@@ -14,14 +16,17 @@ from bot.domain.insights import (
     DECISIONS,
     NOT_ME,
     PROVIDER_EVENTS,
+    Board,
     Counted,
+    Headline,
     Period,
     RequestTimes,
 )
 from bot.domain.requests import Status
-from storage.models import ActionRow, AuditRow, HelpRequestRow, Walk
+from storage.models import ActionRow, AuditRow, HelpRequestRow, InsightBoardRow, Walk
 
 _DONE = f"request.{Status.DONE.value}"
+_BOARDS: Table = InsightBoardRow.__table__  # type: ignore[assignment]
 # A statement of any columns (the counts are read by position).
 type Rows = Select[*tuple[Any, ...]]
 
@@ -177,3 +182,66 @@ def _decisions(period: Period, team_id: str | None) -> Rows:
 def _events(period: Period, team_id: str | None) -> Rows:
     counted = _audit_in(period, team_id, (NOT_ME, *PROVIDER_EVENTS))
     return counted.with_only_columns(AuditRow.event, func.count()).group_by(AuditRow.event)
+
+
+class SqlBoards:
+    """The admins' Home boards, one row per workspace; the drawing is claimed conditionally."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def get_board(self, team_id: str) -> Board | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(select(_BOARDS).where(_BOARDS.c.team_id == team_id))
+            ).one_or_none()
+        if row is None or row.drawn_at is None or row.this_week is None:
+            return None
+        return Board(
+            team_id,
+            Headline.from_json(row.this_week),
+            Headline.from_json(row.week_before or {}),
+            tuple(row.pictures),
+            row.drawn_at,
+        )
+
+    async def claim_board(self, team_id: str, now: datetime, until: datetime) -> bool:
+        table = _BOARDS
+        async with self._engine.begin() as conn:
+            taken = await conn.execute(
+                update(table)
+                .where(
+                    table.c.team_id == team_id,
+                    or_(table.c.drawing_until.is_(None), table.c.drawing_until < now),
+                )
+                .values(drawing_until=until)
+            )
+            if taken.rowcount:
+                return True
+        try:  # the workspace's first board: the row is made by whoever inserts it first
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    insert(table).values(team_id=team_id, pictures=[], drawing_until=until)
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    async def put_board(self, board: Board) -> tuple[str, ...]:
+        table = _BOARDS
+        async with self._engine.begin() as conn:
+            old = await conn.scalar(
+                select(table.c.pictures).where(table.c.team_id == board.team_id).with_for_update()
+            )
+            await conn.execute(
+                update(table)
+                .where(table.c.team_id == board.team_id)
+                .values(
+                    this_week=board.this.to_json(),
+                    week_before=board.before.to_json(),
+                    pictures=list(board.pictures),
+                    drawn_at=board.drawn_at,
+                    drawing_until=None,
+                )
+            )
+        return tuple(old or ())

@@ -252,3 +252,17 @@ class ContactRow(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(320), default="")
     updated_at: Mapped[datetime | None]
+
+
+class InsightBoardRow(Base):
+    """The admins' Home board of a workspace: its headline figures and the pictures' file ids,
+    drawn by one replica at a time (migration 0011)."""
+
+    __tablename__ = "insight_boards"
+
+    team_id: Mapped[str] = mapped_column(String(PERSON_ID), primary_key=True)
+    this_week: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    week_before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    pictures: Mapped[list[str]] = mapped_column(JSON, default=list)
+    drawn_at: Mapped[datetime | None]
+    drawing_until: Mapped[datetime | None]

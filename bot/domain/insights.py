@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.domain.guide import WalkOutcome
 from bot.domain.hours import OfficeHours
 from bot.domain.requests import Status
+
+if TYPE_CHECKING:
+    from bot.domain.ports import Clock
 
 # The audit events that are a decision on a request, and those of the identity provider's trouble.
 APPROVALS = ("request.approved", "request.first_approval")
@@ -211,3 +215,177 @@ def _most_abandoned(abandoned: dict[tuple[str, str], int]) -> tuple[str, str, in
         return None
     (topic, step), count = max(abandoned.items(), key=lambda item: (item[1], item[0]))
     return topic, step, count
+
+
+class PeriodError(ValueError):
+    """A period asked for that cannot be read."""
+
+
+PERIOD_WORDS = {"today": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}
+PERIOD_HELP = (
+    "a period is `week` (the default), `today`, `month`, `quarter`, `year`, a number of days "
+    "like `14d`, a day like `2026-11-30`, or two days like `2026-11-01..2026-11-30`"
+)
+
+
+def parse_period(text: str, now: datetime) -> Period:
+    """The period an admin asked for, ending now unless it names its days (UTC)."""
+    word = text.strip().lower() or "week"
+    if word in PERIOD_WORDS:
+        return Period(now - timedelta(days=PERIOD_WORDS[word]), now)
+    if word.endswith("d") and word[:-1].isdigit() and 1 <= int(word[:-1]) <= 3660:
+        return Period(now - timedelta(days=int(word[:-1])), now)
+    first, _dots, last = word.partition("..")
+    try:
+        since = _day(first)
+        until = _day(last or first) + timedelta(days=1)
+        return Period(since, min(until, max(now, since + timedelta(days=1))))
+    except ValueError as exc:
+        raise PeriodError(f"`{text.strip()}` is not a period: {PERIOD_HELP}") from exc
+
+
+def _day(text: str) -> datetime:
+    day = datetime.strptime(text.strip(), "%Y-%m-%d")
+    return day.replace(tzinfo=UTC)
+
+
+# How long the admins' Home shows the same pictures before they are drawn again.
+REFRESH_AFTER = timedelta(minutes=15)
+# How long one replica may take to draw and upload them before another may try.
+REFRESH_LEASE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The few numbers the admins' Home shows of a period."""
+
+    walks: int
+    deflection: float | None
+    requests: int
+    waiting: int
+    to_decision: timedelta | None  # medians
+    to_done: timedelta | None
+    denials: int
+    not_me: int
+
+    @classmethod
+    def of(cls, found: Figures) -> Headline:
+        return cls(
+            found.walks,
+            found.deflection,
+            found.requests,
+            found.waits.waiting,
+            found.waits.to_decision.median,
+            found.waits.to_done.median,
+            found.denials,
+            found.not_me,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            name: value.total_seconds() if isinstance(value, timedelta) else value
+            for name, value in vars(self).items()
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Headline:
+        def seconds(name: str) -> timedelta | None:
+            value = data.get(name)
+            return None if value is None else timedelta(seconds=float(value))
+
+        return cls(
+            int(data.get("walks", 0)),
+            data.get("deflection"),
+            int(data.get("requests", 0)),
+            int(data.get("waiting", 0)),
+            seconds("to_decision"),
+            seconds("to_done"),
+            int(data.get("denials", 0)),
+            int(data.get("not_me", 0)),
+        )
+
+
+@dataclass(frozen=True)
+class Board:
+    """What the admins' Home shows of a workspace: this week against the week before, and the
+    pictures as the front end stored them (its file ids), drawn at `drawn_at`."""
+
+    team_id: str
+    this: Headline
+    before: Headline
+    pictures: tuple[str, ...]
+    drawn_at: datetime
+
+    def stale(self, now: datetime) -> bool:
+        return now - self.drawn_at >= REFRESH_AFTER
+
+
+class BoardStore(Protocol):
+    """Keeps each workspace's board, shared by the replicas."""
+
+    async def get_board(self, team_id: str) -> Board | None:
+        """The workspace's board, or None before the first is drawn."""
+
+    async def claim_board(self, team_id: str, now: datetime, until: datetime) -> bool:
+        """Take the drawing of the workspace's board until `until`, unless another replica
+        holds it (conditional: one draws at a time)."""
+
+    async def put_board(self, board: Board) -> tuple[str, ...]:
+        """Store the board and free its claim; the pictures of the one it replaces."""
+
+
+# The front end's drawing: the two periods' figures in, the ids of the pictures it stored out.
+type Draw = Callable[[Figures, Figures], Awaitable[tuple[str, ...]]]
+
+
+class Insights:
+    """The figures of a period, for the admins' views and the report."""
+
+    def __init__(
+        self,
+        source: InsightSource,
+        clock: Clock,
+        hours: OfficeHours | None,
+        boards: BoardStore | None = None,
+    ) -> None:
+        self._source = source
+        self._clock = clock
+        self._boards = boards
+        self.hours = hours
+
+    async def board(self, team_id: str) -> tuple[Board | None, bool]:
+        """The workspace's board as last drawn, and whether it is due to be drawn again."""
+        if self._boards is None:
+            return None, False
+        board = await self._boards.get_board(team_id)
+        return board, board is None or board.stale(self._clock.now())
+
+    async def redraw(self, team_id: str, draw: Draw) -> tuple[Board, tuple[str, ...]] | None:
+        """Draw the workspace's board again (unless another replica is drawing it): the new
+        board and the pictures it replaced, for the front end to delete."""
+        if self._boards is None:
+            return None
+        now = self._clock.now()
+        if not await self._boards.claim_board(team_id, now, now + REFRESH_LEASE):
+            return None
+        this, before = await self.compared(self.this_week(), team_id)
+        pictures = await draw(this, before)
+        board = Board(team_id, Headline.of(this), Headline.of(before), pictures, now)
+        return board, await self._boards.put_board(board)
+
+    async def of(self, period: Period, team_id: str | None = None) -> Figures:
+        """The figures of `period`, in one workspace when `team_id` is given."""
+        return figures(await self._source.count(period, team_id), period, self.hours)
+
+    async def compared(self, period: Period, team_id: str | None = None) -> tuple[Figures, Figures]:
+        """The figures of `period` and of the period of the same length before it."""
+        return await self.of(period, team_id), await self.of(period.before(), team_id)
+
+    def this_week(self) -> Period:
+        """The seven days up to now."""
+        now = self._clock.now()
+        return Period(now - timedelta(days=7), now)
+
+    def asked(self, text: str) -> Period:
+        """The period an admin typed (PeriodError when it cannot be read)."""
+        return parse_period(text, self._clock.now())
