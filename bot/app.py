@@ -29,7 +29,9 @@ from bot.clock import SystemClock
 from bot.domain.frontends import FrontEnd, FrontEnds
 from bot.domain.guide import Guide
 from bot.domain.helpdesk import Helpdesk, HelpdeskConfig
+from bot.domain.hours import OfficeHours
 from bot.domain.identity import IdentityProvider
+from bot.domain.insights import Insights
 from bot.domain.platform import Platform
 from bot.domain.ports import Clock, Mailer, WorkKind
 from bot.domain.stepup import StepUp
@@ -58,6 +60,7 @@ from storage.engine import create_engine, ping, session_factory
 from storage.events import SqlEventLedger
 from storage.gauges import pool_use, requests_by_state
 from storage.helpdesk import SqlRequestRepository
+from storage.insights import SqlBoards, SqlInsights
 from storage.migrate import Revisions, check_schema, migrate, require_current_schema
 from storage.stepup import SqlAuthenticatorStore
 from storage.walks import SqlWalkRepository
@@ -360,8 +363,9 @@ async def build_runtime(
     teams_config = teams_config_of(settings)
     outbound = build_outbound(teams_config, http, clock) if settings.serves_teams else None
     addresses = Addresses(SqlContactBook(sessions), clock)
-    helpdesk, provider_name = None, ""
+    helpdesk, provider_name, insights = None, "", None
     if settings.has_helpdesk:
+        insights = Insights(SqlInsights(engine), clock, _office_hours(settings), SqlBoards(engine))
         directory = await build_provider(settings, sessions, clock, http)
         provider = MeteredProvider(directory, metrics)
         provider_name = provider.name
@@ -408,6 +412,7 @@ async def build_runtime(
         screens=GuideScreens(guide, picture_urls(_public_url(settings), pictures)),
         helpdesk=helpdesk,
         it_contact=escape_mrkdwn(settings.it_contact) if settings.it_contact else None,
+        insights=insights,
     )
     handlers.register(bolt, deps)
     keep_libraries_quiet()  # again, now that Bolt and the clients have made their loggers
@@ -582,6 +587,18 @@ def _metrics_token(settings: Settings) -> str | None:
 
 def _public_url(settings: Settings) -> str | None:
     return str(settings.public_url) if settings.public_url else None
+
+
+def _office_hours(settings: Settings) -> OfficeHours | None:
+    """HELPDESK_HOURS for the figures' office-hours waits; a warning when it cannot be read."""
+    hours = settings.office_hours()
+    if hours is None and settings.helpdesk_hours:
+        log.warning(
+            "HELPDESK_HOURS %r is not days, hours and a zone like 'Mon-Fri 8:00-18:00 "
+            "Europe/Berlin': the figures give wall-clock waits only",
+            settings.helpdesk_hours,
+        )
+    return hours
 
 
 def _warn_without_admins(settings: Settings, platforms: frozenset[Platform]) -> None:

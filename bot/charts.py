@@ -39,6 +39,8 @@ MAX_LABELS = 10
 
 def walks_chart(this: Figures, before: Figures) -> bytes:
     """Walks per day by outcome (stacked bars), with the period before's daily totals beside."""
+    from matplotlib.ticker import MaxNLocator  # loaded late: see the docstring
+
     canvas = _canvas()
     axes = canvas.subplots()
     days = _days(this.period.since, this.period.until)
@@ -60,6 +62,7 @@ def walks_chart(this: Figures, before: Figures) -> bytes:
     every = math.ceil(len(days) / MAX_LABELS)  # a month or a year: every few days named
     axes.set_xticks(positions[::every], labels[::every], fontsize=8)
     axes.set_ylabel("walks")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # walks are counted whole
     axes.set_title("Walks by outcome per day", fontsize=10, loc="left")
     _finish(axes)
     return _png(canvas)

@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     sandbox.add_argument("--port", type=int, help="port to listen on (PORT, else 3000; 0: any)")
+    sandbox.add_argument(
+        "--no-history",
+        action="store_true",
+        help="start with an empty help desk (no month of history for the admins' figures)",
+    )
     commands.add_parser(
         "start",
         help="serve when Slack's or Teams' settings are set (SLACK_BOT_TOKEN, SLACK_APP_TOKEN, "
@@ -160,7 +165,7 @@ def _start_command(settings: Settings, args: argparse.Namespace) -> int:
 
 def _sandbox_command(settings: Settings, args: argparse.Namespace) -> int:
     port = settings.port if args.port is None else args.port
-    return asyncio.run(_sandbox(args.host, port))
+    return asyncio.run(_sandbox(args.host, port, history=not args.no_history))
 
 
 def _keygen_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -263,7 +268,7 @@ async def _report(
     finally:
         await engine.dispose()
     names = report.Names(load_guide(settings.guide_file, guide_variables(settings)))
-    lines = [row for row in report.rows(this, before, names) if with_admins or not row.admins_only]
+    lines = [row for row in report.rows(this, before, names) if with_admins or row.person is None]
     if fmt == "csv":
         return report.to_csv(lines)
     if fmt == "json":
@@ -458,7 +463,7 @@ async def _serve_metrics(runtime: Runtime, host: str) -> web.AppRunner | None:
     return runner
 
 
-async def _sandbox(host: str, port: int) -> int:
+async def _sandbox(host: str, port: int, *, history: bool = True) -> int:
     from bot.app import build_runtime
     from sandbox.server import (
         LOOPBACK_NAMES,
@@ -481,7 +486,7 @@ async def _sandbox(host: str, port: int) -> int:
         runtime = await build_runtime(sandbox_settings(origin, database_url), identify=False)
         sandbox = Sandbox.create(runtime, origin)
         sandbox.attach(runtime.web, host)
-        await sandbox.seed()
+        await sandbox.seed(history=history)
         page = f"http://localhost:{port}/" if host in LOOPBACK_NAMES else f"{origin}/"
 
         async def started() -> None:

@@ -43,7 +43,11 @@ class Row:
     what: str
     this: str
     before: str = ""
-    admins_only: bool = False  # names an admin: only for the help desk's own views
+    person: str | None = None  # the admin it counts (their id): only in the help desk's views
+
+    def named(self) -> str:
+        """What it counts, with the admin's id."""
+        return self.what if self.person is None else f"{self.what} {self.person}"
 
 
 class Names:
@@ -133,7 +137,7 @@ def rows(this: Figures, before: Figures, names: Names) -> list[Row]:
     lines.append(Row(DECISIONS, "denied", str(this.denials), str(before.denials)))
     lines.append(Row(DECISIONS, "reported “this wasn't me”", str(this.not_me), str(before.not_me)))
     for admin, count in this.approvals_by_admin.items():
-        lines.append(Row(DECISIONS, f"approvals by {admin}", str(count), admins_only=True))
+        lines.append(Row(DECISIONS, "approvals by", str(count), person=admin))
     for event, what in _PROVIDER.items():
         lines.append(
             Row(
@@ -202,7 +206,7 @@ def to_json(this: Figures, lines: Sequence[Row]) -> str:
             "since": this.period.since.isoformat(),
             "until": this.period.until.isoformat(),
             "figures": [
-                {"section": r.section, "figure": r.what, "this": r.this, "before": r.before}
+                {"section": r.section, "figure": r.named(), "this": r.this, "before": r.before}
                 for r in lines
             ],
         },
@@ -238,7 +242,7 @@ def to_html(
             section = line.section
             parts.append(f"<h2>{html.escape(section)}</h2><table><thead><tr><th></th>")
             parts.append("<th>this period</th><th>the period before</th></tr></thead><tbody>")
-        cells = (html.escape(line.what), html.escape(line.this), html.escape(line.before))
+        cells = (html.escape(line.named()), html.escape(line.this), html.escape(line.before))
         parts.append("<tr><td>{}</td><td>{}</td><td>{}</td></tr>".format(*cells))
     if section is not None:
         parts.append("</tbody></table>")
@@ -254,7 +258,8 @@ def _length(this: Figures) -> str:
 _STYLE = (
     "body{font:15px/1.45 system-ui,sans-serif;max-width:56rem;margin:2rem auto;padding:0 1rem;"
     "color:#1d1c1d}h1{font-size:1.5rem}h2{font-size:1.1rem;margin-top:2rem}.scope{color:#616061}"
-    "table{border-collapse:collapse;width:100%}td,th{padding:.3rem .5rem;text-align:left;"
+    "table{border-collapse:collapse;width:100%;table-layout:fixed}th:first-child{width:60%}"
+    "td,th{padding:.3rem .5rem;text-align:left;"
     "border-bottom:1px solid #ddd}td+td,th+th{text-align:right;white-space:nowrap}"
     ".chart{display:block;max-width:100%;margin:1rem 0}"
 )

@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from bot import wording
 from bot.domain.errors import HelpdeskError, NotAnAdminError
 from bot.domain.helpdesk import Helpdesk
+from bot.domain.insights import PeriodError
 from bot.domain.stepup import StepUpOffError
 from bot.qr import qr_png
 from handlers.blocks.guide import Message
@@ -20,13 +21,15 @@ from handlers.blocks.helpdesk import (
 )
 from handlers.deps import Deps
 from handlers.ids import ActionId, Command, FieldId, ViewId
+from handlers.insights import AdminBoard
 from handlers.payloads import Click, EnrollMeta, SlashCommand, Submission
 from handlers.refusals import answered, refusal_text, submitted, to_response_url
 
 _NOT_ADMIN = "`/mfa-admin` is for IT admins. This attempt has been recorded."
 _USAGE = (
     "Usage: `/mfa-admin pending` lists the requests in progress; "
-    "`/mfa-admin enroll` sets up your authenticator for approvals."
+    "`/mfa-admin enroll` sets up your authenticator for approvals; "
+    "`/mfa-admin stats [period]` gives the help desk's figures (the last 7 days by default)."
 )
 _ENROLLED = f":white_check_mark: {wording.ENROLLED}"
 _STEPUP_OFF = wording.STEPUP_OFF
@@ -54,6 +57,7 @@ class AdminListeners:
     def __init__(self, deps: Deps, helpdesk: Helpdesk) -> None:
         self.deps = deps
         self.helpdesk = helpdesk
+        self.board = AdminBoard(deps, deps.insights) if deps.insights else None
 
     async def handle_admin(
         self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext
@@ -91,6 +95,8 @@ class AdminListeners:
         word = (asked.text.split() or ["pending"])[0]
         if word == "enroll":
             await self._enroll(asked.user_id, asked.response_url)
+        elif word == "stats" and self.board is not None:
+            await self._stats(self.board, asked)
         elif word not in ("pending", "list"):
             await self._say(asked.response_url, _USAGE)
         else:
@@ -101,6 +107,16 @@ class AdminListeners:
             ]
             message = build_pending(listed, self.deps.walks.guide)
             await replier.respond(asked.response_url, message, replace_original=False)
+
+    async def _stats(self, board: AdminBoard, asked: SlashCommand) -> None:
+        """The figures of the period asked for (after `stats`), to the admin alone."""
+        period = asked.text.strip()[len("stats") :]
+        try:
+            message = await board.stats(asked.team_id, period)
+        except PeriodError as exc:
+            await self._say(asked.response_url, str(exc))
+            return
+        await self.deps.replier.respond(asked.response_url, message, replace_original=False)
 
     async def _enroll(self, actor: str, url: str) -> None:
         """Send the admin, in their DM only, the QR code, the key and the Confirm button."""

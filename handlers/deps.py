@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.helpdesk import Helpdesk
+from bot.domain.insights import Insights
 from bot.domain.ports import Clock
 from bot.domain.repositories import EventLedger
 from bot.domain.walks import Walks
@@ -25,3 +26,4 @@ class Deps:
     screens: GuideScreens
     helpdesk: Helpdesk | None = None
     it_contact: str | None = None  # IT_CONTACT escaped for mrkdwn, None when unset
+    insights: Insights | None = None  # the figures, with a help desk

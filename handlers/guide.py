@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -17,6 +18,7 @@ from handlers.blocks.guide import Message, home_with
 from handlers.blocks.helpdesk import HOME_QUEUE_MAX, build_home_desk, build_opened_in_dms
 from handlers.deps import Deps
 from handlers.ids import ActionId, Command
+from handlers.insights import AdminBoard
 from handlers.payloads import Click, EventCallback, SlashCommand, StepRef
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ class GuideListeners:
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self.board = AdminBoard(deps, deps.insights) if deps.insights else None
         self.moves = {
             action_id.value: move
             for action_id, move in _MOVES.items()
@@ -115,7 +118,7 @@ class GuideListeners:
         ts = await replier.post(channel, self.deps.screens.walk(walk))
         title = self.deps.walks.guide.topic(walk.state.topic_id).title
         note = build_opened_in_dms(title, await replier.permalink(channel, ts))
-        await self._show_home(click.user_id, note)
+        await self._show_home(click.team_id, click.user_id, note)
 
     async def _move(self, click: Click, move: Move, choice: int = 0) -> None:
         ref = StepRef.decode(click.value)
@@ -133,16 +136,22 @@ class GuideListeners:
 
     async def _publish_home(self, delivery: EventCallback, user_id: str) -> None:
         if await self._first_delivery(delivery):
-            await self._show_home(user_id)
+            await self._show_home(delivery.team_id, user_id)
 
-    async def _show_home(self, user_id: str, note: str | None = None) -> None:
-        """The Home tab: the help desk's part for this person (see build_home_desk), the guide."""
-        deps, home, links = self.deps, None, []
+    async def _show_home(
+        self, team_id: str, user_id: str, note: str | None = None, *, redraw: bool = True
+    ) -> None:
+        """The Home tab: the help desk's part for this person (see build_home_desk), for an
+        admin the board of the week's figures, then the guide."""
+        deps, home, links, board = self.deps, None, [], []
         if deps.helpdesk is not None:
             home = await deps.helpdesk.home_of(user_id)
             queue = (home.queue or ())[:HOME_QUEUE_MAX]
             links = [await deps.replier.permalink(r.channel_id, r.message_ts) for r in queue]
-        top = build_home_desk(home, links, deps.walks.guide, note)
+            if home.queue is not None and self.board is not None:  # an admin
+                again = partial(self._show_home, team_id, user_id, redraw=False)
+                board = await self.board.blocks(team_id, again if redraw else None)
+        top = [*build_home_desk(home, links, deps.walks.guide, note), *board]
         await deps.replier.publish_home(user_id, home_with(deps.screens.home(), top))
 
     async def _answer_dm(self, delivery: EventCallback) -> None:

@@ -150,9 +150,9 @@ class Replier:
         return str(opened["channel"]["id"])
 
     async def upload_file(
-        self, channel: str, content: bytes, filename: str, title: str
+        self, channel: str | None, content: bytes, filename: str, title: str
     ) -> str | None:
-        """Share a file in `channel`; its id, if Slack said."""
+        """Share a file in `channel` (None: keep it the bot's own); its id, if Slack said."""
         uploaded = await self.client.files_upload_v2(
             channel=channel, content=content, filename=filename, title=title
         )

@@ -23,11 +23,13 @@ from bot.identity.demo import DemoUser, new_demo_user
 from bot.settings import IdentityProviderName, Settings
 from sandbox.blockkit import render_blocks, render_mrkdwn, render_view
 from sandbox.deliver import Deliverer, PageSpot, Refused
+from sandbox.history import seed_history
 from sandbox.webapi import WebApi
 from sandbox.workspace import (
     BOT_USER_ID,
     HELPDESK,
     SECURITY,
+    TEAM_ID,
     Ephemeral,
     Message,
     OpenView,
@@ -209,9 +211,15 @@ class Sandbox:
     async def _close(self, _app: web.Application) -> None:
         await self.deliverer.close()
 
-    async def seed(self) -> None:
-        """The people in the demo directory, and both admins' authenticators set up already."""
+    async def seed(self, *, history: bool = True) -> None:
+        """The people in the demo directory, both admins' authenticators set up already, and
+        (unless `history` is false) a month of the help desk's history for the admins' Home."""
         now = self.runtime.deps.clock.now()
+        if history:
+            admins = [p.id for p in self.workspace.people.values() if p.role == "admin"]
+            guide = self.runtime.deps.walks.guide
+            walks, requests = await seed_history(self.runtime.engine, guide, TEAM_ID, admins, now)
+            log.info("sandbox: a month of history, %d walks and %d requests", walks, requests)
         for person in self.workspace.people.values():
             known = new_demo_user(person.email, person.name)
             await self.directory.save_demo_user(

@@ -42,7 +42,13 @@ def _missing_browser() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def sandbox_args() -> list[str]:
+    """The stories start from an empty help desk (a module may ask for the month of history)."""
+    return ["--no-history"]
+
+
+@pytest.fixture(scope="module")
+def sandbox_url(tmp_path_factory: pytest.TempPathFactory, sandbox_args: list[str]) -> Iterator[str]:
     """`mfa-helpdesk sandbox` as a person starts it: its own process, no settings at all."""
     missing = _missing_browser()
     if missing:
@@ -61,7 +67,7 @@ def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("sandbox")
     log = (folder / "sandbox.log").open("w")
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "bot", "sandbox", "--port", str(port)],
+        [sys.executable, "-m", "bot", "sandbox", "--port", str(port), *sandbox_args],
         cwd=folder,
         env=env,
         stdout=log,
