@@ -24,10 +24,12 @@ RUN /opt/mfa-helpdesk/bin/pip uninstall --yes msgraph-sdk pip \
 
 FROM python:3.12-slim
 # The interpreter never writes bytecode at run time (the root file system may be read-only:
-# everything was compiled in the build stage) and logs leave unbuffered.
+# everything was compiled in the build stage) and logs leave unbuffered; the charts' font cache
+# goes to /tmp (writable: an emptyDir or tmpfs).
 ENV PATH=/opt/mfa-helpdesk/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    MPLCONFIGDIR=/tmp/matplotlib \
     PORT=3000
 RUN groupadd --system --gid 10001 mfa \
     && useradd --system --uid 10001 --gid mfa --home-dir /app --shell /usr/sbin/nologin mfa \

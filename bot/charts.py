@@ -1,8 +1,8 @@
 """The help desk's pictures, as PNG: walks by outcome per day, and the time to resolve, this period
 against the one before.
 
-matplotlib (with numpy) costs a replica some 40 MB and half a second to import, so it is loaded on
-the first picture drawn, not when the bot starts: most replicas never draw one.
+matplotlib (with numpy) costs a replica some 48 MB and half a second to import, so it is loaded
+with the first picture drawn, not when the bot starts: most replicas never draw one.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -644,3 +645,32 @@ def test_the_overlay_in_docs_deploy_renders_and_validates(tmp_path: Path, metric
     assert serving["DATABASE_URL"].endswith(":s3cret@db/mfa_helpdesk")
     assert "MIGRATION_DATABASE_URL" not in serving
     _job_applies_alone(objects)
+
+
+def _served_series() -> set[str]:
+    """Every series name GET /metrics can show (counters' _total, histograms' _bucket, ...)."""
+    from bot.metrics import Metrics
+
+    metrics = Metrics()
+    metrics.help_requests.labels("open").set(0)  # a labelled family shows samples once used
+    names = set()
+    for family in metrics.registry.collect():
+        names.add(family.name)
+        names.update(f"{family.name}{suffix}" for suffix in ("_total", "_bucket", "_count", "_sum"))
+    return names
+
+
+def test_the_grafana_dashboard_and_the_alerts_ask_only_for_series_the_bot_serves() -> None:
+    dashboard = json.loads((DEPLOY / "grafana" / "mfa-helpdesk.json").read_text())
+    expressions = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    assert len(expressions) >= 10
+    ids = [panel["id"] for panel in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+    guide = (ROOT / "docs" / "deploy.md").read_text().splitlines()
+    alerts = "\n".join(line for line in guide if "expr:" in line)  # the example alert rules
+    asked = set(re.findall(r"mfa_helpdesk_[a-z_]+", " ".join(expressions) + alerts))
+    served = _served_series()
+    assert asked, "no series found"
+    assert asked <= served, asked - served
+    # Every panel reads through the dashboard's data source variable, never a fixed one.
+    assert all(panel["datasource"]["uid"] == "${datasource}" for panel in dashboard["panels"])
