@@ -443,6 +443,7 @@ async def build_runtime(
             provider_name,
             settings.it_contact,
             settings.teams_security_channel,
+            insights,
         )
         teams = _serve_teams(teams_config, teams_deps, outbound, http, clock)
     endpoint = MetricsEndpoint(

@@ -1,5 +1,6 @@
-"""The IT admin's own words to the bot in Teams: "pending" (the requests in progress) and
-"enroll" (an authenticator for approvals, set up in their personal chat only)."""
+"""The IT admin's own words to the bot in Teams: "pending" (the requests in progress), "stats"
+(the help desk's figures) and "enroll" (an authenticator for approvals, set up in their personal
+chat only)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from bot.domain.errors import (
     StorageUnavailableError,
 )
 from bot.domain.helpdesk import Helpdesk
+from bot.domain.insights import PeriodError
 from bot.domain.platform import Platform
 from bot.domain.requests import HelpRequest
 from bot.domain.stepup import StepUpOffError, WrongCodeError
+from bot.report import Names
 from teams.cards.helpdesk import (
     build_answer_sent,
     build_ask_view,
@@ -27,6 +30,7 @@ from teams.cards.helpdesk import (
     build_request_card,
 )
 from teams.cards.helpdesk import refusal_text as card_refusal
+from teams.cards.insights import build_stats
 from teams.cards.text import escape
 from teams.decisions import UNSEEN, card_names
 from teams.deps import TeamsDeps
@@ -45,6 +49,7 @@ def register(router: Router, deps: TeamsDeps, helpdesk: Helpdesk) -> None:
     routes = AdminRoutes(deps, helpdesk)
     router.word(("pending", "list"), routes.handle_pending)
     router.word(("enroll", "enrol"), routes.handle_enroll)
+    router.word(("stats", "figures"), routes.handle_stats)
     router.action(Verb.ENROLL_CONFIRM, EnrollData, routes.handle_enroll_confirm)
     router.action(Verb.ON_IT, RequestData, routes.handle_on_it)
     router.action(Verb.ASK, RequestData, routes.handle_ask)
@@ -73,6 +78,27 @@ class AdminRoutes:
         listed = [(request, _link(request, turn.origin.tenant_id)) for request in requests]
         names = await self.deps.addresses.names(request.requester_id for request in requests)
         await turn.send_card(build_pending(listed, self.deps.walks.guide, names))
+
+    async def handle_stats(self, turn: Turn, text: str) -> None:
+        """ "stats [period]": the help desk's figures of this tenant, in personal chat only."""
+        insights = self.deps.insights
+        if insights is None:
+            return
+        if not turn.origin.personal:
+            await turn.send_text(escape(PERSONAL_ONLY))
+            return
+        try:
+            await self.helpdesk.require_admin(turn.user_id)
+            period = insights.asked(" ".join(text.split()[1:]))
+            this, before = await insights.compared(period, turn.origin.tenant_id)
+        except PeriodError as error:
+            await turn.send_card(build_notice(escape(str(error).replace("`", ""))))
+            return
+        except HelpdeskError as error:
+            await turn.send_card(build_notice(_refused(error)))
+            return
+        admins = await self.deps.addresses.names(this.approvals_by_admin)
+        await turn.send_card(build_stats(this, before, Names(self.deps.walks.guide), admins))
 
     async def handle_enroll(self, turn: Turn, text: str) -> None:
         """The QR code, the key and the code inputs, in the admin's personal chat only."""

@@ -211,7 +211,7 @@ def build_teams(
         decisions.register(router, deps, deps.helpdesk)
         admin.register(router, deps, deps.helpdesk)
     else:
-        router.word(("pending", "enroll"), _unconfigured)
+        router.word(("pending", "enroll", "stats"), _unconfigured)
     _attach(application, router, deps)
     adapter.on_turn_error = _turn_failed
     keys = None if config.anonymous else OpenIdKeys(config.openid_metadata_url, http, clock)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.helpdesk import Helpdesk
+from bot.domain.insights import Insights
 from bot.domain.ports import Clock
 from bot.domain.repositories import EventLedger
 from bot.domain.walks import Walks
@@ -25,3 +26,4 @@ class TeamsDeps:
     provider: str = ""  # the identity provider's name, as the request card shows it
     it_contact: str | None = None  # IT_CONTACT as typed, None when unset (a notice names it)
     security_channel: str | None = None  # TEAMS_SECURITY_CHANNEL: alerts are claimed there too
+    insights: Insights | None = None  # the figures, with a help desk

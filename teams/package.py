@@ -25,6 +25,7 @@ ZIP_NAME = "mfa-helpdesk-teams.zip"
 COMMANDS = (
     ("help", "Show the topics I can help with"),
     ("pending", "IT admins: the requests waiting for a decision"),
+    ("stats", "IT admins: the help desk's figures for the week (or stats month)"),
     ("enroll", "IT admins: set up your authenticator for approvals"),
 )
 
