@@ -30,13 +30,15 @@ from bot.domain.requests import (
 from storage.audit import append_audit
 from storage.engine import single_statements
 from storage.models import ActionRow, AuditRow, HelpRequestRow
+from storage.posting import SqlChannelTurns
 
 _ACTIVE_VALUES = [status.value for status in ACTIVE]
 _REQUESTS: Table = HelpRequestRow.__table__  # type: ignore[assignment]
 
 
-class SqlRequestRepository:
-    """Requests in `help_requests`, actions in `request_actions`, audit in `audit_log`."""
+class SqlRequestRepository(SqlChannelTurns):
+    """Requests in `help_requests`, actions in `request_actions`, audit in `audit_log`; channel
+    turns in `channel_turns` (storage.posting)."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions

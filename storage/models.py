@@ -246,3 +246,16 @@ class ContactRow(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(320), default="")
     updated_at: Mapped[datetime | None]
+
+
+class ChannelTurnRow(Base):
+    """A chat channel's posting turn, shared by the replicas (migration 0011): the earliest
+    time of its next post, and who posts its waiting cards until when."""
+
+    __tablename__ = "channel_turns"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(CHANNEL_ID), primary_key=True)
+    not_before: Mapped[datetime]
+    holder: Mapped[str | None] = mapped_column(String(80))
+    held_until: Mapped[datetime | None]

@@ -12,16 +12,19 @@ from bot.domain.errors import AlreadyOpenError, AlreadySubmittedError
 from bot.domain.identity import ResetAction
 from bot.domain.requests import ACTIVE, AuditEntry, Card, HelpRequest, Intake, Status
 from storage.memory.actions import MemoryActions
+from storage.memory.posting import MemoryChannelTurns
 from storage.memory.tables import Tables
 
 Condition = Callable[[HelpRequest], bool]
 
 
-class MemoryRequestRepository(MemoryActions):
-    """Requests, their actions and the audit log in dicts; every change is conditional."""
+class MemoryRequestRepository(MemoryActions, MemoryChannelTurns):
+    """Requests, their actions and the audit log in dicts; every change is conditional; and the
+    channels' posting turns (storage.memory.posting)."""
 
     def __init__(self) -> None:
-        super().__init__(Tables())
+        MemoryActions.__init__(self, Tables())
+        MemoryChannelTurns.__init__(self)
 
     async def create_request(
         self, request: HelpRequest, audit: AuditEntry, announcing_at: datetime | None = None

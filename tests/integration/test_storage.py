@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -455,3 +455,35 @@ async def _0010_up_and_down(engine: AsyncEngine) -> None:
     assert "callback_at" not in await _columns(engine, "help_requests")
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT id FROM help_requests"))).scalars().all() == [1]
+
+
+async def test_0011_adds_the_channel_turns_and_its_downgrade_drops_them(
+    engine: AsyncEngine,
+) -> None:
+    try:
+        await _0011_up_and_down(engine)
+    finally:  # the next test finds the schema it expects, whatever happened here
+        async with engine.begin() as conn:
+            await conn.run_sync(_at("head"))
+
+
+async def _0011_up_and_down(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(_at("0010_admin"))
+    assert "channel_turns" not in await _tables(engine)
+    async with engine.begin() as conn:
+        await conn.run_sync(_at("head"))
+    assert await _columns(engine, "channel_turns") == {
+        "platform",
+        "channel_id",
+        "not_before",
+        "holder",
+        "held_until",
+    }
+    repo = SqlRequestRepository(session_factory(engine))
+    at = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    assert await repo.take_channel(Platform.SLACK, "C0DESK", "p1:a", at, at)
+    assert await repo.reserve_post(Platform.SLACK, "C0DESK", at, timedelta(seconds=1)) == at
+    async with engine.begin() as conn:
+        await conn.run_sync(_at("0010_admin"))
+    assert "channel_turns" not in await _tables(engine)
