@@ -104,6 +104,11 @@ class RequestRepository(ChannelTurns, Protocol):
     async def requests_in(self, statuses: frozenset[Status]) -> list[HelpRequest]:
         """Requests in these states, oldest first."""
 
+    async def cards_to_post(self, platform: Platform) -> list[HelpRequest]:
+        """The platform's open requests whose card is not posted, in number order; no request
+        stored later with a lower number shows up after this answer (ids are handed out before
+        their requests are stored, and stored requests may commit out of order)."""
+
     async def claim_announcement(
         self, request_id: int, now: datetime, stale: datetime, owner: str
     ) -> bool:

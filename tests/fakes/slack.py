@@ -71,6 +71,7 @@ class FakeSlack:
         self.post_interval_s: float | None = None
         self._last_post: dict[str, float] = {}
         self.too_soon: list[Call] = []
+        self.posted_at: dict[tuple[str, str], float] = {}  # (channel, ts) -> when it arrived
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._sockets: list[web.WebSocketResponse] = []
         self.socket_connected = asyncio.Event()
@@ -208,6 +209,8 @@ class FakeSlack:
             self.violations.append(f"unknown method {method}")
             return web.json_response({"ok": False, "error": "unknown_method"})
         body = handler(params)
+        if method == "chat.postMessage" and body.get("ok"):
+            self.posted_at[(body["channel"], body["ts"])] = call.at
         return web.json_response(body)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from enum import Enum
 
 from bot.domain.helpdesk.config import ANNOUNCE_LEASE
-from bot.domain.helpdesk.core import OPEN, Core
+from bot.domain.helpdesk.core import Core
 from bot.domain.helpdesk.leases import ClaimLostError, heartbeat
 from bot.domain.platform import Platform
 from bot.domain.ports import Clock
@@ -160,8 +160,4 @@ class CardQueue:
 
     async def _waiting(self, platform: Platform) -> list[HelpRequest]:
         """The platform's open requests without a card, oldest first."""
-        return [
-            request
-            for request in await self._core.requests.requests_in(OPEN)
-            if request.message_ts is None and request.platform is platform
-        ]
+        return await self._core.requests.cards_to_post(platform)
