@@ -87,7 +87,7 @@ async def until_cards(fake: FakeSlack, count: int, limit_s: float) -> None:
         await asyncio.sleep(0.1)
 
 
-def check_burst(fake: FakeSlack, users: list[str]) -> None:
+def check_burst(fake: FakeSlack, users: list[str], interval_s: float = INTERVAL_S) -> None:
     """All cards once, in request order; everyone told once, before the cards caught up."""
     posted = cards(fake)
     assert [number for number, _ in posted] == list(range(1, len(users) + 1))
@@ -100,7 +100,7 @@ def check_burst(fake: FakeSlack, users: list[str]) -> None:
     assert last_told < posted[-1][1]
     assert sum(1 for _, at in posted if at <= last_told) < len(users) // 2
     accepted = [at for _, at in posted]
-    assert all(b - a >= INTERVAL_S for a, b in itertools.pairwise(accepted))
+    assert all(b - a >= interval_s for a, b in itertools.pairwise(accepted))
 
 
 async def test_a_burst_posts_every_card_once_in_order_and_tells_everyone_at_once(
