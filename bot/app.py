@@ -29,7 +29,7 @@ from bot.clock import SystemClock
 from bot.domain.frontends import FrontEnd, FrontEnds
 from bot.domain.guide import Guide
 from bot.domain.helpdesk import Helpdesk, HelpdeskConfig
-from bot.domain.helpdesk.posting import POST_EVERY, ChannelPacer
+from bot.domain.helpdesk.posting import ChannelPacer
 from bot.domain.identity import IdentityProvider
 from bot.domain.platform import Platform
 from bot.domain.ports import Clock, Mailer, WorkKind
@@ -368,6 +368,7 @@ async def build_runtime(
         provider = MeteredProvider(directory, metrics)
         provider_name = provider.name
         stepup = StepUp(SqlAuthenticatorStore(sessions), box, clock, metrics) if box else None
+        pacer = _pacer(settings, requests)
         front_ends = FrontEnds(
             {
                 **_slack_front_end(
@@ -377,10 +378,17 @@ async def build_runtime(
                     guide,
                     provider.name,
                     clock,
-                    _pacer(settings, requests),
+                    pacer,
                 ),
                 **_teams_front_end(
-                    settings, outbound, addresses, guide, provider.name, http, clock
+                    settings,
+                    outbound,
+                    addresses,
+                    guide,
+                    provider.name,
+                    http,
+                    clock,
+                    pacer,
                 ),
             }
         )
@@ -511,7 +519,10 @@ def teams_config_of(settings: Settings) -> TeamsConfig:
 def _pacer(settings: Settings, requests: SqlRequestRepository) -> ChannelPacer:
     """Spacing of the posts to each help-desk channel, shared by the replicas through the
     database, on wall-clock time (whatever clock the rest of the bot is given)."""
-    every = {**POST_EVERY, Platform.SLACK: timedelta(seconds=settings.helpdesk_post_interval)}
+    every = {
+        Platform.SLACK: timedelta(seconds=settings.helpdesk_post_interval),
+        Platform.TEAMS: timedelta(seconds=settings.teams_post_interval),
+    }
     return ChannelPacer(requests, SystemClock(), every)
 
 
@@ -575,6 +586,7 @@ def _teams_front_end(
     provider: str,
     http: aiohttp.ClientSession,
     clock: Clock,
+    pacer: ChannelPacer,
 ) -> dict[Platform, FrontEnd]:
     """Teams' answers to the core's ports, when Teams is served."""
     if outbound is None:
@@ -601,6 +613,7 @@ def _teams_front_end(
         settings.it_contact,
         security_channel=settings.teams_security_channel,
         hours=settings.helpdesk_hours,
+        pacer=pacer,
     )
     if not settings.teams_security_channel:
         log.warning(

@@ -171,6 +171,7 @@ def bot_env(fake_slack: FakeSlack, database_url: str) -> dict[str, Any]:
         # The fake Slack takes posts as fast as they come unless a test limits them (and sets
         # this): no spacing, so that the tests do not wait a second per post.
         "helpdesk_post_interval": 0,
+        "teams_post_interval": 0,
     }
 
 

@@ -19,9 +19,6 @@ from bot.domain.requests import HelpRequest
 
 log = logging.getLogger(__name__)
 
-# Slack allows about one message a second in a channel (short bursts aside); the Bot Connector
-# about 60 in 30 seconds in a Teams conversation.
-POST_EVERY = {Platform.SLACK: timedelta(seconds=1), Platform.TEAMS: timedelta(seconds=0.5)}
 # How long the queue waits before looking again at a card whose claim another worker holds (its
 # employee being told of it, or a worker that died: its claim runs out after ANNOUNCE_LEASE).
 CLAIMED_RETRY_S = 0.5
