@@ -10,16 +10,22 @@ import time
 from typing import Any
 
 import pytest
+from sqlalchemy import text as sql
 
+from bot.app import Runtime
+from bot.domain.helpdesk import ANNOUNCE_LEASE
 from bot.guide import load_guide
 from handlers.blocks.helpdesk import build_contact_modal
 from handlers.ids import ActionId, FieldId
+from tests.conftest import FixedClock
 from tests.driver import SlackDriver, submission
 from tests.fakes.slack import FakeSlack
+from tests.scenario.test_announce_claim import other, other_clock
 from tests.scenario.test_helpdesk import ADMIN, DESK, _request, _thread, second_replica
 from tests.scenario.test_helpdesk import bot_env as helpdesk_env
 
-__all__ = ["second_replica"]  # the help desk's second replica, used here as it is
+# The second replica, and one whose clock the tests move on: used here as they are.
+__all__ = ["other", "other_clock", "second_replica"]
 
 INTERVAL_S = 0.25  # Slack's one post a second, shortened for the test (the bot told the same)
 FORM = "application/x-www-form-urlencoded"
@@ -155,3 +161,29 @@ def _desk_posts(fake: FakeSlack, since: int) -> list[Any]:
         for call in fake.calls[since:]
         if call.method == "chat.postMessage" and call.params.get("channel") == DESK
     ]
+
+
+async def test_a_replica_hung_past_its_turn_leaves_the_cards_to_the_one_that_took_over(
+    slack: SlackDriver, other: Runtime, other_clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    users = employees(fake_slack, 3)
+    fake_slack.hold("users.info")  # Slack hangs while this replica reads the first profile
+    await send_forms([slack], users)
+    deadline = time.monotonic() + 10
+    while not fake_slack.calls_to("users.info"):
+        assert time.monotonic() < deadline, "the first card's posting did not start"
+        await asyncio.sleep(0.05)
+    # Past the turn's lease (by the other replica's clock) its housekeeping takes the queue over.
+    other_clock.advance(seconds=ANNOUNCE_LEASE.total_seconds() + 10)
+    takeover = asyncio.create_task(other.housekeeping_once())
+    while len(fake_slack.calls_to("users.info")) < 2:
+        assert time.monotonic() < deadline, "the other replica did not take the queue over"
+        await asyncio.sleep(0.05)
+    fake_slack.release()
+    await takeover
+    await slack.settle()
+    assert [number for number, _ in cards(fake_slack)] == [1, 2, 3]
+    assert len([key for key in fake_slack.messages if key[0] == DESK]) == 3
+    async with slack.runtime.engine.connect() as conn:
+        owners = (await conn.execute(sql("SELECT announce_owner FROM help_requests"))).scalars()
+        assert {owner.split(":")[0] for owner in owners} == {other.deps.helpdesk.lease_holder}  # type: ignore[union-attr]

@@ -126,7 +126,7 @@ class CardQueue:
         lease_s = lease.total_seconds()
         try:
             async with heartbeat(renew, lease_s / 3, what, lease_s=lease_s):
-                return await self._post_waiting(platform, owner)
+                return await self._post_waiting(platform, owner, renew)
         except ClaimLostError:
             log.warning("%s were taken over by another replica", what)
             return False
@@ -139,14 +139,20 @@ class CardQueue:
             except Exception:  # its lease runs out instead
                 log.exception("could not let go of %s", what)
 
-    async def _post_waiting(self, platform: Platform, owner: str) -> bool:
-        """Post the waiting cards, oldest first, until none is left (True) or shutdown begins."""
+    async def _post_waiting(
+        self, platform: Platform, owner: str, renew: Callable[[], Awaitable[bool]]
+    ) -> bool:
+        """Post the waiting cards, oldest first, until none is left (True) or shutdown begins;
+        the turn is renewed before each card (ClaimLostError once another replica has it: a
+        replica that hung past its lease must not post beside the one that took over)."""
         core = self._core
         while not core.stopping:
             waiting = await self._waiting(platform)
             if not waiting:
                 return True
             for request in waiting:
+                if not await renew():
+                    raise ClaimLostError(f"the {platform.value} help-desk channel's cards")
                 while await self._post(request, owner) is Posted.CLAIMED:
                     if core.stopping:
                         return False
