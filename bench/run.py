@@ -536,6 +536,9 @@ def main() -> None:
         "SLACK_API_URL": f"{slack}/api/",
         "LOG_LEVEL": "WARNING",
         "HELPDESK_CHANNEL": "C0DESK",
+        # The fast Slack takes posts as fast as they come: the bot's own cost is measured, not
+        # Slack's one post a second per channel.
+        "HELPDESK_POST_INTERVAL": "0",
         "IT_ADMIN_USERS": "UADMIN",
         "IDENTITY_PROVIDER": "demo",
         "STEPUP_KEY": new_key(),

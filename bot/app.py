@@ -29,6 +29,7 @@ from bot.clock import SystemClock
 from bot.domain.frontends import FrontEnd, FrontEnds
 from bot.domain.guide import Guide
 from bot.domain.helpdesk import Helpdesk, HelpdeskConfig
+from bot.domain.helpdesk.posting import ChannelPacer
 from bot.domain.hours import OfficeHours
 from bot.domain.identity import IdentityProvider
 from bot.domain.insights import Insights
@@ -364,17 +365,34 @@ async def build_runtime(
     outbound = build_outbound(teams_config, http, clock) if settings.serves_teams else None
     addresses = Addresses(SqlContactBook(sessions), clock)
     helpdesk, provider_name, insights = None, "", None
+    requests = SqlRequestRepository(sessions)
     if settings.has_helpdesk:
         insights = Insights(SqlInsights(engine), clock, _office_hours(settings), SqlBoards(engine))
         directory = await build_provider(settings, sessions, clock, http)
         provider = MeteredProvider(directory, metrics)
         provider_name = provider.name
         stepup = StepUp(SqlAuthenticatorStore(sessions), box, clock, metrics) if box else None
+        pacer = _pacer(settings, requests)
         front_ends = FrontEnds(
             {
-                **_slack_front_end(settings, client, replier, guide, provider.name, clock),
+                **_slack_front_end(
+                    settings,
+                    client,
+                    replier,
+                    guide,
+                    provider.name,
+                    clock,
+                    pacer,
+                ),
                 **_teams_front_end(
-                    settings, outbound, addresses, guide, provider.name, http, clock
+                    settings,
+                    outbound,
+                    addresses,
+                    guide,
+                    provider.name,
+                    http,
+                    clock,
+                    pacer,
                 ),
             }
         )
@@ -390,7 +408,7 @@ async def build_runtime(
                 action_lease=settings.action_lease,
                 password_url=str(settings.manage_settings_url),
             ),
-            SqlRequestRepository(sessions),
+            requests,
             walks,
             provider,
             front_ends,
@@ -504,6 +522,33 @@ def teams_config_of(settings: Settings) -> TeamsConfig:
     )
 
 
+def _pacer(settings: Settings, requests: SqlRequestRepository) -> ChannelPacer:
+    """Spacing of the posts to each help-desk channel, shared by the replicas through the
+    database, on wall-clock time (whatever clock the rest of the bot is given)."""
+    every = {
+        Platform.SLACK: timedelta(seconds=settings.helpdesk_post_interval),
+        Platform.TEAMS: timedelta(seconds=settings.teams_post_interval),
+    }
+    return ChannelPacer(requests, SystemClock(), every)
+
+
+def _channel_replier(client: AsyncWebClient) -> Replier:
+    """Posts to channels through a copy of `client` that lets a 429 through to the caller
+    instead of sleeping on it (the pacer makes every replica wait); connection errors are still
+    retried."""
+    handlers_for_channels: list[AsyncRetryHandler] = [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2)
+    ]
+    channels = AsyncWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        session=client.session,
+        retry_handlers=handlers_for_channels,
+        timeout=client.timeout,
+    )
+    return Replier(channels, handlers_for_channels)
+
+
 def _slack_front_end(
     settings: Settings,
     client: AsyncWebClient,
@@ -511,6 +556,7 @@ def _slack_front_end(
     guide: Guide,
     provider: str,
     clock: Clock,
+    pacer: ChannelPacer,
 ) -> dict[Platform, FrontEnd]:
     """Slack's answers to the core's ports, when Slack is served."""
     if not settings.serves_slack:
@@ -531,6 +577,8 @@ def _slack_front_end(
         escape_mrkdwn(settings.it_contact) if settings.it_contact else None,
         settings.security_channel,
         escape_mrkdwn(settings.helpdesk_hours) if settings.helpdesk_hours else None,
+        pacer=pacer,
+        channel_replier=_channel_replier(client),
     )
     people = SlackPeople(client, settings.manager_profile_field)
     return {Platform.SLACK: FrontEnd(notifier, roster, people)}
@@ -544,6 +592,7 @@ def _teams_front_end(
     provider: str,
     http: aiohttp.ClientSession,
     clock: Clock,
+    pacer: ChannelPacer,
 ) -> dict[Platform, FrontEnd]:
     """Teams' answers to the core's ports, when Teams is served."""
     if outbound is None:
@@ -570,6 +619,7 @@ def _teams_front_end(
         settings.it_contact,
         security_channel=settings.teams_security_channel,
         hours=settings.helpdesk_hours,
+        pacer=pacer,
     )
     if not settings.teams_security_channel:
         log.warning(

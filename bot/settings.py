@@ -111,6 +111,12 @@ class Settings(BaseSettings):
 
     action_lease: timedelta = timedelta(seconds=60)
     shutdown_timeout: timedelta = timedelta(seconds=10)
+    # Seconds between posts in a Slack help-desk or security channel, across all replicas
+    # (Slack allows about one a second); 0 spaces nothing.
+    helpdesk_post_interval: float = Field(default=1.0, ge=0, le=60)
+    # The same in a Teams help-desk or security channel (the Bot Connector allows about 60
+    # messages in 30 seconds per conversation).
+    teams_post_interval: float = Field(default=0.5, ge=0, le=60)
 
     # The bot's address as the internet reaches it (https), for the guide's pictures in Slack.
     public_url: AnyHttpUrl | None = None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -14,7 +15,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import wording
 from bot.domain.guide import Guide
+from bot.domain.helpdesk.posting import ChannelPacer
 from bot.domain.notices import Notice, RequestChanged, RequesterAnswered, RequesterAsked
+from bot.domain.platform import Platform
 from bot.domain.ports import Clock
 from bot.domain.requests import (
     ENDS_CANCELLING,
@@ -42,6 +45,8 @@ log = logging.getLogger(__name__)
 
 USERGROUP_FRESH = timedelta(minutes=1)
 USERGROUP_STALE_LIMIT = timedelta(minutes=10)
+# How many times a post to a channel is refused for coming too soon (429) before it fails.
+RATE_LIMITED_TRIES = 5
 
 
 class SlackAdminRoster:
@@ -166,7 +171,11 @@ class SlackPeople:
 
 
 class SlackNotifier:
-    """Keeps the request's card current, writes its thread, and DMs the employee."""
+    """Keeps the request's card current, writes its thread, and DMs the employee.
+
+    Posts to the help-desk and security channels wait their turn (`pacer`, shared by the
+    replicas) and go through `channel_replier`, whose client does not sleep on a 429 by itself:
+    a 429 puts every replica's next post to that channel back by its Retry-After."""
 
     def __init__(
         self,
@@ -177,8 +186,13 @@ class SlackNotifier:
         it_contact: str | None,
         security_channel: str | None = None,
         hours: str | None = None,
+        *,
+        pacer: ChannelPacer | None = None,
+        channel_replier: Replier | None = None,
     ) -> None:
         self._replier = replier
+        self._pacer = pacer
+        self._posts = channel_replier or replier
         self._channel = channel_id
         self._security_channel = security_channel
         self._guide = guide
@@ -189,8 +203,32 @@ class SlackNotifier:
     async def post_request(self, request: HelpRequest, actions: list[ActionItem]) -> Card:
         """Post the card; where it is."""
         card = build_request_card(request, actions, self._guide, self._provider)
-        ts = await self._replier.post(self._channel, card)
+        ts = await self._in_channel(self._channel, lambda: self._posts.post(self._channel, card))
         return Card(self._channel, ts)
+
+    async def _in_channel(self, channel: str, post: Callable[[], Awaitable[str]]) -> str:
+        """Make a post to a channel in its turn; on a 429, have every replica hold off for the
+        Retry-After, then try again (RATE_LIMITED_TRIES in all). The post's ts."""
+        pacer = self._pacer
+        for attempt in range(1, RATE_LIMITED_TRIES + 1):
+            if pacer is not None:
+                await pacer.wait_turn(Platform.SLACK, channel)
+            try:
+                ts = await post()
+            except SlackApiError as exc:
+                if exc.response.status_code != 429 or attempt == RATE_LIMITED_TRIES:
+                    raise
+                retry_after = _retry_after(exc)
+                log.info("Slack asked to wait %ss before posting in %s", retry_after, channel)
+                if pacer is not None:
+                    await pacer.limited(Platform.SLACK, channel, retry_after)
+                if pacer is None or not pacer.paces(Platform.SLACK):
+                    await asyncio.sleep(retry_after)
+                continue
+            if pacer is not None:
+                await pacer.posted(Platform.SLACK, channel)
+            return ts
+        raise AssertionError("unreachable")
 
     async def tell(self, notice: Notice) -> str | None:
         """A request's change on its card, thread and DM (for a new request, where its DM is);
@@ -223,7 +261,7 @@ class SlackNotifier:
             note = build_thread_note(request, change, actor, actions)
             if note is not None:
                 failures += await _attempt(
-                    "write the thread", self._replier.post_text(channel, note, thread_ts=ts)
+                    "write the thread", self._in_thread_of(channel, ts, note)
                 )
         employee = build_employee_notice(request, change, actions, self._it_contact, self._hours)
         sent: list[str] = []
@@ -261,7 +299,13 @@ class SlackNotifier:
     async def _in_thread(self, request: HelpRequest, text: str) -> None:
         """A line in the request card's thread (none before the card is posted)."""
         if request.channel_id and request.message_ts:
-            await self._replier.post_text(request.channel_id, text, thread_ts=request.message_ts)
+            await self._in_thread_of(request.channel_id, request.message_ts, text)
+
+    async def _in_thread_of(self, channel: str, ts: str, text: str) -> str:
+        """A line in the thread of the message at `ts`, in the channel's turn; its ts."""
+        return await self._in_channel(
+            channel, lambda: self._posts.post_text(channel, text, thread_ts=ts)
+        )
 
     async def ask_manager(self, request: HelpRequest, manager_id: str) -> None:
         """DM the manager a yes/no question about the request."""
@@ -276,10 +320,7 @@ class SlackNotifier:
         failure: Exception | None = None
         for channel in channels:
             try:
-                if isinstance(message, str):
-                    await self._replier.post_text(channel, message)
-                else:
-                    await self._replier.post(channel, message)
+                await self._in_channel(channel, _poster(self._posts, channel, message))
             except Exception as exc:  # an alert must still reach security if the desk's fails
                 failure = failure or exc
         if failure is not None:
@@ -301,6 +342,24 @@ class SlackNotifier:
             return None
         zone = (response.get("user") or {}).get("tz")
         return str(zone) if zone else None
+
+
+def _poster(replier: Replier, channel: str, message: Message | str) -> Callable[[], Awaitable[str]]:
+    """A post of `message` (a line of text or a message) to `channel`, to make later."""
+    if isinstance(message, str):
+        return lambda: replier.post_text(channel, message)
+    return lambda: replier.post(channel, message)
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    """The seconds a 429 asks to wait (Retry-After), 1 when it does not say."""
+    value = (exc.response.headers or {}).get("Retry-After", "1")
+    if isinstance(value, list):  # the headers as slack_sdk's retry handlers see them
+        value = value[0] if value else "1"
+    try:
+        return max(float(value), 0.0)
+    except (TypeError, ValueError):
+        return 1.0
 
 
 class NoticeError(Exception):

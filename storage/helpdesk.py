@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, func, null, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, func, null, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -30,13 +30,15 @@ from bot.domain.requests import (
 from storage.audit import append_audit
 from storage.engine import single_statements
 from storage.models import ActionRow, AuditRow, HelpRequestRow
+from storage.posting import SqlChannelTurns
 
 _ACTIVE_VALUES = [status.value for status in ACTIVE]
 _REQUESTS: Table = HelpRequestRow.__table__  # type: ignore[assignment]
 
 
-class SqlRequestRepository:
-    """Requests in `help_requests`, actions in `request_actions`, audit in `audit_log`."""
+class SqlRequestRepository(SqlChannelTurns):
+    """Requests in `help_requests`, actions in `request_actions`, audit in `audit_log`; channel
+    turns in `channel_turns` (storage.posting)."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -123,6 +125,25 @@ class SqlRequestRepository:
             rows = await session.scalars(
                 select(HelpRequestRow)
                 .where(HelpRequestRow.status.in_([s.value for s in statuses]))
+                .order_by(HelpRequestRow.id)
+            )
+            return [_request(row) for row in rows]
+
+    async def cards_to_post(self, platform: Platform) -> list[HelpRequest]:
+        async with self._sessions.begin() as session:
+            if self._transactions.dialect.name == "postgresql":
+                # Numbers come from a sequence, and a request stored after another may commit
+                # first: waiting for the requests being stored (their transactions hold ROW
+                # EXCLUSIVE) means no lower number can show up after this read. Stores wait
+                # for this one read only. SQLite stores one request at a time.
+                await session.execute(text("LOCK TABLE help_requests IN SHARE MODE"))
+            rows = await session.scalars(
+                select(HelpRequestRow)
+                .where(
+                    HelpRequestRow.status == Status.OPEN.value,
+                    HelpRequestRow.message_ts.is_(None),
+                    HelpRequestRow.platform == platform.value,
+                )
                 .order_by(HelpRequestRow.id)
             )
             return [_request(row) for row in rows]

@@ -266,3 +266,16 @@ class InsightBoardRow(Base):
     pictures: Mapped[list[str]] = mapped_column(JSON, default=list)
     drawn_at: Mapped[datetime | None]
     drawing_until: Mapped[datetime | None]
+
+
+class ChannelTurnRow(Base):
+    """A chat channel's posting turn, shared by the replicas (migration 0012): the earliest
+    time of its next post, and who posts its waiting cards until when."""
+
+    __tablename__ = "channel_turns"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(CHANNEL_ID), primary_key=True)
+    not_before: Mapped[datetime]
+    holder: Mapped[str | None] = mapped_column(String(80))
+    held_until: Mapped[datetime | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -16,7 +16,9 @@ from microsoft_agents.activity import Activity
 from bot import wording
 from bot.domain.contacts import Contact
 from bot.domain.guide import Guide
+from bot.domain.helpdesk.posting import ChannelPacer
 from bot.domain.notices import Notice, RequestChanged, RequesterAnswered, RequesterAsked
+from bot.domain.platform import Platform
 from bot.domain.ports import Clock
 from bot.domain.requests import (
     ENDS_CANCELLING,
@@ -184,9 +186,12 @@ class TeamsNotifier:
         it_contact: str | None,
         security_channel: str | None = None,
         hours: str | None = None,
+        *,
+        pacer: ChannelPacer | None = None,
     ) -> None:
         self._connector = connector
         self._addresses = addresses
+        self._pacer = pacer  # spaces the posts to the help-desk and security channels
         self._channel = channel_id
         self._security_channel = security_channel
         self._guide = guide
@@ -202,10 +207,22 @@ class TeamsNotifier:
         card = build_request_card(
             request, actions, self._guide, self._provider, names, unreachable=unreachable
         )
-        posted = await self._connector.start_thread(
-            service_url, tenant, self._channel, card_message(card)
+        posted = await self._paced(
+            self._channel,
+            lambda: self._connector.start_thread(
+                service_url, tenant, self._channel, card_message(card)
+            ),
         )
         return Card(self._channel, posted.activity_id)
+
+    async def _paced[R](self, channel: str, post: Callable[[], Awaitable[R]]) -> R:
+        """Make a post to a channel in its turn (shared by the replicas)."""
+        if self._pacer is None:
+            return await post()
+        await self._pacer.wait_turn(Platform.TEAMS, channel)
+        posted = await post()
+        await self._pacer.posted(Platform.TEAMS, channel)
+        return posted
 
     async def tell(self, notice: Notice) -> str | None:
         """A request's change on its card, in its thread and to its employee (for a new request,
@@ -229,7 +246,10 @@ class TeamsNotifier:
             try:
                 service_url, tenant = await self._desk(request, channel)
                 alert = card_message(build_alert(notice, names))
-                await self._connector.start_thread(service_url, tenant, channel, alert)
+                await self._paced(
+                    channel,
+                    _bind(self._connector.start_thread, service_url, tenant, channel, alert),
+                )
             except Exception as exc:  # an alert must still reach security if the desk's fails
                 failure = failure or exc
         if failure is not None:
@@ -332,7 +352,10 @@ class TeamsNotifier:
             note = build_notice(f"{emoji('warning')} {escape(wording.NO_PERSONAL_CHAT)}")
         if note is None:
             return failures
-        send = self._connector.send(service_url, thread, card_message(note))
+        desk = request.channel_id or self._channel
+        send = self._paced(
+            desk, _bind(self._connector.send, service_url, thread, card_message(note))
+        )
         return failures + await _attempt("write the thread", send)
 
     async def _tell_employee(
@@ -419,6 +442,11 @@ class Told(Enum):
     SENT = "sent"
     UNREACHABLE = "unreachable"  # no personal chat with the bot, or it is gone
     FAILED = "failed"  # Teams did not take it (it may later)
+
+
+def _bind[R](send: Callable[..., Awaitable[R]], *args: Any) -> Callable[[], Awaitable[R]]:
+    """`send` with its arguments, to call later (in a channel's turn)."""
+    return lambda: send(*args)
 
 
 async def _attempt(what: str, send: Awaitable[object]) -> int:

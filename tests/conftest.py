@@ -168,6 +168,10 @@ def bot_env(fake_slack: FakeSlack, database_url: str) -> dict[str, Any]:
         "database_url": database_url,
         "it_contact": "call 555-0100 or mail it@example.com",
         "stepup_required": False,  # the step-up tests turn it on, with a key
+        # The fake Slack takes posts as fast as they come unless a test limits them (and sets
+        # this): no spacing, so that the tests do not wait a second per post.
+        "helpdesk_post_interval": 0,
+        "teams_post_interval": 0,
     }
 
 

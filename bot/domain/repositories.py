@@ -3,10 +3,11 @@ audit lines; every change a conditional update."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.identity import ResetAction
+from bot.domain.platform import Platform
 from bot.domain.requests import (
     ActionItem,
     ActionRecord,
@@ -46,8 +47,41 @@ class EventLedger(Protocol):
         """Drop the record of events older than `cutoff`; the number dropped."""
 
 
-class RequestRepository(Protocol):
-    """Stores help-desk requests, their actions and the audit log; every change is conditional."""
+class ChannelTurns(Protocol):
+    """Each chat channel's posting turn, shared by the replicas: the earliest time its next post
+    may go (`not_before`, which spaces posts as the platform allows), and who posts its waiting
+    request cards (a lease, so that they go out one at a time, in order)."""
+
+    async def take_channel(
+        self, platform: Platform, channel_id: str, owner: str, now: datetime, until: datetime
+    ) -> bool:
+        """Take the channel's cards for `owner` until `until`: True if nobody holds them, the
+        holder's lease ended before `now`, or `owner` holds them already."""
+
+    async def renew_channel(
+        self, platform: Platform, channel_id: str, owner: str, until: datetime
+    ) -> bool:
+        """Extend `owner`'s hold on the channel's cards to `until`; False when it is not theirs."""
+
+    async def release_channel(self, platform: Platform, channel_id: str, owner: str) -> bool:
+        """Let go of the channel's cards, if `owner` holds them; True if they did."""
+
+    async def release_channels(self, owner_prefix: str) -> int:
+        """Let go of every channel whose holder starts with `owner_prefix`; how many."""
+
+    async def reserve_post(
+        self, platform: Platform, channel_id: str, now: datetime, every: timedelta
+    ) -> datetime:
+        """Book the channel's next post: the later of `now` and its `not_before`, which moves
+        `every` past the time booked (atomically: two callers never book the same time)."""
+
+    async def defer_posts(self, platform: Platform, channel_id: str, until: datetime) -> None:
+        """No post in the channel before `until` (its `not_before` only ever moves later)."""
+
+
+class RequestRepository(ChannelTurns, Protocol):
+    """Stores help-desk requests, their actions and the audit log; every change is conditional;
+    and the posting turns of the channels their cards go to."""
 
     async def create_request(
         self, request: HelpRequest, audit: AuditEntry, announcing_at: datetime | None = None
@@ -69,6 +103,11 @@ class RequestRepository(Protocol):
 
     async def requests_in(self, statuses: frozenset[Status]) -> list[HelpRequest]:
         """Requests in these states, oldest first."""
+
+    async def cards_to_post(self, platform: Platform) -> list[HelpRequest]:
+        """The platform's open requests whose card is not posted, in number order; no request
+        stored later with a lower number shows up after this answer (ids are handed out before
+        their requests are stored, and stored requests may commit out of order)."""
 
     async def claim_announcement(
         self, request_id: int, now: datetime, stale: datetime, owner: str

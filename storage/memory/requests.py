@@ -10,18 +10,22 @@ from typing import Any
 
 from bot.domain.errors import AlreadyOpenError, AlreadySubmittedError
 from bot.domain.identity import ResetAction
+from bot.domain.platform import Platform
 from bot.domain.requests import ACTIVE, AuditEntry, Card, HelpRequest, Intake, Status
 from storage.memory.actions import MemoryActions
+from storage.memory.posting import MemoryChannelTurns
 from storage.memory.tables import Tables
 
 Condition = Callable[[HelpRequest], bool]
 
 
-class MemoryRequestRepository(MemoryActions):
-    """Requests, their actions and the audit log in dicts; every change is conditional."""
+class MemoryRequestRepository(MemoryActions, MemoryChannelTurns):
+    """Requests, their actions and the audit log in dicts; every change is conditional; and the
+    channels' posting turns (storage.memory.posting)."""
 
     def __init__(self) -> None:
-        super().__init__(Tables())
+        MemoryActions.__init__(self, Tables())
+        MemoryChannelTurns.__init__(self)
 
     async def create_request(
         self, request: HelpRequest, audit: AuditEntry, announcing_at: datetime | None = None
@@ -70,6 +74,15 @@ class MemoryRequestRepository(MemoryActions):
 
     async def requests_in(self, statuses: frozenset[Status]) -> list[HelpRequest]:
         return [r for _, r in sorted(self._tables.requests.items()) if r.status in statuses]
+
+    async def cards_to_post(self, platform: Platform) -> list[HelpRequest]:
+        return [
+            request
+            for _, request in sorted(self._tables.requests.items())
+            if request.status is Status.OPEN
+            and request.message_ts is None
+            and request.platform is platform
+        ]
 
     async def claim_announcement(
         self, request_id: int, now: datetime, stale: datetime, owner: str

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
+from bot.domain.platform import Platform
 from bot.domain.requests import Card, Status
-from tests.contract.conftest import NOW, Stores, created
+from tests.contract.conftest import NOW, Stores, created, line, new_request
 
 LEASE = timedelta(seconds=30)
 
@@ -93,3 +95,22 @@ async def test_where_the_employee_was_told_is_stored_with_the_request(stores: St
     assert stored.updated_at == request.updated_at  # a fact, not a change of state
     (listed,) = await repo.requests_in(frozenset({Status.OPEN}))
     assert listed.employee_message == where
+
+
+async def test_cards_to_post_are_a_platform_s_open_requests_without_one_in_number_order(
+    stores: Stores,
+) -> None:
+    repo = stores.requests
+    first = await created(stores, "U1")
+    posted = await created(stores, "U2", owner="p1:a")
+    cancelled = await created(stores, "U3")
+    teams = await stores.requests.create_request(
+        replace(new_request("e5f6a7b8-0000-4000-8000-00000000e001"), platform=Platform.TEAMS),
+        line("request.created"),
+    )
+    last = await created(stores, "U4")
+    assert await repo.record_card(posted.id, "p1:a", Card("C0DESK", "1.0"), "", "")
+    moved = line("request.cancelled", cancelled.id)
+    assert await repo.transition(cancelled.id, frozenset({Status.OPEN}), Status.CANCELLED, moved)
+    assert [r.id for r in await repo.cards_to_post(Platform.SLACK)] == [first.id, last.id]
+    assert [r.id for r in await repo.cards_to_post(Platform.TEAMS)] == [teams.id]

@@ -28,6 +28,7 @@ class Call:
     method: str
     params: dict[str, Any]
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Injected:
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False  # close the connection instead of answering
+    channel: str | None = None  # only a call to this channel (None: any call)
 
 
 class FakeSlack:
@@ -64,6 +66,12 @@ class FakeSlack:
         self.method_delays_s: dict[str, float] = {}  # or only these methods' answers
         self._held: set[str] = set()
         self._released = asyncio.Event()
+        # Slack's posting limit, when a test turns it on (`limit_posts`): per channel, the time
+        # of the last post accepted, and the posts refused for coming too soon.
+        self.post_interval_s: float | None = None
+        self._last_post: dict[str, float] = {}
+        self.too_soon: list[Call] = []
+        self.posted_at: dict[tuple[str, str], float] = {}  # (channel, ts) -> when it arrived
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._sockets: list[web.WebSocketResponse] = []
         self.socket_connected = asyncio.Event()
@@ -107,13 +115,26 @@ class FakeSlack:
         }
 
     def fail_next(
-        self, method: str, status: int = 429, *, error: str = "ratelimited", retry_after: int = 1
+        self,
+        method: str,
+        status: int = 429,
+        *,
+        error: str = "ratelimited",
+        retry_after: int = 1,
+        channel: str | None = None,
     ) -> None:
-        """Answer the next call of `method` ("response_url" for response URLs) with a failure."""
+        """Answer the next call of `method` ("response_url" for response URLs), or the next
+        one to `channel` when given, with a failure."""
         headers = {"Retry-After": str(retry_after)} if status == 429 else {}
         self._failures.setdefault(method, []).append(
-            Injected(status=status, body={"ok": False, "error": error}, headers=headers)
+            Injected(status, {"ok": False, "error": error}, headers, channel=channel)
         )
+
+    def limit_posts(self, interval_s: float = 1.0) -> None:
+        """Enforce Slack's posting limit: a chat.postMessage to a channel sooner than
+        `interval_s` after the last one accepted there gets 429 with Retry-After: 1, and is
+        not recorded as a message."""
+        self.post_interval_s = interval_s
 
     def hold(self, *methods: str) -> None:
         """Leave every call of these methods unanswered until `release` (a Slack that hangs)."""
@@ -163,7 +184,8 @@ class FakeSlack:
                 params.update(json.loads(raw))
             else:
                 params.update(parse_qsl(raw.decode()))
-        self.calls.append(Call(method, params, dict(request.headers)))
+        call = Call(method, params, dict(request.headers))
+        self.calls.append(call)
         delay = self.method_delays_s.get(method, self.delay_s)
         if delay:
             await asyncio.sleep(delay)
@@ -173,16 +195,22 @@ class FakeSlack:
         token_kind = "xapp-" if method == "apps.connections.open" else "xoxb-"
         if not auth.startswith(f"Bearer {token_kind}"):
             return web.json_response({"ok": False, "error": "not_authed"})
-        injected = self._take_failure(method)
+        injected = self._take_failure(method, params.get("channel"))
         if injected is not None:
             return web.json_response(
                 injected.body, status=injected.status, headers=injected.headers
+            )
+        if method == "chat.postMessage" and self._too_soon(call, params):
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
             )
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             self.violations.append(f"unknown method {method}")
             return web.json_response({"ok": False, "error": "unknown_method"})
         body = handler(params)
+        if method == "chat.postMessage" and body.get("ok"):
+            self.posted_at[(body["channel"], body["ts"])] = call.at
         return web.json_response(body)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
@@ -244,9 +272,25 @@ class FakeSlack:
         self.uploads[request.match_info["fid"]] = await request.read()
         return web.Response(text=f"OK - {len(self.uploads[request.match_info['fid']])}")
 
-    def _take_failure(self, method: str) -> Injected | None:
-        queue = self._failures.get(method)
-        return queue.pop(0) if queue else None
+    def _too_soon(self, call: Call, params: dict[str, Any]) -> bool:
+        """Under the posting limit: True (and noted) for a post that comes too soon after the
+        last accepted in its channel; else the post counts as the last accepted there."""
+        channel = str(params.get("channel", ""))
+        if self.post_interval_s is None or not channel:
+            return False
+        last = self._last_post.get(channel)
+        if last is not None and call.at - last < self.post_interval_s:
+            self.too_soon.append(call)
+            return True
+        self._last_post[channel] = call.at
+        return False
+
+    def _take_failure(self, method: str, channel: str | None = None) -> Injected | None:
+        queue = self._failures.get(method) or []
+        for n, injected in enumerate(queue):
+            if injected.channel is None or injected.channel == channel:
+                return queue.pop(n)
+        return None
 
     # -- Web API methods ------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,6 +24,7 @@ from bot.domain.walks import Surface, WalkRecord, Walks
 from bot.guide import load_guide
 from storage.engine import create_engine, ping, session_factory
 from storage.helpdesk import SqlRequestRepository
+from storage.insights import SqlBoards
 from storage.migrate import alembic_config, migrate, pending_revisions
 from storage.models import UtcDateTime
 from storage.walks import SqlWalkRepository
@@ -455,3 +456,67 @@ async def _0010_up_and_down(engine: AsyncEngine) -> None:
     assert "callback_at" not in await _columns(engine, "help_requests")
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT id FROM help_requests"))).scalars().all() == [1]
+
+
+async def test_0012_adds_the_channel_turns_and_its_downgrade_drops_them(
+    engine: AsyncEngine,
+) -> None:
+    try:
+        await _0012_up_and_down(engine)
+    finally:  # the next test finds the schema it expects, whatever happened here
+        async with engine.begin() as conn:
+            await conn.run_sync(_at("head"))
+
+
+async def _0012_up_and_down(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(_at("0011_insights"))
+    assert "channel_turns" not in await _tables(engine)
+    async with engine.begin() as conn:
+        await conn.run_sync(_at("head"))
+    assert await _columns(engine, "channel_turns") == {
+        "platform",
+        "channel_id",
+        "not_before",
+        "holder",
+        "held_until",
+    }
+    repo = SqlRequestRepository(session_factory(engine))
+    at = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    assert await repo.take_channel(Platform.SLACK, "C0DESK", "p1:a", at, at)
+    assert await repo.reserve_post(Platform.SLACK, "C0DESK", at, timedelta(seconds=1)) == at
+    async with engine.begin() as conn:
+        await conn.run_sync(_at("0011_insights"))
+    assert "channel_turns" not in await _tables(engine)
+
+
+async def test_0011_adds_the_figures_indexes_and_boards_and_its_downgrade_drops_them(
+    engine: AsyncEngine,
+) -> None:
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_at("0010_admin"))
+        assert "insight_boards" not in await _tables(engine)
+        assert "ix_walks_started_at" not in await _indexes(engine, "walks")
+        async with engine.begin() as conn:
+            await conn.run_sync(_at("0011_insights"))
+        assert "ix_walks_started_at" in await _indexes(engine, "walks")
+        assert "ix_help_requests_created_at" in await _indexes(engine, "help_requests")
+        assert "ix_audit_log_event_at" in await _indexes(engine, "audit_log")
+        boards = SqlBoards(engine)
+        at = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+        assert await boards.claim_board("T1", at, at + timedelta(minutes=2))
+        assert not await boards.claim_board("T1", at, at + timedelta(minutes=2))  # held
+        async with engine.begin() as conn:
+            await conn.run_sync(_at("0010_admin"))
+        assert "insight_boards" not in await _tables(engine)
+        assert "ix_audit_log_event_at" not in await _indexes(engine, "audit_log")
+    finally:  # the next test finds the schema it expects, whatever happened here
+        async with engine.begin() as conn:
+            await conn.run_sync(_at("head"))
+
+
+async def _indexes(engine: AsyncEngine, table: str) -> set[str]:
+    async with engine.connect() as conn:
+        found = await conn.run_sync(lambda sync: inspect(sync).get_indexes(table))
+    return {str(index["name"]) for index in found}

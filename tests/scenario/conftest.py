@@ -74,6 +74,7 @@ def teams_env(fake_teams: FakeTeams, database_url: str) -> dict[str, Any]:
         "it_contact": "call 555-0100 or mail it@example.com",
         "identity_provider": "demo",
         "stepup_required": False,  # the step-up tests turn it on, with a key
+        "teams_post_interval": 0,  # the fake Bot Connector takes posts as fast as they come
     }
 
 

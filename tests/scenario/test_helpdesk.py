@@ -474,7 +474,7 @@ async def test_approve_with_nothing_ticked_is_refused(slack: SlackDriver) -> Non
 async def test_a_card_slack_refused_to_post_is_posted_later_and_nothing_is_lost(
     slack: SlackDriver,
 ) -> None:
-    slack.fake.fail_next("chat.postMessage", 500, error="internal_error")
+    slack.fake.fail_next("chat.postMessage", 500, error="internal_error", channel=DESK)
     step = await _to_contact_it(slack)
     await slack.click(step, ActionId.CONTACT_IT)
     await slack.settle()

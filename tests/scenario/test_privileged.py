@@ -213,7 +213,7 @@ async def test_a_card_posted_on_a_second_try_is_assessed_once(
 ) -> None:
     next(iter(okta.users.values())).roles = ["SUPER_ADMIN"]
     next(iter(graph.users.values())).roles = ["Global Administrator"]
-    slack.fake.fail_next("chat.postMessage", 500, error="internal_error")
+    slack.fake.fail_next("chat.postMessage", 500, error="internal_error", channel=DESK)
     step = await _to_contact_it(slack)
     await slack.click(step, ActionId.CONTACT_IT)
     await slack.settle()

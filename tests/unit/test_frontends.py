@@ -379,8 +379,7 @@ async def test_a_teams_request_in_a_slack_only_process_is_never_posted_nor_decid
     submitted = await service.submit(
         TENANT, TEAMS_PERSON, "lost-phone", None, FORM, platform=Platform.TEAMS
     )
-    with pytest.raises(PlatformNotServedError):
-        await later.run()
+    await later.run()  # this process has no Teams help-desk channel: no card is lined up
     later.drop()
     stored = await service.get(submitted.request.id)
     assert stored.message_ts is None  # housekeeping tries again, on a replica that serves Teams

@@ -1,4 +1,5 @@
-"""Posting a request's card under its claim: the privilege assessment, then asking the manager."""
+"""A new request: the employee told at once, its card posted in turn under its claim (the
+privilege assessment first), then the manager asked."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import logging
 from dataclasses import replace
 
 from bot.domain.helpdesk.config import ANNOUNCE_LEASE, SYSTEM
-from bot.domain.helpdesk.core import Core
+from bot.domain.helpdesk.core import OPEN, Core
 from bot.domain.helpdesk.leases import ClaimLostError, holding_announcement
+from bot.domain.helpdesk.posting import CardQueue, Posted
 from bot.domain.identity import IdentityError
 from bot.domain.notices import RequestChanged
+from bot.domain.platform import Platform
+from bot.domain.ports import WorkKind
 from bot.domain.privilege import RoleCheck, assess
 from bot.domain.requests import AuditEntry, Change, HelpRequest
 
@@ -18,52 +22,67 @@ log = logging.getLogger(__name__)
 
 
 class Announcer:
-    """Puts each new request in front of the help desk, once, whichever replica does it."""
+    """Puts each new request in front of the help desk, once, whichever replica does it: the
+    employee is told at once, and the card waits its turn in its channel's queue."""
 
     def __init__(self, core: Core) -> None:
         self._core = core
-
-    async def announce(self, request_id: int) -> None:
-        """Post a request whose card never reached the channel (a retry from housekeeping).
-
-        The posting is claimed in the database first, so a retry (on any replica) never posts a
-        second card while an earlier attempt may still succeed.
-        """
-        core = self._core
-        now = core.clock.now()
-        owner = core.run_owner()
-        if not await core.requests.claim_announcement(request_id, now, now - ANNOUNCE_LEASE, owner):
-            return
-        await self._announce_claimed(await core.get(request_id), owner)
+        self._queue = CardQueue(core, self.post_card)
 
     async def announce_new(self, request: HelpRequest) -> None:
-        """Assess whether the requester is privileged and store it, then post the request just
-        submitted and confirm it to the employee: all while holding the claim on posting its
-        card (taken when it was stored, or by `announce`), so that no other replica posts one."""
+        """Confirm the request just submitted to its employee at once, holding the claim on
+        its card (taken when it was stored), then let go of the claim and line the card up in
+        its channel's queue: the employee never waits for a busy channel."""
         core = self._core
         owner = request.announce_owner or core.run_owner()
         now = core.clock.now()
         # Claimed again: work that waited its turn past the lease may find another replica's
-        # claim on it, and then leaves the card to them.
-        if not await core.requests.claim_announcement(request.id, now, now - ANNOUNCE_LEASE, owner):
+        # claim on it, and then leaves the confirmation to them (with the card).
+        if await core.requests.claim_announcement(request.id, now, now - ANNOUNCE_LEASE, owner):
+            try:
+                await self._confirm(request)
+            finally:
+                await core.requests.release_announcements(owner)
+        else:
             log.info("request #%s's card is posted, or being posted elsewhere", request.id)
-            return
-        await self._announce_claimed(request, owner)
+        core.later(self.post_cards(request.platform), "post-cards", WorkKind.CARD)
 
-    async def _announce_claimed(self, request: HelpRequest, owner: str) -> None:
-        """Post the card while `owner` holds its claim, confirm it, ask the manager."""
+    async def post_cards(self, platform: Platform) -> None:
+        """Post the platform's waiting cards in order, unless another worker is (CardQueue)."""
+        await self._queue.pump(platform)
+
+    async def post_card(self, request: HelpRequest, owner: str) -> Posted:
+        """Post the card of a request at the head of its channel's queue, under its claim for
+        `owner`; tell the employee now if the worker that stored it never did (it died while
+        holding the claim), and ask the manager."""
         core = self._core
-        posted = await self._post(request, owner)
+        stored = await core.get(request.id)
+        if stored.message_ts is not None or stored.status not in OPEN:
+            return Posted.SKIPPED
+        # The worker that stored it lets go of the claim once the employee is told.
+        untold = stored.announce_owner is not None
+        now = core.clock.now()
+        if not await core.requests.claim_announcement(request.id, now, now - ANNOUNCE_LEASE, owner):
+            return Posted.CLAIMED
+        posted = await self._post(stored, owner)
         if posted is None:
-            return
+            return Posted.CLAIMED  # lost midway: posted by its new owner, or tried again
+        if untold:
+            await self._confirm(stored)
+        if core.config.manager_attestation:
+            core.later(self._ask_manager(posted), "ask-manager", WorkKind.FOLLOW_UP)
+        return Posted.POSTED
+
+    async def _confirm(self, request: HelpRequest) -> None:
+        """Tell the employee their request is with IT, and keep where (to take its Cancel button
+        away once the request ends); a failure is logged."""
+        core = self._core
         try:
-            message = await core.notifier.tell(RequestChanged(posted, (), Change.CREATED, None))
-            if message is not None:  # kept, to take its Cancel button away once the request ends
+            message = await core.notifier.tell(RequestChanged(request, (), Change.CREATED, None))
+            if message is not None:
                 await core.requests.record_employee_message(request.id, message)
         except Exception:
             log.exception("could not confirm request #%s to the employee", request.id)
-        if core.config.manager_attestation:
-            await self._ask_manager(posted)
 
     async def _post(self, request: HelpRequest, owner: str) -> HelpRequest | None:
         """Post the card while holding its claim and store where; None when it was left to

@@ -150,6 +150,7 @@ class Execution:
         released = await core.requests.release_actions(f"{core.lease_holder}:", audit)
         # Cards being posted, and those whose posting still waited its turn when it was dropped.
         await core.requests.release_announcements(f"{core.lease_holder}:")
+        await core.requests.release_channels(f"{core.lease_holder}:")
         return released
 
     async def _run_one(

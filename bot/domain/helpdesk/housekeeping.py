@@ -39,13 +39,10 @@ class Housekeeping:
         return [r for r in await self._core.requests.requests_in(OPEN) if r.message_ts is None]
 
     async def announce_unposted(self) -> list[int]:
-        """Post every open request's card that never reached the channel; each failure is
-        logged and tried again next round. The requests tried."""
-        tried = []
-        for request in await self.unannounced():
-            tried.append(request.id)
-            try:
-                await self._announcer.announce(request.id)
-            except Exception:
-                log.exception("request #%s still could not be posted; will try again", request.id)
-        return tried
+        """Post every open request's card that never reached the channel, each channel's in
+        order (unless another replica is posting them); what fails is tried again next round.
+        The requests waiting."""
+        waiting = await self.unannounced()
+        for platform in sorted({request.platform for request in waiting}):
+            await self._announcer.post_cards(platform)
+        return [request.id for request in waiting]

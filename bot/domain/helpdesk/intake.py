@@ -134,7 +134,7 @@ class Intake:
             stored = await core.requests.create_request(request, audit, announcing_at=now)
         except AlreadySubmittedError as replay:  # the same form, stored by another replica
             return self._replayed(await core.get(replay.request_id), sent.user_id)
-        core.later(self._announcer.announce_new(stored), "announce-request", WorkKind.CARD)
+        core.later(self._announcer.announce_new(stored), "confirm-request", WorkKind.FOLLOW_UP)
         if stored.walk_id:
             escalated = self._walks.escalate(stored.walk_id, stored.requester_id)
             core.later(escalated, "walk-escalated", WorkKind.CARD)

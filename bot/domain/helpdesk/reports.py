@@ -113,7 +113,7 @@ class Reports:
             return self._prompt_answer(replay.request_id, again=True)
         except AlreadyOpenError as other:
             return await self._prompt_beside(await core.get(other.request_id), walk)
-        core.later(self._announcer.announce_new(stored), "announce-request", WorkKind.CARD)
+        core.later(self._announcer.announce_new(stored), "confirm-request", WorkKind.FOLLOW_UP)
         core.later(
             self._walks.escalate(sent.walk_id, sent.user_id), "walk-escalated", WorkKind.CARD
         )
