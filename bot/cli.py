@@ -102,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
         "rotate-key", help="re-encrypt admins' authenticator secrets with the first STEPUP_KEY"
     )
     commands.add_parser(
+        "rotate-installation-key",
+        help="re-encrypt the workspaces' Slack tokens with the first INSTALLATION_KEY",
+    )
+    commands.add_parser(
         "check-idp", help="check the identity provider's credentials and permissions (read-only)"
     )
     package = commands.add_parser(
@@ -275,6 +279,20 @@ async def _rotate_key(settings: Settings) -> int:
     finally:
         await engine.dispose()
     print(f"re-encrypted the authenticators of {count} admin(s) with the first key")  # noqa: T201
+    return 0
+
+
+async def _rotate_installation_key(settings: Settings) -> int:
+    from storage.engine import create_engine
+    from storage.installations import reseal_tokens
+
+    box = settings.installation_box()
+    engine = create_engine(settings.database_url)
+    try:
+        count = await reseal_tokens(engine, box)
+    finally:
+        await engine.dispose()
+    print(f"re-encrypted the Slack tokens of {count} installation row(s) with the first key")  # noqa: T201
     return 0
 
 
@@ -479,6 +497,7 @@ _COMMANDS: dict[str, Command] = {
     ),
     "keygen": _keygen_command,
     "rotate-key": lambda settings, _: asyncio.run(_rotate_key(settings)),
+    "rotate-installation-key": lambda settings, _: asyncio.run(_rotate_installation_key(settings)),
     "check-idp": lambda settings, _: asyncio.run(_check_idp(settings)),
     "audit": _audit_command,
     "check-guide": _check_guide_command,

@@ -26,6 +26,18 @@ DEFAULT_APP_PASSWORDS_URL = (
 )
 
 CommaList = Annotated[list[str], NoDecode]
+# What the bot asks for when installed through OAuth (the bot scopes of manifest.yml).
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:history",
+    "im:write",
+    "users:read",
+    "users:read.email",
+    "usergroups:read",
+    "files:write",
+)
+OAUTH_SETTINGS = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET")
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -49,6 +61,14 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: AnyHttpUrl = AnyHttpUrl("https://slack.com/api/")
+    # Slack OAuth: all three set, the app installs into many workspaces (README "Installing into
+    # several workspaces"); the bot tokens are then kept in the database, sealed with
+    # INSTALLATION_KEY.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_state_secret: SecretStr | None = None
+    installation_key: SecretStr | None = None
+    slack_install_scopes: CommaList = Field(default_factory=lambda: list(BOT_SCOPES))
 
     # Microsoft Teams (docs: README "Creating the Teams app").
     teams_app_id: str | None = None
@@ -124,7 +144,13 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     migrate_on_start: bool = True
 
-    @field_validator("it_admin_users", "privileged_users", "teams_it_admins", mode="before")
+    @field_validator(
+        "it_admin_users",
+        "privileged_users",
+        "teams_it_admins",
+        "slack_install_scopes",
+        mode="before",
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -243,8 +269,28 @@ class Settings(BaseSettings):
 
     @property
     def serves_slack(self) -> bool:
-        """True when Slack's settings are present (a bot token or an app-level token)."""
-        return self.slack_bot_token is not None or self.slack_app_token is not None
+        """True when Slack's settings are present (a bot token, an app-level token, or any of
+        the OAuth settings)."""
+        return (
+            self.slack_bot_token is not None
+            or self.slack_app_token is not None
+            or self.installs_through_oauth
+            or any(self._oauth_values())
+        )
+
+    def _oauth_values(self) -> tuple[str, str, str]:
+        """SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET, blank when unset."""
+        secret, state = self.slack_client_secret, self.slack_state_secret
+        return (
+            (self.slack_client_id or "").strip(),
+            secret.get_secret_value().strip() if secret else "",
+            state.get_secret_value().strip() if state else "",
+        )
+
+    @property
+    def installs_through_oauth(self) -> bool:
+        """True when the OAuth trio is set: many workspaces, each installed through Slack OAuth."""
+        return all(self._oauth_values())
 
     @property
     def teams_anonymous_mode(self) -> bool:
@@ -259,8 +305,10 @@ class Settings(BaseSettings):
     @property
     def has_helpdesk(self) -> bool:
         """True when a front end served has a help-desk channel: Contact IT becomes a form."""
-        return bool(self.helpdesk_channel) or (
-            self.serves_teams and bool(self.teams_helpdesk_channel)
+        return (
+            bool(self.helpdesk_channel)
+            or self.installs_through_oauth  # each workspace sets its own (/mfa-admin setup)
+            or (self.serves_teams and bool(self.teams_helpdesk_channel))
         )
 
     @property
@@ -367,7 +415,10 @@ class Settings(BaseSettings):
 
     def require_for_slack(self) -> None:
         """Raise SettingError for the first Slack setting `serve` cannot run with."""
-        if self.slack_bot_token is None:
+        values = self._oauth_values()
+        if any(values):
+            self.require_for_oauth(values)
+        elif self.slack_bot_token is None:
             raise SettingError(
                 "SLACK_BOT_TOKEN", "is not set: the bot token (xoxb-...) is required"
             )
@@ -377,6 +428,42 @@ class Settings(BaseSettings):
             raise SettingError(
                 "SLACK_SIGNING_SECRET", "is not set: the signing secret is required in HTTP mode"
             )
+
+    def require_for_oauth(self, values: tuple[str, str, str]) -> None:
+        """Raise SettingError for the first OAuth setting missing, or one that contradicts it."""
+        for name, value in zip(OAUTH_SETTINGS, values, strict=True):
+            if not value:
+                present = ", ".join(n for n, v in zip(OAUTH_SETTINGS, values, strict=True) if v)
+                raise SettingError(
+                    name, f"is not set: {present} is, and Slack OAuth needs all three"
+                )
+        if self.slack_app_token is not None:
+            raise SettingError(
+                "SLACK_APP_TOKEN",
+                "cannot be used with SLACK_CLIENT_ID: OAuth installs are served over HTTP",
+            )
+        if self.slack_bot_token is not None:
+            raise SettingError(
+                "SLACK_BOT_TOKEN",
+                "cannot be used with SLACK_CLIENT_ID: each workspace's token comes from its "
+                "installation; unset one of them",
+            )
+        self.installation_box()
+
+    def installation_box(self) -> SecretBox:
+        """The box sealing the workspaces' tokens, from INSTALLATION_KEY (SettingError when
+        unusable)."""
+        key = self.installation_key.get_secret_value().strip() if self.installation_key else ""
+        if not key:
+            raise SettingError(
+                "INSTALLATION_KEY",
+                "is not set: the workspaces' tokens are kept encrypted with it; make a key with "
+                "`mfa-helpdesk keygen`",
+            )
+        try:
+            return SecretBox(key, "INSTALLATION_KEY")
+        except StepUpKeyError as exc:
+            raise SettingError("INSTALLATION_KEY", f"is not usable: {exc}") from exc
 
     def require_for_mail(self) -> None:
         """Raise SettingError when the email notice is configured but cannot be sent."""

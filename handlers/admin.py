@@ -22,6 +22,7 @@ from handlers.deps import Deps
 from handlers.ids import ActionId, Command, FieldId, ViewId
 from handlers.payloads import Click, EnrollMeta, SlashCommand, Submission
 from handlers.refusals import answered, refusal_text, submitted, to_response_url
+from handlers.setup import SetupListeners
 
 _NOT_ADMIN = "`/mfa-admin` is for IT admins. This attempt has been recorded."
 _USAGE = (
@@ -31,6 +32,7 @@ _USAGE = (
 _ENROLLED = f":white_check_mark: {wording.ENROLLED}"
 _STEPUP_OFF = wording.STEPUP_OFF
 _UNCONFIGURED = "The help desk is not set up yet: its operator sets HELPDESK_CHANNEL."
+_SETUP_USAGE = " A workspace admin sets this workspace's help desk with `/mfa-admin setup`."
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -54,6 +56,8 @@ class AdminListeners:
     def __init__(self, deps: Deps, helpdesk: Helpdesk) -> None:
         self.deps = deps
         self.helpdesk = helpdesk
+        workspaces = deps.workspaces
+        self.setup = SetupListeners(deps, helpdesk, workspaces) if workspaces else None
 
     async def handle_admin(
         self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext
@@ -87,12 +91,15 @@ class AdminListeners:
 
     async def _admin_command(self, asked: SlashCommand) -> None:
         """`pending` (the default) lists requests in progress; `enroll` starts an enrollment."""
-        await self.helpdesk.require_admin(asked.user_id)
         word = (asked.text.split() or ["pending"])[0]
+        if word == "setup" and self.setup is not None:  # a workspace admin's, not IT's
+            await self.setup.open_setup(asked)
+            return
+        await self.helpdesk.require_admin(asked.user_id)
         if word == "enroll":
             await self._enroll(asked.user_id, asked.response_url)
         elif word not in ("pending", "list"):
-            await self._say(asked.response_url, _USAGE)
+            await self._say(asked.response_url, _USAGE + (_SETUP_USAGE if self.setup else ""))
         else:
             replier = self.deps.replier
             listed = [

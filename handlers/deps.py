@@ -11,6 +11,7 @@ from bot.domain.walks import Walks
 from bot.tasks import TaskTracker
 from handlers.blocks.guide import GuideScreens
 from handlers.reply import Replier
+from handlers.workspaces import Workspaces
 
 
 @dataclass(frozen=True)
@@ -25,3 +26,5 @@ class Deps:
     screens: GuideScreens
     helpdesk: Helpdesk | None = None
     it_contact: str | None = None  # IT_CONTACT escaped for mrkdwn, None when unset
+    # Several workspaces (Slack OAuth): each one's token and settings; None for one workspace.
+    workspaces: Workspaces | None = None

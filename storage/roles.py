@@ -14,6 +14,7 @@ PRIVILEGES = {
     AUDIT: "SELECT, INSERT",
     "processed_events": "SELECT, INSERT, DELETE",  # old deliveries are forgotten
     "alembic_version": "SELECT",  # `serve` checks the schema is current
+    "slack_oauth_states": "SELECT, INSERT, DELETE",  # a state is used once
 }
 DEFAULT = "SELECT, INSERT, UPDATE"
 

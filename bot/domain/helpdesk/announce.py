@@ -13,6 +13,7 @@ from bot.domain.identity import IdentityError
 from bot.domain.notices import RequestChanged
 from bot.domain.privilege import RoleCheck, assess
 from bot.domain.requests import AuditEntry, Change, HelpRequest
+from bot.domain.workspace import within
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,10 @@ class Announcer:
 
     async def _announce_claimed(self, request: HelpRequest, owner: str) -> None:
         """Post the card while `owner` holds its claim, confirm it, ask the manager."""
+        with within(request.team_id):  # its people and admins are its workspace's
+            await self._announce_in_workspace(request, owner)
+
+    async def _announce_in_workspace(self, request: HelpRequest, owner: str) -> None:
         core = self._core
         posted = await self._post(request, owner)
         if posted is None:
