@@ -1,0 +1,220 @@
+"""Slack OAuth's storage: tokens sealed at rest and opened on find, the key rotated by the CLI,
+migration 0011 up and down, and the settings `serve` refuses by name."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from slack_sdk.oauth.installation_store.models.installation import Installation
+from sqlalchemy import inspect, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.crypto import SecretBox, new_key
+from bot.domain.workspace import WorkspaceSettings
+from storage.engine import create_engine, session_factory
+from storage.installations import SealedInstallationStore, SignedStateStore, SqlWorkspaceSettings
+from storage.migrate import migrate
+from tests.conftest import FixedClock
+from tests.integration.test_storage import _at
+
+OLD = new_key()
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    built = create_engine(database_url)
+    await migrate(built)
+    yield built
+    await built.dispose()
+
+
+def _installation(team: str, token: str, *, org: str | None = None) -> Installation:
+    return Installation(
+        app_id="A0APP",
+        enterprise_id=org,
+        team_id=None if org else team,
+        bot_token=token,
+        bot_id=f"B{team}",
+        bot_user_id=f"U{team}",
+        bot_scopes="chat:write",
+        user_id="UOWNER",
+        is_enterprise_install=org is not None,
+    )
+
+
+async def _sealed_tokens(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT bot_token FROM slack_bots UNION ALL SELECT bot_token FROM "
+                "slack_installations"
+            )
+        )
+        return [row[0] for row in rows]
+
+
+async def test_tokens_are_sealed_at_rest_and_found_by_workspace(engine: AsyncEngine) -> None:
+    store = SealedInstallationStore("1111.2222", engine, SecretBox(OLD))
+    await store.async_save(_installation("TONE", "xoxb-one"))
+    await store.async_save(_installation("TGRID", "xoxb-grid", org="EORG"))
+
+    stored = await _sealed_tokens(engine)
+    assert len(stored) == 4
+    assert not any("xoxb" in token for token in stored)
+    assert await store.bot_token_of("TONE") == "xoxb-one"
+    assert await store.bot_token_of("EORG") == "xoxb-grid"  # org-wide: the organisation's
+    assert await store.bot_token_of("TOTHER") is None
+    found = await store.async_find_installation(enterprise_id=None, team_id="TONE")
+    assert found is not None
+    assert found.bot_token == "xoxb-one"
+    # Another key opens nothing: a token is never handed out undecrypted.
+    stranger = SealedInstallationStore("1111.2222", engine, SecretBox(new_key()))
+    assert await stranger.bot_token_of("TONE") is None
+
+
+async def test_an_oauth_state_is_used_once_and_only_before_it_expires(
+    engine: AsyncEngine,
+) -> None:
+    clock = FixedClock()
+    states = SignedStateStore(engine, "secret", clock)
+    other_deployment = SignedStateStore(engine, "another secret", clock)
+    state = await states.async_issue()
+    assert not await other_deployment.async_consume(state)
+    assert await asyncio.gather(states.async_consume(state), states.async_consume(state)) in (
+        [True, False],
+        [False, True],
+    )
+    late = await states.async_issue()
+    clock.advance(minutes=10)
+    assert not await states.async_consume(late)
+
+
+async def test_workspace_settings_are_kept_per_workspace(engine: AsyncEngine) -> None:
+    store = SqlWorkspaceSettings(session_factory(engine))
+    at = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    first = WorkspaceSettings("TONE", "C1", ("UA",), None, "UOWNER", at)
+    await store.save_settings(first)
+    await store.save_settings(WorkspaceSettings("TTWO", "C2", (), "S0IT", "UOWNER2", at))
+    await store.save_settings(WorkspaceSettings("TONE", "C9", ("UA", "UB"), None, "UOWNER", at))
+    one, two = await store.settings_of("TONE"), await store.settings_of("TTWO")
+    assert one is not None
+    assert two is not None
+    assert (one.helpdesk_channel, one.admin_users) == ("C9", ("UA", "UB"))
+    assert (two.helpdesk_channel, two.admin_usergroup) == ("C2", "S0IT")
+    assert await store.settings_of("TTHREE") is None
+
+
+async def test_rotate_installation_key_reseals_every_token(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    await SealedInstallationStore("1111.2222", engine, SecretBox(OLD)).async_save(
+        _installation("TONE", "xoxb-one")
+    )
+    before = await _sealed_tokens(engine)
+    newer = new_key()
+    env = {
+        "PATH": os.environ["PATH"],
+        "DATABASE_URL": database_url,
+        "INSTALLATION_KEY": f"{newer},{OLD}",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "rotate-installation-key",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    assert "2 installation row(s)" in out.decode()
+    assert "xoxb-one" not in out.decode() + err.decode()
+    after = await _sealed_tokens(engine)
+    assert set(after).isdisjoint(before)
+    only_new = SealedInstallationStore("1111.2222", engine, SecretBox(newer))
+    assert await only_new.bot_token_of("TONE") == "xoxb-one"
+
+
+async def test_0011_adds_the_workspace_tables_and_its_downgrade_drops_them(
+    engine: AsyncEngine,
+) -> None:
+    added = {"slack_installations", "slack_bots", "slack_oauth_states", "workspace_settings"}
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_at("0010_admin"))
+        assert not added & await _tables(engine)
+        async with engine.begin() as conn:
+            await conn.run_sync(_at("head"))
+        assert added <= await _tables(engine)
+        store = SealedInstallationStore("1111.2222", engine, SecretBox(OLD))
+        await store.async_save(_installation("TONE", "xoxb-one"))
+        assert await store.bot_token_of("TONE") == "xoxb-one"
+        async with engine.begin() as conn:
+            await conn.run_sync(_at("0010_admin"))
+        assert not added & await _tables(engine)
+    finally:
+        async with engine.begin() as conn:
+            await conn.run_sync(_at("head"))
+
+
+async def _tables(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as conn:
+        return set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+
+
+def _serve(settings: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+        "HOME": str(tmp_path),
+        **settings,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+TRIO = {
+    "SLACK_CLIENT_ID": "1111.2222",
+    "SLACK_CLIENT_SECRET": "client-secret",
+    "SLACK_STATE_SECRET": "state-secret",
+}
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"SLACK_CLIENT_ID": "1111.2222"}, "SLACK_CLIENT_SECRET is not set"),
+        (
+            {"SLACK_CLIENT_ID": "1", "SLACK_CLIENT_SECRET": "s"},
+            "SLACK_STATE_SECRET is not set",
+        ),
+        ({"SLACK_STATE_SECRET": "s"}, "SLACK_CLIENT_ID is not set"),
+        (TRIO, "INSTALLATION_KEY is not set"),
+        ({**TRIO, "INSTALLATION_KEY": "nope"}, "INSTALLATION_KEY is not usable"),
+        ({**TRIO, "SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_BOT_TOKEN cannot be used"),
+    ],
+)
+def test_serve_names_the_oauth_setting_missing_or_in_the_way(
+    settings: dict[str, str], named: str, tmp_path: Path
+) -> None:
+    result = _serve({"SLACK_SIGNING_SECRET": "s", **settings}, tmp_path)
+    assert result.returncode == 2
+    assert named in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
