@@ -27,6 +27,7 @@ import handlers
 from bot import correlation
 from bot.backoff import OutageBackoff
 from bot.clock import SystemClock
+from bot.crypto import SecretBox
 from bot.domain.frontends import FrontEnd, FrontEnds
 from bot.domain.guide import Guide
 from bot.domain.helpdesk import Helpdesk, HelpdeskConfig
@@ -34,6 +35,7 @@ from bot.domain.identity import IdentityProvider
 from bot.domain.platform import Platform
 from bot.domain.ports import Clock, Mailer, WorkKind
 from bot.domain.stepup import StepUp
+from bot.domain.stepup.totp import AuthenticatorStore
 from bot.domain.walks import Walks
 from bot.domain.workspace import WorkspaceSettings
 from bot.guide import data_uris, guide_variables, load_guide, picture_files, picture_urls
@@ -61,7 +63,12 @@ from storage.engine import create_engine, ping, session_factory
 from storage.events import SqlEventLedger
 from storage.gauges import pool_use, requests_by_state
 from storage.helpdesk import SqlRequestRepository
-from storage.installations import SealedInstallationStore, SignedStateStore, SqlWorkspaceSettings
+from storage.installations import (
+    SealedInstallationStore,
+    SignedStateStore,
+    SqlWorkspaceSettings,
+    WorkspaceAuthenticators,
+)
 from storage.migrate import Revisions, check_schema, migrate, require_current_schema
 from storage.stepup import SqlAuthenticatorStore
 from storage.walks import SqlWalkRepository
@@ -377,7 +384,7 @@ async def build_runtime(
         directory = await build_provider(settings, sessions, clock, http)
         provider = MeteredProvider(directory, metrics)
         provider_name = provider.name
-        stepup = StepUp(SqlAuthenticatorStore(sessions), box, clock, metrics) if box else None
+        stepup = _stepup(settings, sessions, box, clock, metrics)
         workspaces = (
             Workspaces(
                 installations,
@@ -560,6 +567,23 @@ def _slack_front_end(
     )
     people = SlackPeople(client, settings.manager_profile_field)
     return {Platform.SLACK: FrontEnd(notifier, roster, people)}
+
+
+def _stepup(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    box: SecretBox | None,
+    clock: Clock,
+    metrics: Metrics,
+) -> StepUp | None:
+    """Admins' step-up (None when STEPUP_REQUIRED is off); with several workspaces, an admin of
+    each enrolls in each."""
+    if box is None:
+        return None
+    authenticators: AuthenticatorStore = SqlAuthenticatorStore(sessions)
+    if settings.installs_through_oauth:
+        authenticators = WorkspaceAuthenticators(authenticators)
+    return StepUp(authenticators, box, clock, metrics)
 
 
 def _bolt_for_workspaces(

@@ -33,6 +33,9 @@ _ENROLLED = f":white_check_mark: {wording.ENROLLED}"
 _STEPUP_OFF = wording.STEPUP_OFF
 _UNCONFIGURED = "The help desk is not set up yet: its operator sets HELPDESK_CHANNEL."
 _SETUP_USAGE = " A workspace admin sets this workspace's help desk with `/mfa-admin setup`."
+_NOT_WORKSPACE_ADMIN = (
+    "`/mfa-admin setup` is for this workspace's admins and owners. This attempt has been recorded."
+)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -65,7 +68,9 @@ class AdminListeners:
         asked = SlashCommand.of(command, context)
         await ack()
         answer = to_response_url(self.deps.replier, asked.response_url)
-        work = answered(self._admin_command(asked), answer, sentence=_admin_refusal)
+        setup = asked.text.split()[:1] == ["setup"] and self.setup is not None
+        sentence = _setup_refusal if setup else _admin_refusal
+        work = answered(self._admin_command(asked), answer, sentence=sentence)
         self.deps.tasks.spawn(work, "admin-command")
 
     async def handle_enroll_confirm(
@@ -141,6 +146,10 @@ class AdminListeners:
 
     async def _say(self, response_url: str, text: str) -> None:
         await self.deps.replier.respond(response_url, Message.plain(text), replace_original=False)
+
+
+def _setup_refusal(error: HelpdeskError) -> str:
+    return _NOT_WORKSPACE_ADMIN if isinstance(error, NotAnAdminError) else refusal_text(error)
 
 
 def _admin_refusal(error: HelpdeskError) -> str:

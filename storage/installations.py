@@ -1,9 +1,11 @@
 """Slack OAuth in the bot's database: installations with their tokens sealed, one-time signed
-OAuth states, and each workspace's help-desk settings."""
+OAuth states, each workspace's help-desk settings, and admins' step-up enrollments kept apart
+per workspace."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -23,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.crypto import SecretBox
 from bot.domain.ports import Clock
-from bot.domain.workspace import WorkspaceSettings
+from bot.domain.stepup.totp import Authenticator, AuthenticatorStore
+from bot.domain.workspace import WorkspaceSettings, current_workspace
 from storage.models import (
     BOTS_TABLE,
     INSTALLATIONS_TABLE,
@@ -273,3 +276,47 @@ class SqlWorkspaceSettings:
             row.updated_at = settings.updated_at
             row.enterprise_id = settings.enterprise_id
             row.org_wide = settings.org_wide
+
+
+class WorkspaceAuthenticators:
+    """Admins' step-up authenticators, one per admin and workspace: the same person admin in two
+    workspaces (an Enterprise Grid member) enrolls in each, and a lockout in one is not the
+    other's. Rows are kept under "<workspace>:<admin>" in the one table."""
+
+    def __init__(self, store: AuthenticatorStore) -> None:
+        self._store = store
+
+    @staticmethod
+    def _key(admin_id: str) -> str:
+        workspace = current_workspace()
+        return f"{workspace}:{admin_id}" if workspace else admin_id
+
+    async def get_authenticator(self, admin_id: str) -> Authenticator | None:
+        """The admin's row in the workspace in hand, or None."""
+        found = await self._store.get_authenticator(self._key(admin_id))
+        return None if found is None else dataclasses.replace(found, admin_id=admin_id)
+
+    async def set_pending(self, admin_id: str, sealed: str, at: datetime) -> None:
+        """A new secret waiting for its first code, in the workspace in hand."""
+        await self._store.set_pending(self._key(admin_id), sealed, at)
+
+    async def count_attempt(
+        self, admin_id: str, at: datetime, max_attempts: int, lock_until: datetime
+    ) -> Authenticator | None:
+        """One attempt counted in the workspace in hand (see AuthenticatorStore)."""
+        found = await self._store.count_attempt(self._key(admin_id), at, max_attempts, lock_until)
+        return None if found is None else dataclasses.replace(found, admin_id=admin_id)
+
+    async def confirm_pending(
+        self, admin_id: str, sealed_pending: str, step: int, at: datetime, *, own_lock: bool = False
+    ) -> bool:
+        """The pending secret made active in the workspace in hand (see AuthenticatorStore)."""
+        return await self._store.confirm_pending(
+            self._key(admin_id), sealed_pending, step, at, own_lock=own_lock
+        )
+
+    async def use_step(
+        self, admin_id: str, step: int, at: datetime, *, own_lock: bool = False
+    ) -> bool:
+        """`step` recorded as used in the workspace in hand (see AuthenticatorStore)."""
+        return await self._store.use_step(self._key(admin_id), step, at, own_lock=own_lock)

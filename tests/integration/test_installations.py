@@ -17,10 +17,16 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.crypto import SecretBox, new_key
-from bot.domain.workspace import WorkspaceSettings
+from bot.domain.workspace import WorkspaceSettings, within
 from storage.engine import create_engine, session_factory
-from storage.installations import SealedInstallationStore, SignedStateStore, SqlWorkspaceSettings
+from storage.installations import (
+    SealedInstallationStore,
+    SignedStateStore,
+    SqlWorkspaceSettings,
+    WorkspaceAuthenticators,
+)
 from storage.migrate import migrate
+from storage.stepup import SqlAuthenticatorStore
 from tests.conftest import FixedClock
 from tests.integration.test_storage import _at
 
@@ -218,3 +224,21 @@ def test_serve_names_the_oauth_setting_missing_or_in_the_way(
     assert named in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+async def test_an_admin_enrolls_in_each_workspace_apart(engine: AsyncEngine) -> None:
+    store = WorkspaceAuthenticators(SqlAuthenticatorStore(session_factory(engine)))
+    at = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    with within("TONE"):
+        await store.set_pending("UADMIN", "sealed-one", at)
+        assert await store.confirm_pending("UADMIN", "sealed-one", 1, at)
+        one = await store.get_authenticator("UADMIN")
+    with within("TTWO"):
+        assert await store.get_authenticator("UADMIN") is None
+        # A lockout counted in one workspace is not the other's.
+        assert await store.count_attempt("UADMIN", at, 1, at) is None
+    assert one is not None
+    assert (one.admin_id, one.sealed_secret) == ("UADMIN", "sealed-one")
+    async with engine.connect() as conn:
+        keys = (await conn.execute(text("SELECT admin_id FROM admin_authenticators"))).scalars()
+        assert list(keys) == ["TONE:UADMIN"]

@@ -351,3 +351,19 @@ async def _audit_lines(site: Site) -> list[dict[str, Any]]:
         detail = row["detail"]
         row["detail"] = detail if isinstance(detail, dict) else json.loads(detail)
     return rows
+
+
+async def test_contact_it_before_the_workspace_is_set_up_says_who_sets_it_up(site: Site) -> None:
+    await install(site, ALPHA)
+    people, slack = IN[ALPHA.team_id], site.drivers[ALPHA.team_id]
+    _, menu = await slack.command(user=people.employee)
+    assert menu is not None
+    step = await slack.click_and_see(menu, f"{ActionId.TOPIC}lost-phone")
+    step = await slack.click_and_see(step, f"{ActionId.CHOICE}1")
+    reply, _ = await slack.click(step, ActionId.CONTACT_IT)
+    assert reply.status == 200
+    await slack.settle()
+    notice = json.dumps(slack.opened_view())
+    assert "/mfa-admin setup" in notice
+    assert "submit" not in slack.opened_view()  # no form that nobody would read
+    assert await _rows(site, "help_requests") == []
