@@ -626,6 +626,8 @@ def _bolt_for_workspaces(
         logger=bolt_log,
     )
     bolt.middleware(in_its_workspace)
+    # app_uninstalled and tokens_revoked delete the workspace's installation and tokens.
+    bolt.enable_token_revocation_listeners()
     return bolt, store
 
 

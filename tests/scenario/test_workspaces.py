@@ -367,3 +367,14 @@ async def test_contact_it_before_the_workspace_is_set_up_says_who_sets_it_up(sit
     assert "/mfa-admin setup" in notice
     assert "submit" not in slack.opened_view()  # no form that nobody would read
     assert await _rows(site, "help_requests") == []
+
+
+async def test_uninstalling_deletes_the_workspace_tokens_and_nothing_else(site: Site) -> None:
+    await install(site, ALPHA)
+    await install(site, BETA)
+    slack = site.drivers[ALPHA.team_id]
+    reply = await slack.event({"type": "app_uninstalled"}, event_id="EvUninstall")
+    assert reply.status == 200
+    await slack.settle()
+    assert [row["team_id"] for row in await _rows(site, "slack_bots")] == [BETA.team_id]
+    assert [row["team_id"] for row in await _rows(site, "slack_installations")] == [BETA.team_id]
