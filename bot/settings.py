@@ -400,16 +400,17 @@ class Settings(BaseSettings):
         on one of them only (its requests from the other would have nowhere to go)."""
         if not self.has_helpdesk:
             return  # neither: Contact IT shows IT_CONTACT on both
-        if not self.helpdesk_channel:
+        if not self.helpdesk_channel and not self.installs_through_oauth:
             raise SettingError(
                 "HELPDESK_CHANNEL",
                 "is not set: TEAMS_HELPDESK_CHANNEL is, and this process serves Slack and Teams; "
                 "set both (or neither)",
             )
         if not self.teams_helpdesk_channel:
+            slack = "Slack OAuth is" if self.installs_through_oauth else "HELPDESK_CHANNEL is"
             raise SettingError(
                 "TEAMS_HELPDESK_CHANNEL",
-                "is not set: HELPDESK_CHANNEL is, and this process serves Slack and Teams; "
+                f"is not set: {slack}, and this process serves Slack and Teams; "
                 "set both (or neither)",
             )
 
@@ -448,6 +449,19 @@ class Settings(BaseSettings):
                 "cannot be used with SLACK_CLIENT_ID: each workspace's token comes from its "
                 "installation; unset one of them",
             )
+        per_workspace: dict[str, object] = {
+            "HELPDESK_CHANNEL": self.helpdesk_channel,
+            "IT_ADMIN_USERS": self.it_admin_users,
+            "IT_ADMIN_USERGROUP": self.it_admin_usergroup,
+            "SECURITY_CHANNEL": self.security_channel,
+        }
+        for name, given in per_workspace.items():
+            if given:
+                raise SettingError(
+                    name,
+                    "cannot be used with SLACK_CLIENT_ID: each workspace sets its own help-desk "
+                    "channel and admins with /mfa-admin setup; unset it",
+                )
         self.installation_box()
 
     def installation_box(self) -> SecretBox:

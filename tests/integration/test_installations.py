@@ -4,9 +4,12 @@ migration 0011 up and down, and the settings `serve` refuses by name."""
 from __future__ import annotations
 
 import asyncio
+import http.client
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +31,7 @@ from storage.installations import (
 from storage.migrate import migrate
 from storage.stepup import SqlAuthenticatorStore
 from tests.conftest import FixedClock
+from tests.integration.test_cli import _free_port, _get_when_up, fake_slack_in_a_thread
 from tests.integration.test_storage import _at
 
 OLD = new_key()
@@ -214,6 +218,15 @@ TRIO = {
         (TRIO, "INSTALLATION_KEY is not set"),
         ({**TRIO, "INSTALLATION_KEY": "nope"}, "INSTALLATION_KEY is not usable"),
         ({**TRIO, "SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_BOT_TOKEN cannot be used"),
+        ({**TRIO, "SLACK_APP_TOKEN": "xapp-1"}, "SLACK_APP_TOKEN cannot be used"),
+        (
+            {**TRIO, "INSTALLATION_KEY": new_key(), "HELPDESK_CHANNEL": "C1"},
+            "HELPDESK_CHANNEL cannot be used",
+        ),
+        (
+            {**TRIO, "INSTALLATION_KEY": new_key(), "IT_ADMIN_USERS": "U1"},
+            "IT_ADMIN_USERS cannot be used",
+        ),
     ],
 )
 def test_serve_names_the_oauth_setting_missing_or_in_the_way(
@@ -242,3 +255,47 @@ async def test_an_admin_enrolls_in_each_workspace_apart(engine: AsyncEngine) -> 
     async with engine.connect() as conn:
         keys = (await conn.execute(text("SELECT admin_id FROM admin_authenticators"))).scalars()
         assert list(keys) == ["TONE:UADMIN"]
+
+
+def test_serve_with_the_oauth_settings_asks_slack_nothing_and_offers_the_install(
+    tmp_path: Path,
+) -> None:
+    port = _free_port()
+    started = time.monotonic()
+    key = new_key()
+    with fake_slack_in_a_thread() as fake:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve"],
+            env={
+                "PATH": os.environ["PATH"],
+                "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+                "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+                "HOME": str(tmp_path),
+                **TRIO,
+                "INSTALLATION_KEY": key,
+                "STEPUP_KEY": new_key(),
+                "SLACK_SIGNING_SECRET": "s",
+                "HOST": "127.0.0.1",
+                "PORT": str(port),
+                "SLACK_API_URL": fake.base_url,
+            },
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            _get_when_up(f"http://127.0.0.1:{port}/readyz", process, started)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/slack/install")
+            answer = connection.getresponse()
+            connection.close()
+            assert answer.status == 302
+            assert answer.headers["Location"].startswith("https://slack.com/oauth/v2/authorize?")
+            assert fake.calls == []  # no token to check: nothing is asked of Slack at start
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0, stderr
+    assert key not in stderr
+    assert "client-secret" not in stderr
