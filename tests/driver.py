@@ -41,6 +41,7 @@ def submission(
     team: str = TEAM_ID,
     view_id: str | None = None,
     trigger_id: str = "",
+    enterprise: str | None = None,
 ) -> str:
     """The form-encoded body of a modal submitted with `values` (block_id -> text or option
     value), as Slack sends it; each submission gets a view id of its own unless told one."""
@@ -86,8 +87,16 @@ def submission(
             "hash": "1.abc",
         },
         "response_urls": [],
+        **_org(enterprise),
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def _org(enterprise: str | None) -> dict[str, Any]:
+    """What an interaction from an org-wide install in an Enterprise Grid organisation adds."""
+    if enterprise is None:
+        return {}
+    return {"enterprise": {"id": enterprise, "name": "Org"}, "is_enterprise_install": True}
 
 
 @dataclass
@@ -178,6 +187,7 @@ class SlackDriver:
         self.http = http
         self._event_ids = itertools.count(1)
         self.team = TEAM_ID  # the workspace the people this driver plays belong to
+        self.enterprise: str | None = None  # its organisation, when the app is installed org-wide
 
     async def settle(self) -> None:
         """Wait until the bot's background work after the ack has finished."""
@@ -227,6 +237,8 @@ class SlackDriver:
             "response_url": self.fake.new_response_url(),
             "trigger_id": self.fake.new_trigger_id(),
         }
+        if self.enterprise is not None:
+            form |= {"enterprise_id": self.enterprise, "is_enterprise_install": "true"}
         reply = await self.post(urlencode(form), "application/x-www-form-urlencoded")
         screen = None
         if reply.status == 200 and reply.body.startswith("{"):
@@ -283,6 +295,7 @@ class SlackDriver:
                     "action_ts": f"{time.time():.6f}",
                 }
             ],
+            **_org(self.enterprise),
         }
         if not screen.home:
             payload["channel"] = {"id": screen.channel, "name": "general"}
@@ -340,9 +353,17 @@ class SlackDriver:
             "event_time": int(time.time()),
             "event": event,
             "authorizations": [
-                {"team_id": team, "user_id": "U0BOT", "is_bot": True, "enterprise_id": None}
+                {
+                    "team_id": team,
+                    "user_id": "U0BOT",
+                    "is_bot": True,
+                    "enterprise_id": self.enterprise,
+                    "is_enterprise_install": self.enterprise is not None,
+                }
             ],
         }
+        if self.enterprise is not None:
+            body["enterprise_id"] = self.enterprise
         headers = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
@@ -402,5 +423,13 @@ class SlackDriver:
         `view_id` names the modal (by default one of its own, as each modal Slack opens has)."""
         trigger = self.fake.new_trigger_id()
         team = team or self.team
-        body = submission(view, values, user=user, team=team, view_id=view_id, trigger_id=trigger)
+        body = submission(
+            view,
+            values,
+            user=user,
+            team=team,
+            view_id=view_id,
+            trigger_id=trigger,
+            enterprise=self.enterprise,
+        )
         return await self.post(body, "application/x-www-form-urlencoded")

@@ -30,6 +30,17 @@ GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
 ALPHA = Workspace("TALPHA01", "Alpha", "xoxb-alpha-1111", "UBOTA", "BBOTA", installer="UAOWNER")
 BETA = Workspace("TBETA002", "Beta", "xoxb-beta-2222", "UBOTB", "BBOTB", installer="UBOWNER")
+# A workspace of an Enterprise Grid organisation where the app is installed org-wide.
+GRID = Workspace(
+    "TGRID003",
+    "Grid",
+    "xoxb-grid-3333",
+    "UBOTG",
+    "BBOTG",
+    installer="UGOWNER",
+    enterprise_id="EORG0001",
+    org_wide=True,
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class People:
 IN = {
     ALPHA.team_id: People("UAOWNER", "UAADMIN", "UAEMPLOYEE", "CDESKALPHA"),
     BETA.team_id: People("UBOWNER", "UBADMIN", "UBEMPLOYEE", "CDESKBETA"),
+    GRID.team_id: People("UGOWNER", "UGADMIN", "UGEMPLOYEE", "CDESKGRID"),
 }
 
 
@@ -93,12 +105,14 @@ async def site(oauth_runtime: Runtime, fake_slack: FakeSlack) -> AsyncIterator[S
     """The bot listening, with one driver playing Alpha's people and one Beta's."""
     async with serving(oauth_runtime, fake_slack) as alpha:
         beta = SlackDriver(alpha.url, fake_slack, oauth_runtime, alpha.http)
-        alpha.team, beta.team = ALPHA.team_id, BETA.team_id
+        grid = SlackDriver(alpha.url, fake_slack, oauth_runtime, alpha.http)
+        alpha.team, beta.team, grid.team = ALPHA.team_id, BETA.team_id, GRID.team_id
+        grid.enterprise = GRID.enterprise_id
         origin = alpha.url.removesuffix("/slack/events")
         yield Site(
             origin,
             alpha.http,
-            {ALPHA.team_id: alpha, BETA.team_id: beta},
+            {ALPHA.team_id: alpha, BETA.team_id: beta, GRID.team_id: grid},
             fake_slack,
             oauth_runtime,
         )
@@ -378,3 +392,25 @@ async def test_uninstalling_deletes_the_workspace_tokens_and_nothing_else(site: 
     await slack.settle()
     assert [row["team_id"] for row in await _rows(site, "slack_bots")] == [BETA.team_id]
     assert [row["team_id"] for row in await _rows(site, "slack_installations")] == [BETA.team_id]
+
+
+async def test_an_org_wide_install_serves_each_workspace_of_the_organisation(site: Site) -> None:
+    team = GRID.team_id
+    await install(site, GRID)
+    (bot,) = await _rows(site, "slack_bots")
+    assert (bot["team_id"], bot["enterprise_id"]) == (None, GRID.enterprise_id)
+    assert bot["is_enterprise_install"] in (True, 1)
+
+    await set_up(site, team)
+    card = await ask_for_help(site, team)
+    reply, _ = await site.drivers[team].click(card, ActionId.APPROVE, user=IN[team].admin)
+    assert reply.status == 200
+    await site.drivers[team].settle()
+    requests = SqlRequestRepository(session_factory(site.runtime.engine))
+    done = await requests.get_request(1)
+    assert done is not None
+    assert (done.team_id, done.status.value) == (team, "done")
+    # The card was posted, and the employee told, with the organisation's token.
+    posts = site.fake.calls_to("chat.postMessage")
+    assert {site.fake.workspace_of(call) for call in posts} == {team}
+    assert IN[team].desk in {call.params["channel"] for call in posts}
