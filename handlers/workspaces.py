@@ -22,6 +22,7 @@ from bot.domain.workspace import (
     WorkspaceSettingsStore,
     current_workspace,
     enter,
+    workspace_key,
 )
 from handlers.reply import Replier, serve_with
 
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 async def in_its_workspace(context: AsyncBoltContext, next_: Callable[[], Awaitable[None]]) -> None:
     """Bolt middleware: the rest of the request (and the work it starts) is its workspace's,
     and answers go through Bolt's client for it (with that workspace's bot token)."""
-    enter(context.team_id or context.enterprise_id)
+    enter(workspace_key(context.team_id, context.enterprise_id))
     if context.client is not None:
         serve_with(context.client)
     await next_()
@@ -89,14 +90,15 @@ class Workspaces:
         self._clock = clock
         self._known: dict[str, _Known] = {}
 
-    async def client_of(self, workspace: str) -> AsyncWebClient:
-        """A Web API client with the workspace's bot token; NotInstalledError without one."""
-        settings = await self._settings.settings_of(workspace)
-        return await self._client(workspace, settings)
-
     async def _client(self, workspace: str, settings: WorkspaceSettings | None) -> AsyncWebClient:
-        org = settings.enterprise_id if settings is not None and settings.org_wide else None
-        token = await self._installations.bot_token_of(org or workspace)
+        """A Web API client with the workspace's bot token (its organisation's when installed
+        org-wide); NotInstalledError without one."""
+        installed = workspace_key(
+            workspace,
+            settings.enterprise_id if settings is not None else None,
+            org_wide=settings is not None and settings.org_wide,
+        )
+        token = await self._installations.bot_token_of(installed or workspace)
         if token is None:
             raise NotInstalledError(f"the app is not installed in workspace {workspace}")
         base = self._base

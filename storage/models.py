@@ -257,7 +257,7 @@ class WorkspaceSettingsRow(Base):
 
     __tablename__ = "workspace_settings"
 
-    # bot.domain.workspace.workspace_key: a team id, or an organisation's for an org-wide install
+    # the team id (an org-wide install's workspaces each have their own settings)
     workspace: Mapped[str] = mapped_column(String(PERSON_ID), primary_key=True)
     helpdesk_channel: Mapped[str] = mapped_column(String(CHANNEL_ID))
     admin_users: Mapped[list[str]] = mapped_column(JSON)

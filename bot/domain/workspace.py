@@ -20,8 +20,9 @@ _CURRENT: ContextVar[str | None] = ContextVar("workspace", default=None)
 def workspace_key(
     team_id: str | None, enterprise_id: str | None, *, org_wide: bool = False
 ) -> str | None:
-    """The key a workspace's settings and token are kept under: the team where there is one,
-    the Enterprise Grid organisation for an org-wide install."""
+    """The one rule for which workspace a key names: the team where there is one, the Enterprise
+    Grid organisation for an org-wide install's token (or an event of the organisation as a
+    whole). Settings, requests and audit lines are kept per team; tokens under this key."""
     if org_wide or not team_id:
         return enterprise_id or team_id or None
     return team_id
