@@ -1,5 +1,6 @@
-"""The HTTP surface: POST /slack/events (signature checked, body never logged), POST /api/messages
-(Teams, its token checked by the Teams front end), health checks, the guide's pictures, /metrics."""
+"""The HTTP surface: POST /slack/events (signature checked, body never logged), Slack OAuth's
+/slack/install and /slack/oauth_redirect (several workspaces), POST /api/messages (Teams, its
+token checked by the Teams front end), health checks, the guide's pictures, /metrics."""
 
 from __future__ import annotations
 

@@ -3,7 +3,10 @@ OAuth states that cannot be forged, replayed or kept, and each workspace's help 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -331,6 +334,15 @@ async def test_each_workspace_decides_its_own_requests_only(site: Site) -> None:
         ("UAOWNER", alpha),
         ("UBOWNER", beta),
     ]
+    # The operator's export of one workspace's lines: its requests', and those naming it.
+    beta_lines = await _export(site, beta)
+    assert {line["request_id"] for line in beta_lines} == {None, 2}
+    assert ("workspace.setup", "UBOWNER") in {(x["event"], x["actor_id"]) for x in beta_lines}
+    assert len([x for x in beta_lines if x["event"] == "decision.refused"]) == 2
+    alpha_lines = await _export(site, alpha)
+    assert {line["request_id"] for line in alpha_lines} == {None, 1, 2}
+    assert [x["detail"]["reason"] for x in alpha_lines if x["request_id"] == 2] == ["wrong_place"]
+
     # The decisions were taken in Beta: Alpha's people never heard of request #2.
     alpha_calls = [c for c in site.fake.calls if site.fake.workspace_of(c) == alpha]
     assert not any(IN[beta].desk in str(c.params) for c in alpha_calls)
@@ -414,3 +426,24 @@ async def test_an_org_wide_install_serves_each_workspace_of_the_organisation(sit
     posts = site.fake.calls_to("chat.postMessage")
     assert {site.fake.workspace_of(call) for call in posts} == {team}
     assert IN[team].desk in {call.params["channel"] for call in posts}
+
+
+async def _export(site: Site, workspace: str) -> list[dict[str, Any]]:
+    """`mfa-helpdesk audit export --workspace` as the operator runs it."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "audit",
+        "export",
+        "--since",
+        "2000-01-01",
+        "--workspace",
+        workspace,
+        env={"PATH": os.environ["PATH"], "DATABASE_URL": site.runtime.settings.database_url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    return [json.loads(line) for line in out.decode().splitlines()]
