@@ -14,6 +14,7 @@ import yaml
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -54,9 +55,10 @@ from handlers.blocks.guide_check import guide_problems as slack_guide_problems
 from handlers.blocks.text import escape_mrkdwn
 from handlers.bot_identity import BotIdentity
 from handlers.deps import Deps
+from handlers.oauth import AllowedOAuthFlow, in_its_workspace, only_allowed
 from handlers.reply import Replier
 from handlers.slack_ports import SlackAdminRoster, SlackNotifier, SlackPeople
-from handlers.workspaces import WorkspaceFrontEnd, Workspaces, in_its_workspace
+from handlers.workspaces import WorkspaceFrontEnd, Workspaces
 from storage.contacts import SqlContactBook
 from storage.demo import SqlDemoStore
 from storage.engine import create_engine, ping, session_factory
@@ -393,6 +395,7 @@ async def build_runtime(
                 handlers_for_retries,
                 _workspace_ports(settings, guide, provider.name, clock),
                 clock,
+                frozenset(settings.slack_allowed_workspaces),
             )
             if installations is not None
             else None
@@ -604,22 +607,40 @@ def _bolt_for_workspaces(
     )
     signing = settings.slack_signing_secret
     store = SealedInstallationStore(client_id, engine, box)
-    oauth = AsyncOAuthSettings(
-        client_id=client_id,
-        client_secret=secret,
-        scopes=settings.slack_install_scopes,
-        installation_store=store,
-        state_store=SignedStateStore(engine, state_secret, clock),
-        install_page_rendering_enabled=False,
+    oauth = AllowedOAuthFlow(
+        client=client,
         logger=bolt_log,
+        settings=AsyncOAuthSettings(
+            client_id=client_id,
+            client_secret=secret,
+            scopes=settings.slack_install_scopes,
+            installation_store=store,
+            state_store=SignedStateStore(engine, state_secret, clock),
+            install_page_rendering_enabled=False,
+            logger=bolt_log,
+        ),
     )
+    allowed = frozenset(settings.slack_allowed_workspaces)
+    oauth.allowed = allowed
     # installation_store= here too: Bolt's per-request authorize then uses `client` (its base
     # URL, session and retries) rather than a client of its own.
+    # Bolt's own authorize for installations asks auth.test on every request; this one asks once
+    # per token and process (the answer, who the bot is, does not change with the token).
+    authorize = AsyncInstallationStoreAuthorize(
+        logger=bolt_log,
+        installation_store=store,
+        client_id=client_id,
+        client_secret=secret,
+        cache_enabled=True,
+        client=client,
+    )
     bolt = AsyncApp(
         client=client,
         token=None,
         signing_secret=signing.get_secret_value() if signing else "",
-        oauth_settings=oauth,
+        before_authorize=only_allowed(allowed),
+        authorize=authorize,  # type: ignore[arg-type]  # an AsyncAuthorize: Bolt takes it as is
+        oauth_flow=oauth,
         installation_store=store,
         request_verification_enabled=False,
         process_before_response=True,

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = None
     slack_state_secret: SecretStr | None = None
     installation_key: SecretStr | None = None
+    # The workspaces (T...) and Enterprise Grid organisations (E...) the app may be installed in.
+    slack_allowed_workspaces: CommaList = Field(default_factory=list)
     slack_install_scopes: CommaList = Field(default_factory=lambda: list(BOT_SCOPES))
 
     # Microsoft Teams (docs: README "Creating the Teams app").
@@ -149,6 +151,7 @@ class Settings(BaseSettings):
         "privileged_users",
         "teams_it_admins",
         "slack_install_scopes",
+        "slack_allowed_workspaces",
         mode="before",
     )
     @classmethod
@@ -462,6 +465,12 @@ class Settings(BaseSettings):
                     "cannot be used with SLACK_CLIENT_ID: each workspace sets its own help-desk "
                     "channel and admins with /mfa-admin setup; unset it",
                 )
+        if not self.slack_allowed_workspaces:
+            raise SettingError(
+                "SLACK_ALLOWED_WORKSPACES",
+                "is not set: name the workspaces (T...) or Enterprise Grid organisations (E...) "
+                "the app may be installed into; an install from any other is refused",
+            )
         self.installation_box()
 
     def installation_box(self) -> SecretBox:

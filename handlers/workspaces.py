@@ -4,12 +4,11 @@ core's ports answered by the front end of the workspace in question."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -21,21 +20,12 @@ from bot.domain.workspace import (
     WorkspaceSettings,
     WorkspaceSettingsStore,
     current_workspace,
-    enter,
+    is_allowed,
     workspace_key,
 )
-from handlers.reply import Replier, serve_with
+from handlers.reply import Replier
 
 log = logging.getLogger(__name__)
-
-
-async def in_its_workspace(context: AsyncBoltContext, next_: Callable[[], Awaitable[None]]) -> None:
-    """Bolt middleware: the rest of the request (and the work it starts) is its workspace's,
-    and answers go through Bolt's client for it (with that workspace's bot token)."""
-    enter(workspace_key(context.team_id, context.enterprise_id))
-    if context.client is not None:
-        serve_with(context.client)
-    await next_()
 
 
 # Settings and tokens are read again after this long: another replica's `/mfa-admin setup` or a
@@ -81,6 +71,7 @@ class Workspaces:
         retry_handlers: list[AsyncRetryHandler],
         build: BuildFrontEnd,
         clock: Clock,
+        allowed: frozenset[str],
     ) -> None:
         self._installations = installations
         self._settings = settings
@@ -89,14 +80,16 @@ class Workspaces:
         self._build = build
         self._clock = clock
         self._known: dict[str, _Known] = {}
+        self._allowed = allowed  # SLACK_ALLOWED_WORKSPACES
 
     async def _client(self, workspace: str, settings: WorkspaceSettings | None) -> AsyncWebClient:
         """A Web API client with the workspace's bot token (its organisation's when installed
         org-wide); NotInstalledError without one."""
+        enterprise = settings.enterprise_id if settings is not None else None
+        if not is_allowed(self._allowed, workspace, enterprise):
+            raise NotInstalledError(f"workspace {workspace} is not in SLACK_ALLOWED_WORKSPACES")
         installed = workspace_key(
-            workspace,
-            settings.enterprise_id if settings is not None else None,
-            org_wide=settings is not None and settings.org_wide,
+            workspace, enterprise, org_wide=settings is not None and settings.org_wide
         )
         token = await self._installations.bot_token_of(installed or workspace)
         if token is None:

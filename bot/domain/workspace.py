@@ -28,6 +28,11 @@ def workspace_key(
     return team_id
 
 
+def is_allowed(allowed: frozenset[str], team_id: str | None, enterprise_id: str | None) -> bool:
+    """True when the operator's list names the team or its Enterprise Grid organisation."""
+    return bool((team_id and team_id in allowed) or (enterprise_id and enterprise_id in allowed))
+
+
 def current_workspace() -> str | None:
     """The workspace of the work in hand, or None (one workspace, or none named)."""
     return _CURRENT.get()

@@ -89,6 +89,7 @@ class FakeSlack:
         self._codes: dict[str, Workspace] = {}
         self.tokens: dict[str, Workspace] = {}
         self._token = ""
+        self.revoked: list[str] = []  # tokens the bot gave back (auth.revoke)
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -339,6 +340,11 @@ class FakeSlack:
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
         }
+
+    def _m_auth_revoke(self, _p: dict[str, Any]) -> dict[str, Any]:
+        self.tokens.pop(self._token, None)
+        self.revoked.append(self._token)
+        return {"ok": True, "revoked": True}
 
     def _m_apps_connections_open(self, _p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": self.origin.replace("http://", "ws://") + "/socket"}

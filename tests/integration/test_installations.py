@@ -203,6 +203,7 @@ TRIO = {
     "SLACK_CLIENT_ID": "1111.2222",
     "SLACK_CLIENT_SECRET": "client-secret",
     "SLACK_STATE_SECRET": "state-secret",
+    "SLACK_ALLOWED_WORKSPACES": "T0ONE,E0ORG",
 }
 
 
@@ -218,6 +219,10 @@ TRIO = {
         (TRIO, "INSTALLATION_KEY is not set"),
         ({**TRIO, "INSTALLATION_KEY": "nope"}, "INSTALLATION_KEY is not usable"),
         ({**TRIO, "SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_BOT_TOKEN cannot be used"),
+        (
+            {**TRIO, "INSTALLATION_KEY": new_key(), "SLACK_ALLOWED_WORKSPACES": " "},
+            "SLACK_ALLOWED_WORKSPACES is not set",
+        ),
         ({**TRIO, "SLACK_APP_TOKEN": "xapp-1"}, "SLACK_APP_TOKEN cannot be used"),
         (
             {**TRIO, "INSTALLATION_KEY": new_key(), "HELPDESK_CHANNEL": "C1"},

@@ -76,6 +76,7 @@ def oauth_env(fake_slack: FakeSlack, database_url: str) -> dict[str, Any]:
         "slack_client_secret": fake_slack.client_secret,
         "slack_state_secret": STATE_SECRET,
         "installation_key": KEY,
+        "slack_allowed_workspaces": f"{ALPHA.team_id},{BETA.team_id},{GRID.enterprise_id}",
         "slack_signing_secret": SIGNING_SECRET,
         "slack_api_url": fake_slack.base_url,
         "database_url": database_url,
@@ -225,9 +226,15 @@ async def test_two_workspaces_install_through_oauth_with_their_tokens_sealed(sit
     # Each workspace's people are answered with that workspace's own token.
     for team in (ALPHA.team_id, BETA.team_id):
         driver = site.drivers[team]
-        reply = await driver.dm("my phone is lost", user=IN[team].employee, event_id=f"Ev{team}")
-        assert reply.status == 200
-        await driver.settle()
+        for n in range(2):
+            employee = IN[team].employee
+            reply = await driver.dm("my phone is lost", user=employee, event_id=f"Ev{team}{n}")
+            assert reply.status == 200
+            await driver.settle()
+    # Who the bot is, asked once per token by the install and once by this replica: not on
+    # every request.
+    checks = [site.fake.workspace_of(c) for c in site.fake.calls_to("auth.test")]
+    assert sorted(checks) == [ALPHA.team_id] * 2 + [BETA.team_id] * 2
     posts = site.fake.calls_to("chat.postMessage")
     assert {(site.fake.workspace_of(c), c.params["channel"]) for c in posts} == {
         (ALPHA.team_id, "DAEMPLOYEE"),
@@ -447,3 +454,30 @@ async def _export(site: Site, workspace: str) -> list[dict[str, Any]]:
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
     return [json.loads(line) for line in out.decode().splitlines()]
+
+
+async def test_a_workspace_the_operator_did_not_allow_is_never_installed_nor_served(
+    site: Site,
+) -> None:
+    stranger = Workspace("TSTRANGE", "Strange", "xoxb-strange-4444", "UBOTS", "BBOTS", "USOWNER")
+    state, cookie = await _begin_install(site)
+    status, _ = await _redirect(site, site.fake.consent(stranger), state, cookie)
+    assert status == 401
+    assert await _rows(site, "slack_bots") == []
+    assert site.fake.revoked == [stranger.bot_token]  # the token Slack granted, given back
+
+    # Installed before the operator took it off the list (another replica, restarted with the
+    # shorter list, on the same database): its people get nothing, and nothing is sent.
+    await install(site, ALPHA)
+    settings = site.runtime.settings.model_copy(update={"slack_allowed_workspaces": [BETA.team_id]})
+    narrower = await build_runtime(settings, FixedClock())
+    try:
+        async with serving(narrower, site.fake) as slack:
+            slack.team = ALPHA.team_id
+            before = len(site.fake.calls)
+            reply, screen = await slack.command(user=IN[ALPHA.team_id].employee)
+            assert (reply.status, reply.body, screen) == (200, "", None)
+            await slack.settle()
+            assert site.fake.calls[before:] == []
+    finally:
+        await narrower.close()
