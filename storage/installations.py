@@ -38,6 +38,8 @@ from storage.models import (
 log = logging.getLogger(__name__)
 
 STATE_LIFETIME = timedelta(minutes=10)
+# xoxb-, xoxp-, xoxe.xoxb-...; Fernet's ciphertext starts "gAAAA"
+SLACK_TOKEN_PREFIX = "xox"  # noqa: S105 - a prefix, not a secret
 
 
 class SealedInstallationStore(AsyncSQLAlchemyInstallationStore):
@@ -137,7 +139,9 @@ class SealedInstallationStore(AsyncSQLAlchemyInstallationStore):
             return None
         for name in TOKEN_COLUMNS:
             value = getattr(found, name, None)
-            if not value:
+            # slack_sdk's find_installation may copy in the newest bot's token, which our
+            # find_bot opened already: a Slack token as such is not ciphertext to open.
+            if not value or value.startswith(SLACK_TOKEN_PREFIX):
                 continue
             try:
                 setattr(found, name, self._box.open(value))

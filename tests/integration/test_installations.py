@@ -304,3 +304,20 @@ def test_serve_with_the_oauth_settings_asks_slack_nothing_and_offers_the_install
     assert process.returncode == 0, stderr
     assert key not in stderr
     assert "client-secret" not in stderr
+
+
+async def test_an_installation_found_by_its_installer_gets_the_newest_bot_token(
+    engine: AsyncEngine,
+) -> None:
+    store = SealedInstallationStore("1111.2222", engine, SecretBox(OLD))
+    await store.async_save(_installation("TONE", "xoxb-first"))
+    newer = _installation("TONE", "xoxb-second")
+    newer.installed_at += 60
+    newer.user_id = "UOTHER"
+    await store.async_save(newer)
+    # slack_sdk merges the newest bot's token into the installer's own installation.
+    found = await store.async_find_installation(
+        enterprise_id=None, team_id="TONE", user_id="UOWNER"
+    )
+    assert found is not None
+    assert found.bot_token == "xoxb-second"
