@@ -55,7 +55,6 @@ class NotSetUpError(Exception):
 @dataclass
 class _Known:
     front_end: FrontEnd
-    settings: WorkspaceSettings | None
     read_at: datetime
 
 
@@ -113,7 +112,7 @@ class Workspaces:
         settings = await self._settings.settings_of(workspace)
         client = await self._client(workspace, settings)
         front_end = self._build(client, Replier(client, self._retry_handlers), settings)
-        self._known[workspace] = _Known(front_end, settings, now)
+        self._known[workspace] = _Known(front_end, now)
         return front_end
 
     async def settings_of(self, workspace: str) -> WorkspaceSettings | None:
