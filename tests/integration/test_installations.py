@@ -321,3 +321,27 @@ async def test_an_installation_found_by_its_installer_gets_the_newest_bot_token(
     )
     assert found is not None
     assert found.bot_token == "xoxb-second"
+
+
+def test_oauth_beside_teams_needs_the_teams_desk_only() -> None:
+    from bot.settings import SettingError, Settings
+
+    oauth = {
+        "slack_client_id": "1111.2222",
+        "slack_client_secret": "client-secret",
+        "slack_state_secret": "state-secret",
+        "slack_allowed_workspaces": "T0ONE",
+        "installation_key": new_key(),
+        "slack_signing_secret": "s",
+        "stepup_key": new_key(),
+        "teams_app_id": "0f3c2f8e-5a7d-4c1b-9b7e-2d4c6a8e1f00",
+        "teams_app_password": "s3cret",
+        "teams_tenant_id": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+    }
+    with pytest.raises(SettingError) as caught:
+        Settings(_env_file=None, **oauth).require_for_serve()  # type: ignore[call-arg]
+    assert caught.value.variable == "TEAMS_HELPDESK_CHANNEL"
+    assert "Slack OAuth is" in str(caught.value)
+    both = Settings(_env_file=None, teams_helpdesk_channel="19:d@thread.tacv2", **oauth)  # type: ignore[call-arg]
+    both.require_for_serve()
+    assert both.has_helpdesk
