@@ -299,6 +299,20 @@ async def test_each_workspace_decides_its_own_requests_only(site: Site) -> None:
     assert "#1" in listed
     assert "#2" not in listed
 
+    # Each admin's Home tab queues their own workspace's request, and is published with its token.
+    for team, own, other in ((alpha, "#1", "#2"), (beta, "#2", "#1")):
+        home = {"type": "app_home_opened", "user": IN[team].admin, "tab": "home", "event_ts": "1"}
+        reply = await site.drivers[team].event(home, event_id=f"EvHome{team}")
+        assert reply.status == 200
+        await site.drivers[team].settle()
+        queue = json.dumps(site.fake.home_views[IN[team].admin])
+        assert own in queue
+        assert other not in queue
+        (published,) = [
+            c for c in site.fake.calls_to("views.publish") if c.params["user_id"] == IN[team].admin
+        ]
+        assert site.fake.workspace_of(published) == team
+
     # Alpha's admin presses Approve on Beta's card: from their own workspace, and as if from
     # Beta's; neither decides.
     for team in (alpha, beta):
