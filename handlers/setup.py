@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 _USERGROUP = re.compile(r"S[A-Z0-9]{2,30}")
 _BAD_USERGROUP = "A user group ID starts with S, e.g. S0123ABCD (or leave it empty)."
+_NOBODY = "Pick at least one IT admin, or give an admin user group below."
 
 
 def register(app: AsyncApp, deps: Deps, helpdesk: Helpdesk, workspaces: Workspaces) -> None:
@@ -70,10 +71,14 @@ class SetupListeners:
         if group is not None and not _USERGROUP.fullmatch(group):
             await ack(response_action="errors", errors={FieldId.SETUP_USERGROUP: _BAD_USERGROUP})
             return
+        admins = sent.picked(FieldId.SETUP_ADMINS)
+        if not admins and group is None:  # a help desk where nobody could decide
+            await ack(response_action="errors", errors={FieldId.SETUP_ADMINS: _NOBODY})
+            return
         settings = WorkspaceSettings(
             workspace=sent.team_id,
             helpdesk_channel=channel,
-            admin_users=sent.picked(FieldId.SETUP_ADMINS),
+            admin_users=admins,
             admin_usergroup=group,
             updated_by=sent.user_id,
             updated_at=self.deps.clock.now(),

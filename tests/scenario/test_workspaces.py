@@ -495,3 +495,25 @@ async def test_a_workspace_the_operator_did_not_allow_is_never_installed_nor_ser
             assert site.fake.calls[before:] == []
     finally:
         await narrower.close()
+
+
+async def test_a_setup_with_nobody_to_decide_or_a_bad_group_is_shown_in_the_modal(
+    site: Site,
+) -> None:
+    await install(site, ALPHA)
+    people, slack = IN[ALPHA.team_id], site.drivers[ALPHA.team_id]
+    await slack.command("setup", user=people.owner, command="/mfa-admin")
+    await slack.settle()
+    modal = slack.opened_view()
+    for values, field in (
+        ({FieldId.SETUP_CHANNEL: people.desk}, FieldId.SETUP_ADMINS),
+        (
+            {FieldId.SETUP_CHANNEL: people.desk, FieldId.SETUP_USERGROUP: "<!channel>"},
+            FieldId.SETUP_USERGROUP,
+        ),
+    ):
+        reply = await slack.submit(modal, values, user=people.owner)
+        assert reply.json()["response_action"] == "errors"
+        assert set(reply.json()["errors"]) == {field}
+    async with site.runtime.engine.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM workspace_settings")) == 0
