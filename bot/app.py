@@ -49,7 +49,7 @@ from bot.mail import GraphMailer, LogOnlyMailer, SmtpMailer
 from bot.metrics import MeteredProvider, Metrics, exposition
 from bot.settings import IdentityProviderName, SettingError, Settings, smtp_target
 from bot.tasks import Lane, TaskTracker
-from bot.web import MetricsEndpoint, Readiness, create_web_app
+from bot.web import OAUTH_REDIRECT_PATH, MetricsEndpoint, Readiness, create_web_app
 from handlers.blocks.guide import GuideScreens
 from handlers.blocks.guide_check import guide_problems as slack_guide_problems
 from handlers.blocks.text import escape_mrkdwn
@@ -614,6 +614,13 @@ def _bolt_for_workspaces(
             client_id=client_id,
             client_secret=secret,
             scopes=settings.slack_install_scopes,
+            # With PUBLIC_URL, Slack is told where to send the person back (an app may list
+            # several redirect URLs); without it, Slack uses the app's only one.
+            redirect_uri=(
+                str(settings.public_url).rstrip("/") + OAUTH_REDIRECT_PATH
+                if settings.public_url
+                else None
+            ),
             installation_store=store,
             state_store=SignedStateStore(engine, state_secret, clock),
             install_page_rendering_enabled=False,

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -102,6 +102,7 @@ class Site:
     drivers: dict[str, SlackDriver]
     fake: FakeSlack
     runtime: Runtime
+    install_query: dict[str, list[str]] = field(default_factory=dict)  # the last consent URL's
 
 
 @pytest.fixture
@@ -131,6 +132,7 @@ async def _begin_install(site: Site) -> tuple[str, str]:
         location = urlsplit(answer.headers["Location"])
         cookie = answer.headers["Set-Cookie"]
     query = parse_qs(location.query)
+    site.install_query = query
     assert location.netloc == "slack.com"
     assert location.path == "/oauth/v2/authorize"
     assert query["client_id"] == [site.fake.client_id]
@@ -505,7 +507,7 @@ async def test_a_setup_with_nobody_to_decide_or_a_bad_group_is_shown_in_the_moda
     await slack.command("setup", user=people.owner, command="/mfa-admin")
     await slack.settle()
     modal = slack.opened_view()
-    for values, field in (
+    for values, wrong in (
         ({FieldId.SETUP_CHANNEL: people.desk}, FieldId.SETUP_ADMINS),
         (
             {FieldId.SETUP_CHANNEL: people.desk, FieldId.SETUP_USERGROUP: "<!channel>"},
@@ -514,6 +516,27 @@ async def test_a_setup_with_nobody_to_decide_or_a_bad_group_is_shown_in_the_moda
     ):
         reply = await slack.submit(modal, values, user=people.owner)
         assert reply.json()["response_action"] == "errors"
-        assert set(reply.json()["errors"]) == {field}
+        assert set(reply.json()["errors"]) == {wrong}
     async with site.runtime.engine.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM workspace_settings")) == 0
+
+
+async def test_with_public_url_slack_is_told_where_to_send_the_person_back(
+    oauth_env: dict[str, Any], clock: FixedClock, fake_slack: FakeSlack
+) -> None:
+    settings = Settings(_env_file=None, **oauth_env, public_url="https://mfa.example.com/")  # type: ignore[call-arg]
+    runtime = await build_runtime(settings, clock)
+    try:
+        async with serving(runtime, fake_slack) as slack:
+            origin = slack.url.removesuffix("/slack/events")
+            site = Site(origin, slack.http, {}, fake_slack, runtime)
+            state, cookie = await _begin_install(site)
+            assert site.install_query["redirect_uri"] == [
+                "https://mfa.example.com/slack/oauth_redirect"
+            ]
+            status, _ = await _redirect(site, fake_slack.consent(ALPHA), state, cookie)
+            assert status == 200
+        (exchange,) = fake_slack.calls_to("oauth.v2.access")
+        assert exchange.params["redirect_uri"] == "https://mfa.example.com/slack/oauth_redirect"
+    finally:
+        await runtime.close()
