@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 _USERGROUP = re.compile(r"S[A-Z0-9]{2,30}")
 _BAD_USERGROUP = "A user group ID starts with S, e.g. S0123ABCD (or leave it empty)."
 _NOBODY = "Pick at least one IT admin, or give an admin user group below."
+_NO_CHANNEL = "Pick the channel where this workspace's requests go."
 
 
 def register(app: AsyncApp, deps: Deps, helpdesk: Helpdesk, workspaces: Workspaces) -> None:
@@ -67,6 +68,9 @@ class SetupListeners:
     ) -> None:
         sent = Submission.of(body, context)
         channel = next(iter(sent.picked(FieldId.SETUP_CHANNEL)), "")
+        if not channel:  # Slack asks for one; a submission without it is not Slack's form
+            await ack(response_action="errors", errors={FieldId.SETUP_CHANNEL: _NO_CHANNEL})
+            return
         group = sent.text(FieldId.SETUP_USERGROUP).strip() or None
         if group is not None and not _USERGROUP.fullmatch(group):
             await ack(response_action="errors", errors={FieldId.SETUP_USERGROUP: _BAD_USERGROUP})

@@ -508,6 +508,7 @@ async def test_a_setup_with_nobody_to_decide_or_a_bad_group_is_shown_in_the_moda
     await slack.settle()
     modal = slack.opened_view()
     for values, wrong in (
+        ({FieldId.SETUP_ADMINS: people.admin}, FieldId.SETUP_CHANNEL),
         ({FieldId.SETUP_CHANNEL: people.desk}, FieldId.SETUP_ADMINS),
         (
             {FieldId.SETUP_CHANNEL: people.desk, FieldId.SETUP_USERGROUP: "<!channel>"},
