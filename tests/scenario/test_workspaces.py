@@ -499,7 +499,7 @@ async def test_a_workspace_the_operator_did_not_allow_is_never_installed_nor_ser
         await narrower.close()
 
 
-async def test_a_setup_with_nobody_to_decide_or_a_bad_group_is_shown_in_the_modal(
+async def test_a_setup_without_a_channel_or_anyone_to_decide_or_with_a_bad_group_is_refused_inline(
     site: Site,
 ) -> None:
     await install(site, ALPHA)
