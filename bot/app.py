@@ -14,6 +14,8 @@ import yaml
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -26,6 +28,7 @@ import handlers
 from bot import correlation
 from bot.backoff import OutageBackoff
 from bot.clock import SystemClock
+from bot.crypto import SecretBox
 from bot.domain.frontends import FrontEnd, FrontEnds
 from bot.domain.guide import Guide
 from bot.domain.helpdesk import Helpdesk, HelpdeskConfig
@@ -36,7 +39,9 @@ from bot.domain.insights import Insights
 from bot.domain.platform import Platform
 from bot.domain.ports import Clock, Mailer, WorkKind
 from bot.domain.stepup import StepUp
+from bot.domain.stepup.totp import AuthenticatorStore
 from bot.domain.walks import Walks
+from bot.domain.workspace import WorkspaceSettings
 from bot.guide import data_uris, guide_variables, load_guide, picture_files, picture_urls
 from bot.identity.demo import DemoProvider, demo_users_from
 from bot.identity.entra import EntraConfig, EntraProvider
@@ -47,14 +52,16 @@ from bot.mail import GraphMailer, LogOnlyMailer, SmtpMailer
 from bot.metrics import MeteredProvider, Metrics, exposition
 from bot.settings import IdentityProviderName, SettingError, Settings, smtp_target
 from bot.tasks import Lane, TaskTracker
-from bot.web import MetricsEndpoint, Readiness, create_web_app
+from bot.web import OAUTH_REDIRECT_PATH, MetricsEndpoint, Readiness, create_web_app
 from handlers.blocks.guide import GuideScreens
 from handlers.blocks.guide_check import guide_problems as slack_guide_problems
 from handlers.blocks.text import escape_mrkdwn
 from handlers.bot_identity import BotIdentity
 from handlers.deps import Deps
+from handlers.oauth import AllowedOAuthFlow, in_its_workspace, only_allowed
 from handlers.reply import Replier
 from handlers.slack_ports import SlackAdminRoster, SlackNotifier, SlackPeople
+from handlers.workspaces import WorkspaceFrontEnd, Workspaces
 from storage.contacts import SqlContactBook
 from storage.demo import SqlDemoStore
 from storage.engine import create_engine, ping, session_factory
@@ -62,6 +69,12 @@ from storage.events import SqlEventLedger
 from storage.gauges import pool_use, requests_by_state
 from storage.helpdesk import SqlRequestRepository
 from storage.insights import SqlBoards, SqlInsights
+from storage.installations import (
+    SealedInstallationStore,
+    SignedStateStore,
+    SqlWorkspaceSettings,
+    WorkspaceAuthenticators,
+)
 from storage.migrate import Revisions, check_schema, migrate, require_current_schema
 from storage.stepup import SqlAuthenticatorStore
 from storage.walks import SqlWalkRepository
@@ -317,7 +330,8 @@ async def build_runtime(
     # Who the bot is, before anything is served: Bolt authorizes each request with it (below)
     # instead of calling auth.test on the first request. A refused token stops start-up here.
     identity = BotIdentity(client)
-    if identify and settings.serves_slack:
+    oauth = settings.installs_through_oauth
+    if identify and settings.serves_slack and not oauth:
         try:
             await identity.resolve()
         except BaseException:
@@ -346,44 +360,59 @@ async def build_runtime(
     bolt_log.setLevel(logging.ERROR)
     # Given an authorize, Bolt drops the client's token from its per-request clients (and warns,
     # silenced here), then sets the one the authorize returns.
-    bolt = AsyncApp(
-        client=client,
-        token=None,
-        authorize=identity.for_bolt(),
-        signing_secret=signing_secret or "unused-in-socket-mode",
-        request_verification_enabled=False,
-        process_before_response=True,
-        logger=bolt_log,
+    bolt, installations = (
+        _bolt_for_workspaces(settings, engine, client, clock, bolt_log)
+        if oauth
+        else (
+            AsyncApp(
+                client=client,
+                token=None,
+                authorize=identity.for_bolt(),
+                signing_secret=signing_secret or "unused-in-socket-mode",
+                request_verification_enabled=False,
+                process_before_response=True,
+                logger=bolt_log,
+            ),
+            None,
+        )
     )
     bolt_log.setLevel(logging.NOTSET)
     tasks = TaskTracker()
     metrics = Metrics()  # this app's own registry: several apps in one process never collide
     # one service: one cache of walks
     walks = Walks(guide, SqlWalkRepository(engine), clock, metrics)
-    replier = Replier(client, handlers_for_retries)
+    replier = Replier(client, handlers_for_retries, per_request=oauth)
     teams_config = teams_config_of(settings)
     outbound = build_outbound(teams_config, http, clock) if settings.serves_teams else None
     addresses = Addresses(SqlContactBook(sessions), clock)
-    helpdesk, provider_name, insights = None, "", None
-    requests = SqlRequestRepository(sessions)
+    helpdesk, provider_name, insights, workspaces = None, "", None, None
+    requests = SqlRequestRepository(sessions, tag_workspace=oauth)
     if settings.has_helpdesk:
         insights = Insights(SqlInsights(engine), clock, _office_hours(settings), SqlBoards(engine))
         directory = await build_provider(settings, sessions, clock, http)
         provider = MeteredProvider(directory, metrics)
         provider_name = provider.name
-        stepup = StepUp(SqlAuthenticatorStore(sessions), box, clock, metrics) if box else None
+        stepup = _stepup(settings, sessions, box, clock, metrics)
         pacer = _pacer(settings, requests)
+        workspaces = (
+            Workspaces(
+                installations,
+                SqlWorkspaceSettings(sessions),
+                client,
+                handlers_for_retries,
+                _workspace_ports(settings, guide, provider.name, clock, pacer),
+                clock,
+                frozenset(settings.slack_allowed_workspaces),
+            )
+            if installations is not None
+            else None
+        )
+        slack = _slack_front_end(
+            settings, client, replier, guide, provider.name, clock, pacer, workspaces
+        )
         front_ends = FrontEnds(
             {
-                **_slack_front_end(
-                    settings,
-                    client,
-                    replier,
-                    guide,
-                    provider.name,
-                    clock,
-                    pacer,
-                ),
+                **slack,
                 **_teams_front_end(
                     settings,
                     outbound,
@@ -418,6 +447,7 @@ async def build_runtime(
             stepup,
             mailer=build_mailer(settings, directory),
             background=lambda work, name, kind: tasks.spawn(work, name, _LANES[kind]),
+            desks=workspaces,
         )
         _warn_without_admins(settings, front_ends.platforms)
     events = SqlEventLedger(engine)  # Slack's event ids and Teams' activity ids
@@ -431,6 +461,7 @@ async def build_runtime(
         helpdesk=helpdesk,
         it_contact=escape_mrkdwn(settings.it_contact) if settings.it_contact else None,
         insights=insights,
+        workspaces=workspaces,
     )
     handlers.register(bolt, deps)
     keep_libraries_quiet()  # again, now that Bolt and the clients have made their loggers
@@ -557,10 +588,15 @@ def _slack_front_end(
     provider: str,
     clock: Clock,
     pacer: ChannelPacer,
+    workspaces: Workspaces | None = None,
 ) -> dict[Platform, FrontEnd]:
-    """Slack's answers to the core's ports, when Slack is served."""
+    """Slack's answers to the core's ports, when Slack is served: each workspace's own, when
+    several are (Slack OAuth)."""
     if not settings.serves_slack:
         return {}
+    if workspaces is not None:
+        every = WorkspaceFrontEnd(workspaces)
+        return {Platform.SLACK: FrontEnd(every, every, every)}
     roster = SlackAdminRoster(
         client,
         settings.it_admin_users,
@@ -582,6 +618,124 @@ def _slack_front_end(
     )
     people = SlackPeople(client, settings.manager_profile_field)
     return {Platform.SLACK: FrontEnd(notifier, roster, people)}
+
+
+def _stepup(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    box: SecretBox | None,
+    clock: Clock,
+    metrics: Metrics,
+) -> StepUp | None:
+    """Admins' step-up (None when STEPUP_REQUIRED is off); with several workspaces, an admin of
+    each enrolls in each."""
+    if box is None:
+        return None
+    authenticators: AuthenticatorStore = SqlAuthenticatorStore(sessions)
+    if settings.installs_through_oauth:
+        authenticators = WorkspaceAuthenticators(authenticators)
+    return StepUp(authenticators, box, clock, metrics)
+
+
+def _bolt_for_workspaces(
+    settings: Settings,
+    engine: AsyncEngine,
+    client: AsyncWebClient,
+    clock: Clock,
+    bolt_log: logging.Logger,
+) -> tuple[AsyncApp, SealedInstallationStore]:
+    """Bolt installing through Slack OAuth into many workspaces: installations in the database
+    (tokens sealed with INSTALLATION_KEY), signed one-time states, each request authorized
+    with its own workspace's token."""
+    box = settings.installation_box()
+    client_id = settings.slack_client_id or ""
+    secret = settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else ""
+    state_secret = (
+        settings.slack_state_secret.get_secret_value() if settings.slack_state_secret else ""
+    )
+    signing = settings.slack_signing_secret
+    store = SealedInstallationStore(client_id, engine, box)
+    oauth = AllowedOAuthFlow(
+        client=client,
+        logger=bolt_log,
+        settings=AsyncOAuthSettings(
+            client_id=client_id,
+            client_secret=secret,
+            scopes=settings.slack_install_scopes,
+            # With PUBLIC_URL, Slack is told where to send the person back (an app may list
+            # several redirect URLs); without it, Slack uses the app's only one.
+            redirect_uri=(
+                str(settings.public_url).rstrip("/") + OAUTH_REDIRECT_PATH
+                if settings.public_url
+                else None
+            ),
+            installation_store=store,
+            state_store=SignedStateStore(engine, state_secret, clock),
+            install_page_rendering_enabled=False,
+            logger=bolt_log,
+        ),
+    )
+    allowed = frozenset(settings.slack_allowed_workspaces)
+    oauth.allowed = allowed
+    # installation_store= here too: Bolt's per-request authorize then uses `client` (its base
+    # URL, session and retries) rather than a client of its own.
+    # Bolt's own authorize for installations asks auth.test on every request; this one asks once
+    # per token and process (the answer, who the bot is, does not change with the token).
+    authorize = AsyncInstallationStoreAuthorize(
+        logger=bolt_log,
+        installation_store=store,
+        client_id=client_id,
+        client_secret=secret,
+        cache_enabled=True,
+        client=client,
+    )
+    bolt = AsyncApp(
+        client=client,
+        token=None,
+        signing_secret=signing.get_secret_value() if signing else "",
+        before_authorize=only_allowed(allowed),
+        authorize=authorize,  # type: ignore[arg-type]  # an AsyncAuthorize: Bolt takes it as is
+        oauth_flow=oauth,
+        installation_store=store,
+        request_verification_enabled=False,
+        process_before_response=True,
+        logger=bolt_log,
+    )
+    bolt.middleware(in_its_workspace)
+    # app_uninstalled and tokens_revoked delete the workspace's installation and tokens.
+    bolt.enable_token_revocation_listeners()
+    return bolt, store
+
+
+def _workspace_ports(
+    settings: Settings, guide: Guide, provider: str, clock: Clock, pacer: ChannelPacer
+) -> Callable[[AsyncWebClient, Replier, WorkspaceSettings | None], FrontEnd]:
+    """How one workspace's Slack ports are built: its own channel, admins and token
+    (`/mfa-admin setup`, its installation); the operator's other settings shared."""
+
+    def build(client: AsyncWebClient, replier: Replier, own: WorkspaceSettings | None) -> FrontEnd:
+        roster = SlackAdminRoster(
+            client,
+            list(own.admin_users) if own else [],
+            own.admin_usergroup if own else None,
+            clock,
+            settings.privileged_users,
+            settings.privileged_usergroup,
+        )
+        notifier = SlackNotifier(
+            replier,
+            own.helpdesk_channel if own else "",
+            guide,
+            provider,
+            escape_mrkdwn(settings.it_contact) if settings.it_contact else None,
+            None,  # SECURITY_CHANNEL names one workspace's channel: alerts stay in each desk
+            escape_mrkdwn(settings.helpdesk_hours) if settings.helpdesk_hours else None,
+            pacer=pacer,
+            channel_replier=_channel_replier(client),
+        )
+        return FrontEnd(notifier, roster, SlackPeople(client, settings.manager_profile_field))
+
+    return build
 
 
 def _teams_front_end(
@@ -654,7 +808,9 @@ def _office_hours(settings: Settings) -> OfficeHours | None:
 
 def _warn_without_admins(settings: Settings, platforms: frozenset[Platform]) -> None:
     """Say which front end has nobody who may decide."""
-    if Platform.SLACK in platforms and not (settings.it_admin_users or settings.it_admin_usergroup):
+    admins_listed = settings.it_admin_users or settings.it_admin_usergroup
+    # With several workspaces, each names its own (`/mfa-admin setup`).
+    if Platform.SLACK in platforms and not admins_listed and not settings.installs_through_oauth:
         log.warning("no IT admins: set IT_ADMIN_USERS or IT_ADMIN_USERGROUP to decide requests")
     if Platform.TEAMS in platforms and not (
         settings.teams_it_admins or settings.teams_it_admin_group

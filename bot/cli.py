@@ -25,6 +25,8 @@ from bot.settings import SettingError, Settings
 
 if TYPE_CHECKING:
     from bot.app import Runtime
+    from bot.domain.repositories import RequestRepository
+    from bot.domain.requests import AuditEntry
 
 log = logging.getLogger("mfa_helpdesk")
 
@@ -98,6 +100,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
     export.add_argument("--output", type=Path, help="a file (default: standard output)")
+    export.add_argument(
+        "--workspace",
+        help="several workspaces (Slack OAuth): only this workspace's lines (its team ID)",
+    )
     verify = audit_commands.add_parser(
         "verify", help="check the audit log's hash chain; exit 1 at the first broken link"
     )
@@ -124,6 +130,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("keygen", help="print a new key for STEPUP_KEY")
     commands.add_parser(
         "rotate-key", help="re-encrypt admins' authenticator secrets with the first STEPUP_KEY"
+    )
+    commands.add_parser(
+        "rotate-installation-key",
+        help="re-encrypt the workspaces' Slack tokens with the first INSTALLATION_KEY",
     )
     commands.add_parser(
         "check-idp", help="check the identity provider's credentials and permissions (read-only)"
@@ -178,7 +188,9 @@ def _keygen_command(settings: Settings, args: argparse.Namespace) -> int:
 def _audit_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.audit_command == "verify":
         return asyncio.run(_verify_audit(settings, args.head))
-    return asyncio.run(_export_audit(settings, args.since, args.format, args.output))
+    return asyncio.run(
+        _export_audit(settings, args.since, args.format, args.output, args.workspace)
+    )
 
 
 def _teams_package_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -278,14 +290,19 @@ async def _report(
     return report.to_html(this, lines, pictures, scope)
 
 
-async def _export_audit(settings: Settings, since: datetime, fmt: str, output: Path | None) -> int:
+async def _export_audit(
+    settings: Settings, since: datetime, fmt: str, output: Path | None, workspace: str | None
+) -> int:
     from bot.audit import write_audit
     from storage.engine import create_engine, session_factory
     from storage.helpdesk import SqlRequestRepository
 
     engine = create_engine(settings.database_url)
     try:
-        entries = await SqlRequestRepository(session_factory(engine)).audit_since(since)
+        repo = SqlRequestRepository(session_factory(engine))
+        entries = await repo.audit_since(since)
+        if workspace is not None:
+            entries = await _of_workspace(entries, repo, workspace)
     finally:
         await engine.dispose()
     if output is None:
@@ -295,6 +312,24 @@ async def _export_audit(settings: Settings, since: datetime, fmt: str, output: P
             count = write_audit(entries, fmt, out)
         log.info("wrote %d audit line(s) to %s", count, output)
     return 0
+
+
+async def _of_workspace(
+    entries: list[AuditEntry], repo: RequestRepository, workspace: str
+) -> list[AuditEntry]:
+    """The lines of one workspace: those that name it (its people's work) and those about its
+    requests (someone of another workspace refused on one of them appears in both)."""
+    teams: dict[int, str | None] = {}
+    kept = []
+    for entry in entries:
+        if entry.request_id is not None and entry.request_id not in teams:
+            request = await repo.get_request(entry.request_id)
+            teams[entry.request_id] = request.team_id if request is not None else None
+        named = (entry.detail or {}).get("workspace")
+        own = teams.get(entry.request_id) if entry.request_id is not None else None
+        if workspace in (named, own):
+            kept.append(entry)
+    return kept
 
 
 async def _verify_audit(settings: Settings, noted_head: str | None) -> int:
@@ -347,6 +382,20 @@ async def _rotate_key(settings: Settings) -> int:
     finally:
         await engine.dispose()
     print(f"re-encrypted the authenticators of {count} admin(s) with the first key")  # noqa: T201
+    return 0
+
+
+async def _rotate_installation_key(settings: Settings) -> int:
+    from storage.engine import create_engine
+    from storage.installations import reseal_tokens
+
+    box = settings.installation_box()
+    engine = create_engine(settings.database_url)
+    try:
+        count = await reseal_tokens(engine, box)
+    finally:
+        await engine.dispose()
+    print(f"re-encrypted the Slack tokens of {count} installation row(s) with the first key")  # noqa: T201
     return 0
 
 
@@ -551,6 +600,7 @@ _COMMANDS: dict[str, Command] = {
     ),
     "keygen": _keygen_command,
     "rotate-key": lambda settings, _: asyncio.run(_rotate_key(settings)),
+    "rotate-installation-key": lambda settings, _: asyncio.run(_rotate_installation_key(settings)),
     "check-idp": lambda settings, _: asyncio.run(_check_idp(settings)),
     "audit": _audit_command,
     "check-guide": _check_guide_command,

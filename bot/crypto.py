@@ -1,4 +1,5 @@
-"""Encryption at rest of admins' TOTP secrets: Fernet, with key rotation through MultiFernet."""
+"""Encryption at rest of admins' TOTP secrets and of the workspaces' Slack tokens: Fernet, with
+key rotation through MultiFernet."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ class StepUpKeyError(ValueError):
 
 
 class SecretBox:
-    """Encrypts with the first key of STEPUP_KEY, decrypts with any of them."""
+    """Encrypts with the first key of a key list (STEPUP_KEY, INSTALLATION_KEY), decrypts with
+    any of them."""
 
-    def __init__(self, keys: str) -> None:
+    def __init__(self, keys: str, name: str = "STEPUP_KEY") -> None:
+        self._name = name
         parts = [part.strip() for part in keys.split(",") if part.strip()]
         if not parts:
             raise StepUpKeyError("no key given; make one with `mfa-helpdesk keygen`")
@@ -33,7 +36,7 @@ class SecretBox:
         try:
             return self._fernet.decrypt(sealed.encode()).decode()
         except InvalidToken as exc:
-            raise ValueError("no STEPUP_KEY opens this secret") from exc
+            raise ValueError(f"no {self._name} opens this secret") from exc
 
     def reseal(self, sealed: str) -> str:
         """The same secret under the first key (rotation); ValueError when no key opens it."""
@@ -41,7 +44,7 @@ class SecretBox:
             return self._fernet.rotate(sealed.encode()).decode()
         except InvalidToken as exc:
             raise ValueError(
-                "no STEPUP_KEY opens a stored secret; keep the old key in the list"
+                f"no {self._name} opens a stored secret; keep the old key in the list"
             ) from exc
 
 

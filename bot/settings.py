@@ -27,6 +27,18 @@ DEFAULT_APP_PASSWORDS_URL = (
 )
 
 CommaList = Annotated[list[str], NoDecode]
+# What the bot asks for when installed through OAuth (the bot scopes of manifest.yml).
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:history",
+    "im:write",
+    "users:read",
+    "users:read.email",
+    "usergroups:read",
+    "files:write",
+)
+OAUTH_SETTINGS = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET")
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -50,6 +62,16 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: AnyHttpUrl = AnyHttpUrl("https://slack.com/api/")
+    # Slack OAuth: all three set, the app installs into many workspaces (README "Installing into
+    # several workspaces"); the bot tokens are then kept in the database, sealed with
+    # INSTALLATION_KEY.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_state_secret: SecretStr | None = None
+    installation_key: SecretStr | None = None
+    # The workspaces (T...) and Enterprise Grid organisations (E...) the app may be installed in.
+    slack_allowed_workspaces: CommaList = Field(default_factory=list)
+    slack_install_scopes: CommaList = Field(default_factory=lambda: list(BOT_SCOPES))
 
     # Microsoft Teams (docs: README "Creating the Teams app").
     teams_app_id: str | None = None
@@ -131,7 +153,14 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     migrate_on_start: bool = True
 
-    @field_validator("it_admin_users", "privileged_users", "teams_it_admins", mode="before")
+    @field_validator(
+        "it_admin_users",
+        "privileged_users",
+        "teams_it_admins",
+        "slack_install_scopes",
+        "slack_allowed_workspaces",
+        mode="before",
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -250,8 +279,28 @@ class Settings(BaseSettings):
 
     @property
     def serves_slack(self) -> bool:
-        """True when Slack's settings are present (a bot token or an app-level token)."""
-        return self.slack_bot_token is not None or self.slack_app_token is not None
+        """True when Slack's settings are present (a bot token, an app-level token, or any of
+        the OAuth settings)."""
+        return (
+            self.slack_bot_token is not None
+            or self.slack_app_token is not None
+            or self.installs_through_oauth
+            or any(self._oauth_values())
+        )
+
+    def _oauth_values(self) -> tuple[str, str, str]:
+        """SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET, blank when unset."""
+        secret, state = self.slack_client_secret, self.slack_state_secret
+        return (
+            (self.slack_client_id or "").strip(),
+            secret.get_secret_value().strip() if secret else "",
+            state.get_secret_value().strip() if state else "",
+        )
+
+    @property
+    def installs_through_oauth(self) -> bool:
+        """True when the OAuth trio is set: many workspaces, each installed through Slack OAuth."""
+        return all(self._oauth_values())
 
     @property
     def teams_anonymous_mode(self) -> bool:
@@ -266,8 +315,10 @@ class Settings(BaseSettings):
     @property
     def has_helpdesk(self) -> bool:
         """True when a front end served has a help-desk channel: Contact IT becomes a form."""
-        return bool(self.helpdesk_channel) or (
-            self.serves_teams and bool(self.teams_helpdesk_channel)
+        return (
+            bool(self.helpdesk_channel)
+            or self.installs_through_oauth  # each workspace sets its own (/mfa-admin setup)
+            or (self.serves_teams and bool(self.teams_helpdesk_channel))
         )
 
     @property
@@ -359,22 +410,26 @@ class Settings(BaseSettings):
         on one of them only (its requests from the other would have nowhere to go)."""
         if not self.has_helpdesk:
             return  # neither: Contact IT shows IT_CONTACT on both
-        if not self.helpdesk_channel:
+        if not self.helpdesk_channel and not self.installs_through_oauth:
             raise SettingError(
                 "HELPDESK_CHANNEL",
                 "is not set: TEAMS_HELPDESK_CHANNEL is, and this process serves Slack and Teams; "
                 "set both (or neither)",
             )
         if not self.teams_helpdesk_channel:
+            slack = "Slack OAuth is" if self.installs_through_oauth else "HELPDESK_CHANNEL is"
             raise SettingError(
                 "TEAMS_HELPDESK_CHANNEL",
-                "is not set: HELPDESK_CHANNEL is, and this process serves Slack and Teams; "
+                f"is not set: {slack}, and this process serves Slack and Teams; "
                 "set both (or neither)",
             )
 
     def require_for_slack(self) -> None:
         """Raise SettingError for the first Slack setting `serve` cannot run with."""
-        if self.slack_bot_token is None:
+        values = self._oauth_values()
+        if any(values):
+            self.require_for_oauth(values)
+        elif self.slack_bot_token is None:
             raise SettingError(
                 "SLACK_BOT_TOKEN", "is not set: the bot token (xoxb-...) is required"
             )
@@ -384,6 +439,61 @@ class Settings(BaseSettings):
             raise SettingError(
                 "SLACK_SIGNING_SECRET", "is not set: the signing secret is required in HTTP mode"
             )
+
+    def require_for_oauth(self, values: tuple[str, str, str]) -> None:
+        """Raise SettingError for the first OAuth setting missing, or one that contradicts it."""
+        for name, value in zip(OAUTH_SETTINGS, values, strict=True):
+            if not value:
+                present = ", ".join(n for n, v in zip(OAUTH_SETTINGS, values, strict=True) if v)
+                raise SettingError(
+                    name, f"is not set: {present} is, and Slack OAuth needs all three"
+                )
+        if self.slack_app_token is not None:
+            raise SettingError(
+                "SLACK_APP_TOKEN",
+                "cannot be used with SLACK_CLIENT_ID: OAuth installs are served over HTTP",
+            )
+        if self.slack_bot_token is not None:
+            raise SettingError(
+                "SLACK_BOT_TOKEN",
+                "cannot be used with SLACK_CLIENT_ID: each workspace's token comes from its "
+                "installation; unset one of them",
+            )
+        per_workspace: dict[str, object] = {
+            "HELPDESK_CHANNEL": self.helpdesk_channel,
+            "IT_ADMIN_USERS": self.it_admin_users,
+            "IT_ADMIN_USERGROUP": self.it_admin_usergroup,
+            "SECURITY_CHANNEL": self.security_channel,
+        }
+        for name, given in per_workspace.items():
+            if given:
+                raise SettingError(
+                    name,
+                    "cannot be used with SLACK_CLIENT_ID: each workspace sets its own help-desk "
+                    "channel and admins with /mfa-admin setup; unset it",
+                )
+        if not self.slack_allowed_workspaces:
+            raise SettingError(
+                "SLACK_ALLOWED_WORKSPACES",
+                "is not set: name the workspaces (T...) or Enterprise Grid organisations (E...) "
+                "the app may be installed into; an install from any other is refused",
+            )
+        self.installation_box()
+
+    def installation_box(self) -> SecretBox:
+        """The box sealing the workspaces' tokens, from INSTALLATION_KEY (SettingError when
+        unusable)."""
+        key = self.installation_key.get_secret_value().strip() if self.installation_key else ""
+        if not key:
+            raise SettingError(
+                "INSTALLATION_KEY",
+                "is not set: the workspaces' tokens are kept encrypted with it; make a key with "
+                "`mfa-helpdesk keygen`",
+            )
+        try:
+            return SecretBox(key, "INSTALLATION_KEY")
+        except StepUpKeyError as exc:
+            raise SettingError("INSTALLATION_KEY", f"is not usable: {exc}") from exc
 
     def require_for_mail(self) -> None:
         """Raise SettingError when the email notice is configured but cannot be sent."""

@@ -1,5 +1,6 @@
-"""The HTTP surface: POST /slack/events (signature checked, body never logged), POST /api/messages
-(Teams, its token checked by the Teams front end), health checks, the guide's pictures, /metrics."""
+"""The HTTP surface: POST /slack/events (signature checked, body never logged), Slack OAuth's
+/slack/install and /slack/oauth_redirect (several workspaces), POST /api/messages (Teams, its
+token checked by the Teams front end), health checks, the guide's pictures, /metrics."""
 
 from __future__ import annotations
 
@@ -17,14 +18,18 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot import correlation
+from bot.domain import workspace
 from bot.guide import PICTURES_PATH
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.tasks import TaskTracker
 from handlers.payloads import DECODED, decode
+from handlers.reply import request_scope
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"
+OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
 TEAMS_PATH = "/api/messages"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
@@ -128,6 +133,9 @@ def create_web_app(
     if signing_secret:
         slack = _slack_handler(bolt, SignatureVerifier(signing_secret), tasks)
         app.router.add_post(EVENTS_PATH, _measured("slack", slack, meter))
+        if bolt.oauth_flow is not None:  # several workspaces: installs through Slack OAuth
+            app.router.add_get(INSTALL_PATH, _oauth_handler(bolt, install=True))
+            app.router.add_get(OAUTH_REDIRECT_PATH, _oauth_handler(bolt, install=False))
     if teams is not None:
         app.router.add_post(TEAMS_PATH, _measured("teams", teams, meter))
     if metrics is not None and metrics.token and not metrics.own_port:
@@ -213,9 +221,32 @@ def _slack_handler(
             return _malformed(f"of the wrong shape ({problem})")
         if payload is not None:  # decoded once: the listener takes it from its context
             bolt_request.context[DECODED] = payload
-        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+        with workspace.scope(), request_scope():
+            return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     return handle_slack
+
+
+def _oauth_handler(bolt: AsyncApp, *, install: bool) -> Handler:
+    """GET /slack/install (a new signed state, its cookie, and the way to Slack's consent page)
+    or GET /slack/oauth_redirect (the state checked and used up, the code exchanged, the
+    installation stored): Bolt's OAuth flow, served by this server."""
+
+    async def handle_oauth(request: web.Request) -> web.StreamResponse:
+        flow = bolt.oauth_flow
+        assert flow is not None
+        bolt_request = AsyncBoltRequest(
+            body="",
+            query=request.query_string,
+            headers={key: [value] for key, value in request.headers.items()},
+        )
+        if install:
+            answer = await flow.handle_installation(bolt_request)
+        else:
+            answer = await flow.handle_callback(bolt_request)
+        return await to_aiohttp_response(answer)
+
+    return handle_oauth
 
 
 def _note_slack_request(body: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import admin, contact, decisions, guide, outreach
+from handlers import admin, contact, decisions, guide, outreach, setup
 from handlers.deps import Deps
 from handlers.refusals import answer_listener_error
 
@@ -18,3 +18,5 @@ def register(app: AsyncApp, deps: Deps) -> None:
         contact.register(app, deps, deps.helpdesk)
         decisions.register(app, deps, deps.helpdesk)
         outreach.register(app, deps, deps.helpdesk)
+        if deps.workspaces is not None:
+            setup.register(app, deps, deps.helpdesk, deps.workspaces)

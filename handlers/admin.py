@@ -24,6 +24,7 @@ from handlers.ids import ActionId, Command, FieldId, ViewId
 from handlers.insights import AdminBoard
 from handlers.payloads import Click, EnrollMeta, SlashCommand, Submission
 from handlers.refusals import answered, refusal_text, submitted, to_response_url
+from handlers.setup import SetupListeners
 
 _NOT_ADMIN = "`/mfa-admin` is for IT admins. This attempt has been recorded."
 _USAGE = (
@@ -34,6 +35,10 @@ _USAGE = (
 _ENROLLED = f":white_check_mark: {wording.ENROLLED}"
 _STEPUP_OFF = wording.STEPUP_OFF
 _UNCONFIGURED = "The help desk is not set up yet: its operator sets HELPDESK_CHANNEL."
+_SETUP_USAGE = " A workspace admin sets this workspace's help desk with `/mfa-admin setup`."
+_NOT_WORKSPACE_ADMIN = (
+    "`/mfa-admin setup` is for this workspace's admins and owners. This attempt has been recorded."
+)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -58,6 +63,8 @@ class AdminListeners:
         self.deps = deps
         self.helpdesk = helpdesk
         self.board = AdminBoard(deps, deps.insights) if deps.insights else None
+        workspaces = deps.workspaces
+        self.setup = SetupListeners(deps, helpdesk, workspaces) if workspaces else None
 
     async def handle_admin(
         self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext
@@ -65,7 +72,9 @@ class AdminListeners:
         asked = SlashCommand.of(command, context)
         await ack()
         answer = to_response_url(self.deps.replier, asked.response_url)
-        work = answered(self._admin_command(asked), answer, sentence=_admin_refusal)
+        setup = asked.text.split()[:1] == ["setup"] and self.setup is not None
+        sentence = _setup_refusal if setup else _admin_refusal
+        work = answered(self._admin_command(asked), answer, sentence=sentence)
         self.deps.tasks.spawn(work, "admin-command")
 
     async def handle_enroll_confirm(
@@ -91,14 +100,17 @@ class AdminListeners:
 
     async def _admin_command(self, asked: SlashCommand) -> None:
         """`pending` (the default) lists requests in progress; `enroll` starts an enrollment."""
-        await self.helpdesk.require_admin(asked.user_id)
         word = (asked.text.split() or ["pending"])[0]
+        if word == "setup" and self.setup is not None:  # a workspace admin's, not IT's
+            await self.setup.open_setup(asked)
+            return
+        await self.helpdesk.require_admin(asked.user_id)
         if word == "enroll":
             await self._enroll(asked.user_id, asked.response_url)
         elif word == "stats" and self.board is not None:
             await self._stats(self.board, asked)
         elif word not in ("pending", "list"):
-            await self._say(asked.response_url, _USAGE)
+            await self._say(asked.response_url, _USAGE + (_SETUP_USAGE if self.setup else ""))
         else:
             replier = self.deps.replier
             listed = [
@@ -150,6 +162,10 @@ class AdminListeners:
 
     async def _say(self, response_url: str, text: str) -> None:
         await self.deps.replier.respond(response_url, Message.plain(text), replace_original=False)
+
+
+def _setup_refusal(error: HelpdeskError) -> str:
+    return _NOT_WORKSPACE_ADMIN if isinstance(error, NotAnAdminError) else refusal_text(error)
 
 
 def _admin_refusal(error: HelpdeskError) -> str:

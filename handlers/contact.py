@@ -18,6 +18,7 @@ from handlers.blocks.helpdesk import (
     build_cancelled,
     build_contact_modal,
     build_employee_notice,
+    build_notice_modal,
     build_open_request,
     build_request_sent,
 )
@@ -34,6 +35,12 @@ from handlers.deps import Deps
 from handlers.ids import ActionId, FieldId, ViewId
 from handlers.payloads import Click, ContactMeta, GuideMessage, StepRef, Submission
 from handlers.refusals import answered, contact_submitted, to_clicker
+
+_CONTACT_TITLE = "Contact IT"
+_NOT_SET_UP = (
+    "IT's help desk is not set up in this workspace yet. Ask a workspace admin to run "
+    "`/mfa-admin setup`, or contact IT another way."
+)
 
 
 def register(app: AsyncApp, deps: Deps, helpdesk: Helpdesk) -> None:
@@ -161,6 +168,12 @@ class ContactListeners:
         start = await self.helpdesk.start_form(click.user_id, topic_id, walk_id)
         if start.active is not None:
             await self.deps.replier.replace(click, build_open_request(start.active))
+            return
+        workspaces = self.deps.workspaces
+        if workspaces is not None and not await workspaces.desk_of(click.team_id):
+            # A form nobody would read: say who can set the help desk up instead.
+            notice = build_notice_modal(_CONTACT_TITLE, _NOT_SET_UP)
+            await self.deps.replier.open_modal(click.trigger_id, notice)
             return
         modal = build_contact_modal(
             self.deps.walks.guide,

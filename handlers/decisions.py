@@ -164,7 +164,8 @@ class DecisionListeners:
     async def _deny(self, sent: Submission, meta: DenyMeta, reason: str) -> None:
         place = _place_of(sent, meta.channel_id)
         denied = self.helpdesk.decide(Deny(meta.request_id, reason), sent.user_id, place)
-        channel = self.helpdesk.config.channel_id
+        # Several workspaces have no one channel: the refusal goes where the card was.
+        channel = self.helpdesk.config.channel_id or meta.channel_id or ""
         await answered(denied, in_channel(self.deps.replier, channel, sent.user_id))
 
     async def _manual_done(self, click: Click, action_id: int) -> None:

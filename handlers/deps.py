@@ -12,6 +12,7 @@ from bot.domain.walks import Walks
 from bot.tasks import TaskTracker
 from handlers.blocks.guide import GuideScreens
 from handlers.reply import Replier
+from handlers.workspaces import Workspaces
 
 
 @dataclass(frozen=True)
@@ -27,3 +28,5 @@ class Deps:
     helpdesk: Helpdesk | None = None
     it_contact: str | None = None  # IT_CONTACT escaped for mrkdwn, None when unset
     insights: Insights | None = None  # the figures, with a help desk
+    # Several workspaces (Slack OAuth): each one's token and settings; None for one workspace.
+    workspaces: Workspaces | None = None

@@ -65,6 +65,9 @@ class FieldId(StrEnum):
     CODE = "mfa-stepup-code"
     CURRENT_CODE = "mfa-stepup-current-code"
     QUESTION = "mfa-desk-question"
+    SETUP_CHANNEL = "mfa-setup-channel"
+    SETUP_ADMINS = "mfa-setup-admins"
+    SETUP_USERGROUP = "mfa-setup-usergroup"
     ANSWER = "mfa-request-answer-text"
 
 
@@ -77,6 +80,7 @@ class ViewId(StrEnum):
     ENROLL = "mfa-admin-enroll"
     ASK = "mfa-desk-ask-question"
     ANSWER = "mfa-request-answer-question"
+    SETUP = "mfa-admin-setup"
 
 
 class Command(StrEnum):

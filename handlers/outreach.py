@@ -67,7 +67,8 @@ class OutreachListeners:
         await ack()
         place = Place(team_id=sent.team_id, channel_id=meta.channel_id or "")
         asked = self.helpdesk.ask_requester(meta.request_id, sent.user_id, place, question)
-        answer = in_channel(self.deps.replier, self.helpdesk.config.channel_id, sent.user_id)
+        channel = self.helpdesk.config.channel_id or meta.channel_id or ""
+        answer = in_channel(self.deps.replier, channel, sent.user_id)
         self.deps.tasks.spawn(answered(asked, answer), "ask-requester")
 
     async def handle_answer(

@@ -44,6 +44,8 @@ class _Element(_Shape):
     value: str | None = None
     selected_option: _Option | None = None
     selected_options: list[_Option] | None = None
+    selected_conversation: str | None = None
+    selected_users: list[str] | None = None
 
     def text(self) -> str:
         """What was typed or picked; empty when nothing was."""
@@ -171,6 +173,15 @@ class Submission(_FromSomeone):
         """What the input in block `field` holds; empty when it holds nothing or is not there."""
         element = self.view.state.values.get(field, {}).get(f"{field}-input")
         return element.text() if element else ""
+
+    def picked(self, field: str) -> tuple[str, ...]:
+        """The conversation or the people picked in block `field` (their ids)."""
+        element = self.view.state.values.get(field, {}).get(f"{field}-input")
+        if element is None:
+            return ()
+        if element.selected_conversation:
+            return (element.selected_conversation,)
+        return tuple(element.selected_users or ())
 
     def has(self, field: str) -> bool:
         """Whether the modal had the input block `field`."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -19,14 +22,49 @@ from handlers.payloads import Click
 log = logging.getLogger(__name__)
 
 _JSON = {"Content-Type": "application/json;charset=utf-8"}
+# The Web API client of the workspace a Slack request came from (Bolt's, with that workspace's
+# token), when one deployment serves several workspaces; the work a request starts keeps it.
+_REQUEST_CLIENT: ContextVar[AsyncWebClient | None] = ContextVar("request_client", default=None)
+
+
+@contextlib.contextmanager
+def request_scope() -> Iterator[None]:
+    """One Slack request's work: no client of an earlier request on the same connection."""
+    token = _REQUEST_CLIENT.set(None)
+    try:
+        yield
+    finally:
+        _REQUEST_CLIENT.reset(token)
+
+
+def serve_with(client: AsyncWebClient) -> None:
+    """Answer the rest of this request (and the work it starts) with `client`."""
+    _REQUEST_CLIENT.set(client)
 
 
 class Replier:
     """The one place that decides how an answer reaches the person who clicked."""
 
-    def __init__(self, client: AsyncWebClient, retry_handlers: list[AsyncRetryHandler]) -> None:
-        self.client = client
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        retry_handlers: list[AsyncRetryHandler],
+        *,
+        per_request: bool = False,
+    ) -> None:
+        self._client = client
         self._retry_handlers = retry_handlers
+        # Several workspaces: answer with the client of the request's own workspace.
+        self._per_request = per_request
+
+    @property
+    def client(self) -> AsyncWebClient:
+        """The Web API client answers go through."""
+        if self._per_request:
+            found = _REQUEST_CLIENT.get()
+            if found is not None:
+                return found
+        return self._client
 
     async def replace(self, clicked: Click, message: Message) -> None:
         """Show `message` in place of the one whose button was clicked."""

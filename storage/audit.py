@@ -72,7 +72,11 @@ def link_hash(prev_hash: str | None, row_id: int, content: str) -> str:
 
 
 async def append_audit(
-    db: AsyncSession | AsyncConnection, entry: AuditEntry, request_id: int | None
+    db: AsyncSession | AsyncConnection,
+    entry: AuditEntry,
+    request_id: int | None,
+    *,
+    workspace: str | None = None,
 ) -> None:
     """Append one line linked to the newest one, inside the caller's transaction (or alone).
 
@@ -81,6 +85,8 @@ async def append_audit(
     Alone, on an autocommit connection, the lock ends with the statement.
     """
     detail = entry.detail or {}
+    if workspace is not None:  # whose line it is, when one deployment serves several
+        detail = {**detail, "workspace": workspace}
     params = {
         "at": entry.at,
         "actor_id": entry.actor_id,

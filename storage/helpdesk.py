@@ -27,6 +27,7 @@ from bot.domain.requests import (
     Remaining,
     Status,
 )
+from bot.domain.workspace import current_workspace
 from storage.audit import append_audit
 from storage.engine import single_statements
 from storage.models import ActionRow, AuditRow, HelpRequestRow
@@ -40,13 +41,21 @@ class SqlRequestRepository(SqlChannelTurns):
     """Requests in `help_requests`, actions in `request_actions`, audit in `audit_log`; channel
     turns in `channel_turns` (storage.posting)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, tag_workspace: bool = False
+    ) -> None:
         self._sessions = sessions
+        # Several workspaces: each audit line names the workspace of the work that wrote it.
+        self._tag_workspace = tag_workspace
         # A call that is one statement runs without a transaction around it where that saves
         # round trips (storage.engine.single_statements); calls that write more keep theirs.
         self._transactions: AsyncEngine = sessions.kw["bind"]
         self._statements = single_statements(self._transactions)
         self._single = async_sessionmaker(self._statements, expire_on_commit=False)
+
+    def _workspace(self) -> str | None:
+        """The workspace an audit line is tagged with (several workspaces only)."""
+        return current_workspace() if self._tag_workspace else None
 
     async def create_request(
         self, request: HelpRequest, audit: AuditEntry, announcing_at: datetime | None = None
@@ -61,7 +70,7 @@ class SqlRequestRepository(SqlChannelTurns):
                     _REQUESTS.insert().returning(_REQUESTS.c.id), _values_of(row, _REQUESTS)
                 )
                 row.id = inserted.scalar_one()
-                await append_audit(conn, audit, row.id)
+                await append_audit(conn, audit, row.id, workspace=self._workspace())
         except IntegrityError:
             # Which unique index refused it, told by what is stored now: the same form
             # (a replay that raced this one, maybe on another replica) first.
@@ -190,7 +199,7 @@ class SqlRequestRepository(SqlChannelTurns):
                 _REQUESTS.update().where(_REQUESTS.c.id == request_id),
                 {"privileged": privileged, "privileged_reason": reason},
             )
-            await append_audit(conn, audit, request_id)
+            await append_audit(conn, audit, request_id, workspace=self._workspace())
 
     async def record_manager(self, request_id: int, manager_id: str) -> None:
         # A Core statement on a connection: through a session, the ORM's bulk-update machinery
@@ -292,7 +301,7 @@ class SqlRequestRepository(SqlChannelTurns):
                     )
                 )
             await session.flush()  # the actions first: the audit line is the last write
-            await append_audit(session, audit, request_id)
+            await append_audit(session, audit, request_id, workspace=self._workspace())
         return True
 
     async def record_first_approval(
@@ -316,7 +325,7 @@ class SqlRequestRepository(SqlChannelTurns):
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False
-            await append_audit(session, audit, request_id)
+            await append_audit(session, audit, request_id, workspace=self._workspace())
         return True
 
     async def claim_callback(self, request_id: int, audit: AuditEntry) -> bool:
@@ -328,7 +337,7 @@ class SqlRequestRepository(SqlChannelTurns):
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False
-            await append_audit(session, audit, request_id)
+            await append_audit(session, audit, request_id, workspace=self._workspace())
         return True
 
     async def mark_suspicious(self, request_id: int, audit: AuditEntry) -> bool:
@@ -340,7 +349,7 @@ class SqlRequestRepository(SqlChannelTurns):
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False
-            await append_audit(session, audit, request_id)
+            await append_audit(session, audit, request_id, workspace=self._workspace())
         return True
 
     async def claim_alert(self, request_id: int, audit: AuditEntry) -> bool:
@@ -352,7 +361,7 @@ class SqlRequestRepository(SqlChannelTurns):
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False
-            await append_audit(session, audit, request_id)
+            await append_audit(session, audit, request_id, workspace=self._workspace())
         return True
 
     async def record_manager_answer(self, request_id: int, answer: str, audit: AuditEntry) -> bool:
@@ -371,7 +380,7 @@ class SqlRequestRepository(SqlChannelTurns):
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False
-            await append_audit(session, audit, request_id)
+            await append_audit(session, audit, request_id, workspace=self._workspace())
         return True
 
     async def actions_of(self, request_id: int) -> list[ActionItem]:
@@ -428,7 +437,7 @@ class SqlRequestRepository(SqlChannelTurns):
             )
             if not result.rowcount:  # type: ignore[attr-defined]
                 return False
-            await append_audit(session, audit, audit.request_id)
+            await append_audit(session, audit, audit.request_id, workspace=self._workspace())
         return True
 
     async def mark_notified(self, action_ids: list[int], at: datetime) -> list[int]:
@@ -499,7 +508,7 @@ class SqlRequestRepository(SqlChannelTurns):
             )
             if not updated.rowcount:  # type: ignore[attr-defined]
                 return False
-            await append_audit(session, audit, audit.request_id)
+            await append_audit(session, audit, audit.request_id, workspace=self._workspace())
         return True
 
     async def renew_action_lease(self, action_id: int, owner: str, lease_until: datetime) -> bool:
@@ -533,7 +542,10 @@ class SqlRequestRepository(SqlChannelTurns):
             for request_id, action in rows:
                 detail = {**(audit.detail or {}), "action": action}
                 await append_audit(
-                    session, replace(audit, request_id=request_id, detail=detail), request_id
+                    session,
+                    replace(audit, request_id=request_id, detail=detail),
+                    request_id,
+                    workspace=self._workspace(),
                 )
         return len(rows)
 
@@ -561,7 +573,7 @@ class SqlRequestRepository(SqlChannelTurns):
 
     async def record_audit(self, entry: AuditEntry) -> None:
         async with self._statements.begin() as conn:  # one statement (storage.audit)
-            await append_audit(conn, entry, entry.request_id)
+            await append_audit(conn, entry, entry.request_id, workspace=self._workspace())
 
     async def audit_since(self, since: datetime) -> list[AuditEntry]:
         async with self._single() as session:

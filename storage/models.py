@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -13,6 +15,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     TypeDecorator,
     text,
 )
@@ -279,3 +282,46 @@ class ChannelTurnRow(Base):
     not_before: Mapped[datetime]
     holder: Mapped[str | None] = mapped_column(String(80))
     held_until: Mapped[datetime | None]
+
+
+class WorkspaceSettingsRow(Base):
+    """One Slack workspace's help desk when the app is installed through OAuth (`/mfa-admin
+    setup`): its help-desk channel and who decides there."""
+
+    __tablename__ = "workspace_settings"
+
+    # the team id (an org-wide install's workspaces each have their own settings)
+    workspace: Mapped[str] = mapped_column(String(PERSON_ID), primary_key=True)
+    helpdesk_channel: Mapped[str] = mapped_column(String(CHANNEL_ID))
+    admin_users: Mapped[list[str]] = mapped_column(JSON)
+    admin_usergroup: Mapped[str | None] = mapped_column(String(PERSON_ID))
+    updated_by: Mapped[str] = mapped_column(String(PERSON_ID))
+    updated_at: Mapped[datetime]
+    enterprise_id: Mapped[str | None] = mapped_column(String(PERSON_ID))
+    org_wide: Mapped[bool] = mapped_column(default=False)
+
+
+# slack_sdk's installation and OAuth state tables (migration 0013), as its own builders make
+# them; the token columns are wider, for Fernet's ciphertext of a rotating token.
+INSTALLATIONS_TABLE = "slack_installations"
+BOTS_TABLE = "slack_bots"
+OAUTH_STATES_TABLE = "slack_oauth_states"
+SEALED_TOKEN = 1000
+TOKEN_COLUMNS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+
+
+def slack_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
+    """slack_sdk's installations, bots and OAuth state tables in `metadata`."""
+    installations = SQLAlchemyInstallationStore.build_installations_table(
+        metadata, INSTALLATIONS_TABLE
+    )
+    bots = SQLAlchemyInstallationStore.build_bots_table(metadata, BOTS_TABLE)
+    for table in (installations, bots):
+        for name in TOKEN_COLUMNS:
+            if name in table.c:
+                table.c[name].type = String(SEALED_TOKEN)
+    states = SQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, OAUTH_STATES_TABLE)
+    return installations, bots, states
+
+
+slack_tables(Base.metadata)

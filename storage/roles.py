@@ -14,6 +14,10 @@ PRIVILEGES = {
     AUDIT: "SELECT, INSERT",
     "processed_events": "SELECT, INSERT, DELETE",  # old deliveries are forgotten
     "alembic_version": "SELECT",  # `serve` checks the schema is current
+    "slack_oauth_states": "SELECT, INSERT, DELETE",  # a state is used once
+    # an uninstalled workspace's tokens are deleted
+    "slack_installations": "SELECT, INSERT, UPDATE, DELETE",
+    "slack_bots": "SELECT, INSERT, UPDATE, DELETE",
 }
 DEFAULT = "SELECT, INSERT, UPDATE"
 

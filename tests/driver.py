@@ -41,6 +41,7 @@ def submission(
     team: str = TEAM_ID,
     view_id: str | None = None,
     trigger_id: str = "",
+    enterprise: str | None = None,
 ) -> str:
     """The form-encoded body of a modal submitted with `values` (block_id -> text or option
     value), as Slack sends it; each submission gets a view id of its own unless told one."""
@@ -50,12 +51,20 @@ def submission(
             continue
         element = block["element"]
         value = values.get(block["block_id"])
-        if element["type"] == "radio_buttons":
+        if element["type"] == "conversations_select":
+            entry: dict[str, Any] = {
+                "type": "conversations_select",
+                "selected_conversation": value or element.get("initial_conversation"),
+            }
+        elif element["type"] == "multi_users_select":
+            picked = value.split(",") if value else element.get("initial_users", [])
+            entry = {"type": "multi_users_select", "selected_users": picked}
+        elif element["type"] == "radio_buttons":
             chosen = next(
                 (o for o in element["options"] if o["value"] == value),
                 element.get("initial_option"),
             )
-            entry: dict[str, Any] = {"type": "radio_buttons", "selected_option": chosen}
+            entry = {"type": "radio_buttons", "selected_option": chosen}
         else:
             text = value if value is not None else element.get("initial_value")
             entry = {"type": element["type"], "value": text}
@@ -78,8 +87,16 @@ def submission(
             "hash": "1.abc",
         },
         "response_urls": [],
+        **_org(enterprise),
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def _org(enterprise: str | None) -> dict[str, Any]:
+    """What an interaction from an org-wide install in an Enterprise Grid organisation adds."""
+    if enterprise is None:
+        return {}
+    return {"enterprise": {"id": enterprise, "name": "Org"}, "is_enterprise_install": True}
 
 
 @dataclass
@@ -169,6 +186,8 @@ class SlackDriver:
         self.runtime = runtime
         self.http = http
         self._event_ids = itertools.count(1)
+        self.team = TEAM_ID  # the workspace the people this driver plays belong to
+        self.enterprise: str | None = None  # its organisation, when the app is installed org-wide
 
     async def settle(self) -> None:
         """Wait until the bot's background work after the ack has finished."""
@@ -194,12 +213,19 @@ class SlackDriver:
             return Reply(response.status, text, time.perf_counter() - started)
 
     async def command(
-        self, text: str = "", *, user: str = "U1", channel: str = "C1", command: str = "/mfa-help"
+        self,
+        text: str = "",
+        *,
+        user: str = "U1",
+        channel: str = "C1",
+        command: str = "/mfa-help",
+        team: str | None = None,
     ) -> tuple[Reply, Screen | None]:
         """A slash command; the reply and, when the ack carried a message, that message."""
+        team = team or self.team
         form = {
             "token": "unused",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "team_domain": "fake",
             "channel_id": channel,
             "channel_name": "general",
@@ -211,6 +237,8 @@ class SlackDriver:
             "response_url": self.fake.new_response_url(),
             "trigger_id": self.fake.new_trigger_id(),
         }
+        if self.enterprise is not None:
+            form |= {"enterprise_id": self.enterprise, "is_enterprise_install": "true"}
         reply = await self.post(urlencode(form), "application/x-www-form-urlencoded")
         screen = None
         if reply.status == 200 and reply.body.startswith("{"):
@@ -226,7 +254,7 @@ class SlackDriver:
         action_id: str,
         *,
         user: str | None = None,
-        team: str = TEAM_ID,
+        team: str | None = None,
         selected: list[str] | None = None,
     ) -> tuple[Reply, str]:
         """Press a button on a screen as `user`; the reply and the click's response URL.
@@ -234,6 +262,7 @@ class SlackDriver:
         `selected` replaces the ticked checkboxes (by default, those the message ticked).
         """
         element = screen.element(action_id)
+        team = team or self.team
         response_url = self.fake.new_response_url()
         who = user or screen.user
         container: dict[str, Any]
@@ -249,7 +278,7 @@ class SlackDriver:
         payload: dict[str, Any] = {
             "type": "block_actions",
             "team": {"id": team, "domain": "fake"},
-            "user": {"id": who, "username": who.lower(), "team_id": TEAM_ID},
+            "user": {"id": who, "username": who.lower(), "team_id": team},
             "api_app_id": "A0APP",
             "token": "unused",
             "container": container,
@@ -266,6 +295,7 @@ class SlackDriver:
                     "action_ts": f"{time.time():.6f}",
                 }
             ],
+            **_org(self.enterprise),
         }
         if not screen.home:
             payload["channel"] = {"id": screen.channel, "name": "general"}
@@ -305,28 +335,45 @@ class SlackDriver:
         )
 
     async def event(
-        self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        team: str | None = None,
     ) -> Reply:
         """An Events API delivery (a retry when `retry_num` is given)."""
+        team = team or self.team
         body = {
             "token": "unused",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "api_app_id": "A0APP",
             "type": "event_callback",
             "event_id": event_id or f"Ev{next(self._event_ids):08d}",
             "event_time": int(time.time()),
             "event": event,
             "authorizations": [
-                {"team_id": TEAM_ID, "user_id": "U0BOT", "is_bot": True, "enterprise_id": None}
+                {
+                    "team_id": team,
+                    "user_id": "U0BOT",
+                    "is_bot": True,
+                    "enterprise_id": self.enterprise,
+                    "is_enterprise_install": self.enterprise is not None,
+                }
             ],
         }
+        if self.enterprise is not None:
+            body["enterprise_id"] = self.enterprise
         headers = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         return await self.post(json.dumps(body), "application/json", headers=headers)
 
-    async def dm(self, text: str, *, user: str = "U1", event_id: str | None = None) -> Reply:
+    async def dm(
+        self, text: str, *, user: str = "U1", event_id: str | None = None, team: str | None = None
+    ) -> Reply:
         """A direct message from a person to the bot."""
+        team = team or self.team
         channel = "D" + user.lstrip("U")
         return await self.event(
             {
@@ -336,9 +383,10 @@ class SlackDriver:
                 "user": user,
                 "text": text,
                 "ts": f"{time.time():.6f}",
-                "team": TEAM_ID,
+                "team": team,
             },
             event_id=event_id,
+            team=team,
         )
 
     def dm_screen(self, user: str = "U1") -> Screen:
@@ -368,11 +416,20 @@ class SlackDriver:
         values: dict[str, str],
         *,
         user: str = "U1",
-        team: str = TEAM_ID,
+        team: str | None = None,
         view_id: str | None = None,
     ) -> Reply:
         """Submit a modal with `values` (block_id -> text or option value), as Slack would;
         `view_id` names the modal (by default one of its own, as each modal Slack opens has)."""
         trigger = self.fake.new_trigger_id()
-        body = submission(view, values, user=user, team=team, view_id=view_id, trigger_id=trigger)
+        team = team or self.team
+        body = submission(
+            view,
+            values,
+            user=user,
+            team=team,
+            view_id=view_id,
+            trigger_id=trigger,
+            enterprise=self.enterprise,
+        )
         return await self.post(body, "application/x-www-form-urlencoded")

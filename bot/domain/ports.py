@@ -14,6 +14,7 @@ from bot.domain.requests import (
     HelpRequest,
 )
 from bot.domain.reset_email import ResetNotice
+from bot.domain.workspace import WorkspaceSettings
 
 
 class Clock(Protocol):
@@ -38,6 +39,18 @@ class AdminRoster(Protocol):
     async def privilege_reasons(self, user_id: str) -> tuple[str, ...]:
         """Why the operator's lists make the person privileged, in words (empty: they do not);
         a list that cannot be read is a reason too (fail closed)."""
+        ...
+
+
+class HelpDesks(Protocol):
+    """Where each workspace's help desk is, when each sets its own (Slack OAuth installs)."""
+
+    async def desk_of(self, team_id: str) -> str:
+        """The workspace's help-desk channel; "" before it is set up."""
+        ...
+
+    async def save(self, settings: WorkspaceSettings) -> None:
+        """Store a workspace's settings (its help-desk channel and admins)."""
         ...
 
 

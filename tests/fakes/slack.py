@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import time
@@ -29,6 +30,20 @@ class Call:
     params: dict[str, Any]
     headers: dict[str, str]
     at: float = field(default_factory=time.monotonic)  # when it arrived
+
+
+@dataclass
+class Workspace:
+    """A workspace the app can be installed into through OAuth, and what Slack answers then."""
+
+    team_id: str
+    name: str
+    bot_token: str
+    bot_user_id: str
+    bot_id: str
+    installer: str
+    enterprise_id: str | None = None
+    org_wide: bool = False
 
 
 @dataclass
@@ -75,6 +90,14 @@ class FakeSlack:
         self.socket_acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._sockets: list[web.WebSocketResponse] = []
         self.socket_connected = asyncio.Event()
+        # Slack OAuth: the app's credentials, the codes the consent page hands out (one use
+        # each), and the bot tokens of the workspaces installed.
+        self.client_id = "1111.2222"
+        self.client_secret = "fake-client-secret"
+        self._codes: dict[str, Workspace] = {}
+        self.tokens: dict[str, Workspace] = {}
+        self._token = ""
+        self.revoked: list[str] = []  # tokens the bot gave back (auth.revoke)
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -113,6 +136,13 @@ class FakeSlack:
             "profile": {"real_name": name, "display_name": name.split()[0], "email": email},
             **extra,
         }
+
+    def consent(self, workspace: Workspace) -> str:
+        """A person of `workspace` allows the app on Slack's consent page: the one-time code
+        Slack sends back to the redirect URL."""
+        code = f"code-{workspace.team_id}-{next(self._ids)}"
+        self._codes[code] = workspace
+        return code
 
     def fail_next(
         self,
@@ -192,7 +222,26 @@ class FakeSlack:
         if method in self._held:
             await self._released.wait()
         auth = request.headers.get("Authorization", "")
+        early = self._answered_early(call, auth)
+        if early is not None:
+            return early
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            self.violations.append(f"unknown method {method}")
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        self._token = auth.removeprefix("Bearer ")  # whose call this is (handlers are sync)
+        body = handler(params)
+        if method == "chat.postMessage" and body.get("ok"):
+            self.posted_at[(body["channel"], body["ts"])] = call.at
+        return web.json_response(body)
+
+    def _answered_early(self, call: Call, auth: str) -> web.Response | None:
+        """The answer before the method runs: OAuth's exchange, a missing token, an injected
+        failure, or a post that comes too soon; None when the method answers."""
+        method, params = call.method, call.params
         token_kind = "xapp-" if method == "apps.connections.open" else "xoxb-"
+        if method == "oauth.v2.access":
+            return web.json_response(self._oauth_v2_access(auth, params))
         if not auth.startswith(f"Bearer {token_kind}"):
             return web.json_response({"ok": False, "error": "not_authed"})
         injected = self._take_failure(method, params.get("channel"))
@@ -204,14 +253,7 @@ class FakeSlack:
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
             )
-        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
-        if handler is None:
-            self.violations.append(f"unknown method {method}")
-            return web.json_response({"ok": False, "error": "unknown_method"})
-        body = handler(params)
-        if method == "chat.postMessage" and body.get("ok"):
-            self.posted_at[(body["channel"], body["ts"])] = call.at
-        return web.json_response(body)
+        return None
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         rid = request.match_info["rid"]
@@ -294,7 +336,54 @@ class FakeSlack:
 
     # -- Web API methods ------------------------------------------------------------------
 
+    def _oauth_v2_access(self, auth: str, p: dict[str, Any]) -> dict[str, Any]:
+        """The code exchanged for the workspace's bot token: the app's own credentials (HTTP
+        Basic), a code handed out and never used before."""
+        expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        if auth != f"Basic {expected}":
+            return {"ok": False, "error": "invalid_client_id"}
+        workspace = self._codes.pop(str(p.get("code", "")), None)
+        if workspace is None:
+            return {"ok": False, "error": "invalid_code"}
+        self.tokens[workspace.bot_token] = workspace
+        enterprise = (
+            {"id": workspace.enterprise_id, "name": "Org"} if workspace.enterprise_id else None
+        )
+        return {
+            "ok": True,
+            "app_id": "A0APP",
+            "authed_user": {"id": workspace.installer},
+            "scope": "commands,chat:write,users:read",
+            "token_type": "bot",
+            "access_token": workspace.bot_token,
+            "bot_user_id": workspace.bot_user_id,
+            "team": None
+            if workspace.org_wide
+            else {"id": workspace.team_id, "name": workspace.name},
+            "enterprise": enterprise,
+            "is_enterprise_install": workspace.org_wide,
+        }
+
+    def workspace_of(self, call: Call) -> str | None:
+        """The workspace whose bot token a call was made with (None: the single-workspace one)."""
+        token = call.headers.get("Authorization", "").removeprefix("Bearer ")
+        known = self.tokens.get(token)
+        return known.team_id if known else None
+
     def _m_auth_test(self, _p: dict[str, Any]) -> dict[str, Any]:
+        known = self.tokens.get(self._token)
+        if known is not None:
+            return {
+                "ok": True,
+                "url": f"https://{known.name.lower()}.slack.test/",
+                "team": known.name,
+                "user": "mfa-helper",
+                "team_id": known.team_id,
+                "user_id": known.bot_user_id,
+                "bot_id": known.bot_id,
+                "enterprise_id": known.enterprise_id,
+                "is_enterprise_install": known.org_wide,
+            }
         return {
             "ok": True,
             "url": "https://fake.slack.test/",
@@ -304,6 +393,11 @@ class FakeSlack:
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
         }
+
+    def _m_auth_revoke(self, _p: dict[str, Any]) -> dict[str, Any]:
+        self.tokens.pop(self._token, None)
+        self.revoked.append(self._token)
+        return {"ok": True, "revoked": True}
 
     def _m_apps_connections_open(self, _p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": self.origin.replace("http://", "ws://") + "/socket"}

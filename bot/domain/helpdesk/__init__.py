@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.errors import NotAnAdminError
 from bot.domain.helpdesk.announce import Announcer
 from bot.domain.helpdesk.config import (
     ACTION_LEASE,
@@ -24,12 +25,21 @@ from bot.domain.helpdesk.reset_notice import ResetNotices
 from bot.domain.identity import IdentityProvider
 from bot.domain.notices import AlertClaim, NotMeAnswer, PromptAnswer
 from bot.domain.platform import Platform
-from bot.domain.ports import AdminRoster, Background, Clock, Mailer, Notifier, PeopleDirectory
+from bot.domain.ports import (
+    AdminRoster,
+    Background,
+    Clock,
+    HelpDesks,
+    Mailer,
+    Notifier,
+    PeopleDirectory,
+)
 from bot.domain.repositories import RequestRepository
-from bot.domain.requests import ActionItem, ContactForm, HelpRequest, Status
+from bot.domain.requests import ActionItem, AuditEntry, ContactForm, HelpRequest, Status
 from bot.domain.stepup import StepUp
 from bot.domain.stepup.gate import StepUpGate
 from bot.domain.walks import Walks
+from bot.domain.workspace import WorkspaceSettings, current_workspace
 
 
 @dataclass(frozen=True)
@@ -75,8 +85,9 @@ class Helpdesk:
         *,
         background: Background,
         mailer: Mailer | None = None,
+        desks: HelpDesks | None = None,
     ) -> None:
-        core = Core(config, requests, provider, admins, people, notifier, clock, background)
+        core = Core(config, requests, provider, admins, people, notifier, clock, background, desks)
         self._core = core
         announcer = Announcer(core)
         execution = Execution(core, ResetNotices(core, mailer))
@@ -203,17 +214,41 @@ class Helpdesk:
         """NotAnAdminError (audited) unless `actor` is an IT admin right now."""
         await self._core.require_admin(actor)
 
+    async def set_up_workspace(self, settings: WorkspaceSettings, workspace_admin: bool) -> None:
+        """A workspace's help-desk channel and admins, set by an admin or owner of that
+        workspace (`workspace_admin`, as the chat platform says); audited, and refused
+        (NotAnAdminError, audited) for anyone else or where workspaces set up nothing."""
+        core = self._core
+        actor = settings.updated_by
+        if not workspace_admin or core.desks is None:
+            raise await core.refused(actor, None, NotAnAdminError("workspace admins only"))
+        await core.desks.save(settings)
+        detail = {
+            "workspace": settings.workspace,
+            "channel": settings.helpdesk_channel,
+            "admins": list(settings.admin_users),
+            "usergroup": settings.admin_usergroup,
+        }
+        await core.requests.record_audit(
+            AuditEntry(core.clock.now(), actor, "workspace.setup", None, detail)
+        )
+
     async def is_admin(self, user_id: str) -> bool:
         """True when the person may decide on requests right now."""
         return await self._core.admins.is_admin(user_id)
 
     async def pending(self, platform: Platform = Platform.SLACK) -> list[HelpRequest]:
         """A platform's requests waiting for a decision or being carried out, oldest first
-        (each help desk lists what it can decide)."""
+        (each help desk lists what it can decide: with several workspaces, its own only)."""
         waiting = await self._core.requests.requests_in(
             frozenset({Status.OPEN, Status.APPROVED, Status.EXECUTING, Status.FAILED})
         )
-        return [request for request in waiting if request.platform is platform]
+        workspace = current_workspace()
+        return [
+            request
+            for request in waiting
+            if request.platform is platform and workspace in (None, request.team_id)
+        ]
 
     async def home_of(self, user_id: str, platform: Platform = Platform.SLACK) -> Home:
         """What a person's Home shows of the help desk: their request in progress, and the

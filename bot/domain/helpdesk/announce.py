@@ -17,6 +17,7 @@ from bot.domain.platform import Platform
 from bot.domain.ports import WorkKind
 from bot.domain.privilege import RoleCheck, assess
 from bot.domain.requests import AuditEntry, Change, HelpRequest
+from bot.domain.workspace import within
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,10 @@ class Announcer:
         """Post the card of a request at the head of its channel's queue, under its claim for
         `owner`; tell the employee now if the worker that stored it never did (it died while
         holding the claim), and ask the manager."""
+        with within(request.team_id):  # its people, admins and channel are its workspace's
+            return await self._post_card_in_workspace(request, owner)
+
+    async def _post_card_in_workspace(self, request: HelpRequest, owner: str) -> Posted:
         core = self._core
         stored = await core.get(request.id)
         if stored.message_ts is not None or stored.status not in OPEN:
@@ -78,7 +83,10 @@ class Announcer:
         away once the request ends); a failure is logged."""
         core = self._core
         try:
-            message = await core.notifier.tell(RequestChanged(request, (), Change.CREATED, None))
+            with within(request.team_id):
+                message = await core.notifier.tell(
+                    RequestChanged(request, (), Change.CREATED, None)
+                )
             if message is not None:
                 await core.requests.record_employee_message(request.id, message)
         except Exception:

@@ -19,7 +19,15 @@ from bot.domain.helpdesk.config import SYSTEM, HelpdeskConfig
 from bot.domain.identity import DirectoryUser, IdentityProvider
 from bot.domain.notices import RequestChanged
 from bot.domain.platform import Platform
-from bot.domain.ports import AdminRoster, Background, Clock, Notifier, PeopleDirectory, WorkKind
+from bot.domain.ports import (
+    AdminRoster,
+    Background,
+    Clock,
+    HelpDesks,
+    Notifier,
+    PeopleDirectory,
+    WorkKind,
+)
 from bot.domain.repositories import RequestRepository
 from bot.domain.requests import ACTIVE, ActionItem, AuditEntry, Change, HelpRequest, Status
 
@@ -40,6 +48,8 @@ class Core:
     notifier: Notifier
     clock: Clock
     background: Background
+    # Each workspace's own help-desk channel (several Slack workspaces); None: the config's.
+    desks: HelpDesks | None = None
     # Every lease this process takes names it, so that one statement releases them all.
     lease_holder: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     stopping: bool = False
@@ -52,6 +62,12 @@ class Core:
     def later(self, work: Coroutine[Any, Any, None], name: str, kind: WorkKind) -> None:
         """Run `work` after this call returns, through the injected runner."""
         self.background(work, name, kind)
+
+    async def desk_of(self, request: HelpRequest) -> str:
+        """The help-desk channel where the request is decided; "" when there is none."""
+        if self.desks is not None and request.platform is Platform.SLACK:
+            return await self.desks.desk_of(request.team_id)
+        return self.config.channel_of(request.platform)
 
     async def get(self, request_id: int) -> HelpRequest:
         """The request; RequestNotFoundError when there is none."""

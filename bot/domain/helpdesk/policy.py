@@ -17,6 +17,7 @@ from bot.domain.helpdesk.core import OPEN, Core, already
 from bot.domain.identity import ResetAction
 from bot.domain.platform import platform_of
 from bot.domain.requests import Change, HelpRequest, Status, retryable, with_revocation
+from bot.domain.workspace import within
 
 
 class Policy:
@@ -37,14 +38,17 @@ class Policy:
         """WrongPlaceError or NotAnAdminError unless `actor` may see `request`'s card from
         `place` (an admin, in the help-desk channel of the request's platform); not audited
         here."""
-        if not self._in_place(request, place):
+        if not await self._in_place(request, place):
             raise WrongPlaceError(
                 "decisions are taken on the request's card in the help-desk channel"
             )
-        # Admins are known per platform: a person of another platform than the request's is
-        # never asked about, whatever a front end passed.
+        # Admins are known per platform (and per workspace): a person of another platform than
+        # the request's is never asked about, whatever a front end passed, and the admins asked
+        # are those of the request's own workspace.
         same_platform = platform_of(actor) is request.platform
-        if not same_platform or not await self._core.admins.is_admin(actor):
+        with within(request.team_id):
+            admin = same_platform and await self._core.admins.is_admin(actor)
+        if not admin:
             raise NotAnAdminError("only IT admins can decide on requests")
 
     async def viewable(self, request_id: int, actor: str, place: Place) -> HelpRequest:
@@ -57,11 +61,11 @@ class Policy:
             raise await core.refused(actor, request.id, refusal) from None
         return request
 
-    def _in_place(self, request: HelpRequest, place: Place) -> bool:
+    async def _in_place(self, request: HelpRequest, place: Place) -> bool:
         """True when `place` is the help-desk channel of the request's platform and workspace: a
         Teams request is decided in Teams only, a Slack one in Slack only, and a platform with
         no help-desk channel is no place at all."""
-        desk = self._core.config.channel_of(request.platform)
+        desk = await self._core.desk_of(request)
         return (
             place.platform is request.platform
             and place.team_id == request.team_id
@@ -125,7 +129,10 @@ class Policy:
             ResetAction.ISSUE_TAP in actions or request.first_approver is not None
         ):
             return True
-        return request.privileged or await self._core.admins.is_privileged(request.requester_id)
+        if request.privileged:
+            return True
+        with within(request.team_id):
+            return await self._core.admins.is_privileged(request.requester_id)
 
     async def second_approval(
         self, request: HelpRequest, actor: str, actions: tuple[ResetAction, ...]

@@ -84,29 +84,41 @@ class CardQueue:
     def __init__(self, core: Core, post: Callable[[HelpRequest, str], Awaitable[Posted]]) -> None:
         self._core = core
         self._post = post  # posts one card under its claim, for an owner
-        self._running: set[Platform] = set()
-        self._again: set[Platform] = set()
+        self._running: set[tuple[Platform, str]] = set()
+        self._again: set[tuple[Platform, str]] = set()
 
     async def pump(self, platform: Platform) -> None:
-        """Post the platform's help-desk channel's waiting cards, unless this process or another
-        replica is doing so already; never raises (what fails is tried again by housekeeping)."""
-        channel = self._core.config.channel_of(platform)
-        if not channel:
+        """Post the waiting cards of each of the platform's help-desk channels (one, or one per
+        workspace), unless this process or another replica is doing so already; never raises
+        (what fails is tried again by housekeeping)."""
+        for channel in await self._channels(platform):
+            await self._pump_channel(platform, channel)
+
+    async def _channels(self, platform: Platform) -> list[str]:
+        """The help-desk channels with cards waiting (the platform's one, or each workspace's)."""
+        core = self._core
+        if core.desks is None or platform is not Platform.SLACK:
+            channel = core.config.channel_of(platform)
+            return [channel] if channel else []
+        desks = [await core.desk_of(request) for request in await self._waiting(platform)]
+        return [channel for channel in dict.fromkeys(desks) if channel]
+
+    async def _pump_channel(self, platform: Platform, channel: str) -> None:
+        key = (platform, channel)
+        if key in self._running:  # this process posts them: it will look again
+            self._again.add(key)
             return
-        if platform in self._running:  # this process posts them: it will look again
-            self._again.add(platform)
-            return
-        self._running.add(platform)
+        self._running.add(key)
         try:
             while not self._core.stopping:
-                self._again.discard(platform)
+                self._again.discard(key)
                 if not await self._drain(platform, channel):
                     return
                 # A card stored while the turn was let go of is ours to post: nobody else took it.
-                if platform not in self._again and not await self._waiting(platform):
+                if key not in self._again and not await self._waiting(platform, channel):
                     return
         finally:
-            self._running.discard(platform)
+            self._running.discard(key)
 
     async def _drain(self, platform: Platform, channel: str) -> bool:
         """Take the channel's turn and post its waiting cards in order, then let go of it; True
@@ -126,7 +138,7 @@ class CardQueue:
         lease_s = lease.total_seconds()
         try:
             async with heartbeat(renew, lease_s / 3, what, lease_s=lease_s):
-                return await self._post_waiting(platform, owner, renew)
+                return await self._post_waiting(platform, channel, owner, renew)
         except ClaimLostError:
             log.warning("%s were taken over by another replica", what)
             return False
@@ -140,14 +152,14 @@ class CardQueue:
                 log.exception("could not let go of %s", what)
 
     async def _post_waiting(
-        self, platform: Platform, owner: str, renew: Callable[[], Awaitable[bool]]
+        self, platform: Platform, channel: str, owner: str, renew: Callable[[], Awaitable[bool]]
     ) -> bool:
         """Post the waiting cards, oldest first, until none is left (True) or shutdown begins;
         the turn is renewed before each card (ClaimLostError once another replica has it: a
         replica that hung past its lease must not post beside the one that took over)."""
         core = self._core
         while not core.stopping:
-            waiting = await self._waiting(platform)
+            waiting = await self._waiting(platform, channel)
             if not waiting:
                 return True
             for request in waiting:
@@ -161,6 +173,11 @@ class CardQueue:
                     return False
         return False
 
-    async def _waiting(self, platform: Platform) -> list[HelpRequest]:
-        """The platform's open requests without a card, oldest first."""
-        return await self._core.requests.cards_to_post(platform)
+    async def _waiting(self, platform: Platform, channel: str | None = None) -> list[HelpRequest]:
+        """The platform's open requests without a card, oldest first (those of `channel`, when
+        each workspace has its own)."""
+        core = self._core
+        waiting = await core.requests.cards_to_post(platform)
+        if channel is None or core.desks is None or platform is not Platform.SLACK:
+            return waiting
+        return [request for request in waiting if await core.desk_of(request) == channel]

@@ -39,6 +39,7 @@ from bot.domain.requests import (
     propose_actions,
 )
 from bot.domain.walks import WalkRecord, Walks
+from bot.domain.workspace import within
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +213,9 @@ class Reports:
         core = self._core
         request = await core.get(request_id)
         same_platform = platform_of(actor) is request.platform
-        if not same_platform or not await core.admins.is_admin(actor):
+        with within(request.team_id):  # the admins of the request's own workspace
+            admin = same_platform and await core.admins.is_admin(actor)
+        if not admin:
             raise await core.refused(actor, request.id, NotAnAdminError("admins only"))
         audit = AuditEntry(core.clock.now(), actor, "alert.claimed", request.id)
         taken = await core.requests.claim_alert(request.id, audit)
