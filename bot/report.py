@@ -188,9 +188,8 @@ def to_csv(lines: Sequence[Row]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["section", "figure", "this period", "the period before"])
     for line in lines:
-        writer.writerow(
-            [_cell(line.section), _cell(line.what), _cell(line.this), _cell(line.before)]
-        )
+        cells = (line.section, line.named(), line.this, line.before)
+        writer.writerow([_cell(cell) for cell in cells])
     return buffer.getvalue()
 
 

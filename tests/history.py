@@ -4,6 +4,7 @@ and reported "this wasn't me", and one still open."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -14,8 +15,9 @@ from bot.domain.guide import WalkOutcome, WalkState
 from bot.domain.identity import ResetAction
 from bot.domain.requests import AuditEntry, Status
 from bot.domain.walks import Surface, WalkRecord
-from storage.engine import session_factory
+from storage.engine import create_engine, session_factory
 from storage.helpdesk import SqlRequestRepository
+from storage.migrate import migrate
 from storage.walks import SqlWalkRepository
 from tests.contract.conftest import new_request
 
@@ -112,3 +114,18 @@ async def write_history(engine: AsyncEngine) -> None:
     await repo.record_audit(AuditEntry(no, "U2", "request.reported_not_me", denied.id))
     other_team = replace(new_request("U3", at=tuesday), team_id="T2")
     await repo.create_request(other_team, AuditEntry(tuesday, "U3", "request.created"))
+
+
+def history_in(database_url: str) -> None:
+    """Migrate the database at `database_url` and write the fortnight into it (for a bot or a
+    command run as its own process)."""
+
+    async def fill() -> None:
+        engine = create_engine(database_url)
+        try:
+            await migrate(engine)
+            await write_history(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(fill())

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 
-from storage.engine import create_engine
-from storage.migrate import migrate
 from tests.browser.test_sandbox_story import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -16,7 +13,7 @@ from tests.browser.test_sandbox_story import (
     SHOTS,
     _missing_browser,
 )
-from tests.history import write_history
+from tests.history import history_in
 from tests.integration.test_cli import _run, env
 
 pytest.importorskip("playwright.async_api", reason="Playwright is not installed")
@@ -33,14 +30,7 @@ def report(env: dict[str, str], tmp_path: Path) -> Path:
         if REQUIRE_BROWSER:
             pytest.fail(missing + " (REQUIRE_BROWSER=1)", pytrace=False)
         pytest.skip(missing)
-
-    async def fill() -> None:
-        engine = create_engine(env["DATABASE_URL"])
-        await migrate(engine)
-        await write_history(engine)
-        await engine.dispose()
-
-    asyncio.run(fill())
+    history_in(env["DATABASE_URL"])
     target = tmp_path / "report.html"
     args = ["report", "--since", "2026-11-02", "--until", "2026-11-15", "--output", str(target)]
     done = _run(args, env)

@@ -3,7 +3,6 @@ repositories the bot writes with."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -11,21 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.insights import Period, figures
 from bot.domain.requests import Status
-from storage.engine import create_engine
 from storage.insights import SqlInsights
-from storage.migrate import migrate
 from tests.history import MON, write_history
+from tests.integration.test_storage import engine
+
+__all__ = ["engine"]  # a migrated database, on SQLite and PostgreSQL
 
 # Two weeks: the Friday's request is decided on the Monday after.
 WEEK = Period(MON, MON + timedelta(days=14))
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    built = create_engine(database_url)
-    await migrate(built)
-    yield built
-    await built.dispose()
 
 
 async def test_a_periods_counts_and_the_figures_made_of_them(engine: AsyncEngine) -> None:

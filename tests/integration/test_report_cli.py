@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -10,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.engine import create_engine
-from storage.migrate import migrate
-from tests.history import write_history
+from tests.history import history_in
 from tests.integration.test_cli import _run, env
 
 __all__ = ["env"]
@@ -23,14 +20,7 @@ SINCE, UNTIL = "2026-11-02", "2026-11-15"
 @pytest.fixture
 def history(env: dict[str, str]) -> dict[str, str]:
     """The environment, its database holding the fortnight."""
-
-    async def fill() -> None:
-        engine = create_engine(env["DATABASE_URL"])
-        await migrate(engine)
-        await write_history(engine)
-        await engine.dispose()
-
-    asyncio.run(fill())
+    history_in(env["DATABASE_URL"])
     return env
 
 
