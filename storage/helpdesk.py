@@ -394,7 +394,9 @@ class SqlRequestRepository:
                 HelpRequestRow.status == Status.EXECUTING.value
             )
             which.append(ActionRow.request_id.in_(executing))
-        oldest = select(ActionRow.id).where(*which).order_by(ActionRow.id).limit(limit)
+        # The oldest request's first, each request's in approval order.
+        order = (ActionRow.request_id, ActionRow.position, ActionRow.id)
+        oldest = select(ActionRow.id).where(*which).order_by(*order).limit(limit)
         if self._transactions.dialect.name == "postgresql":
             return await self._claim_skipping_locked(oldest, lease_until, owner)
         # SQLite has no row locks to skip: each candidate is claimed by the conditional update,
@@ -407,7 +409,7 @@ class SqlRequestRepository:
                 claimed.append(action_id)
         async with self._single() as session:
             rows = await session.scalars(
-                select(ActionRow).where(ActionRow.id.in_(claimed)).order_by(ActionRow.id)
+                select(ActionRow).where(ActionRow.id.in_(claimed)).order_by(*order)
             )
             return [_action(row) for row in rows]
 
@@ -415,7 +417,7 @@ class SqlRequestRepository:
         self, oldest: Select[int], lease_until: datetime, owner: str
     ) -> list[ActionItem]:
         """One statement: lock the oldest due rows nobody else has locked, and lease them."""
-        picked = oldest.with_for_update(skip_locked=True).cte("picked")
+        picked = oldest.with_for_update(skip_locked=True, of=ActionRow).cte("picked")
         async with self._single.begin() as session:
             rows = await session.scalars(
                 update(ActionRow)
@@ -424,7 +426,8 @@ class SqlRequestRepository:
                 .returning(ActionRow)
                 .execution_options(synchronize_session=False)
             )
-            return sorted((_action(row) for row in rows), key=lambda item: item.id)
+            claimed = sorted(rows, key=lambda row: (row.request_id, row.position, row.id))
+            return [_action(row) for row in claimed]
 
     async def retry_action_later(
         self, action_id: int, at: datetime, audit: AuditEntry, summary: str, owner: str = ""

@@ -57,7 +57,7 @@ class MemoryActions:
                     for row in self._tables.actions.values()
                     if row.request_id in of and row.is_due(now)
                 ),
-                key=lambda row: row.id,
+                key=lambda row: (row.request_id, row.position, row.id),
             )[:limit]
             for row in due:
                 row.status, row.attempts = ActionStatus.RUNNING, row.attempts + 1
