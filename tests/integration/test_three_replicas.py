@@ -283,6 +283,35 @@ async def test_fifty_requests_approved_at_once_on_three_replicas_run_each_action
     print(f"approvals to all done: {time.monotonic() - began:.1f} s")  # noqa: T201
 
 
+async def test_retries_falling_due_together_are_shared_by_the_replicas_workers_once_each(
+    replicas: Callable[..., Awaitable[Replica]],
+    fake_slack: FakeSlack,
+    graph: FakeGraph,
+    engine: AsyncEngine,
+    http: aiohttp.ClientSession,
+) -> None:
+    three = [await replicas(name) for name in ("a", "b", "c")]
+    drivers: list[SlackDriver] = [replica.driver(fake_slack, http) for replica in three]
+    people = _people(fake_slack, graph, 30)
+    await _ask(drivers, await _form(drivers[0]), people)
+    cards = await _carded(fake_slack, people)
+    # Every first try is throttled: all thirty fall due again a second later, when the three
+    # replicas' workers (each looking every second) claim them side by side.
+    graph.fail("POST", REVOKE, 429, times=30, **{"Retry-After": "1"})
+    await _approve(drivers, cards)
+    await _all_done(engine, 30, 60)
+
+    assert _revoked(graph, people) == [1] * 30
+    assert revokes(graph) == 60
+    audit = Counter(event for event, _ in await events(engine))
+    assert (audit["action.retry_scheduled"], audit["action.done"]) == (30, 30)
+    rows = await actions(engine)
+    assert sum(row["attempts"] for row in rows) == 60
+    by_holder = Counter(_holder(row) for row in rows)
+    print(f"retries by replica: {sorted(by_holder.values())}")  # noqa: T201
+    assert len(by_holder) >= 2, by_holder
+
+
 async def test_a_replica_killed_mid_call_leaves_its_actions_to_the_others_once(
     replicas: Callable[..., Awaitable[Replica]],
     fake_slack: FakeSlack,
