@@ -1,7 +1,8 @@
 """`make bench`: ack latency, throughput and memory of the bot against bare baselines, in one run.
 
 Starts a Slack stand-in that answers at once, the bot in HTTP mode (SQLite, and PostgreSQL when
-one answers on 127.0.0.1:5432), a bare Bolt app (default settings, process_before_response, and
+one answers on 127.0.0.1:5432, as one replica and as three sharing the database, the requests
+spread across them in turn), a bare Bolt app (default settings, process_before_response, and
 one that also answers each click through its response_url) and a plain aiohttp handler; drives
 each with signed requests at concurrency 1, 50 and 200 for four kinds of work, in interleaved
 rounds; prints one table and writes bench/results/<date>.json.
@@ -16,6 +17,7 @@ import hmac
 import json
 import os
 import platform
+import re
 import signal
 import socket
 import statistics
@@ -37,10 +39,17 @@ from bot.crypto import new_key
 SECRET = "bench-signing-secret"
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
+LOGS = Path(tempfile.gettempdir()) / "mfa-helpdesk-bench"  # each server's stderr
 KINDS = ("command", "click", "step", "submit")
 REPLY_KINDS = ("click", "step")
 CONCURRENCY = (1, 50, 200)
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+THREE = "bot (PostgreSQL) x3"
+# Connections per replica of the three: with the single replica's 30 they stay under
+# PostgreSQL's default limit of 100 (97 for others than superusers), with room for other clients.
+THREE_POOL = {"DATABASE_POOL_SIZE": "15", "DATABASE_MAX_OVERFLOW": "0"}
+_REFUSED = re.compile(rb'"response_action":\s*"errors"')
+NAME_WIDTH = 20
 
 
 @dataclass
@@ -71,6 +80,7 @@ class Target:
     """A server under test and its own figures."""
 
     name: str
+    replicas: int = 1
     ready_s: float = 0.0
     rss_idle_mb: float = 0.0
     rss_after_mb: float = 0.0
@@ -211,25 +221,29 @@ def _submit(i: int, slack: str, run: str) -> tuple[str, str]:
     return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
 
 
-async def _load(url: str, requests: list[tuple[str, str]], concurrency: int) -> Row:
+async def _load(urls: list[str], requests: list[tuple[str, str]], concurrency: int) -> Row:
+    """Send the requests `concurrency` at a time, to the URLs in turn (a round-robin balancer)."""
     ts = str(int(time.time()))
     prepared = [
-        (body.encode(), {**_sign(body, ts), "Content-Type": kind}) for body, kind in requests
+        (urls[n % len(urls)], body.encode(), {**_sign(body, ts), "Content-Type": kind})
+        for n, (body, kind) in enumerate(requests)
     ]
     latencies: list[float] = []
     errors = 0
     queue = iter(prepared)
-    connector = aiohttp.TCPConnector(limit=concurrency)
+    # Connections kept alive to each replica: one across replicas would reconnect each time.
+    connector = aiohttp.TCPConnector(limit=concurrency * len(urls), limit_per_host=concurrency)
     async with aiohttp.ClientSession(connector=connector) as http:
 
         async def worker() -> None:
             nonlocal errors
-            for body, headers in queue:
+            for url, body, headers in queue:
                 started = time.perf_counter()
                 try:
                     async with http.post(url, data=body, headers=headers) as response:
-                        await response.read()
-                        if response.status != 200:
+                        answer = await response.read()
+                        # A form refused (the database did not answer) is acked all the same.
+                        if response.status != 200 or _REFUSED.search(answer):
                             errors += 1
                 except aiohttp.ClientError:
                     errors += 1
@@ -258,25 +272,29 @@ async def _load(url: str, requests: list[tuple[str, str]], concurrency: int) -> 
     )
 
 
-async def _drain(port: int, limit_s: float = 300) -> float:
-    """Seconds until the server reports no background work left (0 for the baselines)."""
+async def _drain(ports: list[int], limit_s: float = 300) -> float:
+    """Seconds until every replica reports no background work left (0 for the baselines)."""
     started = time.monotonic()
     async with aiohttp.ClientSession() as http:
         while time.monotonic() - started < limit_s:
-            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                if (await response.json()).get("background", 0) == 0:
-                    return time.monotonic() - started
+            left = 0
+            for port in ports:
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    left += (await response.json()).get("background", 0)
+            if left == 0:
+                return time.monotonic() - started
             await asyncio.sleep(0.05)
     return time.monotonic() - started
 
 
-async def _wait_ready(port: int, process: subprocess.Popen[bytes], limit_s: float = 30) -> float:
+async def _wait_ready(
+    port: int, process: subprocess.Popen[bytes], log: Path, limit_s: float = 30
+) -> float:
     started = time.monotonic()
     async with aiohttp.ClientSession() as http:
         while time.monotonic() - started < limit_s:
             if process.poll() is not None:
-                stderr = process.stderr.read().decode() if process.stderr else ""
-                raise RuntimeError(f"the server exited with {process.returncode}: {stderr}")
+                raise RuntimeError(f"the server exited with {process.returncode}; see {log}")
             try:
                 async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
                     if response.status == 200:
@@ -287,56 +305,80 @@ async def _wait_ready(port: int, process: subprocess.Popen[bytes], limit_s: floa
     raise RuntimeError("the server did not become ready")
 
 
-# A target to start: its name, command, environment, and the kinds of work it is measured on.
-Run = tuple[str, list[str], dict[str, str], tuple[str, ...]]
+@dataclass
+class Run:
+    """A target to start: its name, command, environment, the kinds of work it is measured on,
+    and how many replicas of it share the load."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    kinds: tuple[str, ...] = KINDS
+    replicas: int = 1
 
 
 @dataclass
 class Server:
-    """A running server under test."""
+    """A running server under test: one process, or several replicas behind a round robin."""
 
     target: Target
-    process: subprocess.Popen[bytes]
-    port: int
+    processes: list[subprocess.Popen[bytes]]
+    ports: list[int]
     kinds: tuple[str, ...]
     database_url: str | None = None
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/slack/events"
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}/slack/events" for port in self.ports]
+
+    def cpu_s(self) -> float:
+        return sum(_cpu_s(process.pid) for process in self.processes)
+
+    def rss_mb(self) -> float:
+        """The replicas' memory, added up."""
+        return sum(_rss_mb(process.pid) for process in self.processes)
 
 
-async def _start(
-    name: str, command: list[str], env: dict[str, str], kinds: tuple[str, ...] = KINDS
-) -> Server:
-    """Start one server alone (so its start-up time is its own) and read its idle memory."""
-    port = _free_port()
+async def _start(run: Run) -> Server:
+    """Start one server alone (so its start-up time is its own; replicas one after the other,
+    so that only the first migrates) and read its idle memory."""
+    target = Target(run.name, run.replicas)
+    server = Server(target, [], [], run.kinds, run.env.get("DATABASE_URL"))
     started = time.monotonic()
-    process = subprocess.Popen(
-        [*command, str(port)] if "baselines" in " ".join(command) else command,
-        env={**env, "PORT": str(port), "HOST": "127.0.0.1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-    )
-    server = Server(Target(name), process, port, kinds, env.get("DATABASE_URL"))
     try:
-        await _wait_ready(port, process)
+        for _ in range(run.replicas):
+            port = _free_port()
+            log = LOGS / f"{re.sub(r'[^a-z0-9]+', '-', run.name.lower())}{port}.log"
+            baseline = "baselines" in " ".join(run.command)
+            # A file, not a pipe nobody reads: a full pipe would stop the server mid-run.
+            with log.open("wb") as stderr:
+                process = subprocess.Popen(
+                    [*run.command, str(port)] if baseline else run.command,
+                    env={**run.env, "PORT": str(port), "HOST": "127.0.0.1"},
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                    cwd=ROOT,
+                )
+            server.processes.append(process)
+            server.ports.append(port)
+            await _wait_ready(port, process, log)
     except BaseException:
         _stop(server)
         raise
     server.target.ready_s = time.monotonic() - started
     await asyncio.sleep(1.0)
-    server.target.rss_idle_mb = _rss_mb(process.pid)
+    server.target.rss_idle_mb = server.rss_mb()
     return server
 
 
 def _stop(server: Server) -> None:
-    server.process.send_signal(signal.SIGTERM)
-    try:
-        server.process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
+    for process in server.processes:
+        process.send_signal(signal.SIGTERM)
+    for process in server.processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def _makers(slack: str) -> dict[str, Callable[[int, str], tuple[str, str]]]:
@@ -352,10 +394,10 @@ async def _one_load(
     server: Server, make: Callable[[int, str], tuple[str, str]], run: str, count: int, c: int
 ) -> Row:
     """One measured load: requests, then the wait for the work after the acks, and the CPU."""
-    cpu_before = _cpu_s(server.process.pid)
-    row = await _load(server.url, [make(i + 100_000, run) for i in range(count)], c)
-    row.drain_s = await _drain(server.port)
-    row.cpu_ms = (_cpu_s(server.process.pid) - cpu_before) * 1000 / count
+    cpu_before = server.cpu_s()
+    row = await _load(server.urls, [make(i + 100_000, run) for i in range(count)], c)
+    row.drain_s = await _drain(server.ports)
+    row.cpu_ms = (server.cpu_s() - cpu_before) * 1000 / count
     return row
 
 
@@ -373,7 +415,8 @@ async def _measure_all(
     makers = _makers(slack)
     if hold_s:
         for server in servers:
-            print(f"  {server.target.name}: pid {server.process.pid}")
+            pids = ", ".join(str(process.pid) for process in server.processes)
+            print(f"  {server.target.name}: pid {pids}")
     for kind in kinds:
         active = [server for server in servers if kind in server.kinds]
         for concurrency in CONCURRENCY:
@@ -388,8 +431,8 @@ async def _measure_all(
                     if kind == "step" and server.database_url:
                         await _seed_walks(server.database_url, run, range(min(50, count)))
                         await _seed_walks(server.database_url, run, range(100_000, 100_000 + count))
-                    await _load(server.url, [make(i, run) for i in range(min(50, count))], 10)
-                    await _drain(server.port)
+                    await _load(server.urls, [make(i, run) for i in range(min(50, count))], 10)
+                    await _drain(server.ports)
                     await asyncio.sleep(hold_s)
                     measured[server.target.name].append(
                         await _one_load(server, make, run, count, concurrency)
@@ -401,7 +444,8 @@ async def _measure_all(
                 row.rounds_rps = [round(r.rps) for r in measured[server.target.name]]
                 server.target.rows.append(row)
                 print(
-                    f"  {server.target.name:18} {kind:8} c={concurrency:<4} {row.rps:8.0f} req/s "
+                    f"  {server.target.name:{NAME_WIDTH}} {kind:8} c={concurrency:<4} "
+                    f"{row.rps:8.0f} req/s "
                     f"(rounds {', '.join(str(r) for r in row.rounds_rps)})  "
                     f"p50 {row.p50_ms:6.1f} ms  p99 {row.p99_ms:6.1f} ms  "
                     f"cpu {row.cpu_ms:5.2f} ms/req  errors {row.errors}  "
@@ -409,7 +453,7 @@ async def _measure_all(
                 )
     await asyncio.sleep(2.0)
     for server in servers:
-        server.target.rss_after_mb = _rss_mb(server.process.pid)
+        server.target.rss_after_mb = server.rss_mb()
 
 
 async def _bench(
@@ -422,9 +466,9 @@ async def _bench(
 ) -> list[Target]:
     servers: list[Server] = []
     try:
-        for name, command, env, target_kinds in runs:
-            print(f"starting {name}")
-            servers.append(await _start(name, command, env, target_kinds))
+        for run in runs:
+            print(f"starting {run.name}")
+            servers.append(await _start(run))
         await _measure_all(servers, slack, sizes, kinds, rounds, hold_s)
     finally:
         for server in servers:
@@ -468,7 +512,7 @@ def _table(targets: list[Target]) -> str:
         (r.kind, r.concurrency): r.rps for t in targets if t.name == "bolt-reply" for r in t.rows
     }
     lines = [
-        f"{'target':18} {'work':8} {'conc':>5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'target':{NAME_WIDTH}} {'work':8} {'conc':>5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
         f"{'p99 ms':>8} {'errors':>7} {'x bolt':>7} {'x pbr':>7} {'x reply':>7} {'cpu ms':>7}"
     ]
     for target in targets:
@@ -479,7 +523,7 @@ def _table(targets: list[Target]) -> str:
             row.ratio_bolt_reply = round(row.rps / reply[key], 2) if key in reply else None
             versus_reply = f"{row.ratio_bolt_reply:>7.2f}" if row.ratio_bolt_reply else f"{'-':>7}"
             lines.append(
-                f"{row.target:18} {row.kind:8} {row.concurrency:>5} {row.rps:>8.0f} "
+                f"{row.target:{NAME_WIDTH}} {row.kind:8} {row.concurrency:>5} {row.rps:>8.0f} "
                 f"{row.p50_ms:>8.2f} {row.p95_ms:>8.2f} {row.p99_ms:>8.2f} {row.errors:>7} "
                 f"{row.ratio_bolt or 0:>7.2f} {row.ratio_bolt_pbr or 0:>7.2f} {versus_reply} "
                 f"{row.cpu_ms:>7.2f}"
@@ -494,17 +538,39 @@ def _table(targets: list[Target]) -> str:
             if row.target.startswith("bot") and row.kind != "command":
                 took = row.wall_s + row.drain_s
                 lines.append(
-                    f"  {row.target:18} {row.kind:8} c={row.concurrency:<4} {row.requests} "
-                    f"requests in {took:.1f} s = {row.requests / took:.0f} requests/s"
+                    f"  {row.target:{NAME_WIDTH}} {row.kind:8} c={row.concurrency:<4} "
+                    f"{row.requests} requests in {took:.1f} s = "
+                    f"{row.requests / took:.0f} requests/s"
                 )
+    lines += _scaling(targets)
     lines.append("")
-    lines.append(f"{'target':18} {'ready s':>8} {'RSS idle MB':>12} {'RSS after MB':>13}")
+    lines.append(f"{'target':{NAME_WIDTH}} {'ready s':>8} {'RSS idle MB':>12} {'RSS after MB':>13}")
     for target in targets:
         lines.append(
-            f"{target.name:18} {target.ready_s:>8.2f} {target.rss_idle_mb:>12.1f} "
+            f"{target.name:{NAME_WIDTH}} {target.ready_s:>8.2f} {target.rss_idle_mb:>12.1f} "
             f"{target.rss_after_mb:>13.1f}"
         )
     return "\n".join(lines)
+
+
+def _scaling(targets: list[Target]) -> list[str]:
+    """The whole path's rate of three replicas against one, on PostgreSQL, where both ran."""
+    rates = {
+        (target.name, row.kind, row.concurrency): row.requests / (row.wall_s + row.drain_s)
+        for target in targets
+        for row in target.rows
+    }
+    lines = []
+    for (name, kind, concurrency), three in rates.items():
+        one = rates.get(("bot (PostgreSQL)", kind, concurrency))
+        if name == THREE and one and kind != "command":
+            if not lines:
+                lines = ["", "one replica -> three (whole path, PostgreSQL):"]
+            lines.append(
+                f"  {kind:8} c={concurrency:<4} {one:6.0f} -> {three:6.0f} requests/s "
+                f"(x {three / one:.2f})"
+            )
+    return lines
 
 
 def main() -> None:
@@ -526,6 +592,8 @@ def main() -> None:
     sizes = {1: 100, 50: 600, 200: 600} if args.quick else {1: 500, 50: 3000, 200: 3000}
     rounds = args.rounds or (1 if args.quick else 3)
 
+    LOGS.mkdir(exist_ok=True)
+    print(f"the servers' logs: {LOGS}")
     slack_port = _free_port()
     slack = f"http://127.0.0.1:{slack_port}"
     fake = subprocess.Popen([sys.executable, "-m", "bench.fast_slack", str(slack_port)], cwd=ROOT)
@@ -545,35 +613,34 @@ def main() -> None:
         "PYTHONPATH": str(ROOT),
     }
     targets: list[Target] = []
+    # The replicas get a database of their own: the same requests sent to the single bot before
+    # would be taken for repeated submissions.
     postgres = _postgres_database()
+    shared = _postgres_database() if postgres else None
     try:
         with tempfile.TemporaryDirectory() as tmp:
             bot = [sys.executable, "-m", "bot", "serve"]
-            runs: list[Run] = [
-                (
-                    "bot (SQLite)",
-                    bot,
-                    {**base_env, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/b.db"},
-                    KINDS,
-                ),
-            ]
-            if postgres:
-                postgres_env = {**base_env, "DATABASE_URL": postgres}
-                runs.append(("bot (PostgreSQL)", bot, postgres_env, KINDS))
+            sqlite_env = {**base_env, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/b.db"}
+            runs = [Run("bot (SQLite)", bot, sqlite_env)]
+            if postgres and shared:
+                runs.append(Run("bot (PostgreSQL)", bot, {**base_env, "DATABASE_URL": postgres}))
+                shared_env = {**base_env, **THREE_POOL, "DATABASE_URL": shared}
+                runs.append(Run(THREE, bot, shared_env, replicas=3))
             for kind in ("bolt", "bolt-pbr", "plain", "bolt-reply"):
                 # bolt-reply differs from bolt only in what follows a click's ack.
                 measured = REPLY_KINDS if kind == "bolt-reply" else KINDS
                 baseline = [sys.executable, "-m", "bench.baselines", kind]
-                runs.append((kind, baseline, base_env, measured))
+                runs.append(Run(kind, baseline, base_env, measured))
             chosen = [
-                run for run in runs if not args.only or any(part in run[0] for part in args.only)
+                run for run in runs if not args.only or any(part in run.name for part in args.only)
             ]
             targets = asyncio.run(_bench(chosen, slack, sizes, kinds, rounds, args.hold))
     finally:
         fake.terminate()
         fake.wait(timeout=10)
-        if postgres:
-            _drop_postgres(postgres)
+        for database in (postgres, shared):
+            if database:
+                _drop_postgres(database)
 
     table = _table(targets)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"

@@ -337,7 +337,9 @@ async def build_runtime(
         except BaseException:
             await http.close()
             raise
-    engine = create_engine(settings.database_url)
+    engine = create_engine(
+        settings.database_url, settings.database_pool_size, settings.database_max_overflow
+    )
     if run_migrations is None:
         run_migrations = settings.migrates_at_start
     if run_migrations:

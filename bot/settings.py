@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     # The tables' owner, for `migrate` only; set, `serve` runs as DATABASE_URL's role and never
     # migrates (docs: README "The audit log").
     migration_database_url: str | None = None
+    # PostgreSQL connections per process: kept, and opened beyond them during a burst (docs:
+    # deploy.md "PostgreSQL connections"). SQLite always uses one.
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
 
     helpdesk_channel: str | None = None
     it_admin_users: CommaList = Field(default_factory=list)

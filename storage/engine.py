@@ -13,15 +13,22 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from bot.domain.errors import StorageUnavailableError
 from storage.audit import link_hash
 
+# PostgreSQL's pool per process: connections kept, and more opened during a burst.
+POOL_SIZE = 20
+MAX_OVERFLOW = 10
 
-def create_engine(url: str) -> AsyncEngine:
-    """An engine for the URL; an outage raises StorageUnavailableError (see `_outages`)."""
-    engine = _engine_for(url)
+
+def create_engine(
+    url: str, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW
+) -> AsyncEngine:
+    """An engine for the URL (on PostgreSQL, with at most `pool_size + max_overflow`
+    connections); an outage raises StorageUnavailableError (see `_outages`)."""
+    engine = _engine_for(url, pool_size, max_overflow)
     _outages(engine)
     return engine
 
 
-def _engine_for(url: str) -> AsyncEngine:
+def _engine_for(url: str, pool_size: int, max_overflow: int) -> AsyncEngine:
     """SQLite gets WAL and a busy timeout so concurrent writers wait; PostgreSQL a wide pool."""
     # hide_parameters: an error's text names no statement parameters, so a logged traceback
     # carries neither what people typed nor a sealed secret.
@@ -60,7 +67,11 @@ def _engine_for(url: str) -> AsyncEngine:
     # a connection (TLS attempt, start-up, statement cache lost) for a good share of clicks
     # during a burst.
     engine = create_async_engine(
-        url, pool_size=20, max_overflow=10, pool_recycle=1800, hide_parameters=True
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_recycle=1800,
+        hide_parameters=True,
     )
     event.listen(engine.sync_engine, "checkout", _skip_closed)
     return engine

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, func, null, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, Table, and_, func, null, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -400,25 +400,64 @@ class SqlRequestRepository(SqlChannelTurns):
     async def claim_action(
         self, action_id: int, now: datetime, lease_until: datetime, owner: str = ""
     ) -> bool:
-        due = and_(
-            ActionRow.status == ActionStatus.PENDING.value,
-            or_(ActionRow.next_attempt_at.is_(None), ActionRow.next_attempt_at <= now),
-        )
-        abandoned = and_(
-            ActionRow.status == ActionStatus.RUNNING.value, ActionRow.lease_until < now
-        )
         async with self._single.begin() as session:
             result = await session.execute(
                 update(ActionRow)
-                .where(ActionRow.id == action_id, or_(due, abandoned))
-                .values(
-                    status=ActionStatus.RUNNING.value,
-                    attempts=ActionRow.attempts + 1,
-                    lease_until=lease_until,
-                    lease_owner=owner,
-                )
+                .where(ActionRow.id == action_id, _claimable(now))
+                .values(_claimed(lease_until, owner))
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def claim_due_actions(
+        self,
+        now: datetime,
+        lease_until: datetime,
+        owner: str,
+        limit: int = 1,
+        request_id: int | None = None,
+    ) -> list[ActionItem]:
+        which = [_claimable(now)]
+        if request_id is not None:
+            which.append(ActionRow.request_id == request_id)
+        else:
+            executing = select(HelpRequestRow.id).where(
+                HelpRequestRow.status == Status.EXECUTING.value
+            )
+            which.append(ActionRow.request_id.in_(executing))
+        # The oldest request's first, each request's in approval order.
+        order = (ActionRow.request_id, ActionRow.position, ActionRow.id)
+        oldest = select(ActionRow.id).where(*which).order_by(*order).limit(limit)
+        if self._transactions.dialect.name == "postgresql":
+            return await self._claim_skipping_locked(oldest, lease_until, owner)
+        # SQLite has no row locks to skip: each candidate is claimed by the conditional update,
+        # and one another worker took first is passed over.
+        async with self._single() as session:
+            candidates = list(await session.scalars(oldest))
+        claimed = []
+        for action_id in candidates:
+            if await self.claim_action(action_id, now, lease_until, owner):
+                claimed.append(action_id)
+        async with self._single() as session:
+            rows = await session.scalars(
+                select(ActionRow).where(ActionRow.id.in_(claimed)).order_by(*order)
+            )
+            return [_action(row) for row in rows]
+
+    async def _claim_skipping_locked(
+        self, oldest: Select[int], lease_until: datetime, owner: str
+    ) -> list[ActionItem]:
+        """One statement: lock the oldest due rows nobody else has locked, and lease them."""
+        picked = oldest.with_for_update(skip_locked=True, of=ActionRow).cte("picked")
+        async with self._single.begin() as session:
+            rows = await session.scalars(
+                update(ActionRow)
+                .where(ActionRow.id == picked.c.id)
+                .values(_claimed(lease_until, owner))
+                .returning(ActionRow)
+                .execution_options(synchronize_session=False)
+            )
+            claimed = sorted(rows, key=lambda row: (row.request_id, row.position, row.id))
+            return [_action(row) for row in claimed]
 
     async def retry_action_later(
         self, action_id: int, at: datetime, audit: AuditEntry, summary: str, owner: str = ""
@@ -472,18 +511,11 @@ class SqlRequestRepository(SqlChannelTurns):
             return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def requests_with_due_actions(self, now: datetime) -> list[int]:
-        due = and_(
-            ActionRow.status == ActionStatus.PENDING.value,
-            or_(ActionRow.next_attempt_at.is_(None), ActionRow.next_attempt_at <= now),
-        )
-        abandoned = and_(
-            ActionRow.status == ActionStatus.RUNNING.value, ActionRow.lease_until < now
-        )
         async with self._single() as session:
             rows = await session.scalars(
                 select(ActionRow.request_id)
                 .join(HelpRequestRow, HelpRequestRow.id == ActionRow.request_id)
-                .where(HelpRequestRow.status == Status.EXECUTING.value, or_(due, abandoned))
+                .where(HelpRequestRow.status == Status.EXECUTING.value, _claimable(now))
                 .distinct()
                 .order_by(ActionRow.request_id)
             )
@@ -593,6 +625,26 @@ def _announcing(request_id: int, owner: str) -> ColumnElement[bool]:
         HelpRequestRow.message_ts.is_(None),
         HelpRequestRow.announce_owner == owner,
     )
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """An action that is due (pending, its retry time reached) or whose worker's lease ran out."""
+    due = and_(
+        ActionRow.status == ActionStatus.PENDING.value,
+        or_(ActionRow.next_attempt_at.is_(None), ActionRow.next_attempt_at <= now),
+    )
+    abandoned = and_(ActionRow.status == ActionStatus.RUNNING.value, ActionRow.lease_until < now)
+    return or_(due, abandoned)
+
+
+def _claimed(lease_until: datetime, owner: str) -> dict[str, Any]:
+    """What a claim sets: running, one more attempt, under `owner`'s lease."""
+    return {
+        "status": ActionStatus.RUNNING.value,
+        "attempts": ActionRow.attempts + 1,
+        "lease_until": lease_until,
+        "lease_owner": owner,
+    }
 
 
 def _held_by(action_id: int, owner: str) -> ColumnElement[bool]:

@@ -194,6 +194,20 @@ class RequestRepository(ChannelTurns, Protocol):
         """Take an action that is due (pending, its retry time reached) or whose worker's lease
         ran out, until `lease_until`; False when another worker has it or it is not due."""
 
+    async def claim_due_actions(
+        self,
+        now: datetime,
+        lease_until: datetime,
+        owner: str,
+        limit: int = 1,
+        request_id: int | None = None,
+    ) -> list[ActionItem]:
+        """Take up to `limit` actions that are due or abandoned (as `claim_action` takes one)
+        of the request `request_id`, or of any request being carried out: the oldest request's
+        first, each request's in approval order. The actions taken, as they are now (running,
+        this attempt counted). Workers that claim at the same time never get the same action,
+        and none waits for another's claim."""
+
     async def retry_action_later(
         self, action_id: int, at: datetime, audit: AuditEntry, summary: str, owner: str = ""
     ) -> bool:

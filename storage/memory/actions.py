@@ -33,6 +33,37 @@ class MemoryActions:
             row.lease_until, row.lease_owner = lease_until, owner
             return True
 
+    async def claim_due_actions(
+        self,
+        now: datetime,
+        lease_until: datetime,
+        owner: str,
+        limit: int = 1,
+        request_id: int | None = None,
+    ) -> list[ActionItem]:
+        async with self._tables.lock:
+            of = (
+                {request_id}
+                if request_id is not None
+                else {
+                    request.id
+                    for request in self._tables.requests.values()
+                    if request.status is Status.EXECUTING
+                }
+            )
+            due = sorted(
+                (
+                    row
+                    for row in self._tables.actions.values()
+                    if row.request_id in of and row.is_due(now)
+                ),
+                key=lambda row: (row.request_id, row.position, row.id),
+            )[:limit]
+            for row in due:
+                row.status, row.attempts = ActionStatus.RUNNING, row.attempts + 1
+                row.lease_until, row.lease_owner = lease_until, owner
+            return [row.item() for row in due]
+
     async def retry_action_later(
         self, action_id: int, at: datetime, audit: AuditEntry, summary: str, owner: str = ""
     ) -> bool:

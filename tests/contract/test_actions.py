@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import text
+
 from bot.domain.identity import ResetAction
+from bot.domain.repositories import RequestRepository
 from bot.domain.requests import ActionRecord, ActionStatus, Status
+from storage.engine import create_engine
 from tests.contract.conftest import NOW, Stores, created, executing, line
 
 LEASE = timedelta(minutes=5)
@@ -191,3 +197,83 @@ async def test_releasing_hands_back_only_the_holder_s_actions_at_once(stores: St
     )
     assert await repo.requests_with_due_actions(NOW) == [request.id]  # at once
     assert await repo.claim_action(back.id, NOW, NOW + LEASE, "p2:run")
+
+
+async def test_due_actions_are_claimed_oldest_first_and_only_those_due(stores: Stores) -> None:
+    repo = stores.requests
+    first = await executing(stores, ResetAction.CLEAR_MFA, ResetAction.REVOKE_SESSIONS)
+    second = await executing(stores, ResetAction.DELETE_APP_PASSWORDS, requester="U2")
+    waiting = await created(stores, "U3")  # approved but not yet being carried out
+    audit = line("request.approved", waiting.id, actor="UADMIN")
+    actions = (ResetAction.CLEAR_MFA,)
+    assert await repo.approve(waiting.id, actions, audit, at=NOW, first_approver_is=None)
+    a, b = await repo.actions_of(first.id)
+    [c] = await repo.actions_of(second.id)
+
+    [taken] = await repo.claim_due_actions(NOW, NOW + LEASE, "p1:run", 1, request_id=second.id)
+    assert (taken.id, taken.status, taken.attempts) == (c.id, ActionStatus.RUNNING, 1)
+    claimed = await repo.claim_due_actions(NOW, NOW + LEASE, "p2:run", limit=5)
+    assert [(item.id, item.status, item.attempts) for item in claimed] == [
+        (a.id, ActionStatus.RUNNING, 1),
+        (b.id, ActionStatus.RUNNING, 1),
+    ]
+    assert await repo.claim_due_actions(NOW, NOW + LEASE, "p3:run", limit=5) == []
+    # A lease that ran out is taken over, with the attempt counted.
+    later = NOW + LEASE + timedelta(seconds=1)
+    over = await repo.claim_due_actions(later, later + LEASE, "p3:run", 1, request_id=first.id)
+    assert [(item.id, item.attempts) for item in over] == [(a.id, 2)]
+    done = ActionRecord(ActionStatus.DONE)
+    assert not await repo.finish_action(a.id, RUNNING, done, line("action.done"), "p2:run")
+    assert await repo.finish_action(a.id, RUNNING, done, line("action.done"), "p3:run")
+
+
+async def test_workers_claiming_at_once_share_the_due_actions_without_overlap(
+    stores: Stores,
+) -> None:
+    actions = (ResetAction.CLEAR_MFA, ResetAction.REVOKE_SESSIONS, ResetAction.DELETE_APP_PASSWORDS)
+    for n in range(6):
+        await executing(stores, *actions, requester=f"U{n}")
+    replicas = [stores, await stores.replica(), await stores.replica()]
+
+    async def worker(name: str, repo: RequestRepository) -> list[int]:
+        mine: list[int] = []
+        while claimed := await repo.claim_due_actions(NOW, NOW + LEASE, f"{name}:run", 2):
+            mine += [item.id for item in claimed]
+            await asyncio.sleep(0)
+        return mine
+
+    shares = await asyncio.gather(
+        *(worker(f"p{n}", replica.requests) for n, replica in enumerate(replicas * 2))
+    )
+    everything = [action_id for share in shares for action_id in share]
+    assert len(everything) == len(set(everything)) == 18
+    for action_id in everything:
+        item = await stores.requests.get_action(action_id)
+        assert item is not None
+        assert (item.status, item.attempts) == (ActionStatus.RUNNING, 1)
+
+
+# Row locks are PostgreSQL's; SQLite and memory claim through the lease (the tests above).
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_on_postgresql_a_claim_skips_a_row_another_transaction_has_locked(
+    stores: Stores, backend: tuple[str, str | None]
+) -> None:
+    _kind, url = backend
+    assert url is not None
+    request = await executing(stores, ResetAction.CLEAR_MFA, ResetAction.REVOKE_SESSIONS)
+    locked, free = await stores.requests.actions_of(request.id)
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            # Another worker's claim in the middle of its transaction holds the oldest row.
+            await conn.execute(
+                text("SELECT id FROM request_actions WHERE id = :id FOR UPDATE"), {"id": locked.id}
+            )
+            claimed = await asyncio.wait_for(
+                stores.requests.claim_due_actions(NOW, NOW + LEASE, "p2:run", 5), 5
+            )
+            assert [item.id for item in claimed] == [free.id]
+    finally:
+        await engine.dispose()
+    [later] = await stores.requests.claim_due_actions(NOW, NOW + LEASE, "p2:run", 5)
+    assert later.id == locked.id

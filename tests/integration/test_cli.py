@@ -79,7 +79,12 @@ def test_serve_in_http_mode_without_a_signing_secret_exits_2(env: dict[str, str]
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("PORT", "eighty"), ("SLACK_BOT_TOKEN", "xoxp-user-token"), ("IDENTITY_PROVIDER", "ldap")],
+    [
+        ("PORT", "eighty"),
+        ("SLACK_BOT_TOKEN", "xoxp-user-token"),
+        ("IDENTITY_PROVIDER", "ldap"),
+        ("DATABASE_POOL_SIZE", "0"),
+    ],
 )
 def test_a_malformed_setting_exits_2_naming_it(
     env: dict[str, str], variable: str, value: str

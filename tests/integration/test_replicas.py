@@ -5,69 +5,37 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
-import socket
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import Runtime
 from handlers.ids import ActionId
 from storage.engine import create_engine
-from tests.driver import SIGNING_SECRET, SlackDriver
 from tests.fakes.graph import FakeGraph
 from tests.fakes.slack import FakeSlack
-from tests.processes import until_healthy
-from tests.scenario.test_helpdesk import ADMIN, DESK, _card, _request
-
-LEASE_S = 3
-ROOT = str(Path(__file__).resolve().parents[2])
-SHUTDOWN_S = 2
-REVOKE = r"/revokeSignInSessions$"
+from tests.integration.replicas import (
+    LEASE_S,
+    REVOKE,
+    Replica,
+    actions,
+    events,
+    replica_starter,
+    revokes,
+    until,
+)
+from tests.scenario.test_helpdesk import ADMIN, _card, _request
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.parametrize("database_url", ["postgres"], indirect=True),
     pytest.mark.timeout(120),
 ]
-
-
-@dataclass
-class Replica:
-    """One `mfa-helpdesk serve` process."""
-
-    name: str
-    process: asyncio.subprocess.Process
-    port: int
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-class ProcessDriver(SlackDriver):
-    """The Slack driver for a bot in another process: settles when Slack has heard nothing
-    new from it for a moment."""
-
-    async def settle(self) -> None:
-        seen, quiet_since = -1, time.monotonic()
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if len(self.fake.calls) != seen:
-                seen, quiet_since = len(self.fake.calls), time.monotonic()
-            elif time.monotonic() - quiet_since > 0.5:
-                return
-            await asyncio.sleep(0.05)
 
 
 @pytest.fixture
@@ -81,113 +49,33 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 async def replicas(
     database_url: str, fake_slack: FakeSlack, graph: FakeGraph, tmp_path: Path
 ) -> AsyncIterator[Callable[..., Awaitable[Replica]]]:
-    """Start replicas of the bot (each once /healthz answers; settings as keywords); all are
-    killed at the end."""
-    started: list[Replica] = []
-    env = {
-        "PATH": os.environ["PATH"],
-        "PYTHONPATH": ROOT,
-        "HOME": str(tmp_path),
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake_slack.base_url,
-        "DATABASE_URL": database_url,
-        "HELPDESK_CHANNEL": DESK,
-        "IT_ADMIN_USERS": ADMIN,
-        "STEPUP_REQUIRED": "false",
-        "IDENTITY_PROVIDER": "entra",
-        "ENTRA_TENANT_ID": graph.tenant,
-        "ENTRA_CLIENT_ID": "app-1",
-        "ENTRA_CLIENT_SECRET": graph.secret,
-        "ENTRA_LOGIN_URL": graph.origin,
-        "ENTRA_GRAPH_URL": f"{graph.origin}/v1.0",
-        "ACTION_LEASE": f"{LEASE_S}s",
-        "SHUTDOWN_TIMEOUT": f"{SHUTDOWN_S}s",
-        "HOST": "127.0.0.1",
-    }
-
-    async def start(name: str, **settings: str) -> Replica:
-        port = _free_port()
-        log = tmp_path / f"{name}.log"
-        with log.open("w") as out:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "serve",
-                env={**env, **settings, "PORT": str(port)},
-                cwd=str(tmp_path),
-                stdout=out,
-                stderr=out,
-            )
-        replica = Replica(name, process, port, log)
-        started.append(replica)
-        await _until_healthy(replica)
-        return replica
-
-    yield start
-    for replica in started:
-        if replica.process.returncode is None:
-            replica.process.kill()
-            await replica.process.wait()
-
-
-async def _until_healthy(replica: Replica) -> None:
-    async def log() -> str:
-        return replica.log.read_text()
-
-    await until_healthy(replica.url, replica.process, log)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """Start replicas of the bot (settings as keywords); all are killed at the end."""
+    async with replica_starter(database_url, fake_slack, graph, tmp_path) as start:
+        yield start
 
 
 async def _approve_on(replica: Replica, fake: FakeSlack, action: str) -> None:
     """The employee asks and an admin approves, both through this replica."""
     async with aiohttp.ClientSession() as http:
-        driver = ProcessDriver(f"{replica.url}/slack/events", fake, cast(Runtime, None), http)
+        driver = replica.driver(fake, http)
         card = await _request(driver)
         reply, _ = await driver.click(card, ActionId.APPROVE, user=ADMIN, selected=[action])
         assert reply.status == 200
         assert _card(driver).text
 
 
-async def _until(check: Callable[[], Awaitable[bool]], limit_s: float, what: str) -> float:
-    """Seconds until `check` holds (AssertionError after `limit_s`)."""
-    started = time.monotonic()
-    while time.monotonic() - started < limit_s:
-        if await check():
-            return time.monotonic() - started
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{what}: not within {limit_s} s")
-
-
-def _revokes(graph: FakeGraph) -> int:
-    return sum(1 for verb, path in graph.requests if verb == "POST" and path.endswith("Sessions"))
-
-
 async def _action(engine: AsyncEngine) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        row = (await conn.execute(sql("SELECT * FROM request_actions"))).mappings().one()
-        return dict(row)
-
-
-async def _events(engine: AsyncEngine) -> list[tuple[str, dict[str, Any]]]:
-    async with engine.connect() as conn:
-        rows = await conn.execute(sql("SELECT event, detail FROM audit_log ORDER BY id"))
-        return [(event, detail or {}) for event, detail in rows]
+    [row] = await actions(engine)
+    return row
 
 
 async def _in_flight(graph: FakeGraph, engine: AsyncEngine) -> str:
     """Wait until the revoke call is in flight; the lease holder of the replica making it."""
 
     async def started() -> bool:
-        return _revokes(graph) == 1
+        return revokes(graph) == 1
 
-    await _until(started, 20, "the revoke call was not made")
+    await until(started, 20, "the revoke call was not made")
     row = await _action(engine)
     assert row["status"] == "running"
     return str(row["lease_owner"]).split(":")[0]
@@ -210,7 +98,7 @@ async def test_a_long_call_keeps_its_lease_and_sigterm_hands_it_to_the_other_rep
     await asyncio.sleep(2 * LEASE_S)
     row = await _action(engine)
     assert (row["status"], str(row["lease_owner"]).split(":")[0]) == ("running", holder)
-    assert _revokes(graph) == 1
+    assert revokes(graph) == 1
 
     first.process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(first.process.wait(), 20) == 0, first.log.read_text()
@@ -219,13 +107,13 @@ async def test_a_long_call_keeps_its_lease_and_sigterm_hands_it_to_the_other_rep
     async def done() -> bool:
         return (await _action(engine))["status"] == "done"
 
-    await _until(done, 10, "the second replica did not finish the action")
+    await until(done, 10, "the second replica did not finish the action")
     took = time.monotonic() - stopped
-    events = await _events(engine)
-    assert ("action.released", {"holder": holder, "action": "revoke_sessions"}) in events
-    assert [e for e, _ in events].count("action.done") == 1
+    audit = await events(engine)
+    assert ("action.released", {"holder": holder, "action": "revoke_sessions"}) in audit
+    assert [e for e, _ in audit].count("action.done") == 1
     assert next(iter(graph.users.values())).sessions_revoked == 1  # the first call never landed
-    assert _revokes(graph) == 2
+    assert revokes(graph) == 2
     row = await _action(engine)
     assert str(row["done_by"] or "") == ""
     assert row["attempts"] == 1  # the handed-back try did not count
@@ -252,11 +140,11 @@ async def test_a_killed_replicas_action_is_taken_over_after_the_short_lease(
     async def done() -> bool:
         return (await _action(engine))["status"] == "done"
 
-    await _until(done, LEASE_S + 10, "the second replica did not take the action over")
+    await until(done, LEASE_S + 10, "the second replica did not take the action over")
     took = time.monotonic() - killed
-    events = await _events(engine)
-    assert "action.released" not in [e for e, _ in events]
-    assert [e for e, _ in events].count("action.done") == 1
+    audit = await events(engine)
+    assert "action.released" not in [e for e, _ in audit]
+    assert [e for e, _ in audit].count("action.done") == 1
     assert next(iter(graph.users.values())).sessions_revoked == 1
     assert holder
     print(f"taken over {took:.1f} s after the first replica was killed")  # noqa: T201
@@ -275,9 +163,9 @@ async def test_sigterm_stops_claiming_at_once_while_requests_in_flight_drain(
     await _approve_on(replica, fake_slack, "revoke_sessions")
 
     async def scheduled() -> bool:
-        return "action.retry_scheduled" in [e for e, _ in await _events(engine)]
+        return "action.retry_scheduled" in [e for e, _ in await events(engine)]
 
-    await _until(scheduled, 10, "the first try did not fail")
+    await until(scheduled, 10, "the first try did not fail")
     # A client that sent its headers but not all of its body keeps a request in flight, which
     # the web server waits for at shutdown.
     _, slow = await asyncio.open_connection("127.0.0.1", replica.port)
@@ -296,7 +184,7 @@ async def test_sigterm_stops_claiming_at_once_while_requests_in_flight_drain(
         slow.close()
     took = time.monotonic() - signalled
     # The retry fell due while the request drained: this replica left it to the others.
-    assert _revokes(graph) == 1, replica.log.read_text()
+    assert revokes(graph) == 1, replica.log.read_text()
     row = await _action(engine)
     assert (row["status"], row["attempts"]) == ("pending", 1)
     print(f"stopped {took:.1f} s after SIGTERM, SHUTDOWN_TIMEOUT {shutdown_s} s")  # noqa: T201

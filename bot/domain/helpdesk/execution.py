@@ -82,18 +82,19 @@ class Execution:
             request = replace(request, status=Status.EXECUTING)
         if request.status is not Status.EXECUTING or request.suspicious:
             return  # a request reported as not the employee's runs nothing more
-        due = [
-            item
-            for item in await core.requests.actions_of(request.id)
-            if item.status in (ActionStatus.PENDING, ActionStatus.RUNNING)
-        ]
         person = _Person()
         # This run's lease, under the process's: a result counts only while the run holds it.
         owner = core.run_owner()
-        for item in due:
-            if core.stopping:
-                break  # shutting down: what is left is for another replica, or a restart
-            await self._claimed(request, item, person, owner)
+        # One action at a time, in order, each leased only while it runs; one that another
+        # replica holds is passed over (its worker finishes it, or it falls due again).
+        while not core.stopping:  # shutting down: what is left is for another replica
+            now = core.clock.now()
+            claimed = await core.requests.claim_due_actions(
+                now, now + core.config.action_lease, owner, limit=1, request_id=request.id
+            )
+            if not claimed:
+                break
+            await self._claimed(request, claimed[0], person, owner)
         await self.settle(request.id, person.user)
         if first_run:
             await self._tell_underway(request.id)
@@ -109,13 +110,9 @@ class Execution:
     async def _claimed(
         self, request: HelpRequest, item: ActionItem, person: _Person, owner: str
     ) -> None:
-        """Run the action if this run can claim it (due, and nobody else holds it)."""
+        """Run an action this run claimed (its attempts count this one)."""
         core = self._core
-        now = core.clock.now()
-        lease_until = now + core.config.action_lease
-        if not await core.requests.claim_action(item.id, now, lease_until, owner):
-            return
-        if item.attempts >= MAX_ATTEMPTS:  # kept dying mid-run: stop taking it over
+        if item.attempts > MAX_ATTEMPTS:  # kept dying mid-run: stop taking it over
             await self._fail(request, item, "gave up: the action never finished", owner)
             return
         async with renewing(core, item.id, owner):
@@ -211,7 +208,7 @@ class Execution:
     ) -> None:
         """Try again later, after the provider's wait or the backoff; give up after the last."""
         core = self._core
-        attempts = item.attempts + 1
+        attempts = item.attempts  # this one included
         if attempts >= MAX_ATTEMPTS:
             why = f"{exc} (gave up after {attempts} attempts)"
             await self._fail(request, item, why, owner, detail)
