@@ -7,15 +7,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import cast
 
 import aiohttp
 import pytest
 
-from bot.app import Runtime
 from tests.fakes.graph import FakeGraph
 from tests.fakes.slack import FakeSlack
-from tests.integration.test_replicas import ProcessDriver, Replica, replicas
+from tests.integration.replicas import Replica
+from tests.integration.test_replicas import replicas
 from tests.scenario.test_posting_queue import (
     cards,
     check_burst,
@@ -44,12 +43,10 @@ async def test_300_requests_reach_the_channel_once_each_in_order_at_slack_s_pace
     users = employees(fake_slack, REQUESTS)
     for user in users:
         graph.add_user(f"{user.lower()}@example.com")
-    first, second = await replicas("first"), await replicas("second")
+    pace = {"HELPDESK_POST_INTERVAL": str(SLACK_INTERVAL_S)}  # the default, as deployed
+    first, second = await replicas("first", **pace), await replicas("second", **pace)
     async with aiohttp.ClientSession() as http:
-        drivers = [
-            ProcessDriver(f"{replica.url}/slack/events", fake_slack, cast(Runtime, None), http)
-            for replica in (first, second)
-        ]
+        drivers = [replica.driver(fake_slack, http) for replica in (first, second)]
         started = time.monotonic()
         await send_forms(drivers, users)
         sent_s = time.monotonic() - started
