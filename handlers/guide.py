@@ -8,6 +8,8 @@ from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import ImageBlock
 
 from bot.domain.guide import Move
 from bot.domain.understand import Intent
@@ -151,8 +153,20 @@ class GuideListeners:
             if home.queue is not None and self.board is not None:  # an admin
                 again = partial(self._show_home, team_id, user_id, redraw=False)
                 board = await self.board.blocks(team_id, again if redraw else None)
-        top = [*build_home_desk(home, links, deps.walks.guide, note), *board]
-        await deps.replier.publish_home(user_id, home_with(deps.screens.home(), top))
+        desk = build_home_desk(home, links, deps.walks.guide, note)
+        try:
+            await deps.replier.publish_home(
+                user_id, home_with(deps.screens.home(), [*desk, *board])
+            )
+        except SlackApiError as exc:
+            pictures = [block for block in board if isinstance(block, ImageBlock)]
+            if not pictures or exc.response.get("error") != "invalid_blocks":
+                raise
+            # A picture Slack cannot show (a file still being processed, or deleted): the Home
+            # goes out without the pictures rather than not at all.
+            log.warning("Slack refused the board's pictures; the Home is shown without them")
+            kept = [block for block in board if not isinstance(block, ImageBlock)]
+            await deps.replier.publish_home(user_id, home_with(deps.screens.home(), [*desk, *kept]))
 
     async def _answer_dm(self, delivery: EventCallback) -> None:
         event, deps = delivery.event, self.deps

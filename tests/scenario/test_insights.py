@@ -126,3 +126,17 @@ async def test_an_employees_home_has_no_figures(slack: SlackDriver, clock: Fixed
     assert "This week at the help desk" not in home.all_text()
     assert _pictures(home) == []
     assert not slack.fake.calls_to("files.completeUploadExternal")
+
+
+async def test_pictures_slack_cannot_show_leave_the_rest_of_the_home(
+    slack: SlackDriver, clock: FixedClock
+) -> None:
+    await _morning(slack, clock)
+    await _home(slack, ADMIN)  # the board is drawn
+    # The pictures' files are gone (or still being processed): Slack refuses the blocks once.
+    slack.fake.fail_next("views.publish", 200, error="invalid_blocks")
+    clock.advance(minutes=1)
+    home = await _home(slack, ADMIN)
+    assert "This week at the help desk" in home.all_text()
+    assert _pictures(home) == []
+    assert "Get help with two-step verification" in home.all_text()
