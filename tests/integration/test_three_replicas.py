@@ -14,7 +14,6 @@ import signal
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -23,7 +22,6 @@ from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handlers.ids import ActionId, FieldId
-from storage.engine import create_engine
 from tests.driver import Reply, Screen, SlackDriver
 from tests.fakes.graph import FakeGraph
 from tests.fakes.slack import FakeSlack
@@ -34,10 +32,10 @@ from tests.integration.replicas import (
     Replica,
     actions,
     events,
-    replica_starter,
     revokes,
     until,
 )
+from tests.integration.test_replicas import engine, replicas
 from tests.scenario.test_helpdesk import ADMIN, DESK, _is_card, _to_contact_it
 
 pytestmark = [
@@ -51,20 +49,7 @@ MENTION = re.compile(r"<@(U\w+)>")
 _NUMBERS = itertools.count(100)
 
 
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    built = create_engine(database_url)
-    yield built
-    await built.dispose()
-
-
-@pytest.fixture
-async def replicas(
-    database_url: str, fake_slack: FakeSlack, graph: FakeGraph, tmp_path: Path
-) -> AsyncIterator[Callable[..., Awaitable[Replica]]]:
-    """Start replicas of the bot (settings as keywords); all are killed at the end."""
-    async with replica_starter(database_url, fake_slack, graph, tmp_path) as start:
-        yield start
+__all__ = ["engine", "replicas"]  # the two-replica tests' fixtures, used here as they are
 
 
 @pytest.fixture
