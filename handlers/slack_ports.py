@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -45,8 +44,6 @@ log = logging.getLogger(__name__)
 
 USERGROUP_FRESH = timedelta(minutes=1)
 USERGROUP_STALE_LIMIT = timedelta(minutes=10)
-# How many times a post to a channel is refused for coming too soon (429) before it fails.
-RATE_LIMITED_TRIES = 5
 
 
 class SlackAdminRoster:
@@ -207,28 +204,11 @@ class SlackNotifier:
         return Card(self._channel, ts)
 
     async def _in_channel(self, channel: str, post: Callable[[], Awaitable[str]]) -> str:
-        """Make a post to a channel in its turn; on a 429, have every replica hold off for the
-        Retry-After, then try again (RATE_LIMITED_TRIES in all). The post's ts."""
-        pacer = self._pacer
-        for attempt in range(1, RATE_LIMITED_TRIES + 1):
-            if pacer is not None:
-                await pacer.wait_turn(Platform.SLACK, channel)
-            try:
-                ts = await post()
-            except SlackApiError as exc:
-                if exc.response.status_code != 429 or attempt == RATE_LIMITED_TRIES:
-                    raise
-                retry_after = _retry_after(exc)
-                log.info("Slack asked to wait %ss before posting in %s", retry_after, channel)
-                if pacer is not None:
-                    await pacer.limited(Platform.SLACK, channel, retry_after)
-                if pacer is None or not pacer.paces(Platform.SLACK):
-                    await asyncio.sleep(retry_after)
-                continue
-            if pacer is not None:
-                await pacer.posted(Platform.SLACK, channel)
-            return ts
-        raise AssertionError("unreachable")
+        """Make a post to a channel in its turn, every replica holding off on a 429 (the
+        pacer's send). The post's ts."""
+        if self._pacer is None:
+            return await post()
+        return await self._pacer.send(Platform.SLACK, channel, post, _wait_asked)
 
     async def tell(self, notice: Notice) -> str | None:
         """A request's change on its card, thread and DM (for a new request, where its DM is);
@@ -351,8 +331,11 @@ def _poster(replier: Replier, channel: str, message: Message | str) -> Callable[
     return lambda: replier.post(channel, message)
 
 
-def _retry_after(exc: SlackApiError) -> float:
-    """The seconds a 429 asks to wait (Retry-After), 1 when it does not say."""
+def _wait_asked(exc: Exception) -> float | None:
+    """The seconds Slack's 429 asks to wait (Retry-After, 1 when it does not say); None for
+    any other failure."""
+    if not isinstance(exc, SlackApiError) or exc.response.status_code != 429:
+        return None
     value = (exc.response.headers or {}).get("Retry-After", "1")
     if isinstance(value, list):  # the headers as slack_sdk's retry handlers see them
         value = value[0] if value else "1"

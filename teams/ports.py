@@ -12,6 +12,7 @@ from typing import Any
 
 import aiohttp
 from microsoft_agents.activity import Activity
+from multidict import CIMultiDict
 
 from bot import wording
 from bot.domain.contacts import Contact
@@ -216,13 +217,11 @@ class TeamsNotifier:
         return Card(self._channel, posted.activity_id)
 
     async def _paced[R](self, channel: str, post: Callable[[], Awaitable[R]]) -> R:
-        """Make a post to a channel in its turn (shared by the replicas)."""
+        """Make a post to a channel in its turn, every replica holding off when the Bot
+        Connector answers 429 (the pacer's send)."""
         if self._pacer is None:
             return await post()
-        await self._pacer.wait_turn(Platform.TEAMS, channel)
-        posted = await post()
-        await self._pacer.posted(Platform.TEAMS, channel)
-        return posted
+        return await self._pacer.send(Platform.TEAMS, channel, post, _wait_asked)
 
     async def tell(self, notice: Notice) -> str | None:
         """A request's change on its card, in its thread and to its employee (for a new request,
@@ -457,3 +456,15 @@ async def _attempt(what: str, send: Awaitable[object]) -> int:
         log.warning("could not %s: %s", what, exc)
         return 1
     return 0
+
+
+def _wait_asked(exc: Exception) -> float | None:
+    """The seconds the Bot Connector's 429 asks to wait (Retry-After, 1 when it does not say);
+    None for any other failure."""
+    if not isinstance(exc, aiohttp.ClientResponseError) or exc.status != 429:
+        return None
+    headers = CIMultiDict(exc.headers or ())  # names in any case, as HTTP allows
+    try:
+        return max(float(headers.get("Retry-After", "1")), 0.0)
+    except ValueError:
+        return 1.0

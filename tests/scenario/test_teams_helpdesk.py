@@ -8,14 +8,18 @@ import asyncio
 import hashlib
 import json
 import re
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy import text as sql
 
 from bot.domain.identity import ResetAction
 from storage.demo import SqlDemoStore
 from storage.engine import session_factory
+from storage.models import ChannelTurnRow
 from teams.ids import InputId, Verb
 from tests.conftest import FixedClock
 from tests.fakes.teams import DESK_CHANNEL
@@ -500,3 +504,21 @@ async def test_a_click_with_data_our_card_never_sent_changes_nothing(
     added = [e for e, _, _ in await audit(teams.runtime)][len(events) :]
     assert set(added) <= {"decision.refused"}  # a refusal is audited; nothing else happened
     assert Verb.APPROVE in teams.current(card).verbs()
+
+
+async def test_a_429_from_the_bot_connector_holds_the_channel_then_the_card_goes_once(
+    installed: TeamsDriver,
+) -> None:
+    teams = installed
+    teams.fake.fail_next("create", 429)  # the card's new thread: "Retry-After: 1"
+    started, wall = time.monotonic(), datetime.now(UTC)
+    await request(teams)
+    await teams.settle()
+    assert len(teams.desk_cards(ADMIN)) == 1  # tried again, posted once
+    assert time.monotonic() - started >= 1.0  # not before the second Teams asked for
+    turn = select(ChannelTurnRow.not_before).where(ChannelTurnRow.platform == "teams")
+    async with teams.runtime.engine.connect() as conn:
+        not_before = (await conn.execute(turn)).scalar_one()
+    # Every replica reads the hold in the channel's turn (on the wall clock the pacer keeps).
+    assert not_before >= wall + timedelta(seconds=1)
+    assert teams.runtime.tasks.failures == 0

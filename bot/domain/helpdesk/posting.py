@@ -19,6 +19,9 @@ from bot.domain.requests import HelpRequest
 
 log = logging.getLogger(__name__)
 
+# How many times a post to a channel is refused for coming too soon (429) before it fails.
+LIMITED_TRIES = 5
+
 # How long the queue waits before looking again at a card whose claim another worker holds (its
 # employee being told of it, or a worker that died: its claim runs out after ANNOUNCE_LEASE).
 CLAIMED_RETRY_S = 0.5
@@ -67,6 +70,33 @@ class ChannelPacer:
         if self.paces(platform):
             until = self._clock.now() + self._every[platform]
             await self._turns.defer_posts(platform, channel_id, until)
+
+    async def send[R](
+        self,
+        platform: Platform,
+        channel_id: str,
+        post: Callable[[], Awaitable[R]],
+        wait_asked: Callable[[Exception], float | None],
+    ) -> R:
+        """Make a post to a channel in its turn. When the platform refuses it for coming too
+        soon (`wait_asked` reads the seconds it asks for, None for any other failure), every
+        replica holds off for that long, then the post is tried again (LIMITED_TRIES in all)."""
+        for attempt in range(1, LIMITED_TRIES + 1):
+            await self.wait_turn(platform, channel_id)
+            try:
+                result = await post()
+            except Exception as exc:
+                retry_after = wait_asked(exc)
+                if retry_after is None or attempt == LIMITED_TRIES:
+                    raise
+                log.info("%s asked to wait %ss before posting again", platform.value, retry_after)
+                await self.limited(platform, channel_id, retry_after)
+                if not self.paces(platform):  # nobody books turns: wait here
+                    await asyncio.sleep(retry_after)
+                continue
+            await self.posted(platform, channel_id)
+            return result
+        raise AssertionError("unreachable: the last try returns or raises")
 
     async def limited(self, platform: Platform, channel_id: str, retry_after_s: float) -> None:
         """The platform refused a post for coming too soon: nobody posts there for
