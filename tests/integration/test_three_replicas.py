@@ -261,10 +261,14 @@ async def test_fifty_requests_approved_at_once_on_three_replicas_run_each_action
     )
     assert len(by_holder) >= 2, by_holder  # the work was shared
     # Every employee's note on the request says it is done, and they were told of the reset once.
+    # (A replica slow to finish may tell of the approval first, in a message of its own.)
     for user in people:
-        note, reset = _notes(fake_slack, user)
-        assert "went to IT. Now: done." in note.replace("*", ""), note
-        assert "is done: IT approved it and made the changes" in reset, reset
+        notes = _notes(fake_slack, user)
+        sent = [text for text in notes if "went to IT" in text or "is with IT" in text]
+        done = [text for text in notes if "is done: IT approved it and made the changes" in text]
+        assert len(sent) == 1, notes  # confirmed once, that note kept up to date
+        assert "went to IT. Now: done." in sent[0].replace("*", ""), notes
+        assert len(done) == 1, notes
     print(f"approvals to all done: {time.monotonic() - began:.1f} s")  # noqa: T201
 
 
