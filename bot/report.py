@@ -182,6 +182,14 @@ def period_name(found: Figures) -> str:
     return f"{found.period.since:%-d %b %Y} to {last:%-d %b %Y}"
 
 
+def sections(lines: Sequence[Row]) -> list[tuple[str, list[Row]]]:
+    """The rows grouped by section, in the order the sections first come."""
+    grouped: dict[str, list[Row]] = {}
+    for line in lines:
+        grouped.setdefault(line.section, []).append(line)
+    return list(grouped.items())
+
+
 def to_csv(lines: Sequence[Row]) -> str:
     """The rows as CSV: section, figure, this period, the period before."""
     buffer = io.StringIO()
@@ -233,17 +241,12 @@ def to_html(
         parts.append(
             f'<img class=chart alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
         )
-    section = None
-    for line in lines:
-        if line.section != section:
-            if section is not None:
-                parts.append("</tbody></table>")
-            section = line.section
-            parts.append(f"<h2>{html.escape(section)}</h2><table><thead><tr><th></th>")
-            parts.append("<th>this period</th><th>the period before</th></tr></thead><tbody>")
-        cells = (html.escape(line.named()), html.escape(line.this), html.escape(line.before))
-        parts.append("<tr><td>{}</td><td>{}</td><td>{}</td></tr>".format(*cells))
-    if section is not None:
+    for section, part in sections(lines):
+        parts.append(f"<h2>{html.escape(section)}</h2><table><thead><tr><th></th>")
+        parts.append("<th>this period</th><th>the period before</th></tr></thead><tbody>")
+        for line in part:
+            cells = (html.escape(line.named()), html.escape(line.this), html.escape(line.before))
+            parts.append("<tr><td>{}</td><td>{}</td><td>{}</td></tr>".format(*cells))
         parts.append("</tbody></table>")
     parts.append("</body></html>")
     return "\n".join(parts)

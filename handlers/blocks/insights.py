@@ -18,7 +18,7 @@ from slack_sdk.models.blocks.basic_components import SlackFile
 
 from bot.charts import PICTURES
 from bot.domain.insights import Board, Figures, Headline
-from bot.report import Names, Row, duration, percent, period_name, rows
+from bot.report import Names, Row, duration, percent, period_name, rows, sections
 from handlers.blocks.guide import Message
 from handlers.blocks.text import escape_mrkdwn
 from handlers.slack_rules.basics import HEADER_TEXT_LIMIT, SECTION_TEXT_LIMIT
@@ -31,9 +31,8 @@ def build_stats(this: Figures, before: Figures, names: Names) -> Message:
     """Every figure of the period beside the period before's, one section per part."""
     title = f"Help desk figures, {period_name(this)}"
     blocks: list[Block] = [HeaderBlock(text=title[:HEADER_TEXT_LIMIT])]
-    lines = rows(this, before, names)
-    for section in dict.fromkeys(line.section for line in lines):
-        text = "\n".join(_line(line) for line in lines if line.section == section)
+    for section, part in sections(rows(this, before, names)):
+        text = "\n".join(_line(line) for line in part)
         body = f"*{section}*\n{text}"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=body[:SECTION_TEXT_LIMIT])))
     blocks.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.domain.insights import Figures
-from bot.report import Names, period_name, rows
+from bot.report import Names, period_name, rows, sections
 from teams.cards.text import Card, Element, bold, card, escape, heading, subtle, text_block
 
 
@@ -17,12 +17,9 @@ def build_stats(
     title = f"Help desk figures, {period_name(this)}"
     known = people or {}
     body: list[Element] = [heading(title)]
-    lines = rows(this, before, names)
-    for section in dict.fromkeys(line.section for line in lines):
+    for section, part in sections(rows(this, before, names)):
         facts = []
-        for line in lines:
-            if line.section != section:
-                continue
+        for line in part:
             what = line.what
             if line.person is not None:
                 what = f"{what} {known.get(line.person, line.person)}"
